@@ -1,0 +1,47 @@
+"""Labels, thresholds and fixed column names: the one place they live.
+
+Pages, exports and the CLI read these; nothing else hard-codes a threshold or a label.
+"""
+
+from __future__ import annotations
+
+# --- Anonymity (shared/design/domain.md §2) -------------------------------------------------------
+#: Minimum reporting group: NHS Staff Survey practice is 11 responses.
+DEFAULT_MIN_GROUP_SIZE = 11
+#: Users may lower the threshold, but never below this.
+MIN_GROUP_SIZE_FLOOR = 5
+#: What a suppressed unit shows instead of a score ("{k}" is the threshold in use).
+SUPPRESSED_LABEL = "fewer than {k} responses"
+#: What a unit with no responses at all shows: distinct from a suppressed unit.
+NO_DATA_LABEL = "no data"
+
+# --- Reporting levels ---------------------------------------------------------------------------
+LEVEL_ORGANISATION = "organisation"
+LEVEL_DIRECTORATE = "directorate"
+LEVEL_TEAM = "team"
+#: Levels from the top down; a unit's parent is at the level before it.
+LEVELS = (LEVEL_ORGANISATION, LEVEL_DIRECTORATE, LEVEL_TEAM)
+#: The single unit at organisation level.
+ORGANISATION_UNIT = "Organisation"
+#: The unit for respondents (or staff) whose team or directorate was left blank. It is reported and
+#: suppressed like any other unit, so that it cannot be recovered from the organisation total by
+#: subtraction.
+NOT_RECORDED_UNIT = "Not recorded"
+
+# --- Fixed column names of the tables that leave the analytics layer -----------------------------
+#: One row per wave x level x unit x measure (``analytics.scoring.unit_scores``).
+UNIT_SCORE_COLUMNS = (
+    "wave", "level", "unit", "parent", "measure", "n", "mean", "ci_low", "ci_high", "pct_positive", "suppressed",
+)
+#: One row per wave x level x unit x item (question-level % positive).
+ITEM_RESULT_COLUMNS = ("wave", "level", "unit", "parent", "item", "n", "pct_positive", "suppressed")
+#: Data-quality findings (``analytics.quality``): one row per finding.
+FINDING_COLUMNS = ("severity", "kind", "file", "sheet", "column", "rows", "count", "value", "message")
+
+# --- Files ------------------------------------------------------------------------------------------
+#: A workbook larger than this once uncompressed is refused before parsing (zip-bomb guard).
+MAX_UNCOMPRESSED_BYTES = 1024**3
+#: A workbook whose uncompressed / compressed size exceeds this ratio is refused (zip-bomb guard).
+MAX_COMPRESSION_RATIO = 200
+#: Statistics: confidence level used everywhere.
+CONFIDENCE_LEVEL = 0.95
