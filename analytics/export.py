@@ -1,0 +1,57 @@
+"""Writing tables for people to open in a spreadsheet, safely.
+
+Spreadsheet formula injection: a cell whose text begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return may be run as a formula by Excel or LibreOffice when a CSV is opened (OWASP "CSV
+Injection"). Every text cell that begins so is prefixed with a single quote, which spreadsheets show as
+text. Numbers are left alone (a negative number is a number, not a formula).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.errors import InputError
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix a text cell that a spreadsheet could read as a formula with ``'``.
+
+    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_cell(-3.5)
+    -3.5
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) cannot run as spreadsheet formulas."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            out[column] = series.map(neutralise_cell, na_action="ignore")
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "Results") -> Path:
+    """Write ``frame`` to ``.csv`` (UTF-8 with BOM, so Excel shows accents) or ``.xlsx``, neutralised."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError("The output file must end in .csv or .xlsx.", file=path.name)
+    if not path.parent.exists():
+        raise InputError("The folder for the output file does not exist.", file=str(path))
+    safe = neutralise_formulas(frame)
+    if suffix == ".csv":
+        safe.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        safe.to_excel(path, index=False, sheet_name=sheet_name, engine="openpyxl")
+    return path

@@ -1,0 +1,217 @@
+"""The survey pipeline end to end: files -> recognised columns -> scores -> anonymised unit tables.
+
+This is what the command line and the dashboard call::
+
+    results = score_survey_files([SurveySource("survey_2025.csv", path)], min_group_size=11)
+    results.unit_scores      # wave x level x unit x measure, already suppressed
+    results.item_results     # wave x level x unit x item % positive, already suppressed
+    results.findings         # data-quality findings, one row each
+
+Reading strategy (architecture.md, performance habits): a workbook is read once (calamine reads a
+whole sheet anyway); a CSV is read in two passes — a small preview to recognise the columns, then only
+the columns the mapping needs, which keeps a 1M-row export within memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from analytics import settings
+from analytics.codebook import Codebook, load_codebook
+from analytics.errors import InputError
+from analytics.io import read_table
+from analytics.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
+from analytics.privacy import check_min_group_size
+from analytics.raw import RawTable
+from analytics.scoring import ScoredResponses, item_results, score_responses, unit_scores
+
+#: ``progress(fraction_done, message)``: called as long work advances (the Data page shows a bar).
+Progress = Callable[[float, str], None]
+
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class SurveySource:
+    """One file to read: its name as the user knows it and its content (a path or the uploaded bytes)."""
+
+    file_name: str
+    content: str | Path | bytes
+    sheet: str | None = None
+
+    @classmethod
+    def from_path(cls, path: str | Path, sheet: str | None = None) -> "SurveySource":
+        path = Path(path)
+        if not path.exists():
+            raise InputError("The file does not exist. Check the name and folder.", file=str(path))
+        if path.is_dir():
+            raise InputError("This is a folder, not a file.", file=str(path))
+        return cls(file_name=path.name, content=path, sheet=sheet)
+
+
+@dataclass
+class ColumnOptions:
+    """What the user told us about the columns (all optional; recognition fills in the rest)."""
+
+    team_col: str | None = None
+    directorate_col: str | None = None
+    wave_col: str | None = None
+    wave_label: str | None = None
+    mapping: Mapping | None = None
+
+
+@dataclass
+class RecognisedFile:
+    """A file read and its columns recognised, before scoring."""
+
+    source: SurveySource
+    raw: RawTable
+    mapping: Mapping
+    wave_fallback: str | None
+
+    @property
+    def measure_summary(self) -> pd.DataFrame:
+        return summarise_mapping(self.mapping, load_codebook(self.mapping.codebook))
+
+
+@dataclass
+class SurveyResults:
+    """Everything the pages, the exports and the CLI may show of a set of survey files.
+
+    ``unit_scores`` and ``item_results`` are suppressed (:mod:`analytics.privacy`); respondent-level
+    rows are not kept here.
+    """
+
+    unit_scores: pd.DataFrame
+    item_results: pd.DataFrame
+    findings: pd.DataFrame
+    files: list[dict] = field(default_factory=list)
+    min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE
+    codebook_id: str = ""
+
+    @property
+    def waves(self) -> list[str]:
+        return sorted(self.unit_scores["wave"].dropna().unique().tolist())
+
+
+def wave_from_file_name(file_name: str) -> str | None:
+    """A survey year in the file name (``staff_survey_2025.xlsx`` -> ``"2025"``), or None."""
+    years = _YEAR_IN_NAME.findall(Path(file_name).stem)
+    return years[-1] if years else None
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(min(max(fraction, 0.0), 1.0), message)
+
+
+def _is_csv(source: SurveySource) -> bool:
+    """True unless the content starts like a workbook (zip or OLE2 container)."""
+    if isinstance(source.content, bytes):
+        head = source.content[:4]
+    else:
+        with Path(source.content).open("rb") as handle:
+            head = handle.read(4)
+    return not head.startswith(b"PK") and not head.startswith(b"\xd0\xcf\x11\xe0")
+
+
+def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
+                   codebook: Codebook | None = None) -> RecognisedFile:
+    """Read a survey file and recognise its columns (or apply a saved mapping)."""
+    options = options or ColumnOptions()
+    if options.mapping is not None:
+        codebook = codebook or load_codebook(options.mapping.codebook)
+    codebook = codebook or load_codebook()
+    header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=_is_csv(source))
+    if options.mapping is not None:
+        mapping = apply_mapping(header, options.mapping, codebook)
+        overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
+        for key, column in overrides.items():
+            if column:
+                setattr(mapping, key, header.resolve_column(column, role=key.removesuffix("_col")))
+                mapping.evidence[getattr(mapping, key)] = "user"
+        if options.wave_label:
+            mapping.wave_label = options.wave_label
+    else:
+        mapping = detect_mapping(header, codebook, team_col=options.team_col,
+                                 directorate_col=options.directorate_col, wave_col=options.wave_col,
+                                 wave_label=options.wave_label)
+    return RecognisedFile(source=source, raw=header, mapping=mapping,
+                          wave_fallback=wave_from_file_name(source.file_name))
+
+
+def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:
+    """Score one recognised file (reading only the mapped columns of a large CSV)."""
+    mapping = recognised.mapping
+    codebook = codebook or load_codebook(mapping.codebook)
+    raw = recognised.raw
+    if _is_csv(recognised.source):
+        raw = read_table(recognised.source.content, recognised.source.file_name, sheet=recognised.source.sheet,
+                         columns=mapping.used_columns())
+    if mapping.team_col is None:
+        raise InputError("No team column was recognised. Name it (for example --team-col \"Ward\"), or choose it "
+                         "on the Data page.", file=recognised.source.file_name, sheet=raw.sheet)
+    if not (mapping.wave_col or mapping.wave_label or recognised.wave_fallback):
+        raise InputError("The survey year (wave) is not known: there is no year or wave column and no year in the "
+                         "file name. Give it (for example --wave 2025), or rename the file to include the year.",
+                         file=recognised.source.file_name)
+    return score_responses(raw, mapping, codebook, wave=recognised.wave_fallback)
+
+
+def _combine(scored: list[ScoredResponses]) -> ScoredResponses:
+    if len(scored) == 1:
+        return scored[0]
+    return ScoredResponses(
+        respondents=pd.concat([s.respondents for s in scored], ignore_index=True),
+        item_scores=pd.concat([s.item_scores for s in scored], ignore_index=True),
+        findings=pd.concat([s.findings for s in scored], ignore_index=True),
+    )
+
+
+def score_survey_files(sources: list[SurveySource], options: ColumnOptions | None = None, *,
+                       min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+                       codebook: Codebook | None = None, progress: Progress | None = None) -> SurveyResults:
+    """Read, recognise and score survey files (one or several waves), returning anonymised tables.
+
+    Parameters
+    ----------
+    sources
+        The files; several files of the same wave are pooled (e.g. one export per directorate).
+    options
+        Column choices and/or a saved mapping applied to every file.
+    min_group_size
+        The anonymity threshold k (default 11, never below 5).
+    """
+    min_group_size = check_min_group_size(min_group_size)
+    if not sources:
+        raise InputError("No survey file was given.")
+    scored: list[ScoredResponses] = []
+    files: list[dict] = []
+    for index, source in enumerate(sources):
+        _report(progress, index / len(sources), f"Reading {source.file_name}")
+        recognised = recognise_file(source, options, codebook)
+        book = codebook or load_codebook(recognised.mapping.codebook)
+        _report(progress, (index + 0.5) / len(sources), f"Scoring {source.file_name}")
+        result = score_recognised(recognised, book)
+        scored.append(result)
+        files.append({"file": source.file_name, "sheet": recognised.raw.sheet,
+                      "respondents": int(len(result.respondents)),
+                      "waves": sorted(result.respondents["wave"].dropna().astype(str).unique().tolist()),
+                      "items_recognised": len(recognised.mapping.items),
+                      "notes": list(recognised.raw.notes), "mapping": recognised.mapping})
+    combined = _combine(scored)
+    base_book = codebook or load_codebook(files[0]["mapping"].codebook)
+    _report(progress, 0.95, "Computing team scores")
+    # Custom measures: every file's mapping carries the same ones when a preset is used.
+    custom = files[0]["mapping"].custom_measures
+    book = base_book.with_custom_measures(custom)
+    table = unit_scores(combined, book, min_group_size=min_group_size)
+    items = item_results(combined, book, min_group_size=min_group_size)
+    _report(progress, 1.0, "Done")
+    return SurveyResults(unit_scores=table, item_results=items, findings=combined.findings, files=files,
+                         min_group_size=min_group_size, codebook_id=book.id)
