@@ -45,3 +45,21 @@ MAX_UNCOMPRESSED_BYTES = 1024**3
 MAX_COMPRESSION_RATIO = 200
 #: Statistics: confidence level used everywhere.
 CONFIDENCE_LEVEL = 0.95
+
+# --- Data-quality findings (analytics.quality) ------------------------------------------------------
+#: Severity of a finding, from the most to the least serious.
+SEVERITY_ERROR = "error"
+SEVERITY_WARNING = "warning"
+SEVERITY_INFO = "info"
+SEVERITIES = (SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO)
+#: An item whose share of respondents without a scorable answer is above this is a warning (else info).
+MISSING_RATE_WARNING = 0.30
+#: Straight-lining is looked for in blocks (items sharing a scale) of at least this many answered items.
+STRAIGHT_LINING_MIN_ITEMS = 8
+#: How many spreadsheet rows a finding lists before "and N more".
+FINDING_ROWS_SHOWN = 3
+#: At most this many distinct unrecognised values are reported one by one per column; the rest are
+#: summarised in one finding (a column holding free text would otherwise flood the list).
+MAX_VALUE_FINDINGS_PER_COLUMN = 20
+#: Values quoted in a finding are cut to this many characters.
+FINDING_VALUE_MAX_CHARS = 60
