@@ -196,8 +196,12 @@ def normalise_wording(text: object) -> str:
     return "".join(ch for ch in s if ch.isalnum())
 
 
-def _words(text: object) -> list[str]:
-    """Header words: case-folded, split at anything that is not a letter or digit."""
+def header_words(text: object) -> list[str]:
+    """Header words: case-folded, split at anything that is not a letter or digit.
+
+    >>> header_words("Sub-team / Ward name")
+    ['sub', 'team', 'ward', 'name']
+    """
     s = normalise_label(text).replace("&", " and ")
     return "".join(ch if ch.isalnum() else " " for ch in s).split()
 
@@ -348,12 +352,12 @@ def _unit_candidate(texts: list[str]) -> tuple[str, str, int, int, bool] | None:
     """
     best = None
     for text in texts:
-        words = _words(text)
+        words = header_words(text)
         if not words or any(w in UNIT_HEADER_EXCLUSIONS for w in words):
             continue
         for role, phrases in UNIT_COLUMN_WORDS.items():
             for rank, phrase in enumerate(phrases):
-                pw = _words(phrase)
+                pw = header_words(phrase)
                 at = _phrase_at(words, pw)
                 if at is None:
                     continue
