@@ -165,9 +165,15 @@ UNIT_HEADER_EXCLUSIONS = frozenset({
     "agree", "disagree", "often",
 })
 
-#: A header with more words than this that does not read as "<unit word> + qualifiers" is a question,
-#: not a unit column ("I am able to make suggestions to improve the work of my team").
-UNIT_HEADER_MAX_WORDS = 6
+#: Words joining unit words in one header ("Ward or team", "Team / department").
+UNIT_HEADER_CONNECTIVES = frozenset({"or", "and", "on", "at", "for"})
+
+#: A header that is not "<unit word> + qualifiers" is still a unit column when it asks which unit the
+#: respondent belongs to: it has one of these words and at most :data:`UNIT_HEADER_MAX_WORDS` words
+#: ("Which ward or team do you work in?"). Statements that merely mention a team ("I feel valued by
+#: my team") are questions, not unit columns.
+UNIT_HEADER_QUESTION_WORDS = frozenset({"which", "what", "where", "select"})
+UNIT_HEADER_MAX_WORDS = 10
 
 #: Characters after which the rest of a header may be a question's statement: "<matrix stem> - <item>",
 #: "<stem>: <item>", "<stem>? <item>", "<stem> | <item>", a new line.
@@ -346,11 +352,12 @@ def _phrase_at(words: list[str], phrase: list[str]) -> int | None:
 def _unit_candidate(texts: list[str]) -> tuple[str, str, int, int, bool] | None:
     """Best role a column's header suggests: ``(role, word, rank, strength, is_code)``.
 
-    ``strength`` is 0 when the header is the word plus qualifiers only ("Team name"), 1 when the word
-    is part of a short header ("Which ward are you on?"); ``rank`` is the word's position in
+    ``strength`` is 0 when the header is the word plus qualifiers only ("Team name", "Ward / team"), 1
+    when the word is part of a short question ("Which ward are you on?"); ``rank`` is the word's position in
     :data:`UNIT_COLUMN_WORDS`.
     """
     best = None
+    all_unit_words = {w for phrases in UNIT_COLUMN_WORDS.values() for p in phrases for w in header_words(p)}
     for text in texts:
         words = header_words(text)
         if not words or any(w in UNIT_HEADER_EXCLUSIONS for w in words):
@@ -362,9 +369,10 @@ def _unit_candidate(texts: list[str]) -> tuple[str, str, int, int, bool] | None:
                 if at is None:
                     continue
                 rest = words[:at] + words[at + len(pw):]
-                if all(w in UNIT_HEADER_QUALIFIERS for w in rest):
+                if all(w in UNIT_HEADER_QUALIFIERS or w in UNIT_HEADER_CONNECTIVES or w in all_unit_words
+                       for w in rest):
                     strength = 0
-                elif len(words) <= UNIT_HEADER_MAX_WORDS:
+                elif len(words) <= UNIT_HEADER_MAX_WORDS and any(w in UNIT_HEADER_QUESTION_WORDS for w in words):
                     strength = 1
                 else:
                     continue
@@ -394,8 +402,9 @@ def recognise_unit_columns(raw: RawTable, *, exclude: tuple[str, ...] | list[str
     Notes
     -----
     A header qualifies when it contains a word of :data:`UNIT_COLUMN_WORDS` as whole words and either
-    the rest of it is qualifiers ("Team name", "Your directorate", "Survey year") or it has at most
-    :data:`UNIT_HEADER_MAX_WORDS` words ("Which ward do you work on?"). Headers with a word of
+    the rest of it is qualifiers or other unit words ("Team name", "Your directorate", "Survey year",
+    "Ward / team"), or it is a short question about the unit (:data:`UNIT_HEADER_QUESTION_WORDS`,
+    :data:`UNIT_HEADER_MAX_WORDS`: "Which ward do you work on?"; not "I feel valued by my team"). Headers with a word of
     :data:`UNIT_HEADER_EXCLUSIONS` never qualify ("Year of birth", "Length of service"). A column takes
     the role of its longest matching phrase ("Business unit" is a directorate).
 
@@ -532,8 +541,9 @@ def detect_mapping(
         evidence[column] = "wording"
 
     if not items_by_col and require_items:
-        examples = ", ".join(sorted(codebook.items)[:6])
-        wording = next((i.wording for i in codebook.items.values() if i.wording), "")
+        focus = list(codebook.items_of(codebook.measures[0].id)) if codebook.measures else list(codebook.items)
+        examples = ", ".join(focus[:6])
+        wording = next((codebook.items[c].wording for c in focus if codebook.items[c].wording), "")
         shown = "; ".join(f"'{_short(c, 50)}'" for c in raw.columns[:8])
         more = f" and {len(raw.columns) - 8} more" if len(raw.columns) > 8 else ""
         raise InputError(
