@@ -569,8 +569,8 @@ def _read_result_column(raw: RawTable, column: str, codebook: Codebook, rows: li
                     notes.append(f"Column '{column}' has values outside 0–10 and is neither a 0–10 score nor a "
                                  "percentage; it was left out.")
                     return None
-                raise InputError(f"{_fmt(value)} is outside the 0–10 score scale. Correct the cell, or, if the column "
-                                 "holds percentages, put '%' in its header.", column=column, row=row, **where)
+                raise InputError(f"{_fmt(value)} is outside the 0–10 score scale. Correct the cell, or, if the "
+                                 "column holds percentages, put '%' in its header.", column=column, row=row, **where)
         notes.append(f"Column '{column}' read as a 0–10 score ({what}).")
     if markers:
         shown = ", ".join(f"'{m}'" for m in markers)

@@ -253,7 +253,8 @@ def test_refuses_two_columns_with_one_wording(nss):
 
 def test_refuses_when_nothing_is_recognised(nss):
     raw = make_raw(["Team", "How are you?", "Q9_4"])
-    with pytest.raises(InputError, match=r"None of the questions .*\(q9f, q9g, q9h, q9i, \.\.\.\).*'How are you\?'; 'Q9_4'"):
+    expected = r"None of the questions .*\(q9f, q9g, q9h, q9i, \.\.\.\).*'How are you\?'; 'Q9_4'"
+    with pytest.raises(InputError, match=expected):
         detect_mapping(raw, nss)
 
 
