@@ -130,8 +130,8 @@ class Mapping:
 # =================================================================================================
 
 #: Roles of the columns that say who a row belongs to, and the header words that reveal them.
-#: Within a role the words are listed in order of precedence: when several columns qualify, the one
-#: whose word comes first wins (see :func:`recognise_unit_columns`).
+#: Within a role the words are listed in order of precedence: when several columns qualify equally
+#: well, the one whose word comes first wins (full rules in :func:`recognise_unit_columns`).
 #:
 #: * team — "team" names the reporting unit directly and "ward" is the team in inpatient settings;
 #:   "sub-team" is finer still but usually falls under the anonymity threshold, so it is used only when
@@ -799,7 +799,8 @@ def add_custom_measure(
     Raises
     ------
     InputError
-        Empty label or column list; a column named twice or not in the file; a reverse-keyed column
+        Empty label or column list; a column named twice, not in the file, or already the team,
+        directorate or wave column; a reverse-keyed column
         that is not one of the columns; a scale with fewer than two options; a label (or id) already
         used by another local measure.
     """
@@ -814,6 +815,11 @@ def add_custom_measure(
     if repeated:
         raise InputError(f"The local measure '{label}' lists the column(s) {', '.join(repeated)} more than once.",
                          **where)
+    roles = {mapping.team_col: "team", mapping.directorate_col: "directorate", mapping.wave_col: "wave"}
+    for column in resolved_cols:
+        if column in roles:
+            raise InputError(f"'{column}' is the {roles[column]} column; the columns of the local measure '{label}' "
+                             "must hold answers.", **where)
     reverse = [raw.resolve_column(str(c), role=f"'{label}'") for c in reverse_columns]
     outside = [c for c in reverse if c not in resolved_cols]
     if outside:

@@ -388,6 +388,12 @@ def test_custom_measure_refusals(nss, label, columns, scale, reverse, message):
         add_custom_measure(detect_mapping(raw, nss), raw, label, columns, scale, reverse)
 
 
+def test_custom_measure_refuses_unit_columns(nss):
+    raw = pulse_file()
+    with pytest.raises(InputError, match="'Team' is the team column"):
+        add_custom_measure(detect_mapping(raw, nss), raw, "Pulse", ["team", "I feel safe at work"], "agreement")
+
+
 def test_custom_measure_duplicates_refused(nss):
     raw = pulse_file()
     mapping = add_custom_measure(detect_mapping(raw, nss), raw, "Pulse", ["I feel safe at work"], "agreement")
