@@ -163,7 +163,7 @@ def invalid_value_findings(cells: pd.DataFrame, *, scale_texts: Mapping[str, str
     for row in shown.itertuples(index=False):
         scale = scale_texts.get(row.column)
         on_scale = f" (the scale is {scale})" if scale else ""
-        cells_word = "cell" if row.count == 1 else "cells"
+        occurs = "1 cell, which is" if row.count == 1 else f"{row.count} cells, which are"
         if row.kind == KIND_OUT_OF_RANGE:
             what = f"The number {short_value(row.value)} is not a code of this question's scale{on_scale}."
         else:
@@ -172,7 +172,7 @@ def invalid_value_findings(cells: pd.DataFrame, *, scale_texts: Mapping[str, str
         records.append({
             "severity": settings.SEVERITY_WARNING, "kind": row.kind, "file": file, "sheet": sheet or "",
             "column": row.column, "rows": row.rows, "count": row.count, "value": short_value(row.value),
-            "message": f"{what} It occurs in {row.count} {cells_word}, which are left out of the scores "
+            "message": f"{what} It occurs in {occurs} left out of the scores "
                        "(treated as missing, not as zero). Correct the file, or check that this column is "
                        "mapped to the right question.",
         })

@@ -1,0 +1,793 @@
+"""Scoring survey responses: answers -> 0-10 item scores -> respondent measures -> unit tables.
+
+The rules are those of shared/design/domain.md §1 (NHS Staff Survey method) and §2 (anonymity).
+
+Item scores
+    An answer at position ``p`` (1 = first option as the scale is worded, e.g. "Strongly disagree") of a
+    ``k``-option scale scores ``(p - 1) / (k - 1) * 10``; a reverse-keyed item scores
+    ``(k - p) / (k - 1) * 10``. So a 5-point item scores 0, 2.5, 5, 7.5, 10; a 3-option item 0, 5, 10;
+    yes/no 0, 10.
+
+Recognising answers (:func:`answer_positions`)
+    * Text labels are compared after :func:`analytics.codebook.normalise_label`: case, repeated or
+      non-breaking spaces, curly apostrophes/quotes and a trailing full stop do not matter.
+    * Numeric codes ``1..k`` are accepted as numbers or as text (``4``, ``4.0``, ``"4"``, ``" 4 "``),
+      except on a scale whose options are themselves numbers (e.g. 0-10), where a number is matched to
+      the option of that value.
+    * A label preceded by a number, as some tools export it (``"5 - Strongly agree"``, ``"(2) Disagree"``,
+      ``"4. Often"``), is matched on its label; the number is ignored, because tools number scales
+      differently (0- or 1-based, sometimes from the favourable end).
+    * The codebook's ``missing_options`` ("Don't know", "Not applicable", "Prefer not to say" ...) and
+      blank cells are missing: never zero.
+    * Anything else - an unknown label, a code outside ``1..k`` such as 0, 7 on a 1-5 item or 2.5 - is
+      a data-quality finding (kind ``unknown_label`` or ``out_of_range``) naming the column and the
+      spreadsheet rows, and the cell is treated as missing for scoring.
+
+Respondent measures
+    * Sub-score = mean of the item scores the respondent has, if they answered at least half of the
+      measure's items (``answered * 2 >= items``: 2 of 3, 2 of 4, 4 of 7); otherwise missing. The number
+      of items is the measure's number in the codebook: an item that is not in the file counts as
+      unanswered (a finding says so), so a score always rests on at least half of the measure.
+    * Theme (morale, staff engagement) = mean of the respondent's sub-scores, only when all are present.
+
+Unit tables (:func:`unit_scores`, :func:`item_results`)
+    Computed at organisation, directorate (when the file has a directorate column) and team level, then
+    suppressed by :func:`analytics.privacy.suppress_unit_table` before they are returned: no
+    unsuppressed unit table leaves this module. Respondent-level frames (:class:`ScoredResponses`) stay
+    inside the analytics layer.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import stats
+
+from analytics import quality, settings
+from analytics.codebook import Codebook, Scale, custom_item_code, normalise_label
+from analytics.errors import InputError
+from analytics.mapping import Mapping
+from analytics.privacy import check_min_group_size, suppress_unit_table
+from analytics.raw import RawTable
+
+#: A whole or decimal number written as text (after normalisation).
+_NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+#: A label preceded by a number: "5 - Strongly agree", "(2) Disagree", "4. Often", "3: Sometimes".
+_PREFIX_PATTERN = "^\\(?[0-9]{1,2}\\)?\\s*[-\u2013\u2014:.)=]?\\s*([^0-9\\s].*)$"
+
+
+# ------------------------------------------------------------------------------------------------
+# Answers -> positions
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class AnswerPositions:
+    """Where each answer of one column sits on its scale.
+
+    Attributes
+    ----------
+    positions
+        Float array, one per row: the position ``1..k`` of the answer as the scale is worded (before
+        reverse keying); ``NaN`` when missing (blank, a "don't know"-type answer) or not on the scale.
+    invalid_rows
+        Row positions (0-based, into the column) of the values that are not on the scale.
+    invalid_values
+        Those values as text (``"7"``, ``"Strongly agre"``).
+    invalid_kinds
+        ``"out_of_range"`` for numbers, ``"unknown_label"`` for text, per invalid value.
+    """
+
+    positions: np.ndarray
+    invalid_rows: np.ndarray
+    invalid_values: np.ndarray
+    invalid_kinds: np.ndarray
+
+
+def _number_text(value: float) -> str:
+    """A number as a person would write it: 7.0 -> "7", 2.5 -> "2.5"."""
+    value = float(value)
+    if math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return f"{value:.15g}"
+
+
+def _display_text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Real):
+        return _number_text(float(value))
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def _normalise_texts(texts: pa.Array) -> pa.Array:
+    """Vectorised :func:`analytics.codebook.normalise_label` on an Arrow string array."""
+    s = pc.replace_substring_regex(texts, pattern="[\u2018\u2019]", replacement="'")
+    s = pc.replace_substring_regex(s, pattern="[\u201c\u201d]", replacement='"')
+    s = pc.replace_substring_regex(s, pattern="(?:\\s|\\p{Z})+", replacement=" ")
+    s = pc.utf8_lower(pc.utf8_trim_whitespace(s))
+    s = pc.utf8_rtrim(s, characters=".")
+    return pc.utf8_trim_whitespace(s)
+
+
+def _option_numbers(options: list[str]) -> np.ndarray | None:
+    """The options' values when every option of the scale is a number (e.g. a 0-10 scale), else None."""
+    try:
+        return np.array([float(o) for o in options], dtype="float64")
+    except ValueError:
+        return None
+
+
+def _code_positions(values: np.ndarray, n_options: int, option_numbers: np.ndarray | None) -> np.ndarray:
+    """Positions of numeric answers: codes ``1..k``, or the option of that value on a numeric scale."""
+    positions = np.full(values.shape, np.nan)
+    if option_numbers is not None:
+        for index, number in enumerate(option_numbers):
+            positions[values == number] = index + 1
+        return positions
+    with np.errstate(invalid="ignore"):
+        valid = (values >= 1) & (values <= n_options) & (values == np.floor(values))
+    positions[valid] = values[valid]
+    return positions
+
+
+def _index_in(texts: pa.Array, value_set: pa.Array) -> np.ndarray:
+    """1-based position of each text in ``value_set`` as floats, NaN when absent."""
+    found = pc.index_in(texts, value_set=value_set)
+    return pc.add(found, 1).to_numpy(zero_copy_only=False).astype("float64")
+
+
+def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
+                     missing_options: tuple[str, ...] | list[str] = ()) -> AnswerPositions:
+    """Recognise the answers of one column on a scale (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    values
+        The column as read: text, numbers, or a mix (object dtype).
+    options
+        The scale's options from position 1 to ``k``.
+    missing_options
+        Answers that mean "no answer" ("Don't know" ...), matched like labels.
+
+    Returns
+    -------
+    AnswerPositions
+
+    Notes
+    -----
+    Vectorised: distinct values are found once (``pandas.factorize``), normalised and matched with
+    ``pyarrow.compute`` (``index_in``), and the positions are spread back to the rows by indexing, so the
+    cost per row is an array look-up whatever the number of rows. Purely numeric columns are handled
+    with NumPy.
+
+    Examples
+    --------
+    >>> answer_positions(pd.Series(["Agree ", "STRONGLY agree", "4", "Don\u2019t know", 7]),
+    ...                  ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"],
+    ...                  ["Don't know"]).positions.tolist()
+    [4.0, 5.0, 4.0, nan, nan]
+    """
+    n_options = len(options)
+    norm_options = [normalise_label(o) for o in options]
+    option_set = pa.array(norm_options, type=pa.string())
+    option_numbers = _option_numbers(norm_options)
+    missing_set = pa.array(sorted({normalise_label(m) for m in missing_options} | {""}), type=pa.string())
+    empty = np.array([], dtype=object)
+
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers_ = values.to_numpy(dtype="float64", na_value=np.nan)
+        positions = _code_positions(numbers_, n_options, option_numbers)
+        invalid_rows = np.flatnonzero(~np.isnan(numbers_) & np.isnan(positions))
+        if invalid_rows.size == 0:
+            return AnswerPositions(positions, invalid_rows, empty, empty)
+        distinct, inverse = np.unique(numbers_[invalid_rows], return_inverse=True)
+        texts = np.array([_number_text(v) for v in distinct], dtype=object)[inverse]
+        kinds = np.full(invalid_rows.size, quality.KIND_OUT_OF_RANGE, dtype=object)
+        return AnswerPositions(positions, invalid_rows, texts, kinds)
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = np.asarray(uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else uniques, dtype=object)
+    if distinct.size == 0:
+        return AnswerPositions(np.full(len(values), np.nan), np.array([], dtype=np.int64), empty, empty)
+    is_number = np.array([isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in distinct])
+    display = np.array([_display_text(v) for v in distinct], dtype=object)
+    normalised = _normalise_texts(pa.array(display.tolist(), type=pa.string()))
+    # Numbers: real numbers in the cells, or text that reads as a number.
+    unique_numbers = np.full(distinct.size, np.nan)
+    unique_numbers[is_number] = distinct[is_number].astype("float64")
+    looks_numeric = pc.match_substring_regex(normalised, pattern=_NUMBER_PATTERN).to_numpy(zero_copy_only=False)
+    text_numbers = looks_numeric & ~is_number
+    if text_numbers.any():
+        unique_numbers[text_numbers] = [float(t) for t in np.asarray(normalised.to_pylist(), dtype=object)[text_numbers]]
+
+    unique_positions = _index_in(normalised, option_set)
+    is_missing = pc.is_in(normalised, value_set=missing_set).to_numpy(zero_copy_only=False)
+    numeric = ~np.isnan(unique_numbers)
+    use_code = np.isnan(unique_positions) & ~is_missing & numeric
+    if use_code.any():
+        unique_positions[use_code] = _code_positions(unique_numbers[use_code], n_options, option_numbers)
+    unmatched = np.isnan(unique_positions) & ~is_missing & ~numeric
+    if unmatched.any():
+        stripped = pc.replace_substring_regex(normalised, pattern=_PREFIX_PATTERN, replacement="\\1")
+        changed = pc.not_equal(stripped, normalised).to_numpy(zero_copy_only=False)
+        prefix_positions = _index_in(stripped, option_set)
+        prefix_missing = pc.is_in(stripped, value_set=missing_set).to_numpy(zero_copy_only=False)
+        take = unmatched & changed & ~np.isnan(prefix_positions)
+        unique_positions[take] = prefix_positions[take]
+        is_missing = is_missing | (unmatched & changed & prefix_missing)
+    unique_invalid = np.isnan(unique_positions) & ~is_missing
+
+    positions = np.append(unique_positions, np.nan)[codes]
+    invalid_rows = np.flatnonzero(np.append(unique_invalid, False)[codes])
+    if invalid_rows.size == 0:
+        return AnswerPositions(positions, invalid_rows, empty, empty)
+    invalid_codes = codes[invalid_rows]
+    kinds_u = np.where(numeric, quality.KIND_OUT_OF_RANGE, quality.KIND_UNKNOWN_LABEL).astype(object)
+    return AnswerPositions(positions, invalid_rows, display[invalid_codes], kinds_u[invalid_codes])
+
+
+def item_score(positions: np.ndarray, n_options: int, reverse: bool = False) -> np.ndarray:
+    """0-10 item scores from answer positions: ``(p - 1) / (k - 1) * 10``, or ``(k - p) / (k - 1) * 10``
+    for a reverse-keyed item (domain.md §1). ``NaN`` stays ``NaN``.
+
+    >>> item_score(np.array([1.0, 3.0, 5.0, np.nan]), 5).tolist()
+    [0.0, 5.0, 10.0, nan]
+    >>> item_score(np.array([1.0, 2.0]), 5, reverse=True).tolist()
+    [10.0, 7.5]
+    """
+    keyed = (n_options + 1 - positions) if reverse else positions
+    return (keyed - 1.0) / (n_options - 1) * 10.0
+
+
+def favourable_from_position(n_options: int) -> int:
+    """The lowest keyed position (after reverse keying) counted as a positive answer.
+
+    The NHS Staff Survey's question-level "% positive" counts the two favourable options of a 5-point
+    item (Agree + Strongly agree; Often + Always). In general: the top two options of a scale with at
+    least 4 options, the top one of a scale with 2 or 3 options (Yes; the favourable end of a 3-point
+    scale), so that "positive" never includes the middle of a short scale.
+
+    >>> favourable_from_position(5), favourable_from_position(3), favourable_from_position(2)
+    (4, 3, 2)
+    """
+    return n_options - 1 if n_options >= 4 else n_options
+
+
+def _favourable(scores: np.ndarray, n_options: int) -> np.ndarray:
+    """1.0 / 0.0 per valid item score (positive or not), NaN when missing."""
+    keyed = np.rint(scores * (n_options - 1) / 10.0) + 1
+    with np.errstate(invalid="ignore"):
+        positive = (keyed >= favourable_from_position(n_options)).astype("float64")
+    positive[np.isnan(scores)] = np.nan
+    return positive
+
+
+# ------------------------------------------------------------------------------------------------
+# Respondent scores
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class ScoredResponses:
+    """Respondent-level scores of one or more files. Stays inside the analytics layer.
+
+    Attributes
+    ----------
+    respondents
+        One row per respondent; index = spreadsheet row of the file (after combining files, a plain
+        range). Columns: ``wave``, ``directorate``, ``team`` (text), then one float column per measure
+        id of the codebook (including local measures), 0-10, ``NaN`` when the respondent has no score.
+        ``directorate`` is missing for every row when the file has no directorate column (no
+        directorate level is then reported); likewise ``team`` when there is no team column. A blank
+        team or directorate cell is :data:`~analytics.settings.NOT_RECORDED_UNIT`.
+    item_scores
+        Same index; one float column per mapped item code, 0-10 after reverse keying, ``NaN`` missing.
+    findings
+        Data-quality findings (:mod:`analytics.quality`, columns
+        :data:`~analytics.settings.FINDING_COLUMNS`).
+    codebook
+        The codebook used, extended with the mapping's local measures.
+    item_columns
+        Item code -> the file's column it was read from.
+    """
+
+    respondents: pd.DataFrame
+    item_scores: pd.DataFrame
+    findings: pd.DataFrame
+    codebook: Codebook | None = None
+    item_columns: dict[str, str] = field(default_factory=dict)
+
+
+def _require_column(raw: RawTable, column: str, role: str) -> str:
+    if column in raw.frame.columns:
+        return column
+    return raw.resolve_column(column, role=role)
+
+
+def _mapped_items(raw: RawTable, mapping: Mapping, book: Codebook) -> dict[str, str]:
+    """Item code -> column, for the mapping's items and the local measures' columns."""
+    items: dict[str, str] = {}
+
+    def add(code: str, column: str) -> None:
+        if code not in book.items and code.casefold() in book.items:
+            code = code.casefold()
+        if code not in book.items:
+            raise InputError(f"The column is mapped to the question '{code}', which the codebook '{book.name}' does "
+                             "not define. Choose a question of the codebook, or define a local measure.",
+                             file=raw.file_name, sheet=raw.sheet, column=column)
+        if code in items and items[code] != column:
+            raise InputError(f"Two columns ('{items[code]}' and '{column}') are both mapped to the question "
+                             f"'{code}'. Map only one of them.", file=raw.file_name, sheet=raw.sheet, column=column)
+        items[code] = column
+
+    for column, code in mapping.items.items():
+        add(str(code), _require_column(raw, column, "question"))
+    for measure in mapping.custom_measures:
+        for column in measure.columns:
+            add(custom_item_code(measure.id, column), _require_column(raw, column, f"'{measure.label}' question"))
+    return items
+
+
+def _clean_unit_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = " ".join(_display_text(value).split())
+    return text or None
+
+
+def _unit_texts(series: pd.Series) -> pd.Series:
+    """A unit (or wave) column as clean text: numbers without a spurious ``.0`` (2024.0 -> "2024"),
+    outer and repeated spaces removed; blank cells missing. Distinct values are converted once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    distinct = uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else np.asarray(uniques, dtype=object)
+    texts = np.array([_clean_unit_text(v) for v in distinct] + [None], dtype=object)
+    return pd.Series(texts[codes], index=series.index, dtype="str")
+
+
+def _wave_values(raw: RawTable, mapping: Mapping, wave: str | None) -> tuple[pd.Series, pd.DataFrame]:
+    frame = raw.frame
+    fallback = next((str(w).strip() for w in (mapping.wave_label, wave) if w is not None and str(w).strip()), None)
+    if fallback is not None:
+        fallback = _clean_unit_text(fallback)
+    if mapping.wave_col is None:
+        if fallback is None:
+            raise InputError("The survey year (wave) of this file is not known: it has no wave column. Give the "
+                             "wave (for example 2025), or choose the column that holds it.",
+                             file=raw.file_name, sheet=raw.sheet)
+        return pd.Series(fallback, index=frame.index, dtype="str"), quality.empty_findings()
+    column = _require_column(raw, mapping.wave_col, "wave")
+    waves = _unit_texts(frame[column])
+    blank = waves.isna()
+    if not blank.any():
+        return waves, quality.empty_findings()
+    if fallback is None:
+        raise InputError(f"The wave (survey year) is blank in rows {quality.format_rows(frame.index[blank])}. "
+                         "Fill them in, or give a wave for the whole file.",
+                         file=raw.file_name, sheet=raw.sheet, column=column, row=int(frame.index[blank][0]))
+    findings = quality.wave_filled_findings(blank, column=column, wave=fallback, file=raw.file_name, sheet=raw.sheet)
+    return waves.fillna(fallback), findings
+
+
+def _scale_text(scale: Scale) -> str:
+    options = scale.options
+    if _option_numbers([normalise_label(o) for o in options]) is not None:
+        return ", ".join(options)
+    return f"1-{len(options)} or {options[0]} \u2026 {options[-1]}"
+
+
+def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave: str | None = None) -> ScoredResponses:
+    """Score every respondent of a file on every measure of the codebook.
+
+    Parameters
+    ----------
+    raw
+        The file as read (:class:`analytics.raw.RawTable`; its index is the spreadsheet row).
+    mapping
+        Which column is which question, team, directorate and wave, and the user's local measures.
+    codebook
+        Measures, items, scales and missing options; extended with ``mapping.custom_measures`` (their
+        columns become items :func:`analytics.codebook.custom_item_code`).
+    wave
+        The wave for every row when the mapping has neither a wave column nor a wave label.
+
+    Returns
+    -------
+    ScoredResponses
+        See its attributes. The rules (item scores, half rule, themes, what is missing) are in the
+        module docstring.
+
+    Notes
+    -----
+    Wave: the wave column's values as text (``2024.0`` -> ``"2024"``); blank cells take
+    ``mapping.wave_label`` or ``wave`` (with a finding), and without either they are refused. Without a
+    wave column: ``mapping.wave_label``, else ``wave``, else :class:`InputError`.
+
+    Team and directorate: text with outer/repeated spaces removed, otherwise as written (case is kept:
+    "Ward 7" and "ward 7" are two teams). A blank cell is :data:`~analytics.settings.NOT_RECORDED_UNIT`,
+    with a finding.
+
+    Raises
+    ------
+    InputError
+        A mapped column that is not in the file, a question code the codebook does not define, two
+        columns mapped to one question, no question column at all, or an unknown wave.
+    """
+    frame = raw.frame
+    file, sheet = raw.file_name, raw.sheet
+    book = codebook.with_custom_measures(mapping.custom_measures)
+    item_columns = _mapped_items(raw, mapping, book)
+    if not item_columns:
+        raise InputError("No column of this file is mapped to a survey question, so nothing can be scored. Check "
+                         "the column mapping.", file=file, sheet=sheet)
+    waves, wave_findings = _wave_values(raw, mapping, wave)
+    index = frame.index
+    findings: list[pd.DataFrame] = []
+
+    unit_values: dict[str, pd.Series] = {}
+    unit_findings: list[pd.DataFrame] = []
+    for role, column in (("directorate", mapping.directorate_col), ("team", mapping.team_col)):
+        if column is None:
+            unit_values[role] = pd.Series(np.nan, index=index, dtype="str")
+            continue
+        column = _require_column(raw, column, role)
+        texts = _unit_texts(frame[column])
+        blank = texts.isna()
+        unit_findings.append(quality.unit_not_recorded_findings(blank, column=column, role=role, file=file, sheet=sheet))
+        unit_values[role] = texts.fillna(settings.NOT_RECORDED_UNIT)
+
+    scores: dict[str, np.ndarray] = {}
+    positions: dict[str, np.ndarray] = {}
+    invalid_parts: list[pd.DataFrame] = []
+    scale_texts: dict[str, str] = {}
+    blocks: dict[str, list[str]] = {}
+    for code, column in item_columns.items():
+        item = book.items[code]
+        scale = book.scales[item.scale]
+        answers = answer_positions(frame[column], scale.options, book.missing_options)
+        positions[code] = answers.positions
+        scores[code] = item_score(answers.positions, scale.n_options, item.reverse)
+        scale_texts[column] = _scale_text(scale)
+        blocks.setdefault(scale.label, []).append(code)
+        if answers.invalid_rows.size:
+            invalid_parts.append(pd.DataFrame({
+                "column": column, "row": index.to_numpy()[answers.invalid_rows],
+                "value": answers.invalid_values, "kind": answers.invalid_kinds,
+            }))
+    item_scores = pd.DataFrame(scores, index=index, dtype="float64")
+
+    measure_scores: dict[str, np.ndarray] = {}
+    incomplete: dict[str, tuple[list[str], int]] = {}
+    n_rows = len(frame)
+    for measure in book.measures:
+        if measure.is_theme:
+            continue
+        present = [c for c in measure.items if c in item_scores.columns]
+        if not present:
+            measure_scores[measure.id] = np.full(n_rows, np.nan)
+            continue
+        if len(present) < len(measure.items):
+            incomplete[measure.label] = ([c for c in measure.items if c not in item_scores.columns], len(measure.items))
+        values = item_scores[present].to_numpy()
+        answered = (~np.isnan(values)).sum(axis=1)
+        total = np.nansum(values, axis=1)
+        enough = (answered * 2 >= len(measure.items)) & (answered > 0)
+        measure_scores[measure.id] = np.where(enough, total / np.maximum(answered, 1), np.nan)
+    for measure in book.measures:
+        if measure.is_theme:
+            parts = np.column_stack([measure_scores[s] for s in measure.sub_measures])
+            complete = ~np.isnan(parts).any(axis=1)
+            measure_scores[measure.id] = np.where(complete, parts.mean(axis=1), np.nan)
+    respondents = pd.DataFrame({"wave": waves, "directorate": unit_values["directorate"], "team": unit_values["team"]},
+                               index=index)
+    for measure in book.measures:
+        respondents[measure.id] = measure_scores[measure.id]
+
+    cells = pd.concat(invalid_parts, ignore_index=True) if invalid_parts else None
+    findings.append(quality.invalid_value_findings(cells, scale_texts=scale_texts, file=file, sheet=sheet))
+    findings.extend(unit_findings)
+    findings.append(wave_findings)
+    findings.append(quality.straight_lining_findings(pd.DataFrame(positions, index=index), blocks,
+                                                     file=file, sheet=sheet))
+    findings.append(quality.missing_rate_findings(item_scores, columns=item_columns, file=file, sheet=sheet))
+    findings.append(quality.measure_coverage_findings(incomplete, file=file, sheet=sheet))
+    return ScoredResponses(respondents=respondents, item_scores=item_scores, findings=quality.concat_findings(findings),
+                           codebook=book, item_columns=dict(item_columns))
+
+
+# ------------------------------------------------------------------------------------------------
+# Unit tables
+# ------------------------------------------------------------------------------------------------
+def _book_for(scored: ScoredResponses, codebook: Codebook | None) -> Codebook:
+    book = codebook if codebook is not None else scored.codebook
+    if book is None:
+        raise InputError("No codebook was given to compute unit scores.")
+    return book
+
+
+def _scale_for(code: str, book: Codebook, scored: ScoredResponses) -> Scale | None:
+    for candidate in (book, scored.codebook):
+        if candidate is not None and code in candidate.items:
+            return candidate.scales[candidate.items[code].scale]
+    return None
+
+
+def _levels(respondents: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+    """(level, unit, parent) per respondent for each level reported.
+
+    Organisation: one unit, parent blank. Directorate (when any respondent has one): blank cells ->
+    "Not recorded", parent = the organisation. Team (when any respondent has one): parent = its
+    directorate when there is a directorate level, else the organisation; a team name found under
+    two directorates is two units.
+    """
+    index = respondents.index
+    org = pd.Series(settings.ORGANISATION_UNIT, index=index, dtype="str")
+    levels = [(settings.LEVEL_ORGANISATION, org, pd.Series("", index=index, dtype="str"))]
+    directorate = respondents["directorate"] if "directorate" in respondents else None
+    has_directorate = directorate is not None and bool(directorate.notna().any())
+    if has_directorate:
+        directorate = directorate.astype("str").fillna(settings.NOT_RECORDED_UNIT)
+        levels.append((settings.LEVEL_DIRECTORATE, directorate, org))
+    team = respondents["team"] if "team" in respondents else None
+    if team is not None and bool(team.notna().any()):
+        team = team.astype("str").fillna(settings.NOT_RECORDED_UNIT)
+        levels.append((settings.LEVEL_TEAM, team, directorate if has_directorate else org))
+    return levels
+
+
+def _group_sums(ids: np.ndarray, n_groups: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group and column: count of non-missing values, mean, sample standard deviation (n - 1).
+
+    Two passes (mean, then squared deviations from the group mean) so the SD is accurate for any n.
+    """
+    count = np.empty((n_groups, values.shape[1]))
+    mean = np.empty_like(count)
+    sd = np.empty_like(count)
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        present = ~np.isnan(column)
+        g = ids[present]
+        x = column[present]
+        n = np.bincount(g, minlength=n_groups).astype("float64")
+        total = np.bincount(g, weights=x, minlength=n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = total / n
+            ss = np.bincount(g, weights=(x - m[g]) ** 2, minlength=n_groups)
+            s = np.sqrt(ss / (n - 1))
+        s[n < 2] = np.nan
+        count[:, j], mean[:, j], sd[:, j] = n, m, s
+    return count, mean, sd
+
+
+def _group_totals(ids: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
+    """Per group and column: sum of the values (missing counted as 0)."""
+    out = np.empty((n_groups, values.shape[1]))
+    clean = np.nan_to_num(values, nan=0.0)
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(ids, weights=clean[:, j], minlength=n_groups)
+    return out
+
+
+def _unit_groups(respondents: pd.DataFrame):
+    """Yield (level, ids, keys) with ``keys`` a frame of wave, level, unit, parent per group."""
+    wave = respondents["wave"].astype("str")
+    for level, unit, parent in _levels(respondents):
+        frame = pd.DataFrame({"wave": wave.to_numpy(), "unit": unit.to_numpy(), "parent": parent.to_numpy()})
+        grouped = frame.groupby(["wave", "unit", "parent"], sort=True, observed=True, dropna=False)
+        ids = grouped.ngroup().to_numpy()
+        keys = grouped.size().reset_index()[["wave", "unit", "parent"]]
+        keys.insert(1, "level", level)
+        yield level, ids, keys
+
+
+def _reported_measures(scored: ScoredResponses, book: Codebook) -> list:
+    """Measures that the file can score: a sub-score with at least one item in the file; a theme whose
+    sub-scores all have one. (A measure of which no question was mapped is left out of the tables.)"""
+    columns = set(scored.item_scores.columns)
+    has_items = {m.id: any(c in columns for c in m.items) for m in book.measures if not m.is_theme}
+    out = []
+    for m in book.measures:
+        if m.id not in scored.respondents.columns:
+            continue
+        ok = all(has_items.get(s, False) for s in m.sub_measures) if m.is_theme else has_items[m.id]
+        if ok:
+            out.append(m)
+    return out
+
+
+def _item_favourable(scored: ScoredResponses, book: Codebook) -> tuple[list[str], np.ndarray]:
+    """Item codes with a known scale, and a matrix of 1/0/NaN (positive answer or not) per respondent."""
+    codes, columns = [], []
+    for code in scored.item_scores.columns:
+        scale = _scale_for(code, book, scored)
+        if scale is None:
+            continue
+        codes.append(code)
+        columns.append(_favourable(scored.item_scores[code].to_numpy(dtype="float64"), scale.n_options))
+    matrix = np.column_stack(columns) if columns else np.empty((len(scored.item_scores), 0))
+    return codes, matrix
+
+
+def _unit_respondent_counts(scored: ScoredResponses) -> pd.DataFrame:
+    """Respondents per unit: rows with at least one scorable answer (wave, level, unit, parent, n)."""
+    answered = scored.item_scores.notna().any(axis=1).to_numpy(dtype="float64")
+    parts = []
+    for _, ids, keys in _unit_groups(scored.respondents):
+        keys = keys.copy()
+        keys["n"] = np.bincount(ids, weights=answered, minlength=len(keys)).astype(np.int64)
+        parts.append(keys)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _ordered(table: pd.DataFrame, figure_col: str, figure_order: list[str]) -> pd.DataFrame:
+    """Sort by wave, level (top down), parent, unit, then the figure in codebook (or file) order."""
+    level_rank = {level: i for i, level in enumerate(settings.LEVELS)}
+    figure_rank = {f: i for i, f in enumerate(figure_order)}
+    keys = pd.DataFrame({"_wave": table["wave"].astype(str), "_level": table["level"].map(level_rank),
+                         "_parent": table["parent"].astype(str), "_unit": table["unit"].astype(str),
+                         "_figure": table[figure_col].map(figure_rank)}, index=table.index)
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return table.loc[order].reset_index(drop=True)
+
+
+def _unit_scores_unsuppressed(scored: ScoredResponses, book: Codebook) -> pd.DataFrame:
+    """Unit scores before suppression. Private: never return this table to a caller outside this module."""
+    measures = _reported_measures(scored, book)
+    measure_ids = [m.id for m in measures]
+    if not measure_ids:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in settings.UNIT_SCORE_COLUMNS})
+    values = scored.respondents[measure_ids].to_numpy(dtype="float64")
+    item_codes, favourable = _item_favourable(scored, book)
+    code_index = {c: i for i, c in enumerate(item_codes)}
+    positive = np.empty((len(values), len(measures)))
+    valid = np.empty_like(positive)
+    for j, m in enumerate(measures):
+        cols = [code_index[c] for c in book.items_of(m.id) if c in code_index]
+        part = favourable[:, cols]
+        positive[:, j] = np.nansum(part, axis=1)
+        valid[:, j] = (~np.isnan(part)).sum(axis=1)
+    parts = []
+    confidence = settings.CONFIDENCE_LEVEL
+    for _, ids, keys in _unit_groups(scored.respondents):
+        groups = len(keys)
+        n, mean, sd = _group_sums(ids, groups, values)
+        pos_total = _group_totals(ids, groups, positive)
+        valid_total = _group_totals(ids, groups, valid)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_crit = stats.t.ppf(0.5 + confidence / 2, n - 1)
+            half = t_crit * sd / np.sqrt(n)
+            pct = 100.0 * pos_total / valid_total
+        mean[n == 0] = np.nan
+        half[n < 2] = np.nan
+        table = keys.loc[keys.index.repeat(len(measures))].reset_index(drop=True)
+        table["measure"] = np.tile(measure_ids, groups)
+        table["n"] = n.ravel().astype(np.int64)
+        table["mean"] = mean.ravel()
+        table["ci_low"] = (mean - half).ravel()
+        table["ci_high"] = (mean + half).ravel()
+        table["pct_positive"] = pct.ravel()
+        parts.append(table)
+    table = pd.concat(parts, ignore_index=True)
+    table["suppressed"] = False
+    return _ordered(table, "measure", measure_ids)[list(settings.UNIT_SCORE_COLUMNS)]
+
+
+def _finish(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    out = table[list(columns)].copy()
+    for c in ("wave", "level", "unit", "parent", "measure", "item"):
+        if c in out:
+            out[c] = out[c].astype("str")
+    out["n"] = out["n"].astype("Int64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out.reset_index(drop=True)
+
+
+def unit_scores(scored: ScoredResponses, codebook: Codebook | None = None, *,
+                min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Unit scores, already suppressed: one row per wave x level x unit x measure.
+
+    Parameters
+    ----------
+    scored
+        From :func:`score_responses` (or several combined).
+    codebook
+        The codebook with any local measures (default: the one ``scored`` was scored with).
+    min_group_size
+        The anonymity threshold ``k`` (default 11, never below 5).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`~analytics.settings.UNIT_SCORE_COLUMNS`:
+
+        ``wave``, ``level`` (organisation, directorate, team), ``unit``, ``parent`` (text)
+            Organisation: unit :data:`~analytics.settings.ORGANISATION_UNIT`, parent ``""``.
+            Directorate (only when the file has a directorate column): parent = the organisation.
+            Team: parent = its directorate, or the organisation when there is no directorate column.
+            A team name that appears under two directorates is two units (same ``unit``, different
+            ``parent``).
+        ``measure``
+            Measure id; only measures with at least one question in the file (for a theme: all its
+            sub-scores), in codebook order.
+        ``n`` (nullable integer)
+            Respondents with a score for the measure; 0 means "no data".
+        ``mean``, ``ci_low``, ``ci_high`` (float)
+            Mean of respondent scores (unweighted) and its 95% CI from the t distribution:
+            ``mean ± t(0.975, n - 1) * sd / sqrt(n)`` with the sample SD; missing when ``n < 2``.
+        ``pct_positive`` (float, 0-100)
+            Positive answers ÷ valid answers, pooled over the measure's items (a theme: all items of
+            its sub-scores) and over every valid answer in the unit, including respondents who answered
+            too few items for a measure score. Positive = the top two options of a 5-point (or longer)
+            scale after reverse keying, the top one of a 2- or 3-option scale
+            (:func:`favourable_from_position`).
+        ``suppressed`` (bool)
+            True when the row is hidden: ``n``, ``mean``, the CI and ``pct_positive`` are then missing.
+
+    Notes
+    -----
+    Suppression (:mod:`analytics.privacy`), applied here so that no unsuppressed table leaves:
+    a unit whose number of respondents (rows with at least one scorable answer) is below ``k`` is
+    hidden on every row, as are the siblings hidden to protect it (complementary suppression, per
+    wave); then each measure row is hidden when its own ``n`` is below ``k`` (``n > 0``), with
+    complementary suppression per wave and measure. Rows with ``n = 0`` are "no data", not hidden.
+    """
+    k = check_min_group_size(min_group_size)
+    book = _book_for(scored, codebook)
+    table = _unit_scores_unsuppressed(scored, book)
+    counts = _unit_respondent_counts(scored)
+    return _finish(suppress_unit_table(table, min_group_size=k, unit_counts=counts), settings.UNIT_SCORE_COLUMNS)
+
+
+def _item_results_unsuppressed(scored: ScoredResponses, book: Codebook) -> pd.DataFrame:
+    """Question-level % positive before suppression. Private, like :func:`_unit_scores_unsuppressed`."""
+    codes, favourable = _item_favourable(scored, book)
+    if not codes:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in settings.ITEM_RESULT_COLUMNS})
+    valid = (~np.isnan(favourable)).astype("float64")
+    parts = []
+    for _, ids, keys in _unit_groups(scored.respondents):
+        groups = len(keys)
+        pos_total = _group_totals(ids, groups, favourable)
+        n = _group_totals(ids, groups, valid)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = 100.0 * pos_total / n
+        table = keys.loc[keys.index.repeat(len(codes))].reset_index(drop=True)
+        table["item"] = np.tile(codes, groups)
+        table["n"] = n.ravel().astype(np.int64)
+        table["pct_positive"] = pct.ravel()
+        parts.append(table)
+    table = pd.concat(parts, ignore_index=True)
+    table["suppressed"] = False
+    return _ordered(table, "item", codes)[list(settings.ITEM_RESULT_COLUMNS)]
+
+
+def item_results(scored: ScoredResponses, codebook: Codebook | None = None, *,
+                 min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Question-level % positive (the NHS Staff Survey's question figure), already suppressed.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`~analytics.settings.ITEM_RESULT_COLUMNS`: ``wave``, ``level``, ``unit``,
+        ``parent`` as in :func:`unit_scores`; ``item`` (item code, in the order of the file's columns);
+        ``n`` (nullable integer: valid answers to the item in the unit); ``pct_positive`` (0-100:
+        positive answers ÷ valid answers, positive as in :func:`favourable_from_position`);
+        ``suppressed``.
+
+    Notes
+    -----
+    Suppression uses the same unit decision as :func:`unit_scores` (respondent counts, primary and
+    complementary, per wave): a unit hidden there is hidden on every item row. Each item row is also
+    hidden when its own ``n`` is below ``k`` (``n > 0``), with complementary suppression per wave and
+    item, so that no shown figure rests on fewer than ``k`` answers.
+    """
+    k = check_min_group_size(min_group_size)
+    book = _book_for(scored, codebook)
+    table = _item_results_unsuppressed(scored, book)
+    counts = _unit_respondent_counts(scored)
+    return _finish(suppress_unit_table(table, min_group_size=k, unit_counts=counts), settings.ITEM_RESULT_COLUMNS)
