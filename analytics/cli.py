@@ -17,6 +17,7 @@ from analytics.errors import InputError
 #: Modules that contribute commands, in the order shown by ``--help``.
 COMMAND_MODULES = (
     "analytics.cli_survey",
+    "analytics.cli_hr",
 )
 
 EXIT_OK = 0

@@ -1,0 +1,62 @@
+"""``hr``: leaver rate, stability index and sickness absence rate from the command line.
+
+::
+
+    python -m analytics hr STAFF_FILE [--absence FILE] [--team-col COL] [--start YYYY-MM-DD --end YYYY-MM-DD]
+           [--exclude-staff-group NAME ...] --out FILE.csv
+
+STAFF_FILE is an employee-level staff file (one row per employee or assignment) or a team-month aggregate
+file (team, month, staff in post, leavers, FTE days lost, FTE days available); see :mod:`analytics.hr`.
+The output has one row per level x unit with the columns :data:`analytics.hr.HR_CLI_COLUMNS` (rates in %,
+full precision; a figure that cannot be worked out is left empty). Small teams are not suppressed: HR
+turnover is reported per team internally, and ``staff_start`` / ``staff_end`` show each unit's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from analytics import hr
+from analytics.errors import InputError
+from analytics.export import write_table
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "hr", help="leaver rate, stability index and sickness absence rate per team, directorate and organisation",
+        description="Compute NHS leaver rate, stability index and sickness absence rate over a window (default: "
+                    "the 12 months ending with the latest complete month in the data) from an employee-level "
+                    "staff file (with an optional absence file) or a team-month aggregate file. Writes one row "
+                    "per level x unit.")
+    parser.add_argument("staff_file", metavar="STAFF_FILE",
+                        help="employee-level staff file or team-month aggregate file (CSV, XLSX or XLSM)")
+    parser.add_argument("--absence", metavar="FILE", help="sickness absence episodes (employee-level input only)")
+    parser.add_argument("--team-col", metavar="COL", help="the team column, as its header appears in the file")
+    parser.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the window (give --end too)")
+    parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day of the window (give --start too)")
+    parser.add_argument("--exclude-staff-group", metavar="NAME", nargs="+", action="extend", default=[],
+                        help="staff group(s) to leave out, e.g. 'Medical and Dental - Doctors in training'")
+    parser.add_argument("--out", required=True, metavar="FILE.csv", help="output file (.csv or .xlsx)")
+    parser.set_defaults(handler=run_hr)
+
+
+def run_hr(args: argparse.Namespace) -> int:
+    """Read the files, compute :func:`analytics.hr.hr_metrics`, write the table; 0 on success."""
+    if (args.start is None) != (args.end is None):
+        raise InputError("Give both --start and --end (or neither, for the 12 months ending with the latest "
+                         "complete month in the data).")
+    records = hr.read_staff_file(args.staff_file, team_col=args.team_col)
+    if args.absence:
+        if not isinstance(records, hr.StaffRecords):
+            raise InputError("--absence can only be used with an employee-level staff file; this file holds "
+                             "team-month figures, which carry their own FTE days lost.",
+                             file=records.file_name)
+        records = hr.read_absence_file(args.absence, records)
+    metrics = hr.hr_metrics(records, start=args.start, end=args.end,
+                            exclude_staff_groups=args.exclude_staff_group)
+    table = metrics[list(hr.HR_CLI_COLUMNS)]
+    path = write_table(table, args.out, sheet_name="HR outcomes")
+    excluded = f"; excluded: {', '.join(args.exclude_staff_group)}" if args.exclude_staff_group else ""
+    print(f"Wrote {len(table)} rows to {path} (window {metrics.attrs['window_start']:%Y-%m-%d} to "
+          f"{metrics.attrs['window_end']:%Y-%m-%d}{excluded}).")
+    return 0
