@@ -166,8 +166,11 @@ def suppressed_text(min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> st
 
 def format_cell(value: object, kind: str = "score", *, suppressed: object = False,
                 min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> str:
-    """A table cell: the suppression text for a suppressed unit (its value is never read), else the value."""
-    if suppressed is True or (not is_missing(suppressed) and bool(suppressed)):
+    """A table cell: the suppression text for a suppressed unit (its value is never read), else the value.
+
+    A missing ``suppressed`` flag counts as suppressed: when in doubt, hide.
+    """
+    if is_missing(suppressed) or bool(suppressed):
         return suppressed_text(min_group_size)
     return format_value(value, kind)
 
