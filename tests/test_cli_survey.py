@@ -1,0 +1,187 @@
+"""The survey pipeline end to end through the command line (``python -m analytics validate|score``).
+
+Expected values are hand arithmetic on a small file: 4 teams in 2 directorates, all four
+compassionate-leadership items answered with the same code by each respondent, so a respondent's score
+is (code - 1) / 4 * 10.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# team -> (directorate, codes of its respondents)
+TEAMS = {
+    "Ward A": ("Medicine", [5, 4, 3, 4, 5]),
+    "Ward B": ("Medicine", [2, 1, 2, 3, 2, 1]),
+    "Clinic C": ("Surgery", [4, 4]),
+    "Clinic D": ("Surgery", [3, 3, 3, 3, 3, 3, 3]),
+}
+AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+
+
+def _write_codes_csv(path: Path) -> Path:
+    lines = ["Directorate,Team,Q9f,Q9g,Q9h,Q9i"]
+    for team, (directorate, codes) in TEAMS.items():
+        lines += [f"{directorate},{team},{c},{c},{c},{c}" for c in codes]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _write_wording_xlsx(path: Path) -> Path:
+    """The same answers as text labels, question text as headers, a title row and a cover sheet."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "About"
+    cover.append(["Staff survey export"])
+    cover.append(["Generated for testing"])
+    sheet = wb.create_sheet("Responses")
+    sheet.append(["Local staff survey 2024 - all responses"])
+    sheet.append([])
+    stem = "To what extent do you agree or disagree with the following statements about your immediate manager? - "
+    sheet.append(["Ward / team", "Directorate",
+                  stem + "My immediate manager works together with me to come to an understanding of problems.",
+                  stem + "My immediate manager is interested in listening to me when I describe challenges I face.",
+                  stem + "My immediate manager cares about my concerns.",
+                  stem + "My immediate manager takes effective action to help me with any problems I face."])
+    for team, (directorate, codes) in TEAMS.items():
+        for c in codes:
+            label = AGREEMENT[c - 1]
+            sheet.append([team, directorate, label.upper(), f" {label} ", label.lower(), label])
+    wb.save(path)
+    return path
+
+
+def _score(tmp_path: Path, *files: Path, extra: list[str] | None = None) -> pd.DataFrame:
+    out = tmp_path / "scores.csv"
+    code = main(["score", *map(str, files), "--min-group", "5", "--out", str(out), *(extra or [])])
+    assert code == 0
+    return pd.read_csv(out)
+
+
+def _row(table: pd.DataFrame, level: str, unit: str, measure: str = "compassionate_leadership") -> pd.Series:
+    hit = table[(table["level"] == level) & (table["unit"] == unit) & (table["measure"] == measure)]
+    assert len(hit) == 1, (level, unit, measure)
+    return hit.iloc[0]
+
+
+def test_score_gives_hand_computed_team_results(tmp_path):
+    table = _score(tmp_path, _write_codes_csv(tmp_path / "survey_2025.csv"))
+    assert list(table.columns) == ["wave", "level", "unit", "measure", "n", "mean", "ci_low", "ci_high",
+                                   "pct_positive", "suppressed"]
+    ward_a = _row(table, "team", "Ward A")
+    scores = [10, 7.5, 5, 7.5, 10]
+    assert ward_a["wave"] == 2025
+    assert ward_a["n"] == 5
+    assert ward_a["mean"] == pytest.approx(40 / 5)
+    low, high = stats.t.interval(0.95, 4, loc=8.0, scale=stats.tstd(scores) / 5**0.5)
+    assert (ward_a["ci_low"], ward_a["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert ward_a["pct_positive"] == pytest.approx(100 * 4 / 5)  # codes 4 and 5 are favourable
+    ward_b = _row(table, "team", "Ward B")
+    assert ward_b["mean"] == pytest.approx((2.5 + 0 + 2.5 + 5 + 2.5 + 0) / 6)
+    assert ward_b["pct_positive"] == 0
+    organisation = _row(table, "organisation", "Organisation")
+    assert organisation["n"] == 20
+    assert organisation["mean"] == pytest.approx((40 + 12.5 + 2 * 7.5 + 7 * 5) / 20)
+    medicine = _row(table, "directorate", "Medicine")
+    assert medicine["mean"] == pytest.approx((40 + 12.5) / 11)
+
+
+def test_small_team_and_its_complement_are_suppressed(tmp_path):
+    table = _score(tmp_path, _write_codes_csv(tmp_path / "survey_2025.csv"))
+    clinic_c = _row(table, "team", "Clinic C")  # 2 responses < 5
+    clinic_d = _row(table, "team", "Clinic D")  # would reveal Clinic C by subtraction from Surgery
+    for row in (clinic_c, clinic_d):
+        assert bool(row["suppressed"]) is True
+        assert pd.isna(row["n"]) and pd.isna(row["mean"]) and pd.isna(row["ci_low"]) and pd.isna(row["ci_high"])
+    assert bool(_row(table, "directorate", "Surgery")["suppressed"]) is False
+
+
+def test_text_labels_and_question_wording_give_the_same_scores(tmp_path):
+    codes = _score(tmp_path, _write_codes_csv(tmp_path / "survey_2025.csv"))
+    wording = _score(tmp_path, _write_wording_xlsx(tmp_path / "survey_2024.xlsx"))
+    assert set(wording["wave"]) == {2024}
+    merged = codes.merge(wording, on=["level", "unit", "measure"], suffixes=("_codes", "_text"))
+    assert len(merged) == len(codes)
+    pd.testing.assert_series_equal(merged["mean_codes"], merged["mean_text"], check_names=False)
+    pd.testing.assert_series_equal(merged["suppressed_codes"], merged["suppressed_text"], check_names=False)
+
+
+def test_several_waves_and_xlsx_output(tmp_path):
+    out = tmp_path / "scores.xlsx"
+    code = main(["score", str(_write_codes_csv(tmp_path / "survey_2025.csv")),
+                 str(_write_wording_xlsx(tmp_path / "survey_2024.xlsx")), "--min-group", "5", "--out", str(out)])
+    assert code == 0
+    table = pd.read_excel(out, engine="calamine")
+    assert sorted(table["wave"].unique()) == [2024, 2025]
+
+
+def test_saved_mapping_round_trip_is_applied(tmp_path):
+    from analytics.mapping import detect_mapping
+    from analytics.codebook import load_codebook
+    from analytics.io import read_table
+
+    source = _write_codes_csv(tmp_path / "survey_2025.csv")
+    mapping = detect_mapping(read_table(source), load_codebook())
+    mapping.save(tmp_path / "preset.json")
+    with_preset = _score(tmp_path, source, extra=["--mapping", str(tmp_path / "preset.json")])
+    pd.testing.assert_frame_equal(with_preset, _score(tmp_path, source))
+
+
+def test_validate_prints_what_was_recognised(tmp_path, capsys):
+    code = main(["validate", str(_write_codes_csv(tmp_path / "survey_2025.csv"))])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Respondents: 20" in out
+    assert "Teams: 4" in out
+    assert "Compassionate leadership: 4 of 4" in out
+
+
+def test_team_column_named_by_any_header_text(tmp_path):
+    table = _score(tmp_path, _write_wording_xlsx(tmp_path / "survey_2024.xlsx"), extra=["--team-col", "ward / TEAM"])
+    assert "Ward A" in set(table["unit"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["score", "{missing}", "--out", "{out}"], "does not exist"),
+    (["score", "{csv}", "--min-group", "3", "--out", "{out}"], "below 5"),
+    (["score", "{csv}", "--out", "{tmp}/scores.txt"], r"\.csv or \.xlsx"),
+    (["score", "{csv}", "--team-col", "Unit name", "--out", "{out}"], "no team column called 'Unit name'"),
+    (["validate", "{notxlsx}"], "not an Excel workbook"),
+    (["score", "{nowave}", "--out", "{out}"], "wave"),
+])
+def test_user_errors_exit_2_with_one_line(tmp_path, capsys, argv, message):
+    csv = _write_codes_csv(tmp_path / "survey_2025.csv")
+    (tmp_path / "renamed.xlsx").write_text("Team,Q9f\nA,4\n", encoding="utf-8")
+    nowave = tmp_path / "survey.csv"
+    nowave.write_text(csv.read_text(encoding="utf-8"), encoding="utf-8")
+    values = {"missing": str(tmp_path / "nope.csv"), "out": str(tmp_path / "out.csv"), "csv": str(csv),
+              "tmp": str(tmp_path), "notxlsx": str(tmp_path / "renamed.xlsx"), "nowave": str(nowave)}
+    code = main([a.format(**values) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert re.search(message, err)
+
+
+def test_module_entry_point_runs(tmp_path):
+    source = _write_codes_csv(tmp_path / "survey_2025.csv")
+    done = subprocess.run([sys.executable, "-m", "analytics", "validate", str(source)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    bad = subprocess.run([sys.executable, "-m", "analytics", "validate", str(tmp_path / "missing.csv")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
