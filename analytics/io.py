@@ -32,17 +32,19 @@ Header rows
     Decided on the first :data:`PREVIEW_ROWS` rows, without any codebook knowledge:
 
     * a cell is *data-like* when it is a number, date or boolean (or text that looks like one), or when
-      the same value occurs again in the same column within the preview (answers repeat a small set of
-      options; question texts do not); a row is data-like when at least half of its filled cells are;
+      the same value (case- and space-insensitively) occurs in another row of the preview, in any
+      column (answers repeat a small set of options; a header's texts occur in their own row only);
+      a row is data-like when at least half of its filled cells are;
     * a row holding JSON (Qualtrics' ``{"ImportId":"QID12_4"}``) is a header row;
     * the data start at the first data-like row that is filled at least half as much as a typical row
       and is followed by a data-like row (then extended upwards over sparse data-like rows); the header
       is the block of consecutive non-blank rows directly above it (at most :data:`MAX_HEADER_ROWS`).
-      The first non-blank row of the sheet is always a header row;
+      The first non-blank row of the sheet is always a header row. A block taller than
+      :data:`MAX_HEADER_ROWS` is not believed, and the rule below is used instead;
     * rows above that block (separated by a blank row), and leading rows of the block whose only
       filled cells are in the first two columns, are title rows and are skipped;
     * when no data-like row is found (tiny or free-text files), the header is the first row filled at
-      least half as much as a typical row, and the data are the rows below it.
+      least half as much as the fullest row, and the data are the rows below it.
 Column labels (the exact rules recognition can rely on)
     Header texts are read per column, top to bottom; in every header row but the last, a blank cell
     whose column has text in a lower header row takes the nearest text to its left in the same row
@@ -500,14 +502,15 @@ def _detect_header(rows: list[list], first_column: int = 0) -> _Header | None:
     def dense(r: int) -> bool:
         return n_filled[r] >= max(1.0, 0.5 * typical)
 
-    counts = [Counter(_cell_key(rows[r][c]) for r in nonblank_rows if filled[r][c]) for c in range(width)]
+    keys = [[_cell_key(v) if f else "" for v, f in zip(rows[r], filled[r])] for r in range(len(rows))]
+    rows_with_key = Counter(key for r in nonblank_rows for key in set(keys[r]) if key)
     json_row = [sum(_is_json_text(v) for v in row) * 2 >= max(1, n) and n > 0 for row, n in zip(rows, n_filled)]
 
     def data_like(r: int) -> bool:
         if not n_filled[r] or json_row[r]:
             return False
         hits = sum(1 for c in range(width) if filled[r][c]
-                   and (_is_typed(rows[r][c]) or counts[c][_cell_key(rows[r][c])] >= 2))
+                   and (_is_typed(rows[r][c]) or rows_with_key[keys[r][c]] >= 2))
         return hits * 2 >= n_filled[r]
 
     first = nonblank_rows[0]
@@ -527,8 +530,11 @@ def _detect_header(rows: list[list], first_column: int = 0) -> _Header | None:
         block_start = block_end
         while block_start - 1 >= first and n_filled[block_start - 1]:
             block_start -= 1
-    else:
-        block_end = next((r for r in nonblank_rows if dense(r)), first)
+        if block_end - block_start + 1 > MAX_HEADER_ROWS:  # too tall to be a header: trust density
+            data_start = None
+    if data_start is None:
+        fullest = max(n_filled)
+        block_end = next(r for r in nonblank_rows if n_filled[r] * 2 >= fullest)
         block_start = block_end
         data_start = block_end + 1
 
@@ -701,8 +707,11 @@ def _sniff_csv(src: _Source) -> tuple[str, str, list[list], bool, str]:
     if not text.strip():
         raise InputError("The file has no text in it. Export the responses again and upload the new file.",
                          file=src.name)
+    if not text.translate({ord(ch): None for ch in ",;\t|\"' \r\n"}):
+        raise InputError("The file has no values in it. Export the responses again and upload the new file.",
+                         file=src.name)
 
-    best, best_key = ",", (-1, -1)
+    best, best_key = ",", (0, 0)
     for delimiter in CSV_DELIMITERS:
         counts = Counter()
         for i, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
@@ -713,7 +722,7 @@ def _sniff_csv(src: _Source) -> tuple[str, str, list[list], bool, str]:
         if not counts:
             continue
         n_fields, n_rows = max(counts.items(), key=lambda item: (item[1], item[0]))
-        key = (n_rows if n_fields > 1 else 0, n_fields)
+        key = (n_rows, n_fields) if n_fields > 1 else (0, 0)
         if key > best_key:
             best, best_key = delimiter, key
     records = []
@@ -734,6 +743,13 @@ def _read_csv(src: _Source, *, columns: list[str] | None, header_only: bool) -> 
         raise InputError("The file has no values in it. Export the responses again and upload the new file.",
                          file=src.name)
     header_row = header.header_rows[-1] + 1
+    header_width = max(len(records[r]) for r in header.header_rows)
+    for number, record in enumerate(records[header.data_start:], start=header.data_start + 1):
+        if len(record) > header_width and any(v is not None for v in record[header_width:]):
+            n_values = max(i for i, v in enumerate(record) if v is not None) + 1
+            raise InputError(f"This row has {n_values} values but the header has {header_width} columns; a value "
+                             "probably contains an unquoted delimiter. Put quotes around that value (or export "
+                             "the file again) and upload it.", file=src.name, row=number)
     if preview_at_end and not any(any(not _is_blank(v) for v in row) for row in records[header.data_start:]):
         raise _no_responses(src.name, None, header_row)
     positions, labels = _select_positions(header, columns, src.name, None)
@@ -750,12 +766,13 @@ def _read_csv(src: _Source, *, columns: list[str] | None, header_only: bool) -> 
     width = max(len(r) for r in records)
     # Reading every column of the header's width makes pandas refuse rows with extra values (a value
     # holding an unquoted delimiter); with a column subset, extra values past the header are ignored.
-    read_positions = list(range(width)) if columns is None else sorted(set(positions))
-    options = dict(sep=delimiter, header=None, skiprows=header.data_start, usecols=read_positions,
-                   skip_blank_lines=False, keep_default_na=False, na_values=[""], index_col=False,
-                   engine="c", decimal=decimal, nrows=HEADER_ONLY_ROWS if header_only else None)
+    options = dict(sep=delimiter, header=None, skiprows=header.data_start, skip_blank_lines=False,
+                   keep_default_na=False, na_values=[""], index_col=False, engine="c", decimal=decimal,
+                   nrows=HEADER_ONLY_ROWS if header_only else None)
     if columns is None:
         options["names"] = list(range(width))
+    else:
+        options["usecols"] = sorted(set(positions))
     frame, encoding_used = _read_csv_frame(src, encoding, options)
     if encoding_used != encoding:
         notes[len(src.notes)] = (f"Read as Windows-1252 text (not UTF-8: a character after the first "
@@ -786,7 +803,7 @@ def _read_csv_frame(src: _Source, encoding: str, options: dict) -> tuple[pd.Data
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
             if found:
                 expected, line, saw = found.groups()
-                raise InputError(f"Line {line} has {saw} values but the header has {expected} columns; a value "
+                raise InputError(f"Line {line} of the file has {saw} values but the header has {expected} columns; a value "
                                  "probably contains an unquoted delimiter. Put quotes around that value (or "
                                  "export the file again) and upload it.", file=src.name) from None
             raise InputError("The file could not be read as CSV. Open it in Excel, save it as 'CSV UTF-8', and "
