@@ -910,9 +910,12 @@ def resolve_window(records: HRRecords, start: object = None, end: object = None)
     """The window to report: ``(start, end)`` as given (both or neither), else :func:`default_window`.
 
     Raises InputError when only one is given, when the end is before the start, and, for team-month
-    records, when the window is not whole months or lies outside the months in the file.
+    records, when the window is not whole months or lies outside the months in the file (the default
+    window included: a file of fewer than 12 months needs an explicit window). Employee-level records
+    accept any window: what period an extract covers cannot be known for sure.
     """
-    if start is None and end is None:
+    defaulted = start is None and end is None
+    if defaulted:
         first, last = default_window(records)
     elif start is None or end is None:
         raise InputError("Give both the window's start and its end (or neither, for the 12 months ending with "
@@ -926,11 +929,16 @@ def resolve_window(records: HRRecords, start: object = None, end: object = None)
             raise InputError(f"Team-month figures can only be reported over whole months: start the window on a "
                              f"month's first day and end it on a month's last day (got {first:%Y-%m-%d} to "
                              f"{last:%Y-%m-%d}).", file=records.file_name)
+        if defaulted and first < records.coverage_start:
+            raise InputError(f"The file covers {records.coverage_start:%b %Y} to {records.coverage_end:%b %Y}, less than "
+                             f"the standard {STANDARD_WINDOW_MONTHS}-month window. Give the window's start and end "
+                             "(a shorter window gives rates that are not comparable with annual figures).",
+                             file=records.file_name)
         if first < records.coverage_start or last > records.coverage_end:
             raise InputError(f"The window {first:%Y-%m-%d} to {last:%Y-%m-%d} is not covered by the file, which "
                              f"runs from {records.coverage_start:%b %Y} to {records.coverage_end:%b %Y}. Choose a "
                              "window inside those months.", file=records.file_name)
-    return first, last
+    return first.as_unit("s"), last.as_unit("s")
 
 
 # =================================================================================================

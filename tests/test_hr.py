@@ -1,0 +1,598 @@
+"""HR outcomes (analytics.hr): hand-computed leaver rate, stability index and sickness rate.
+
+Expected values are written as the arithmetic that gives them. 2024 is a leap year: 366 days,
+February has 29.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import hr, settings
+from analytics.errors import InputError
+from analytics.raw import RawTable
+
+ORG = settings.ORGANISATION_UNIT
+STAFF_HEADER = ["Employee Number", "Directorate", "Team", "Staff Group", "Assignment Start Date",
+                "Termination Date", "FTE"]
+ABSENCE_HEADER = ["Employee Number", "Absence Start Date", "Absence End Date", "FTE Days Lost"]
+
+
+def make_raw(rows: list[list], name: str = "staff.csv", *, typed: bool = False) -> RawTable:
+    """A RawTable as analytics.io gives it: header row 1, data from row 2 (index = spreadsheet row).
+    ``typed=False``: every cell text (CSV); ``typed=True``: cells keep their Python type (workbook)."""
+    header, data = rows[0], rows[1:]
+    frame = pd.DataFrame(data, columns=header, dtype=object if typed else "str")
+    frame.index = pd.RangeIndex(2, 2 + len(data))
+    return RawTable(frame=frame, file_name=name)
+
+
+def row_of(table: pd.DataFrame, level: str, unit: str) -> pd.Series:
+    hit = table[(table["level"] == level) & (table["unit"] == unit)]
+    assert len(hit) == 1, f"{level}/{unit}: {len(hit)} rows"
+    return hit.iloc[0]
+
+
+# --- The main example: window 2024-01-01..2024-12-31 ------------------------------------------------
+STAFF_ROWS = [
+    STAFF_HEADER,
+    ["10000001", "D1", "A", "Nursing", "01/01/2020", "", "1"],             # in post all year
+    ["10000002", "D1", "A", "Nursing", "01/05/2019", "15/03/2024", "1"],   # leaver in March
+    ["10000003", "D1", "A", "Nursing", "2024-06-01", "", "1.0"],           # joiner in June
+    ["10000004", "D1", "A", "Admin", "01/01/2018", "", "0.6"],             # part time
+    ["10000005", "D2", "B", "Doctors in training", "01/02/2024", "31/08/2024", "0.8"],  # joins and leaves
+    ["10000006", "D2", "B", "Nursing", "01/01/2015", "", "1"],
+]
+ABSENCE_ROWS = [
+    ABSENCE_HEADER,
+    ["10000001", "20/12/2023", "10/01/2024", "22"],   # crosses the window's start: 10 of 22 days inside
+    ["10000004", "01/02/2024", "05/02/2024", ""],     # FTE days lost not given: 0.6 x 5 days
+    ["10000006", "20/12/2024", "10/01/2025", "22"],   # crosses the window's end: 12 of 22 days inside
+    ["10000005", "01/03/2024", "10/03/2024", "8"],
+]
+A_AVAILABLE = 1 * 366 + 1 * (31 + 29 + 15) + 1 * (30 + 31 + 31 + 30 + 31 + 30 + 31) + 0.6 * 366
+A_LOST = 22 * 10 / 22 + 0.6 * 5
+B_AVAILABLE = 0.8 * (29 + 31 + 30 + 31 + 30 + 31 + 31) + 1 * 366
+B_LOST = 22 * 12 / 22 + 8
+
+
+@pytest.fixture
+def records() -> hr.StaffRecords:
+    staff = hr.load_staff(make_raw(STAFF_ROWS))
+    return hr.load_absence(make_raw(ABSENCE_ROWS, "absence.csv"), staff)
+
+
+def test_team_figures_by_hand(records):
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31")
+    a = row_of(table, "team", "A")
+    assert (a["staff_start"], a["staff_end"], a["leavers"]) == (3, 3, 1)
+    assert a["leaver_rate"] == pytest.approx(100 * 1 / ((3 + 3) / 2))
+    assert a["stability_index"] == pytest.approx(100 * 2 / 3)
+    assert a["fte_days_available"] == pytest.approx(A_AVAILABLE)
+    assert a["fte_days_lost"] == pytest.approx(A_LOST)
+    assert a["sickness_rate"] == pytest.approx(100 * A_LOST / A_AVAILABLE)
+    assert a["parent"] == "D1"
+    b = row_of(table, "team", "B")
+    assert (b["staff_start"], b["staff_end"], b["leavers"]) == (1, 1, 1)   # the joiner-leaver is in neither
+    assert b["leaver_rate"] == pytest.approx(100 * 1 / ((1 + 1) / 2))
+    assert b["stability_index"] == pytest.approx(100 * 1 / 1)
+    assert b["fte_days_available"] == pytest.approx(B_AVAILABLE)
+    assert b["sickness_rate"] == pytest.approx(100 * B_LOST / B_AVAILABLE)
+
+
+def test_organisation_and_directorates_sum_numerators_and_denominators(records):
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31")
+    assert list(table.columns) == list(hr.HR_METRIC_COLUMNS)
+    assert list(table["level"]) == ["organisation", "directorate", "directorate", "team", "team"]
+    org = row_of(table, "organisation", ORG)
+    assert org["parent"] is None
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (4, 4, 2)
+    assert org["leaver_rate"] == pytest.approx(100 * 2 / ((4 + 4) / 2))
+    assert org["stability_index"] == pytest.approx(100 * 3 / 4)
+    assert org["fte_days_available"] == pytest.approx(A_AVAILABLE + B_AVAILABLE)
+    # sums, not the mean of the two directorates' rates
+    assert org["sickness_rate"] == pytest.approx(100 * (A_LOST + B_LOST) / (A_AVAILABLE + B_AVAILABLE))
+    assert org["sickness_rate"] != pytest.approx((100 * A_LOST / A_AVAILABLE + 100 * B_LOST / B_AVAILABLE) / 2)
+    d1 = row_of(table, "directorate", "D1")
+    assert d1["parent"] == ORG
+    assert d1["sickness_rate"] == pytest.approx(100 * A_LOST / A_AVAILABLE)
+    assert table["window_start"].iloc[0] == pd.Timestamp("2024-01-01")
+    assert table["window_end"].iloc[0] == pd.Timestamp("2024-12-31")
+
+
+def test_exclusion_of_a_staff_group(records):
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31",
+                          exclude_staff_groups=["  doctors IN training "])
+    b = row_of(table, "team", "B")
+    assert (b["staff_start"], b["staff_end"], b["leavers"]) == (1, 1, 0)
+    assert b["leaver_rate"] == 0
+    assert b["fte_days_available"] == pytest.approx(366)
+    assert b["fte_days_lost"] == pytest.approx(22 * 12 / 22)   # the excluded doctor's 8 days are gone too
+    org = row_of(table, "organisation", ORG)
+    assert org["leavers"] == 1
+    assert org["leaver_rate"] == pytest.approx(100 * 1 / ((4 + 4) / 2))
+    assert table.attrs["excluded_staff_groups"] == ("  doctors IN training ",)
+
+
+def test_a_shorter_window(records):
+    # 2024-04-01..2024-06-30 (91 days): E2 has left, E3 joins on 1 June, E5 is in post throughout.
+    table = hr.hr_metrics(records, start="2024-04-01", end="2024-06-30")
+    a = row_of(table, "team", "A")
+    assert (a["staff_start"], a["staff_end"], a["leavers"]) == (2, 3, 0)
+    assert a["fte_days_available"] == pytest.approx(91 + 30 + 0.6 * 91)
+    assert a["fte_days_lost"] == 0          # an absence file was given: no episodes is a true zero
+    b = row_of(table, "team", "B")
+    assert b["fte_days_available"] == pytest.approx(0.8 * 91 + 91)
+
+
+def test_joiner_and_leaver_in_an_empty_team_gives_na_rates_not_zero():
+    raw = make_raw([STAFF_HEADER,
+                    ["1", "D1", "A", "Nursing", "01/01/2020", "", "1"],
+                    ["2", "D1", "Short", "Nursing", "01/03/2024", "30/04/2024", "1"]])
+    table = hr.hr_metrics(hr.load_staff(raw), start="2024-01-01", end="2024-12-31")
+    short = row_of(table, "team", "Short")
+    assert (short["staff_start"], short["staff_end"], short["leavers"]) == (0, 0, 1)
+    assert pd.isna(short["leaver_rate"]) and pd.isna(short["stability_index"])
+    assert short["fte_days_available"] == pytest.approx(31 + 30)
+    # without an absence file FTE days lost are unknown, not zero
+    assert pd.isna(short["fte_days_lost"]) and pd.isna(short["sickness_rate"])
+
+
+def test_no_fte_column_leaves_days_available_unknown():
+    raw = make_raw([["Employee Number", "Team", "Start Date", "Leaving Date"],
+                    ["1", "A", "01/01/2020", ""], ["2", "A", "01/01/2020", "30/06/2024"]])
+    records = hr.load_staff(raw)
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31")
+    a = row_of(table, "team", "A")
+    assert a["leaver_rate"] == pytest.approx(100 * 1 / ((2 + 1) / 2))
+    assert pd.isna(a["fte_days_available"]) and pd.isna(a["sickness_rate"])
+    assert "directorate" not in set(table["level"])       # no directorate column: level not reported
+    assert a["parent"] == ORG
+    assert any("No FTE column" in note for note in records.notes)
+
+
+# --- Counting people: moves between teams, concurrent assignments ------------------------------------
+def test_people_are_counted_per_unit_through_moves_and_concurrent_assignments():
+    raw = make_raw([STAFF_HEADER,
+                    ["1", "D1", "A", "Nursing", "01/01/2020", "30/04/2024", "1"],   # moves A -> C next day
+                    ["1", "D1", "C", "Nursing", "01/05/2024", "", "1"],
+                    ["2", "D1", "A", "Nursing", "01/01/2020", "", "0.5"],           # two assignments in A
+                    ["2", "D1", "A", "Nursing", "01/01/2022", "", "0.3"],
+                    ["3", "D1", "A", "Nursing", "01/01/2020", "31/05/2024", "1"],   # leaves, and two days
+                    ["3", "D2", "E", "Nursing", "03/06/2024", "", "1"]])            # later starts in D2
+    table = hr.hr_metrics(hr.load_staff(raw), start="2024-01-01", end="2024-12-31")
+    a = row_of(table, "team", "A")
+    assert (a["staff_start"], a["staff_end"], a["leavers"]) == (3, 1, 2)
+    assert a["leaver_rate"] == pytest.approx(100 * 2 / ((3 + 1) / 2))
+    assert a["stability_index"] == pytest.approx(100 * 1 / 3)
+    a_available = 1 * (31 + 29 + 31 + 30) + (0.5 + 0.3) * 366 + 1 * (31 + 29 + 31 + 30 + 31)
+    assert a["fte_days_available"] == pytest.approx(a_available)
+    c = row_of(table, "team", "C")
+    assert (c["staff_start"], c["staff_end"], c["leavers"]) == (0, 1, 0)
+    assert c["leaver_rate"] == 0 and pd.isna(c["stability_index"])
+    d1 = row_of(table, "directorate", "D1")           # person 1's move is not a leaver from D1
+    assert (d1["staff_start"], d1["staff_end"], d1["leavers"]) == (3, 2, 1)
+    assert d1["leaver_rate"] == pytest.approx(100 * 1 / ((3 + 2) / 2))
+    org = row_of(table, "organisation", ORG)           # person 3's two-day gap is a break
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (3, 3, 1)
+    assert org["stability_index"] == pytest.approx(100 * 2 / 3)
+    e_available = 1 * (28 + 31 + 31 + 30 + 31 + 30 + 31)   # 3 June to 31 December
+    c_available = 1 * (31 + 30 + 31 + 31 + 30 + 31 + 30 + 31)
+    assert org["fte_days_available"] == pytest.approx(a_available + c_available + e_available)
+
+
+def test_termination_on_the_last_day_is_a_leaver_and_in_post_at_the_end():
+    # The issue's definitions: in post on D if termination >= D; leaver if termination inside the window.
+    raw = make_raw([STAFF_HEADER, ["1", "D1", "A", "N", "01/01/2020", "31/12/2024", "1"],
+                    ["2", "D1", "A", "N", "01/01/2020", "01/01/2024", "1"]])
+    a = row_of(hr.hr_metrics(hr.load_staff(raw), start="2024-01-01", end="2024-12-31"), "team", "A")
+    assert (a["staff_start"], a["staff_end"], a["leavers"]) == (2, 1, 2)
+    assert a["stability_index"] == 0
+    assert a["fte_days_available"] == pytest.approx(366 + 1)
+
+
+# --- Absence: computing and sharing FTE days lost ------------------------------------------------
+def test_fte_days_lost_worked_out_from_fte_and_calendar_days():
+    staff = hr.load_staff(make_raw([STAFF_HEADER, ["7", "D1", "A", "N", "01/01/2020", "", "0.5"]]))
+    absence = make_raw([["Employee Number", "Start Date", "End Date", "Calendar Days Lost"],
+                        ["7", "01/03/2024", "10/03/2024", ""],       # 0.5 x 10 days
+                        ["7", "01/04/2024", "30/04/2024", "20"]],    # 0.5 x 20 calendar days lost
+                       "absence.csv")
+    records = hr.load_absence(absence, staff)
+    a = row_of(hr.hr_metrics(records, start="2024-01-01", end="2024-12-31"), "team", "A")
+    assert a["fte_days_lost"] == pytest.approx(0.5 * 10 + 0.5 * 20)
+    assert a["sickness_rate"] == pytest.approx(100 * (0.5 * 10 + 0.5 * 20) / (0.5 * 366))
+
+
+def test_an_episode_is_shared_among_concurrent_assignments_by_fte():
+    staff = hr.load_staff(make_raw([STAFF_HEADER,
+                                    ["7", "D1", "A", "N", "01/01/2020", "", "0.6"],
+                                    ["7", "D1", "B", "N", "01/01/2020", "", "0.2"],
+                                    ["7", "D1", "C", "N", "01/01/2020", "31/12/2022", "0.2"]]))
+    records = hr.load_absence(make_raw([ABSENCE_HEADER[:3], ["7", "01/03/2024", "10/03/2024"]], "abs.csv"), staff)
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31")
+    assert row_of(table, "team", "A")["fte_days_lost"] == pytest.approx(0.6 * 10)
+    assert row_of(table, "team", "B")["fte_days_lost"] == pytest.approx(0.2 * 10)
+    assert row_of(table, "organisation", ORG)["fte_days_lost"] == pytest.approx((0.6 + 0.2) * 10)
+    assert "C" not in set(table["unit"])                  # nobody in post in C during the window
+
+
+def test_an_absence_while_not_in_post_goes_to_the_nearest_assignment():
+    staff = hr.load_staff(make_raw([STAFF_HEADER, ["7", "D1", "A", "N", "01/01/2020", "31/01/2024", "1"],
+                                    ["7", "D1", "B", "N", "01/06/2024", "", "1"]]))
+    records = hr.load_absence(make_raw([ABSENCE_HEADER, ["7", "05/02/2024", "06/02/2024", "2"]], "abs.csv"), staff)
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31")
+    assert row_of(table, "team", "A")["fte_days_lost"] == 2   # 5 days after leaving A, 117 before joining B
+    assert row_of(table, "team", "B")["fte_days_lost"] == 0
+
+
+def test_open_absence_runs_to_the_latest_date_in_the_data():
+    staff = hr.load_staff(make_raw([STAFF_HEADER, ["7", "D1", "A", "N", "01/01/2020", "", "1"],
+                                    ["8", "D1", "A", "N", "01/01/2020", "30/06/2024", "1"]]))
+    records = hr.load_absence(make_raw([ABSENCE_HEADER[:3], ["7", "21/06/2024", ""]], "abs.csv"), staff)
+    assert records.coverage_end == pd.Timestamp("2024-06-30")
+    a = row_of(hr.hr_metrics(records, start="2024-06-01", end="2024-06-30"), "team", "A")
+    assert a["fte_days_lost"] == pytest.approx(1 * 10)     # 21..30 June
+    assert any("no end date" in note for note in records.notes)
+
+
+def test_absence_can_link_by_assignment_number():
+    staff = hr.load_staff(make_raw([["Assignment Number", "Team", "Start Date", "End Date", "WTE"],
+                                    ["123-1", "A", "01/01/2020", "", "1"], ["123-2", "B", "01/01/2020", "", "1"]]))
+    absence = make_raw([["Assignment Number", "Absence Start Date", "Absence End Date"],
+                        ["123-2", "01/01/2024", "04/01/2024"]], "abs.csv")
+    table = hr.hr_metrics(hr.load_absence(absence, staff), start="2024-01-01", end="2024-12-31")
+    assert row_of(table, "team", "B")["fte_days_lost"] == 4
+    assert row_of(table, "team", "A")["fte_days_lost"] == 0
+
+
+# --- Reading cells: dates in every accepted form -----------------------------------------------------
+def test_dates_in_uk_iso_excel_serial_and_month_name_forms_agree():
+    text = make_raw([STAFF_HEADER,
+                     ["1", "D", "A", "N", "05/03/2020", "", "1"],
+                     ["2", "D", "A", "N", "2020-03-05", "", "1"],
+                     ["3", "D", "A", "N", "5-Mar-2020", "", "1"],
+                     ["4", "D", "A", "N", "05 MARCH 2020", "", "1"],
+                     ["5", "D", "A", "N", "05/03/2020 00:00", "31/12/4712", "1"],   # ESR end-of-time marker
+                     ["6", "D", "A", "N", "43895", "", "1"],                      # Excel serial as text
+                     ["7", "D", "A", "N", "05.03.2020", "", "1"]])
+    typed = make_raw([STAFF_HEADER,
+                      [1, "D", "A", "N", dt.datetime(2020, 3, 5), None, 1.0],
+                      [2, "D", "A", "N", 43895.0, dt.datetime(9999, 12, 31), 1],
+                      [3, "D", "A", "N", dt.date(2020, 3, 5), None, 1.0]], "staff.xlsx", typed=True)
+    for raw in (text, typed):
+        records = hr.load_staff(raw)
+        assert (records.assignments["start_day"] == (pd.Timestamp("2020-03-05") - pd.Timestamp("1970-01-01")).days).all()
+        assert (records.assignments["end_day"] > 10**8).all()     # all still in post
+
+
+def test_datetime_and_numeric_columns_are_read_directly():
+    frame = pd.DataFrame({"Employee Number": [1, 2], "Team": ["A", "A"],
+                          "Start Date": pd.to_datetime(["2020-01-01", "2021-01-01"]),
+                          "Termination Date": [45292.0, np.nan], "FTE": [1.0, 0.5]}, index=[2, 3])
+    records = hr.load_staff(RawTable(frame=frame, file_name="staff.xlsx"))
+    assert records.assignments["end_day"].iloc[0] == (pd.Timestamp("2024-01-01") - pd.Timestamp("1970-01-01")).days
+
+
+def test_team_column_override_and_header_recognition():
+    raw = make_raw([["Employee No", "Ward", "Cost Centre", "Hire Date", "Date Left", "WTE"],
+                    ["1", "Ward 1", "CC1", "01/01/2020", "", "1"]])
+    assert row_of(hr.hr_metrics(hr.load_staff(raw), start="2024-01-01", end="2024-12-31"), "team", "Ward 1")["staff_start"] == 1
+    records = hr.load_staff(raw, team_col=" cost  centre")
+    assert set(records.assignments["team"]) == {"CC1"}
+    with pytest.raises(InputError, match="no team column called 'Unit'"):
+        hr.load_staff(raw, team_col="Unit")
+
+
+# --- Refusals -------------------------------------------------------------------------------------
+def _staff_with(cells: dict) -> RawTable:
+    row = dict(zip(STAFF_HEADER, ["1", "D1", "A", "Nursing", "01/01/2020", "", "1"]))
+    row.update(cells)
+    return make_raw([STAFF_HEADER, ["2", "D1", "A", "Nursing", "01/01/2020", "", "1"], list(row.values())])
+
+
+@pytest.mark.parametrize("cells, pattern", [
+    ({"Assignment Start Date": "13/25/2024"}, r"column 'Assignment Start Date', row 3: '13/25/2024' is not a date"),
+    ({"Assignment Start Date": "12/31/2024"}, r"row 3: '12/31/2024' is not a date.*month-first"),
+    ({"Assignment Start Date": "01/03/24"}, r"row 3: '01/03/24' is not a date"),
+    ({"Assignment Start Date": "yesterday"}, r"row 3: 'yesterday' is not a date"),
+    ({"Assignment Start Date": ""}, r"column 'Assignment Start Date', row 3: The start date is blank"),
+    ({"Assignment Start Date": "01/01/1850"}, r"row 3: '01/01/1850' is not a plausible start date"),
+    ({"Assignment Start Date": "31/12/4712"}, r"row 3: '31/12/4712' is not a plausible start date"),
+    ({"Termination Date": "31/12/2019"}, r"column 'Termination Date', row 3: The termination date 31/12/2019 is before"),
+    ({"FTE": "-0.2"}, r"column 'FTE', row 3: The FTE -0.2 is negative"),
+    ({"FTE": "1.6"}, r"column 'FTE', row 3: The FTE 1.6 is above 1.5"),
+    ({"FTE": ""}, r"column 'FTE', row 3: The FTE is blank"),
+    ({"FTE": "full"}, r"column 'FTE', row 3: 'full' is not a number"),
+])
+def test_staff_file_refusals_name_file_column_and_row(cells, pattern):
+    with pytest.raises(InputError, match=pattern) as caught:
+        hr.load_staff(_staff_with(cells))
+    assert caught.value.file == "staff.csv" and caught.value.row == 3
+
+
+def test_unreadable_dates_are_counted():
+    raw = make_raw([STAFF_HEADER] + [[str(i), "D", "A", "N", "31/02/2024", "", "1"] for i in range(3)])
+    with pytest.raises(InputError, match=r"row 2: '31/02/2024' is not a date.*\(2 more rows like this.\)"):
+        hr.load_staff(raw)
+
+
+def test_missing_columns_name_what_was_expected_and_what_was_found():
+    raw = make_raw([["Employee Number", "Team", "Start"], ["1", "A", "01/01/2020"]])
+    with pytest.raises(InputError, match=r"no column for: start date \(a header such as 'Assignment Start Date'.*"
+                                         r"termination date .*The headers found are: 'Employee Number', 'Team', 'Start'"):
+        hr.load_staff(raw)
+
+
+def test_empty_files_are_refused():
+    with pytest.raises(InputError, match="staff.csv: The staff file has no data rows"):
+        hr.load_staff(make_raw([STAFF_HEADER]))
+    staff = hr.load_staff(make_raw(STAFF_ROWS))
+    with pytest.raises(InputError, match="absence.csv: The absence file has no data rows"):
+        hr.load_absence(make_raw([ABSENCE_HEADER], "absence.csv"), staff)
+    with pytest.raises(InputError, match="months.csv: The team-month file has no data rows"):
+        hr.load_team_month(make_raw([["Team", "Month", "Staff in post", "Leavers"]], "months.csv"))
+
+
+@pytest.fixture
+def staff() -> hr.StaffRecords:
+    return hr.load_staff(make_raw(STAFF_ROWS))
+
+
+@pytest.mark.parametrize("rows, pattern", [
+    ([["10000001", "01/02/2024", "05/02/2024", "5"], ["99999999", "01/02/2024", "05/02/2024", "5"]],
+     r"absence.csv, column 'Employee Number', row 3: This absence is for an employee number that is not in "
+     r"the staff file 'staff.csv'"),
+    ([["10000001", "10/02/2024", "05/02/2024", "5"]],
+     r"column 'Absence End Date', row 2: The absence end date 05/02/2024 is before its start date"),
+    ([["10000001", "01/02/2024", "05/02/2024", "5"], ["10000002", "03/02/2024", "04/02/2024", "2"],
+      ["10000001", "05/02/2024", "08/02/2024", "4"]],
+     r"column 'Absence Start Date', row 4: This absence episode overlaps the episode on row 2 for the same person"),
+    ([["10000001", "01/02/2024", "", "5"], ["10000001", "01/03/2024", "02/03/2024", "2"]],
+     r"row 3: This absence episode overlaps the episode on row 2"),
+    ([["", "01/02/2024", "05/02/2024", "5"]], r"column 'Employee Number', row 2: The employee number is blank"),
+    ([["10000001", "2024-02-30", "05/03/2024", "5"]], r"column 'Absence Start Date', row 2: '2024-02-30' is not a date"),
+    ([["10000001", "01/02/2024", "05/02/2024", "-1"]], r"column 'FTE Days Lost', row 2: FTE days lost -1 is negative"),
+])
+def test_absence_refusals(staff, rows, pattern):
+    with pytest.raises(InputError, match=pattern):
+        hr.load_absence(make_raw([ABSENCE_HEADER] + rows, "absence.csv"), staff)
+
+
+def test_absence_refusals_about_linking_and_fte():
+    staff = hr.load_staff(make_raw([["Team", "Start Date", "Termination Date"], ["A", "01/01/2020", ""]]))
+    with pytest.raises(InputError, match="need a shared 'Employee Number'"):
+        hr.load_absence(make_raw([ABSENCE_HEADER, ["1", "01/02/2024", "02/02/2024", "2"]], "a.csv"), staff)
+    no_fte = hr.load_staff(make_raw([["Employee Number", "Team", "Start Date", "Termination Date"],
+                                     ["1", "A", "01/01/2020", ""]]))
+    with pytest.raises(InputError, match=r"row 2: FTE days lost are not given for this episode and cannot be "
+                                         r"worked out"):
+        hr.load_absence(make_raw([ABSENCE_HEADER[:3], ["1", "01/02/2024", "02/02/2024"]], "a.csv"), no_fte)
+    with pytest.raises(InputError, match=r"column 'FTE', row 2: The FTE 2 is above 1.5"):
+        hr.load_absence(make_raw([ABSENCE_HEADER[:3] + ["FTE"], ["1", "01/02/2024", "02/02/2024", "2"]], "a.csv"),
+                        no_fte)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"start": "2024-12-31", "end": "2024-01-01"}, r"The window ends \(2024-01-01\) before it starts \(2024-12-31\)"),
+    ({"start": "2024-01-01"}, "Give both the window's start and its end"),
+    ({"end": "2024-01-01"}, "Give both the window's start and its end"),
+    ({"start": "01/01/2024", "end": "2024-12-31"}, r"window start '01/01/2024' is not a date in the form YYYY-MM-DD"),
+    ({"start": "2024-01-01", "end": "2024-12-31", "exclude_staff_groups": ["Bank"]},
+     r"There is no staff group 'Bank' to exclude. The staff groups in the file are: 'Admin', 'Doctors in training', "
+     r"'Nursing'"),
+    ({"start": "2024-01-01", "end": "2024-12-31", "exclude_staff_groups": ["Nursing", "Admin", "Doctors in training"]},
+     "Nobody is left once those staff groups are excluded"),
+    ({"start": "1990-01-01", "end": "1990-12-31"}, "Nobody in the data was in post between 01/01/1990 and 31/12/1990"),
+    ({"start": "2024-01-01", "end": "2024-12-31", "levels": ["ward"]}, "Unknown level 'ward'"),
+])
+def test_window_and_exclusion_refusals(records, kwargs, pattern):
+    with pytest.raises(InputError, match=pattern):
+        hr.hr_metrics(records, **kwargs)
+
+
+def test_exclusion_needs_a_staff_group_column():
+    records = hr.load_staff(make_raw([["Team", "Start Date", "End Date"], ["A", "01/01/2020", ""]]))
+    with pytest.raises(InputError, match="Staff groups cannot be excluded: the file has no 'Staff Group' column"):
+        hr.hr_metrics(records, exclude_staff_groups=["Bank"])
+
+
+# --- Default window -----------------------------------------------------------------------------
+def test_default_window_is_the_12_months_ending_with_the_latest_complete_month(records):
+    # the latest date in the data is the absence ending 10/01/2025, so December 2024 is the latest
+    # complete month
+    assert records.coverage_end == pd.Timestamp("2025-01-10")
+    assert hr.latest_complete_month(records) == pd.Timestamp("2024-12-01")
+    assert hr.default_window(records) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    pd.testing.assert_frame_equal(hr.hr_metrics(records), hr.hr_metrics(records, start="2024-01-01", end="2024-12-31"))
+    assert hr.default_window(records, as_of="2025-03-31") == (pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"))
+    assert hr.default_window(records, as_of="2025-03-30") == (pd.Timestamp("2024-03-01"), pd.Timestamp("2025-02-28"))
+
+
+# --- Team-month aggregates --------------------------------------------------------------------------
+TEAM_MONTH_ROWS = [
+    ["Directorate", "Team", "Month", "Staff in post", "Leavers", "FTE days lost", "FTE days available"],
+    ["D1", "X", "2024-01", "10", "0", "5", "300"],
+    ["D1", "X", "Feb 2024", "9", "1", "6", "280"],
+    ["D1", "X", "01/03/2024", "11", "0", "7", "310"],
+    ["D1", "Y", "February 2024", "4", "0", "1", "100"],     # a new team
+    ["D1", "Y", "2024-03-01", "5", "1", "2", "120"],
+]
+
+
+@pytest.fixture
+def team_months() -> hr.TeamMonthRecords:
+    return hr.load_team_month(make_raw(TEAM_MONTH_ROWS, "months.csv"))
+
+
+def test_team_month_figures_by_hand(team_months):
+    assert team_months.coverage_start == pd.Timestamp("2024-01-01")
+    assert team_months.coverage_end == pd.Timestamp("2024-03-31")
+    table = hr.hr_metrics(team_months, start="2024-01-01", end="2024-03-31")
+    x = row_of(table, "team", "X")
+    # staff_start: no month before January in the file, so January's own staff in post (assumption)
+    assert (x["staff_start"], x["staff_end"], x["leavers"]) == (10, 11, 1)
+    assert x["leaver_rate"] == pytest.approx(100 * 1 / ((10 + 11) / 2))
+    assert pd.isna(x["stability_index"])
+    assert x["sickness_rate"] == pytest.approx(100 * (5 + 6 + 7) / (300 + 280 + 310))
+    y = row_of(table, "team", "Y")
+    assert (y["staff_start"], y["staff_end"], y["leavers"]) == (0, 5, 1)
+    assert y["leaver_rate"] == pytest.approx(100 * 1 / ((0 + 5) / 2))
+    d1 = row_of(table, "directorate", "D1")
+    assert (d1["staff_start"], d1["staff_end"], d1["leavers"]) == (10, 16, 2)
+    assert d1["sickness_rate"] == pytest.approx(100 * (5 + 6 + 7 + 1 + 2) / (300 + 280 + 310 + 100 + 120))
+    assert row_of(table, "organisation", ORG)["leaver_rate"] == pytest.approx(100 * 2 / ((10 + 16) / 2))
+
+
+def test_team_month_window_starts_from_the_previous_months_staff_in_post(team_months):
+    table = hr.hr_metrics(team_months, start="2024-02-01", end="2024-03-31")
+    x = row_of(table, "team", "X")
+    assert (x["staff_start"], x["staff_end"], x["leavers"]) == (10, 11, 1)   # staff in post at the end of January
+    y = row_of(table, "team", "Y")
+    assert (y["staff_start"], y["staff_end"]) == (0, 5)
+    january = hr.hr_metrics(team_months, start="2024-01-01", end="2024-01-31")
+    assert "Y" not in set(january["unit"])                                      # Y did not exist yet
+
+
+def test_team_month_file_is_detected_and_fte_columns_are_optional():
+    raw = make_raw([["Ward", "Period", "Headcount", "Leavers"], ["A", "2024-01", "8", "1"],
+                    ["A", "2024-02", "8", "0"]], "months.csv")
+    records = hr.load_hr_table(raw)
+    assert isinstance(records, hr.TeamMonthRecords)
+    with pytest.raises(InputError, match="covers Jan 2024 to Feb 2024, less than the standard 12-month window"):
+        hr.hr_metrics(records)
+    table = hr.hr_metrics(records, start="2024-01-01", end="2024-02-29")
+    a = row_of(table, "team", "A")
+    assert a["leaver_rate"] == pytest.approx(100 * 1 / 8)
+    assert pd.isna(a["sickness_rate"]) and pd.isna(a["fte_days_lost"])
+
+
+@pytest.mark.parametrize("rows, kwargs, pattern", [
+    ([["D1", "X", "2024-01", "10", "0", "5", "300"], ["D1", "X", "2024-03", "10", "0", "5", "300"]], {},
+     r"column 'Month', row 3: The month before this one is missing for this team \(its previous month is on row 2\)"),
+    ([["D1", "X", "2024-01", "10", "0", "5", "300"], ["D1", "X", "Jan 2024", "10", "0", "5", "300"]], {},
+     r"row 3: This team and month appear twice \(on row 2 as well\)"),
+    ([["D1", "X", "2024-13", "10", "0", "5", "300"]], {}, r"row 2: '2024-13' is not a month"),
+    ([["D1", "X", "2024-01", "", "0", "5", "300"]], {}, r"column 'Staff in post', row 2: The staff in post figure is blank"),
+    ([["D1", "X", "2024-01", "10.5", "0", "5", "300"]], {}, r"row 2: The staff in post figure 10.5 is not a whole number"),
+    ([["D1", "X", "2024-01", "10", "-1", "5", "300"]], {}, r"column 'Leavers', row 2: The leavers figure -1"),
+    ([["D1", "X", "2024-01", "10", "0", "-5", "300"]], {}, r"column 'FTE days lost', row 2: FTE days lost -5 is negative"),
+    ([["D1", "X", "2024-01", "10", "0", "5", "300"]], {"start": "2024-01-02", "end": "2024-01-31"},
+     "only be reported over whole months"),
+    ([["D1", "X", "2024-01", "10", "0", "5", "300"]], {"start": "2023-12-01", "end": "2024-01-31"},
+     r"not covered by the file, which runs from Jan 2024 to Jan 2024"),
+    ([["D1", "X", "2024-01", "10", "0", "5", "300"]],
+     {"start": "2024-01-01", "end": "2024-01-31", "exclude_staff_groups": ["Bank"]},
+     "Staff groups cannot be excluded"),
+])
+def test_team_month_refusals(rows, kwargs, pattern):
+    with pytest.raises(InputError, match=pattern):
+        hr.hr_metrics(hr.load_team_month(make_raw([TEAM_MONTH_ROWS[0]] + rows, "months.csv")), **kwargs)
+
+
+def test_team_month_staff_group_exclusion():
+    header = ["Team", "Staff Group", "Month", "Staff in post", "Leavers"]
+    raw = make_raw([header, ["A", "Nursing", "2024-01", "10", "1"], ["A", "Bank", "2024-01", "5", "3"]], "m.csv")
+    table = hr.hr_metrics(hr.load_team_month(raw), start="2024-01-01", end="2024-01-31",
+                          exclude_staff_groups=["bank"])
+    assert row_of(table, "team", "A")["leaver_rate"] == pytest.approx(100 * 1 / 10)
+
+
+# --- Monthly table and rolling series -------------------------------------------------------------
+LONG_ROWS = [
+    STAFF_HEADER,
+    ["1", "D1", "A", "N", "01/01/2020", "", "1"],
+    ["2", "D1", "A", "N", "01/01/2020", "20/01/2023", "1"],     # first leaver: the data start in Jan 2023
+    ["3", "D1", "A", "N", "01/01/2020", "10/03/2024", "0.5"],
+    ["4", "D1", "A", "N", "01/07/2023", "", "1"],
+    ["5", "D2", "B", "N", "01/01/2021", "31/12/2024", "1"],      # the latest date: Dec 2024 is complete
+]
+LONG_ABSENCE = [ABSENCE_HEADER, ["1", "25/12/2023", "05/01/2024", "12"], ["4", "01/08/2024", "31/08/2024", "31"]]
+
+
+@pytest.fixture
+def long_records() -> hr.StaffRecords:
+    return hr.load_absence(make_raw(LONG_ABSENCE, "abs.csv"), hr.load_staff(make_raw(LONG_ROWS)))
+
+
+def test_monthly_table_by_hand(long_records):
+    monthly = hr.monthly_hr_table(long_records, level="team")
+    assert list(monthly.columns) == list(hr.HR_MONTHLY_COLUMNS)
+    a = monthly[monthly["unit"] == "A"].set_index("month")
+    assert a.index.min() == pd.Timestamp("2023-01-01") and a.index.max() == pd.Timestamp("2024-12-01")
+    jan23 = a.loc[pd.Timestamp("2023-01-01")]
+    assert (jan23["staff_start"], jan23["staff_end"], jan23["leavers"]) == (3, 2, 1)
+    assert jan23["fte_days_available"] == pytest.approx(31 + 20 + 0.5 * 31)
+    dec23 = a.loc[pd.Timestamp("2023-12-01")]
+    assert dec23["fte_days_lost"] == pytest.approx(12 * 7 / 12)            # 25..31 December of 12 days
+    assert a.loc[pd.Timestamp("2024-01-01"), "fte_days_lost"] == pytest.approx(12 * 5 / 12)
+    mar24 = a.loc[pd.Timestamp("2024-03-01")]
+    assert (mar24["staff_start"], mar24["staff_end"], mar24["leavers"]) == (3, 2, 1)
+    assert mar24["fte_days_available"] == pytest.approx(31 + 0.5 * 10 + 31)
+
+
+def test_monthly_sums_equal_the_window_metrics(long_records):
+    monthly = hr.monthly_hr_table(long_records, level="team")
+    window = monthly[(monthly["month"] >= "2024-01-01") & (monthly["month"] <= "2024-12-01")]
+    metrics = hr.hr_metrics(long_records, start="2024-01-01", end="2024-12-31", levels=["team"])
+    for unit, months in window.groupby("unit"):
+        row = row_of(metrics, "team", unit)
+        assert months["leavers"].sum() == row["leavers"]
+        assert months["staff_start"].iloc[0] == row["staff_start"]
+        assert months["staff_end"].iloc[-1] == row["staff_end"]
+        assert months["fte_days_lost"].sum() == pytest.approx(row["fte_days_lost"])
+        assert months["fte_days_available"].sum() == pytest.approx(row["fte_days_available"])
+
+
+def test_rolling_series_is_na_until_12_months_then_equals_the_window(long_records):
+    series = hr.rolling_hr_series(long_records, level="team")
+    assert {"leaver_rate_12m", "sickness_rate_12m"} <= set(series.columns)
+    a = series[series["unit"] == "A"].set_index("month")
+    assert a.loc[:"2023-11-01", "leaver_rate_12m"].isna().all()
+    assert a.loc[:"2023-11-01", "staff_start"].isna().all()
+    assert a.loc["2023-12-01":, "leaver_rate_12m"].notna().all()
+    for unit in ("A", "B"):
+        rolled = series[(series["unit"] == unit) & (series["month"] == pd.Timestamp("2024-12-01"))].iloc[0]
+        window = row_of(hr.hr_metrics(long_records, start="2024-01-01", end="2024-12-31"), "team", unit)
+        assert rolled["window_start"] == pd.Timestamp("2024-01-01")
+        assert rolled["leaver_rate_12m"] == pytest.approx(window["leaver_rate"])
+        assert rolled["sickness_rate_12m"] == pytest.approx(window["sickness_rate"])
+    # 2023: team A starts with 3 (1, 2, 3), ends with 3 (1, 3, 4); person 2 left
+    dec23 = a.loc[pd.Timestamp("2023-12-01")]
+    assert dec23["leaver_rate_12m"] == pytest.approx(100 * 1 / ((3 + 3) / 2))
+
+
+def test_rolling_series_from_team_months_and_other_levels(team_months):
+    series = hr.rolling_hr_series(team_months, months=2, level="directorate")
+    assert {"leaver_rate_2m", "sickness_rate_2m"} <= set(series.columns)
+    d1 = series.set_index("month")
+    assert pd.isna(d1.loc[pd.Timestamp("2024-01-01"), "leaver_rate_2m"])
+    # Feb..Mar: staff_start 10 (X at the end of January; Y new), staff_end 11 + 5, leavers 1 + 1
+    assert d1.loc[pd.Timestamp("2024-03-01"), "leaver_rate_2m"] == pytest.approx(100 * 2 / ((10 + 16) / 2))
+
+
+# --- Identifiers never leave the module ------------------------------------------------------------
+def test_employee_numbers_never_appear_in_outputs(records):
+    numbers = [r[0] for r in STAFF_ROWS[1:]]
+    outputs = [hr.hr_metrics(records, start="2024-01-01", end="2024-12-31"),
+               hr.monthly_hr_table(records), hr.rolling_hr_series(records, level="organisation")]
+    for table in outputs:
+        text = table.to_csv()
+        assert not any(number in text for number in numbers)
+        assert not ({"person", "employee", "row"} & set(table.columns))
+    assert not any(number in repr(records) for number in numbers)
+    assert not any(number in records.assignments.to_csv() for number in numbers)
+    assert not any(number in records.absence.to_csv() for number in numbers)
+
+
+def test_identifier_forms_match_across_files():
+    staff = hr.load_staff(make_raw([STAFF_HEADER, [123.0, "D", "A", "N", "01/01/2020", None, 1.0]], typed=True))
+    absence = make_raw([ABSENCE_HEADER, ["00123", "01/02/2024", "02/02/2024", "2"]], "abs.csv")
+    table = hr.hr_metrics(hr.load_absence(absence, staff), start="2024-01-01", end="2024-12-31")
+    assert row_of(table, "team", "A")["fte_days_lost"] == 2
+    assert math.isclose(row_of(table, "team", "A")["sickness_rate"], 100 * 2 / 366)
