@@ -148,7 +148,7 @@ def _heatmap_rows(unit_scores: pd.DataFrame, wave: object, level: str, measures:
              "table of unit scores")
     rows = unit_scores[(unit_scores["wave"] == wave) & (unit_scores["level"] == level)].copy()
     if rows.empty:
-        raise InputError(f"There are no {labels.level_label(level)} results for {_wave_text(wave)}. "
+        raise InputError(f"There are no {labels.level_label(level, 1)} results for {_wave_text(wave)}. "
                          "Choose another wave or level.")
     if "parent" not in rows.columns:
         rows["parent"] = pd.NA
@@ -834,23 +834,31 @@ _METHODS = {
 }
 
 
+def _is_pooled(group: object) -> bool:
+    """The pooled row of a correlation table has an empty or missing group."""
+    return fmt.is_missing(group) or str(group) == ""
+
+
 def _correlation_rows(correlations: pd.DataFrame, group: object, method: str) -> pd.DataFrame:
+    """The rows of one group: ``group=None`` means the pooled rows (group empty), or the only group."""
     if method not in _METHODS:
         raise InputError("The correlation method must be 'pearson' or 'spearman'.")
     coef, low, high, _ = _METHODS[method]
     _require(correlations, ("x", "y", "n", coef, low, high), "table of correlations")
-    rows = correlations
-    if "group" in rows.columns:
-        groups = rows["group"].astype(object).where(rows["group"].notna(), None)
-        distinct = list(dict.fromkeys(groups))
-        if group is None:
-            if len(distinct) > 1:
-                raise InputError("The correlations are given for several groups "
-                                 f"({', '.join('all' if g is None else str(g) for g in distinct)}); choose one.")
-        else:
-            rows = rows[groups.astype(str) == str(group)]
-            if rows.empty:
-                raise InputError(f"There are no correlations for the group '{group}'.")
+    if "group" not in correlations.columns:
+        return correlations
+    pooled = correlations["group"].map(_is_pooled).astype(bool)
+    if group is None or _is_pooled(group):
+        if pooled.any():
+            return correlations[pooled.to_numpy()]
+        distinct = list(dict.fromkeys(correlations["group"].astype(str)))
+        if len(distinct) == 1:
+            return correlations
+        raise InputError(f"The correlations are given per group ({', '.join(distinct)}) with no row for all "
+                         "units together; choose a group.")
+    rows = correlations[(~pooled & (correlations["group"].astype(str) == str(group))).to_numpy()]
+    if rows.empty:
+        raise InputError(f"There are no correlations for the group '{group}'.")
     return rows
 
 
@@ -864,8 +872,8 @@ def correlation_caption(correlations: pd.DataFrame, *, group: object = None, met
     if len(ns):
         low, high = fmt.format_n(ns.min()), fmt.format_n(ns.max())
         n_text += f"; n = {low}{'' if low == high else '–' + high} {unit_of_analysis}s per pair"
-    if group is not None:
-        n_text += f"; group: {group}"
+    shown_group = rows["group"].iloc[0] if "group" in rows.columns and len(rows) else None
+    n_text += "; all units" if _is_pooled(shown_group) else f"; group: {shown_group}"
     notes = [f"Cell: {_METHODS[method][3]} and n; hover for the 95% CI"]
     if "p_adj" in rows.columns:
         notes.append(f"* Benjamini–Hochberg adjusted p < {alpha:g}")
@@ -925,7 +933,10 @@ def correlation_matrix(
             value = None if r is None else _value(r[coef])
             if value is None:
                 z_row.append(None); t_row.append("")
-                h_row.append(f"{x_name} × {y_name}: {fmt.NO_DATA}" if xv != yv else "")
+                why = ""
+                if r is not None and "note" in r.index and not fmt.is_missing(r["note"]) and str(r["note"]):
+                    why = f" ({r['note']})"
+                h_row.append(f"{x_name} × {y_name}: {fmt.NO_DATA}{why}" if xv != yv else "")
                 continue
             star = ""
             if "p_adj" in r.index and not fmt.is_missing(r["p_adj"]) and r["p_adj"] < alpha:

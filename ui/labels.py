@@ -175,6 +175,7 @@ OUTCOMES: dict[str, OutcomeLabel] = {
 #: Axis names of common x columns.
 AXIS_LABELS: dict[str, str] = {
     "wave": "Survey wave (year)",
+    "mean": "Mean score (0–10)",
     "month": "Month",
     "window_end": "End of window",
 }
