@@ -260,12 +260,15 @@ def fisher_ci(
     >>> round(low, 4), round(high, 4)
     (0.1544, 0.7349)
     """
-    df = n - 3 - n_covariates
+    return _fisher_interval(r, n - 3 - n_covariates, _z_critical(confidence), variance_factor)
+
+
+def _fisher_interval(r: float, df: float, z_crit: float, variance_factor: float = 1.0) -> tuple[float, float]:
     if r is None or not np.isfinite(r) or not np.isfinite(df) or df <= 0:
         return (math.nan, math.nan)
     if abs(r) >= 1:
         return (float(r), float(r))
-    half_width = _z_critical(confidence) * math.sqrt(variance_factor / df)
+    half_width = z_crit * math.sqrt(variance_factor / df)
     z = math.atanh(r)
     return (math.tanh(z - half_width), math.tanh(z + half_width))
 
@@ -436,10 +439,10 @@ def correlations(
     for outcome in count_outcomes.values():
         needed += [outcome.events, outcome.denominator]
     _require_columns(data, dict.fromkeys(needed), "chosen")
-    overlap = [c for c in covs if c in xs or c in ys or c == by or c == weights]
+    overlap = [c for c in covs if c in xs or c in ys or c == weights]
     if overlap:
-        raise InputError(f"The column '{overlap[0]}' cannot be both a covariate and a score, outcome, group or "
-                         "weight.", column=overlap[0])
+        raise InputError(f"The column '{overlap[0]}' cannot be both a covariate and a score, outcome or weight.",
+                         column=overlap[0])
     for name in ys:
         if name in count_outcomes and not isinstance(count_outcomes[name], CountOutcome):
             raise InputError(f"The counts for outcome '{name}' must be described with CountOutcome.")
@@ -451,34 +454,50 @@ def correlations(
         _non_negative(weight, weights, "weights")
     design, design_columns = _design(data, covs)
 
-    strata: list[tuple[str, pd.Series]] = []
+    # Work on NumPy arrays: masks and ranks are computed once per stratum, not per pair.
+    arrays = {c: series.to_numpy(dtype=float) for c, series in numeric.items()}
+    usable = np.ones(len(data), dtype=bool)
+    weight_array = None
+    if weight is not None:
+        weight_array = weight.to_numpy(dtype=float)
+        usable &= np.isfinite(weight_array) & (weight_array > 0)
+    design_array = design.to_numpy(dtype=float) if design_columns else np.empty((len(data), 0))
+    usable &= np.isfinite(design_array).all(axis=1)
+
+    strata: list[tuple[str, np.ndarray]] = []
     if by:
         group_values = data[by]
         if include_pooled:
-            strata.append(("", pd.Series(True, index=data.index)))
+            strata.append(("", np.ones(len(data), dtype=bool)))
         for level in sorted(group_values.dropna().astype(str).unique()):
-            strata.append((level, group_values.notna() & (group_values.astype(str) == level)))
+            strata.append((level, (group_values.notna() & (group_values.astype(str) == level)).to_numpy()))
     else:
-        strata.append(("", pd.Series(True, index=data.index)))
+        strata.append(("", np.ones(len(data), dtype=bool)))
 
-    rows: list[dict] = []
-    for x_name in xs:
-        for y_name in ys:
-            if x_name == y_name:
-                continue
-            for group, in_group in strata:
+    z_crit = _z_critical(confidence)
+    results: dict[tuple[str, str, str], dict] = {}
+    for group, in_group in strata:
+        base = in_group & usable
+        rank_cache = _RankCache(arrays, design_array, base)
+        for x_name in xs:
+            for y_name in ys:
+                if x_name == y_name:
+                    continue
                 row = _correlation_row(
-                    numeric[x_name], numeric[y_name], in_group, weight, weights, design, design_columns,
-                    covs, min_units, confidence,
+                    x_name, y_name, arrays, base, weight_array, weights, design_array, covs, min_units,
+                    z_crit, rank_cache,
                 )
                 row = {"x": x_name, "y": y_name, "group": group, **row}
                 if count_outcomes:
                     row.update(dict.fromkeys(RATE_RATIO_COLUMNS, math.nan))
                     outcome = count_outcomes.get(y_name)
                     if outcome is not None and np.isfinite(row["r"]):
-                        _add_rate_ratio(row, data, x_name, outcome, in_group, numeric[y_name], covs,
-                                        min_units, confidence)
-                rows.append(row)
+                        _add_rate_ratio(row, data, x_name, outcome, in_group & np.isfinite(arrays[y_name]),
+                                        covs, min_units, confidence)
+                results[(x_name, y_name, group)] = row
+    # Rows ordered x, then y, then group (pooled first, then groups in sorted order).
+    rows = [results[(x_name, y_name, group)] for x_name in xs for y_name in ys if x_name != y_name
+            for group, _ in strata]
     columns = list(CORRELATION_COLUMNS) + (list(RATE_RATIO_COLUMNS) if count_outcomes else [])
     result = pd.DataFrame(rows, columns=columns)
     result["n"] = result["n"].astype("int64")
@@ -488,31 +507,52 @@ def correlations(
     return result
 
 
+class _RankCache:
+    """Mid-ranks of columns within one stratum, computed once and reused by every pair whose complete
+    cases are the whole stratum (the usual case); other pairs are ranked on their own cases."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], design: np.ndarray, base: np.ndarray) -> None:
+        self.arrays, self.design, self.base = arrays, design, base
+        self._ranks: dict[str, np.ndarray] = {}
+        self._design_ranks: np.ndarray | None = None
+
+    def complete_in_base(self, name: str) -> bool:
+        return bool(np.isfinite(self.arrays[name][self.base]).all())
+
+    def ranks(self, name: str) -> np.ndarray:
+        if name not in self._ranks:
+            self._ranks[name] = sps.rankdata(self.arrays[name][self.base])
+        return self._ranks[name]
+
+    def design_ranks(self) -> np.ndarray:
+        if self._design_ranks is None:
+            rows = self.design[self.base]
+            self._design_ranks = sps.rankdata(rows, axis=0) if rows.size else rows
+        return self._design_ranks
+
+
 def _correlation_row(
-    x: pd.Series, y: pd.Series, in_group: pd.Series, weight: pd.Series | None, weight_name: str | None,
-    design: pd.DataFrame, design_columns: list[str], covariate_names: list[str], min_units: int,
-    confidence: float,
+    x_name: str, y_name: str, arrays: dict[str, np.ndarray], base: np.ndarray, weight: np.ndarray | None,
+    weight_name: str | None, design: np.ndarray, covariate_names: list[str], min_units: int, z_crit: float,
+    rank_cache: _RankCache,
 ) -> dict:
-    keep = in_group & x.notna() & y.notna()
-    if weight is not None:
-        keep &= weight.notna() & (weight > 0)
-    if design_columns:
-        keep &= design.notna().all(axis=1)
+    x, y = arrays[x_name], arrays[y_name]
+    keep = base & np.isfinite(x) & np.isfinite(y)
     n = int(keep.sum())
+    whole_stratum = n == int(base.sum())
     empty = dict.fromkeys(("r", "r_ci_low", "r_ci_high", "p", "p_adj", "rho", "rho_ci_low", "rho_ci_high"),
                           math.nan)
-    xv, yv = x[keep].to_numpy(), y[keep].to_numpy()
-    cov_values = design.loc[keep, design_columns].to_numpy(dtype=float) if design_columns else np.empty((n, 0))
+    xv, yv = x[keep], y[keep]
+    cov_values = design[keep]
     # A covariate constant within this stratum carries no information here: drop it.
-    if cov_values.shape[1]:
-        varying = np.ptp(cov_values, axis=0) > 0 if n else np.zeros(cov_values.shape[1], bool)
-        cov_values = cov_values[:, varying]
+    varying = np.ptp(cov_values, axis=0) > 0 if n else np.zeros(cov_values.shape[1], dtype=bool)
+    cov_values = cov_values[:, varying]
     k = cov_values.shape[1]
     needed = max(min_units, k + 4)
     if n < needed:
         extra = f" with {k} covariate column{'s' if k != 1 else ''}" if k else ""
         return {"n": n, **empty, "note": f"too few units (n={n}; at least {needed} needed{extra})"}
-    for values, label in ((xv, x.name), (yv, y.name)):
+    for values, label in ((xv, x_name), (yv, y_name)):
         if np.ptp(values) == 0:
             return {"n": n, **empty, "note": f"no variation in '{label}' across these units"}
     notes: list[str] = []
@@ -520,19 +560,22 @@ def _correlation_row(
     if k and np.linalg.matrix_rank(_weighted_corr_matrix(stacked, None)) < stacked.shape[1]:
         return {"n": n, **empty, "note": "the covariates are collinear with each other or with x or y here"}
 
-    w = weight[keep].to_numpy() if weight is not None else None
+    w = weight[keep] if weight is not None else None
     r = _partial_r(_weighted_corr_matrix(stacked, w))
-    n_for_inference = n
+    n_for_inference = float(n)
     if w is not None:
         n_for_inference = float(w.sum() ** 2 / (w ** 2).sum())
         notes.append(f"r weighted by '{weight_name}' (effective n = {n_for_inference:.1f}); rho unweighted")
-    r_low, r_high = fisher_ci(r, n_for_inference, confidence=confidence, n_covariates=k)
+    r_low, r_high = _fisher_interval(r, n_for_inference - 3 - k, z_crit)
     p = _correlation_p(r, n_for_inference - 2 - k)
 
-    ranks = np.column_stack([sps.rankdata(col) for col in stacked.T])
+    if whole_stratum:
+        ranks = np.column_stack([rank_cache.ranks(x_name), rank_cache.ranks(y_name),
+                                 rank_cache.design_ranks()[:, varying]])
+    else:
+        ranks = sps.rankdata(stacked, axis=0)
     rho = _partial_r(_weighted_corr_matrix(ranks, None))
-    rho_low, rho_high = fisher_ci(rho, n, confidence=confidence, n_covariates=k,
-                                  variance_factor=1 + rho * rho / 2)
+    rho_low, rho_high = _fisher_interval(rho, n - 3 - k, z_crit, 1 + rho * rho / 2)
     if covariate_names:
         notes.append("partial r and rho adjusted for " + ", ".join(f"'{c}'" for c in covariate_names))
     return {"n": n, "r": r, "r_ci_low": r_low, "r_ci_high": r_high, "p": p, "p_adj": math.nan,
@@ -540,10 +583,10 @@ def _correlation_row(
 
 
 def _add_rate_ratio(
-    row: dict, data: pd.DataFrame, x_name: str, outcome: CountOutcome, in_group: pd.Series, y: pd.Series,
+    row: dict, data: pd.DataFrame, x_name: str, outcome: CountOutcome, rows: np.ndarray,
     covariates: list[str], min_units: int, confidence: float,
 ) -> None:
-    subset = data.loc[in_group & y.notna()]
+    subset = data.loc[rows]
     fit = binomial_rate_model if outcome.model == "binomial" else poisson_rate_model
     model = fit(subset, x_name, outcome.events, outcome.denominator, covariates=covariates,
                 min_units=min_units, confidence=confidence).iloc[0]
@@ -995,7 +1038,7 @@ def mixed_slopes(
         if not result.converged or not np.all(np.isfinite(result.bse_fe)):
             note = "the model did not converge"
         else:
-            if any("boundary" in m for m in messages) or float(result.cov_re.iloc[0, 0]) <= 1e-10:
+            if any("boundary" in m for m in messages) or float(np.asarray(result.cov_re)[0, 0]) <= 1e-10:
                 note = "team variance estimated at zero (teams barely differ once the predictor is known)"
             ci = result.conf_int(alpha=1 - confidence)
             for index, term in ((1, MIXED_TERM_WITHIN), (2, MIXED_TERM_BETWEEN)):
