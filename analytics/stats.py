@@ -258,7 +258,7 @@ def fisher_ci(
     --------
     >>> low, high = fisher_ci(0.5, 28)
     >>> round(low, 4), round(high, 4)
-    (0.1544, 0.7349)
+    (0.156, 0.7358)
     """
     return _fisher_interval(r, n - 3 - n_covariates, _z_critical(confidence), variance_factor)
 
@@ -330,6 +330,16 @@ class CountOutcome:
             raise InputError(f"A count outcome's model must be 'binomial' or 'poisson'; got {self.model!r}.")
 
 
+def _count_outcome(name: str, spec: object) -> CountOutcome:
+    """A CountOutcome, or a (model, events, denominator) triple turned into one."""
+    if isinstance(spec, CountOutcome):
+        return spec
+    if isinstance(spec, (tuple, list)) and len(spec) == 3 and all(isinstance(v, str) for v in spec):
+        return CountOutcome(*spec)
+    raise InputError(f"The counts for outcome '{name}' must be given as (model, events column, denominator "
+                     f"column), e.g. ('binomial', 'leavers', 'average_staff_in_post'); got {spec!r}.")
+
+
 def correlations(
     data: pd.DataFrame,
     x: str | Sequence[str],
@@ -366,7 +376,7 @@ def correlations(
         benchmarking group) is dummy-coded; a covariate that is constant within a stratum is dropped
         there (its effect is already held fixed).
     count_outcomes
-        Optional ``{y column: CountOutcome}``: for those outcomes the row also gets the rate ratio per
+        Optional ``{y column: CountOutcome}`` (or ``(model, events, denominator)`` triples): for those outcomes the row also gets the rate ratio per
         1-point higher x from :func:`binomial_rate_model` or :func:`poisson_rate_model` (quasi-likelihood,
         adjusted for ``covariates``; ``weights`` are not used, the model weights by its denominator).
     min_units
@@ -377,8 +387,9 @@ def correlations(
     Returns
     -------
     pandas.DataFrame
-        One row per x × y × group, columns :data:`CORRELATION_COLUMNS` (then :data:`RATE_RATIO_COLUMNS`
-        when ``count_outcomes`` is given):
+        One row per x × y × group, ordered by x, then y, then group (the pooled row first, then groups in
+        sorted order); columns :data:`CORRELATION_COLUMNS` (then :data:`RATE_RATIO_COLUMNS` when
+        ``count_outcomes`` is given):
 
         ``x``, ``y``, ``group``
             The pair and the group ("" when not stratified, or for the pooled row).
@@ -434,7 +445,7 @@ def correlations(
         raise InputError("Choose at least one score (x) and one outcome (y) to relate.")
     _check_min_units(min_units)
     _check_confidence(confidence)
-    count_outcomes = dict(count_outcomes or {})
+    count_outcomes = {name: _count_outcome(name, spec) for name, spec in (count_outcomes or {}).items()}
     needed = xs + ys + covs + ([by] if by else []) + ([weights] if weights else [])
     for outcome in count_outcomes.values():
         needed += [outcome.events, outcome.denominator]
@@ -443,9 +454,6 @@ def correlations(
     if overlap:
         raise InputError(f"The column '{overlap[0]}' cannot be both a covariate and a score, outcome or weight.",
                          column=overlap[0])
-    for name in ys:
-        if name in count_outcomes and not isinstance(count_outcomes[name], CountOutcome):
-            raise InputError(f"The counts for outcome '{name}' must be described with CountOutcome.")
 
     numeric = {c: _numeric(data, c, "score or outcome") for c in dict.fromkeys(xs + ys)}
     weight = None
@@ -792,8 +800,9 @@ def binomial_rate_model(
     (The two-column form of statsmodels 0.15 returns a wrong scale with ``scale="X2"``.)
 
     **What is reported.** exp(coef) is the *odds ratio* of leaving per 1-point higher score, which is
-    close to the rate ratio when leaving is rare (NHS leaver rates are about 10–12%, where an odds ratio
-    of 0.85 corresponds to a rate ratio of roughly 0.86). ``effect_measure`` says so.
+    close to the rate ratio when leaving is rare. NHS leaver rates are about 10–12%, where an odds ratio
+    of 0.85 corresponds to a rate ratio of about 0.87 (``RR = OR / (1 - p0 + p0 OR)`` with p0 = 0.12).
+    ``effect_measure`` says so.
 
     Edge cases: units with trials missing or 0 are left out (they carry no information); a unit with
     more leavers than average staff in post (possible in a small team with high turnover) is capped at
@@ -1509,7 +1518,10 @@ def compare_proportions(
     """
     _check_min_group_size(min_group_size)
     z_crit = _z_critical(confidence)
-    arrays = [np.atleast_1d(np.asarray(v, dtype=float)) for v in (positive_from, n_from, positive_to, n_to)]
+    try:
+        arrays = [np.atleast_1d(np.asarray(v, dtype=float)) for v in (positive_from, n_from, positive_to, n_to)]
+    except (TypeError, ValueError):
+        raise InputError("The positive counts and answer counts must be numbers.") from None
     if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1:
         raise InputError("The positive counts and answer counts must have the same length.")
     x1, n1, x2, n2 = arrays

@@ -415,7 +415,7 @@ def test_correlations_add_rate_ratios_for_count_outcomes():
     teams["sickness_rate"] = 100 * teams["fte_days_lost"] / teams["fte_days_available"]
     teams["leaver_rate"] = 100 * teams["leavers"] / teams["average_staff_in_post"]
     outcomes = {"sickness_rate": st.CountOutcome("poisson", "fte_days_lost", "fte_days_available"),
-                "leaver_rate": st.CountOutcome("binomial", "leavers", "average_staff_in_post")}
+                "leaver_rate": ("binomial", "leavers", "average_staff_in_post")}  # a plain triple works too
     result = st.correlations(teams, "compassionate_leadership", ["sickness_rate", "leaver_rate", "team_size"],
                              count_outcomes=outcomes)
     assert list(result.columns) == list(st.CORRELATION_COLUMNS) + list(st.RATE_RATIO_COLUMNS)
@@ -442,7 +442,8 @@ def test_change_analysis_correlates_deltas():
     row = result.iloc[0]
     assert (row["x"], row["y"], row["n"]) == ("change in score", "change in sickness_rate", 24)
     merged = first.merge(second, on="unit", suffixes=("_a", "_b"))
-    reference = sps.pearsonr(merged["score_b"] - merged["score_a"], merged["sickness_rate_b"] - merged["sickness_rate_a"])
+    reference = sps.pearsonr(merged["score_b"] - merged["score_a"],
+                             merged["sickness_rate_b"] - merged["sickness_rate_a"])
     assert row["r"] == pytest.approx(reference.statistic, abs=1e-12)
     assert row["p"] == pytest.approx(reference.pvalue, rel=1e-9)
 
@@ -753,3 +754,54 @@ def test_compare_proportions_refusals():
         st.compare_proportions([1, 2], [20, 20], [1], [20])
     with pytest.raises(InputError, match="cannot be negative"):
         st.compare_proportions(-1, 20, 5, 20)
+
+
+# --- Every other refusal ------------------------------------------------------------------------
+def _people():
+    return simulated_respondents(n_teams=6, per_team=4)
+
+
+REFUSALS = [
+    ("table", lambda: st.correlations([[1, 2]], "a", "b"), "must be a table; got list"),
+    ("count outcome type", lambda: st.correlations(unit_table(), "compassionate_leadership", "leaver_rate",
+                                                   count_outcomes={"leaver_rate": ("binomial", "leavers")}),
+     "must be given as \\(model, events column, denominator column\\)"),
+    ("change same waves", lambda: st.change_analysis(
+        pd.DataFrame({"unit": ["A"], "wave": [1], "s": [1.0], "y": [2.0]}), "s", "y", unit="unit", wave="wave",
+        wave_from=1, wave_to=1), "two different waves"),
+    ("mixed min groups", lambda: st.mixed_slopes(_people(), "morale", "compassionate_leadership", "team",
+                                                 min_groups=2), "at least 3"),
+    ("shapley duplicate", lambda: st.shapley_r2(items_frame(50), "morale", ["q9f", "morale"]),
+     "must all be different columns"),
+    ("shapley too few rows", lambda: st.shapley_r2(items_frame(50).head(3), "morale", ["q9f", "q9g"]),
+     "Only 3 complete rows for 2 predictors; at least 4"),
+    ("alpha too few respondents", lambda: st.cronbach_alpha(pd.DataFrame({"a": [1.0, np.nan], "b": [2.0, 3.0]})),
+     "Only 1 respondent"),
+    ("item-total too few", lambda: st.item_total_correlations(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 3.0]})),
+     "at least 3 are needed"),
+    ("item text", lambda: st.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "2", "3"]})),
+     "item column 'b' must hold numbers, but it contains 'x'"),
+    ("rwg no items", lambda: st.rwg_j(_people(), [], "team", n_options=5), "Choose the item columns"),
+    ("rwg range", lambda: st.rwg_j(_people(), ["morale"], "team", n_options=5, score_range=(10, 0)),
+     "lower to a higher value"),
+    ("icc missing column", lambda: st.icc_aggregation(_people(), "wellbeing", "team"),
+     "'wellbeing' is not in the table"),
+    ("proportions text", lambda: st.compare_proportions("many", 20, 5, 20), "must be numbers"),
+    ("proportions threshold", lambda: st.compare_proportions(5, 20, 5, 20, min_group_size=4), "at least 5"),
+    ("poisson min units", lambda: st.poisson_rate_model(simulated_teams(10), "compassionate_leadership",
+                                                        "fte_days_lost", "fte_days_available", min_units=2),
+     "at least 4"),
+]
+
+
+@pytest.mark.parametrize("call, message", [(c, m) for _, c, m in REFUSALS], ids=[name for name, _, _ in REFUSALS])
+def test_refusals(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_docstring_examples():
+    import doctest
+
+    failures, _ = doctest.testmod(st)
+    assert failures == 0
