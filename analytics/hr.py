@@ -60,6 +60,7 @@ from typing import Iterable, Union
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from analytics import settings
 from analytics.codebook import normalise_label
@@ -1225,44 +1226,55 @@ def _grid(sums: pd.DataFrame, keys: list[str], first_month: int, last_month: int
 
 
 def _employee_monthly(records: StaffRecords, level: str, first_month: int, last_month: int) -> pd.DataFrame:
+    """Unit x month figures from employee-level records, vectorised: intervals are repeated once per
+    month they touch, and the per-(unit, month) sums are bincounts over integer unit codes."""
     keys = _KEYS[level]
     a = records.assignments
-    spells = _spells(a, keys)
-    which, month = _explode_months(spells["start_day"].to_numpy(), spells["end_day"].to_numpy(),
-                                   first_month, last_month)
-    s = spells["start_day"].to_numpy()[which]
-    e = spells["end_day"].to_numpy()[which]
+    grouped = a.groupby(keys, sort=True)
+    units = grouped.size().index.to_frame(index=False)
+    unit_code = grouped.ngroup().to_numpy()
+    n_months = last_month - first_month + 1
+    size = len(units) * n_months
+
+    def cell(codes: np.ndarray, month: np.ndarray) -> np.ndarray:
+        return codes * n_months + (month - first_month)
+
+    spells = _spells(a.assign(_unit=unit_code), ["_unit"])
+    s_all, e_all = spells["start_day"].to_numpy(), spells["end_day"].to_numpy()
+    which, month = _explode_months(s_all, e_all, first_month, last_month)
+    s, e = s_all[which], e_all[which]
     fd, ld = _month_first_day(month), _month_last_day(month)
-    in_first = (s <= fd) & (e >= fd)
-    spell_rows = spells.iloc[which][keys].reset_index(drop=True).assign(
-        month_index=month, staff_start=in_first.astype(np.int64), staff_end=((s <= ld) & (e >= ld)).astype(np.int64),
-        leavers=((e >= fd) & (e <= ld)).astype(np.int64), stayers=0)
-    counts = spell_rows.groupby(keys + ["month_index"], sort=False)[["staff_start", "staff_end", "leavers"]].sum()
-    which, month = _explode_months(a["start_day"].to_numpy(), a["end_day"].to_numpy(), first_month, last_month)
-    fte = a["fte"].to_numpy()[which] * _overlap_days(a["start_day"].to_numpy()[which], a["end_day"].to_numpy()[which],
-                                                     _month_first_day(month), _month_last_day(month))
-    fte_rows = a.iloc[which][keys].reset_index(drop=True).assign(month_index=month, fte_days_available=fte)
-    available = fte_rows.groupby(keys + ["month_index"], sort=False)["fte_days_available"].sum()
-    parts = [counts, available]
-    if records.absence is not None and len(records.absence):
+    where = cell(spells["_unit"].to_numpy()[which], month)
+    sums = {
+        "staff_start": np.bincount(where, weights=(s <= fd) & (e >= fd), minlength=size),
+        "staff_end": np.bincount(where, weights=(s <= ld) & (e >= ld), minlength=size),
+        "leavers": np.bincount(where, weights=(e >= fd) & (e <= ld), minlength=size),
+    }
+    a_start, a_end = a["start_day"].to_numpy(), a["end_day"].to_numpy()
+    which, month = _explode_months(a_start, a_end, first_month, last_month)
+    fte = a["fte"].to_numpy()[which] * _overlap_days(a_start[which], a_end[which], _month_first_day(month),
+                                                     _month_last_day(month))
+    sums["fte_days_available"] = (np.bincount(cell(unit_code[which], month), weights=fte, minlength=size)
+                                  if records.has_fte else np.full(size, np.nan))
+    if records.absence is not None:
         ab = records.absence
-        which, month = _explode_months(ab["start_day"].to_numpy(), ab["end_day"].to_numpy(), first_month, last_month)
-        s, e = ab["start_day"].to_numpy()[which], ab["end_day"].to_numpy()[which]
-        lost = (ab["fte_days_lost"].to_numpy()[which] * _overlap_days(s, e, _month_first_day(month), _month_last_day(month))
-                / (e - s + 1))
-        lost_rows = ab.iloc[which][keys].reset_index(drop=True).assign(month_index=month, fte_days_lost=lost)
-        parts.append(lost_rows.groupby(keys + ["month_index"], sort=False)["fte_days_lost"].sum())
-    sums = pd.concat(parts, axis=1).reset_index()
-    if "fte_days_lost" not in sums:
-        sums["fte_days_lost"] = np.nan
-    grid = _grid(sums, keys, first_month, last_month)
-    for c in ("staff_start", "staff_end", "leavers"):
-        grid[c] = grid[c].fillna(0).astype(np.int64)
-    grid["fte_days_available"] = grid["fte_days_available"].fillna(0.0) if records.has_fte else np.nan
-    grid["fte_days_lost"] = grid["fte_days_lost"].fillna(0.0) if records.absence is not None else np.nan
-    out = _unit_frame(grid.set_index(keys), level, keys, records.has_directorate)
-    out["_rows"] = 1
-    return out
+        ab_code = ab[keys].merge(units.assign(_unit=np.arange(len(units))), on=keys, how="left")["_unit"]
+        ab_start, ab_end = ab["start_day"].to_numpy(), ab["end_day"].to_numpy()
+        which, month = _explode_months(ab_start, ab_end, first_month, last_month)
+        s, e = ab_start[which], ab_end[which]
+        lost = (ab["fte_days_lost"].to_numpy()[which] * _overlap_days(s, e, _month_first_day(month),
+                                                                      _month_last_day(month)) / (e - s + 1))
+        sums["fte_days_lost"] = np.bincount(cell(ab_code.to_numpy(dtype=np.int64)[which], month), weights=lost,
+                                            minlength=size)
+    else:
+        sums["fte_days_lost"] = np.full(size, np.nan)
+    grid = units.loc[units.index.repeat(n_months)].reset_index(drop=True)
+    grid["month_index"] = np.tile(np.arange(first_month, last_month + 1, dtype=np.int64), len(units))
+    for column in ("staff_start", "staff_end", "leavers"):
+        grid[column] = np.round(sums[column]).astype(np.int64)
+    grid["fte_days_lost"] = sums["fte_days_lost"]
+    grid["fte_days_available"] = sums["fte_days_available"]
+    return _unit_frame(grid.set_index(keys), level, keys, records.has_directorate)
 
 
 def _team_month_monthly(records: TeamMonthRecords, level: str, first_month: int, last_month: int) -> pd.DataFrame:
@@ -1366,19 +1378,34 @@ def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTH
     if months < 1:
         raise InputError("The rolling window must be at least one month.")
     monthly = monthly_hr_table(records, level=level, exclude_staff_groups=exclude_staff_groups, start=start, end=end)
-    group = monthly.groupby(["level", "parent", "unit"], sort=False, dropna=False)
+    # monthly_hr_table gives every unit every month of the range, units contiguous and months ascending,
+    # so the table reshapes to units x months and windows slide along the months.
+    n_months = monthly["month"].nunique()
+    complete = months <= n_months
 
-    def rolled(column: str) -> pd.Series:
-        return group[column].transform(lambda x: x.astype("float64").rolling(months, min_periods=months).sum())
+    def shaped(column: str) -> np.ndarray:
+        return monthly[column].to_numpy(dtype=float, na_value=np.nan).reshape(-1, n_months)
+
+    def rolled_sum(column: str) -> np.ndarray:
+        out = np.full((len(monthly) // n_months, n_months), np.nan)
+        if complete:   # a window holding an unknown month is unknown (NaN propagates through the sum)
+            out[:, months - 1:] = sliding_window_view(shaped(column), months, axis=1).sum(axis=2)
+        return out.ravel()
+
+    def at_window_edge(column: str, *, first: bool) -> np.ndarray:
+        out = np.full((len(monthly) // n_months, n_months), np.nan)
+        if complete:
+            values = shaped(column)
+            out[:, months - 1:] = values[:, :n_months - months + 1] if first else values[:, months - 1:]
+        return out.ravel()
 
     out = monthly[["level", "unit", "parent", "month"]].copy()
     out["window_start"] = out["month"] - pd.DateOffset(months=months - 1)
-    complete = group.cumcount().to_numpy() >= months - 1
-    out["staff_start"] = group["staff_start"].shift(months - 1).astype("Int64")
-    out["staff_end"] = monthly["staff_end"].where(complete).astype("Int64")
-    out["leavers"] = rolled("leavers").round().astype("Int64")
-    out["fte_days_lost"] = rolled("fte_days_lost").astype("Float64")
-    out["fte_days_available"] = rolled("fte_days_available").astype("Float64")
+    out["staff_start"] = pd.array(at_window_edge("staff_start", first=True), dtype="Float64").astype("Int64")
+    out["staff_end"] = pd.array(at_window_edge("staff_end", first=False), dtype="Float64").astype("Int64")
+    out["leavers"] = pd.array(np.round(rolled_sum("leavers")), dtype="Float64").astype("Int64")
+    out["fte_days_lost"] = pd.array(rolled_sum("fte_days_lost"), dtype="Float64")
+    out["fte_days_available"] = pd.array(rolled_sum("fte_days_available"), dtype="Float64")
     mean_staff = (out["staff_start"].astype("Float64") + out["staff_end"].astype("Float64")) / 2
     out[f"leaver_rate_{months}m"] = 100 * out["leavers"].astype("Float64") / mean_staff.where(mean_staff > 0)
     available = out["fte_days_available"]
