@@ -275,11 +275,14 @@ def straight_lining_findings(positions: pd.DataFrame, blocks: Mapping[str, Seque
         codes = [c for c in codes if c in positions.columns]
         if len(codes) < min_items:
             continue
-        values = positions[codes].to_numpy(dtype="float64")
-        answered = ~np.isnan(values)
-        n_answered = answered.sum(axis=1)
-        low = np.where(answered, values, np.inf).min(axis=1)
-        high = np.where(answered, values, -np.inf).max(axis=1)
+        n_answered = np.zeros(len(positions), dtype=np.int64)
+        low = np.full(len(positions), np.nan)
+        high = np.full(len(positions), np.nan)
+        for code in codes:  # one column at a time: no respondents x items temporaries
+            column = positions[code].to_numpy(dtype="float64")
+            n_answered += ~np.isnan(column)
+            low = np.fmin(low, column)
+            high = np.fmax(high, column)
         straight = (n_answered >= min_items) & (low == high)
         count = int(straight.sum())
         if count == 0:

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import stats
+from scipy import sparse, stats
 
 from analytics import quality, settings
 from analytics.codebook import Codebook, Scale, custom_item_code, normalise_label
@@ -261,13 +261,14 @@ def favourable_from_position(n_options: int) -> int:
     return n_options - 1 if n_options >= 4 else n_options
 
 
-def _favourable(scores: np.ndarray, n_options: int) -> np.ndarray:
-    """1.0 / 0.0 per valid item score (positive or not), NaN when missing."""
-    keyed = np.rint(scores * (n_options - 1) / 10.0) + 1
+def _positive_and_valid(scores: np.ndarray, n_options: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per item score: 1 if it is a positive answer (see :func:`favourable_from_position`) else 0, and 1
+    if it is a valid answer else 0 (float32, exact for counts below 2**24)."""
+    threshold = (favourable_from_position(n_options) - 1) / (n_options - 1) * 10.0
+    valid = ~np.isnan(scores)
     with np.errstate(invalid="ignore"):
-        positive = (keyed >= favourable_from_position(n_options)).astype("float64")
-    positive[np.isnan(scores)] = np.nan
-    return positive
+        positive = scores >= threshold - 1e-9
+    return positive.astype(np.float32), valid.astype(np.float32)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -441,17 +442,20 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
         unit_findings.append(quality.unit_not_recorded_findings(blank, column=column, role=role, file=file, sheet=sheet))
         unit_values[role] = texts.fillna(settings.NOT_RECORDED_UNIT)
 
-    scores: dict[str, np.ndarray] = {}
-    positions: dict[str, np.ndarray] = {}
+    codes = list(item_columns)
+    n_rows = len(frame)
+    # Column-major matrices: each item is written and read as one contiguous column.
+    score_matrix = np.empty((n_rows, len(codes)), dtype="float64", order="F")
+    position_matrix = np.empty((n_rows, len(codes)), dtype="float32", order="F")
     invalid_parts: list[pd.DataFrame] = []
     scale_texts: dict[str, str] = {}
     blocks: dict[str, list[str]] = {}
-    for code, column in item_columns.items():
+    for j, (code, column) in enumerate(item_columns.items()):
         item = book.items[code]
         scale = book.scales[item.scale]
         answers = answer_positions(frame[column], scale.options, book.missing_options)
-        positions[code] = answers.positions
-        scores[code] = item_score(answers.positions, scale.n_options, item.reverse)
+        position_matrix[:, j] = answers.positions
+        score_matrix[:, j] = item_score(answers.positions, scale.n_options, item.reverse)
         scale_texts[column] = _scale_text(scale)
         blocks.setdefault(scale.label, []).append(code)
         if answers.invalid_rows.size:
@@ -459,25 +463,30 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
                 "column": column, "row": index.to_numpy()[answers.invalid_rows],
                 "value": answers.invalid_values, "kind": answers.invalid_kinds,
             }))
-    item_scores = pd.DataFrame(scores, index=index, dtype="float64")
+    item_scores = pd.DataFrame(score_matrix, index=index, columns=codes, copy=False)
+    column_of = {code: j for j, code in enumerate(codes)}
 
     measure_scores: dict[str, np.ndarray] = {}
     incomplete: dict[str, tuple[list[str], int]] = {}
-    n_rows = len(frame)
     for measure in book.measures:
         if measure.is_theme:
             continue
-        present = [c for c in measure.items if c in item_scores.columns]
+        present = [column_of[c] for c in measure.items if c in column_of]
         if not present:
             measure_scores[measure.id] = np.full(n_rows, np.nan)
             continue
         if len(present) < len(measure.items):
-            incomplete[measure.label] = ([c for c in measure.items if c not in item_scores.columns], len(measure.items))
-        values = item_scores[present].to_numpy()
-        answered = (~np.isnan(values)).sum(axis=1)
-        total = np.nansum(values, axis=1)
+            incomplete[measure.label] = ([c for c in measure.items if c not in column_of], len(measure.items))
+        answered = np.zeros(n_rows, dtype=np.int64)
+        total = np.zeros(n_rows)
+        for j in present:
+            values = score_matrix[:, j]
+            has = ~np.isnan(values)
+            answered += has
+            total += np.where(has, values, 0.0)
         enough = (answered * 2 >= len(measure.items)) & (answered > 0)
-        measure_scores[measure.id] = np.where(enough, total / np.maximum(answered, 1), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            measure_scores[measure.id] = np.where(enough, total / answered, np.nan)
     for measure in book.measures:
         if measure.is_theme:
             parts = np.column_stack([measure_scores[s] for s in measure.sub_measures])
@@ -492,8 +501,9 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
     findings.append(quality.invalid_value_findings(cells, scale_texts=scale_texts, file=file, sheet=sheet))
     findings.extend(unit_findings)
     findings.append(wave_findings)
-    findings.append(quality.straight_lining_findings(pd.DataFrame(positions, index=index), blocks,
-                                                     file=file, sheet=sheet))
+    findings.append(quality.straight_lining_findings(
+        pd.DataFrame(position_matrix, index=index, columns=codes, copy=False), blocks, file=file, sheet=sheet))
+    del position_matrix
     findings.append(quality.missing_rate_findings(item_scores, columns=item_columns, file=file, sheet=sheet))
     findings.append(quality.measure_coverage_findings(incomplete, file=file, sheet=sheet))
     return ScoredResponses(respondents=respondents, item_scores=item_scores, findings=quality.concat_findings(findings),
@@ -517,72 +527,93 @@ def _scale_for(code: str, book: Codebook, scored: ScoredResponses) -> Scale | No
     return None
 
 
-def _levels(respondents: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
-    """(level, unit, parent) per respondent for each level reported.
+def _unit_groups(respondents: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.DataFrame, sparse.csr_matrix]]:
+    """The units of each level reported, and who belongs to which.
 
-    Organisation: one unit, parent blank. Directorate (when any respondent has one): blank cells ->
-    "Not recorded", parent = the organisation. Team (when any respondent has one): parent = its
-    directorate when there is a directorate level, else the organisation; a team name found under
-    two directorates is two units.
+    Returns, per level: (level, group id per respondent, ``keys`` with one row per unit and the columns
+    wave, level, unit, parent, and the sparse membership matrix units x respondents).
+
+    Organisation: one unit per wave, parent ``""``. Directorate (when any respondent has one): a blank
+    directorate is "Not recorded", parent = the organisation. Team (when any respondent has one): parent
+    = its directorate when there is a directorate level, else the organisation; a team name found under
+    two directorates is two units. Units are found by factorising the text columns once and combining
+    integer codes, so the cost does not grow with the number of units.
     """
-    index = respondents.index
-    org = pd.Series(settings.ORGANISATION_UNIT, index=index, dtype="str")
-    levels = [(settings.LEVEL_ORGANISATION, org, pd.Series("", index=index, dtype="str"))]
-    directorate = respondents["directorate"] if "directorate" in respondents else None
-    has_directorate = directorate is not None and bool(directorate.notna().any())
+    wave_codes, wave_names = pd.factorize(respondents["wave"].astype("str").fillna(""))
+    wave_names = np.asarray(wave_names, dtype=object)
+    levels = [(settings.LEVEL_ORGANISATION, None)]
+    has_directorate = "directorate" in respondents and bool(respondents["directorate"].notna().any())
     if has_directorate:
-        directorate = directorate.astype("str").fillna(settings.NOT_RECORDED_UNIT)
-        levels.append((settings.LEVEL_DIRECTORATE, directorate, org))
-    team = respondents["team"] if "team" in respondents else None
-    if team is not None and bool(team.notna().any()):
-        team = team.astype("str").fillna(settings.NOT_RECORDED_UNIT)
-        levels.append((settings.LEVEL_TEAM, team, directorate if has_directorate else org))
-    return levels
-
-
-def _group_sums(ids: np.ndarray, n_groups: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group and column: count of non-missing values, mean, sample standard deviation (n - 1).
-
-    Two passes (mean, then squared deviations from the group mean) so the SD is accurate for any n.
-    """
-    count = np.empty((n_groups, values.shape[1]))
-    mean = np.empty_like(count)
-    sd = np.empty_like(count)
-    for j in range(values.shape[1]):
-        column = values[:, j]
-        present = ~np.isnan(column)
-        g = ids[present]
-        x = column[present]
-        n = np.bincount(g, minlength=n_groups).astype("float64")
-        total = np.bincount(g, weights=x, minlength=n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            m = total / n
-            ss = np.bincount(g, weights=(x - m[g]) ** 2, minlength=n_groups)
-            s = np.sqrt(ss / (n - 1))
-        s[n < 2] = np.nan
-        count[:, j], mean[:, j], sd[:, j] = n, m, s
-    return count, mean, sd
-
-
-def _group_totals(ids: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
-    """Per group and column: sum of the values (missing counted as 0)."""
-    out = np.empty((n_groups, values.shape[1]))
-    clean = np.nan_to_num(values, nan=0.0)
-    for j in range(values.shape[1]):
-        out[:, j] = np.bincount(ids, weights=clean[:, j], minlength=n_groups)
+        levels.append((settings.LEVEL_DIRECTORATE, "directorate"))
+    if "team" in respondents and bool(respondents["team"].notna().any()):
+        levels.append((settings.LEVEL_TEAM, "team"))
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for _, column in levels[1:]:
+        c, names = pd.factorize(respondents[column].astype("str").fillna(settings.NOT_RECORDED_UNIT))
+        codes[column] = (c.astype(np.int64), np.asarray(names, dtype=object))
+    out = []
+    for level, column in levels:
+        if column is None:
+            key = wave_codes.astype(np.int64)
+        elif column == "directorate" or not has_directorate:
+            unit_codes, unit_names = codes[column]
+            key = wave_codes * len(unit_names) + unit_codes
+        else:
+            unit_codes, unit_names = codes["team"]
+            dir_codes, dir_names = codes["directorate"]
+            key = (wave_codes * len(dir_names) + dir_codes) * len(unit_names) + unit_codes
+        ids, unique_keys = pd.factorize(key)
+        unique_keys = np.asarray(unique_keys, dtype=np.int64)
+        if column is None:
+            wave_idx = unique_keys
+            unit = np.full(len(unique_keys), settings.ORGANISATION_UNIT, dtype=object)
+            parent = np.full(len(unique_keys), "", dtype=object)
+        elif column == "directorate" or not has_directorate:
+            wave_idx, unit_idx = np.divmod(unique_keys, len(unit_names))
+            unit = unit_names[unit_idx]
+            parent = np.full(len(unique_keys), settings.ORGANISATION_UNIT, dtype=object)
+        else:
+            rest, unit_idx = np.divmod(unique_keys, len(unit_names))
+            wave_idx, dir_idx = np.divmod(rest, len(dir_names))
+            unit = unit_names[unit_idx]
+            parent = dir_names[dir_idx]
+        keys = pd.DataFrame({"wave": wave_names[wave_idx], "level": level,
+                             "unit": unit, "parent": parent})
+        out.append((level, ids.astype(np.int64), keys, _indicator(ids, len(keys))))
     return out
 
 
-def _unit_groups(respondents: pd.DataFrame):
-    """Yield (level, ids, keys) with ``keys`` a frame of wave, level, unit, parent per group."""
-    wave = respondents["wave"].astype("str")
-    for level, unit, parent in _levels(respondents):
-        frame = pd.DataFrame({"wave": wave.to_numpy(), "unit": unit.to_numpy(), "parent": parent.to_numpy()})
-        grouped = frame.groupby(["wave", "unit", "parent"], sort=True, observed=True, dropna=False)
-        ids = grouped.ngroup().to_numpy()
-        keys = grouped.size().reset_index()[["wave", "unit", "parent"]]
-        keys.insert(1, "level", level)
-        yield level, ids, keys
+def _indicator(ids: np.ndarray, n_groups: int) -> sparse.csr_matrix:
+    """Sparse group-membership matrix (groups x respondents): group sums become one matrix product."""
+    return sparse.csr_matrix((np.ones(ids.size, dtype=np.float32), (ids, np.arange(ids.size))),
+                             shape=(n_groups, ids.size))
+
+
+def _group_sum(membership: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Per group and column, the sum of ``values`` (2-D, no missing values), as float64."""
+    if values.dtype == np.float32:
+        return np.asarray(membership @ values, dtype="float64")
+    return np.asarray(membership.astype("float64") @ values)
+
+
+def _group_mean_sd(membership: sparse.csr_matrix, ids: np.ndarray, values: np.ndarray, present: np.ndarray,
+                   filled: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group and column: count of non-missing values, mean, sample standard deviation (n - 1).
+
+    ``present`` is ``~isnan(values)`` and ``filled`` the values with missing set to 0 (computed once for
+    all levels). Two passes (mean, then squared deviations from the group mean) so the SD is accurate for
+    any n; ``NaN`` mean when n = 0, ``NaN`` SD when n < 2.
+    """
+    count = _group_sum(membership, present.astype(np.float32))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = _group_sum(membership, filled) / count
+        deviation = filled - mean[ids]
+        deviation *= present
+        deviation *= deviation
+        sd = np.sqrt(_group_sum(membership, deviation) / (count - 1))
+    mean[count == 0] = np.nan
+    sd[count < 2] = np.nan
+    return count, mean, sd
 
 
 def _reported_measures(scored: ScoredResponses, book: Codebook) -> list:
@@ -600,26 +631,27 @@ def _reported_measures(scored: ScoredResponses, book: Codebook) -> list:
     return out
 
 
-def _item_favourable(scored: ScoredResponses, book: Codebook) -> tuple[list[str], np.ndarray]:
-    """Item codes with a known scale, and a matrix of 1/0/NaN (positive answer or not) per respondent."""
-    codes, columns = [], []
-    for code in scored.item_scores.columns:
+def _item_positive(scored: ScoredResponses, book: Codebook) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Item codes with a known scale, and matrices (respondents x items, float32 0/1) of positive and of
+    valid answers."""
+    codes = [c for c in scored.item_scores.columns if _scale_for(c, book, scored) is not None]
+    n = len(scored.item_scores)
+    positive = np.empty((n, len(codes)), dtype=np.float32, order="F")
+    valid = np.empty_like(positive)
+    for j, code in enumerate(codes):
         scale = _scale_for(code, book, scored)
-        if scale is None:
-            continue
-        codes.append(code)
-        columns.append(_favourable(scored.item_scores[code].to_numpy(dtype="float64"), scale.n_options))
-    matrix = np.column_stack(columns) if columns else np.empty((len(scored.item_scores), 0))
-    return codes, matrix
+        positive[:, j], valid[:, j] = _positive_and_valid(scored.item_scores[code].to_numpy(dtype="float64"),
+                                                          scale.n_options)
+    return codes, positive, valid
 
 
-def _unit_respondent_counts(scored: ScoredResponses) -> pd.DataFrame:
+def _unit_respondent_counts(scored: ScoredResponses, groups: list) -> pd.DataFrame:
     """Respondents per unit: rows with at least one scorable answer (wave, level, unit, parent, n)."""
-    answered = scored.item_scores.notna().any(axis=1).to_numpy(dtype="float64")
+    answered = scored.item_scores.notna().any(axis=1).to_numpy(dtype=np.float32)[:, None]
     parts = []
-    for _, ids, keys in _unit_groups(scored.respondents):
+    for _, _, keys, membership in groups:
         keys = keys.copy()
-        keys["n"] = np.bincount(ids, weights=answered, minlength=len(keys)).astype(np.int64)
+        keys["n"] = np.rint(_group_sum(membership, answered)[:, 0]).astype(np.int64)
         parts.append(keys)
     return pd.concat(parts, ignore_index=True)
 
@@ -635,43 +667,48 @@ def _ordered(table: pd.DataFrame, figure_col: str, figure_order: list[str]) -> p
     return table.loc[order].reset_index(drop=True)
 
 
-def _unit_scores_unsuppressed(scored: ScoredResponses, book: Codebook) -> pd.DataFrame:
+def _long_table(keys: pd.DataFrame, figure_col: str, figures: list[str], columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Units x figures matrices -> one row per unit and figure."""
+    table = keys.loc[keys.index.repeat(len(figures))].reset_index(drop=True)
+    table[figure_col] = np.tile(np.asarray(figures, dtype=object), len(keys))
+    for name, matrix in columns.items():
+        table[name] = matrix.ravel()
+    return table
+
+
+def _unit_scores_unsuppressed(scored: ScoredResponses, book: Codebook, groups: list) -> pd.DataFrame:
     """Unit scores before suppression. Private: never return this table to a caller outside this module."""
     measures = _reported_measures(scored, book)
     measure_ids = [m.id for m in measures]
     if not measure_ids:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in settings.UNIT_SCORE_COLUMNS})
     values = scored.respondents[measure_ids].to_numpy(dtype="float64")
-    item_codes, favourable = _item_favourable(scored, book)
+    item_codes, item_positive, item_valid = _item_positive(scored, book)
     code_index = {c: i for i, c in enumerate(item_codes)}
-    positive = np.empty((len(values), len(measures)))
-    valid = np.empty_like(positive)
+    positive = np.zeros((len(values), len(measures)), dtype=np.float32, order="F")
+    valid = np.zeros_like(positive)
     for j, m in enumerate(measures):
-        cols = [code_index[c] for c in book.items_of(m.id) if c in code_index]
-        part = favourable[:, cols]
-        positive[:, j] = np.nansum(part, axis=1)
-        valid[:, j] = (~np.isnan(part)).sum(axis=1)
+        for code in book.items_of(m.id):
+            if code in code_index:
+                positive[:, j] += item_positive[:, code_index[code]]
+                valid[:, j] += item_valid[:, code_index[code]]
+    del item_positive, item_valid
     parts = []
     confidence = settings.CONFIDENCE_LEVEL
-    for _, ids, keys in _unit_groups(scored.respondents):
-        groups = len(keys)
-        n, mean, sd = _group_sums(ids, groups, values)
-        pos_total = _group_totals(ids, groups, positive)
-        valid_total = _group_totals(ids, groups, valid)
+    present = ~np.isnan(values)
+    filled = np.where(present, values, 0.0)
+    for _, ids, keys, membership in groups:
+        n, mean, sd = _group_mean_sd(membership, ids, values, present, filled)
+        pos_total = _group_sum(membership, positive)
+        valid_total = _group_sum(membership, valid)
         with np.errstate(invalid="ignore", divide="ignore"):
             t_crit = stats.t.ppf(0.5 + confidence / 2, n - 1)
             half = t_crit * sd / np.sqrt(n)
             pct = 100.0 * pos_total / valid_total
-        mean[n == 0] = np.nan
         half[n < 2] = np.nan
-        table = keys.loc[keys.index.repeat(len(measures))].reset_index(drop=True)
-        table["measure"] = np.tile(measure_ids, groups)
-        table["n"] = n.ravel().astype(np.int64)
-        table["mean"] = mean.ravel()
-        table["ci_low"] = (mean - half).ravel()
-        table["ci_high"] = (mean + half).ravel()
-        table["pct_positive"] = pct.ravel()
-        parts.append(table)
+        parts.append(_long_table(keys, "measure", measure_ids, {
+            "n": np.rint(n).astype(np.int64), "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "pct_positive": pct}))
     table = pd.concat(parts, ignore_index=True)
     table["suppressed"] = False
     return _ordered(table, "measure", measure_ids)[list(settings.UNIT_SCORE_COLUMNS)]
@@ -738,29 +775,24 @@ def unit_scores(scored: ScoredResponses, codebook: Codebook | None = None, *,
     """
     k = check_min_group_size(min_group_size)
     book = _book_for(scored, codebook)
-    table = _unit_scores_unsuppressed(scored, book)
-    counts = _unit_respondent_counts(scored)
+    groups = _unit_groups(scored.respondents)
+    table = _unit_scores_unsuppressed(scored, book, groups)
+    counts = _unit_respondent_counts(scored, groups)
     return _finish(suppress_unit_table(table, min_group_size=k, unit_counts=counts), settings.UNIT_SCORE_COLUMNS)
 
 
-def _item_results_unsuppressed(scored: ScoredResponses, book: Codebook) -> pd.DataFrame:
+def _item_results_unsuppressed(scored: ScoredResponses, book: Codebook, groups: list) -> pd.DataFrame:
     """Question-level % positive before suppression. Private, like :func:`_unit_scores_unsuppressed`."""
-    codes, favourable = _item_favourable(scored, book)
+    codes, positive, valid = _item_positive(scored, book)
     if not codes:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in settings.ITEM_RESULT_COLUMNS})
-    valid = (~np.isnan(favourable)).astype("float64")
     parts = []
-    for _, ids, keys in _unit_groups(scored.respondents):
-        groups = len(keys)
-        pos_total = _group_totals(ids, groups, favourable)
-        n = _group_totals(ids, groups, valid)
+    for _, _, keys, membership in groups:
+        pos_total = _group_sum(membership, positive)
+        n = _group_sum(membership, valid)
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = 100.0 * pos_total / n
-        table = keys.loc[keys.index.repeat(len(codes))].reset_index(drop=True)
-        table["item"] = np.tile(codes, groups)
-        table["n"] = n.ravel().astype(np.int64)
-        table["pct_positive"] = pct.ravel()
-        parts.append(table)
+        parts.append(_long_table(keys, "item", codes, {"n": np.rint(n).astype(np.int64), "pct_positive": pct}))
     table = pd.concat(parts, ignore_index=True)
     table["suppressed"] = False
     return _ordered(table, "item", codes)[list(settings.ITEM_RESULT_COLUMNS)]
@@ -788,6 +820,7 @@ def item_results(scored: ScoredResponses, codebook: Codebook | None = None, *,
     """
     k = check_min_group_size(min_group_size)
     book = _book_for(scored, codebook)
-    table = _item_results_unsuppressed(scored, book)
-    counts = _unit_respondent_counts(scored)
+    groups = _unit_groups(scored.respondents)
+    table = _item_results_unsuppressed(scored, book, groups)
+    counts = _unit_respondent_counts(scored, groups)
     return _finish(suppress_unit_table(table, min_group_size=k, unit_counts=counts), settings.ITEM_RESULT_COLUMNS)
