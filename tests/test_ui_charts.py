@@ -155,6 +155,18 @@ def test_heatmap_duplicate_team_names_get_their_parent():
     assert {"Ward A (Medicine)", "Ward A (Surgery)"} <= set(trace(fig, "Scores")["y"])
 
 
+def test_heatmap_organisation_level_with_blank_parent():
+    frame = pd.DataFrame(dict(wave=["2025"] * 2, level=["organisation"] * 2, unit=["Organisation"] * 2,
+                              parent=["", ""], measure=["morale", "inclusion"], n=[112, 110], mean=[6.0, 7.0],
+                              ci_low=[5.8, 6.8], ci_high=[6.2, 7.2], pct_positive=[40.0, 55.0],
+                              suppressed=[False, False]))
+    fig = charts.heatmap_teams_by_measure(frame, wave="2025", level="organisation")
+    scores = trace(fig, "Scores")
+    assert scores["x"] == ["Inclusion", "Morale"]  # codebook order
+    assert scores["hovertext"][0][0].startswith("<b>Organisation</b><br>Inclusion: 7.0")
+    assert "Unit of analysis: organisation. 1 organisation × 2 measures" in charts.figure_caption(fig)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(wave=2019), "There are no team results for wave 2019"),
     (dict(wave=2025, measures=["inclusion"]), "No results for inclusion in wave 2025"),
@@ -301,8 +313,8 @@ def test_trend_lines_suppressed_point_is_a_gap():
     assert leadership["hovertext"][1].endswith("fewer than 11 responses")
     assert_nothing_leaks(fig)
     caption = charts.figure_caption(fig)
-    assert "2023 to 2025" in caption and "2 series, 5 points (118–130 responses each)" in caption
-    assert "1 points with fewer than 11 responses left as gaps" in caption
+    assert caption.startswith("Staff survey, waves 2023 to 2025.") and "2 series, 5 points (118–130 responses each)" in caption
+    assert "1 point with fewer than 11 responses left as gaps" in caption
 
 
 def test_trend_lines_monthly_bands_and_reference_line():

@@ -118,13 +118,18 @@ def _wave_text(wave: object) -> str:
     return f"wave {wave}"
 
 
+def _blank(value: object) -> bool:
+    """Missing or empty text (the organisation's parent is empty)."""
+    return fmt.is_missing(value) or str(value).strip() == ""
+
+
 def _unit_labels(units: pd.DataFrame) -> list[str]:
     """Display names of (parent, unit) rows; a unit name used under two parents gets "(parent)"."""
     counts = units["unit"].astype(str).value_counts()
     out = []
     for parent, unit in zip(units["parent"], units["unit"]):
         name = str(unit)
-        if counts[name] > 1 and not fmt.is_missing(parent):
+        if counts[name] > 1 and not _blank(parent):
             name = f"{name} ({parent})"
         out.append(name)
     return out
@@ -254,7 +259,7 @@ def heatmap_teams_by_measure(
     z, text, hover, grey, grey_text = [], [], [], [], []
     for (parent, unit), name in zip(units.itertuples(index=False, name=None), row_names):
         z_row, t_row, h_row, g_row, gt_row = [], [], [], [], []
-        head = f"<b>{name}</b>" + ("" if fmt.is_missing(parent) else f" ({parent})")
+        head = f"<b>{name}</b>" + ("" if _blank(parent) else f" ({parent})")
         for measure, measure_name in zip(measures, measure_names):
             r = lookup.get((str(parent), str(unit), measure))
             if r is not None and r.is_hidden:  # never read the numbers of a hidden row
@@ -281,7 +286,7 @@ def heatmap_teams_by_measure(
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         name="Scores", z=z, x=measure_names, y=row_names, text=text, texttemplate="%{text}",
-        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", hoverongaps=True,
+        hovertext=hover, hoverinfo="text", hoverongaps=True,
         colorscale=labels.SEQUENTIAL_SCALE, zmin=score_range[0], zmax=score_range[1],
         colorbar=dict(title=dict(text="Score<br>(0–10)")), xgap=2, ygap=2,
     ))
@@ -463,7 +468,10 @@ def scatter_with_fit(
         marker = dict(color=style["colour"], symbol=style["symbol"], opacity=0.8,
                       line=dict(width=1, color=labels.REFERENCE_COLOUR))
         marker["size"] = diameters.loc[part.index].tolist() if diameters is not None else 10
-        name = f"{unit_of_analysis.capitalize()}s" if group is None else str(group)
+        if color is None:
+            name = f"{unit_of_analysis.capitalize()}s"
+        else:
+            name = settings.NOT_RECORDED_UNIT if _blank(group) else str(group)
         fig.add_trace(go.Scatter(
             name=name, mode="markers", x=[float(v) for v in part[x]], y=[float(v) for v in part[y]],
             text=[str(v) for v in part[label]], hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
@@ -533,15 +541,18 @@ def trend_caption(frame: pd.DataFrame, x: str, y: str, *, color: str, markers_si
         low, high = xs.min(), xs.max()
         if isinstance(low, pd.Timestamp):
             low, high = low.strftime("%b %Y"), high.strftime("%b %Y")
-        period = f"{low} to {high}" if low != high else str(low)
+        prefix = ("waves " if low != high else "wave ") if x == "wave" else ""
+        period = prefix + (f"{low} to {high}" if low != high else str(low))
     n_series = frame[color].nunique(dropna=False)
     n_text = f"{n_series} series, {int((~hidden).sum())} points"
     if "n" in frame.columns:
         shown_n = pd.to_numeric(frame.loc[~hidden, "n"], errors="coerce").dropna()
         if len(shown_n):
-            n_text += f" ({fmt.format_n(shown_n.min())}–{fmt.format_n(shown_n.max())} responses each)"
+            low, high = fmt.format_n(shown_n.min()), fmt.format_n(shown_n.max())
+            n_text += f" ({low} responses each)" if low == high else f" ({low}–{high} responses each)"
     if hidden.any():
-        n_text += f"; {int(hidden.sum())} points with {fmt.suppressed_text(min_group_size)} left as gaps"
+        n_hidden = int(hidden.sum())
+        n_text += f"; {n_hidden} {'point' if n_hidden == 1 else 'points'} with {fmt.suppressed_text(min_group_size)} left as gaps"
     notes = ["Bars or bands: 95% confidence intervals"]
     if markers_significant is not None:
         notes.append(f"Stars: {labels.SIGNIFICANT_LEGEND} from the previous point (95% level)")
@@ -956,7 +967,7 @@ def correlation_matrix(
         z.append(z_row); text.append(t_row); hover.append(h_row)
     fig = go.Figure(go.Heatmap(
         name=coef_name, z=z, x=x_names, y=y_names, text=text, texttemplate="%{text}", hovertext=hover,
-        hovertemplate="%{hovertext}<extra></extra>", hoverongaps=False, colorscale=labels.DIVERGING_SCALE,
+        hoverinfo="text", hoverongaps=False, colorscale=labels.DIVERGING_SCALE,
         zmin=-1, zmax=1, zmid=0, xgap=2, ygap=2, colorbar=dict(title=dict(text=coef_name)),
     ))
     fig.update_yaxes(autorange="reversed", type="category")
