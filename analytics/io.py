@@ -43,6 +43,9 @@ Header rows
       :data:`MAX_HEADER_ROWS` is not believed, and the rule below is used instead;
     * rows above that block (separated by a blank row), and leading rows of the block whose only
       filled cells are in the first two columns, are title rows and are skipped;
+    * a row of the block below its first row that does not look like a header (a quarter or more of
+      its filled cells are numbers, dates, or values found again in the data below, and it holds no
+      JSON) starts the data instead (e.g. a first respondent who mostly wrote comments);
     * when no data-like row is found (tiny or free-text files), the header is the first row filled at
       least half as much as the fullest row, and the data are the rows below it.
 Column labels (the exact rules recognition can rely on)
@@ -544,6 +547,21 @@ def _detect_header(rows: list[list], first_column: int = 0) -> _Header | None:
     while len(header_rows) > 1 and n_filled[last] >= 3 and all(
             not filled[header_rows[0]][c] for c in range(2, width)):
         header_rows = header_rows[1:]
+    # Rows below the first header row must look like headers: (almost) no numbers or dates, and no
+    # values found again in the data below (a first respondent who mostly wrote comments is data).
+    in_data = Counter(key for r in nonblank_rows if r > header_rows[-1] for key in set(keys[r]) if key)
+
+    def header_like(r: int) -> bool:
+        if json_row[r]:
+            return True
+        data_cells = sum(1 for c in range(width) if filled[r][c]
+                         and (_is_typed(rows[r][c]) or in_data[keys[r][c]]))
+        return data_cells * 4 < n_filled[r]
+
+    for i, r in enumerate(header_rows[1:], start=1):
+        if not header_like(r):
+            header_rows, data_start = header_rows[:i], r
+            break
     title_rows = [r for r in nonblank_rows if r < header_rows[0]]
 
     # Header texts per row, with blanks under a merged (carried) heading filled from the left.

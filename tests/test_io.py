@@ -278,6 +278,25 @@ def test_first_respondent_with_few_answers_is_data_not_header(tmp_path):
     assert table.frame.loc[2, "q9f"] == "Agree"
 
 
+def test_first_respondent_who_mostly_wrote_comments_is_data_not_header(tmp_path):
+    rows = [["ResponseId", "StartDate", "Team", "q9f", "q9g", "Comment 1", "Comment 2", "Comment 3"],
+            ["R_first", "2025-10-01", "Ward 1", None, None, "Too few staff", "Long shifts", "Kind team"]]
+    for i in range(8):
+        rows.append([f"R_{i}", f"2025-10-0{i + 2}", TEAMS[i % 3], likert(i, 0), likert(i, 1), None, None, None])
+    table = read_table(csv_bytes(rows), "comments.csv")
+    assert table.header_row == 1 and table.columns[5] == "Comment 1"
+    assert list(table.frame.index) == list(range(2, 11))
+    assert table.frame.loc[2, "Comment 3"] == "Kind team"
+
+
+def test_utf16_tab_delimited_unicode_text(tmp_path):
+    rows = [["Team", "q9f", "Comment"]] + [[TEAMS[i % 3], likert(i, 0), "é ’ £"] for i in range(6)]
+    table = read_table(csv_bytes(rows, delimiter="\t", encoding="utf-16"), "unicode.txt")
+    assert table.columns == ["Team", "q9f", "Comment"]
+    assert table.frame.loc[7, "Comment"] == "é ’ £"
+    assert any("UTF-16" in note and "tab-delimited" in note for note in table.notes)
+
+
 def test_qualtrics_three_row_header_csv(tmp_path):
     table = read_table(csv_bytes(qualtrics_rows()), "qualtrics.csv")
     assert table.columns == ["StartDate", "EndDate", "Status", "Progress", "ResponseId", "Q1", "Q9f", "Q9g",
