@@ -25,7 +25,6 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Literal
 
 import numpy as np
@@ -376,9 +375,10 @@ def correlations(
         benchmarking group) is dummy-coded; a covariate that is constant within a stratum is dropped
         there (its effect is already held fixed).
     count_outcomes
-        Optional ``{y column: CountOutcome}`` (or ``(model, events, denominator)`` triples): for those outcomes the row also gets the rate ratio per
-        1-point higher x from :func:`binomial_rate_model` or :func:`poisson_rate_model` (quasi-likelihood,
-        adjusted for ``covariates``; ``weights`` are not used, the model weights by its denominator).
+        Optional ``{y column: CountOutcome}`` (or ``(model, events, denominator)`` triples): for those
+        outcomes the row also gets the rate ratio per 1-point higher x from :func:`binomial_rate_model` or
+        :func:`poisson_rate_model` (quasi-likelihood, adjusted for ``covariates``; ``weights`` are not
+        used, the model weights by its denominator).
     min_units
         Fewest units for which statistics are reported (at least 4; 3 more than the covariates).
     confidence
