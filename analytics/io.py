@@ -904,9 +904,9 @@ def _read_open_workbook(workbook, src: _Source, *, sheet, columns, header_only) 
         if best is not None and best[0] > 0:
             break
     if best is None:
-        where = f"Sheet '{candidates[0]}'" if chosen_by_user else "No sheet of this workbook"
-        raise InputError(f"{where} has any values in it. Check that this is the export with the responses in "
-                         "it.", file=src.name, sheet=candidates[0] if chosen_by_user else None)
+        what = "This sheet has no values in it" if chosen_by_user else "No sheet of this workbook has any values in it"
+        raise InputError(f"{what}. Check that this is the export with the responses in it.", file=src.name,
+                         sheet=candidates[0] if chosen_by_user else None)
     _score, name, sheet_obj, header, n_data_rows = best
     row_offset, first_column = sheet_obj.start
     header_row = header.header_rows[-1] + row_offset + 1

@@ -499,6 +499,8 @@ def test_header_without_responses_is_refused(tmp_path):
         read_table(data, "head.xlsx")
     with pytest.raises(InputError, match=r"none\.xlsx: No sheet of this workbook has any values in it"):
         read_table(xlsx_bytes({"Sheet1": []}), "none.xlsx")
+    with pytest.raises(InputError, match=r"two\.xlsx, sheet 'Blank': This sheet has no values in it"):
+        read_table(xlsx_bytes({"Data": simple_rows(3), "Blank": []}), "two.xlsx", sheet="blank")
 
 
 def test_text_file_renamed_to_xlsx_is_refused(tmp_path):
