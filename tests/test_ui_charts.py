@@ -139,6 +139,15 @@ def test_heatmap_caption_names_data_wave_unit_and_n():
     assert "987" not in caption and "6 responses" not in caption
 
 
+def test_heatmap_uses_the_threshold_in_use():
+    fig = charts.heatmap_teams_by_measure(unit_scores(), wave=2025, min_group_size=20)
+    scores, grey = trace(fig, "Scores"), trace(fig, "Suppressed")
+    ward_a = scores["y"].index("Ward A")
+    assert scores["z"][ward_a] == [7.2, None]  # morale n = 19 < 20: hidden even though not flagged
+    assert grey["text"][ward_a][1] == "fewer than 20 responses"
+    assert "19" not in scores["hovertext"][ward_a][1] and "6.1" not in json.dumps(figure_json(fig))
+
+
 def test_heatmap_sort_and_measure_choice():
     fig = charts.heatmap_teams_by_measure(unit_scores(), wave=2025, min_group_size=11,
                                           measures=["compassionate_leadership"], sort_by="compassionate_leadership")
@@ -151,7 +160,8 @@ def test_heatmap_sort_and_measure_choice():
 def test_heatmap_duplicate_team_names_get_their_parent():
     frame = unit_scores()
     extra = frame.iloc[[0]].assign(parent="Surgery", mean=6.9)
-    fig = charts.heatmap_teams_by_measure(pd.concat([frame, extra]), wave=2025, measures=["compassionate_leadership"])
+    fig = charts.heatmap_teams_by_measure(pd.concat([frame, extra]), wave=2025, measures=["compassionate_leadership"],
+                                          min_group_size=11)
     assert {"Ward A (Medicine)", "Ward A (Surgery)"} <= set(trace(fig, "Scores")["y"])
 
 
@@ -160,7 +170,7 @@ def test_heatmap_organisation_level_with_blank_parent():
                               parent=["", ""], measure=["morale", "inclusion"], n=[112, 110], mean=[6.0, 7.0],
                               ci_low=[5.8, 6.8], ci_high=[6.2, 7.2], pct_positive=[40.0, 55.0],
                               suppressed=[False, False]))
-    fig = charts.heatmap_teams_by_measure(frame, wave="2025", level="organisation")
+    fig = charts.heatmap_teams_by_measure(frame, wave="2025", level="organisation", min_group_size=11)
     scores = trace(fig, "Scores")
     assert scores["x"] == ["Inclusion", "Morale"]  # codebook order
     assert scores["hovertext"][0][0].startswith("<b>Organisation</b><br>Inclusion: 7.0")
@@ -174,18 +184,18 @@ def test_heatmap_organisation_level_with_blank_parent():
 ])
 def test_heatmap_refusals(kwargs, message):
     with pytest.raises(InputError, match=message):
-        charts.heatmap_teams_by_measure(unit_scores(), **kwargs)
+        charts.heatmap_teams_by_measure(unit_scores(), **kwargs, min_group_size=11)
 
 
 def test_heatmap_refuses_a_table_without_suppression_flags():
     with pytest.raises(InputError, match="has no column 'suppressed'"):
-        charts.heatmap_teams_by_measure(unit_scores().drop(columns="suppressed"), wave=2025)
+        charts.heatmap_teams_by_measure(unit_scores().drop(columns="suppressed"), wave=2025, min_group_size=11)
 
 
 def test_heatmap_refuses_duplicate_rows():
     frame = unit_scores()
     with pytest.raises(InputError, match="more than one row for Ward A and compassionate_leadership"):
-        charts.heatmap_teams_by_measure(pd.concat([frame, frame.iloc[[0]]]), wave=2025)
+        charts.heatmap_teams_by_measure(pd.concat([frame, frame.iloc[[0]]]), wave=2025, min_group_size=11)
 
 
 # --- 2. scatter with fit -------------------------------------------------------------------------------------
@@ -313,7 +323,8 @@ def test_trend_lines_suppressed_point_is_a_gap():
     assert leadership["hovertext"][1].endswith("fewer than 11 responses")
     assert_nothing_leaks(fig)
     caption = charts.figure_caption(fig)
-    assert caption.startswith("Staff survey, waves 2023 to 2025.") and "2 series, 5 points (118–130 responses each)" in caption
+    assert caption.startswith("Staff survey, waves 2023 to 2025.")
+    assert "2 series, 5 points (118–130 responses each)" in caption
     assert "1 point with fewer than 11 responses left as gaps" in caption
 
 
@@ -335,7 +346,8 @@ def test_trend_lines_monthly_bands_and_reference_line():
     assert len(bands[0]["x"]) == 2 * 2 and len(bands[1]["x"]) == 2 * 6
     assert fig.layout.xaxis.type == "date"
     assert fig.layout.yaxis.title.text == "Sickness absence rate, rolling 12 months (%)"
-    assert trace(fig, "Ward A")["hovertext"][0].endswith("Sickness absence rate, rolling 12 months: 4.0%<br>95% CI 3.5% to 4.5%")
+    assert trace(fig, "Ward A")["hovertext"][0].endswith(
+        "Sickness absence rate, rolling 12 months: 4.0%<br>95% CI 3.5% to 4.5%")
     assert spec["layout"]["shapes"][0]["y0"] == 5.6
     assert "Jan 2024 to Sep 2024" in charts.figure_caption(fig)
 
@@ -363,7 +375,7 @@ def item_results() -> pd.DataFrame:
 
 
 def test_behaviours_bar_team_against_organisation():
-    fig = charts.behaviours_bar(item_results(), "Ward A", "Organisation")
+    fig = charts.behaviours_bar(item_results(), "Ward A", "Organisation", min_group_size=11)
     team, org = trace(fig, "Ward A"), trace(fig, "Organisation")
     categories = ["Attending (q9g)", "Understanding (q9f)", "Empathising (q9h)", "Helping (q9i)"]
     assert team["y"] == categories and org["y"] == categories
@@ -379,7 +391,7 @@ def test_behaviours_bar_team_against_organisation():
 
 
 def test_behaviours_bar_suppressed_question_shows_text_only():
-    fig = charts.behaviours_bar(item_results(), "Ward A", "Organisation")
+    fig = charts.behaviours_bar(item_results(), "Ward A", "Organisation", min_group_size=11)
     team = trace(fig, "Ward A")
     assert team["hovertext"][2].endswith("fewer than 11 responses")
     notes = [a["text"] for a in figure_json(fig)["layout"]["annotations"]]
@@ -391,14 +403,14 @@ def test_behaviours_bar_suppressed_question_shows_text_only():
 
 
 def test_behaviours_bar_earlier_wave_and_refusals():
-    fig = charts.behaviours_bar(item_results(), "Ward A", wave=2024)
+    fig = charts.behaviours_bar(item_results(), "Ward A", wave=2024, min_group_size=11)
     assert trace(fig, "Ward A")["x"] == [None, 50.0, None, None]
     with pytest.raises(InputError, match="There are no results for Ward Z in wave 2025"):
-        charts.behaviours_bar(item_results(), "Ward Z")
+        charts.behaviours_bar(item_results(), "Ward Z", min_group_size=11)
     twin = item_results().assign(parent="Surgery")
     with pytest.raises(InputError, match="More than one team is called Ward A"):
-        charts.behaviours_bar(pd.concat([item_results(), twin]), "Ward A")
-    fig = charts.behaviours_bar(pd.concat([item_results(), twin]), "Ward A", parent="Surgery")
+        charts.behaviours_bar(pd.concat([item_results(), twin]), "Ward A", min_group_size=11)
+    fig = charts.behaviours_bar(pd.concat([item_results(), twin]), "Ward A", parent="Surgery", min_group_size=11)
     assert trace(fig, "Ward A")["x"][0] == 70.0
 
 
@@ -457,10 +469,10 @@ def test_correlation_matrix_refusals():
 # --- theme-awareness -------------------------------------------------------------------------------------
 def test_figures_have_transparent_backgrounds_and_a_caption():
     figures = [
-        charts.heatmap_teams_by_measure(unit_scores(), wave=2025),
+        charts.heatmap_teams_by_measure(unit_scores(), wave=2025, min_group_size=11),
         charts.scatter_with_fit(points(), "compassionate_leadership", "leaver_rate"),
         charts.trend_lines(wave_trends(), "wave", "mean", color="measure"),
-        charts.behaviours_bar(item_results(), "Ward A"),
+        charts.behaviours_bar(item_results(), "Ward A", min_group_size=11),
         charts.correlation_matrix(correlation_rows()),
     ]
     for fig in figures:

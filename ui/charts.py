@@ -179,7 +179,7 @@ def _heatmap_rows(unit_scores: pd.DataFrame, wave: object, level: str, measures:
 
 def heatmap_caption(unit_scores: pd.DataFrame, *, wave: object, level: str = settings.LEVEL_TEAM,
                     measures: Sequence[str] | None = None,
-                    min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+                    min_group_size: int,
                     data_label: str = "Staff survey", codebook: Codebook | None = None) -> str:
     """Caption of :func:`heatmap_teams_by_measure`: units shown, units not scored, n range of shown cells."""
     rows, measures = _heatmap_rows(unit_scores, wave, level, measures, codebook)
@@ -207,7 +207,7 @@ def heatmap_teams_by_measure(
     wave: object,
     level: str = settings.LEVEL_TEAM,
     measures: Sequence[str] | None = None,
-    min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+    min_group_size: int,
     sort_by: str | None = None,
     score_range: tuple[float, float] | None = None,
     data_label: str = "Staff survey",
@@ -552,7 +552,8 @@ def trend_caption(frame: pd.DataFrame, x: str, y: str, *, color: str, markers_si
             n_text += f" ({low} responses each)" if low == high else f" ({low}–{high} responses each)"
     if hidden.any():
         n_hidden = int(hidden.sum())
-        n_text += f"; {n_hidden} {'point' if n_hidden == 1 else 'points'} with {fmt.suppressed_text(min_group_size)} left as gaps"
+        points_word = "point" if n_hidden == 1 else "points"
+        n_text += f"; {n_hidden} {points_word} with {fmt.suppressed_text(min_group_size)} left as gaps"
     notes = ["Bars or bands: 95% confidence intervals"]
     if markers_significant is not None:
         notes.append(f"Stars: {labels.SIGNIFICANT_LEGEND} from the previous point (95% level)")
@@ -714,7 +715,7 @@ def _behaviour_rows(item_results: pd.DataFrame, team: str, wave: object, organis
 def behaviours_caption(item_results: pd.DataFrame, team: str, *, wave: object = None,
                        organisation: str = settings.ORGANISATION_UNIT, team_level: str = settings.LEVEL_TEAM,
                        parent: str | None = None, value: str = "pct_positive",
-                       min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, data_label: str = "Staff survey",
+                       min_group_size: int, data_label: str = "Staff survey",
                        codebook: Codebook | None = None) -> str:
     """Caption of :func:`behaviours_bar`: team and organisation responses, and the interpretation note."""
     team_rows, org_rows, wave = _behaviour_rows(item_results, team, wave, organisation, team_level, parent, value)
@@ -747,7 +748,7 @@ def behaviours_bar(
     team_level: str = settings.LEVEL_TEAM,
     parent: str | None = None,
     value: str = "pct_positive",
-    min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+    min_group_size: int,
     data_label: str = "Staff survey",
     codebook: Codebook | None = None,
 ) -> go.Figure:
