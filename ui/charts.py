@@ -621,7 +621,7 @@ def trend_lines(
     date_axis = False
     for index, (series_id, part) in enumerate(data.groupby(color, sort=False, dropna=False)):
         style = labels.series_style(index)
-        name = labels.display_label(str(series_id), codebook)
+        name = settings.NOT_RECORDED_UNIT if _blank(series_id) else labels.display_label(str(series_id), codebook)
         part = part.sort_values(x, kind="stable")
         xs, date_axis = _as_axis_values(part[x])
         hidden = part["is_hidden"].tolist()
