@@ -120,7 +120,8 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 GENERIC_SUBHEADINGS = frozenset({"response", "responses", "open-ended response", "open ended response", "answer"})
 
 _NUMBER_TEXT = re.compile(r"^[-+]?(\d[\d ]*([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?%?$")
-_DATE_TEXT = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}:\d{2}(:\d{2})?$")
+_DATE_TEXT = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+                        r"|^\d{1,2}:\d{2}(:\d{2})?$")
 _IDENTIFIER_TEXT = re.compile(r"^[A-Za-z_][\w.\-#]{0,39}$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _WHITESPACE = re.compile(r"\s+")
@@ -821,8 +822,8 @@ def _read_csv_frame(src: _Source, encoding: str, options: dict) -> tuple[pd.Data
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
             if found:
                 expected, line, saw = found.groups()
-                raise InputError(f"Line {line} of the file has {saw} values but the header has {expected} columns; a value "
-                                 "probably contains an unquoted delimiter. Put quotes around that value (or "
+                raise InputError(f"Line {line} of the file has {saw} values but the header has {expected} columns; "
+                                 "a value probably contains an unquoted delimiter. Put quotes around that value (or "
                                  "export the file again) and upload it.", file=src.name) from None
             raise InputError("The file could not be read as CSV. Open it in Excel, save it as 'CSV UTF-8', and "
                              "upload that.", file=src.name) from None
