@@ -253,11 +253,6 @@ def _refuse_rows(raw: RawTable, column: str | None, mask: np.ndarray, message: s
     raise InputError(message.format(value=value) + more, **_where(raw, column, row))
 
 
-def _blank_mask(series: pd.Series) -> np.ndarray:
-    text = series.astype("str").str.strip()
-    return (text.isna() | (text == "")).to_numpy(dtype=bool)
-
-
 def _clean_text(series: pd.Series) -> pd.Series:
     """Cell text, trimmed, inner spaces collapsed, ``123.0`` (a number read from Excel) as ``123``;
     blanks as NA."""
@@ -931,7 +926,8 @@ def resolve_window(records: HRRecords, start: object = None, end: object = None)
                              f"month's first day and end it on a month's last day (got {first:%Y-%m-%d} to "
                              f"{last:%Y-%m-%d}).", file=records.file_name)
         if defaulted and first < records.coverage_start:
-            raise InputError(f"The file covers {records.coverage_start:%b %Y} to {records.coverage_end:%b %Y}, less than "
+            raise InputError(f"The file covers {records.coverage_start:%b %Y} to {records.coverage_end:%b %Y}, "
+                             "less than "
                              f"the standard {STANDARD_WINDOW_MONTHS}-month window. Give the window's start and end "
                              "(a shorter window gives rates that are not comparable with annual figures).",
                              file=records.file_name)
@@ -1201,7 +1197,8 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
 # =================================================================================================
 # Monthly tables and rolling series
 # =================================================================================================
-def _explode_months(start: np.ndarray, end: np.ndarray, first_month: int, last_month: int) -> tuple[np.ndarray, np.ndarray]:
+def _explode_months(start: np.ndarray, end: np.ndarray, first_month: int,
+                    last_month: int) -> tuple[np.ndarray, np.ndarray]:
     """For intervals [start, end] (days), the (interval index, month index) pairs of every month in
     ``first_month..last_month`` each interval touches."""
     lo = int(_month_first_day(np.array([first_month]))[0])
@@ -1360,7 +1357,8 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
 
 
 def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTHS, level: str = settings.LEVEL_TEAM,
-                      exclude_staff_groups: Iterable[str] = (), start: object = None, end: object = None) -> pd.DataFrame:
+                      exclude_staff_groups: Iterable[str] = (), start: object = None,
+                      end: object = None) -> pd.DataFrame:
     """Rolling leaver and sickness rates per unit and month, for trend charts.
 
     For each month M the window is the ``months`` months ending with M (first day of M − months + 1 to the
@@ -1417,11 +1415,12 @@ def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTH
 # Files
 # =================================================================================================
 def load_hr_table(raw: RawTable, *, team_col: str | None = None) -> HRRecords:
-    """Read an HR table of either shape: team-month aggregates when it has a month (or period) column
-    and a staff-in-post (or headcount) column, otherwise employee-level (:func:`load_staff`)."""
+    """Read an HR table of either shape: team-month aggregates (:func:`load_team_month`) when it has a
+    month (or period) column and no start-date column, otherwise employee-level (:func:`load_staff`).
+    Missing columns are then reported against the shape the file resembles."""
     found = _find_columns(raw, TEAM_MONTH_HEADERS, {"team": team_col})
     staff_found = _find_columns(raw, STAFF_HEADERS, {"team": team_col})
-    if "month" in found and "staff_in_post" in found and "start_date" not in staff_found:
+    if "month" in found and "start_date" not in staff_found:
         return load_team_month(raw, team_col=team_col)
     return load_staff(raw, team_col=team_col)
 

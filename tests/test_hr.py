@@ -472,6 +472,13 @@ def test_team_month_file_is_detected_and_fte_columns_are_optional():
     assert pd.isna(a["sickness_rate"]) and pd.isna(a["fte_days_lost"])
 
 
+def test_a_team_month_file_missing_a_column_is_told_so():
+    raw = make_raw([["Team", "Month", "Staff", "Leavers"], ["A", "2024-01", "8", "1"]], "months.csv")
+    with pytest.raises(InputError, match=r"months.csv: This team-month file has no column for: staff in post "
+                                         r"\(a header such as 'Staff in post', 'Headcount'"):
+        hr.load_hr_table(raw)
+
+
 @pytest.mark.parametrize("rows, kwargs, pattern", [
     ([["D1", "X", "2024-01", "10", "0", "5", "300"], ["D1", "X", "2024-03", "10", "0", "5", "300"]], {},
      r"column 'Month', row 3: The month before this one is missing for this team \(its previous month is on row 2\)"),
