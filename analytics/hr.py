@@ -571,8 +571,9 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     ------
     InputError
         No data rows; a required column missing; no shared employee or assignment number; a blank or
-        unknown employee; an unreadable date; an end before the start; overlapping episodes of the same
-        employee; negative FTE days lost; an FTE negative or above :data:`MAX_FTE`; FTE days lost that
+        unknown employee; an unreadable date; an end before the start; overlapping episodes (sharing a
+        day) of the same employee, or of the same assignment when linked by assignment number; negative
+        FTE days lost; an FTE negative or above :data:`MAX_FTE`; FTE days lost that
         cannot be worked out because there is no FTE.
     """
     _require_rows(raw, "absence file")
