@@ -688,10 +688,16 @@ def _no_responses(name: str, sheet: str | None, header_row: int) -> InputError:
 
 
 def _drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows with no value in any column, checking column by column only the rows still empty."""
     if frame.shape[1] == 0 or frame.empty:
         return frame
-    keep = frame.notna().any(axis=1)
-    return frame if bool(keep.all()) else frame.loc[keep]
+    empty = None
+    for position in range(frame.shape[1]):
+        missing = frame.iloc[:, position].isna().to_numpy()
+        empty = missing if empty is None else (empty & missing)
+        if not empty.any():
+            return frame
+    return frame.loc[~empty]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -730,6 +736,17 @@ def _sniff_csv(src: _Source) -> tuple[str, str, list[list], bool, str]:
         raise InputError("The file has no values in it. Export the responses again and upload the new file.",
                          file=src.name)
 
+    try:
+        delimiter, records, preview_at_end = _sniff_text(text, at_end)
+    except csv.Error as error:
+        raise InputError("The file could not be read as CSV (a value is too long or the file holds control "
+                         "characters). Open it in Excel, save it as 'CSV UTF-8', and upload that.",
+                         file=src.name) from error
+    return encoding, delimiter, records, preview_at_end, shown
+
+
+def _sniff_text(text: str, at_end: bool) -> tuple[str, list[list], bool]:
+    """Delimiter, preview records and whether the preview holds the whole file, from decoded text."""
     best, best_key = ",", (0, 0)
     for delimiter in CSV_DELIMITERS:
         counts = Counter()
@@ -752,7 +769,7 @@ def _sniff_csv(src: _Source) -> tuple[str, str, list[list], bool, str]:
     if not at_end and len(records) < PREVIEW_ROWS and records:
         records = records[:-1] or records  # the last record may have been cut within a quoted field
     preview_at_end = at_end and len(records) < PREVIEW_ROWS
-    return encoding, best, records, preview_at_end, shown
+    return best, records, preview_at_end
 
 
 def _read_csv(src: _Source, *, columns: list[str] | None, header_only: bool) -> RawTable:

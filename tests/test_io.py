@@ -604,6 +604,12 @@ def test_csv_row_with_extra_values_is_refused():
     assert read_table(data, "extra.csv").frame.loc[7, "q9h"] == "Agree"
 
 
+def test_csv_with_a_value_too_long_to_be_an_answer_is_refused():
+    data = b"Team,Comment\r\nWard 1," + b"x" * 200_000 + b"\r\n"
+    with pytest.raises(InputError, match=r"long\.csv: The file could not be read as CSV \(a value is too long"):
+        read_table(data, "long.csv")
+
+
 def test_bad_sources_are_refused(tmp_path):
     with pytest.raises(InputError, match=r"A file name is needed"):
         read_table(b"a,b\n1,2\n")
