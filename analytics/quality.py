@@ -102,7 +102,7 @@ def make_findings(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     """
     frame = pd.DataFrame(list(records), columns=list(settings.FINDING_COLUMNS))
     for column in _TEXT_COLUMNS:
-        frame[column] = frame[column].fillna("").astype(str)
+        frame[column] = frame[column].astype(object).fillna("").astype(str)
     frame["count"] = frame["count"].fillna(0).astype("int64")
     bad = set(frame["severity"]) - set(settings.SEVERITIES)
     if bad:
