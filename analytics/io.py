@@ -805,9 +805,8 @@ def _read_csv(src: _Source, *, columns: list[str] | None, header_only: bool) -> 
     options = dict(sep=delimiter, header=None, skiprows=header.data_start, skip_blank_lines=False,
                    keep_default_na=False, na_values=[""], index_col=False, engine="c", decimal=decimal,
                    nrows=HEADER_ONLY_ROWS if header_only else None)
-    if columns is None:
-        options["names"] = list(range(width))
-    else:
+    options["names"] = list(range(width))
+    if columns is not None:
         options["usecols"] = sorted(set(positions))
     frame, encoding_used = _read_csv_frame(src, encoding, options)
     if encoding_used != encoding:
@@ -836,6 +835,11 @@ def _read_csv_frame(src: _Source, encoding: str, options: dict) -> tuple[pd.Data
                 raise InputError("The file's text encoding could not be recognised. Open it in Excel and save "
                                  "it as 'CSV UTF-8', then upload that.", file=src.name) from None
         except pd.errors.ParserError as error:
+            if "usecols" in options and "Too many columns specified" in str(error):
+                # pandas' C parser refuses a column subset when no row reaches the last requested
+                # column (all those cells are empty): read every column instead.
+                fewer = {key: value for key, value in options.items() if key != "usecols"}
+                return _read_csv_frame(src, attempt, fewer)
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
             if found:
                 expected, line, saw = found.groups()

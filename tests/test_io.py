@@ -19,6 +19,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from analytics import settings
 from analytics.errors import InputError
@@ -631,3 +633,33 @@ def test_index_is_integer_spreadsheet_row(tmp_path):
     table = read_table(xlsx_bytes({"Data": simple_rows(4)}), "i.xlsx")
     assert table.frame.index.dtype == np.int64
     assert list(table.frame.index) == [2, 3, 4, 5]
+
+
+# ------------------------------------------------------------------------------------------------
+# Properties: any text file is either read consistently or refused with an InputError
+# ------------------------------------------------------------------------------------------------
+CELL = st.one_of(st.none(), st.sampled_from(AGREEMENT + TEAMS + ["Don\u2019t know", "£5", "a;b", "x,y", '"q"']),
+                 st.integers(-5, 99).map(str), st.text("ab \r\n,;\t\"{}:é", max_size=12))
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(CELL, min_size=1, max_size=6), min_size=0, max_size=12),
+       delimiter=st.sampled_from([",", ";", "\t"]), encoding=st.sampled_from(["utf-8", "cp1252", "utf-16"]))
+def test_any_csv_is_read_consistently_or_refused(rows, delimiter, encoding):
+    try:
+        data = csv_bytes(rows, delimiter=delimiter, encoding=encoding)
+    except UnicodeEncodeError:
+        return
+    try:
+        full = read_table(data, "any.csv")
+    except InputError:
+        return
+    assert len(set(full.columns)) == len(full.columns)
+    assert set(full.header_texts) == set(full.columns)
+    assert full.frame.index.is_monotonic_increasing and full.frame.index.min() > full.header_row
+    preview = read_table(data, "any.csv", header_only=True)
+    assert preview.columns == full.columns and preview.header_row == full.header_row
+    subset = full.columns[::-1][:3]
+    part = read_table(data, "any.csv", columns=subset)
+    assert part.columns == subset
+    assert set(part.frame.index) <= set(full.frame.index)
