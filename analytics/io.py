@@ -17,6 +17,8 @@ Zip-bomb guard
     sizes must not exceed ``settings.MAX_UNCOMPRESSED_BYTES`` and the compression ratio
     (uncompressed / compressed) of the archive, and of any member larger than 1 MiB, must not exceed
     ``settings.MAX_COMPRESSION_RATIO``. Only the directory is read, so the check takes milliseconds.
+    The sizes are those the directory declares: an archive crafted to under-declare them is not
+    caught here.
 CSV encoding and delimiter
     A byte-order mark decides (UTF-8, UTF-16); otherwise UTF-8 if the first MiB decodes as UTF-8, else
     Windows-1252 (what Excel on Windows writes). If a later byte is not UTF-8 the file is read again as
@@ -55,8 +57,10 @@ Column labels (the exact rules recognition can rely on)
 
     * one header row: its text;
     * **Qualtrics-style** (some header row holds JSON, or the first of several header rows is a row of
-      short identifiers such as ``Q9f``, ``Q9_4``, ``StartDate``): the text of the first header row; where
-      that is blank, the first non-JSON text below it;
+      identifiers: it has text in at least 90% of the columns that have any header text, and at least
+      60% of those texts are a letter or ``_`` followed by up to 39 letters, digits, ``_ . - #``, such as
+      ``Q9f``, ``Q9_4``, ``StartDate``): the text of the first header row; where that is blank, the first
+      non-JSON text below it;
     * otherwise (**SurveyMonkey-style** and other stacked headers): the distinct texts of the header rows
       joined top to bottom with ``" - "``, leaving out generic sub-headings ("Response", "Responses",
       "Open-Ended Response", "Answer"): a matrix statement becomes ``"<question> - <statement>"``, a
@@ -69,6 +73,10 @@ Column labels (the exact rules recognition can rely on)
 
     ``header_texts[label]`` holds every header row's text for the column (after the carry-forward,
     blanks dropped, stripped of outer spaces).
+CSV rows longer than the header
+    A data row with values beyond the header's last column (usually a value holding an unquoted
+    delimiter) is refused, naming its row (in the preview) or its line (later in the file). When
+    only some ``columns`` are read, values beyond the header further down are not checked.
 Cells
     Kept as read. CSV: pandas' C parser infers numbers per column; only empty cells are missing (text
     such as "N/A" or "None" stays text). XLSX (calamine): text stays text, numbers are numbers (whole
