@@ -39,7 +39,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import math
 import re
 import sys
@@ -360,7 +359,8 @@ SHORT_REASONS = (("S13 Cold, Cough, Flu - Influenza", 0.34), ("S25 Gastrointesti
 LONGER_REASONS = (("S10 Anxiety/stress/depression/other psychiatric illnesses", 0.34),
                   ("S12 Other musculoskeletal problems", 0.16), ("S11 Back Problems", 0.08),
                   ("S28 Injury, fracture", 0.08), ("S18 Genitourinary & gynaecological disorders", 0.06),
-                  ("S19 Heart, cardiac & circulatory problems", 0.04), ("S17 Benign and malignant tumours, cancers", 0.05),
+                  ("S19 Heart, cardiac & circulatory problems", 0.04),
+                  ("S17 Benign and malignant tumours, cancers", 0.05),
                   ("S13 Cold, Cough, Flu - Influenza", 0.06), ("S25 Gastrointestinal problems", 0.06),
                   ("S98 Other known causes - not elsewhere classified", 0.07))
 
@@ -372,6 +372,9 @@ STAFF_FILE = "hr_staff_esr.csv"
 ABSENCE_FILE = "hr_absence_esr.csv"
 TEAM_MONTH_FILE = "hr_team_month.csv"
 PLANTED_FILE = "planted_team_parameters.csv"
+#: The survey exports, oldest wave first, and the HR files (employee level; team-month aggregates).
+SURVEY_FILES = (SURVEY_2023_FILE, SURVEY_2024_FILE, SURVEY_2025_FILE)
+HR_EMPLOYEE_FILES = (STAFF_FILE, ABSENCE_FILE)
 FILES = (SURVEY_2023_FILE, SURVEY_2024_FILE, SURVEY_2025_FILE, STAFF_FILE, ABSENCE_FILE, TEAM_MONTH_FILE,
          PLANTED_FILE)
 
