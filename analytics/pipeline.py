@@ -93,6 +93,10 @@ class SurveyResults:
     files: list[dict] = field(default_factory=list)
     min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE
     codebook_id: str = ""
+    #: Respondent-level scores, kept for the analytics functions that need them (wave comparisons,
+    #: reliability, multilevel models), which return aggregates only. Never shown or exported.
+    scored: ScoredResponses | None = field(default=None, repr=False)
+    codebook: Codebook | None = field(default=None, repr=False)
 
     @property
     def waves(self) -> list[str]:
@@ -170,6 +174,8 @@ def _combine(scored: list[ScoredResponses]) -> ScoredResponses:
         respondents=pd.concat([s.respondents for s in scored], ignore_index=True),
         item_scores=pd.concat([s.item_scores for s in scored], ignore_index=True),
         findings=pd.concat([s.findings for s in scored], ignore_index=True),
+        codebook=scored[0].codebook,
+        item_columns={k: v for s in scored for k, v in s.item_columns.items()},
     )
 
 
@@ -214,4 +220,4 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
     items = item_results(combined, book, min_group_size=min_group_size)
     _report(progress, 1.0, "Done")
     return SurveyResults(unit_scores=table, item_results=items, findings=combined.findings, files=files,
-                         min_group_size=min_group_size, codebook_id=book.id)
+                         min_group_size=min_group_size, codebook_id=book.id, scored=combined, codebook=book)

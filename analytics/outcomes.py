@@ -1,0 +1,204 @@
+"""Joining survey results to HR outcomes, one row per unit, for a survey wave and a window.
+
+Survey results and HR records cannot be joined per person (the survey is anonymous), so relationships
+are at unit level (domain.md §4): one row per team (or directorate), its survey scores at wave *t* next
+to its HR outcomes over a window defined from the survey's date.
+
+Survey date and windows (the project's choice, stated on the Methods page)
+-------------------------------------------------------------------------
+* The NHS Staff Survey's fieldwork runs from September to late November; a wave labelled with a year
+  (``"2025"``) is dated **1 October** of that year (mid-fieldwork) unless the caller gives a date.
+* **Concurrent** window: the 12 whole months around the survey — from the first day of the month six
+  months before the survey month to the last day of the month five months after it (a 2025 survey:
+  1 April 2025 to 31 March 2026).
+* **Lagged** window: the 12 whole months after the survey month (a 2025 survey: 1 November 2025 to
+  31 October 2026).
+* A window is clipped to the months the HR data covers; a clipped window is reported with its real
+  dates and a note, and rates over it are not annualised (leaver rates over fewer months are lower).
+
+Unit names are matched between the survey and the HR files case-, space- and punctuation-insensitively
+(:func:`analytics.codebook.normalise_label`); units found in only one source are listed in the notes.
+Suppressed survey units never enter (their scores are empty already and they are dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pandas as pd
+
+from analytics import settings
+from analytics.codebook import normalise_label
+from analytics.errors import InputError
+from analytics.hr import HRRecords, hr_metrics
+
+WINDOW_CONCURRENT = "concurrent"
+WINDOW_LAGGED = "lagged"
+WINDOW_KINDS = (WINDOW_CONCURRENT, WINDOW_LAGGED)
+WINDOW_LABELS = {
+    WINDOW_CONCURRENT: "concurrent (the 12 months around the survey)",
+    WINDOW_LAGGED: "lagged (the 12 months after the survey)",
+}
+#: Survey month and day used to date a wave labelled by its year (mid-fieldwork of the NHS Staff Survey).
+SURVEY_MONTH_DAY = (10, 1)
+
+#: HR columns carried into the joined table.
+OUTCOME_COLUMNS = ("staff_start", "staff_end", "leavers", "leaver_rate", "stability_index", "fte_days_lost",
+                   "fte_days_available", "sickness_rate")
+
+
+def survey_date(wave: str, override: object = None) -> pd.Timestamp:
+    """The date a wave stands for: ``override`` if given, else 1 October of the year in the wave label."""
+    if override is not None:
+        return pd.Timestamp(override).normalize()
+    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", str(wave))
+    if not years:
+        raise InputError(f"The survey wave '{wave}' has no year in its label, so its date is unknown. Give the "
+                         "survey date.")
+    month, day = SURVEY_MONTH_DAY
+    return pd.Timestamp(year=int(years[-1]), month=month, day=day)
+
+
+def outcome_window(wave: str, kind: str = WINDOW_CONCURRENT, *, date: object = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day (both included) of the concurrent or lagged window of a wave."""
+    if kind not in WINDOW_KINDS:
+        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{kind}').")
+    surveyed = survey_date(wave, date)
+    month_start = surveyed.to_period("M").to_timestamp()
+    if kind == WINDOW_CONCURRENT:
+        first = month_start - pd.DateOffset(months=6)
+    else:
+        first = month_start + pd.DateOffset(months=1)
+    last = first + pd.DateOffset(months=12) - pd.Timedelta(days=1)
+    return pd.Timestamp(first), pd.Timestamp(last)
+
+
+@dataclass
+class UnitOutcomes:
+    """Survey scores and HR outcomes side by side, one row per unit shown in the survey results.
+
+    ``frame`` columns: ``level, unit, parent, responses`` (respondents in the unit), one column per
+    measure id (the unit mean, 0–10), then :data:`OUTCOME_COLUMNS` and ``mean_staff`` (the mean of
+    staff_start and staff_end, the leaver rate's denominator). ``window_start`` / ``window_end`` are the
+    window actually used; ``notes`` say what was clipped or not matched.
+    """
+
+    frame: pd.DataFrame
+    wave: str
+    level: str
+    window_kind: str
+    window_start: pd.Timestamp | None
+    window_end: pd.Timestamp | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_units(self) -> int:
+        return int(len(self.frame))
+
+    @property
+    def window_text(self) -> str:
+        if self.window_start is None:
+            return "no HR window"
+        return f"{self.window_start:%d %b %Y} to {self.window_end:%d %b %Y}"
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", normalise_label(name)).strip()
+
+
+def _clip(records: HRRecords, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    start = max(first, pd.Timestamp(records.coverage_start).normalize())
+    end = min(last, pd.Timestamp(records.coverage_end).normalize())
+    if end < start:
+        return None
+    # Whole months only, so team-month records can be summed over it.
+    if start.day != 1:
+        start = (start + pd.offsets.MonthBegin(1)).normalize()
+    if (end + pd.Timedelta(days=1)).day != 1:
+        end = (end.to_period("M").to_timestamp() - pd.Timedelta(days=1)).normalize()
+    return (start, end) if end >= start else None
+
+
+def survey_measure_table(unit_scores: pd.DataFrame, *, wave: str, level: str = settings.LEVEL_TEAM,
+                         measures: Iterable[str] | None = None) -> pd.DataFrame:
+    """Shown units of one wave and level, one row each: ``level, unit, parent, responses`` + measure means.
+
+    ``responses`` is the largest measure n of the unit (respondents with at least one score). Suppressed
+    units are left out.
+    """
+    table = unit_scores[(unit_scores["wave"].astype(str) == str(wave)) & (unit_scores["level"] == level)
+                        & ~unit_scores["suppressed"].astype(bool)]
+    if measures is not None:
+        table = table[table["measure"].isin(list(measures))]
+    if table.empty:
+        return pd.DataFrame(columns=["level", "unit", "parent", "responses"])
+    table = table.assign(parent=table["parent"].astype(object).where(table["parent"].notna(), ""))
+    wide = table.pivot(index=["unit", "parent"], columns="measure", values="mean").astype(float)
+    responses = table.groupby(["unit", "parent"], sort=False)["n"].max().rename("responses")
+    out = wide.join(responses).reset_index()
+    out.columns.name = None
+    out.insert(0, "level", level)
+    return out[["level", "unit", "parent", "responses", *[c for c in wide.columns]]]
+
+
+def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave: str,
+                  window_kind: str = WINDOW_CONCURRENT, level: str = settings.LEVEL_TEAM,
+                  exclude_staff_groups: Iterable[str] = (), survey_dates: dict[str, object] | None = None,
+                  window: tuple[object, object] | None = None) -> UnitOutcomes:
+    """Survey scores of the shown units of ``wave`` at ``level``, joined to their HR outcomes.
+
+    Parameters
+    ----------
+    unit_scores
+        The anonymised unit table (:func:`analytics.scoring.unit_scores`).
+    records
+        HR records, or None (the result then has survey columns only).
+    window_kind
+        ``"concurrent"`` or ``"lagged"`` (see the module docstring); ``window=(start, end)`` overrides it.
+    exclude_staff_groups
+        Passed to :func:`analytics.hr.hr_metrics`.
+
+    Returns
+    -------
+    UnitOutcomes
+        Units present in both sources (inner join on normalised names); the notes list the others.
+    """
+    survey = survey_measure_table(unit_scores, wave=wave, level=level)
+    notes: list[str] = []
+    if records is None:
+        return UnitOutcomes(frame=survey, wave=str(wave), level=level, window_kind=window_kind,
+                            window_start=None, window_end=None, notes=["No HR data: survey measures only."])
+    if window is not None:
+        first, last = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    else:
+        first, last = outcome_window(wave, window_kind, date=(survey_dates or {}).get(str(wave)))
+    clipped = _clip(records, first, last)
+    if clipped is None:
+        raise InputError(f"The HR data ({records.coverage_start:%b %Y} to {records.coverage_end:%b %Y}) does not "
+                         f"cover the {window_kind} window of the {wave} survey ({first:%b %Y} to {last:%b %Y}). "
+                         "Choose another wave or window, or add HR data for those months.")
+    if clipped != (first, last):
+        notes.append(f"The {window_kind} window ({first:%b %Y} to {last:%b %Y}) was cut to the months the HR data "
+                     f"covers: {clipped[0]:%b %Y} to {clipped[1]:%b %Y}. Rates over a shorter window are not "
+                     "annual rates.")
+    first, last = clipped
+    hr = hr_metrics(records, start=first, end=last, exclude_staff_groups=exclude_staff_groups, levels=[level])
+    hr = hr[hr["level"] == level]
+    hr = hr.assign(_key=hr["unit"].map(_key))[["_key", *OUTCOME_COLUMNS]]
+    joined = survey.assign(_key=survey["unit"].map(_key)).merge(hr, on="_key", how="left", indicator=True)
+    unmatched_survey = joined.loc[joined["_merge"] == "left_only", "unit"].tolist()
+    unmatched_hr = sorted(set(hr["_key"]) - set(joined["_key"]))
+    if unmatched_survey:
+        notes.append(f"{len(unmatched_survey)} surveyed {level}s have no HR records under the same name: "
+                     + ", ".join(map(str, unmatched_survey[:10])) + (" …" if len(unmatched_survey) > 10 else ""))
+    if unmatched_hr:
+        notes.append(f"{len(unmatched_hr)} {level}s in the HR data are not among the survey's shown {level}s "
+                     "(no survey results, or fewer responses than the anonymity threshold).")
+    frame = joined[joined["_merge"] == "both"].drop(columns=["_key", "_merge"]).reset_index(drop=True)
+    frame["mean_staff"] = (frame["staff_start"].astype("Float64") + frame["staff_end"].astype("Float64")) / 2
+    if excluded := tuple(exclude_staff_groups or ()):
+        notes.append("Excluded from HR figures: " + ", ".join(excluded) + ".")
+    return UnitOutcomes(frame=frame, wave=str(wave), level=level, window_kind=window_kind, window_start=first,
+                        window_end=last, notes=notes)
