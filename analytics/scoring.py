@@ -261,16 +261,6 @@ def favourable_from_position(n_options: int) -> int:
     return n_options - 1 if n_options >= 4 else n_options
 
 
-def _positive_and_valid(scores: np.ndarray, n_options: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per item score: 1 if it is a positive answer (see :func:`favourable_from_position`) else 0, and 1
-    if it is a valid answer else 0 (float32, exact for counts below 2**24)."""
-    threshold = (favourable_from_position(n_options) - 1) / (n_options - 1) * 10.0
-    valid = ~np.isnan(scores)
-    with np.errstate(invalid="ignore"):
-        positive = scores >= threshold - 1e-9
-    return positive.astype(np.float32), valid.astype(np.float32)
-
-
 # ------------------------------------------------------------------------------------------------
 # Respondent scores
 # ------------------------------------------------------------------------------------------------
@@ -633,16 +623,18 @@ def _reported_measures(scored: ScoredResponses, book: Codebook) -> list:
 
 def _item_positive(scored: ScoredResponses, book: Codebook) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Item codes with a known scale, and matrices (respondents x items, float32 0/1) of positive and of
-    valid answers."""
-    codes = [c for c in scored.item_scores.columns if _scale_for(c, book, scored) is not None]
-    n = len(scored.item_scores)
-    positive = np.empty((n, len(codes)), dtype=np.float32, order="F")
-    valid = np.empty_like(positive)
-    for j, code in enumerate(codes):
-        scale = _scale_for(code, book, scored)
-        positive[:, j], valid[:, j] = _positive_and_valid(scored.item_scores[code].to_numpy(dtype="float64"),
-                                                          scale.n_options)
-    return codes, positive, valid
+    valid answers. Positive: an item score at or above that of the lowest favourable position
+    (:func:`favourable_from_position`), computed for all items at once."""
+    scales = {c: _scale_for(c, book, scored) for c in scored.item_scores.columns}
+    codes = [c for c, scale in scales.items() if scale is not None]
+    thresholds = np.array([(favourable_from_position(scales[c].n_options) - 1) / (scales[c].n_options - 1) * 10.0
+                           for c in codes])
+    frame = scored.item_scores if codes == list(scored.item_scores.columns) else scored.item_scores[codes]
+    values = frame.to_numpy(dtype="float64")  # a view when the scores are one float block
+    valid = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        positive = values >= thresholds - 1e-9
+    return codes, positive.astype(np.float32), valid.astype(np.float32)
 
 
 def _unit_respondent_counts(scored: ScoredResponses, groups: list) -> pd.DataFrame:
@@ -692,6 +684,10 @@ def _unit_scores_unsuppressed(scored: ScoredResponses, book: Codebook, groups: l
             if code in code_index:
                 positive[:, j] += item_positive[:, code_index[code]]
                 valid[:, j] += item_valid[:, code_index[code]]
+    # Only respondents with a score for the measure count, so % positive rests on the same n people.
+    unscored = np.isnan(values)
+    positive[unscored] = 0
+    valid[unscored] = 0
     del item_positive, item_valid
     parts = []
     confidence = settings.CONFIDENCE_LEVEL
@@ -758,10 +754,10 @@ def unit_scores(scored: ScoredResponses, codebook: Codebook | None = None, *,
             ``mean ± t(0.975, n - 1) * sd / sqrt(n)`` with the sample SD; missing when ``n < 2``.
         ``pct_positive`` (float, 0-100)
             Positive answers ÷ valid answers, pooled over the measure's items (a theme: all items of
-            its sub-scores) and over every valid answer in the unit, including respondents who answered
-            too few items for a measure score. Positive = the top two options of a 5-point (or longer)
-            scale after reverse keying, the top one of a 2- or 3-option scale
-            (:func:`favourable_from_position`).
+            its sub-scores) and over the unit's respondents *with a score for the measure* (the same
+            ``n`` people, so that the figure never rests on people the suppression rule did not count);
+            missing when ``n = 0``. Positive = the top two options of a 5-point (or longer) scale after
+            reverse keying, the top one of a 2- or 3-option scale (:func:`favourable_from_position`).
         ``suppressed`` (bool)
             True when the row is hidden: ``n``, ``mean``, the CI and ``pct_positive`` are then missing.
 

@@ -351,7 +351,7 @@ def test_custom_measure_columns_are_scored():
 
 # --- unit scores ------------------------------------------------------------------------------
 def _unit_survey(extra_teams=()):
-    """Respondents answering q9f-q9i with one label each, plus q26a (reverse keyed)."""
+    """Respondents answering q9f-q9i, q26a and q26b (reverse keyed) with one label each."""
     groups = [
         ("Med", "A", [SD, D, N, A, SA, SA]),
         ("Med", "B", [A, A, A, N, D]),
@@ -361,14 +361,14 @@ def _unit_survey(extra_teams=()):
     rows = []
     for directorate, team, labels in groups:
         for label in labels:
-            rows.append({"Dir": directorate, "Team": team, **{c: label for c in ("q9f", "q9g", "q9h", "q9i")},
-                         "q26a": label})
+            rows.append({"Dir": directorate, "Team": team,
+                         **{c: label for c in ("q9f", "q9g", "q9h", "q9i", "q26a", "q26b")}})
     frame = pd.DataFrame(rows, dtype=object)
     return raw_of({c: frame[c].tolist() for c in frame.columns})
 
 
 def _unit_mapping(wave_label="2025"):
-    return Mapping(items={c: c for c in ("q9f", "q9g", "q9h", "q9i", "q26a")}, team_col="Team",
+    return Mapping(items={c: c for c in ("q9f", "q9g", "q9h", "q9i", "q26a", "q26b")}, team_col="Team",
                    directorate_col="Dir", wave_label=wave_label)
 
 
@@ -414,12 +414,22 @@ def test_pct_positive_by_hand():
     # Organisation: 3 (Med/A) + 3 (Med/B) + 5 (Surg/A) positive respondents of 18.
     assert lead.loc[(ORG, ""), "pct_positive"] == pytest.approx(100 * (11 * 4) / (18 * 4))
     leaving = table[table["measure"] == "thinking_about_leaving"].set_index(["unit", "parent"])
-    # q26a is reverse keyed: Disagree / Strongly disagree are positive. Med/B: one Disagree of 5.
-    assert leaving.loc[("B", "Med"), "pct_positive"] == 100 * 1 / 5
-    # Thinking about leaving has 3 items, only q26a is in the file: 1 of 3 is below half, so no
-    # respondent has a score (n = 0, "no data", not suppressed) while % positive still pools q26a.
-    assert leaving.loc[("B", "Med"), "n"] == 0
-    assert not leaving["suppressed"].any()
+    # q26a and q26b are reverse keyed: Disagree / Strongly disagree are positive. Med/B answered
+    # Agree x3, Neither, Disagree to both: 1 respondent x 2 items positive of 5 x 2 answers.
+    assert leaving.loc[("B", "Med"), "pct_positive"] == 100 * (1 * 2) / (5 * 2)
+    assert leaving.loc[("B", "Med"), "n"] == 5
+
+
+def test_pct_positive_counts_only_respondents_with_a_score():
+    # Only q9f of the four compassionate-leadership items is in the file: 1 of 4 is below half, so no
+    # respondent has a score. n = 0 is "no data" (not suppressed) and % positive is missing too, even
+    # though 6 people answered q9f (their answers show in the question-level results instead).
+    scored = score_responses(raw_of({"Team": ["A"] * 6, "q9f": [A] * 6}),
+                             Mapping(items={"q9f": "q9f"}, team_col="Team", wave_label="2025"), load_codebook())
+    table = unit_scores(scored, min_group_size=5)
+    assert (table["n"] == 0).all() and table["pct_positive"].isna().all() and not table["suppressed"].any()
+    items = item_results(scored, min_group_size=5)
+    assert items["pct_positive"].tolist() == [100.0, 100.0]
 
 
 def test_measures_without_questions_are_left_out():
@@ -511,4 +521,4 @@ def test_item_results_by_hand_and_suppressed_like_unit_scores():
     hidden_scores = set(zip(scores.loc[scores["suppressed"], "unit"], scores.loc[scores["suppressed"], "parent"]))
     assert hidden_items == hidden_scores == {("C", "Surg"), ("A", "Surg")}
     assert items.loc[items["suppressed"], ["n", "pct_positive"]].isna().all().all()
-    assert list(pd.unique(items["item"])) == ["q9f", "q9g", "q9h", "q9i", "q26a"]
+    assert list(pd.unique(items["item"])) == ["q9f", "q9g", "q9h", "q9i", "q26a", "q26b"]
