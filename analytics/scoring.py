@@ -206,7 +206,8 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
     looks_numeric = pc.match_substring_regex(normalised, pattern=_NUMBER_PATTERN).to_numpy(zero_copy_only=False)
     text_numbers = looks_numeric & ~is_number
     if text_numbers.any():
-        unique_numbers[text_numbers] = [float(t) for t in np.asarray(normalised.to_pylist(), dtype=object)[text_numbers]]
+        texts = np.asarray(normalised.to_pylist(), dtype=object)[text_numbers]
+        unique_numbers[text_numbers] = [float(t) for t in texts]
 
     unique_positions = _index_in(normalised, option_set)
     is_missing = pc.is_in(normalised, value_set=missing_set).to_numpy(zero_copy_only=False)
@@ -429,7 +430,8 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
         column = _require_column(raw, column, role)
         texts = _unit_texts(frame[column])
         blank = texts.isna()
-        unit_findings.append(quality.unit_not_recorded_findings(blank, column=column, role=role, file=file, sheet=sheet))
+        unit_findings.append(quality.unit_not_recorded_findings(blank, column=column, role=role, file=file,
+                                                                sheet=sheet))
         unit_values[role] = texts.fillna(settings.NOT_RECORDED_UNIT)
 
     codes = list(item_columns)
@@ -659,7 +661,8 @@ def _ordered(table: pd.DataFrame, figure_col: str, figure_order: list[str]) -> p
     return table.loc[order].reset_index(drop=True)
 
 
-def _long_table(keys: pd.DataFrame, figure_col: str, figures: list[str], columns: dict[str, np.ndarray]) -> pd.DataFrame:
+def _long_table(keys: pd.DataFrame, figure_col: str, figures: list[str],
+                columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """Units x figures matrices -> one row per unit and figure."""
     table = keys.loc[keys.index.repeat(len(figures))].reset_index(drop=True)
     table[figure_col] = np.tile(np.asarray(figures, dtype=object), len(keys))

@@ -287,7 +287,8 @@ def test_wave_label_then_argument():
     raw = raw_of({"a1": [A]})
     assert score_responses(raw, Mapping(items={"a1": "a1"}, wave_label="2023"), TEST_BOOK,
                            wave="2022").respondents["wave"].tolist() == ["2023"]
-    assert score_responses(raw, Mapping(items={"a1": "a1"}), TEST_BOOK, wave="2022").respondents["wave"].tolist() == ["2022"]
+    by_argument = score_responses(raw, Mapping(items={"a1": "a1"}), TEST_BOOK, wave="2022")
+    assert by_argument.respondents["wave"].tolist() == ["2022"]
 
 
 def test_no_wave_is_refused():
