@@ -523,3 +523,20 @@ def test_item_results_by_hand_and_suppressed_like_unit_scores():
     assert hidden_items == hidden_scores == {("C", "Surg"), ("A", "Surg")}
     assert items.loc[items["suppressed"], ["n", "pct_positive"]].isna().all().all()
     assert list(pd.unique(items["item"])) == ["q9f", "q9g", "q9h", "q9i", "q26a", "q26b"]
+
+
+def test_missing_wave_column_is_refused():
+    with pytest.raises(InputError, match="no wave column called 'Year'"):
+        score_responses(raw_of({"a1": [A]}), Mapping(items={"a1": "a1"}, wave_col="Year"), TEST_BOOK)
+
+
+def test_unit_scores_without_any_codebook_is_refused():
+    scored = score({"a1": [A]}, {"a1": "a1"})
+    bare = ScoredResponses(respondents=scored.respondents, item_scores=scored.item_scores, findings=scored.findings)
+    with pytest.raises(InputError, match="No codebook"):
+        unit_scores(bare, min_group_size=5)
+    with pytest.raises(InputError, match="No codebook"):
+        item_results(bare, min_group_size=5)
+    # Given explicitly, it is used.
+    # No team column: the organisation level only.
+    assert unit_scores(bare, TEST_BOOK, min_group_size=5)["measure"].tolist() == ["three_items", "four_items"]
