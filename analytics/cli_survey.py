@@ -74,6 +74,8 @@ def run_validate(args: argparse.Namespace) -> int:
     print(f"File: {source.file_name}" + (f" (sheet '{recognised.raw.sheet}')" if recognised.raw.sheet else ""), file=out)
     for note in recognised.raw.notes:
         print(f"  - {note}", file=out)
+    if recognised.is_unit_level:
+        return _validate_unit_level(recognised)
     for role in ("team_col", "directorate_col", "wave_col"):
         column = getattr(mapping, role)
         label = role.removesuffix("_col").capitalize()
@@ -103,6 +105,25 @@ def run_validate(args: argparse.Namespace) -> int:
     if (summary["items_found"] == 0).all():
         raise InputError("No measure can be scored: none of the codebook's questions was recognised.",
                          file=source.file_name)
+    return 0
+
+
+def _validate_unit_level(recognised) -> int:
+    """``validate`` for a file of unit-level results (one row per team or organisation)."""
+    results = recognised.unit_results
+    frame = results.frame
+    print("Shape: unit-level results (one row per unit, with a response count)")
+    print(f"Unit column: {results.unit_col}; response-count column: {results.count_col}")
+    print(f"Units: {frame['unit'].nunique()}")
+    print(f"Waves: {', '.join(sorted(frame['wave'].dropna().astype(str).unique())) or 'not known'}")
+    print("Columns read:")
+    for header, measure in results.columns.items():
+        print(f"  {header} -> {measure}")
+    for note in results.notes:
+        print(f"  - {note}")
+    if frame["wave"].isna().any():
+        raise InputError("The survey year (wave) of these results is not known: give it with --wave.",
+                         file=recognised.source.file_name)
     return 0
 
 

@@ -28,7 +28,9 @@ from analytics.io import read_table
 from analytics.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
 from analytics.privacy import check_min_group_size
 from analytics.raw import RawTable
+from analytics.privacy import suppress_unit_table
 from analytics.scoring import ScoredResponses, item_results, score_responses, unit_scores
+from analytics.unit_level import VALUE_KIND_SCORE, UnitResults, is_unit_level, read_unit_results
 
 #: ``progress(fraction_done, message)``: called as long work advances (the Data page shows a bar).
 Progress = Callable[[float, str], None]
@@ -67,12 +69,21 @@ class ColumnOptions:
 
 @dataclass
 class RecognisedFile:
-    """A file read and its columns recognised, before scoring."""
+    """A file read and its columns recognised, before scoring.
+
+    ``unit_results`` is set (and ``mapping`` is empty) when the file holds unit-level results (one row per
+    team or organisation with a response count) rather than one row per respondent.
+    """
 
     source: SurveySource
     raw: RawTable
     mapping: Mapping
     wave_fallback: str | None
+    unit_results: UnitResults | None = None
+
+    @property
+    def is_unit_level(self) -> bool:
+        return self.unit_results is not None
 
     @property
     def measure_summary(self) -> pd.DataFrame:
@@ -132,6 +143,13 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
         codebook = codebook or load_codebook(options.mapping.codebook)
     codebook = codebook or load_codebook()
     header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=_is_csv(source))
+    wave_fallback = wave_from_file_name(source.file_name)
+    if options.mapping is None and is_unit_level(header):
+        raw = read_table(source.content, source.file_name, sheet=source.sheet) if _is_csv(source) else header
+        unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
+                                         wave_label=options.wave_label or wave_fallback)
+        return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
+                              unit_results=unit_results)
     if options.mapping is not None:
         mapping = apply_mapping(header, options.mapping, codebook)
         overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
@@ -145,8 +163,7 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
         mapping = detect_mapping(header, codebook, team_col=options.team_col,
                                  directorate_col=options.directorate_col, wave_col=options.wave_col,
                                  wave_label=options.wave_label)
-    return RecognisedFile(source=source, raw=header, mapping=mapping,
-                          wave_fallback=wave_from_file_name(source.file_name))
+    return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback)
 
 
 def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:
@@ -165,6 +182,61 @@ def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = Non
                          "file name. Give it (for example --wave 2025), or rename the file to include the year.",
                          file=recognised.source.file_name)
     return score_responses(raw, mapping, codebook, wave=recognised.wave_fallback)
+
+
+#: Header words of a unit-level file's unit column that say which level its rows are.
+_LEVEL_WORDS = {
+    settings.LEVEL_ORGANISATION: ("organisation", "organization", "trust", "provider", "org", "icb", "employer"),
+    settings.LEVEL_DIRECTORATE: ("directorate", "division", "care group", "business unit", "clinical group"),
+}
+
+
+def unit_level_level(unit_column: str | None) -> str:
+    """The reporting level of a unit-level file's rows, from its unit column's header.
+
+    ``"organisation"`` for "Organisation name", "Trust", "Provider"…; ``"directorate"`` for "Directorate",
+    "Division", "Care group"…; otherwise ``"team"``.
+    """
+    header = f" {str(unit_column or '').casefold()} "
+    for level, words in _LEVEL_WORDS.items():
+        if any(f" {word} " in header.replace("_", " ").replace("-", " ") for word in words):
+            return level
+    return settings.LEVEL_TEAM
+
+
+def unit_level_scores(recognised: RecognisedFile, *, min_group_size: int) -> pd.DataFrame:
+    """A unit-level file's results in the unit-score layout (:data:`settings.UNIT_SCORE_COLUMNS`), suppressed.
+
+    Scores (0–10) go to ``mean`` and percentages to ``pct_positive``; ``measure`` is a codebook measure
+    id, an item code (question-level % positive) or the column's header. Confidence intervals are empty
+    (a published table gives no respondent data). A unit whose response count is below the threshold —
+    or unknown, since its anonymity cannot then be checked — is suppressed. Rows have no parent, so only
+    primary suppression applies.
+    """
+    results = recognised.unit_results
+    assert results is not None
+    frame = results.frame.copy()
+    if frame["wave"].isna().any():
+        raise InputError("The survey year (wave) of these results is not known: there is no year or wave column "
+                         "and no year in the file name. Give it (for example --wave 2025).",
+                         file=recognised.source.file_name)
+    is_score = frame["value_kind"] == VALUE_KIND_SCORE
+    frame["mean"] = frame["value"].where(is_score)
+    frame["pct_positive"] = frame["value"].where(~is_score)
+    wide = (frame.groupby(["wave", "unit", "measure"], sort=False, dropna=False)
+            .agg(n=("n", "first"), mean=("mean", "first"), pct_positive=("pct_positive", "first"))
+            .reset_index())
+    wide.insert(1, "level", unit_level_level(results.unit_col))
+    wide.insert(3, "parent", pd.NA)
+    wide["ci_low"] = float("nan")
+    wide["ci_high"] = float("nan")
+    wide["n"] = wide["n"].astype("Float64")
+    unknown_n = wide["n"].isna()
+    wide["suppressed"] = False
+    table = suppress_unit_table(wide[list(settings.UNIT_SCORE_COLUMNS)], min_group_size=min_group_size)
+    table.loc[unknown_n.to_numpy(), ["n", "mean", "ci_low", "ci_high", "pct_positive"]] = pd.NA
+    table.loc[unknown_n.to_numpy(), "suppressed"] = True
+    return table
 
 
 def _combine(scored: list[ScoredResponses]) -> ScoredResponses:
@@ -198,9 +270,17 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
         raise InputError("No survey file was given.")
     scored: list[ScoredResponses] = []
     files: list[dict] = []
+    published: list[pd.DataFrame] = []
     for index, source in enumerate(sources):
         _report(progress, index / len(sources), f"Reading {source.file_name}")
         recognised = recognise_file(source, options, codebook)
+        if recognised.is_unit_level:
+            published.append(unit_level_scores(recognised, min_group_size=min_group_size))
+            files.append({"file": source.file_name, "sheet": recognised.raw.sheet, "respondents": None,
+                          "waves": sorted(published[-1]["wave"].astype(str).unique().tolist()),
+                          "items_recognised": 0, "notes": list(recognised.raw.notes) + recognised.unit_results.notes,
+                          "mapping": recognised.mapping, "unit_level": True})
+            continue
         book = codebook or load_codebook(recognised.mapping.codebook)
         _report(progress, (index + 0.5) / len(sources), f"Scoring {source.file_name}")
         result = score_recognised(recognised, book)
@@ -210,14 +290,22 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
                       "waves": sorted(result.respondents["wave"].dropna().astype(str).unique().tolist()),
                       "items_recognised": len(recognised.mapping.items),
                       "notes": list(recognised.raw.notes), "mapping": recognised.mapping})
-    combined = _combine(scored)
     base_book = codebook or load_codebook(files[0]["mapping"].codebook)
-    _report(progress, 0.95, "Computing team scores")
     # Custom measures: every file's mapping carries the same ones when a preset is used.
-    custom = files[0]["mapping"].custom_measures
-    book = base_book.with_custom_measures(custom)
-    table = unit_scores(combined, book, min_group_size=min_group_size)
-    items = item_results(combined, book, min_group_size=min_group_size)
+    book = base_book.with_custom_measures(files[0]["mapping"].custom_measures)
+    _report(progress, 0.95, "Computing team scores")
+    if scored:
+        combined = _combine(scored)
+        table = unit_scores(combined, book, min_group_size=min_group_size)
+        items = item_results(combined, book, min_group_size=min_group_size)
+        findings = combined.findings
+    else:
+        combined = None
+        table = pd.DataFrame(columns=list(settings.UNIT_SCORE_COLUMNS))
+        items = pd.DataFrame(columns=list(settings.ITEM_RESULT_COLUMNS))
+        findings = pd.DataFrame(columns=list(settings.FINDING_COLUMNS))
+    if published:
+        table = pd.concat([t for t in (table, *published) if len(t)], ignore_index=True)
     _report(progress, 1.0, "Done")
-    return SurveyResults(unit_scores=table, item_results=items, findings=combined.findings, files=files,
+    return SurveyResults(unit_scores=table, item_results=items, findings=findings, files=files,
                          min_group_size=min_group_size, codebook_id=book.id, scored=combined, codebook=book)

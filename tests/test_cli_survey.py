@@ -185,3 +185,42 @@ def test_module_entry_point_runs(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "analytics", "validate", str(tmp_path / "missing.csv")], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def _write_unit_level_csv(path: Path) -> Path:
+    path.write_text(
+        "Organisation name,Responses,Compassionate leadership,Morale,Q9f % positive\n"
+        "Trust A,\"1,234\",7.12,6.05,63%\n"
+        "Trust B,8,6.9,5.5,58.4 %\n"
+        "Trust C,650,*,6.1,61%\n"
+        "Trust D,,7.0,6.0,60%\n", encoding="utf-8")
+    return path
+
+
+def test_unit_level_results_are_read_and_suppressed(tmp_path):
+    table = _score(tmp_path, _write_unit_level_csv(tmp_path / "benchmark_2025.csv"))
+    assert set(table["level"]) == {"organisation"}
+    trust_a = _row(table, "organisation", "Trust A")
+    assert (trust_a["n"], trust_a["mean"]) == (1234, 7.12)
+    assert _row(table, "organisation", "Trust A", "q9f")["pct_positive"] == 63.0
+    assert _row(table, "organisation", "Trust A", "morale")["mean"] == 6.05
+    # A suppression marker is missing, never zero.
+    assert pd.isna(_row(table, "organisation", "Trust C")["mean"])
+    # Trust B's 8 responses pass a threshold of 5 but not the default of 11.
+    assert _row(table, "organisation", "Trust B")["mean"] == 6.9
+    default = tmp_path / "default.csv"
+    assert main(["score", str(tmp_path / "benchmark_2025.csv"), "--out", str(default)]) == 0
+    table11 = pd.read_csv(default)
+    trust_b = _row(table11, "organisation", "Trust B")
+    assert bool(trust_b["suppressed"]) and pd.isna(trust_b["mean"]) and pd.isna(trust_b["n"])
+    # An unknown response count cannot be checked against the threshold: suppressed.
+    trust_d = _row(table11, "organisation", "Trust D")
+    assert bool(trust_d["suppressed"]) and pd.isna(trust_d["mean"])
+
+
+def test_validate_describes_unit_level_results(tmp_path, capsys):
+    code = main(["validate", str(_write_unit_level_csv(tmp_path / "benchmark_2025.csv"))])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "unit-level results" in out
+    assert "Q9f % positive -> q9f" in out
