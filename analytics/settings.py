@@ -63,3 +63,18 @@ FINDING_ROWS_SHOWN = 3
 MAX_VALUE_FINDINGS_PER_COLUMN = 20
 #: Values quoted in a finding are cut to this many characters.
 FINDING_VALUE_MAX_CHARS = 60
+
+# --- RAG status (board assurance) -------------------------------------------------------------------
+#: Starting RAG thresholds a user sees before setting their own: ``(green_at, red_at, higher_is_better)``,
+#: both thresholds inclusive. They are local choices, not NHS standards: survey scores ("score", any
+#: measure) use 7.0 / 6.0 on the 0–10 scale; sickness uses the England average (~5.6–5.7%) as the red
+#: line; leaver rate uses the top of the NHS range (~12.5%) as red and its bottom (~10%) as green;
+#: stability uses 85% / 80%. ``ui.labels.DEFAULT_RAG_THRESHOLDS`` is built from this.
+DEFAULT_RAG_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
+    "score": (7.0, 6.0, True),
+    "sickness_rate": (4.0, 5.6, False),
+    "sickness_rate_12m": (4.0, 5.6, False),
+    "leaver_rate": (10.0, 12.5, False),
+    "leaver_rate_12m": (10.0, 12.5, False),
+    "stability_index": (85.0, 80.0, True),
+}

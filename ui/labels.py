@@ -293,17 +293,14 @@ RAG_STYLE: dict[str, tuple[str, str]] = {
     "No data": ("○", "#8C8C8C"),
 }
 
-#: Starting thresholds a user sees before setting their own. They are local choices, not NHS standards:
-#: survey scores use 7.0 / 6.0 on the 0–10 scale; sickness uses the England average (~5.6–5.7%) as the
-#: red line; leaver rate uses the top of the NHS range (~12.5%) as red and its bottom (~10%) as green;
-#: stability uses 85% / 80%.
+#: Starting thresholds a user sees before setting their own (the numbers live in
+#: :data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`, so the analytics layer uses the same defaults). They
+#: are local choices, not NHS standards: survey scores use 7.0 / 6.0 on the 0–10 scale; sickness uses the
+#: England average (~5.6–5.7%) as the red line; leaver rate uses the top of the NHS range (~12.5%) as red
+#: and its bottom (~10%) as green; stability uses 85% / 80%.
 DEFAULT_RAG_THRESHOLDS: dict[str, RagThresholds] = {
-    "score": RagThresholds(green_at=7.0, red_at=6.0, higher_is_better=True),
-    "sickness_rate": RagThresholds(green_at=4.0, red_at=5.6, higher_is_better=False),
-    "sickness_rate_12m": RagThresholds(green_at=4.0, red_at=5.6, higher_is_better=False),
-    "leaver_rate": RagThresholds(green_at=10.0, red_at=12.5, higher_is_better=False),
-    "leaver_rate_12m": RagThresholds(green_at=10.0, red_at=12.5, higher_is_better=False),
-    "stability_index": RagThresholds(green_at=85.0, red_at=80.0, higher_is_better=True),
+    name: RagThresholds(green_at=green, red_at=red, higher_is_better=higher)
+    for name, (green, red, higher) in settings.DEFAULT_RAG_THRESHOLDS.items()
 }
 
 
