@@ -54,6 +54,7 @@ reports ``staff_start`` and ``staff_end`` and pages or exports can decide whethe
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Union
@@ -103,6 +104,10 @@ _ASSIGNMENT_HEADERS = ("Assignment Number", "Assignment No", "Assignment ID")
 _TEAM_HEADERS = ("Team", "Ward", "Department", "Organisation", "Cost Centre")
 _DIRECTORATE_HEADERS = ("Directorate", "Division", "Care Group")
 _STAFF_GROUP_HEADERS = ("Staff Group",)
+#: Job role or grade: what tells doctors in training from consultants within "Medical and Dental".
+_JOB_ROLE_HEADERS = ("Job Role", "Occupation", "Grade", "Role", "Job Title", "Occupation Code")
+#: ESR "Assignment Category" (Permanent, Fixed Term Temp, Bank, ...) and its usual other names.
+_ASSIGNMENT_CATEGORY_HEADERS = ("Assignment Category", "Employee Category", "Contract Type", "Employment Type")
 _FTE_HEADERS = ("FTE", "WTE", "Contracted FTE", "Assignment FTE")
 
 STAFF_HEADERS: dict[str, tuple[str, ...]] = {
@@ -111,6 +116,8 @@ STAFF_HEADERS: dict[str, tuple[str, ...]] = {
     "team": _TEAM_HEADERS,
     "directorate": _DIRECTORATE_HEADERS,
     "staff_group": _STAFF_GROUP_HEADERS,
+    "job_role": _JOB_ROLE_HEADERS,
+    "assignment_category": _ASSIGNMENT_CATEGORY_HEADERS,
     "start_date": ("Assignment Start Date", "Start Date", "Hire Date", "Date Started"),
     "termination_date": ("Termination Date", "Leaving Date", "End Date", "Date Left"),
     "fte": _FTE_HEADERS,
@@ -141,6 +148,7 @@ ROLE_LABELS = {
     "termination_date": "termination date", "fte": "FTE", "end_date": "end date",
     "fte_days_lost": "FTE days lost", "calendar_days_lost": "calendar days lost", "month": "month",
     "staff_in_post": "staff in post", "leavers": "leavers", "fte_days_available": "FTE days available",
+    "job_role": "job role", "assignment_category": "assignment category",
 }
 
 # Internal: a termination date that never comes (in post), as a day number; far beyond any real date.
@@ -153,6 +161,8 @@ _KEYS = {
     settings.LEVEL_TEAM: ["organisation", "directorate", "team"],
 }
 _UNIT_COLUMNS = ["organisation", "directorate", "team", "staff_group"]
+# Columns of employee-level records that exclusions can use besides the staff group (copied to absence).
+_PERSON_COLUMNS = ["job_role", "assignment_category"]
 
 
 # =================================================================================================
@@ -167,16 +177,18 @@ class StaffRecords:
     assignments
         One row per row of the staff file: ``row`` (spreadsheet row), ``person`` (anonymous integer
         code), ``organisation``, ``directorate``, ``team`` (text; blanks are
-        :data:`~analytics.settings.NOT_RECORDED_UNIT`), ``staff_group`` (text or NA), ``start_day``,
-        ``end_day`` (days since 1970-01-01, both included; an open end is a far-future day) and ``fte``
-        (NA when the file has no FTE column).
+        :data:`~analytics.settings.NOT_RECORDED_UNIT`), ``staff_group``, ``job_role``,
+        ``assignment_category`` (text; NA when blank or when the file has no such column),
+        ``start_day``, ``end_day`` (days since 1970-01-01, both included; an open end is a far-future
+        day) and ``fte`` (NA when the file has no FTE column).
     absence
         ``None`` without an absence file; otherwise one row per episode and assignment it was attributed
         to: ``row`` (spreadsheet row of the episode), ``organisation``, ``directorate``, ``team``,
-        ``staff_group``, ``start_day``, ``end_day`` and ``fte_days_lost`` (that assignment's share).
+        ``staff_group``, ``job_role``, ``assignment_category`` (those of the assignment), ``start_day``,
+        ``end_day`` and ``fte_days_lost`` (that assignment's share).
     file_name, absence_file_name
         The files read, for messages.
-    has_directorate, has_staff_group, has_fte
+    has_directorate, has_staff_group, has_fte, has_job_role, has_assignment_category
         Whether the staff file had those columns.
     coverage_start, coverage_end
         The dates the data covers (see :func:`load_staff`).
@@ -194,6 +206,8 @@ class StaffRecords:
     coverage_start: pd.Timestamp
     coverage_end: pd.Timestamp
     notes: tuple[str, ...] = ()
+    has_job_role: bool = False
+    has_assignment_category: bool = False
     # Private: the employee / assignment numbers behind the codes, needed only to link an absence file.
     _employee_codes: pd.Index | None = field(default=None, repr=False)
     _assignment_codes: pd.Index | None = field(default=None, repr=False)
@@ -430,7 +444,7 @@ def _check_fte(raw: RawTable, column: str, fte: np.ndarray, *, allow_blank: bool
 # =================================================================================================
 # Loading
 # =================================================================================================
-def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
+def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str | None = None) -> StaffRecords:
     """Read an employee-level staff file (one row per employee or assignment).
 
     Parameters
@@ -440,6 +454,10 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
     team_col
         The team column's header (any header text; case- and space-insensitive). Default: recognised
         from :data:`STAFF_HEADERS` (Team, Ward, Department, Organisation, Cost Centre, in that order).
+    job_role_col
+        The job-role (or grade) column's header, likewise. Default: recognised from
+        :data:`STAFF_HEADERS` (Job Role, Occupation, Grade, Role, Job Title, Occupation Code, in that
+        order).
 
     Returns
     -------
@@ -453,8 +471,9 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
     Notes
     -----
     Required columns: team, start date, termination date. Optional: employee number, assignment number,
-    directorate (without one the directorate level is not reported), staff group (needed for
-    exclusions), FTE (needed for sickness rates). Blank team or directorate cells are reported as
+    directorate (without one the directorate level is not reported), staff group, job role and
+    assignment category (needed to exclude staff by them; see :func:`apply_exclusions`), FTE (needed for
+    sickness rates). Blank team or directorate cells are reported as
     :data:`~analytics.settings.NOT_RECORDED_UNIT`. A blank termination date (or an "end of time" marker
     such as 31/12/4712) means still in post.
 
@@ -466,7 +485,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
         that is blank, negative or above :data:`MAX_FTE`.
     """
     _require_rows(raw, "staff file")
-    found = _find_columns(raw, STAFF_HEADERS, {"team": team_col})
+    found = _find_columns(raw, STAFF_HEADERS, {"team": team_col, "job_role": job_role_col})
     _require_columns(raw, found, ("team", "start_date", "termination_date"), STAFF_HEADERS, what="staff file")
     frame = raw.frame
     n = len(frame)
@@ -506,9 +525,13 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
     has_directorate = "directorate" in found
     directorate = (_clean_text(frame[found["directorate"]]).fillna(settings.NOT_RECORDED_UNIT)
                    if has_directorate else pd.Series(settings.NOT_RECORDED_UNIT, index=frame.index))
+
+    def optional_text(role: str) -> pd.Series:
+        return (_clean_text(frame[found[role]]) if role in found
+                else pd.Series(pd.NA, index=frame.index, dtype="str"))
+
     has_staff_group = "staff_group" in found
-    staff_group = (_clean_text(frame[found["staff_group"]]) if has_staff_group
-                   else pd.Series(pd.NA, index=frame.index, dtype="str"))
+    staff_group = optional_text("staff_group")
     start_day = start.astype(np.int64)
     end_day = np.where(has_end, end.astype(np.int64), _OPEN_DAY)
     assignments = pd.DataFrame({
@@ -518,6 +541,8 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
         "directorate": directorate.to_numpy(),
         "team": team.to_numpy(),
         "staff_group": staff_group.to_numpy(),
+        "job_role": optional_text("job_role").to_numpy(),
+        "assignment_category": optional_text("assignment_category").to_numpy(),
         "start_day": start_day,
         "end_day": end_day,
         "fte": fte,
@@ -529,6 +554,12 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
         notes.append(f"Directorate from column '{found['directorate']}'.")
     else:
         notes.append("No directorate column: the directorate level is not reported.")
+    if "job_role" in found:
+        notes.append(f"Job role from column '{found['job_role']}'.")
+    else:
+        notes.append("No job-role column: doctors in training cannot be told apart from other doctors.")
+    if "assignment_category" in found:
+        notes.append(f"Assignment category from column '{found['assignment_category']}'.")
     if "fte" not in found:
         notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
     if employee_codes is None and assignment_codes is None:
@@ -537,7 +568,8 @@ def load_staff(raw: RawTable, *, team_col: str | None = None) -> StaffRecords:
         assignments=assignments, absence=None, file_name=raw.file_name, absence_file_name=None,
         has_directorate=has_directorate, has_staff_group=has_staff_group, has_fte="fte" in found,
         coverage_start=_day_to_timestamp(coverage_start), coverage_end=_day_to_timestamp(coverage_end),
-        notes=tuple(notes), _employee_codes=employee_index, _assignment_codes=assignment_index,
+        notes=tuple(notes), has_job_role="job_role" in found,
+        has_assignment_category="assignment_category" in found, _employee_codes=employee_index, _assignment_codes=assignment_index,
         _employee_code_of_row=employee_codes, _assignment_code_of_row=assignment_codes,
     )
 
@@ -656,7 +688,7 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     rows = frame.index.to_numpy(dtype=np.int64)
     absence = pd.DataFrame({
         "row": rows[episode],
-        **{c: a[c].to_numpy()[pairs["assignment"].to_numpy()] for c in _UNIT_COLUMNS},
+        **{c: a[c].to_numpy()[pairs["assignment"].to_numpy()] for c in _UNIT_COLUMNS + _PERSON_COLUMNS},
         "start_day": start_day[episode],
         "end_day": end_day[episode],
         "fte_days_lost": lost * weight,
@@ -942,48 +974,326 @@ def resolve_window(records: HRRecords, start: object = None, end: object = None)
 # =================================================================================================
 # Exclusions
 # =================================================================================================
-def _excluded_labels(records: HRRecords, frame: pd.DataFrame, exclude_staff_groups: Iterable[str]) -> set[str]:
-    """The normalised labels of the staff groups to exclude, checked against ``frame``'s staff groups.
-    Raises InputError when the data has no staff group column or a group is not in the data."""
-    groups = [g for g in (exclude_staff_groups or ()) if str(g).strip()]
-    if not groups:
-        return set()
-    if not records.has_staff_group:
-        raise InputError("Staff groups cannot be excluded: the file has no 'Staff Group' column.",
-                         file=records.file_name)
-    present = frame["staff_group"].dropna().unique()
-    known = {normalise_label(g) for g in present}
-    wanted = set()
-    for group in groups:
-        label = normalise_label(group)
+#: Job roles (or grades) of **doctors in training**, as regular expressions searched case-insensitively
+#: anywhere in a job role's text (spaces collapsed). NHS Digital's workforce statistics group doctors in
+#: training as Foundation Year 1 and 2, Core Training and Specialty Registrar (ESR job roles, staff group
+#: "Medical and Dental"); the patterns also take the closed Specialist Registrar grade, GP registrars,
+#: academic clinical fellows, the spelling "Speciality", and the grade codes FY1-FY2 (F1, F2), CT1-CT3,
+#: DCT1-DCT3, ST1-ST8, GPST1-GPST3, StR and SpR. "Senior House Officer" and "House Officer" are not
+#: taken: trust-grade (non-training) doctors carry those titles too; name them with
+#: ``exclude_job_roles`` when they are trainees in your data.
+DOCTORS_IN_TRAINING_ROLES: tuple[str, ...] = (
+    r"\bfoundation (year|doctor|trainee|house officer)\b",       # Foundation Year 1, Foundation Doctor Year 2
+    r"\bcore (\w+ )?(training|trainee)\b",                      # Core Training, Core Medical Training, Dental Core Trainee
+    r"\bspecial(i?ty|ist) (registrar|trainee|training)\b",      # Specialty / Speciality / Specialist Registrar
+    r"\bgp (special(i?ty) )?(registrar|trainee)\b",             # GP Registrar, GP Trainee, GP Specialty Registrar
+    r"\bacademic clinical fellow\b",
+    r"\b(fy ?[12]|f[12]|st ?[1-8]|gpst ?[1-3]|d?ct ?[1-3]|str|spr)\b",   # grade codes
+)
+#: A job role matching one of :data:`DOCTORS_IN_TRAINING_ROLES` is still **not** taken as a doctor in
+#: training when it matches one of these: posts at a training grade's level that are not training posts
+#: (trust grade, locally employed, non-training, "ST3 level", "FY2 equivalent", clinical fellows other
+#: than academic clinical fellows) and staff who organise training ("Foundation Year Administrator").
+NOT_DOCTORS_IN_TRAINING_ROLES: tuple[str, ...] = (
+    r"\btrust (grade|doctor)\b", r"\bnon[- ]?training\b", r"\blocally employed\b", r"\blevel\b", r"\bequivalent\b",
+    r"(?<!academic )\bclinical fellow\b",
+    r"\b(administrator|co-?ordinator|manager|assistant|secretary|tutor|lead|director|facilitator|clerk)\b",
+)
+_DOCTORS_IN_TRAINING = re.compile("|".join(f"(?:{p})" for p in DOCTORS_IN_TRAINING_ROLES), re.IGNORECASE)
+_NOT_DOCTORS_IN_TRAINING = re.compile("|".join(f"(?:{p})" for p in NOT_DOCTORS_IN_TRAINING_ROLES), re.IGNORECASE)
+#: How many of a column's values a message lists before "and N more".
+_VALUES_SHOWN = 40
+
+
+def is_doctor_in_training_role(job_role: object) -> bool:
+    """Whether a job role (or grade) text is one of doctors in training: it matches
+    :data:`DOCTORS_IN_TRAINING_ROLES` and not :data:`NOT_DOCTORS_IN_TRAINING_ROLES`. Blank or missing
+    roles are not.
+
+    >>> [is_doctor_in_training_role(r) for r in ("Foundation Year 1", "Specialty Registrar (StR)", "ST3",
+    ...                                           "Consultant", "Specialty Doctor", "Clinical Fellow (ST3 level)")]
+    [True, True, True, False, False, False]
+    """
+    if not isinstance(job_role, str) or not job_role.strip():
+        return False
+    text = normalise_label(job_role)
+    return bool(_DOCTORS_IN_TRAINING.search(text)) and not _NOT_DOCTORS_IN_TRAINING.search(text)
+
+
+def doctors_in_training_roles(job_roles: Iterable[object]) -> list[str]:
+    """The distinct values of ``job_roles`` that :func:`is_doctor_in_training_role` accepts, sorted (to
+    show a user which roles ``exclude_doctors_in_training`` would leave out before applying it)."""
+    values = pd.unique(pd.Series(list(job_roles), dtype=object).dropna())
+    return sorted(str(v) for v in values if is_doctor_in_training_role(v))
+
+
+@dataclass(frozen=True)
+class HRExclusions:
+    """What :func:`apply_exclusions` left out, resolved against the data.
+
+    Attributes
+    ----------
+    staff_groups, job_roles, assignment_categories
+        The values excluded by name, spelled as in the file (all spellings that match a name given).
+    doctors_in_training
+        Whether doctors in training were excluded; ``doctors_in_training_roles`` are the job roles of the
+        file that :func:`is_doctor_in_training_role` accepted.
+    records_excluded, records_total
+        Rows of the staff file (or team-month file) left out, and all its rows.
+    record_kind
+        ``"staff records"`` or ``"team-month rows"``, for :meth:`text`.
+    """
+
+    staff_groups: tuple[str, ...] = ()
+    job_roles: tuple[str, ...] = ()
+    assignment_categories: tuple[str, ...] = ()
+    doctors_in_training: bool = False
+    doctors_in_training_roles: tuple[str, ...] = ()
+    records_excluded: int = 0
+    records_total: int = 0
+    record_kind: str = "staff records"
+
+    @property
+    def any(self) -> bool:
+        """Whether anything was excluded."""
+        return bool(self.staff_groups or self.job_roles or self.assignment_categories or self.doctors_in_training)
+
+    def text(self) -> str:
+        """The exclusions in plain words, for pages, exports and the CLI (see :func:`exclusions_text`)."""
+        if not self.any:
+            return "No staff are excluded: every record in the file is counted."
+        return (f"Excluded from every figure (leavers, staff in post and sickness absence): {self.what()}. "
+                f"{self.records_excluded:,} of {self.records_total:,} {self.record_kind} are left out.")
+
+    def what(self) -> str:
+        """What is excluded, as a phrase: "staff group 'Students'; assignment category 'Bank'" ("" for
+        nothing)."""
+
+        def listed(values: tuple[str, ...]) -> str:
+            return ", ".join(f"'{v}'" for v in values)
+
+        parts = []
+        if self.doctors_in_training:
+            parts.append("doctors in training, who rotate between employers on national changeover days "
+                         f"(job role{'s' if len(self.doctors_in_training_roles) != 1 else ''} "
+                         f"{listed(self.doctors_in_training_roles)})")
+        for values, one, many in ((self.staff_groups, "staff group", "staff groups"),
+                                  (self.job_roles, "job role", "job roles"),
+                                  (self.assignment_categories, "assignment category", "assignment categories")):
+            if values:
+                parts.append(f"{one if len(values) == 1 else many} {listed(values)}")
+        return "; ".join(parts)
+
+
+def exclusions_text(source: pd.DataFrame | HRExclusions | None) -> str:
+    """The exclusions behind a table in plain words, e.g. "Excluded from every figure (leavers, staff in
+    post and sickness absence): doctors in training, who rotate between employers on national changeover
+    days (job roles 'Foundation Year 1', 'Specialty Registrar'). 2,797 of 9,530 staff records are left
+    out." or "No staff are excluded: every record in the file is counted."
+
+    ``source`` is a table from :func:`hr_metrics`, :func:`monthly_hr_table` or :func:`rolling_hr_series`
+    (read from its ``attrs["exclusions"]``), an :class:`HRExclusions`, or None (nothing excluded).
+    """
+    if isinstance(source, pd.DataFrame):
+        source = source.attrs.get("exclusions")
+    return (source if isinstance(source, HRExclusions) else HRExclusions()).text()
+
+
+def _names(values: Iterable[str] | str | None) -> list[str]:
+    """The names given for an exclusion, blanks dropped; a single text is one name, not its letters."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [str(v) for v in values if str(v).strip()]
+
+
+def _label_codes(series: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """``series`` factorised: per-row codes (-1 for NA), the distinct values, and their normalised
+    labels (so a column is normalised once per distinct value, not per row)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = [str(u) for u in uniques]
+    return codes, values, np.array([normalise_label(v) for v in values], dtype=object)
+
+
+def _label_mask(series: pd.Series, labels: set[str]) -> np.ndarray:
+    """Rows of ``series`` whose normalised value is in ``labels``."""
+    if not labels or len(series) == 0:
+        return np.zeros(len(series), dtype=bool)
+    codes, _, normalised = _label_codes(series)
+    hit = np.flatnonzero(np.isin(normalised, list(labels)))
+    return np.isin(codes, hit)
+
+
+def _shown_values(values: Iterable[str]) -> str:
+    values = sorted(set(values))
+    shown = ", ".join(f"'{v}'" for v in values[:_VALUES_SHOWN]) or "none"
+    return shown + (f" and {len(values) - _VALUES_SHOWN} more" if len(values) > _VALUES_SHOWN else "")
+
+
+def _resolve_names(records: HRRecords, series: pd.Series, names: list[str], *, one: str,
+                   many: str) -> tuple[set[str], tuple[str, ...]]:
+    """The normalised labels of ``names`` and the file's spellings they match; a name that matches no
+    value is refused with the values present."""
+    _, values, normalised = _label_codes(series)
+    known = set(normalised)
+    labels = set()
+    for name in names:
+        label = normalise_label(name)
         if label not in known:
-            shown = ", ".join(f"'{g}'" for g in sorted(present)) or "none"
-            raise InputError(f"There is no staff group '{group}' to exclude. The staff groups in the file are: "
-                             f"{shown}.", file=records.file_name)
-        wanted.add(label)
-    return wanted
+            raise InputError(f"There is no {one} '{name}' to exclude. The {many} in the file are: "
+                             f"{_shown_values(values)}.", file=records.file_name)
+        labels.add(label)
+    spellings = tuple(sorted(v for v, n in zip(values, normalised) if n in labels))
+    return labels, spellings
 
 
-def _in_groups(frame: pd.DataFrame, labels: set[str]) -> np.ndarray:
-    normalised = frame["staff_group"].map(lambda g: normalise_label(g) if isinstance(g, str) else None)
-    return normalised.isin(labels).to_numpy(dtype=bool)
+def _headers_hint(headers: tuple[str, ...]) -> str:
+    return ", ".join(f"'{h}'" for h in headers)
 
 
-def _filtered(records: HRRecords, exclude_staff_groups: Iterable[str]) -> HRRecords:
-    """``records`` without the rows (and absence shares) of the excluded staff groups."""
-    frame = records.assignments if isinstance(records, StaffRecords) else records.table
-    labels = _excluded_labels(records, frame, exclude_staff_groups)
-    if not labels:
-        return records
-    drop = _in_groups(frame, labels)
+def apply_exclusions(records: HRRecords, *, exclude_staff_groups: Iterable[str] = (),
+                     exclude_job_roles: Iterable[str] = (), exclude_assignment_categories: Iterable[str] = (),
+                     exclude_doctors_in_training: bool = False) -> tuple[HRRecords, HRExclusions]:
+    """Leave staff out of HR figures, explicitly (shared/design/domain.md §3: "Exclusions are explicit,
+    visible parameters").
+
+    Parameters
+    ----------
+    records
+        Employee-level or team-month records.
+    exclude_staff_groups
+        Staff groups to leave out (the "Staff Group" column), e.g. ``["Students"]``.
+    exclude_job_roles
+        Job roles to leave out (the job-role column: "Job Role", "Occupation", "Grade", ...).
+    exclude_assignment_categories
+        Assignment categories to leave out (the "Assignment Category" column), e.g. ``["Bank"]``.
+    exclude_doctors_in_training
+        Leave out every row whose job role is a doctor-in-training role (:data:`DOCTORS_IN_TRAINING_ROLES`;
+        :func:`is_doctor_in_training_role`). Doctors in training rotate between trusts on national
+        changeover days, so each rotation would otherwise count as a leaver; NHS leaver statistics
+        leave them out. In ESR they share the staff group "Medical and Dental" with consultants and
+        specialty doctors, so a staff-group exclusion cannot separate them: the job role can.
+
+    Names are matched case- and space-insensitively against the values in the file. An excluded row is
+    left out of every figure (numerators and denominators: leavers, staff in post, FTE days available)
+    together with its share of sickness absence, as if it were not in the file. Blank cells never match.
+
+    Returns
+    -------
+    (HRRecords, HRExclusions)
+        The records without the excluded rows (the same object when nothing is excluded), and what was
+        excluded (:meth:`HRExclusions.text` says it in plain words).
+
+    Raises
+    ------
+    InputError
+        A name not in the file (the message lists the values present); the column needed is missing (no
+        staff group column for staff groups; no job-role column for job roles or doctors in training; no
+        assignment category column for categories); ``exclude_doctors_in_training`` when no job role in
+        the file is a doctor-in-training role (the message lists the roles, so they can be named with
+        ``exclude_job_roles``); job-role, category or doctors-in-training exclusions on team-month
+        records, which hold no people (refused rather than ignored: the user asked for them, and the
+        figures cannot honour it); nobody left.
+    """
+    staff_groups = _names(exclude_staff_groups)
+    job_roles = _names(exclude_job_roles)
+    categories = _names(exclude_assignment_categories)
+    team_month = isinstance(records, TeamMonthRecords)
+    if team_month:
+        asked = ([f"job roles ({', '.join(job_roles)})"] if job_roles else []) + (
+            [f"assignment categories ({', '.join(categories)})"] if categories else [])
+        if exclude_doctors_in_training:
+            raise InputError(
+                "Doctors in training cannot be excluded from team-month figures: they hold totals per team and "
+                "month, not people with job roles. Check whether the figures already leave doctors in training "
+                "out (NHS turnover figures usually do), or use the employee-level staff file (with a 'Job Role' "
+                "column) instead.", file=records.file_name)
+        if asked:
+            joined = " and ".join(asked)
+            raise InputError(
+                f"{joined[:1].upper() + joined[1:]} cannot be excluded from team-month figures: they hold totals "
+                "per team and month, not people. Use the employee-level staff file instead, or exclude them "
+                "when the figures are made.", file=records.file_name)
+    frame = records.table if team_month else records.assignments
+    labels: dict[str, set[str]] = {"staff_group": set(), "job_role": set(), "assignment_category": set()}
+    spellings: dict[str, tuple[str, ...]] = {}
+    if staff_groups:
+        if not records.has_staff_group:
+            raise InputError("Staff groups cannot be excluded: the file has no 'Staff Group' column.",
+                             file=records.file_name)
+        labels["staff_group"], spellings["staff_group"] = _resolve_names(
+            records, frame["staff_group"], staff_groups, one="staff group", many="staff groups")
+    if (job_roles or exclude_doctors_in_training) and not records.has_job_role:
+        what = "Doctors in training" if exclude_doctors_in_training else "Job roles"
+        why = (" Doctors in training share the staff group 'Medical and Dental' with consultants and are told "
+               "apart by their job role or grade (e.g. 'Foundation Year 1', 'Specialty Registrar')."
+               if exclude_doctors_in_training else "")
+        raise InputError(f"{what} cannot be excluded: the staff file has no job-role column.{why} Add a column "
+                         f"headed {_headers_hint(_JOB_ROLE_HEADERS)} to the file, or name the column holding "
+                         "job roles.", file=records.file_name)
+    if job_roles:
+        labels["job_role"], spellings["job_role"] = _resolve_names(
+            records, frame["job_role"], job_roles, one="job role", many="job roles")
+    if categories:
+        if not records.has_assignment_category:
+            raise InputError("Assignment categories cannot be excluded: the staff file has no assignment "
+                             f"category column (a header such as {_headers_hint(_ASSIGNMENT_CATEGORY_HEADERS)}).",
+                             file=records.file_name)
+        labels["assignment_category"], spellings["assignment_category"] = _resolve_names(
+            records, frame["assignment_category"], categories, one="assignment category",
+            many="assignment categories")
+    trainee_roles: tuple[str, ...] = ()
+    if exclude_doctors_in_training:
+        _, values, normalised = _label_codes(frame["job_role"])
+        hit = [i for i, v in enumerate(values) if is_doctor_in_training_role(v)]
+        if not hit:
+            raise InputError(
+                "No job role in the file is one of doctors in training (Foundation Year, Core Training, "
+                "Specialty Registrar, GP Registrar, or grade codes such as FY1, CT2, ST3), so none can be "
+                f"excluded. The job roles in the file are: {_shown_values(values)}. If some of them are doctors "
+                "in training, name them as job roles to exclude; otherwise leave this exclusion off.",
+                file=records.file_name)
+        trainee_roles = tuple(sorted(values[i] for i in hit))
+        labels["job_role"] |= {normalised[i] for i in hit}
+
+    def dropped(table: pd.DataFrame) -> np.ndarray:
+        drop = np.zeros(len(table), dtype=bool)
+        for column, wanted in labels.items():
+            if wanted:
+                drop |= _label_mask(table[column], wanted)
+        return drop
+
+    drop = dropped(frame)
+    exclusions = HRExclusions(
+        staff_groups=spellings.get("staff_group", ()), job_roles=spellings.get("job_role", ()),
+        assignment_categories=spellings.get("assignment_category", ()),
+        doctors_in_training=bool(exclude_doctors_in_training), doctors_in_training_roles=trainee_roles,
+        records_excluded=int(drop.sum()), records_total=len(frame),
+        record_kind="team-month rows" if team_month else "staff records")
+    if not drop.any():
+        return records, exclusions
     if drop.all():
-        raise InputError("Nobody is left once those staff groups are excluded.", file=records.file_name)
-    if isinstance(records, TeamMonthRecords):
-        return dataclasses.replace(records, table=records.table[~drop])
+        raise InputError(f"Nobody is left once these are excluded: {exclusions.what()} (all {len(frame):,} "
+                         f"{exclusions.record_kind}). Exclude less.", file=records.file_name)
+    if team_month:
+        return dataclasses.replace(records, table=records.table[~drop]), exclusions
     absence = records.absence
     if absence is not None:
-        absence = absence[~_in_groups(absence, labels)]
-    return dataclasses.replace(records, assignments=records.assignments[~drop], absence=absence)
+        absence = absence[~dropped(absence)]
+    return dataclasses.replace(records, assignments=records.assignments[~drop], absence=absence), exclusions
+
+
+def _record_exclusions(table: pd.DataFrame, exclusions: HRExclusions, *, exclude_staff_groups: Iterable[str],
+                       exclude_job_roles: Iterable[str], exclude_assignment_categories: Iterable[str],
+                       exclude_doctors_in_training: bool) -> None:
+    """Write the exclusions into ``table.attrs``: the parameters as given, and what they resolved to."""
+    table.attrs["excluded_staff_groups"] = tuple(_names(exclude_staff_groups))
+    table.attrs["excluded_job_roles"] = tuple(_names(exclude_job_roles))
+    table.attrs["excluded_assignment_categories"] = tuple(_names(exclude_assignment_categories))
+    table.attrs["exclude_doctors_in_training"] = bool(exclude_doctors_in_training)
+    table.attrs["exclusions"] = exclusions
+    table.attrs["exclusions_text"] = exclusions.text()
 
 
 # =================================================================================================
@@ -1133,7 +1443,9 @@ def _sorted_units(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
-               exclude_staff_groups: Iterable[str] = (), levels: Iterable[str] = settings.LEVELS) -> pd.DataFrame:
+               exclude_staff_groups: Iterable[str] = (), exclude_job_roles: Iterable[str] = (),
+               exclude_assignment_categories: Iterable[str] = (), exclude_doctors_in_training: bool = False,
+               levels: Iterable[str] = settings.LEVELS) -> pd.DataFrame:
     """Leaver rate, stability index and sickness absence rate over one window, per unit.
 
     Parameters
@@ -1143,9 +1455,14 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     start, end
         The window's first and last day, both included (``YYYY-MM-DD`` text, dates or Timestamps). Both or
         neither; default :func:`default_window` (the 12 months ending with the latest complete month).
-    exclude_staff_groups
-        Staff groups left out of every figure (e.g. ``["Medical and Dental - Doctors in training"]``),
-        matched case- and space-insensitively; a name not in the data is refused.
+    exclude_staff_groups, exclude_job_roles, exclude_assignment_categories
+        Staff groups, job roles and assignment categories (e.g. ``["Bank"]``) left out of every figure,
+        matched case- and space-insensitively; a name not in the data is refused with the values present.
+    exclude_doctors_in_training
+        Leave out doctors in training (job roles matching :data:`DOCTORS_IN_TRAINING_ROLES`), as NHS
+        leaver statistics do: they rotate between trusts, so every rotation would count as a leaver.
+        Needs a job-role column. See :func:`apply_exclusions` for all the rules and refusals (team-month
+        records accept only staff-group exclusions).
     levels
         Any of ``settings.LEVELS``. The directorate level is skipped when the data has no directorate.
 
@@ -1168,17 +1485,25 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     Definitions: see the module docstring (NHS England / NHS Digital). Employee-level records are
     measured directly for any window (spells of people per unit, FTE x days in post, episodes prorated
     by calendar days). Team-month records are summed over the window's months: staff_start from its
-    first month, staff_end from its last. ``DataFrame.attrs`` records the window and the exclusions.
-    Small units are not suppressed (see the module docstring, "Anonymity").
+    first month, staff_end from its last. ``DataFrame.attrs`` records the window (``window_start``,
+    ``window_end``) and the exclusions: the parameters as given (``excluded_staff_groups``,
+    ``excluded_job_roles``, ``excluded_assignment_categories``, ``exclude_doctors_in_training``), what
+    they matched (``exclusions``, an :class:`HRExclusions`) and a sentence for pages
+    (``exclusions_text``; also :func:`exclusions_text`). Small units are not suppressed (see the module
+    docstring, "Anonymity").
 
     Raises
     ------
     InputError
-        A bad window (see :func:`resolve_window`), an unknown staff group, nobody left after exclusions,
-        nobody in post in the window.
+        A bad window (see :func:`resolve_window`), an exclusion refused by :func:`apply_exclusions`
+        (unknown name, missing column, team-month records), nobody left after exclusions, nobody in post
+        in the window.
     """
     first, last = resolve_window(records, start, end)
-    filtered = _filtered(records, exclude_staff_groups)
+    excluding = dict(exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
+                     exclude_assignment_categories=exclude_assignment_categories,
+                     exclude_doctors_in_training=exclude_doctors_in_training)
+    filtered, exclusions = apply_exclusions(records, **excluding)
     chosen = _levels(levels, records.has_directorate)
     first_day, last_day = _timestamp_to_day(first), _timestamp_to_day(last)
     if isinstance(filtered, StaffRecords):
@@ -1191,7 +1516,7 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     out = _sorted_units(_with_rates(counts, first, last))
     out.attrs["window_start"] = first
     out.attrs["window_end"] = last
-    out.attrs["excluded_staff_groups"] = tuple(exclude_staff_groups or ())
+    _record_exclusions(out, exclusions, **excluding)
     return out
 
 
@@ -1312,7 +1637,9 @@ def _month_range(records: HRRecords, start: object, end: object) -> tuple[int, i
 
 
 def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, exclude_staff_groups: Iterable[str] = (),
-                     start: object = None, end: object = None) -> pd.DataFrame:
+                     exclude_job_roles: Iterable[str] = (), exclude_assignment_categories: Iterable[str] = (),
+                     exclude_doctors_in_training: bool = False, start: object = None,
+                     end: object = None) -> pd.DataFrame:
     """The team-month (or directorate-month, organisation-month) reduction of HR records.
 
     Parameters
@@ -1321,8 +1648,8 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
         Employee-level or team-month records.
     level
         One of ``settings.LEVELS``.
-    exclude_staff_groups
-        As in :func:`hr_metrics`.
+    exclude_staff_groups, exclude_job_roles, exclude_assignment_categories, exclude_doctors_in_training
+        As in :func:`hr_metrics` (rules and refusals: :func:`apply_exclusions`).
     start, end
         Optional first and last month (any date in the month). Default: from the month of
         ``records.coverage_start`` to :func:`latest_complete_month`.
@@ -1336,12 +1663,15 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
         ``fte_days_available``. Every unit has every month of the range (zeros where it had nobody; NA
         FTE days when the data has no FTE or no absence). Summing a unit's months over a window gives
         the window's leavers and FTE days exactly; staff_start of the first and staff_end of the last
-        month give the window's headcounts.
+        month give the window's headcounts. ``attrs`` record the exclusions as in :func:`hr_metrics`.
     """
     if level not in _KEYS:
         raise InputError(f"Unknown level '{level}'; use one of {', '.join(settings.LEVELS)}.")
     first_month, last_month = _month_range(records, start, end)
-    filtered = _filtered(records, exclude_staff_groups)
+    excluding = dict(exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
+                     exclude_assignment_categories=exclude_assignment_categories,
+                     exclude_doctors_in_training=exclude_doctors_in_training)
+    filtered, exclusions = apply_exclusions(records, **excluding)
     if isinstance(filtered, StaffRecords):
         monthly = _employee_monthly(filtered, level, first_month, last_month)
     else:
@@ -1353,30 +1683,38 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
         monthly[c] = monthly[c].astype("Int64")
     monthly["parent"] = monthly["parent"].astype(object).where(monthly["parent"].notna(), None)
     monthly = monthly[list(HR_MONTHLY_COLUMNS)]
-    return (monthly.assign(_parent=monthly["parent"].fillna(""))
-            .sort_values(["_parent", "unit", "month"], kind="stable").drop(columns="_parent").reset_index(drop=True))
+    out = (monthly.assign(_parent=monthly["parent"].fillna(""))
+           .sort_values(["_parent", "unit", "month"], kind="stable").drop(columns="_parent").reset_index(drop=True))
+    out.attrs = {}
+    _record_exclusions(out, exclusions, **excluding)
+    return out
 
 
 def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTHS, level: str = settings.LEVEL_TEAM,
-                      exclude_staff_groups: Iterable[str] = (), start: object = None,
-                      end: object = None) -> pd.DataFrame:
+                      exclude_staff_groups: Iterable[str] = (), exclude_job_roles: Iterable[str] = (),
+                      exclude_assignment_categories: Iterable[str] = (), exclude_doctors_in_training: bool = False,
+                      start: object = None, end: object = None) -> pd.DataFrame:
     """Rolling leaver and sickness rates per unit and month, for trend charts.
 
     For each month M the window is the ``months`` months ending with M (first day of M − months + 1 to the
     last day of M); the figures are those :func:`hr_metrics` gives for that window (sums of
     :func:`monthly_hr_table`). The first ``months − 1`` months of the range have no complete window:
-    their counts and rates are NA.
+    their counts and rates are NA. Exclusions: as in :func:`hr_metrics`.
 
     Returns
     -------
     pd.DataFrame
         ``level, unit, parent, month, window_start, staff_start, staff_end, leavers, fte_days_lost,
         fte_days_available, leaver_rate_{months}m, sickness_rate_{months}m`` (e.g. ``leaver_rate_12m``),
-        rates in %, NA when the denominator is 0 or unknown. Stability is not given per month.
+        rates in %, NA when the denominator is 0 or unknown. Stability is not given per month. ``attrs``
+        record the exclusions as in :func:`hr_metrics`.
     """
     if months < 1:
         raise InputError("The rolling window must be at least one month.")
-    monthly = monthly_hr_table(records, level=level, exclude_staff_groups=exclude_staff_groups, start=start, end=end)
+    monthly = monthly_hr_table(records, level=level, exclude_staff_groups=exclude_staff_groups,
+                               exclude_job_roles=exclude_job_roles,
+                               exclude_assignment_categories=exclude_assignment_categories,
+                               exclude_doctors_in_training=exclude_doctors_in_training, start=start, end=end)
     # monthly_hr_table gives every unit every month of the range, units contiguous and months ascending,
     # so the table reshapes to units x months and windows slide along the months.
     n_months = monthly["month"].nunique()
@@ -1409,34 +1747,51 @@ def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTH
     out[f"leaver_rate_{months}m"] = 100 * out["leavers"].astype("Float64") / mean_staff.where(mean_staff > 0)
     available = out["fte_days_available"]
     out[f"sickness_rate_{months}m"] = 100 * out["fte_days_lost"] / available.where(available > 0)
+    out.attrs = dict(monthly.attrs)
     return out
 
 
 # =================================================================================================
 # Files
 # =================================================================================================
-def load_hr_table(raw: RawTable, *, team_col: str | None = None) -> HRRecords:
+def load_hr_table(raw: RawTable, *, team_col: str | None = None, job_role_col: str | None = None) -> HRRecords:
     """Read an HR table of either shape: team-month aggregates (:func:`load_team_month`) when it has a
     month (or period) column and no start-date column, otherwise employee-level (:func:`load_staff`).
-    Missing columns are then reported against the shape the file resembles."""
+    Missing columns are then reported against the shape the file resembles. ``job_role_col`` applies to
+    employee-level files only (team-month figures have no job roles)."""
     found = _find_columns(raw, TEAM_MONTH_HEADERS, {"team": team_col})
     staff_found = _find_columns(raw, STAFF_HEADERS, {"team": team_col})
     if "month" in found and "start_date" not in staff_found:
+        if job_role_col:
+            raise InputError(f"A job-role column ('{job_role_col}') was named, but this file holds team-month "
+                             "figures, which have no job roles. Leave the job-role column out, or use an "
+                             "employee-level staff file.", **_where(raw))
         return load_team_month(raw, team_col=team_col)
-    return load_staff(raw, team_col=team_col)
+    return load_staff(raw, team_col=team_col, job_role_col=job_role_col)
 
 
-def _read(source: str | Path | bytes, file_name: str | None, sheet: str | None) -> RawTable:
+def _read(source: str | Path | bytes, file_name: str | None, sheet: str | None, *,
+          what: str = "staff records") -> RawTable:
+    """:func:`analytics.io.read_table`, with its messages about an empty file, which speak of survey
+    "responses", re-worded to speak of ``what``."""
     from analytics.io import read_table  # imported here: io is optional for callers holding RawTables
     if isinstance(source, (str, Path)) and not Path(source).exists():
         raise InputError("The file does not exist.", file=str(source))
-    return read_table(source, file_name, sheet=sheet)
+    try:
+        return read_table(source, file_name, sheet=sheet)
+    except InputError as error:
+        if not re.search(r"\bresponses\b", error.message, flags=re.IGNORECASE):
+            raise
+        message = re.sub(r"\bresponses\b", what, error.message)
+        message = re.sub(r"\bResponses\b", what[:1].upper() + what[1:], message)
+        raise InputError(message, file=error.file, sheet=error.sheet, column=error.column,
+                         row=error.row) from error
 
 
 def read_staff_file(source: str | Path | bytes, file_name: str | None = None, *, sheet: str | None = None,
-                    team_col: str | None = None) -> HRRecords:
+                    team_col: str | None = None, job_role_col: str | None = None) -> HRRecords:
     """Read an HR staff file (CSV or workbook) of either shape; see :func:`load_hr_table`."""
-    return load_hr_table(_read(source, file_name, sheet), team_col=team_col)
+    return load_hr_table(_read(source, file_name, sheet), team_col=team_col, job_role_col=job_role_col)
 
 
 def read_absence_file(source: str | Path | bytes, staff: StaffRecords, file_name: str | None = None, *,
@@ -1445,4 +1800,4 @@ def read_absence_file(source: str | Path | bytes, staff: StaffRecords, file_name
     if not isinstance(staff, StaffRecords):
         raise InputError("An absence file can only be combined with an employee-level staff file, not with "
                          "team-month figures (which carry their own FTE days lost).")
-    return load_absence(_read(source, file_name, sheet), staff)
+    return load_absence(_read(source, file_name, sheet, what="absence records"), staff)

@@ -387,7 +387,7 @@ def test_absence_refusals_about_linking_and_fte():
      r"There is no staff group 'Bank' to exclude. The staff groups in the file are: 'Admin', 'Doctors in training', "
      r"'Nursing'"),
     ({"start": "2024-01-01", "end": "2024-12-31", "exclude_staff_groups": ["Nursing", "Admin", "Doctors in training"]},
-     "Nobody is left once those staff groups are excluded"),
+     "Nobody is left once these are excluded: staff groups 'Admin', 'Doctors in training', 'Nursing' \\(all 6 staff records\\)"),
     ({"start": "1990-01-01", "end": "1990-12-31"}, "Nobody in the data was in post between 01/01/1990 and 31/12/1990"),
     ({"start": "2024-01-01", "end": "2024-12-31", "levels": ["ward"]}, "Unknown level 'ward'"),
 ])
