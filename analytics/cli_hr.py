@@ -2,14 +2,20 @@
 
 ::
 
-    python -m analytics hr STAFF_FILE [--absence FILE] [--team-col COL] [--start YYYY-MM-DD --end YYYY-MM-DD]
-           [--exclude-staff-group NAME ...] --out FILE.csv
+    python -m analytics hr STAFF_FILE [--absence FILE] [--team-col COL] [--job-role-col COL]
+           [--start YYYY-MM-DD --end YYYY-MM-DD] [--exclude-doctors-in-training] [--exclude-staff-group NAME ...]
+           [--exclude-job-role NAME ...] [--exclude-assignment-category NAME ...] --out FILE.csv
 
 STAFF_FILE is an employee-level staff file (one row per employee or assignment) or a team-month aggregate
 file (team, month, staff in post, leavers, FTE days lost, FTE days available); see :mod:`analytics.hr`.
 The output has one row per level x unit with the columns :data:`analytics.hr.HR_CLI_COLUMNS` (rates in %,
 full precision; a figure that cannot be worked out is left empty). Small teams are not suppressed: HR
 turnover is reported per team internally, and ``staff_start`` / ``staff_end`` show each unit's size.
+
+Exclusions (:func:`analytics.hr.apply_exclusions`) are explicit: ``--exclude-doctors-in-training`` leaves out
+the job roles of doctors in training (:data:`analytics.hr.DOCTORS_IN_TRAINING_ROLES`), who rotate between
+trusts and would otherwise count as leavers; it needs a job-role column and employee-level records. The
+command prints what was excluded.
 """
 
 from __future__ import annotations
@@ -32,10 +38,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="employee-level staff file or team-month aggregate file (CSV, XLSX or XLSM)")
     parser.add_argument("--absence", metavar="FILE", help="sickness absence episodes (employee-level input only)")
     parser.add_argument("--team-col", metavar="COL", help="the team column, as its header appears in the file")
+    parser.add_argument("--job-role-col", metavar="COL",
+                        help="the job-role (or grade) column, as its header appears in the file (default: a column "
+                             "headed Job Role, Occupation, Grade, Role, Job Title or Occupation Code)")
     parser.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the window (give --end too)")
     parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day of the window (give --start too)")
     parser.add_argument("--exclude-staff-group", metavar="NAME", nargs="+", action="extend", default=[],
-                        help="staff group(s) to leave out, e.g. 'Medical and Dental - Doctors in training'")
+                        help="staff group(s) to leave out, e.g. 'Students'")
+    parser.add_argument("--exclude-job-role", metavar="NAME", nargs="+", action="extend", default=[],
+                        help="job role(s) to leave out, as written in the job-role column")
+    parser.add_argument("--exclude-assignment-category", metavar="NAME", nargs="+", action="extend", default=[],
+                        help="assignment categories to leave out, e.g. 'Bank'")
+    parser.add_argument("--exclude-doctors-in-training", action="store_true",
+                        help="leave out doctors in training (job roles such as Foundation Year 1, Core Training, "
+                             "Specialty Registrar, ST3), who rotate between trusts and would count as leavers; "
+                             "needs a job-role column")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output file (.csv or .xlsx)")
     parser.set_defaults(handler=run_hr)
 
@@ -45,7 +62,7 @@ def run_hr(args: argparse.Namespace) -> int:
     if (args.start is None) != (args.end is None):
         raise InputError("Give both --start and --end (or neither, for the 12 months ending with the latest "
                          "complete month in the data).")
-    records = hr.read_staff_file(args.staff_file, team_col=args.team_col)
+    records = hr.read_staff_file(args.staff_file, team_col=args.team_col, job_role_col=args.job_role_col)
     if args.absence:
         if not isinstance(records, hr.StaffRecords):
             raise InputError("--absence can only be used with an employee-level staff file; this file holds "
@@ -53,10 +70,11 @@ def run_hr(args: argparse.Namespace) -> int:
                              file=records.file_name)
         records = hr.read_absence_file(args.absence, records)
     metrics = hr.hr_metrics(records, start=args.start, end=args.end,
-                            exclude_staff_groups=args.exclude_staff_group)
+                            exclude_staff_groups=args.exclude_staff_group, exclude_job_roles=args.exclude_job_role,
+                            exclude_assignment_categories=args.exclude_assignment_category,
+                            exclude_doctors_in_training=args.exclude_doctors_in_training)
     table = metrics[list(hr.HR_CLI_COLUMNS)]
     path = write_table(table, args.out, sheet_name="HR outcomes")
-    excluded = f"; excluded: {', '.join(args.exclude_staff_group)}" if args.exclude_staff_group else ""
     print(f"Wrote {len(table)} rows to {path} (window {metrics.attrs['window_start']:%Y-%m-%d} to "
-          f"{metrics.attrs['window_end']:%Y-%m-%d}{excluded}).")
+          f"{metrics.attrs['window_end']:%Y-%m-%d}). {hr.exclusions_text(metrics)}")
     return 0
