@@ -46,7 +46,7 @@ from scipy import stats as sps
 from analytics import settings, stats
 from analytics.codebook import Codebook, load_codebook, normalise_label
 from analytics.errors import InputError
-from analytics.hr import HRRecords, StaffRecords, TeamMonthRecords
+from analytics.hr import HRRecords, StaffRecords, TeamMonthRecords, apply_exclusions
 from analytics.io import read_table
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS, UnitOutcomes, unit_outcomes
 from analytics.pipeline import SurveyResults
@@ -148,6 +148,8 @@ class RelateResult:
     level: str = settings.LEVEL_TEAM
     window_kind: str | None = WINDOW_CONCURRENT
     windows: dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]] = field(default_factory=dict)
+    #: Who was left out of the HR figures, in plain words ("" when nobody).
+    exclusions: str = ""
 
     @property
     def waves(self) -> list[str]:
@@ -251,20 +253,18 @@ def staff_mix_band(pct_registered_nursing: float) -> str | None:
     return None
 
 
-def staff_mix(records: HRRecords, *, start: object, end: object, level: str = settings.LEVEL_TEAM,
-              exclude_staff_groups: Iterable[str] = ()) -> pd.DataFrame:
+def staff_mix(records: HRRecords, *, start: object, end: object, level: str = settings.LEVEL_TEAM) -> pd.DataFrame:
     """Staff-group mix per unit over a window: share of registered nursing staff and the largest group.
 
     Parameters
     ----------
     records
-        Employee-level or team-month HR records with a staff group column.
+        Employee-level or team-month HR records with a staff group column (after any exclusions,
+        :func:`analytics.hr.apply_exclusions`).
     start, end
         The window's first and last day (both included).
     level
         ``"team"`` or ``"directorate"``.
-    exclude_staff_groups
-        Staff groups left out (as in :func:`analytics.hr.hr_metrics`).
 
     Returns
     -------
@@ -289,7 +289,6 @@ def staff_mix(records: HRRecords, *, start: object, end: object, level: str = se
     if not getattr(records, "has_staff_group", False):
         return pd.DataFrame(columns=columns)
     first, last = pd.Timestamp(start), pd.Timestamp(end)
-    excluded = {normalise_label(g) for g in exclude_staff_groups or () if str(g).strip()}
     if isinstance(records, StaffRecords):
         a = records.assignments
         a = a[a["staff_group"].notna()]
@@ -307,7 +306,6 @@ def staff_mix(records: HRRecords, *, start: object, end: object, level: str = se
         heads = heads.groupby([level, "staff_group"])["h"].sum().rename("headcount").reset_index()
     else:  # pragma: no cover - HRRecords is one of the two
         raise InputError("Unknown HR records.")
-    heads = heads[~heads["staff_group"].map(normalise_label).isin(excluded)]
     heads = heads[heads["headcount"] > 0]
     if heads.empty:
         return pd.DataFrame(columns=columns)
@@ -351,12 +349,23 @@ def _check_choices(survey: SurveyResults, measures: Sequence[str], outcomes: Seq
                              "survey measure (" + ", ".join(available) + ").")
 
 
+def _excluded(records: HRRecords | None, exclusions: dict) -> tuple[HRRecords | None, str]:
+    """Records after the exclusions (:func:`analytics.hr.apply_exclusions`) and their text ("" for none)."""
+    if records is None:
+        if any(exclusions.values()):
+            raise InputError("Staff can only be excluded from HR figures when there is HR data.")
+        return None, ""
+    filtered, applied = apply_exclusions(records, **exclusions)
+    return filtered, applied.text() if applied.any else ""
+
+
 def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, window_kind: str, level: str,
-                directorate: str | None, exclude_staff_groups: Iterable[str],
+                directorate: str | None,
                 survey_dates: dict[str, object] | None) -> tuple[pd.DataFrame, UnitOutcomes, list[str]]:
-    """Shown units of one wave with HR outcomes and staff mix; the notes say what was left out."""
+    """Shown units of one wave with HR outcomes and staff mix; the notes say what was left out.
+    ``records`` are already filtered by the exclusions."""
     joined = unit_outcomes(survey.unit_scores, records, wave=wave, window_kind=window_kind, level=level,
-                           exclude_staff_groups=exclude_staff_groups, survey_dates=survey_dates)
+                           survey_dates=survey_dates)
     frame = joined.frame.copy()
     notes = list(joined.notes)
     not_recorded = frame["unit"].astype(str) == settings.NOT_RECORDED_UNIT
@@ -371,8 +380,7 @@ def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, 
         else:
             notes.append(f"The directorate filter ('{directorate}') does not apply at {level} level.")
     if records is not None and joined.window_start is not None:
-        mix = staff_mix(records, start=joined.window_start, end=joined.window_end, level=level,
-                        exclude_staff_groups=exclude_staff_groups)
+        mix = staff_mix(records, start=joined.window_start, end=joined.window_end, level=level)
         if not mix.empty:
             frame = frame.assign(_key=frame["unit"].map(_match_key)).merge(
                 mix.drop(columns="unit"), left_on="_key", right_on="key", how="left").drop(columns=["_key", "key"])
@@ -381,8 +389,8 @@ def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, 
             top = pd.to_numeric(frame.loc[high, "leaver_rate"]).astype(float).max()
             notes.append(f"{int(high.sum())} {level}(s) have a leaver rate above {IMPLAUSIBLE_LEAVER_RATE:.0f}% "
                          f"(highest {top:.0f}%). Staff on rotation, such as doctors in training, inflate leaver "
-                         "rates: leave them out of the HR file (or exclude their staff group) before reading "
-                         "leaver associations.")
+                         "rates: exclude them (doctors in training, by job role) before reading leaver "
+                         "associations.")
     for column in (COVARIATE_PCT_REGISTERED_NURSING, "staff_mix_band", "main_staff_group"):
         if column not in frame.columns:
             frame[column] = np.nan if column == COVARIATE_PCT_REGISTERED_NURSING else None
@@ -405,6 +413,9 @@ def relate_survey_hr(
     covariates: Sequence[str] = (),
     directorate: str | None = None,
     exclude_staff_groups: Iterable[str] = (),
+    exclude_job_roles: Iterable[str] = (),
+    exclude_assignment_categories: Iterable[str] = (),
+    exclude_doctors_in_training: bool = False,
     min_units: int = stats.MIN_UNITS,
     survey_dates: dict[str, object] | None = None,
 ) -> RelateResult:
@@ -444,8 +455,10 @@ def relate_survey_hr(
         count models are adjusted.
     directorate
         Only the teams of this directorate (team level).
-    exclude_staff_groups
-        Staff groups left out of every HR figure (:func:`analytics.hr.hr_metrics`).
+    exclude_staff_groups, exclude_job_roles, exclude_assignment_categories, exclude_doctors_in_training
+        Staff left out of every HR figure and of the staff mix (:func:`analytics.hr.apply_exclusions`).
+        Doctors in training rotate between employers, so every rotation counts as a leaver: NHS leaver
+        statistics leave them out, and so should a leaver association.
     min_units
         Fewest units for statistics (see :func:`analytics.stats.correlations`).
     survey_dates
@@ -501,6 +514,10 @@ def relate_survey_hr(
     if weights not in (None, WEIGHT_RESPONSES):
         raise InputError(f"Weights can only be '{WEIGHT_RESPONSES}' (survey responses per unit); got '{weights}'.")
 
+    records, exclusions_text = _excluded(records, dict(
+        exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
+        exclude_assignment_categories=exclude_assignment_categories,
+        exclude_doctors_in_training=exclude_doctors_in_training))
     explicit = waves is not None
     chosen = [str(w) for w in (waves if explicit else survey.waves)]
     unknown = [w for w in chosen if w not in survey.waves]
@@ -509,12 +526,13 @@ def relate_survey_hr(
     if not chosen:
         raise InputError("The survey results have no wave to relate.")
 
-    units, joins, notes = [], [], []
+    units, joins = [], []
+    notes = [exclusions_text] if exclusions_text else []
     for wave in chosen:
         try:
             frame, joined, wave_notes = _unit_frame(
                 survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
-                exclude_staff_groups=exclude_staff_groups, survey_dates=survey_dates)
+                survey_dates=survey_dates)
         except InputError as exc:
             if explicit or records is None or "does not cover" not in str(exc):
                 raise
@@ -568,7 +586,7 @@ def relate_survey_hr(
             notes.append(f"No count model for {y}: its counts are missing or too few units have them.")
     return RelateResult(table=table[list(RELATE_TABLE_COLUMNS)], units=everything,
                         notes=notes, level=level, window_kind=window_kind if records is not None else None,
-                        windows=windows)
+                        windows=windows, exclusions=exclusions_text)
 
 
 def relate_change(
@@ -583,6 +601,9 @@ def relate_change(
     level: str = settings.LEVEL_TEAM,
     directorate: str | None = None,
     exclude_staff_groups: Iterable[str] = (),
+    exclude_job_roles: Iterable[str] = (),
+    exclude_assignment_categories: Iterable[str] = (),
+    exclude_doctors_in_training: bool = False,
     min_units: int = stats.MIN_UNITS,
     survey_dates: dict[str, object] | None = None,
 ) -> RelateResult:
@@ -604,11 +625,16 @@ def relate_change(
     for wave in (wave_from, wave_to):
         if str(wave) not in survey.waves:
             raise InputError(f"There is no wave '{wave}' in the survey results. Waves: {', '.join(survey.waves)}.")
-    parts, notes, windows = [], [], {}
+    records, exclusions_text = _excluded(records, dict(
+        exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
+        exclude_assignment_categories=exclude_assignment_categories,
+        exclude_doctors_in_training=exclude_doctors_in_training))
+    parts, windows = [], {}
+    notes = [exclusions_text] if exclusions_text else []
     for wave in (str(wave_from), str(wave_to)):
         frame, joined, wave_notes = _unit_frame(
             survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
-            exclude_staff_groups=exclude_staff_groups, survey_dates=survey_dates)
+            survey_dates=survey_dates)
         notes.extend(f"Wave {wave}: {n}" for n in wave_notes)
         windows[wave] = (joined.window_start, joined.window_end)
         parts.append(frame.assign(_unit=frame["unit"].map(_match_key)))
@@ -634,7 +660,8 @@ def relate_change(
     notes.append(f"{len(both)} {level}s are shown in both waves; only they enter the change analysis.")
     return RelateResult(table=result[list(RELATE_TABLE_COLUMNS)],
                         units=data.drop(columns="_unit"), notes=notes, level=level,
-                        window_kind=window_kind if records is not None else None, windows=windows)
+                        window_kind=window_kind if records is not None else None, windows=windows,
+                        exclusions=exclusions_text)
 
 
 # --- Unit-level files ------------------------------------------------------------------------------
