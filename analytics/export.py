@@ -41,6 +41,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV bytes (UTF-8 with BOM, no index), neutralised: what a download button serves.
+
+    Lines end with CRLF (RFC 4180), so the CSV writer also quotes any cell holding a lone carriage
+    return, which would otherwise split the row in a spreadsheet.
+    """
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "Results") -> Path:
     """Write ``frame`` to ``.csv`` (UTF-8 with BOM, so Excel shows accents) or ``.xlsx``, neutralised."""
     path = Path(path)

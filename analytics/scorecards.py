@@ -1,0 +1,530 @@
+"""Team scorecards: the anonymised unit results as a spreadsheet workbook (XLSX, via openpyxl).
+
+The workbook a wellbeing guardian or OD lead opens in Excel::
+
+    README         what every column of every sheet holds, the anonymity threshold, the data sources
+    Organisation   one row per wave: every measure's score, 95% CI, responses and % positive
+    Directorates   one row per directorate x wave (same columns, plus the parent)
+    Teams          one row per team x wave (same columns, plus its directorate)
+    Questions      one row per unit x wave: % positive and responses for every question
+
+Anonymity (shared/design/domain.md §2)
+--------------------------------------
+Only the tables that leave :mod:`analytics.pipeline` already suppressed are read
+(``SurveyResults.unit_scores`` and ``SurveyResults.item_results``); nothing is recomputed from
+respondent rows. A suppressed cell shows the text "fewer than k responses" (``settings.SUPPRESSED_LABEL``)
+in every column of its measure (score, CI, responses, % positive), never a number. A measure with no
+responses at all in a shown unit is "no data", which is not the same. As a second line of defence, a row
+whose ``suppressed`` flag is missing, or whose ``n`` is below the threshold, is treated as suppressed too.
+Filtering to one directorate only removes rows, so it cannot expose a hidden figure by subtraction.
+
+Spreadsheet safety
+------------------
+Every text cell (unit names, headers, notes) goes through :func:`analytics.export.neutralise_cell`, so a
+team called ``=HYPERLINK(...)`` is written as text and never run as a formula.
+
+Nothing here imports Streamlit or Plotly.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import settings
+from analytics.codebook import Codebook, load_codebook
+from analytics.errors import InputError
+from analytics.export import csv_bytes, neutralise_cell
+from analytics.pipeline import SurveyResults
+from analytics.privacy import check_min_group_size
+
+#: Sheet name of each reporting level, top down.
+LEVEL_SHEETS: dict[str, str] = {
+    settings.LEVEL_ORGANISATION: "Organisation",
+    settings.LEVEL_DIRECTORATE: "Directorates",
+    settings.LEVEL_TEAM: "Teams",
+}
+README_SHEET = "README"
+QUESTIONS_SHEET = "Questions"
+
+#: The figures shown for every measure, in column order: (unit_scores column, header suffix, meaning).
+MEASURE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("mean", "score",
+     "mean score on the 0-10 scale of the unit's respondents (unweighted; higher is better for every measure)"),
+    ("ci_low", "95% CI low", "lower end of the 95% confidence interval of the score (t distribution)"),
+    ("ci_high", "95% CI high", "upper end of the 95% confidence interval of the score (t distribution)"),
+    ("n", "responses", "respondents with a score for this measure (n)"),
+    ("pct_positive", "% positive",
+     "share of answers (0-100) that chose one of the two most favourable options, over the measure's questions"),
+)
+#: Identifier columns of each level sheet: (header, meaning).
+_ID_COLUMNS = {
+    "wave": ("Wave", "survey wave (year) of the results"),
+    "parent": ("Part of", "the unit this one belongs to (a team's directorate; a directorate's organisation)"),
+    "unit": ("Unit", "the team, directorate or organisation"),
+}
+#: Header of the directorate column on the Teams sheet and of the unit column on each sheet.
+_UNIT_HEADERS = {
+    settings.LEVEL_ORGANISATION: "Organisation",
+    settings.LEVEL_DIRECTORATE: "Directorate",
+    settings.LEVEL_TEAM: "Team",
+}
+_PARENT_HEADERS = {
+    settings.LEVEL_DIRECTORATE: "Organisation",
+    settings.LEVEL_TEAM: "Directorate",
+}
+
+# Colour scale of scores and % positive: ColorBrewer PuOr, light ends (colour-blind safe; black text stays
+# readable on every step). Low = orange, middle = near white, high = purple.
+SCALE_LOW = "FDB863"
+SCALE_MID = "F7F7F7"
+SCALE_HIGH = "B2ABD2"
+#: Fill of suppressed and no-data cells (light grey, distinct from every colour of the scale).
+SUPPRESSED_FILL = "D9D9D9"
+NUMBER_FORMATS = {"mean": "0.0", "ci_low": "0.0", "ci_high": "0.0", "n": "0", "pct_positive": "0.0"}
+
+
+@dataclass
+class Scorecards:
+    """The workbook's content: one frame per sheet, plus what the README says.
+
+    ``sheets`` maps sheet name -> frame (display headers; cells are numbers at full precision, the
+    suppression text, or "no data"); ``kinds`` maps sheet name -> {header: field} (``"mean"``, ``"n"``…,
+    or ``"id"``) so the writer can format and colour columns; ``guide`` is the README column table
+    (``sheet, column, meaning``); ``notes`` are the README's paragraphs.
+    """
+
+    sheets: dict[str, pd.DataFrame]
+    kinds: dict[str, dict[str, str]]
+    guide: pd.DataFrame
+    notes: list[str]
+    min_group_size: int
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_xlsx(self) -> bytes:
+        """The workbook as bytes (see :func:`write_scorecards_xlsx`)."""
+        return write_scorecards_xlsx(self)
+
+    def to_csv(self, sheet: str = LEVEL_SHEETS[settings.LEVEL_TEAM]) -> bytes:
+        """One sheet as CSV bytes (UTF-8 with BOM), formula injection neutralised."""
+        if sheet not in self.sheets:
+            raise InputError(f"There is no '{sheet}' table. Choose one of: {', '.join(self.sheets)}.")
+        return csv_bytes(self.sheets[sheet])
+
+
+def _book(survey: SurveyResults) -> Codebook | None:
+    if survey.codebook is not None:
+        return survey.codebook
+    try:
+        return load_codebook(survey.codebook_id) if survey.codebook_id else None
+    except InputError:
+        return None
+
+
+def _measure_order(present: Iterable[str], codebook: Codebook | None) -> list[str]:
+    present = list(dict.fromkeys(str(m) for m in present))
+    known = [m for m in (codebook.measure_ids if codebook else ()) if m in present]
+    return known + [m for m in present if m not in known]
+
+
+def _measure_label(measure: str, codebook: Codebook | None) -> str:
+    if codebook is not None and measure in codebook.measure_ids:
+        return codebook.measure(measure).label
+    if codebook is not None and measure in codebook.items:
+        return f"{measure}: {codebook.items[measure].wording}"
+    return str(measure)
+
+
+def _hidden(rows: pd.DataFrame, min_group_size: int) -> np.ndarray:
+    """Rows to show as suppressed: flagged, flag missing, or 0 < n < k (second line of defence)."""
+    flag = rows["suppressed"]
+    flagged = flag.isna().to_numpy() | flag.fillna(True).astype(bool).to_numpy()
+    n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
+    small = np.isfinite(n) & (n > 0) & (n < min_group_size)
+    return flagged | small
+
+
+def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: int) -> pd.DataFrame:
+    """Values as objects: numbers, the suppression text, or "no data" (n missing or 0, value missing)."""
+    hidden = _hidden(rows, min_group_size)
+    n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
+    no_responses = ~(np.isfinite(n) & (n > 0))
+    suppressed_text = settings.SUPPRESSED_LABEL.format(k=min_group_size)
+    out = pd.DataFrame(index=rows.index)
+    for column in value_cols:
+        values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+        cells = np.empty(len(rows), dtype=object)
+        for i, value in enumerate(values):
+            if hidden[i]:
+                cells[i] = suppressed_text
+            elif no_responses[i] or not np.isfinite(value):
+                cells[i] = settings.NO_DATA_LABEL
+            elif column == "n":
+                cells[i] = int(value)
+            else:
+                cells[i] = float(value)
+        out[column] = pd.Series(cells, index=rows.index, dtype=object)
+    return out
+
+
+def _filter_directorate(table: pd.DataFrame, level: str, directorate: str | None) -> pd.DataFrame:
+    if directorate is None or level == settings.LEVEL_ORGANISATION:
+        return table
+    if level == settings.LEVEL_DIRECTORATE:
+        return table[table["unit"].astype(str) == str(directorate)]
+    return table[table["parent"].astype(str) == str(directorate)]
+
+
+def _unit_frame(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The distinct wave x parent x unit rows of a level, sorted (wave, then parent, then unit)."""
+    keys = table[["wave", "parent", "unit"]].astype(object)
+    keys = keys.assign(parent=keys["parent"].where(keys["parent"].notna(), ""),
+                       wave=keys["wave"].astype(str), unit=keys["unit"].astype(str))
+    keys = keys.drop_duplicates().sort_values(["wave", "parent", "unit"], key=lambda s: s.str.casefold())
+    return keys.reset_index(drop=True)
+
+
+def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: int,
+                    codebook: Codebook | None = None, measures: Sequence[str] | None = None,
+                    directorate: str | None = None, label_measures: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One level of the scorecards: one row per unit x wave, five columns per measure.
+
+    Parameters
+    ----------
+    unit_scores
+        The suppressed unit table (:data:`settings.UNIT_SCORE_COLUMNS`).
+    level
+        ``"organisation"``, ``"directorate"`` or ``"team"``.
+    min_group_size
+        The threshold the table was suppressed with (for the suppression text and the n check).
+    measures
+        Measure ids in column order; default every measure present, codebook order first.
+    codebook
+        Gives the measures' labels and order; default the shipped codebook.
+    directorate
+        Keep only this directorate (and its teams); the organisation sheet is never filtered.
+    label_measures
+        Head the columns with the measure's label (default) or with its id as given.
+
+    Returns
+    -------
+    (frame, kinds)
+        ``frame`` columns: ``Wave``, ``Part of`` header (``Organisation``/``Directorate``, not on the
+        organisation sheet), the unit header (``Team``…), then for each measure
+        ``"<label>: score"``, ``": 95% CI low"``, ``": 95% CI high"``, ``": responses"``,
+        ``": % positive"``. Cells are numbers at full precision, the suppression text, or "no data"
+        (the measure is absent for that unit or nobody answered). ``kinds`` maps each header to its
+        field (``"id"``, ``"mean"``, ``"ci_low"``, ``"ci_high"``, ``"n"``, ``"pct_positive"``).
+
+    Notes
+    -----
+    Rows are the unit x wave pairs present in ``unit_scores`` at that level, sorted by wave, parent and
+    unit name (case-insensitive). A suppressed measure shows the suppression text in all five columns.
+    """
+    if level not in LEVEL_SHEETS:
+        raise InputError(f"Unknown reporting level '{level}'. Use one of: {', '.join(LEVEL_SHEETS)}.")
+    min_group_size = check_min_group_size(min_group_size)
+    if codebook is None and label_measures:
+        codebook = load_codebook()
+    missing = [c for c in ("wave", "level", "unit", "parent", "measure", "n", "suppressed") if c not in unit_scores]
+    if missing:
+        raise InputError("The results table lacks the column(s) " + ", ".join(missing) + ".")
+    table = unit_scores[unit_scores["level"] == level]
+    table = _filter_directorate(table, level, directorate)
+    present = table["measure"].dropna().astype(str).unique().tolist()
+    measure_ids = list(measures) if measures is not None else _measure_order(present, codebook)
+    value_cols = [f for f, _, _ in MEASURE_FIELDS]
+    rows = _unit_frame(table, level)
+    unit_header = _UNIT_HEADERS[level]
+    columns: dict[str, pd.Series] = {"Wave": rows["wave"]}
+    kinds = {"Wave": "id"}
+    if level in _PARENT_HEADERS:
+        columns[_PARENT_HEADERS[level]] = rows["parent"]
+        kinds[_PARENT_HEADERS[level]] = "id"
+    columns[unit_header] = rows["unit"]
+    kinds[unit_header] = "id"
+    if len(table):
+        keyed = table.assign(_wave=table["wave"].astype(str), _unit=table["unit"].astype(str),
+                             _parent=table["parent"].astype(object).where(table["parent"].notna(), "").astype(str),
+                             _measure=table["measure"].astype(str))
+        for column in value_cols:
+            if column not in keyed:
+                keyed[column] = np.nan
+        cells = _cell_values(keyed, value_cols, min_group_size)
+        keyed = pd.concat([keyed[["_wave", "_parent", "_unit", "_measure"]], cells], axis=1)
+        key_index = pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]])
+    else:
+        keyed = None
+    no_data = settings.NO_DATA_LABEL
+    for measure in measure_ids:
+        label = _measure_label(measure, codebook) if label_measures else str(measure)
+        if keyed is not None:
+            part = keyed[keyed["_measure"] == measure].drop_duplicates(["_wave", "_parent", "_unit"])
+            part = part.set_index(["_wave", "_parent", "_unit"]).reindex(key_index)
+        for field_name, suffix, _ in MEASURE_FIELDS:
+            header = f"{label}: {suffix}"
+            if keyed is None:
+                values = np.empty(0, dtype=object)
+            else:
+                # A unit x wave without a row for this measure (reindexed to NaN) has no data.
+                values = part[field_name].to_numpy(dtype=object)
+                values = np.where(pd.isna(values), no_data, values)
+            columns[header] = pd.Series(values, index=rows.index, dtype=object)
+            kinds[header] = field_name
+    frame = pd.DataFrame(columns, index=rows.index).astype(object)
+    return frame, kinds
+
+
+def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook: Codebook | None = None,
+                   directorate: str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Question-level results: one row per level x unit x wave, % positive and responses per question.
+
+    Columns ``Level``, ``Wave``, ``Part of``, ``Unit``, then ``"<code> % positive"`` and
+    ``"<code> responses"`` for every question in codebook order. Suppression as in
+    :func:`scorecard_table` (each question is judged by its own n, as the pipeline does).
+    """
+    min_group_size = check_min_group_size(min_group_size)
+    pieces, kinds = [], {"Level": "id", "Wave": "id", "Part of": "id", "Unit": "id"}
+    present = item_results["item"].dropna().astype(str).unique().tolist() if len(item_results) else []
+    known = [c for c in (codebook.items if codebook else {}) if c in present]
+    items = known + [c for c in present if c not in known]
+    for level in LEVEL_SHEETS:
+        table = item_results[item_results["level"] == level]
+        table = _filter_directorate(table, level, directorate)
+        if table.empty:
+            continue
+        renamed = table.rename(columns={"item": "measure"}).assign(mean=np.nan, ci_low=np.nan, ci_high=np.nan)
+        frame, _ = scorecard_table(renamed, level, min_group_size=min_group_size, measures=items,
+                                   label_measures=False)
+        parent_header = _PARENT_HEADERS.get(level)
+        out = pd.DataFrame({"Level": level, "Wave": frame["Wave"],
+                            "Part of": frame[parent_header] if parent_header else "",
+                            "Unit": frame[_UNIT_HEADERS[level]]}).astype(object)
+        for code in items:
+            out[f"{code} % positive"] = frame[f"{code}: % positive"]
+            out[f"{code} responses"] = frame[f"{code}: responses"]
+        pieces.append(out)
+    for code in items:
+        kinds[f"{code} % positive"] = "pct_positive"
+        kinds[f"{code} responses"] = "n"
+    if not pieces:
+        return pd.DataFrame(columns=list(kinds)), kinds
+    return pd.concat(pieces, ignore_index=True), kinds
+
+
+def _guide(sheets: dict[str, pd.DataFrame], kinds: dict[str, dict[str, str]], codebook: Codebook | None,
+           min_group_size: int) -> pd.DataFrame:
+    """README table: one row per column of every sheet."""
+    meanings = {f: m for f, _, m in MEASURE_FIELDS}
+    suppressed_text = settings.SUPPRESSED_LABEL.format(k=min_group_size)
+    rows = []
+    for sheet, frame in sheets.items():
+        for header in frame.columns:
+            kind = kinds[sheet][header]
+            if sheet == QUESTIONS_SHEET:
+                if kind == "id":
+                    meaning = {"Level": "reporting level of the row: organisation, directorate or team",
+                               "Wave": _ID_COLUMNS["wave"][1], "Part of": _ID_COLUMNS["parent"][1],
+                               "Unit": _ID_COLUMNS["unit"][1]}[header]
+                else:
+                    code = header.split(" ")[0]
+                    wording = codebook.items[code].wording if codebook and code in codebook.items else code
+                    meaning = (f"question {code} ('{wording}'): " +
+                               ("% of answers choosing one of the two most favourable options (0-100)"
+                                if kind == "pct_positive" else "valid answers to the question"))
+            elif kind == "id":
+                id_headers = [h for h, k in kinds[sheet].items() if k == "id"]
+                if header == "Wave":
+                    meaning = _ID_COLUMNS["wave"][1]
+                elif header == id_headers[-1]:
+                    meaning = f"name of the {header.lower()}"
+                else:
+                    meaning = f"the {header.lower()} the unit belongs to"
+            else:
+                label = header.rsplit(": ", 1)[0]
+                meaning = f"{label}: {meanings[kind]}"
+            if kind != "id":
+                meaning += f"; '{suppressed_text}' when the unit is below the anonymity threshold"
+            rows.append({"sheet": sheet, "column": header, "meaning": meaning})
+    return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])
+
+
+def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, sources: pd.DataFrame | None = None,
+                     dataset_label: str = "", include_questions: bool = True) -> Scorecards:
+    """The scorecards workbook's content for a set of scored, suppressed survey results.
+
+    Parameters
+    ----------
+    survey
+        :class:`~analytics.pipeline.SurveyResults` (its tables are already suppressed at
+        ``survey.min_group_size``, which the workbook reports).
+    directorate
+        Restrict the directorate and team sheets (and the question sheet) to one directorate.
+    sources
+        The data sources table (:func:`analytics.report.data_sources_table`) for the README.
+    dataset_label
+        Name of the dataset (e.g. the sample trust or the uploaded file names).
+    include_questions
+        Add the question-level sheet.
+    """
+    k = check_min_group_size(survey.min_group_size)
+    codebook = _book(survey)
+    sheets: dict[str, pd.DataFrame] = {}
+    kinds: dict[str, dict[str, str]] = {}
+    for level, sheet in LEVEL_SHEETS.items():
+        sheets[sheet], kinds[sheet] = scorecard_table(survey.unit_scores, level, min_group_size=k, codebook=codebook,
+                                                      directorate=directorate)
+    if include_questions and len(survey.item_results):
+        sheets[QUESTIONS_SHEET], kinds[QUESTIONS_SHEET] = question_table(
+            survey.item_results, min_group_size=k, codebook=codebook, directorate=directorate)
+    suppressed_text = settings.SUPPRESSED_LABEL.format(k=k)
+    notes = [
+        "Team scorecards" + (f": {dataset_label}" if dataset_label else ""),
+        f"Anonymity threshold: {k} responses. A team, directorate or organisation with fewer than {k} responses "
+        f"to a measure shows '{suppressed_text}' instead of any figure. When a small unit is hidden, the next "
+        "smallest unit in the same directorate (or organisation) may be hidden too, so that no hidden figure can "
+        "be worked out by subtraction from the total (complementary suppression).",
+        f"'{settings.NO_DATA_LABEL}' means nobody in the unit answered the questions of that measure; it is not "
+        "the same as a hidden figure.",
+        "Scores are on a 0-10 scale (higher is better for every measure, including 'Thinking about leaving', "
+        "whose questions are reverse-scored). Unit scores are unweighted means of respondents' scores; published "
+        "NHS Staff Survey benchmark scores are weighted by occupational group, so compare with care.",
+        "Each row is one unit in one survey wave. Differences between teams or waves are associations, not "
+        "evidence of what causes them.",
+        "No respondent-level data is included in this workbook.",
+    ]
+    if directorate:
+        notes.insert(2, f"Filtered to the directorate '{directorate}' and its teams; the organisation sheet shows "
+                        "the whole organisation.")
+    guide = _guide(sheets, kinds, codebook, k)
+    return Scorecards(sheets=sheets, kinds=kinds, guide=guide, notes=notes, min_group_size=k,
+                      sources=sources if sources is not None else pd.DataFrame())
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
+    """Header + rows; numbers stay numbers, text is neutralised; formats, widths, freeze, colour scales."""
+    from openpyxl.formatting.rule import ColorScaleRule
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    header_font = Font(bold=True)
+    grey = PatternFill("solid", start_color=SUPPRESSED_FILL, end_color=SUPPRESSED_FILL)
+    italic = Font(italic=True)
+    headers = [str(c) for c in frame.columns]
+    sheet.append([neutralise_cell(h) for h in headers])
+    for cell in sheet[1]:
+        cell.font = header_font
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    text_values = {settings.NO_DATA_LABEL}
+    for record in frame.itertuples(index=False, name=None):
+        row = []
+        for value in record:
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                row.append(None)
+            elif isinstance(value, (bool, np.bool_)):
+                row.append(bool(value))
+            elif isinstance(value, (int, np.integer)):
+                row.append(int(value))
+            elif isinstance(value, (float, np.floating)):
+                row.append(float(value))
+            else:
+                row.append(neutralise_cell(str(value)))
+        sheet.append(row)
+    n_rows = len(frame) + 1
+    id_count = sum(1 for h in headers if kinds.get(h) == "id")
+    for position, header in enumerate(headers, start=1):
+        kind = kinds.get(header, "id")
+        letter = _column_letter(position)
+        width = max(10, min(40, len(header) + 2)) if kind != "id" else max(
+            12, min(45, max([len(header)] + [len(str(v)) for v in frame[header].tolist()[:500]]) + 2))
+        sheet.column_dimensions[letter].width = width
+        if kind == "id" or n_rows < 2:
+            continue
+        for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=position, max_col=position):
+            if isinstance(cell.value, str):
+                cell.fill = grey
+                cell.font = italic
+                text_values.add(cell.value)
+            else:
+                cell.number_format = NUMBER_FORMATS.get(kind, "General")
+        if kind in ("mean", "pct_positive"):
+            sheet.conditional_formatting.add(
+                f"{letter}2:{letter}{n_rows}",
+                ColorScaleRule(start_type="min", start_color=SCALE_LOW, mid_type="percentile", mid_value=50,
+                               mid_color=SCALE_MID, end_type="max", end_color=SCALE_HIGH))
+    sheet.freeze_panes = f"{_column_letter(id_count + 1)}2"
+    if n_rows > 1 and headers:
+        sheet.auto_filter.ref = f"A1:{_column_letter(len(headers))}{n_rows}"
+    sheet.row_dimensions[1].height = 45
+
+
+def _write_readme(sheet, cards: Scorecards) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    bold = Font(bold=True)
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 42
+    sheet.column_dimensions["C"].width = 110
+    sheet.append([neutralise_cell(cards.notes[0])])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for note in cards.notes[1:]:
+        sheet.append([neutralise_cell(note)])
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=3)
+        sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[sheet.max_row].height = 15 * max(1, len(note) // 150 + 1)
+    if len(cards.sources):
+        sheet.append([])
+        sheet.append(["Data sources"])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+        headers = [str(c) for c in cards.sources.columns]
+        sheet.append([neutralise_cell(h) for h in headers])
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for record in cards.sources.itertuples(index=False, name=None):
+            sheet.append([neutralise_cell(v) if isinstance(v, str) else (None if pd.isna(v) else v) for v in record])
+    sheet.append([])
+    sheet.append(["Columns"])
+    sheet.cell(row=sheet.max_row, column=1).font = bold
+    sheet.append(["Sheet", "Column", "What it holds"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for record in cards.guide.itertuples(index=False, name=None):
+        sheet.append([neutralise_cell(str(v)) for v in record])
+        sheet.cell(row=sheet.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def write_scorecards_xlsx(cards: Scorecards, path: str | Path | None = None) -> bytes:
+    """Write the workbook (README first, then one sheet per level, then the questions sheet).
+
+    Returns the XLSX bytes; also writes them to ``path`` when given (its folder must exist).
+    """
+    from openpyxl import Workbook
+
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() != ".xlsx":
+            raise InputError("The scorecards workbook must be saved as .xlsx.", file=path.name)
+        if not path.parent.exists():
+            raise InputError("The folder for the output file does not exist.", file=str(path))
+    book = Workbook()
+    readme = book.active
+    readme.title = README_SHEET
+    _write_readme(readme, cards)
+    for name, frame in cards.sheets.items():
+        _write_frame(book.create_sheet(name), frame, cards.kinds[name])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    if path is not None:
+        path.write_bytes(data)
+    return data

@@ -1,0 +1,71 @@
+"""Small survey and HR files for the report, scorecard and export tests.
+
+Every respondent gives the same numeric code (1-5) to every question, so each measure's respondent score
+is known by hand: ``(code - 1) / 4 * 10`` for positively worded questions and ``(5 - code) / 4 * 10`` for
+the reverse-keyed ones (q5a, q5c, q26a-c). Codes 4 and 5 are the two favourable options of a positive
+question, so % positive is the share of codes >= 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analytics.codebook import load_codebook
+from analytics.dataset import DatasetSpec, FilePayload
+
+ITEMS = tuple(load_codebook().items)
+
+
+def survey_csv(teams: Mapping[str, tuple[str, Sequence[int]]], wave: str) -> bytes:
+    """A respondent-level CSV: ``{team: (directorate, codes)}``, one row per code, every question = code."""
+    header = ["Survey year", "Directorate", "Team", *[code.upper() for code in ITEMS]]
+    rows = [",".join(header)]
+    for team, (directorate, codes) in teams.items():
+        for code in codes:
+            rows.append(",".join([wave, _quote(directorate), _quote(team), *[str(int(code))] * len(ITEMS)]))
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def team_month_csv(teams: Mapping[str, tuple[str, int, int, float, float]],
+                   months: Sequence[str]) -> bytes:
+    """Team-month HR figures: ``{team: (directorate, staff_in_post, leavers_per_month, fte_days_lost,
+    fte_days_available)}`` repeated for every month ``YYYY-MM``."""
+    rows = ["Month,Directorate,Team,Staff in post,Leavers,FTE days lost,FTE days available"]
+    for month in months:
+        for team, (directorate, staff, leavers, lost, available) in teams.items():
+            rows.append(f"{month},{_quote(directorate)},{_quote(team)},{staff},{leavers},{lost},{available}")
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def random_teams(rng: np.random.Generator, *, n_directorates: int, teams_per_directorate: int,
+                 max_size: int, prefix: str = "") -> dict[str, tuple[str, list[int]]]:
+    """Random team sizes (many small) and random codes 1-5 for each respondent."""
+    teams: dict[str, tuple[str, list[int]]] = {}
+    for d in range(n_directorates):
+        for t in range(teams_per_directorate):
+            size = int(rng.integers(1, max_size + 1))
+            teams[f"{prefix}Team {d}.{t}"] = (f"Directorate {d}", rng.integers(1, 6, size=size).tolist())
+    return teams
+
+
+def spec_from(surveys: Sequence[tuple[str, bytes]], hr: tuple[str, bytes] | None = None,
+              label: str = "Test trust") -> DatasetSpec:
+    return DatasetSpec(label=label, survey_files=tuple(FilePayload(name, content) for name, content in surveys),
+                       staff_file=FilePayload(*hr) if hr else None)
+
+
+def hand_score(codes: Sequence[int], reverse: bool = False) -> float:
+    """Mean respondent score of a group answering every question with ``codes``."""
+    values = [((5 - c) if reverse else (c - 1)) / 4 * 10 for c in codes]
+    return float(np.mean(values))
+
+
+def cell_texts(frame: pd.DataFrame) -> set[str]:
+    return {v for v in frame.to_numpy().ravel().tolist() if isinstance(v, str)}
