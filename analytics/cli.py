@@ -18,6 +18,7 @@ from analytics.errors import InputError
 COMMAND_MODULES = (
     "analytics.cli_survey",
     "analytics.cli_hr",
+    "analytics.cli_relate",
 )
 
 EXIT_OK = 0

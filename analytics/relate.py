@@ -732,7 +732,7 @@ def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Seque
     unit = raw.resolve_column(unit_col, role="unit")
     resolved = {name: raw.resolve_column(name, role="result") for name in columns}
     groups = {name: raw.resolve_column(name, role="grouping") for name in text_columns}
-    notes = list(raw.notes)
+    notes: list[str] = []
     frame = pd.DataFrame(index=raw.frame.index)
     names = raw.frame[unit].astype(object).where(raw.frame[unit].notna())
     frame[unit_col] = names.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
