@@ -11,12 +11,18 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from analytics import settings
 from analytics.errors import InputError
 from analytics.hr import HRRecords, StaffRecords, load_absence, load_hr_table
 from analytics.io import read_table
-from analytics.mapping import Mapping
+from analytics.codebook import load_codebook
+from analytics.mapping import CustomMeasure, Mapping
 from analytics.pipeline import ColumnOptions, Progress, SurveyResults, SurveySource, score_survey_files
+from analytics.privacy import check_min_group_size
+from analytics.quality import concat_findings
+from analytics.scoring import ScoredResponses, item_results, unit_scores
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 #: The fictional trust shipped in ``sample_data/`` (see its README).
@@ -51,6 +57,13 @@ class DatasetSpec:
 
     ``mapping_json`` is a saved :class:`~analytics.mapping.Mapping` applied to every survey file;
     ``team_col`` etc. override recognition.
+
+    ``mappings_json`` holds one entry per survey file (same order), for waves whose files differ in shape
+    (codes in one export, question text in another), where one preset cannot fit every file: entry *i*
+    is survey file *i*'s own corrected mapping (JSON), or ``None`` to recognise that file's columns as
+    usual (with ``mapping_json`` and the column options above). A file's own mapping is applied with its
+    own ``wave_label`` (it was made for that file) and without the spec-level column options. Empty (the
+    default) means every file is read with ``mapping_json`` and the column options.
     """
 
     label: str
@@ -64,6 +77,7 @@ class DatasetSpec:
     wave_col: str | None = None
     wave_label: str | None = None
     hr_team_col: str | None = None
+    mappings_json: tuple[str | None, ...] = ()
 
     @property
     def key(self) -> str:
@@ -74,6 +88,10 @@ class DatasetSpec:
         for value in (self.mapping_json, self.team_col, self.directorate_col, self.wave_col, self.wave_label,
                       self.hr_team_col):
             h.update(b"|" + str(value).encode())
+        if self.mappings_json:
+            # Only when given, so that the keys of specs without per-file mappings do not change.
+            for value in self.mappings_json:
+                h.update(b"|file mapping:" + str(value).encode())
         return h.hexdigest()
 
     @property
@@ -84,6 +102,16 @@ class DatasetSpec:
         mapping = Mapping.from_json(self.mapping_json, source="saved mapping") if self.mapping_json else None
         return ColumnOptions(team_col=self.team_col, directorate_col=self.directorate_col, wave_col=self.wave_col,
                              wave_label=self.wave_label, mapping=mapping)
+
+    def file_column_options(self, index: int) -> ColumnOptions:
+        """The column options of survey file ``index``: its own mapping when ``mappings_json`` gives one,
+        else :meth:`column_options`."""
+        own = self.mappings_json[index] if self.mappings_json else None
+        if own is None:
+            return self.column_options()
+        name = self.survey_files[index].name
+        mapping = Mapping.from_json(own, source=f"column mapping of {name}")
+        return ColumnOptions(wave_label=mapping.wave_label, mapping=mapping)
 
 
 @dataclass
@@ -137,11 +165,89 @@ def load_hr(spec: DatasetSpec) -> HRRecords | None:
     return records
 
 
+def _merged_custom_measures(mappings: list[Mapping]) -> list[CustomMeasure]:
+    """The local measures of several files' mappings, one per measure id: a measure defined for several
+    waves keeps the union of its columns (its questions may be headed differently in each file)."""
+    merged: dict[str, CustomMeasure] = {}
+    for mapping in mappings:
+        for measure in mapping.custom_measures:
+            if measure.id not in merged:
+                merged[measure.id] = CustomMeasure(id=measure.id, label=measure.label, columns=list(measure.columns),
+                                                   scale=measure.scale, reverse_columns=list(measure.reverse_columns),
+                                                   description=measure.description)
+                continue
+            known = merged[measure.id]
+            if known.scale != measure.scale:
+                raise InputError(f"The local measure '{measure.label}' uses different scales in different survey "
+                                 "files. Give it the same scale in every file, or different names.")
+            known.columns += [c for c in measure.columns if c not in known.columns]
+            known.reverse_columns += [c for c in measure.reverse_columns if c not in known.reverse_columns]
+    return list(merged.values())
+
+
+def _score_with_file_mappings(spec: DatasetSpec, min_group_size: int, progress: Progress | None) -> SurveyResults:
+    """Score each survey file with its own column options, then pool the respondents of every file into
+    one set of unit tables (suppression needs the pooled counts).
+
+    Each file goes through :func:`analytics.pipeline.score_survey_files` on its own (recognition, scoring,
+    unit-level results files); the per-file unit tables are recomputed from the pooled respondents.
+    """
+    min_group_size = check_min_group_size(min_group_size)
+    if len(spec.mappings_json) != len(spec.survey_files):
+        raise InputError(f"{len(spec.mappings_json)} column mapping(s) were given for {len(spec.survey_files)} "
+                         "survey file(s); give one per file (or none).")
+    scored: list[ScoredResponses] = []
+    published: list = []
+    files: list[dict] = []
+    total = len(spec.survey_files)
+    for index, payload in enumerate(spec.survey_files):
+        step = (lambda f, m, i=index: progress((i + f) / total * 0.9, m)) if progress else None
+        result = score_survey_files([SurveySource(file_name=payload.name, content=payload.content)],
+                                    spec.file_column_options(index), min_group_size=min_group_size,
+                                    progress=step)
+        files.extend(result.files)
+        if result.scored is None:
+            published.append(result.unit_scores)
+        else:
+            scored.append(result.scored)
+    mappings = [f["mapping"] for f in files if not f.get("unit_level")]
+    base_book = load_codebook(mappings[0].codebook if mappings else None)
+    book = base_book.with_custom_measures(_merged_custom_measures(mappings))
+    if progress:
+        progress(0.95, "Computing team scores")
+    if scored:
+        combined = scored[0] if len(scored) == 1 else ScoredResponses(
+            respondents=pd.concat([s.respondents for s in scored], ignore_index=True),
+            item_scores=pd.concat([s.item_scores for s in scored], ignore_index=True),
+            findings=concat_findings([s.findings for s in scored]),
+            codebook=book, item_columns={k: v for s in scored for k, v in s.item_columns.items()})
+        table = unit_scores(combined, book, min_group_size=min_group_size)
+        items = item_results(combined, book, min_group_size=min_group_size)
+        findings = combined.findings
+    else:
+        combined = None
+        table = pd.DataFrame(columns=list(settings.UNIT_SCORE_COLUMNS))
+        items = pd.DataFrame(columns=list(settings.ITEM_RESULT_COLUMNS))
+        findings = pd.DataFrame(columns=list(settings.FINDING_COLUMNS))
+    if published:
+        table = pd.concat([t for t in (table, *published) if len(t)], ignore_index=True)
+    return SurveyResults(unit_scores=table, item_results=items, findings=findings, files=files,
+                         min_group_size=min_group_size, codebook_id=book.id, scored=combined, codebook=book)
+
+
 def load_dataset(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
                  progress: Progress | None = None) -> Dataset:
-    """Score the spec's survey files and read its HR files."""
+    """Score the spec's survey files and read its HR files.
+
+    With ``spec.mappings_json`` each survey file is recognised with its own mapping
+    (:meth:`DatasetSpec.file_column_options`) and the respondents of all files are pooled into one set
+    of suppressed unit tables, as :func:`~analytics.pipeline.score_survey_files` does for one mapping.
+    """
     survey = None
-    if spec.survey_files:
+    if spec.survey_files and spec.mappings_json:
+        survey = _score_with_file_mappings(spec, min_group_size,
+                                           (lambda f, m: progress(0.8 * f, m)) if progress else None)
+    elif spec.survey_files:
         sources = [SurveySource(file_name=p.name, content=p.content) for p in spec.survey_files]
         survey = score_survey_files(sources, spec.column_options(), min_group_size=min_group_size,
                                     progress=(lambda f, m: progress(0.8 * f, m)) if progress else None)
