@@ -193,3 +193,88 @@ def test_missing_out_is_a_usage_error(files):
     with pytest.raises(SystemExit) as caught:
         main(["hr", str(staff)])
     assert caught.value.code == 2
+
+
+# A consultant and one training post whose doctor changes on 07/08/2024 (the FY1 changeover), a nurse who
+# leaves, and a bank administrator; window 2024-04-01..2025-03-31.
+ROTATION_CSV = """Employee Number,Team,Staff Group,Job Role,Assignment Category,Assignment Start Date,Termination Date,FTE
+1,W,Nursing,Staff Nurse,Permanent,01/01/2020,,1
+2,W,Nursing,Staff Nurse,Permanent,01/01/2019,30/09/2024,1
+3,M,Medical and Dental,Consultant,Permanent,01/01/2010,,1
+4,M,Medical and Dental,Foundation Year 1,Fixed Term Temp,02/08/2023,06/08/2024,1
+5,M,Medical and Dental,Foundation Year 1,Fixed Term Temp,07/08/2024,,1
+8,W,Administrative and Clerical,Administrator,Bank,01/01/2022,,0
+"""
+WINDOW = ["--start", "2024-04-01", "--end", "2025-03-31"]
+
+
+@pytest.fixture
+def rotation_file(tmp_path):
+    path = tmp_path / "rotation.csv"
+    path.write_text(ROTATION_CSV, encoding="utf-8")
+    return path, tmp_path / "out.csv"
+
+
+def test_exclude_doctors_in_training(rotation_file, capsys):
+    staff, out = rotation_file
+    assert main(["hr", str(staff), *WINDOW, "--out", str(out)]) == 0
+    m = row_of(read_output(out), "team", "M")
+    assert (m["staff_start"], m["staff_end"], m["leavers"]) == (2, 2, 1)   # rows 3, 4 -> 3, 5; row 4 leaves
+    assert m["leaver_rate"] == pytest.approx(100 * 1 / ((2 + 2) / 2))
+    assert "No staff are excluded" in capsys.readouterr().out
+    assert main(["hr", str(staff), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ("doctors in training, who rotate between employers on national changeover days (job role "
+            "'Foundation Year 1'). 2 of 6 staff records are left out.") in printed
+    table = read_output(out)
+    m = row_of(table, "team", "M")
+    assert (m["staff_start"], m["staff_end"], m["leavers"], m["leaver_rate"]) == (1, 1, 0, 0)
+    org = row_of(table, "organisation", "Organisation")
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (4, 3, 1)   # 1, 2, 3, 8 -> 1, 3, 8
+    assert org["leaver_rate"] == pytest.approx(100 * 1 / ((4 + 3) / 2))
+
+
+def test_exclude_job_roles_and_assignment_categories(rotation_file, capsys):
+    staff, out = rotation_file
+    assert main(["hr", str(staff), *WINDOW, "--exclude-job-role", "foundation year 1", "--exclude-assignment-category",
+                 "BANK", "--out", str(out)]) == 0
+    assert "job role 'Foundation Year 1'; assignment category 'Bank'" in capsys.readouterr().out
+    org = row_of(read_output(out), "organisation", "Organisation")
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (3, 2, 1)   # 1, 2, 3 -> 1, 3
+    assert org["leaver_rate"] == pytest.approx(100 * 1 / ((3 + 2) / 2))
+
+
+def test_job_role_column_can_be_named(tmp_path, capsys):
+    path = tmp_path / "staff.csv"
+    path.write_text(ROTATION_CSV.replace("Job Role", "Post"), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["hr", str(path), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 2
+    _one_line_error(capsys, "Doctors in training cannot be excluded: the staff file has no job-role column")
+    assert main(["hr", str(path), *WINDOW, "--job-role-col", "post", "--exclude-doctors-in-training",
+                 "--out", str(out)]) == 0
+    assert row_of(read_output(out), "team", "M")["leavers"] == 0
+
+
+@pytest.mark.parametrize("extra, pattern", [
+    (["--exclude-doctors-in-training"], "Doctors in training cannot be excluded: the staff file has no job-role"),
+    (["--exclude-job-role", "Consultant"], "Job roles cannot be excluded: the staff file has no job-role column"),
+    (["--exclude-assignment-category", "Bank"], "Assignment categories cannot be excluded"),
+])
+def test_exclusions_without_the_column_exit_2(files, capsys, extra, pattern):
+    staff, absence, out = files
+    assert main(["hr", str(staff), "--absence", str(absence), *extra, "--out", str(out)]) == 2
+    _one_line_error(capsys, pattern)
+    assert not out.exists()
+
+
+def test_unknown_job_role_and_team_month_exclusions_exit_2(rotation_file, tmp_path, capsys):
+    staff, out = rotation_file
+    assert main(["hr", str(staff), *WINDOW, "--exclude-job-role", "Matron", "--out", str(out)]) == 2
+    _one_line_error(capsys, r"There is no job role 'Matron' to exclude. The job roles in the file are: "
+                            r"'Administrator', 'Consultant', 'Foundation Year 1', 'Staff Nurse'\.")
+    months = tmp_path / "months.csv"
+    months.write_text("Team,Month,Staff in post,Leavers\nX,2024-01,10,0\n", encoding="utf-8")
+    assert main(["hr", str(months), "--start", "2024-01-01", "--end", "2024-01-31", "--exclude-doctors-in-training",
+                 "--out", str(out)]) == 2
+    _one_line_error(capsys, "months.csv: Doctors in training cannot be excluded from team-month figures")
+    assert not out.exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -603,3 +604,293 @@ def test_identifier_forms_match_across_files():
     table = hr.hr_metrics(hr.load_absence(absence, staff), start="2024-01-01", end="2024-12-31")
     assert row_of(table, "team", "A")["fte_days_lost"] == 2
     assert math.isclose(row_of(table, "team", "A")["sickness_rate"], 100 * 2 / 366)
+
+
+# --- Doctors in training and other exclusions by job role or assignment category ------------------
+# Window 2024-04-01..2025-03-31: 365 days (February 2025 has 28). Team M holds the doctors: a consultant
+# and two training posts, each with a new doctor at a changeover (FY1 on Wednesday 07/08/2024, ST3 on
+# Wednesday 05/02/2025). Team W holds two nurses and a bank administrator.
+ROTATION_HEADER = ["Employee Number", "Directorate", "Team", "Staff Group", "Job Role", "Assignment Category",
+                   "Assignment Start Date", "Termination Date", "FTE"]
+ROTATION_ROWS = [
+    ROTATION_HEADER,
+    ["1", "D", "W", "Nursing", "Staff Nurse", "Permanent", "01/01/2020", "", "1"],
+    ["2", "D", "W", "Nursing", "Staff Nurse", "Permanent", "01/01/2019", "30/09/2024", "1"],        # leaver
+    ["3", "D", "M", "Medical and Dental", "Consultant", "Permanent", "01/01/2010", "", "1"],
+    ["4", "D", "M", "Medical and Dental", "Foundation Year 1", "Fixed Term Temp", "02/08/2023", "06/08/2024", "1"],
+    ["5", "D", "M", "Medical and Dental", "Foundation Year 1", "Fixed Term Temp", "07/08/2024", "", "1"],
+    ["6", "D", "M", "Medical and Dental", "ST3", "Fixed Term Temp", "01/02/2024", "04/02/2025", "1"],
+    ["7", "D", "M", "Medical and Dental", "ST3", "Fixed Term Temp", "05/02/2025", "", "1"],
+    ["8", "D", "W", "Administrative and Clerical", "Administrator", "Bank", "01/01/2022", "", "0"],
+]
+ROTATION_ABSENCE = [ABSENCE_HEADER, ["3", "02/12/2024", "04/12/2024", "3"], ["4", "01/05/2024", "10/05/2024", "10"]]
+ROTATION_WINDOW = {"start": "2024-04-01", "end": "2025-03-31"}
+# FTE days available in team M over the window, per row: 3 all year; 4 from 01/04 to 06/08/2024; 5 from
+# 07/08/2024; 6 to 04/02/2025; 7 from 05/02/2025.
+M_DAYS = {"3": 365, "4": 30 + 31 + 30 + 31 + 6, "5": (31 - 7 + 1) + 30 + 31 + 30 + 31 + 31 + 28 + 31,
+          "6": 365 - ((28 - 5 + 1) + 31), "7": (28 - 5 + 1) + 31}
+TRAINEES = {"Foundation Year 1", "ST3"}
+
+
+@pytest.fixture
+def rotation() -> hr.StaffRecords:
+    return hr.load_absence(make_raw(ROTATION_ABSENCE, "absence.csv"), hr.load_staff(make_raw(ROTATION_ROWS)))
+
+
+def test_a_rotating_trainee_is_a_leaver_unless_doctors_in_training_are_excluded(rotation):
+    assert sum(M_DAYS.values()) == 365 * 3                 # the two training posts are filled all year
+    everyone = hr.hr_metrics(rotation, **ROTATION_WINDOW)
+    m = row_of(everyone, "team", "M")
+    # in post on 01/04/2024: rows 3, 4, 6; on 31/03/2025: rows 3, 5, 7; leavers: rows 4 and 6
+    assert (m["staff_start"], m["staff_end"], m["leavers"]) == (3, 3, 2)
+    assert m["leaver_rate"] == pytest.approx(100 * 2 / ((3 + 3) / 2))
+    assert m["fte_days_available"] == pytest.approx(sum(M_DAYS.values()))
+    assert m["sickness_rate"] == pytest.approx(100 * (3 + 10) / sum(M_DAYS.values()))
+    org = row_of(everyone, "organisation", ORG)
+    # in post on 01/04/2024: 1, 2, 3, 4, 6, 8; on 31/03/2025: 1, 3, 5, 7, 8; leavers 2, 4, 6
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (6, 5, 3)
+    assert org["leaver_rate"] == pytest.approx(100 * 3 / ((6 + 5) / 2))
+
+    excluded = hr.hr_metrics(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    m = row_of(excluded, "team", "M")
+    assert (m["staff_start"], m["staff_end"], m["leavers"]) == (1, 1, 0)   # the consultant only
+    assert m["leaver_rate"] == 0
+    assert m["stability_index"] == pytest.approx(100 * 1 / 1)
+    assert m["fte_days_available"] == pytest.approx(365)
+    assert m["sickness_rate"] == pytest.approx(100 * 3 / 365)             # the trainee's 10 days are gone too
+    org = row_of(excluded, "organisation", ORG)
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (4, 3, 1)   # 1, 2, 3, 8 -> 1, 3, 8
+    assert org["leaver_rate"] == pytest.approx(100 * 1 / ((4 + 3) / 2))
+    assert org["stability_index"] == pytest.approx(100 * 3 / 4)
+    w_everyone, w_excluded = row_of(everyone, "team", "W"), row_of(excluded, "team", "W")
+    for column in ("staff_start", "staff_end", "leavers", "fte_days_available"):
+        assert w_everyone[column] == w_excluded[column]                     # nobody else is touched
+
+
+def test_doctors_in_training_are_the_same_as_naming_their_job_roles(rotation):
+    by_flag = hr.hr_metrics(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    by_name = hr.hr_metrics(rotation, exclude_job_roles=["  foundation   YEAR 1 ", "st3"], **ROTATION_WINDOW)
+    pd.testing.assert_frame_equal(by_flag, by_name, check_like=False, check_exact=True, check_flags=False)
+    both = hr.hr_metrics(rotation, exclude_doctors_in_training=True, exclude_job_roles="ST3", **ROTATION_WINDOW)
+    pd.testing.assert_frame_equal(by_flag, both)                            # a single name is one name
+
+
+def test_exclusion_by_assignment_category_combines_with_doctors_in_training(rotation):
+    table = hr.hr_metrics(rotation, exclude_doctors_in_training=True, exclude_assignment_categories=["bank"],
+                          **ROTATION_WINDOW)
+    org = row_of(table, "organisation", ORG)
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (3, 2, 1)   # 1, 2, 3 -> 1, 3
+    assert org["leaver_rate"] == pytest.approx(100 * 1 / ((3 + 2) / 2))
+    w = row_of(table, "team", "W")
+    assert (w["staff_start"], w["staff_end"], w["leavers"]) == (2, 1, 1)
+    # exclusions by staff group still work alongside
+    table = hr.hr_metrics(rotation, exclude_staff_groups=["Medical and Dental"], **ROTATION_WINDOW)
+    assert "M" not in set(table["unit"])
+
+
+def test_exclusions_are_recorded_in_attrs_and_in_plain_words(rotation):
+    table = hr.hr_metrics(rotation, exclude_doctors_in_training=True, exclude_assignment_categories=["BANK"],
+                          **ROTATION_WINDOW)
+    assert table.attrs["exclude_doctors_in_training"] is True
+    assert table.attrs["excluded_assignment_categories"] == ("BANK",)
+    assert table.attrs["excluded_job_roles"] == () and table.attrs["excluded_staff_groups"] == ()
+    exclusions = table.attrs["exclusions"]
+    assert exclusions == hr.HRExclusions(assignment_categories=("Bank",), doctors_in_training=True,
+                                         doctors_in_training_roles=("Foundation Year 1", "ST3"),
+                                         records_excluded=4 + 1, records_total=8, record_kind="staff records")
+    text = hr.exclusions_text(table)
+    assert text == table.attrs["exclusions_text"] == (
+        "Excluded from every figure (leavers, staff in post and sickness absence): doctors in training, who "
+        "rotate between employers on national changeover days (job roles 'Foundation Year 1', 'ST3'); "
+        "assignment category 'Bank'. 5 of 8 staff records are left out.")
+    plain = hr.hr_metrics(rotation, **ROTATION_WINDOW)
+    assert hr.exclusions_text(plain) == "No staff are excluded: every record in the file is counted."
+    assert hr.exclusions_text(None) == hr.exclusions_text(pd.DataFrame()) == hr.exclusions_text(plain)
+    monthly = hr.monthly_hr_table(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    rolling = hr.rolling_hr_series(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    for frame in (monthly, rolling):
+        assert frame.attrs["exclude_doctors_in_training"] is True
+        assert frame.attrs["exclusions"].doctors_in_training_roles == ("Foundation Year 1", "ST3")
+
+
+def test_monthly_table_and_rolling_series_leave_trainees_out(rotation):
+    def august(**kwargs):
+        monthly = hr.monthly_hr_table(rotation, **ROTATION_WINDOW, **kwargs)
+        hit = monthly[(monthly["unit"] == "M") & (monthly["month"] == pd.Timestamp("2024-08-01"))]
+        return hit.iloc[0]
+
+    everyone, excluded = august(), august(exclude_doctors_in_training=True)
+    # August 2024 in team M: rows 3, 4, 6 on the 1st; 3, 5, 6 on the 31st; row 4 leaves on the 6th
+    assert (everyone["staff_start"], everyone["staff_end"], everyone["leavers"]) == (3, 3, 1)
+    assert everyone["fte_days_available"] == pytest.approx(31 + 6 + (31 - 7 + 1) + 31)
+    assert (excluded["staff_start"], excluded["staff_end"], excluded["leavers"]) == (1, 1, 0)
+    assert excluded["fte_days_available"] == pytest.approx(31)
+    rolling = hr.rolling_hr_series(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    last = rolling[(rolling["unit"] == "M") & (rolling["month"] == pd.Timestamp("2025-03-01"))].iloc[0]
+    assert (last["staff_start"], last["staff_end"], last["leavers"]) == (1, 1, 0)
+    assert last["leaver_rate_12m"] == 0
+
+
+@pytest.mark.parametrize("role", [
+    "Foundation Year 1", "Foundation Year 2", "foundation doctor year 1", "Core Training", "Core Medical Training",
+    "Core Surgical Trainee", "Dental Core Trainee", "Specialty Registrar", "Specialty Registrar (StR)",
+    "Speciality Registrar", "Speciality Training", "Specialty Trainee", "Specialist Registrar", "GP Registrar",
+    "GP Specialty Registrar", "GP Trainee", "Academic Clinical Fellow", "FY1", "FY2", "F1 Doctor", "CT2", "ST1",
+    "ST 8", "ST3 Paediatrics", "GPST2", "DCT1", "StR", "SpR",
+])
+def test_doctors_in_training_roles_are_recognised(role):
+    assert hr.is_doctor_in_training_role(role)
+
+
+@pytest.mark.parametrize("role", [
+    "Consultant", "Specialty Doctor", "Associate Specialist", "Staff Grade", "Specialist Nurse Practitioner",
+    "Trust Grade Doctor - Specialist Registrar level", "Clinical Fellow (ST3 level)", "Clinical Fellow",
+    "FY2 equivalent", "Locally employed doctor - ST1", "Non-training Specialty Registrar",
+    "Foundation Year Administrator", "Specialty Training Programme Director", "Senior House Officer",
+    "Trainee Nursing Associate", "Trainee Pharmacist", "Staff Nurse", "ST", "F3", "ST9", "Street Warden", "", None,
+])
+def test_other_roles_are_not_doctors_in_training(role):
+    assert not hr.is_doctor_in_training_role(role)
+
+
+def test_doctors_in_training_roles_lists_the_matching_values():
+    assert hr.doctors_in_training_roles(["ST3", "Consultant", None, "Foundation Year 1", "ST3"]) == [
+        "Foundation Year 1", "ST3"]
+
+
+def test_job_role_and_assignment_category_headers_are_recognised():
+    header = ["Employee Number", "Team", "Grade", "Contract Type", "Start Date", "Leaving Date"]
+    records = hr.load_staff(make_raw([header, ["1", "A", "CT1", "Fixed Term", "01/01/2024", ""],
+                                      ["2", "A", "Consultant", "Permanent", "01/01/2020", ""]]))
+    assert records.has_job_role and records.has_assignment_category
+    assert list(records.assignments["job_role"]) == ["CT1", "Consultant"]
+    assert list(records.assignments["assignment_category"]) == ["Fixed Term", "Permanent"]
+    assert "Job role from column 'Grade'." in records.notes
+    table = hr.hr_metrics(records, start="2024-02-01", end="2024-02-29", exclude_doctors_in_training=True)
+    assert row_of(table, "team", "A")["staff_end"] == 1
+    # the job-role column can be named; an explicit name wins over the recognised headers
+    header = ["Employee Number", "Team", "Job Role", "Post", "Start Date", "Leaving Date"]
+    raw = make_raw([header, ["1", "A", "Doctor", "FY2", "01/01/2024", ""]])
+    assert list(hr.load_staff(raw, job_role_col="post").assignments["job_role"]) == ["FY2"]
+    with pytest.raises(InputError, match="staff.csv: There is no job role column called 'Position'"):
+        hr.load_staff(raw, job_role_col="Position")
+
+
+def test_without_those_columns_job_role_and_category_are_na():
+    records = hr.load_staff(make_raw(STAFF_ROWS))
+    assert not records.has_job_role and not records.has_assignment_category
+    assert records.assignments["job_role"].isna().all()
+    assert "No job-role column: doctors in training cannot be told apart from other doctors." in records.notes
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"exclude_job_roles": ["Matron"]},
+     r"staff.csv: There is no job role 'Matron' to exclude. The job roles in the file are: 'Administrator', "
+     r"'Consultant', 'Foundation Year 1', 'ST3', 'Staff Nurse'\."),
+    ({"exclude_assignment_categories": ["Agency"]},
+     r"There is no assignment category 'Agency' to exclude. The assignment categories in the file are: 'Bank', "
+     r"'Fixed Term Temp', 'Permanent'\."),
+    ({"exclude_staff_groups": ["Students"]}, r"There is no staff group 'Students' to exclude"),
+    ({"exclude_doctors_in_training": True, "exclude_staff_groups": ["Nursing", "Medical and Dental"],
+      "exclude_assignment_categories": ["Bank"]},
+     r"Nobody is left once these are excluded: doctors in training.*staff groups 'Medical and Dental', "
+     r"'Nursing'; assignment category 'Bank' \(all 8 staff records\)"),
+])
+def test_exclusion_refusals(rotation, kwargs, pattern):
+    with pytest.raises(InputError, match=pattern):
+        hr.hr_metrics(rotation, **ROTATION_WINDOW, **kwargs)
+    with pytest.raises(InputError, match=pattern):
+        hr.monthly_hr_table(rotation, **ROTATION_WINDOW, **kwargs)
+
+
+def test_doctors_in_training_need_a_job_role_column(records):
+    with pytest.raises(InputError, match=r"staff.csv: Doctors in training cannot be excluded: the staff file has no "
+                                         r"job-role column\. .*told apart by their job role or grade.* Add a column "
+                                         r"headed 'Job Role', 'Occupation', 'Grade'"):
+        hr.hr_metrics(records, exclude_doctors_in_training=True)
+    with pytest.raises(InputError, match="Job roles cannot be excluded: the staff file has no job-role column"):
+        hr.rolling_hr_series(records, exclude_job_roles=["Consultant"])
+    with pytest.raises(InputError, match="Assignment categories cannot be excluded: the staff file has no assignment "
+                                         "category column \\(a header such as 'Assignment Category'"):
+        hr.hr_metrics(records, exclude_assignment_categories=["Bank"])
+
+
+def test_doctors_in_training_refused_when_no_role_matches():
+    rows = [row for row in ROTATION_ROWS if row[4] not in TRAINEES]
+    records = hr.load_staff(make_raw(rows))
+    with pytest.raises(InputError, match=r"No job role in the file is one of doctors in training .* The job roles "
+                                         r"in the file are: 'Administrator', 'Consultant', 'Staff Nurse'\. If some "
+                                         r"of them are doctors in training, name them"):
+        hr.hr_metrics(records, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"exclude_doctors_in_training": True},
+     r"months.csv: Doctors in training cannot be excluded from team-month figures: they hold totals per team and "
+     r"month, not people with job roles\. Check whether the figures already leave doctors in training out"),
+    ({"exclude_job_roles": ["ST3"]}, r"Job roles \(ST3\) cannot be excluded from team-month figures"),
+    ({"exclude_assignment_categories": ["Bank"], "exclude_job_roles": ["FY1"]},
+     r"Job roles \(FY1\) and assignment categories \(Bank\) cannot be excluded from team-month figures"),
+])
+def test_team_month_figures_refuse_exclusions_of_people(team_months, kwargs, pattern):
+    for function in (hr.hr_metrics, hr.monthly_hr_table, hr.rolling_hr_series):
+        with pytest.raises(InputError, match=pattern):
+            function(team_months, start="2024-01-01", end="2024-03-31", **kwargs)
+    with pytest.raises(InputError, match="this file holds team-month figures, which have no job roles"):
+        hr.load_hr_table(make_raw(TEAM_MONTH_ROWS, "months.csv"), job_role_col="Role")
+
+
+def test_apply_exclusions_returns_the_same_records_when_nothing_is_excluded(rotation):
+    same, exclusions = hr.apply_exclusions(rotation)
+    assert same is rotation and not exclusions.any
+    fewer, exclusions = hr.apply_exclusions(rotation, exclude_doctors_in_training=True)
+    assert len(fewer.assignments) == 4 and len(fewer.absence) == 1
+    assert exclusions.records_excluded == 4
+
+
+def test_empty_hr_files_are_described_as_records_not_responses(tmp_path):
+    with pytest.raises(InputError, match=r"staff.csv: The file is empty .*Export the staff records again") as caught:
+        hr.read_staff_file(b"", "staff.csv")
+    assert "respons" not in caught.value.message
+    header_only = (",".join(ROTATION_HEADER) + "\n").encode()
+    with pytest.raises(InputError, match=r"staff.csv: The header \(row 1\) has no staff records below it") as caught:
+        hr.read_staff_file(header_only, "staff.csv")
+    assert "respons" not in caught.value.message
+    staff = hr.load_staff(make_raw(ROTATION_ROWS))
+    with pytest.raises(InputError, match=r"absence.csv: The header \(row 1\) has no absence records below it"):
+        hr.read_absence_file(b"Employee Number,Absence Start Date,Absence End Date\n", staff, "absence.csv")
+
+
+# --- The sample trust: doctors in training excluded from the ESR files -----------------------------
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def sample_staff() -> hr.StaffRecords:
+    return hr.read_absence_file(SAMPLE / "hr_absence_esr.csv", hr.read_staff_file(SAMPLE / "hr_staff_esr.csv"))
+
+
+def test_sample_trust_leaver_rate_without_doctors_in_training_matches_the_team_month_file(sample_staff):
+    """Financial year 2024/25. The team-month file was made from the ESR files without doctors in training
+    (sample_data/README.md: 519 leavers, 11.1% of average staff in post), so excluding them from the ESR
+    files must give its figures: the same leavers and staff at the end. staff_start differs slightly by
+    definition: the team-month file's is staff in post at the end of March 2024 (people leaving on
+    31/03/2024 still in post), the ESR figure counts people in post on 01/04/2024."""
+    excluded = hr.hr_metrics(sample_staff, start="2024-04-01", end="2025-03-31", exclude_doctors_in_training=True,
+                             levels=["organisation"]).iloc[0]
+    everyone = hr.hr_metrics(sample_staff, start="2024-04-01", end="2025-03-31", levels=["organisation"]).iloc[0]
+    team_month = hr.hr_metrics(hr.read_staff_file(SAMPLE / "hr_team_month.csv"), start="2024-04-01",
+                               end="2025-03-31", levels=["organisation"]).iloc[0]
+    assert excluded["leavers"] == team_month["leavers"] == 519
+    assert excluded["staff_end"] == team_month["staff_end"]
+    staff = pd.read_csv(SAMPLE / "hr_staff_esr.csv", dtype=str)
+    staff = staff[~staff["Job Role"].map(hr.is_doctor_in_training_role)]
+    left_on_31_march = int((staff["Termination Date"] == "31/03/2024").sum())
+    started_on_1_april = int((staff["Assignment Start Date"] == "01/04/2024").sum())
+    assert team_month["staff_start"] - excluded["staff_start"] == left_on_31_march - started_on_1_april
+    assert abs(excluded["leaver_rate"] - team_month["leaver_rate"]) < 0.5
+    assert round(float(excluded["leaver_rate"]), 1) == 11.1
+    assert excluded["sickness_rate"] == pytest.approx(team_month["sickness_rate"], rel=1e-9)
+    # with the rotating doctors left in, every changeover counts as leavers: the rate about doubles
+    assert everyone["leaver_rate"] > 2 * excluded["leaver_rate"]
+    assert sample_staff.assignments["job_role"].map(hr.is_doctor_in_training_role).sum() == 2797
