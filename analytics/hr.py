@@ -43,6 +43,15 @@ computed from the records, not summed from teams; FTE days (available and lost) 
 is additive across assignments. The person is the employee number when the file has one, otherwise the
 assignment number, otherwise each row. A row with a blank employee number is a person of its own.
 
+Exclusions
+----------
+Staff can be left out of every figure, explicitly and visibly (domain.md §3), by staff group, job role
+or assignment category, and with ``exclude_doctors_in_training=True`` (the job roles of
+:data:`DOCTORS_IN_TRAINING_ROLES`: doctors in training rotate between trusts on national changeover days,
+and NHS leaver statistics leave them out). See :func:`apply_exclusions`. Every table records what was
+excluded in ``DataFrame.attrs``; :func:`exclusions_text` says it in plain words for pages. Team-month
+figures hold no people, so only their staff groups can be excluded; the other exclusions are refused.
+
 Anonymity
 ---------
 HR rates are not survey responses and this module does not suppress small teams: trusts publish
@@ -995,7 +1004,9 @@ DOCTORS_IN_TRAINING_ROLES: tuple[str, ...] = (
 #: (trust grade, locally employed, non-training, "ST3 level", "FY2 equivalent", clinical fellows other
 #: than academic clinical fellows) and staff who organise training ("Foundation Year Administrator").
 NOT_DOCTORS_IN_TRAINING_ROLES: tuple[str, ...] = (
-    r"\btrust (grade|doctor)\b", r"\bnon[- ]?training\b", r"\blocally employed\b", r"\blevel\b", r"\bequivalent\b",
+    r"\btrust (grade|doctor)\b", r"\bnon[- ]?training\b", r"\blocally employed\b", r"\bequivalent\b",
+    r"\b(fy ?[12]|f[12]|st ?[1-8]|d?ct ?[1-3]|house officer|sho) (grade )?level\b",   # "ST3 level"
+    r"\bregistrar (grade )?level\b(?! ?\d)",                 # "Specialist Registrar level", not "... Level 2"
     r"(?<!academic )\bclinical fellow\b",
     r"\b(administrator|co-?ordinator|manager|assistant|secretary|tutor|lead|director|facilitator|clerk)\b",
 )

@@ -736,7 +736,7 @@ def test_monthly_table_and_rolling_series_leave_trainees_out(rotation):
     "Core Surgical Trainee", "Dental Core Trainee", "Specialty Registrar", "Specialty Registrar (StR)",
     "Speciality Registrar", "Speciality Training", "Specialty Trainee", "Specialist Registrar", "GP Registrar",
     "GP Specialty Registrar", "GP Trainee", "Academic Clinical Fellow", "FY1", "FY2", "F1 Doctor", "CT2", "ST1",
-    "ST 8", "ST3 Paediatrics", "GPST2", "DCT1", "StR", "SpR",
+    "ST 8", "ST3 Paediatrics", "GPST2", "DCT1", "StR", "SpR", "Specialty Registrar Level 2",
 ])
 def test_doctors_in_training_roles_are_recognised(role):
     assert hr.is_doctor_in_training_role(role)
@@ -745,7 +745,7 @@ def test_doctors_in_training_roles_are_recognised(role):
 @pytest.mark.parametrize("role", [
     "Consultant", "Specialty Doctor", "Associate Specialist", "Staff Grade", "Specialist Nurse Practitioner",
     "Trust Grade Doctor - Specialist Registrar level", "Clinical Fellow (ST3 level)", "Clinical Fellow",
-    "FY2 equivalent", "Locally employed doctor - ST1", "Non-training Specialty Registrar",
+    "FY2 equivalent", "ST3 level", "Specialist Registrar level doctor", "Locally employed doctor - ST1", "Non-training Specialty Registrar",
     "Foundation Year Administrator", "Specialty Training Programme Director", "Senior House Officer",
     "Trainee Nursing Associate", "Trainee Pharmacist", "Staff Nurse", "ST", "F3", "ST9", "Street Warden", "", None,
 ])
