@@ -250,6 +250,8 @@ def _as_rule(name: str, spec: object) -> RagRule:
         if isinstance(spec, (tuple, list)):
             return RagRule(float(spec[0]), float(spec[1]), bool(spec[2]) if len(spec) > 2 else True)
         return RagRule(float(spec.green_at), float(spec.red_at), bool(getattr(spec, "higher_is_better", True)))
+    except InputError:
+        raise
     except (KeyError, IndexError, AttributeError, TypeError, ValueError):
         raise InputError(f"The RAG thresholds for '{name}' must give a green and a red threshold.") from None
 
@@ -859,7 +861,10 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
     Notes
     -----
     Quantiles are over the teams in ``frame`` that have the figure (``pandas.Series.quantile``, linear
-    interpolation); a team without a rate cannot be high on it. Cut-offs are at full precision.
+    interpolation); a team without a rate cannot be high on it. Cut-offs are at full precision. Ties:
+    a team must also be strictly below (above) the median to count as low (high), so when most teams
+    share a value — often a leaver rate of 0 among small teams — they are not all "in the highest
+    quarter".
     """
     notes: list[str] = []
     columns = [c for c in LOW_LEADERSHIP_COLUMNS if c not in ("ref", "wave", "window_start", "window_end")]
@@ -878,7 +883,7 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
         low_text = f"below the threshold of {fmt_score(score_cutoff)}"
     else:
         score_cutoff = float(score[scored].quantile(quantile))
-        low = score <= score_cutoff
+        low = (score <= score_cutoff) & (score < float(score[scored].median()))
         low_text = f"in the lowest {quantile:.0%} of teams (at or below {fmt_score(score_cutoff)})"
     high: dict[str, pd.Series] = {}
     cutoffs: dict[str, float] = {}
@@ -893,7 +898,7 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
                          "highest quarter.")
             continue
         cutoffs[rate] = float(values[usable].quantile(1 - quantile))
-        high[rate] = (values >= cutoffs[rate]).fillna(False)
+        high[rate] = ((values >= cutoffs[rate]) & (values > float(values[usable].median()))).fillna(False)
     flagged = (low & (high["leaver_rate"] | high["sickness_rate"])).to_numpy()
     rows = []
     for i in np.flatnonzero(flagged):
@@ -935,7 +940,8 @@ def _label_of(measure: str, codebook: Codebook | None = None) -> str:
 def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                               exclude_staff_groups: Iterable[str] = (), measure: str = "compassionate_leadership",
                               low_score_below: float | None = None, quantile: float = EXCEPTION_QUANTILE,
-                              window_kind: str = WINDOW_CONCURRENT) -> tuple[pd.DataFrame, list[str], tuple]:
+                              window_kind: str = WINDOW_CONCURRENT, min_teams: int = EXCEPTION_MIN_TEAMS
+                              ) -> tuple[pd.DataFrame, list[str], tuple]:
     """Teams low on compassionate leadership and high on leaving or sickness, for one wave.
 
     Teams and their HR outcomes come from :func:`analytics.outcomes.unit_outcomes` (shown survey teams
@@ -959,7 +965,8 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
         # The HR data do not cover the window: say so instead of refusing the whole page.
         return empty, [str(exc)], (None, None)
     table, notes = exceptions_from_outcomes(joined.frame, measure=measure, low_score_below=low_score_below,
-                                            quantile=quantile, label=_label_of(measure, survey.codebook))
+                                            quantile=quantile, min_teams=min_teams,
+                                            label=_label_of(measure, survey.codebook))
     table.insert(0, "ref", [f"E{i + 1}" for i in range(len(table))])
     table["wave"] = str(wave)
     table["window_start"], table["window_end"] = joined.window_start, joined.window_end

@@ -1,0 +1,511 @@
+"""Tests for analytics.board: headline measures, RAG, rate comparisons, exceptions, statements, behaviours.
+
+Tiny survey files (two waves, six teams in two directorates) are written to a temporary folder and
+scored through ``analytics.pipeline.score_survey_files``. Expected values come from scipy / statsmodels
+on the respondent scores, or from hand arithmetic written as arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics import board, settings
+from analytics.codebook import load_codebook
+from analytics.errors import InputError
+from analytics.hr import hr_metrics, load_hr_table
+from analytics.io import read_table
+from analytics.pipeline import SurveySource, score_survey_files
+
+K = settings.DEFAULT_MIN_GROUP_SIZE
+ITEMS = [code.upper() for code in load_codebook().items]
+# Per wave: team -> (directorate, respondents, mean answer position 1-5).
+TEAMS_2024 = {
+    "Ward A": ("Medicine", 15, 4.4),
+    "Ward B": ("Medicine", 14, 3.5),
+    "Ward C": ("Medicine", 12, 4.5),     # hidden by complementary suppression (smallest sibling of Tiny Unit)
+    "Tiny Unit": ("Medicine", 4, 4.5),    # below k: suppressed
+    "Theatre E": ("Surgery", 13, 3.4),
+    "Theatre F": ("Surgery", 12, 3.6),
+}
+TEAMS_2025 = {
+    "Ward A": ("Medicine", 15, 1.8),      # a large fall: significant
+    "Ward B": ("Medicine", 14, 3.6),
+    "Ward C": ("Medicine", 12, 1.5),      # falls too, but must never be listed (suppressed)
+    "Tiny Unit": ("Medicine", 4, 1.2),    # likewise
+    "Theatre E": ("Surgery", 13, 3.5),
+    "Theatre F": ("Surgery", 12, 3.3),
+}
+HIDDEN_TEAMS = ("Ward C", "Tiny Unit")
+
+
+def _survey_frame(teams: dict, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for team, (directorate, n, centre) in teams.items():
+        for _ in range(n):
+            answers = np.clip(np.rint(centre + rng.normal(0, 0.9, len(ITEMS))), 1, 5).astype(int)
+            rows.append({"Directorate": directorate, "Team": team, **dict(zip(ITEMS, answers))})
+    return pd.DataFrame(rows)
+
+
+def _score(files: dict[str, pd.DataFrame]):
+    sources = [SurveySource(file_name=name, content=frame.to_csv(index=False).encode()) for name, frame in files.items()]
+    return score_survey_files(sources, min_group_size=K)
+
+
+@pytest.fixture(scope="module")
+def two_waves():
+    return _score({"survey_2024.csv": _survey_frame(TEAMS_2024, 1), "survey_2025.csv": _survey_frame(TEAMS_2025, 2)})
+
+
+@pytest.fixture(scope="module")
+def one_wave():
+    return _score({"survey_2025.csv": _survey_frame(TEAMS_2025, 3)})
+
+
+def _team_month_records(months: pd.PeriodIndex, teams: dict[str, tuple[str, int, int, float]]):
+    """Team-month HR file: team -> (directorate, staff in post, leavers a month, sickness % of days)."""
+    rows = []
+    for i, month in enumerate(months):
+        days = month.days_in_month
+        for team, (directorate, staff, leavers, sick) in teams.items():
+            available = staff * days
+            rows.append({"Directorate": directorate, "Team": team, "Month": str(month), "Staff in post": staff,
+                         "Leavers": leavers + (i % 3 == 0), "FTE days lost": round(available * sick * (1 + 0.1 * (i % 4)) / 100, 2),
+                         "FTE days available": available})
+    frame = pd.DataFrame(rows)
+    return load_hr_table(read_table(frame.to_csv(index=False).encode(), "hr_team_month.csv"))
+
+
+@pytest.fixture(scope="module")
+def hr_records():
+    months = pd.period_range("2024-01", "2025-12", freq="M")
+    teams = {name: (d, 40, 1, 4.0 + j) for j, (name, (d, _, _)) in enumerate(TEAMS_2025.items())}
+    return _team_month_records(months, teams)
+
+
+def _respondent_scores(survey, measure: str, wave: str) -> np.ndarray:
+    r = survey.scored.respondents
+    return r.loc[r["wave"] == wave, measure].dropna().to_numpy(dtype=float)
+
+
+def _org(survey, wave: str, measure: str) -> pd.Series:
+    t = survey.unit_scores
+    return t[(t["wave"] == wave) & (t["level"] == "organisation") & (t["measure"] == measure)].iloc[0]
+
+
+# --- Headline measures ---------------------------------------------------------------------------------
+def test_headline_survey_values_equal_organisation_row_and_welch_test(two_waves):
+    headline = board.headline_measures(two_waves, None, wave="2025", min_group_size=K)
+    assert list(headline["ref"]) == ["H1", "H2", "H3", "H4", "H5", "H6"]
+    assert list(headline.columns) == list(board.HEADLINE_COLUMNS)
+    for measure in board.HEADLINE_SURVEY_MEASURES:
+        row = headline.set_index("measure").loc[measure]
+        now, before = _org(two_waves, "2025", measure), _org(two_waves, "2024", measure)
+        assert row["value"] == now["mean"] and row["n"] == now["n"]
+        assert row["previous"] == before["mean"] and row["previous_n"] == before["n"]
+        after_scores = _respondent_scores(two_waves, measure, "2025")
+        before_scores = _respondent_scores(two_waves, measure, "2024")
+        reference = stats.ttest_ind(after_scores, before_scores, equal_var=False)
+        ci = reference.confidence_interval(0.95)
+        assert row["change"] == pytest.approx(after_scores.mean() - before_scores.mean(), rel=1e-12)
+        assert row["change"] == pytest.approx(row["value"] - row["previous"], abs=1e-12)
+        assert row["p"] == pytest.approx(reference.pvalue, rel=1e-12)
+        assert (row["change_ci_low"], row["change_ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-12)
+        n1, n2 = len(before_scores), len(after_scores)
+        pooled = math.sqrt(((n1 - 1) * before_scores.var(ddof=1) + (n2 - 1) * after_scores.var(ddof=1)) / (n1 + n2 - 2))
+        assert row["effect_size"] == pytest.approx((after_scores.mean() - before_scores.mean()) / pooled, rel=1e-12)
+        assert row["effect_size_name"] == "Cohen's d"
+        assert row["significant"] == (reference.pvalue < 0.05)
+        assert row["test"] == board.TEST_WELCH
+
+
+def test_headline_responses_count_and_change(two_waves):
+    row = board.headline_measures(two_waves, None, wave="2025").set_index("measure").loc["responses"]
+    total = sum(n for _, n, _ in TEAMS_2025.values())  # 15 + 14 + 12 + 4 + 13 + 12 = 70
+    assert row["value"] == total == 70
+    assert row["previous"] == sum(n for _, n, _ in TEAMS_2024.values())
+    assert row["change"] == 0 and row["test"] == board.TEST_NONE and row["rag"] == board.RAG_NOT_RATED
+
+
+def test_headline_without_hr_says_so(two_waves):
+    headline = board.headline_measures(two_waves, None, wave="2025").set_index("measure")
+    for measure in board.HEADLINE_HR_MEASURES:
+        assert headline.loc[measure, "availability"] == board.AVAILABILITY_NO_HR
+        assert math.isnan(headline.loc[measure, "value"])
+        assert headline.loc[measure, "rag"] == board.RAG_NO_DATA
+        assert "No HR data" in headline.loc[measure, "note"]
+
+
+def test_headline_one_wave_has_no_previous(one_wave):
+    headline = board.headline_measures(one_wave, None, wave="2025").set_index("measure")
+    cl = headline.loc["compassionate_leadership"]
+    assert cl["previous_wave"] is None and math.isnan(cl["previous"]) and math.isnan(cl["change"])
+    assert cl["test"] == board.TEST_NONE and cl["significant"] is None
+    assert "No previous wave" in cl["note"]
+    assert not math.isnan(cl["value"])
+
+
+def test_headline_hr_rates_equal_hr_metrics_and_tests(two_waves, hr_records):
+    headline = board.headline_measures(two_waves, hr_records, wave="2025").set_index("measure")
+    now = hr_metrics(hr_records, start="2025-01-01", end="2025-12-31", levels=["organisation"]).iloc[0]
+    before = hr_metrics(hr_records, start="2024-01-01", end="2024-12-31", levels=["organisation"]).iloc[0]
+    leaver = headline.loc["leaver_rate"]
+    assert leaver["period"] == "Jan 2025 to Dec 2025" and leaver["previous_period"] == "Jan 2024 to Dec 2024"
+    assert leaver["value"] == pytest.approx(float(now["leaver_rate"]), rel=1e-12)
+    assert leaver["previous"] == pytest.approx(float(before["leaver_rate"]), rel=1e-12)
+    from statsmodels.stats.rates import test_poisson_2indep
+    mean_now = (now["staff_start"] + now["staff_end"]) / 2
+    mean_before = (before["staff_start"] + before["staff_end"]) / 2
+    reference = test_poisson_2indep(int(now["leavers"]), mean_now, int(before["leavers"]), mean_before,
+                                    method="exact-cond")
+    assert leaver["p"] == pytest.approx(reference.pvalue, rel=1e-9)
+    assert leaver["test"] == board.TEST_POISSON_EXACT and leaver["effect_size_name"] == "rate ratio"
+    sickness = headline.loc["sickness_rate"]
+    assert sickness["value"] == pytest.approx(float(now["sickness_rate"]), rel=1e-12)
+    assert sickness["change"] == pytest.approx(float(now["sickness_rate"]) - float(before["sickness_rate"]), rel=1e-9)
+    assert sickness["test"] == board.TEST_QUASI_POISSON
+
+
+def test_hr_window_follows_the_wave(hr_records):
+    # Wave 2024: its concurrent window ends March 2025, before the data's last month (December 2025).
+    windows = board.hr_windows(hr_records, "2024")
+    assert windows.current == (pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"))
+    # The 12 months before start in April 2023, before the data (January 2024): no comparison.
+    assert windows.previous is None and "do not cover the previous" in windows.notes[0]
+    latest = board.hr_windows(hr_records, "2025")
+    assert latest.current == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
+    assert latest.previous == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+
+
+def test_headline_refuses_unknown_wave(two_waves):
+    with pytest.raises(InputError, match="no survey wave '2030'"):
+        board.headline_measures(two_waves, None, wave="2030")
+
+
+# --- Rate comparisons ----------------------------------------------------------------------------------
+def test_poisson_rate_comparison_against_statsmodels():
+    from statsmodels.stats.rates import test_poisson_2indep
+    result = board.compare_rates_poisson(589, 4700, 519, 4680)
+    assert result["rate_from"] == pytest.approx(100 * 589 / 4700)
+    assert result["change"] == pytest.approx(100 * (519 / 4680 - 589 / 4700))
+    se = 100 * math.sqrt(589 / 4700**2 + 519 / 4680**2)
+    assert result["change_ci_high"] - result["change"] == pytest.approx(stats.norm.ppf(0.975) * se)
+    assert result["rate_ratio"] == pytest.approx((519 / 4680) / (589 / 4700))
+    assert result["p"] == pytest.approx(test_poisson_2indep(519, 4680, 589, 4700, method="exact-cond").pvalue, rel=1e-9)
+
+
+def test_poisson_rate_comparison_refuses_bad_counts():
+    with pytest.raises(InputError, match="positive exposures"):
+        board.compare_rates_poisson(3, 0, 4, 10)
+
+
+def test_quasi_poisson_against_statsmodels_glm():
+    import statsmodels.api as sm
+    rng = np.random.default_rng(7)
+    exposure = rng.uniform(9000, 11000, 24)
+    counts = rng.poisson(exposure * np.r_[np.full(12, 0.052), np.full(12, 0.047)] * rng.gamma(20, 1 / 20, 24))
+    result = board.compare_rates_quasi_poisson(counts[:12], exposure[:12], counts[12:], exposure[12:])
+    design = np.column_stack([np.ones(24), np.r_[np.zeros(12), np.ones(12)]])
+    fit = sm.GLM(counts, design, family=sm.families.Poisson(), offset=np.log(exposure)).fit(scale="X2")
+    assert math.log(result["rate_ratio"]) == pytest.approx(fit.params[1], rel=1e-8)
+    assert result["dispersion"] == pytest.approx(fit.scale, rel=1e-8)
+    assert result["p"] == pytest.approx(fit.pvalues[1], rel=1e-6)
+    assert result["rate_to"] == pytest.approx(100 * counts[12:].sum() / exposure[12:].sum())
+
+
+def test_quasi_poisson_refuses_missing_months():
+    with pytest.raises(InputError, match="must not be missing"):
+        board.compare_rates_quasi_poisson([1, np.nan], [10, 10], [1, 2], [10, 10])
+
+
+# --- RAG -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value, expected", [(7.0, "Green"), (6.9999, "Amber"), (6.0, "Red"), (6.0001, "Amber"),
+                                             (9, "Green"), (None, "No data")])
+def test_rag_boundaries_higher_is_better(value, expected):
+    assert board.rag_rating(value, green_at=7.0, red_at=6.0) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(4.0, "Green"), (4.01, "Amber"), (5.6, "Red"), (5.59, "Amber")])
+def test_rag_boundaries_lower_is_better(value, expected):
+    assert board.rag_rating(value, green_at=4.0, red_at=5.6, higher_is_better=False) == expected
+
+
+def test_rag_agrees_with_ui_format():
+    from ui import format as fmt
+    for value in np.linspace(3, 9, 61):
+        for green, red, higher in ((7.0, 6.0, True), (4.0, 5.6, False)):
+            assert board.rag_rating(value, green_at=green, red_at=red, higher_is_better=higher) == \
+                fmt.rag_status(value, green_at=green, red_at=red, higher_is_better=higher).label
+
+
+@pytest.mark.parametrize("green, red, higher, message", [(6.0, 7.0, True, "must be above"),
+                                                         (6.0, 5.0, False, "must be below"),
+                                                         (None, 5.0, True, "Set both")])
+def test_rag_refuses_thresholds_in_the_wrong_order(green, red, higher, message):
+    with pytest.raises(InputError, match=message):
+        board.rag_rating(5.0, green_at=green, red_at=red, higher_is_better=higher)
+
+
+def test_apply_thresholds_uses_user_values_and_benchmarks(two_waves):
+    from ui.labels import RagThresholds
+    figures = board.headline_figures(two_waves, None, wave="2025")
+    value = figures.set_index("measure").loc["compassionate_leadership", "value"]
+    rated = board.apply_thresholds(
+        figures, {"compassionate_leadership": RagThresholds(green_at=value, red_at=value - 1)},
+        {"compassionate_leadership": value - 0.25, "morale": None}).set_index("measure")
+    assert rated.loc["compassionate_leadership", "rag"] == "Green"   # inclusive at the green threshold
+    assert rated.loc["compassionate_leadership", "vs_benchmark"] == pytest.approx(0.25)
+    assert board.BENCHMARK_WEIGHTING_NOTE in rated.loc["compassionate_leadership", "note"]
+    assert math.isnan(rated.loc["morale", "benchmark"])
+    assert rated.loc["morale", "green_at"] == settings.DEFAULT_RAG_THRESHOLDS["score"][0]   # default
+    assert list(figures.columns) == list(board.HEADLINE_COLUMNS)   # input unchanged
+    assert figures["rag"].isna().all()
+
+
+def test_apply_thresholds_refuses_bad_values(two_waves):
+    figures = board.headline_figures(two_waves, None, wave="2025")
+    with pytest.raises(InputError, match="must be above"):
+        board.apply_thresholds(figures, {"morale": (5.0, 6.0, True)})
+    with pytest.raises(InputError, match="must be a number"):
+        board.apply_thresholds(figures, None, {"morale": "high"})
+    with pytest.raises(InputError, match="must give a green and a red"):
+        board.apply_thresholds(figures, {"morale": {"green": 7}})
+
+
+def test_default_thresholds_match_ui_labels():
+    from ui import labels
+    for name, rule in board.default_rag_rules().items():
+        assert labels.DEFAULT_RAG_THRESHOLDS[name].as_kwargs() == dataclass_kwargs(rule)
+
+
+def dataclass_kwargs(rule: board.RagRule) -> dict:
+    return {"green_at": rule.green_at, "red_at": rule.red_at, "higher_is_better": rule.higher_is_better}
+
+
+# --- Exceptions ----------------------------------------------------------------------------------------
+def _outcomes_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "level": "team",
+        "unit": [f"T{i}" for i in range(8)],
+        "parent": ["D1", "D1", "D1", "D2", "D2", "D2", "D2", "D2"],
+        "responses": [20] * 8,
+        "compassionate_leadership": [5.0, 6.0, 6.5, 7.0, 7.2, 7.5, 8.0, 8.5],
+        "leaver_rate": [20.0, 5.0, 30.0, 10.0, 12.0, 14.0, 8.0, 9.0],
+        "sickness_rate": [3.0, 9.0, 4.0, 5.0, 4.0, 4.0, 4.0, 4.0],
+    })
+
+
+def test_exceptions_bottom_quarter_and_top_quarter():
+    table, notes = board.exceptions_from_outcomes(_outcomes_frame())
+    # Score quartile (linear): position 0.25 × 7 = 1.75 between 6.0 and 6.5 -> 6.0 + 0.75 × 0.5 = 6.375.
+    # Leaver 75th percentile of [5, 8, 9, 10, 12, 14, 20, 30]: position 5.25 -> 14 + 0.25 × 6 = 15.5.
+    # Sickness 75th percentile of [3, 4, 4, 4, 4, 4, 5, 9]: position 5.25 -> 4 + 0.25 × 1 = 4.25.
+    assert table["score_cutoff"].iloc[0] == pytest.approx(6.0 + 0.75 * 0.5)
+    assert table["leaver_cutoff"].iloc[0] == pytest.approx(14 + 0.25 * 6)
+    assert table["sickness_cutoff"].iloc[0] == pytest.approx(4 + 0.25 * 1)
+    # T0 (5.0, leaver 20 >= 15.5) and T1 (6.0, sickness 9 >= 4.25); T2 is high on leaving but not low.
+    assert list(table["unit"]) == ["T0", "T1"]
+    assert list(table["high_leaver_rate"]) == [True, False]
+    assert list(table["high_sickness_rate"]) == [False, True]
+    assert "leaver rate 20.0%" in table["reason"].iloc[0] and "lowest 25%" in table["reason"].iloc[0]
+    assert "sickness absence rate 9.0%" in table["reason"].iloc[1]
+    assert notes == []
+
+
+def test_exceptions_ties_at_the_cutoff_are_not_high():
+    frame = _outcomes_frame().assign(leaver_rate=[0.0] * 7 + [10.0], compassionate_leadership=[5.0] + [7.0] * 6 + [4.0])
+    table, _ = board.exceptions_from_outcomes(frame)
+    # 75th percentile of seven 0s and one 10 is 0, as is the median: only a rate above the median is high.
+    # Scores: the 25th percentile is 7.0 = the median, so only 5.0 and 4.0 (below the median) are low.
+    assert table["leaver_cutoff"].iloc[0] == 0
+    assert list(table["unit"]) == ["T7"]   # score 4.0, leaver rate 10 (T0: 5.0 but leaver rate 0, sickness 3)
+
+
+def test_exceptions_with_a_score_threshold():
+    table, _ = board.exceptions_from_outcomes(_outcomes_frame(), low_score_below=6.6)
+    assert list(table["unit"]) == ["T0", "T1", "T2"]   # 6.5 < 6.6, and its leaver rate 30 >= 15.5
+    assert "below the threshold of 6.6" in table["reason"].iloc[2]
+
+
+def test_exceptions_need_enough_teams():
+    table, notes = board.exceptions_from_outcomes(_outcomes_frame().head(5))
+    assert table.empty and "at least 8" in notes[0]
+
+
+def test_exceptions_refuse_a_bad_share():
+    with pytest.raises(InputError, match="between 0 and 0.5"):
+        board.exceptions_from_outcomes(_outcomes_frame(), quantile=0.7)
+
+
+def test_significant_falls_use_shown_teams_only(two_waves):
+    falls, compared, notes = board.significant_falls(two_waves, wave="2025", min_group_size=K)
+    # Teams shown in both waves: Ward A, Ward B, Theatre E, Theatre F (Ward C and Tiny Unit are hidden).
+    assert compared == {m: 4 for m in board.HEADLINE_SURVEY_MEASURES}
+    assert set(falls["unit"]) == {"Ward A"}
+    assert set(falls["parent"]) == {"Medicine"}
+    r = two_waves.scored.respondents
+    for _, row in falls.iterrows():
+        team = r[r["team"] == "Ward A"]
+        after = team.loc[team["wave"] == "2025", row["measure"]].dropna().to_numpy()
+        before = team.loc[team["wave"] == "2024", row["measure"]].dropna().to_numpy()
+        assert row["p"] == pytest.approx(stats.ttest_ind(after, before, equal_var=False).pvalue, rel=1e-12)
+        assert row["change"] < 0 and row["p_adj"] < 0.05 and row["teams_compared"] == 4
+    assert list(falls["ref"]) == [f"F{i + 1}" for i in range(len(falls))]
+
+
+def test_no_falls_without_a_previous_wave(one_wave):
+    falls, compared, notes = board.significant_falls(one_wave, wave="2025")
+    assert falls.empty and compared == {} and "No previous wave" in notes[0]
+
+
+def test_directorate_filter_keeps_refs(two_waves):
+    found = board.exceptions(two_waves, None, wave="2025", directorate="Surgery")
+    assert found.falls.empty and found.directorate == "Surgery"
+    everything = board.exceptions(two_waves, None, wave="2025")
+    medicine = board.restrict_to_directorate(everything, "Medicine")
+    assert list(medicine.falls["ref"]) == list(everything.falls["ref"])
+
+
+def test_no_suppressed_team_in_any_output(two_waves, hr_records):
+    report = board.board_report(two_waves, hr_records, wave="2025", min_group_size=K)
+    # Every shown team is "low" below 10 and the hidden teams have high sickness: they would be listed
+    # if they were not left out before the rule is applied.
+    low, _, _ = board.low_leadership_exceptions(two_waves, hr_records, wave="2025", low_score_below=10,
+                                                min_teams=2, quantile=0.49)
+    assert set(low["unit"]) <= {"Ward A", "Ward B", "Theatre E", "Theatre F"} and not low.empty
+    texts = [report.headline, report.exceptions.low_leadership, report.exceptions.falls, report.weakest.table,
+             report.weakest.guidance, report.statements, low]
+    for frame in texts:
+        blob = frame.astype(str).to_csv()
+        for team in HIDDEN_TEAMS:
+            assert team not in blob
+    for note in report.notes:
+        for team in HIDDEN_TEAMS:
+            assert team not in note
+
+
+# --- Statements ------------------------------------------------------------------------------------------
+def test_statements_quote_the_right_numbers(two_waves, hr_records):
+    report = board.board_report(two_waves, hr_records, wave="2025", min_group_size=K,
+                                benchmarks={"compassionate_leadership": 3.0})
+    statements = report.statements.set_index("ref")
+    headline = report.headline.set_index("ref")
+    cl = headline.loc["H1"]
+    s1 = statements[statements["figure_ref"] == "H1"].iloc[0]
+    assert f"{cl['value']:.1f} out of 10 in 2025 ({int(cl['n']):,} responses)" in s1["statement"]
+    assert f"from {cl['previous']:.1f} in 2024" in s1["statement"]
+    assert s1["value"] == cl["value"]
+    assert f"This is {cl['value'] - 3.0:.1f} above the benchmark of 3.0." in s1["statement"]
+    assert ("not statistically significant" in s1["statement"]) != bool(cl["significant"])
+    leaver = headline.loc["H4"]
+    s4 = statements[statements["figure_ref"] == "H4"].iloc[0]["statement"]
+    assert f"{leaver['value']:.1f}%" in s4 and f"{int(leaver['numerator']):,} leavers" in s4
+    responses = statements[statements["figure_ref"] == "H6"].iloc[0]["statement"]
+    assert responses.startswith("70 staff responded to the 2025 survey")
+    falls = statements[statements["topic"] == "falls"]
+    quoted = falls[falls["figure_ref"] != ""]
+    assert len(quoted) >= 1 and "Ward A (Medicine)" in quoted["statement"].iloc[0]
+    for refs in quoted["figure_ref"]:
+        assert set(refs.split(", ")) <= set(report.exceptions.falls["ref"])
+    every = " ".join(report.statements["statement"])
+    assert "cause" not in every.lower() and "drive" not in every.lower()
+
+
+def test_statements_when_nothing_to_compare(one_wave):
+    report = board.board_report(one_wave, None, wave="2025")
+    every = report.statements["statement"].tolist()
+    assert any("there is no previous wave to compare with" in s for s in every)
+    assert any(s.startswith("No HR data were provided") for s in every)
+    no_hr = report.statements[report.statements["statement"].str.startswith("No HR data")].iloc[0]
+    assert no_hr["figure_ref"] == "H4, H5"
+
+
+def test_exception_statement_says_associated(two_waves):
+    low = pd.DataFrame([{"ref": "E1", "unit": "T0", "parent": "D1"}])
+    found = board.BoardExceptions(wave="2025", previous_wave="2024", low_leadership=low,
+                                  falls=pd.DataFrame(columns=list(board.FALL_COLUMNS)), teams_compared={},
+                                  window_start=pd.Timestamp("2025-04-01"), window_end=pd.Timestamp("2025-12-31"))
+    headline = board.headline_measures(two_waves, None, wave="2025")
+    statements = board.board_statements(headline, found)
+    text = statements.loc[statements["topic"] == "exceptions", "statement"].iloc[0]
+    assert text.startswith("1 team had compassionate leadership in the lowest 25% of teams")
+    assert "associated with" in text and "T0 (D1)" in text and "Apr 2025 to Dec 2025" in text
+    assert statements.loc[statements["topic"] == "exceptions", "figure_ref"].iloc[0] == "E1"
+
+
+# --- Behaviours and guidance -----------------------------------------------------------------------------
+def _item_results(values: dict[str, float | None], suppressed: tuple[str, ...] = ()) -> pd.DataFrame:
+    rows = []
+    for item, pct in values.items():
+        hidden = item in suppressed
+        rows.append({"wave": "2025", "level": "organisation", "unit": "Organisation", "parent": "", "item": item,
+                     "n": pd.NA if hidden else 100, "pct_positive": np.nan if hidden else pct, "suppressed": hidden})
+    return pd.DataFrame(rows)
+
+
+def test_weakest_behaviour_is_the_lowest_pct_positive():
+    result = board.weakest_behaviour(_item_results({"q9f": 60.0, "q9g": 55.0, "q9h": 70.0, "q9i": 58.0}), "2025")
+    assert result.behaviours == ("attending",)   # q9g
+    table = result.table.set_index("behaviour")
+    assert table.loc["attending", "item"] == "q9g" and table.loc["understanding", "item"] == "q9f"
+    assert table.loc["empathising", "item"] == "q9h" and table.loc["helping", "item"] == "q9i"
+    assert "interpretation, not NHS" in table.loc["attending", "note"]
+    guidance = result.guidance
+    actions = guidance[guidance["section"] == "behaviour"]
+    assert set(actions["behaviour"]) == {"attending"} and len(actions) >= 3
+    assert "King's Fund" in actions["source"].iloc[0]
+    support = guidance[guidance["section"] == "support"]["heading"].tolist()
+    assert support == ["Health and wellbeing conversations", "Health and wellbeing guardian",
+                       "Health and wellbeing champions", "Mental Health First Aiders"]
+    assert list(guidance.columns) == list(board.GUIDANCE_COLUMNS)
+
+
+def test_weakest_behaviour_ties_and_suppression():
+    result = board.weakest_behaviour(
+        _item_results({"q9f": 50.0, "q9g": 40.0, "q9h": 70.0, "q9i": 50.0}, suppressed=("q9g",)), "2025")
+    assert result.behaviours == ("understanding", "helping")   # q9g is hidden, so never the weakest
+    assert result.refs == ["B2", "B4"]
+    hidden = result.table.set_index("behaviour").loc["attending"]
+    assert math.isnan(hidden["pct_positive"]) and bool(hidden["suppressed"])
+
+
+def test_guidance_covers_the_four_behaviours_and_cites_sources():
+    guidance = board.load_guidance()
+    assert set(guidance["behaviours"]) == {"attending", "understanding", "empathising", "helping"}
+    for entry in guidance["behaviours"].values():
+        assert entry["actions"] and entry["source"] in guidance["sources"]
+    for item in guidance["support"]:
+        assert item["source"] in guidance["sources"]
+    citations = " ".join(guidance["sources"].values())
+    for name in ("The King's Fund", "NHS England", "Wellbeing guardians", "NHS Employers",
+                 "Health and wellbeing conversations"):
+        assert name in citations
+    assert "http" not in citations
+
+
+def test_guidance_file_errors_are_input_errors(tmp_path):
+    bad = tmp_path / "guidance.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="could not be read"):
+        board.load_guidance(bad)
+    bad.write_text('{"sources": {}}', encoding="utf-8")
+    with pytest.raises(InputError, match="no 'behaviours' section"):
+        board.load_guidance(bad)
+
+
+def test_previous_wave():
+    assert board.previous_wave(["2023", "2024", "2025"], "2025") == "2024"
+    assert board.previous_wave(["2025"], "2025") is None
+    with pytest.raises(InputError, match="Waves in the data: 2025"):
+        board.previous_wave(["2025"], "2019")
+
+
+def test_board_report_refuses_no_survey():
+    with pytest.raises(InputError, match="No survey results"):
+        board.board_report(None, None, wave="2025")
