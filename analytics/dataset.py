@@ -15,7 +15,8 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.hr import HRRecords, StaffRecords, load_absence, load_hr_table
+from analytics.hr import (HRExclusions, HRRecords, StaffRecords, apply_exclusions, doctors_in_training_roles,
+                         exclusions_text, load_absence, load_hr_table)
 from analytics.io import read_table
 from analytics.codebook import load_codebook
 from analytics.mapping import CustomMeasure, Mapping
@@ -126,6 +127,8 @@ class Dataset:
     min_group_size: int
     survey: SurveyResults | None
     hr: HRRecords | None
+    #: What was left out of the HR records, in plain words (shown next to every HR figure).
+    hr_exclusions: str = ""
 
     @property
     def label(self) -> str:
@@ -235,25 +238,56 @@ def _score_with_file_mappings(spec: DatasetSpec, min_group_size: int, progress: 
                          min_group_size=min_group_size, codebook_id=book.id, scored=combined, codebook=book)
 
 
-def load_dataset(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
-                 progress: Progress | None = None) -> Dataset:
-    """Score the spec's survey files and read its HR files.
+def can_exclude_doctors_in_training(records: HRRecords | None) -> bool:
+    """True when the records are employee-level with job roles of which some are doctor-in-training roles."""
+    return (isinstance(records, StaffRecords) and records.has_job_role
+            and bool(doctors_in_training_roles(records.assignments["job_role"])))
+
+
+def exclude_from_hr(records: HRRecords | None, *, exclude_doctors_in_training: bool) -> tuple[HRRecords | None, str]:
+    """The HR records the pages use, and the exclusions in plain words.
+
+    Doctors in training rotate between employers on national changeover days, so NHS leaver statistics
+    leave them out; the dashboard does too by default, as a visible choice in the sidebar. When the data
+    cannot tell them apart (no job-role column, or team-month figures) nothing is excluded and the text
+    says so.
+    """
+    if records is None:
+        return None, ""
+    if exclude_doctors_in_training and can_exclude_doctors_in_training(records):
+        records, exclusions = apply_exclusions(records, exclude_doctors_in_training=True)
+        return records, exclusions.text()
+    text = exclusions_text(HRExclusions())
+    if exclude_doctors_in_training:
+        text += (" Doctors in training could not be told apart in these HR files (no job role naming a training"
+                 " grade), so they are counted.")
+    return records, text
+
+
+def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+                progress: Progress | None = None) -> SurveyResults | None:
+    """Score the spec's survey files (None when there are none).
 
     With ``spec.mappings_json`` each survey file is recognised with its own mapping
     (:meth:`DatasetSpec.file_column_options`) and the respondents of all files are pooled into one set
     of suppressed unit tables, as :func:`~analytics.pipeline.score_survey_files` does for one mapping.
     """
-    survey = None
     if spec.survey_files and spec.mappings_json:
-        survey = _score_with_file_mappings(spec, min_group_size,
-                                           (lambda f, m: progress(0.8 * f, m)) if progress else None)
-    elif spec.survey_files:
+        return _score_with_file_mappings(spec, min_group_size, progress)
+    if spec.survey_files:
         sources = [SurveySource(file_name=p.name, content=p.content) for p in spec.survey_files]
-        survey = score_survey_files(sources, spec.column_options(), min_group_size=min_group_size,
-                                    progress=(lambda f, m: progress(0.8 * f, m)) if progress else None)
+        return score_survey_files(sources, spec.column_options(), min_group_size=min_group_size, progress=progress)
+    return None
+
+
+def load_dataset(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+                 exclude_doctors_in_training: bool = True, progress: Progress | None = None) -> Dataset:
+    """Score the spec's survey files and read its HR files (exclusions: :func:`exclude_from_hr`)."""
+    survey = load_survey(spec, min_group_size=min_group_size,
+                         progress=(lambda f, m: progress(0.8 * f, m)) if progress else None)
     if progress:
         progress(0.85, "Reading HR files")
-    hr = load_hr(spec)
+    hr, exclusions = exclude_from_hr(load_hr(spec), exclude_doctors_in_training=exclude_doctors_in_training)
     if progress:
         progress(1.0, "Done")
-    return Dataset(spec=spec, min_group_size=min_group_size, survey=survey, hr=hr)
+    return Dataset(spec=spec, min_group_size=min_group_size, survey=survey, hr=hr, hr_exclusions=exclusions)

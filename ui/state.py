@@ -14,13 +14,15 @@ from typing import Iterator
 import streamlit as st
 
 from analytics import settings
-from analytics.dataset import Dataset, DatasetSpec, load_dataset, sample_spec
+from analytics.dataset import (Dataset, DatasetSpec, can_exclude_doctors_in_training, exclude_from_hr, load_hr,
+                               load_survey, sample_spec)
 from analytics.errors import InputError
 
 SPEC_KEY = "dataset_spec"
 MIN_GROUP_KEY = "min_group_size"
 WAVE_KEY = "wave"
 DIRECTORATE_KEY = "directorate"
+EXCLUDE_TRAINEES_KEY = "exclude_doctors_in_training"
 ALL_DIRECTORATES = "All directorates"
 
 MIN_GROUP_HELP = (
@@ -54,10 +56,29 @@ def _sample_spec() -> DatasetSpec:
     return sample_spec()
 
 
-@st.cache_resource(max_entries=6, show_spinner="Scoring the survey and reading the HR files…")
-def _dataset(key: str, min_group_size: int, _spec: DatasetSpec) -> Dataset:
-    # ``key`` (a digest of the files and column choices) identifies ``_spec``, which is not hashed.
-    return load_dataset(_spec, min_group_size=min_group_size)
+# ``key`` (a digest of the files and column choices) identifies ``_spec``, which is not hashed. The
+# results are shared objects (st.cache_resource: no copy per rerun, which keeps filter changes fast):
+# nothing may mutate them.
+@st.cache_resource(max_entries=6, show_spinner="Scoring the survey…")
+def _survey(key: str, min_group_size: int, _spec: DatasetSpec):
+    return load_survey(_spec, min_group_size=min_group_size)
+
+
+@st.cache_resource(max_entries=3, show_spinner="Reading the HR files…")
+def _hr_raw(key: str, _spec: DatasetSpec):
+    return load_hr(_spec)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _hr(key: str, exclude_doctors_in_training: bool, _spec: DatasetSpec):
+    return exclude_from_hr(_hr_raw(key, _spec), exclude_doctors_in_training=exclude_doctors_in_training)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _dataset(key: str, min_group_size: int, exclude_doctors_in_training: bool, _spec: DatasetSpec) -> Dataset:
+    hr, exclusions = _hr(key, exclude_doctors_in_training, _spec)
+    return Dataset(spec=_spec, min_group_size=min_group_size, survey=_survey(key, min_group_size, _spec), hr=hr,
+                   hr_exclusions=exclusions)
 
 
 def current_spec() -> DatasetSpec:
@@ -83,11 +104,15 @@ def min_group_size() -> int:
     return int(st.session_state.get(MIN_GROUP_KEY, settings.DEFAULT_MIN_GROUP_SIZE))
 
 
+def exclude_doctors_in_training() -> bool:
+    return bool(st.session_state.get(EXCLUDE_TRAINEES_KEY, True))
+
+
 def current_dataset() -> Dataset:
-    """The scored, anonymised dataset for the current spec and anonymity threshold (cached)."""
+    """The scored, anonymised dataset for the current spec, anonymity threshold and HR exclusions (cached)."""
     spec = current_spec()
     with show_input_errors():
-        return _dataset(spec.key, min_group_size(), spec)
+        return _dataset(spec.key, min_group_size(), exclude_doctors_in_training(), spec)
 
 
 def filters() -> Filters:
@@ -123,6 +148,14 @@ def render_sidebar() -> Filters:
                 st.session_state[DIRECTORATE_KEY] = ALL_DIRECTORATES
             st.selectbox("Directorate", options, key=DIRECTORATE_KEY,
                          help="Show the teams of one directorate. Groups below the anonymity threshold stay hidden.")
+        with show_input_errors():
+            raw_hr = _hr_raw(spec.key, spec)
+        if can_exclude_doctors_in_training(raw_hr):
+            st.checkbox("Exclude doctors in training from HR figures", value=True, key=EXCLUDE_TRAINEES_KEY,
+                        help="Doctors in training rotate between employers on national changeover days, so each "
+                             "rotation would count as a leaver. NHS leaver statistics leave them out.")
+        if dataset.hr is not None and dataset.hr_exclusions:
+            st.caption(dataset.hr_exclusions)
     return filters()
 
 
