@@ -695,6 +695,17 @@ def _parse_numbers(values: pd.Series, column: str, file_name: str, sheet: str | 
     return out
 
 
+def _texts(values: pd.Series) -> pd.Series:
+    """Cells as stripped text (object dtype); blanks and missing cells as None."""
+    def clean(value: object) -> str | None:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        text = str(value).strip()
+        return text or None
+
+    return values.astype(object).map(clean).astype(object)
+
+
 def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Sequence[str], file_name: str | None = None,
                     sheet: str | None = None, text_columns: Sequence[str] = (),
                     min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> tuple[pd.DataFrame, list[str]]:
@@ -734,13 +745,11 @@ def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Seque
     groups = {name: raw.resolve_column(name, role="grouping") for name in text_columns}
     notes: list[str] = []
     frame = pd.DataFrame(index=raw.frame.index)
-    names = raw.frame[unit].astype(object).where(raw.frame[unit].notna())
-    frame[unit_col] = names.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+    frame[unit_col] = _texts(raw.frame[unit])
     for name, column in resolved.items():
         frame[name] = _parse_numbers(raw.frame[column], column, raw.file_name, raw.sheet)
     for name, column in groups.items():
-        values = raw.frame[column].astype(object).where(raw.frame[column].notna())
-        frame[name] = values.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+        frame[name] = _texts(raw.frame[column])
     blank = frame[unit_col].isna()
     with_figures = blank & frame[list(resolved)].notna().any(axis=1) if resolved else blank & False
     if with_figures.any():
