@@ -653,7 +653,7 @@ def _hr_source(records: HRRecords, exclude_staff_groups: Iterable[str]) -> str:
 
 
 def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
-                  exclude_staff_groups: Iterable[str], as_of: object) -> list[dict]:
+                  exclude_staff_groups: Iterable[str], as_of: object, hr_description: str = "") -> list[dict]:
     rows = []
     for ref, measure in zip(refs, HEADLINE_HR_MEASURES):
         row = _empty_headline_row(ref, measure, HEADLINE_LABELS[measure], "pct", wave, None)
@@ -666,7 +666,7 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
         return rows
     exclude = tuple(exclude_staff_groups or ())
     windows = hr_windows(records, wave, as_of=as_of)
-    source = _hr_source(records, exclude)
+    source = _hr_source(records, exclude) + (f". {hr_description.strip()}" if hr_description.strip() else "")
     for row in rows:
         row["source"] = source
         row["note"] = " ".join(windows.notes)
@@ -733,7 +733,7 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
 
 def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                      min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
-                     hr_as_of: object = None) -> pd.DataFrame:
+                     hr_as_of: object = None, hr_description: str = "") -> pd.DataFrame:
     """The headline figures and their changes, before benchmarks and RAG (see :func:`headline_measures`)."""
     k = max(check_min_group_size(min_group_size), int(survey.min_group_size))
     wave = str(wave)
@@ -745,7 +745,7 @@ def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: 
             for ref, m in zip(refs, HEADLINE_SURVEY_MEASURES)]
     n_survey = len(HEADLINE_SURVEY_MEASURES)
     rows += _hr_headlines(records, wave, refs[n_survey:n_survey + 2], exclude_staff_groups=exclude_staff_groups,
-                          as_of=hr_as_of)
+                          as_of=hr_as_of, hr_description=hr_description)
     rows.append(_responses_headline(survey, refs[-1], wave, prev, k))
     frame = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
     frame["significant"] = frame["significant"].astype(object)
@@ -756,7 +756,7 @@ def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: 
 def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                       min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
                       thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
-                      hr_as_of: object = None) -> pd.DataFrame:
+                      hr_as_of: object = None, hr_description: str = "") -> pd.DataFrame:
     """The organisation's headline measures against the previous wave, a benchmark and RAG thresholds.
 
     Parameters
@@ -775,6 +775,9 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
         See :func:`apply_thresholds`.
     hr_as_of
         Overrides the date the HR extract was taken (for the latest complete month).
+    hr_description
+        What was left out of the HR records upstream, in words (e.g. ``Dataset.hr_exclusions``); added
+        to the HR rows' ``source``.
 
     Returns
     -------
@@ -817,7 +820,8 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
       zero: a figure that cannot be computed is NaN and ``availability``/``note`` say why.
     """
     figures = headline_figures(survey, records, wave=wave, min_group_size=min_group_size,
-                               exclude_staff_groups=exclude_staff_groups, hr_as_of=hr_as_of)
+                               exclude_staff_groups=exclude_staff_groups, hr_as_of=hr_as_of,
+                               hr_description=hr_description)
     rated = apply_thresholds(figures, thresholds, benchmarks)
     rated.attrs.update(figures.attrs)
     return rated
@@ -952,8 +956,9 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
     Returns
     -------
     (pandas.DataFrame, list of str, (window_start, window_end))
-        Columns :data:`LOW_LEADERSHIP_COLUMNS` with refs E1, E2, …; notes; the HR window used (None, None
-        without HR data or when the data do not cover the window).
+        Columns :data:`LOW_LEADERSHIP_COLUMNS` with refs E1, E2, …, and ``attrs["teams_checked"]`` (shown
+        teams with a score and an HR rate); notes; the HR window used (None, None without HR data or when
+        the data do not cover the window).
     """
     empty = pd.DataFrame(columns=list(LOW_LEADERSHIP_COLUMNS))
     if records is None:
@@ -968,9 +973,15 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
                                             quantile=quantile, min_teams=min_teams,
                                             label=_label_of(measure, survey.codebook))
     table.insert(0, "ref", [f"E{i + 1}" for i in range(len(table))])
+    checked = joined.frame
+    rates = [c for c in ("leaver_rate", "sickness_rate") if c in checked.columns]
+    has_score = checked[measure].notna() if measure in checked.columns else pd.Series(False, index=checked.index)
+    has_rate = checked[rates].notna().any(axis=1) if rates else pd.Series(False, index=checked.index)
     table["wave"] = str(wave)
     table["window_start"], table["window_end"] = joined.window_start, joined.window_end
-    return table[list(LOW_LEADERSHIP_COLUMNS)], list(joined.notes) + notes, (joined.window_start, joined.window_end)
+    table = table[list(LOW_LEADERSHIP_COLUMNS)].copy()
+    table.attrs["teams_checked"] = int((has_score & has_rate).sum())
+    return table, list(joined.notes) + notes, (joined.window_start, joined.window_end)
 
 
 def _team_keys(respondents: pd.DataFrame) -> tuple[pd.Series, bool]:
@@ -1055,7 +1066,8 @@ class BoardExceptions:
 
     ``low_leadership``: :data:`LOW_LEADERSHIP_COLUMNS`; ``falls``: :data:`FALL_COLUMNS`;
     ``teams_compared``: measure → teams in the falls comparison; ``window_start``/``window_end``: the HR
-    window of the low-leadership list; ``directorate``: the directorate the lists were narrowed to (None
+    window of the low-leadership list; ``teams_checked``: shown teams with a score and an HR rate (the
+    teams the quarters were formed over); ``directorate``: the directorate the lists were narrowed to (None
     for the whole organisation); ``notes``: what could not be checked.
     """
 
@@ -1066,6 +1078,7 @@ class BoardExceptions:
     teams_compared: dict[str, int]
     window_start: pd.Timestamp | None
     window_end: pd.Timestamp | None
+    teams_checked: int = 0
     quantile: float = EXCEPTION_QUANTILE
     low_score_below: float | None = None
     has_hr: bool = True
@@ -1090,7 +1103,7 @@ def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                                                     measures=measures)
     result = BoardExceptions(wave=str(wave), previous_wave=previous_wave(survey.waves, str(wave)),
                              low_leadership=low, falls=falls, teams_compared=compared, window_start=start,
-                             window_end=end, quantile=quantile, low_score_below=low_score_below,
+                             window_end=end, teams_checked=int(low.attrs.get("teams_checked", 0)), quantile=quantile, low_score_below=low_score_below,
                              has_hr=records is not None, notes=low_notes + fall_notes)
     return restrict_to_directorate(result, directorate)
 
@@ -1493,14 +1506,15 @@ def board_report(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                  min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
                  thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
                  directorate: str | None = None, low_score_below: float | None = None,
-                 quantile: float = EXCEPTION_QUANTILE, hr_as_of: object = None) -> BoardReport:
+                 quantile: float = EXCEPTION_QUANTILE, hr_as_of: object = None, hr_description: str = ""
+                 ) -> BoardReport:
     """The whole board assurance content for one wave (see the functions it calls)."""
     if survey is None:
         raise InputError("No survey results: upload at least one survey file on the Data page.")
     k = max(check_min_group_size(min_group_size), int(survey.min_group_size))
     headline = headline_measures(survey, records, wave=wave, min_group_size=k,
                                  exclude_staff_groups=exclude_staff_groups, thresholds=thresholds,
-                                 benchmarks=benchmarks, hr_as_of=hr_as_of)
+                                 benchmarks=benchmarks, hr_as_of=hr_as_of, hr_description=hr_description)
     found = exceptions(survey, records, wave=wave, min_group_size=k, exclude_staff_groups=exclude_staff_groups,
                        low_score_below=low_score_below, quantile=quantile, directorate=directorate)
     weakest = weakest_behaviour(survey.item_results, wave, survey.codebook)
