@@ -7,6 +7,7 @@ Every file is fictional and deterministic; they are kept small so that tests run
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import numpy as np
 import openpyxl
@@ -53,9 +54,12 @@ def codes_csv(seed: int = 1) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+@lru_cache(maxsize=4)
 def question_text_xlsx(seed: int = 2) -> bytes:
     """A workbook headed by question text with a matrix stem, text answers, "Division" and "Ward"
-    columns, and the local questions under shorter headers than in :func:`codes_csv`."""
+    columns, and the local questions under shorter headers than in :func:`codes_csv`.
+
+    Cached: a workbook's bytes hold the time it was saved, and tests need the same bytes each time."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Responses"

@@ -1,0 +1,75 @@
+"""Data (OD teams): upload survey and HR files, check what was recognised, correct it, and use the files."""
+
+import streamlit as st
+
+from analytics.errors import InputError
+from ui import data_view as view
+from ui import state
+
+st.title("Data")
+st.caption("Upload your survey exports (several years at once) and HR files, check what was recognised, correct it "
+           "if needed, and use the files on every page. Files stay in this browser session only.")
+view.init_state()
+view.show_flash()
+
+in_use = state.current_spec()
+if in_use.is_sample:
+    st.markdown(f"**In use:** {in_use.label}.")
+else:
+    st.markdown("**In use:** your files — " + ", ".join(in_use.file_names) + ".")
+    if st.button("Back to the sample data", key=f"{view.PREFIX}:use_sample", icon=":material/science:",
+                 help="Show the fictional sample trust again. Your uploads stay on this page."):
+        state.use_sample()
+        view.flash("info", "The sample data is in use again.")
+        st.rerun()
+
+# --- 1. Files --------------------------------------------------------------------------------------
+st.header("1. Upload files")
+view.render_uploaders()
+payloads = view.survey_payloads()
+staff, absence = st.session_state[view.STAFF_FILE_KEY], st.session_state[view.ABSENCE_FILE_KEY]
+if payloads or staff or absence:
+    if st.button("Remove all uploads", key=f"{view.PREFIX}:clear", icon=":material/delete_sweep:"):
+        view.clear_uploads()
+        st.rerun()
+
+# --- 2. What was recognised, and corrections -------------------------------------------------------
+entries = [view.SurveyFileState(payload=p) for p in payloads]
+if entries:
+    st.header("2. Survey files: what was recognised")
+    st.caption("Check the team, directorate and wave columns and the question of each column; correct anything "
+               "wrong. Only the headers of your files are shown here, never a respondent's answers.")
+    for entry in entries:
+        view.render_survey_file(entry, expanded=len(entries) <= 2)
+    with st.expander("Presets: load a saved mapping", icon=":material/folder_open:"):
+        view.render_preset_loader(entries)
+
+st.header("3. HR files" if entries else "2. HR files")
+hr_ready, hr_team_col = view.render_hr(staff, absence)
+
+# --- 3. Use the files ------------------------------------------------------------------------------
+st.header("Use the files")
+spec = None
+if payloads or staff:
+    try:
+        spec = view.build_spec(entries, staff_file=staff, absence_file=absence, hr_team_col=hr_team_col)
+    except InputError as exc:
+        st.warning(exc.message, icon=":material/warning:")
+    if not hr_ready:
+        spec = None
+else:
+    st.caption("Upload at least one survey or HR file.")
+check_col, use_col = st.columns(2)
+with check_col:
+    check = st.button("Check the files", key=f"{view.PREFIX}:check", disabled=spec is None, icon=":material/rule:",
+                      help="Read and score the files and list the data-quality findings, without using them yet.")
+with use_col:
+    use = st.button("Use these files", key=f"{view.PREFIX}:use", type="primary", disabled=spec is None,
+                    icon=":material/check:", help="Read and score the files and show them on every page.")
+if spec is not None and check:
+    view.check_files(spec)
+if spec is not None and use:
+    view.use_files(spec)
+
+st.subheader("Files read and data-quality findings")
+view.render_last_load(spec.key if spec is not None else None)

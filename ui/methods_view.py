@@ -1,0 +1,246 @@
+"""Streamlit glue of the Methods & data quality page.
+
+The long explanatory text lives in ``ui/methods.md`` (one ``## `` section per topic), with the few numbers
+that depend on settings (the anonymity threshold, the HR window…) filled in from the modules that define
+them, so the page never disagrees with the code. Tables come from :mod:`analytics.reliability` (pooled,
+organisation-level figures) through cached wrappers taking ``(dataset_key, min_group_size, ..., _dataset)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics import hr, outcomes, reliability, settings, stats
+from analytics.codebook import Codebook, load_codebook
+from analytics.dataset import Dataset
+from ui import data_view
+
+METHODS_TEXT_PATH = Path(__file__).with_name("methods.md")
+
+ALPHA_HELP = (f"Cronbach's α: do the questions of a measure hang together? {reliability.ALPHA_ADEQUATE:.2f} or more "
+              "is the usual bar for comparing groups.")
+ICC1_HELP = "ICC(1): the share of the variation in answers that lies between teams (0.05 to 0.20 is typical)."
+ICC2_HELP = (f"ICC(2): how reliable a team's mean is; {reliability.ICC2_RELIABLE:.2f} or more means team means can be "
+             "compared with confidence.")
+RWG_HELP = (f"rwg(j): agreement within teams, against random answering; {reliability.RWG_STRONG_AGREEMENT:.2f} or "
+            "more is strong agreement. Mean over teams.")
+NO_SCORED_TEXT = ("Missing answers, reliability and team agreement need respondent-level survey files. The dataset "
+                  "in use has none (no survey file, or only published results): upload survey exports on the Data "
+                  "page.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------------------
+def _window_text(kind: str) -> str:
+    first, last = outcomes.outcome_window("2025", kind)
+    where = "around" if kind == outcomes.WINDOW_CONCURRENT else "after"
+    return (f"the 12 whole months {where} the survey month (for a 2025 survey: {first:%d %B %Y} to "
+            f"{last:%d %B %Y})")
+
+
+def methods_values() -> dict[str, str]:
+    """The numbers the methods text quotes, taken from the modules that define them."""
+    month, day = outcomes.SURVEY_MONTH_DAY
+    return {
+        "k_default": str(settings.DEFAULT_MIN_GROUP_SIZE),
+        "k_floor": str(settings.MIN_GROUP_SIZE_FLOOR),
+        "standard_window_months": str(hr.STANDARD_WINDOW_MONTHS),
+        "survey_date": f"{day} {pd.Timestamp(year=2000, month=month, day=day):%B}",
+        "concurrent_text": _window_text(outcomes.WINDOW_CONCURRENT),
+        "lagged_text": _window_text(outcomes.WINDOW_LAGGED),
+        "min_units": str(stats.MIN_UNITS),
+        "alpha_adequate": f"{reliability.ALPHA_ADEQUATE:.2f}",
+        "icc2_reliable": f"{reliability.ICC2_RELIABLE:.2f}",
+        "rwg_strong": f"{reliability.RWG_STRONG_AGREEMENT:.2f}",
+        "missing_rate_warning_pct": f"{settings.MISSING_RATE_WARNING * 100:.0f}",
+        "straight_lining_min_items": str(settings.STRAIGHT_LINING_MIN_ITEMS),
+    }
+
+
+def methods_sections(path: Path = METHODS_TEXT_PATH) -> list[tuple[str, str]]:
+    """``(title, markdown body)`` of each ``## `` section of the methods text, with the values filled in."""
+    text = path.read_text(encoding="utf-8").format_map(methods_values())
+    sections: list[tuple[str, str]] = []
+    for block in text.split("\n## "):
+        block = block.removeprefix("## ").strip()
+        if not block:
+            continue
+        title, _, body = block.partition("\n")
+        sections.append((title.strip(), body.strip()))
+    return sections
+
+
+# --------------------------------------------------------------------------------------------------
+# Codebook
+# --------------------------------------------------------------------------------------------------
+CODEBOOK_COLUMNS = ("Measure", "Question", "Wording", "Scale", "Reverse-keyed")
+
+
+def _question_name(code: str) -> str:
+    # a local measure's item code is custom.<measure id>.<column>: show the column
+    return code.split(".", 2)[2] if code.startswith("custom.") else code
+
+
+def codebook_table(codebook: Codebook) -> pd.DataFrame:
+    """The codebook as a table: one row per measure x question (themes: one row naming their sub-scores).
+
+    Columns :data:`CODEBOOK_COLUMNS`: measure label, question code (a local measure's column), wording,
+    scale (its label and options), and whether the question is reverse-keyed.
+    """
+    labels = {m.id: m.label for m in codebook.measures}
+    rows = []
+    for measure in codebook.measures:
+        if measure.is_theme:
+            parts = ", ".join(labels.get(s, s) for s in measure.sub_measures)
+            rows.append({"Measure": f"{measure.label} (theme)", "Question": "",
+                         "Wording": f"Mean of the sub-scores: {parts} (all of them needed).", "Scale": "",
+                         "Reverse-keyed": ""})
+            continue
+        for code in measure.items:
+            item = codebook.items[code]
+            scale = codebook.scales[item.scale]
+            rows.append({"Measure": measure.label, "Question": _question_name(code), "Wording": item.wording,
+                         "Scale": f"{scale.label}: {' / '.join(scale.options)}",
+                         "Reverse-keyed": "yes" if item.reverse else "no"})
+    return pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
+
+
+def dataset_codebook(dataset: Dataset) -> Codebook:
+    """The codebook in use: the survey's (with local measures) or the default one."""
+    if dataset.survey is not None and dataset.survey.codebook is not None:
+        return dataset.survey.codebook
+    return load_codebook()
+
+
+# --------------------------------------------------------------------------------------------------
+# Cached analytics
+# --------------------------------------------------------------------------------------------------
+def has_respondent_data(dataset: Dataset) -> bool:
+    return dataset.survey is not None and dataset.survey.scored is not None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def missingness(dataset_key: str, min_group_size: int, _dataset: Dataset) -> pd.DataFrame:
+    survey = _dataset.survey
+    return reliability.item_missingness(survey.scored, survey.codebook, min_group_size=min_group_size)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def alpha_table(dataset_key: str, min_group_size: int, _dataset: Dataset) -> pd.DataFrame:
+    survey = _dataset.survey
+    return reliability.measure_reliability(survey.scored, survey.codebook, min_group_size=min_group_size)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def item_total(dataset_key: str, min_group_size: int, wave: str, _dataset: Dataset) -> pd.DataFrame:
+    survey = _dataset.survey
+    return reliability.item_total_table(survey.scored, survey.codebook, min_group_size=min_group_size, wave=wave)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def aggregation(dataset_key: str, min_group_size: int, _dataset: Dataset) -> pd.DataFrame:
+    survey = _dataset.survey
+    return reliability.aggregation_table(survey.scored, survey.codebook, min_group_size=min_group_size)
+
+
+# --------------------------------------------------------------------------------------------------
+# Display tables (rounding happens in column_config, not here)
+# --------------------------------------------------------------------------------------------------
+def _item_label(code: str, codebook: Codebook) -> str:
+    return codebook.items[code].wording if code in codebook.items else ""
+
+
+def missingness_display(table: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, dict]:
+    """% missing per question (rows) and wave (columns), with the question's wording and measures."""
+    labels = {m.id: m.label for m in codebook.measures}
+    wide = table.pivot(index="item", columns="wave", values="pct_missing")
+    order = list(dict.fromkeys(table["item"]))
+    wide = wide.reindex(order)
+    measures = table.drop_duplicates("item").set_index("item")["measures"]
+    frame = pd.DataFrame({
+        "Question": [_question_name(c) for c in wide.index],
+        "Wording": [_item_label(c, codebook) for c in wide.index],
+        "Measures": [", ".join(labels.get(m.strip(), m.strip()) for m in str(measures[c]).split(",") if m.strip())
+                     for c in wide.index],
+    })
+    config = {"Wording": st.column_config.TextColumn(width="large")}
+    for wave in wide.columns:
+        name = f"% missing {wave}"
+        frame[name] = wide[wave].to_numpy()
+        config[name] = st.column_config.NumberColumn(name, format="%.1f%%",
+                                                     help=f"Respondents in wave {wave} without a scorable answer.")
+    return frame, config
+
+
+def alpha_display(table: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, dict]:
+    rows = table[table["wave"] == str(wave)]
+    frame = pd.DataFrame({
+        "Measure": rows["label"].to_numpy(), "Questions": rows["n_items"].to_numpy(),
+        "Respondents (all questions answered)": rows["n"].to_numpy(), "α": rows["alpha"].to_numpy(),
+        "95% CI low": rows["ci_low"].to_numpy(), "95% CI high": rows["ci_high"].to_numpy(),
+        "Note": rows["note"].to_numpy(),
+    })
+    config = {"α": st.column_config.NumberColumn(format="%.2f", help=ALPHA_HELP),
+              "95% CI low": st.column_config.NumberColumn(format="%.2f"),
+              "95% CI high": st.column_config.NumberColumn(format="%.2f"),
+              "Note": st.column_config.TextColumn(width="large")}
+    return frame, config
+
+
+def item_total_display(table: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, dict]:
+    labels = {m.id: m.label for m in codebook.measures}
+    frame = pd.DataFrame({
+        "Measure": [labels.get(m, m) for m in table["measure"]],
+        "Question": [_question_name(c) for c in table["item"]],
+        "Wording": [_item_label(c, codebook) for c in table["item"]],
+        "Respondents": table["n"].to_numpy(),
+        "Item–total r": table["item_total_r"].to_numpy(),
+        "α without this question": table["alpha_if_deleted"].to_numpy(),
+    })
+    config = {"Item–total r": st.column_config.NumberColumn(
+                  format="%.2f", help="Correlation of the question with the sum of the measure's other questions; "
+                                      "below about 0.3 the question does not go with the rest."),
+              "α without this question": st.column_config.NumberColumn(format="%.2f"),
+              "Wording": st.column_config.TextColumn(width="large")}
+    return frame, config
+
+
+def aggregation_display(table: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, dict]:
+    rows = table[table["wave"] == str(wave)]
+    verdicts = [row.note if row.note and pd.isna(row.icc2) else
+                reliability.aggregation_verdict(row.icc2, None if pd.isna(row.rwg_j_mean) else row.rwg_j_mean)
+                for row in rows.itertuples()]
+    frame = pd.DataFrame({
+        "Measure": rows["label"].to_numpy(), "Teams": rows["n_teams"].to_numpy(),
+        "Respondents": rows["n_respondents"].to_numpy(), "ICC(1)": rows["icc1"].to_numpy(),
+        "ICC(2)": rows["icc2"].to_numpy(), "rwg(j), mean": rows["rwg_j_mean"].to_numpy(),
+        "Teams with strong agreement": rows["share_strong_agreement"].to_numpy() * 100,
+        "In words": verdicts,
+    })
+    config = {"ICC(1)": st.column_config.NumberColumn(format="%.3f", help=ICC1_HELP),
+              "ICC(2)": st.column_config.NumberColumn(format="%.2f", help=ICC2_HELP),
+              "rwg(j), mean": st.column_config.NumberColumn(format="%.2f", help=RWG_HELP),
+              "Teams with strong agreement": st.column_config.NumberColumn(format="%.0f%%"),
+              "In words": st.column_config.TextColumn(width="large")}
+    return frame, config
+
+
+def findings_summary(findings: pd.DataFrame | None) -> pd.DataFrame:
+    """Number of findings per file, severity and kind (most serious first)."""
+    if findings is None or findings.empty:
+        return pd.DataFrame(columns=["File", "Severity", "Kind", "Findings"])
+    rank = {s: i for i, s in enumerate(settings.SEVERITIES)}
+    counts = (findings.groupby(["file", "severity", "kind"], dropna=False).size().rename("Findings").reset_index())
+    counts["_rank"] = counts["severity"].map(rank)
+    counts = counts.sort_values(["_rank", "file", "kind"], kind="stable")
+    return pd.DataFrame({"File": counts["file"].to_numpy(),
+                         "Severity": counts["severity"].map(lambda s: data_view.SEVERITY_ICONS.get(s, s)).to_numpy(),
+                         "Kind": counts["kind"].str.replace("_", " ").to_numpy(),
+                         "Findings": counts["Findings"].to_numpy()})
+
+
+show_table = data_view.show_table
