@@ -454,24 +454,29 @@ def unit_trend(
         out[column] = np.nan
 
     if respondents is not None:
+        _require(respondents, ("wave", *measures), "respondent table")
         r_unit, r_parent = _respondent_units(respondents, level)
         mine = ((r_unit.astype(str) == str(unit)) & (r_parent.astype(str) == parent)).to_numpy()
         own = respondents.loc[mine]
         shown_at = {(m, w): ok for m, w, ok in zip(rows["measure"].astype(str), rows["wave"], rows["_shown"])}
-        for position, (measure, wave, before) in enumerate(zip(rows["measure"].astype(str), rows["wave"],
-                                                               out["previous_wave"])):
-            if before is None or not shown_at.get((measure, wave)) or not shown_at.get((measure, before)):
+        # One compare_waves call per wave pair, with the measures as its "units" (each measure's test uses
+        # only that measure's scores); its own BH adjustment is replaced by the table-wide one below.
+        position_of = {(m, w): i for i, (m, w) in enumerate(zip(rows["measure"].astype(str), rows["wave"]))}
+        for before, wave in zip(waves[:-1], waves[1:]):
+            tested = [m for m in measures if shown_at.get((m, wave)) and shown_at.get((m, before))]
+            if not tested:
                 continue
-            _require(own, (measure,), "respondent table")
             pair = own[own["wave"].isin([before, wave])]
-            frame = pd.DataFrame({"unit_key": "unit", "wave": pair["wave"].to_numpy(),
-                                  "score": pair[measure].to_numpy(dtype=float)})
-            result = compare_waves(frame, "score", "unit_key", "wave", before, wave, min_group_size=min_group_size,
-                                   confidence=confidence)
-            if len(result):
-                first = result.iloc[0]
-                out.loc[position, ["change", "t", "p", "cohens_d"]] = [first["change"], first["t"], first["p"],
-                                                                       first["cohens_d"]]
+            long = pd.DataFrame({
+                "measure": np.repeat(np.asarray(tested, dtype=object), len(pair)),
+                "wave": np.tile(pair["wave"].to_numpy(dtype=object), len(tested)),
+                "score": np.concatenate([pair[m].to_numpy(dtype=float) for m in tested]),
+            })
+            result = compare_waves(long, "score", "measure", "wave", before, wave, min_group_size=min_group_size,
+                                   units=tested, confidence=confidence)
+            for r in result.itertuples(index=False):
+                position = position_of[(r.unit, wave)]
+                out.loc[position, ["change", "t", "p", "cohens_d"]] = [r.change, r.t, r.p, r.cohens_d]
     out["p_adj"] = benjamini_hochberg(out["p"])
     significant = pd.array([pd.NA] * len(out), dtype="boolean")
     tested = out["p_adj"].notna().to_numpy()
@@ -599,7 +604,8 @@ def unit_hr_rows(hr_table: pd.DataFrame, *, level: str, unit: str, parent: str |
     _require(hr_table, ("level", "unit", "parent"), "HR table")
     rows = hr_table[hr_table["level"] == level]
     target = normalise_label(unit)
-    rows = rows[rows["unit"].map(normalise_label) == target]
+    names = [name for name in rows["unit"].dropna().unique() if normalise_label(name) == target]
+    rows = rows[rows["unit"].isin(names).to_numpy()]
     parents = rows["parent"].map(lambda p: "" if p is None or (isinstance(p, float) and math.isnan(p))
                                  else normalise_label(p))
     if parents.nunique() > 1:

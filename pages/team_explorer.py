@@ -1,0 +1,102 @@
+"""Team explorer (OD teams): teams x measures, a sortable team table, and one team in depth."""
+
+import streamlit as st
+
+from analytics import settings
+from ui import explorer_view as view
+from ui import format as fmt
+from ui import labels
+from ui.state import current_dataset, filters, show_input_errors
+
+st.title("Team explorer")
+st.caption("How each team's staff answer the survey, and one team in depth. Groups with fewer responses than the "
+           "anonymity threshold are never shown.")
+
+dataset = current_dataset()
+chosen = filters()
+k = chosen.min_group_size
+wave = view.current_wave(dataset, chosen.wave)
+if dataset.survey is None or wave is None:
+    st.info("No survey results yet: upload survey files on the Data page.", icon=":material/info:")
+    st.stop()
+key = view.dataset_key(dataset)
+scope = chosen.directorate or "all directorates"
+codebook = dataset.survey.codebook
+measures = view.measures_present(dataset)
+
+# --- Heatmap --------------------------------------------------------------------------------------
+st.subheader(f"Teams × measures, wave {wave} ({scope})")
+sort_options = [None, *measures]
+sort_by = st.selectbox("Order teams by", sort_options, key="team_explorer_sort",
+                       format_func=lambda m: "Directorate, then name" if m is None else f"{view.measure_name(dataset, m)} "
+                                                                                          "(highest first)",
+                       help="Rows of the heatmap: by directorate and name, or by one measure's score (grey teams last).")
+with show_input_errors():
+    view.show_figure(view.heatmap_figure(key, k, wave, chosen.directorate, sort_by, dataset),
+                     key="team_explorer_heatmap")
+
+# --- Team table -----------------------------------------------------------------------------------
+st.subheader("Team table")
+measure = st.selectbox("Measure", measures, key="team_explorer_measure",
+                       format_func=lambda m: view.measure_name(dataset, m),
+                       help="The measure the table shows. Click a column heading to sort.")
+st.caption(labels.measure_help(measure, codebook))
+with show_input_errors():
+    table = view.team_table(key, k, wave, measure, chosen.directorate, dataset)
+display, config = view.team_table_display(table, measure_label=view.measure_name(dataset, measure), min_group_size=k)
+st.caption(view.team_table_caption(dataset, table, wave=wave, scope=scope, min_group_size=k))
+view.show_table(display, key="team_explorer_table", file_name=f"teams_{measure}_{wave}.csv", column_config=config)
+
+# --- One team in depth ----------------------------------------------------------------------------
+st.subheader("One team in depth")
+with show_input_errors():
+    options = view.unit_choices(key, k, settings.LEVEL_TEAM, wave, chosen.directorate, dataset)
+if options.empty:
+    st.info(f"No teams in wave {wave} ({scope}).", icon=":material/info:")
+    st.stop()
+team_label = st.selectbox("Team", options["label"].tolist(), index=view.first_shown(options), key="team_explorer_team",
+                          help="Teams with fewer responses than the threshold are listed but show no results.")
+picked = options[options["label"] == team_label].iloc[0]
+team, parent = str(picked["unit"]), str(picked["parent"])
+if bool(picked["suppressed"]):
+    st.info(f"{team_label}: {fmt.suppressed_text(k)} in wave {wave}. Nothing is shown for this team, so that no "
+            "respondent can be identified.", icon=":material/visibility_off:")
+    st.stop()
+
+st.markdown(f"#### Four behaviours: {team_label} against the organisation")
+with view.section_errors():
+    view.show_figure(view.behaviours_figure(key, k, wave, team, parent, dataset), key="team_explorer_behaviours")
+
+st.markdown(f"#### Questions: % positive, wave {wave}")
+with view.section_errors():
+    items = view.item_table(key, k, wave, settings.LEVEL_TEAM, team, parent, dataset)
+    item_display, item_config = view.item_table_display(items, min_group_size=k)
+    st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label))
+    view.show_table(item_display, key="team_explorer_items", file_name=f"questions_{team}_{wave}.csv",
+                    column_config=item_config)
+
+st.markdown("#### Trend across waves")
+trend_measures = st.multiselect("Measures", measures, default=view.default_trend_measures(dataset),
+                                key="team_explorer_trend_measures", format_func=lambda m: view.measure_name(dataset, m),
+                                help="Measures drawn across all waves. Stars mark a significant change from the "
+                                     "previous wave.")
+if trend_measures:
+    with view.section_errors():
+        view.show_figure(view.trend_figure(key, k, settings.LEVEL_TEAM, team, parent, tuple(trend_measures), dataset),
+                         key="team_explorer_trend")
+        trend = view.trend_table(key, k, settings.LEVEL_TEAM, team, parent, tuple(trend_measures), dataset)
+        with st.expander("Table of the trend"):
+            trend_display, trend_config = view.trend_table_display(trend, dataset=dataset, min_group_size=k)
+            view.show_table(trend_display, key="team_explorer_trend_table", file_name=f"trend_{team}.csv",
+                            column_config=trend_config)
+else:
+    st.caption("Choose at least one measure to draw the trend.")
+
+st.markdown("#### HR outcomes")
+exclude_doctors = False
+if view.can_exclude_doctors(dataset):
+    exclude_doctors = st.checkbox("Leave out doctors in training", key="team_explorer_exclude_doctors",
+                                  help=view.EXCLUDE_DOCTORS_HELP)
+view.render_team_hr(dataset, team=team, parent=parent, exclude_doctors=exclude_doctors)
+st.caption("Survey scores and HR outcomes of the same team sit side by side here; any link between them is an "
+           "association, not a cause.")

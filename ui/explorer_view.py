@@ -1,0 +1,533 @@
+"""Streamlit glue of the Team explorer page (and helpers the Trends page shares).
+
+Cached wrappers around :mod:`analytics.trends`, :mod:`analytics.hr` and the :mod:`ui.charts` builders,
+plus small render helpers (a table with its CSV download, a chart with its caption). Every cached
+function takes ``(dataset_key, min_group_size, ..., _dataset)``: the key (``dataset.spec.key``) and the
+threshold identify the dataset, which is not hashed (the leading underscore). The dataset is a shared
+object: nothing here mutates it or its frames. Tables are cached with ``st.cache_data``; figures with
+``st.cache_resource``, because unpickling a Plotly figure re-validates it (~15 ms each on every rerun):
+a cached figure is shared and never changed after it is built.
+
+Anonymity: tables shown or downloaded here come from the suppressed unit tables; a unit suppressed in a
+wave shows the text "fewer than k responses" and no number for that wave. Respondent-level scores are
+passed to :mod:`analytics.trends` only, which returns aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import hr as hr_module
+from analytics import settings, trends
+from analytics.dataset import Dataset
+from analytics.errors import InputError
+from analytics.export import neutralise_formulas
+from ui import charts, labels
+from ui import format as fmt
+
+#: Measures drawn by default in trend charts (those present in the data are used).
+DEFAULT_TREND_MEASURES = ("compassionate_leadership", "morale", "staff_engagement")
+#: HR outcomes of a unit, in the order shown.
+HR_OUTCOMES = ("leaver_rate", "stability_index", "sickness_rate")
+#: Rolling-rate columns of :func:`analytics.hr.rolling_hr_series` (12-month windows).
+ROLLING_RATES = ("leaver_rate_12m", "sickness_rate_12m")
+#: Text of a change's significance (Benjamini–Hochberg adjusted).
+SIGNIFICANCE_TEXT = {True: "significant", False: "not significant", None: "not tested"}
+EXCLUDE_DOCTORS_HELP = (
+    "Doctors in training rotate between employers on national changeover days, so every rotation would count "
+    "as a leaver. NHS leaver statistics leave them out."
+)
+NO_HR_TEXT = ("No HR data: upload the staff (and absence) files, or team-month HR figures, on the Data page to "
+              "see leaver and sickness absence rates.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared render helpers
+# --------------------------------------------------------------------------------------------------
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV bytes (UTF-8 with BOM, so Excel shows accents), spreadsheet formulas neutralised."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
+               height: int | str = "auto") -> None:
+    """``st.dataframe`` (sortable by clicking a column) and a download button for the same table as CSV."""
+    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, height=height)
+    st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
+                       key=f"{key}_download", on_click="ignore", icon=":material/download:",
+                       help="The table as shown, for a spreadsheet. Cells that a spreadsheet could run as a "
+                            "formula are prefixed with an apostrophe.")
+
+
+def show_figure(fig: go.Figure, *, key: str) -> None:
+    """A Plotly chart in the app's theme and, under it, its caption (data, period, unit of analysis, n)."""
+    st.plotly_chart(fig, theme="streamlit", key=key)
+    st.caption(charts.figure_caption(fig))
+
+
+def append_caption(fig: go.Figure, text: str) -> go.Figure:
+    """Add a sentence to the caption stored on ``fig`` (e.g. the HR n, which the builders do not know)."""
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    caption = meta.get("caption", "")
+    meta["caption"] = f"{caption} {text.rstrip('.')}." if caption else f"{text.rstrip('.')}."
+    fig.update_layout(meta=meta)
+    return fig
+
+
+@contextmanager
+def section_errors() -> Iterator[None]:
+    """Show an :class:`InputError` in one section with ``st.error`` and carry on with the rest of the page."""
+    try:
+        yield
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+
+
+_SPEC_KEYS: dict[int, tuple[object, str]] = {}
+
+
+def dataset_key(dataset: Dataset) -> str:
+    """``dataset.spec.key``, computed once per spec (it hashes every file's bytes, ~5 ms on the sample)."""
+    spec = dataset.spec
+    found = _SPEC_KEYS.get(id(spec))
+    if found is None or found[0] is not spec:
+        if len(_SPEC_KEYS) > 16:
+            _SPEC_KEYS.clear()
+        found = (spec, spec.key)
+        _SPEC_KEYS[id(spec)] = found
+    return found[1]
+
+
+def survey_label(dataset: Dataset) -> str:
+    """What a survey chart's caption names as its data."""
+    return f"Staff survey — {dataset.label}"
+
+
+def hr_label(dataset: Dataset) -> str:
+    """What an HR chart's caption names as its data."""
+    return f"HR records — {dataset.label}"
+
+
+def significance_text(value: object) -> str:
+    return SIGNIFICANCE_TEXT[None if fmt.is_missing(value) else bool(value)]
+
+
+def measures_present(dataset: Dataset) -> list[str]:
+    """Measure ids with results, in codebook order."""
+    table = dataset.survey.unit_scores
+    present = set(table["measure"].astype(str))
+    order = list(labels.measure_labels(dataset.survey.codebook))
+    return [m for m in order if m in present] + sorted(present - set(order))
+
+
+def default_trend_measures(dataset: Dataset) -> list[str]:
+    present = measures_present(dataset)
+    chosen = [m for m in DEFAULT_TREND_MEASURES if m in present]
+    return chosen or present[:3]
+
+
+def measure_name(dataset: Dataset, measure: str) -> str:
+    return labels.measure_label(measure, dataset.survey.codebook if dataset.survey else None)
+
+
+def current_wave(dataset: Dataset, wave: object) -> object | None:
+    """The sidebar's wave if the dataset has it, else the latest wave (None without survey data)."""
+    waves = dataset.waves
+    if not waves:
+        return None
+    return wave if wave in waves else waves[-1]
+
+
+def team_table_caption(dataset: Dataset, table: pd.DataFrame, *, wave: object, scope: str, min_group_size: int) -> str:
+    n_shown = int((~table["suppressed"].astype(bool)).sum())
+    return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({scope}). {n_shown} of {len(table)} teams "
+            f"shown; {len(table) - n_shown} with {fmt.suppressed_text(min_group_size)}. n = respondents with a score. "
+            "Change since the previous wave: Welch t-test, Benjamini–Hochberg adjusted across the teams in the table.")
+
+
+def item_table_caption(dataset: Dataset, items: pd.DataFrame, *, wave: object, unit_name: str) -> str:
+    return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({unit_name}). {len(items)} questions; "
+            "n = valid answers per question. Change since the previous wave: two-proportion z-test, "
+            "Benjamini–Hochberg adjusted across the questions.")
+
+
+def first_shown(options: pd.DataFrame) -> int:
+    """Position of the first unit that is not suppressed in a :func:`unit_choices` table (0 if none)."""
+    shown = (~options["suppressed"].astype(bool)).to_numpy().nonzero()[0]
+    return int(shown[0]) if len(shown) else 0
+
+
+def _respondents(dataset: Dataset) -> pd.DataFrame | None:
+    scored = dataset.survey.scored
+    return scored.respondents if scored is not None else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Cached analytics (survey)
+# --------------------------------------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def unit_choices(dataset_key: str, min_group_size: int, level: str, wave: object, directorate: str | None,
+                 _dataset: Dataset) -> pd.DataFrame:
+    """:func:`analytics.trends.unit_options` for a level, in a wave (or any wave), within a directorate."""
+    parents = [directorate] if directorate and level == settings.LEVEL_TEAM else None
+    return trends.unit_options(_dataset.survey.unit_scores, level=level, wave=wave, parents=parents)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def heatmap_figure(dataset_key: str, min_group_size: int, wave: object, directorate: str | None,
+                   sort_by: str | None, _dataset: Dataset) -> go.Figure:
+    """Teams x measures heatmap of one wave (the teams of ``directorate`` only, if given)."""
+    table = _dataset.survey.unit_scores
+    rows = table[(table["level"] == settings.LEVEL_TEAM) & (table["wave"] == wave)]
+    if directorate:
+        rows = rows[rows["parent"].astype(str) == str(directorate)]
+    if rows.empty:
+        where = f" in {directorate}" if directorate else ""
+        raise InputError(f"There are no team results{where} for wave {wave}.")
+    return charts.heatmap_teams_by_measure(rows, wave=wave, level=settings.LEVEL_TEAM, min_group_size=min_group_size,
+                                           sort_by=sort_by, data_label=survey_label(_dataset),
+                                           codebook=_dataset.survey.codebook)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def team_table(dataset_key: str, min_group_size: int, wave: object, measure: str, directorate: str | None,
+               _dataset: Dataset) -> pd.DataFrame:
+    """:func:`analytics.trends.unit_table` for the teams (of a directorate) in one wave."""
+    return trends.unit_table(_dataset.survey.unit_scores, _respondents(_dataset), wave=wave, measure=measure,
+                             level=settings.LEVEL_TEAM, parents=[directorate] if directorate else None,
+                             min_group_size=min_group_size)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def behaviours_figure(dataset_key: str, min_group_size: int, wave: object, team: str, parent: str,
+                      _dataset: Dataset) -> go.Figure:
+    return charts.behaviours_bar(_dataset.survey.item_results, team, wave=wave, parent=parent,
+                                 min_group_size=min_group_size, data_label=survey_label(_dataset),
+                                 codebook=_dataset.survey.codebook)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def item_table(dataset_key: str, min_group_size: int, wave: object, level: str, unit: str, parent: str,
+               _dataset: Dataset) -> pd.DataFrame:
+    return trends.item_changes(_dataset.survey.item_results, wave=wave, level=level, unit=unit, parent=parent,
+                               codebook=_dataset.survey.codebook, min_group_size=min_group_size)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def trend_table(dataset_key: str, min_group_size: int, level: str, unit: str, parent: str | None,
+                measures: tuple[str, ...], _dataset: Dataset) -> pd.DataFrame:
+    """:func:`analytics.trends.unit_trend`: one unit's measures across waves, changes tested."""
+    return trends.unit_trend(_dataset.survey.unit_scores, _respondents(_dataset), level=level, unit=unit,
+                             parent=parent, measures=list(measures), min_group_size=min_group_size)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def trend_figure(dataset_key: str, min_group_size: int, level: str, unit: str, parent: str | None,
+                 measures: tuple[str, ...], _dataset: Dataset) -> go.Figure:
+    """Trend lines of one unit's measures across waves, 95% CIs, significant changes starred."""
+    frame = trend_table(dataset_key, min_group_size, level, unit, parent, measures, _dataset)
+    fig = charts.trend_lines(frame, "wave", "mean", color="measure", ci_low="ci_low", ci_high="ci_high",
+                             markers_significant="significant", data_label=survey_label(_dataset),
+                             unit_of_analysis=labels.level_label(level, 1), min_group_size=min_group_size,
+                             codebook=_dataset.survey.codebook, y_title="Mean score (0–10)")
+    fig.update_layout(title=dict(text=f"{unit_title(level, unit, parent)}: measures across waves"))
+    return append_caption(fig, "Significance: Welch t-test against the previous wave, Benjamini–Hochberg adjusted "
+                               "across the changes in this chart")
+
+
+def unit_title(level: str, unit: str, parent: str | None) -> str:
+    """A unit's name for titles: "Ward 7 (Medicine)" for a team, the name alone otherwise."""
+    return f"{unit} ({parent})" if level == settings.LEVEL_TEAM and parent else unit
+
+
+# --------------------------------------------------------------------------------------------------
+# Cached analytics (HR)
+# --------------------------------------------------------------------------------------------------
+def _exclusions(exclude_doctors: bool) -> dict:
+    return {"exclude_doctors_in_training": True} if exclude_doctors else {}
+
+
+def can_exclude_doctors(dataset: Dataset) -> bool:
+    """Whether the HR data has job roles, so doctors in training can be left out."""
+    return bool(getattr(dataset.hr, "has_job_role", False))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def hr_metrics_table(dataset_key: str, exclude_doctors: bool, _dataset: Dataset) -> pd.DataFrame:
+    """:func:`analytics.hr.hr_metrics` over the default window (the 12 months to the latest complete month)."""
+    return hr_module.hr_metrics(_dataset.hr, **_exclusions(exclude_doctors))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def rolling_series(dataset_key: str, level: str, exclude_doctors: bool, _dataset: Dataset) -> pd.DataFrame:
+    """:func:`analytics.hr.rolling_hr_series` for every unit of a level, computed once per dataset.
+
+    Months before the first complete 12-month window (rates unknown) are left out.
+    """
+    series = hr_module.rolling_hr_series(_dataset.hr, level=level, **_exclusions(exclude_doctors))
+    text = hr_module.exclusions_text(series)
+    first_month = pd.Timestamp(_dataset.hr.coverage_start).to_period("M").to_timestamp()
+    complete = series[series["window_start"] >= first_month].reset_index(drop=True)
+    complete.attrs["exclusions_text"] = text
+    return complete
+
+
+def unit_rolling_series(dataset: Dataset, level: str, unit: str, parent: str | None,
+                        exclude_doctors: bool) -> pd.DataFrame:
+    """The rolling series of one unit (empty when the HR data has no unit of that name)."""
+    series = rolling_series(dataset_key(dataset), level, exclude_doctors, dataset)
+    return trends.unit_hr_rows(series, level=level, unit=unit, parent=parent)
+
+
+def hr_period_text(frame: pd.DataFrame) -> str:
+    months = frame["month"].dropna()
+    if months.empty:
+        return "no months"
+    return f"12-month windows ending {months.min():%b %Y} to {months.max():%b %Y}"
+
+
+def hr_staff_text(frame: pd.DataFrame) -> str:
+    """n of an HR chart: staff in post at the windows' ends, as a range per unit."""
+    parts = []
+    for unit, part in frame.groupby("unit", sort=False):
+        staff = pd.to_numeric(part["staff_end"], errors="coerce").dropna()
+        if staff.empty:
+            parts.append(f"{unit}: staff in post not known")
+            continue
+        low, high = fmt.format_n(staff.min()), fmt.format_n(staff.max())
+        parts.append(f"{unit}: {low}" if low == high else f"{unit}: {low}–{high}")
+    if not parts:
+        return "no staff in post"
+    return "n = staff in post at the windows' ends — " + "; ".join(parts)
+
+
+def rolling_long(frame: pd.DataFrame, rates: Sequence[str] = ROLLING_RATES) -> pd.DataFrame:
+    """Rolling rates of one unit in long form for :func:`ui.charts.trend_lines`: ``month``, ``outcome``
+    (the rate's column name, shown by its label) and ``Rate``."""
+    parts = []
+    for rate in rates:
+        part = frame[["month"]].copy()
+        part["outcome"] = rate
+        part["Rate"] = pd.to_numeric(frame[rate], errors="coerce").astype(float).to_numpy()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def hr_caption(dataset: Dataset, frame: pd.DataFrame, *, unit_of_analysis: str, series_text: str) -> str:
+    """Caption of a rolling HR chart: data, windows, unit of analysis, staff in post (n), exclusions."""
+    return charts.chart_caption(
+        data=hr_label(dataset), period=hr_period_text(frame), unit_of_analysis=unit_of_analysis,
+        n_text=f"{series_text}; {hr_staff_text(frame)}",
+        notes=["Each point: the rate over the 12 months ending that month (sums of numerators and denominators, "
+               "not an average of monthly rates)",
+               "HR figures are not survey responses and are not suppressed",
+               frame.attrs.get("exclusions_text", "")])
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def unit_hr_figure(dataset_key: str, level: str, unit: str, parent: str | None, exclude_doctors: bool,
+                   _dataset: Dataset) -> go.Figure | None:
+    """Rolling 12-month leaver and sickness rates of one unit, one line each (None without HR rows)."""
+    dataset = _dataset
+    frame = unit_rolling_series(dataset, level, unit, parent, exclude_doctors)
+    if frame.empty:
+        return None
+    fig = charts.trend_lines(rolling_long(frame), "month", "Rate", color="outcome", y_title="Rate, rolling 12 months (%)",
+                             y_kind="pct", data_label=hr_label(dataset), period=hr_period_text(frame),
+                             unit_of_analysis=labels.level_label(level, 1), x_title="End of 12-month window")
+    fig.update_layout(title=dict(text=f"{unit_title(level, unit, parent)}: leaver and sickness absence rates"))
+    caption = hr_caption(dataset, frame, unit_of_analysis=labels.level_label(level, 1),
+                         series_text=f"2 rates of one {labels.level_label(level, 1)}")
+    fig.update_layout(meta={"caption": caption})
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Display tables
+# --------------------------------------------------------------------------------------------------
+def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_size: int) -> tuple[pd.DataFrame, dict]:
+    """The team table for display and download, and its column formats.
+
+    A suppressed team keeps its name and directorate with the note "fewer than k responses"; every number
+    of its row is empty.
+    """
+    before = table["previous_wave"].dropna()
+    change_name = f"Change since {before.iloc[0]}" if len(before) else "Change since previous wave"
+    out = pd.DataFrame({
+        "Team": table["unit"],
+        "Directorate": table["parent"],
+        "Responses (n)": table["n"].astype("Int64"),
+        f"{measure_label} (mean 0–10)": table["mean"],
+        "95% CI low": table["ci_low"],
+        "95% CI high": table["ci_high"],
+        "% positive": table["pct_positive"],
+        change_name: table["change"],
+        "Change (BH-adjusted p)": table["p_adj"],
+        "Change significant?": [significance_text(v) if not s else "" for v, s in
+                                zip(table["significant"], table["suppressed"])],
+        "Note": [fmt.suppressed_text(min_group_size) if s else "" for s in table["suppressed"]],
+    })
+    if not len(before):
+        out = out.drop(columns=[change_name, "Change (BH-adjusted p)", "Change significant?"])
+    config = {
+        "Responses (n)": st.column_config.NumberColumn(format="%d", help="Respondents with a score for the measure."),
+        f"{measure_label} (mean 0–10)": st.column_config.NumberColumn(format="%.1f",
+                                                                      help="Mean of respondents' scores, unweighted."),
+        "95% CI low": st.column_config.NumberColumn(format="%.1f", help="95% confidence interval (t distribution)."),
+        "95% CI high": st.column_config.NumberColumn(format="%.1f"),
+        "% positive": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["pct_positive"].help),
+        change_name: st.column_config.NumberColumn(format="%+.1f", help="Mean this wave minus mean in the previous "
+                                                                         "wave (points on the 0–10 scale)."),
+        "Change (BH-adjusted p)": st.column_config.NumberColumn(
+            format="%.3f", help="Welch t-test of the change, Benjamini–Hochberg adjusted across the teams in the table."),
+    }
+    return out, config
+
+
+def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.DataFrame, dict]:
+    """Question-level % positive of one unit for display and download, and its column formats."""
+    before = table["previous_wave"].dropna()
+    prev = str(before.iloc[0]) if len(before) else None
+    out = pd.DataFrame({
+        "Question": table["item"],
+        "Wording": table["wording"],
+        "Measure": table["measures"],
+        "Answers (n)": table["n"].astype("Int64"),
+        "% positive": table["pct_positive"],
+        "Organisation % positive": table["organisation_pct_positive"],
+    })
+    if prev is not None:
+        out[f"% positive {prev}"] = table["pct_positive_previous"]
+        out["Change (points)"] = table["change_points"]
+        out["Change 95% CI low"] = table["change_ci_low"]
+        out["Change 95% CI high"] = table["change_ci_high"]
+        out["Change (BH-adjusted p)"] = table["p_adj"]
+        out["Change significant?"] = [significance_text(v) if not s else "" for v, s in
+                                      zip(table["significant"], table["suppressed"])]
+    out["Note"] = [fmt.suppressed_text(min_group_size) if s else "" for s in table["suppressed"]]
+    pct = st.column_config.NumberColumn(format="%.1f%%")
+    config = {
+        "Wording": st.column_config.TextColumn(width="large"),
+        "Answers (n)": st.column_config.NumberColumn(format="%d", help="Valid answers to the question."),
+        "% positive": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["pct_positive"].help),
+        "Organisation % positive": pct,
+        "Change (points)": st.column_config.NumberColumn(format="%+.1f", help="Percentage points since the previous wave."),
+        "Change 95% CI low": st.column_config.NumberColumn(format="%+.1f"),
+        "Change 95% CI high": st.column_config.NumberColumn(format="%+.1f"),
+        "Change (BH-adjusted p)": st.column_config.NumberColumn(
+            format="%.3f", help="Two-proportion z-test, Benjamini–Hochberg adjusted across the questions."),
+    }
+    if prev is not None:
+        config[f"% positive {prev}"] = pct
+    return out, config
+
+
+def trend_table_display(table: pd.DataFrame, *, dataset: Dataset, min_group_size: int) -> tuple[pd.DataFrame, dict]:
+    """One unit's measures across waves for display and download, and its column formats."""
+    out = pd.DataFrame({
+        "Measure": [measure_name(dataset, m) for m in table["measure"]],
+        "Wave": table["wave"],
+        "Responses (n)": table["n"].astype("Int64"),
+        "Mean (0–10)": table["mean"],
+        "95% CI low": table["ci_low"],
+        "95% CI high": table["ci_high"],
+        "% positive": table["pct_positive"],
+        "Change since previous wave": table["change"],
+        "Cohen's d": table["cohens_d"],
+        "Change (BH-adjusted p)": table["p_adj"],
+        "Change significant?": [significance_text(v) if not s else "" for v, s in
+                                zip(table["significant"], table["suppressed"])],
+        "Note": [fmt.suppressed_text(min_group_size) if s else "" for s in table["suppressed"]],
+    })
+    score = st.column_config.NumberColumn(format="%.1f")
+    config = {
+        "Responses (n)": st.column_config.NumberColumn(format="%d"),
+        "Mean (0–10)": score, "95% CI low": score, "95% CI high": score,
+        "% positive": st.column_config.NumberColumn(format="%.1f%%"),
+        "Change since previous wave": st.column_config.NumberColumn(format="%+.2f"),
+        "Cohen's d": st.column_config.NumberColumn(format="%.2f", help="Change ÷ pooled standard deviation."),
+        "Change (BH-adjusted p)": st.column_config.NumberColumn(
+            format="%.3f", help="Welch t-test against the previous wave, Benjamini–Hochberg adjusted across the "
+                                "changes in the table."),
+    }
+    return out, config
+
+
+def hr_summary_display(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    out = pd.DataFrame({
+        "Outcome": [labels.OUTCOMES[o].label for o in summary["outcome"]],
+        "Rate (%)": summary["value"].astype(float),
+        "Numerator": summary["numerator"].astype(float),
+        "Numerator is": summary["numerator_label"],
+        "Denominator": summary["denominator"].astype(float),
+        "Denominator is": summary["denominator_label"],
+    })
+    config = {
+        "Rate (%)": st.column_config.NumberColumn(format="%.1f%%"),
+        "Numerator": st.column_config.NumberColumn(format="%.1f"),
+        "Denominator": st.column_config.NumberColumn(format="%.1f"),
+    }
+    return out, config
+
+
+def rolling_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Rolling 12-month HR figures per unit and month, numerators and denominators included."""
+    out = pd.DataFrame({
+        "Unit": frame["unit"],
+        "Window ends (month)": frame["month"].dt.strftime("%b %Y"),
+        "Window starts": frame["window_start"].dt.strftime("%b %Y"),
+        "Staff in post at start": frame["staff_start"],
+        "Staff in post at end": frame["staff_end"],
+        "Leavers": frame["leavers"],
+        "Leaver rate (%)": pd.to_numeric(frame["leaver_rate_12m"], errors="coerce").astype(float),
+        "FTE days lost": pd.to_numeric(frame["fte_days_lost"], errors="coerce").astype(float),
+        "FTE days available": pd.to_numeric(frame["fte_days_available"], errors="coerce").astype(float),
+        "Sickness absence rate (%)": pd.to_numeric(frame["sickness_rate_12m"], errors="coerce").astype(float),
+    })
+    config = {
+        "Leaver rate (%)": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["leaver_rate"].help),
+        "Sickness absence rate (%)": st.column_config.NumberColumn(format="%.2f%%",
+                                                                   help=labels.OUTCOMES["sickness_rate"].help),
+        "FTE days lost": st.column_config.NumberColumn(format="%.1f"),
+        "FTE days available": st.column_config.NumberColumn(format="%.1f"),
+    }
+    return out, config
+
+
+# --------------------------------------------------------------------------------------------------
+# Sections of the Team explorer
+# --------------------------------------------------------------------------------------------------
+def render_team_hr(dataset: Dataset, *, team: str, parent: str, exclude_doctors: bool) -> None:
+    """A team's HR outcomes over the default window and its rolling 12-month rates."""
+    if dataset.hr is None:
+        st.info(NO_HR_TEXT, icon=":material/info:")
+        return
+    with section_errors():
+        metrics = hr_metrics_table(dataset_key(dataset), exclude_doctors, dataset)
+        row = trends.unit_hr_rows(metrics, level=settings.LEVEL_TEAM, unit=team, parent=parent)
+        if row.empty:
+            st.info(f"No HR data for {team}: no team of that name (in {parent}) in the HR file. Team names are "
+                    "matched ignoring case and spaces.", icon=":material/info:")
+            return
+        window = f"{metrics.attrs['window_start']:%d %b %Y} to {metrics.attrs['window_end']:%d %b %Y}"
+        summary = trends.hr_outcome_summary(row)
+        columns = st.columns(len(HR_OUTCOMES))
+        for column, (_, item) in zip(columns, summary.iterrows()):
+            outcome = labels.OUTCOMES[item["outcome"]]
+            column.metric(outcome.label, fmt.format_pct(item["value"]), help=outcome.help)
+        st.caption(f"{hr_label(dataset)}, {window} (the 12 months to the latest complete month). Unit of analysis: "
+                   f"team. n = {fmt.format_n(row['staff_start'].iloc[0])} staff in post at the start, "
+                   f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. {metrics.attrs.get('exclusions_text', '')}")
+        display, config = hr_summary_display(summary)
+        show_table(display, key="team_explorer_hr_table", file_name=f"hr_outcomes_{team}.csv", column_config=config)
+        fig = unit_hr_figure(dataset_key(dataset), settings.LEVEL_TEAM, team, parent, exclude_doctors, dataset)
+        if fig is None:
+            st.info(f"No monthly HR figures for {team}: the HR data covers fewer than 12 months.",
+                    icon=":material/info:")
+            return
+        show_figure(fig, key="team_explorer_hr_chart")
