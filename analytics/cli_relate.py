@@ -81,7 +81,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     survey.add_argument("--exclude-job-role", metavar="NAME", nargs="+", action="extend", default=[],
                         help="job role(s) to leave out of the HR figures")
     units = parser.add_argument_group("unit-level file")
-    units.add_argument("--units", metavar="FILE", help="one row per unit (e.g. organisation) with score and outcome columns")
+    units.add_argument("--units", metavar="FILE",
+                       help="one row per unit (e.g. organisation) with score and outcome columns")
     units.add_argument("--unit-col", metavar="COL", help="the column naming each unit")
     units.add_argument("--sheet", metavar="NAME", help="worksheet to read (workbooks)")
     units.add_argument("--weight", metavar="COL", help="column of weights for Pearson r (e.g. responses)")
@@ -182,8 +183,8 @@ def run_relate(args: argparse.Namespace) -> int:
     path = write_table(table, args.out, sheet_name="Relationships")
     unit = result.table["unit_of_analysis"].iloc[0] if len(result.table) else ""
     if form == "survey":
-        windows = "; ".join(f"wave {w}: {start:%Y-%m-%d} to {end:%Y-%m-%d}" for w, (start, end) in result.windows.items()
-                            if start is not None)
+        windows = "; ".join(f"wave {w}: {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+                            for w, (start, end) in result.windows.items() if start is not None)
         context = f"unit of analysis: {unit}; {args.window} windows: {windows}"
     else:
         context = f"unit of analysis: {unit}"

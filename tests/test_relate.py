@@ -406,7 +406,8 @@ def test_unit_file_read_and_related_by_benchmarking_group(tmp_path):
     assert list(result.table["group"]) == ["", "Acute", "Mental health"]
     acute = ([7.1, 6.8, 7.4, 6.5, 7.0, 7.3], [5.6, 6.1, 4.9, 6.4, 5.2, 5.8])
     mental = ([7.2, 6.9, 7.5, 6.6, 7.1], [4.8, 5.9, 4.4, 6.6, 5.1])
-    for group, (x, y) in (("Acute", acute), ("Mental health", mental), ("", (acute[0] + mental[0], acute[1] + mental[1]))):
+    pooled = (acute[0] + mental[0], acute[1] + mental[1])
+    for group, (x, y) in (("Acute", acute), ("Mental health", mental), ("", pooled)):
         got = row(result.table, "Compassionate and inclusive", "Sickness rate", group)
         assert got["n"] == len(x)
         assert got["r"] == pytest.approx(sps.pearsonr(x, y).statistic, abs=TOL)
