@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "analytics.cli_survey",
     "analytics.cli_hr",
     "analytics.cli_relate",
+    "analytics.cli_report",
 )
 
 EXIT_OK = 0

@@ -1,0 +1,135 @@
+"""``report``: the board pack (HTML or PDF) or the team scorecards workbook from the command line.
+
+::
+
+    python -m analytics report --survey FILE [FILE ...] [--hr FILE] [--absence FILE] [--min-group K]
+           [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--exclude-doctors-in-training]
+           [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json]
+           --out board.html|board.pdf|scorecards.xlsx
+
+The output's file extension chooses what is written:
+
+* ``.html`` — the board pack as one self-contained HTML file (opens offline; prints to A4);
+* ``.pdf`` — the same board pack printed to PDF by headless Chromium (Debian package ``chromium``);
+* ``.xlsx`` — the team scorecards workbook (one sheet per level, a question sheet and a README).
+
+Nothing below the anonymity threshold (``--min-group``, default 11, never below 5) is written, and no
+respondent-level row. User errors exit with status 2 and a one-line message.
+
+The HTML and PDF renderers live in :mod:`ui.report_render` (they use Plotly); they are imported inside the
+handler, only when a board pack is asked for, so importing this module (and the ``analytics`` command
+registry) never imports Plotly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics import settings
+from analytics.dataset import DatasetSpec, FilePayload, load_dataset
+from analytics.errors import InputError
+from analytics.mapping import Mapping
+
+#: Output extensions and what each writes.
+OUTPUT_KINDS = {".html": "board pack (HTML)", ".pdf": "board pack (PDF)", ".xlsx": "team scorecards workbook"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report", help="board pack (HTML or PDF) or team scorecards workbook (XLSX)",
+        description="Write the board assurance pack (.html, or .pdf printed by Chromium) or the team scorecards "
+                    "workbook (.xlsx) from survey exports and, optionally, HR files. Units with fewer responses "
+                    "than the anonymity threshold are never shown.")
+    parser.add_argument("--survey", required=True, nargs="+", metavar="FILE",
+                        help="survey exports (CSV, XLSX or XLSM; several waves allowed)")
+    parser.add_argument("--hr", metavar="FILE", help="HR staff file (employee level) or team-month figures")
+    parser.add_argument("--absence", metavar="FILE", help="sickness absence episodes (with an employee-level --hr file)")
+    parser.add_argument("--min-group", type=int, default=settings.DEFAULT_MIN_GROUP_SIZE, metavar="K",
+                        help=f"anonymity threshold: minimum responses to show a unit (default "
+                             f"{settings.DEFAULT_MIN_GROUP_SIZE}, never below {settings.MIN_GROUP_SIZE_FLOOR})")
+    parser.add_argument("--wave", metavar="LABEL", help="survey wave the board pack reports (default: the latest)")
+    parser.add_argument("--directorate", metavar="NAME",
+                        help="board pack: list exceptions for this directorate only; scorecards: only this "
+                             "directorate and its teams")
+    parser.add_argument("--exclude-staff-group", metavar="NAME", nargs="+", action="extend", default=[],
+                        help="staff group(s) left out of every HR figure in the board pack")
+    parser.add_argument("--exclude-doctors-in-training", action="store_true",
+                        help="leave doctors in training (who rotate between employers) out of the HR figures")
+    parser.add_argument("--team-col", metavar="COL", help="the survey team column, as its header appears")
+    parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
+    parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
+    parser.add_argument("--mapping", metavar="FILE.json", help="a saved column mapping (JSON) for the survey files")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="board.html, board.pdf or scorecards.xlsx (the extension chooses the output)")
+    parser.set_defaults(handler=run_report)
+
+
+def _output_path(out: str) -> Path:
+    path = Path(out)
+    if path.suffix.lower() not in OUTPUT_KINDS:
+        raise InputError("The output file must end in .html or .pdf (board pack) or .xlsx (team scorecards).",
+                         file=path.name)
+    if not path.parent.exists():
+        raise InputError("The folder for the output file does not exist.", file=str(path))
+    if path.is_dir():
+        raise InputError("The output is a folder; give a file name.", file=str(path))
+    return path
+
+
+def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str | None = None,
+                    team_col: str | None = None, directorate_col: str | None = None, wave_col: str | None = None,
+                    mapping: str | None = None) -> DatasetSpec:
+    """A :class:`~analytics.dataset.DatasetSpec` from file paths (the command line's dataset)."""
+    if absence and not hr:
+        raise InputError("--absence needs the staff file it belongs to: give it with --hr.", file=Path(absence).name)
+    mapping_json = Mapping.load(mapping).to_json() if mapping else None
+    survey_files = tuple(FilePayload.from_path(p) for p in surveys)
+    return DatasetSpec(
+        label=", ".join(p.name for p in survey_files),
+        survey_files=survey_files,
+        staff_file=FilePayload.from_path(hr) if hr else None,
+        absence_file=FilePayload.from_path(absence) if absence else None,
+        mapping_json=mapping_json, team_col=team_col, directorate_col=directorate_col, wave_col=wave_col,
+    )
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Load the files, build the board pack or the scorecards, write ``--out``; 0 on success."""
+    path = _output_path(args.out)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        from ui.report_render import PDF_NEEDS_CHROMIUM, chromium_path
+
+        if chromium_path() is None:  # say so before the files are read
+            raise InputError(PDF_NEEDS_CHROMIUM)
+    spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
+                           directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping)
+    dataset = load_dataset(spec, min_group_size=args.min_group)
+    if suffix == ".xlsx":
+        from analytics.report import data_sources_table
+        from analytics.scorecards import build_scorecards, write_scorecards_xlsx
+
+        if dataset.survey is None:  # pragma: no cover - --survey is required
+            raise InputError("No survey file was given.")
+        cards = build_scorecards(dataset.survey, directorate=args.directorate, sources=data_sources_table(dataset),
+                                 dataset_label=dataset.label)
+        write_scorecards_xlsx(cards, path)
+        rows = sum(len(frame) for name, frame in cards.sheets.items())
+        print(f"Wrote the team scorecards ({', '.join(cards.sheets)}; {rows} rows; anonymity threshold "
+              f"{dataset.min_group_size}) to {path}", file=sys.stderr)
+        return 0
+    from analytics.report import build_board_pack
+    from ui.report_render import render_html, render_pdf  # Plotly: imported only for a board pack
+
+    pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
+                            exclude_staff_groups=args.exclude_staff_group,
+                            exclude_doctors_in_training=args.exclude_doctors_in_training)
+    if suffix == ".html":
+        path.write_text(render_html(pack), encoding="utf-8")
+    else:
+        path.write_bytes(render_pdf(pack))
+    print(f"Wrote the board pack for wave {pack.wave} (anonymity threshold {pack.min_group_size}) to {path}",
+          file=sys.stderr)
+    return 0
