@@ -1,0 +1,88 @@
+"""Board assurance: what a wellbeing guardian needs — headlines, exceptions, quotable statements, what to do."""
+
+import streamlit as st
+
+from analytics import board
+from ui import board_view as view
+from ui.state import current_dataset, filters, show_input_errors
+
+st.title("Board assurance")
+st.caption("The organisation's headline measures against the previous survey and the previous 12 months, with RAG "
+           "status against thresholds you set; teams that need attention; statements a board paper can quote; and "
+           "what to do about the weakest of the four behaviours of compassionate leadership.")
+
+dataset = current_dataset()
+chosen = filters()
+if dataset.survey is None or not dataset.waves:
+    st.info(view.NO_SURVEY_TEXT, icon=":material/info:")
+    st.stop()
+wave = chosen.wave if chosen.wave in dataset.waves else dataset.waves[-1]
+
+settings_chosen = view.settings_controls(dataset)
+with show_input_errors():
+    core = view.core_for(dataset, wave, chosen.min_group_size, settings_chosen)
+    headline = board.apply_thresholds(core.headline, settings_chosen.thresholds, settings_chosen.benchmarks)
+    found = board.restrict_to_directorate(core.exceptions, chosen.directorate)
+    statements = board.board_statements(headline, found, core.weakest, min_group_size=core.min_group_size)
+k = core.min_group_size
+
+# --- Headlines ------------------------------------------------------------------------------------
+st.subheader(f"Headline measures, {wave}")
+st.caption("Organisation level. The directorate filter does not change the headlines; it narrows the exceptions below.")
+view.render_tiles(headline, k)
+if dataset.hr is None:
+    st.info(view.NO_HR_TEXT, icon=":material/info:")
+with st.expander("Headline table: values, changes, tests and effect sizes"):
+    st.dataframe(view.headline_display(headline), hide_index=True, key="board_headline_table")
+    st.caption(view.headline_caption(headline))
+    view.download_csv(headline, file_name=f"board_headlines_{wave}.csv", key="board_headline_download")
+
+# --- Exceptions -----------------------------------------------------------------------------------
+st.subheader("Exceptions")
+where = f" in {chosen.directorate}" if chosen.directorate else ""
+st.markdown(f"**Teams{where} low on compassionate leadership and high on leaving or sickness**")
+if not found.has_hr:
+    st.info(view.NO_HR_TEXT, icon=":material/info:")
+elif found.window_start is None:
+    st.info(" ".join(found.notes[:1]) or "The HR data do not cover this survey's window.", icon=":material/info:")
+elif found.low_leadership.empty:
+    st.success(f"No team{where} is both low on compassionate leadership and high on leaving or sickness.",
+               icon=":material/check_circle:")
+else:
+    st.dataframe(found.low_leadership, hide_index=True, column_order=list(view.LOW_LEADERSHIP_CONFIG),
+                 column_config=view.LOW_LEADERSHIP_CONFIG, key="board_low_table")
+if found.has_hr and found.window_start is not None:
+    st.caption(view.low_leadership_caption(found, k))
+    view.download_csv(found.low_leadership, file_name=f"board_low_leadership_{wave}.csv",
+                      key="board_low_download")
+
+st.markdown(f"**Teams{where} whose scores fell significantly since the previous survey**")
+if found.previous_wave is None:
+    st.info(f"No previous wave: {wave} is the first survey in the data, so falls cannot be tested.",
+            icon=":material/info:")
+else:
+    if found.falls.empty:
+        st.success(f"No team{where} had a significant fall in compassionate leadership, morale or staff engagement "
+                   f"between {found.previous_wave} and {found.wave}.", icon=":material/check_circle:")
+    else:
+        st.dataframe(found.falls, hide_index=True, column_order=list(view.FALLS_CONFIG),
+                     column_config=view.FALLS_CONFIG, key="board_falls_table")
+    st.caption(view.falls_caption(found, k))
+    view.download_csv(found.falls, file_name=f"board_falls_{wave}.csv", key="board_falls_download")
+
+# --- Statements -----------------------------------------------------------------------------------
+st.subheader("Statements for a board paper")
+st.caption("Each statement names, in brackets, the row of the tables on this page that it quotes (H = headline, "
+           "E = low leadership and high leaving or sickness, F = significant fall, B = behaviour). Copy them with the "
+           "button at the top right of the box.")
+st.code(view.statements_text(statements), language=None, wrap_lines=True)
+st.caption(f"Generated from the {wave} figures above; thresholds and benchmarks as set on this page.")
+view.download_csv(statements, file_name=f"board_statements_{wave}.csv", key="board_statements_download")
+
+# --- What to do ------------------------------------------------------------------------------------
+st.subheader("What to do")
+with show_input_errors():
+    view.show_figure(view.behaviours_figure(core.weakest, k), key="board_behaviours_chart")
+    view.download_csv(core.weakest.table, file_name=f"board_behaviours_{wave}.csv",
+                      key="board_behaviours_download")
+    view.render_guidance(core.weakest)

@@ -1,0 +1,150 @@
+"""AppTests of the Board assurance page: sample data, and uploads (one wave without HR; two waves with HR).
+
+Tile values are compared with :mod:`analytics.board` run on the same dataset; the behaviours chart is
+read from its Plotly JSON; suppressed teams must appear nowhere on the page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics import board, settings
+from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
+from test_board import TEAMS_2024, TEAMS_2025, HIDDEN_TEAMS, _survey_frame
+from ui import format as fmt
+
+PAGE = "pages/board.py"
+K = settings.DEFAULT_MIN_GROUP_SIZE
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def _team_month_csv() -> bytes:
+    rows = []
+    for i, month in enumerate(pd.period_range("2024-01", "2025-12", freq="M")):
+        for j, (team, (directorate, _, _)) in enumerate(TEAMS_2025.items()):
+            available = 40 * month.days_in_month
+            rows.append({"Directorate": directorate, "Team": team, "Month": str(month), "Staff in post": 40,
+                         "Leavers": 1 + (i % 3 == 0), "FTE days lost": round(available * (4 + j) / 100, 2),
+                         "FTE days available": available})
+    return _csv(pd.DataFrame(rows))
+
+
+def _page_text(at) -> str:
+    """Every piece of text the page shows (markdown, captions, code, metrics, alerts, tables)."""
+    parts = []
+    for kind in ("markdown", "caption", "code", "info", "success", "warning", "error", "title", "subheader"):
+        parts += [str(e.value) for e in at.get(kind)]
+    parts += [f"{m.label} {m.value} {m.delta}" for m in at.metric]
+    parts += [df.value.astype(str).to_csv() for df in at.dataframe]
+    return "\n".join(parts)
+
+
+def _metric(at, ref: str):
+    return next(m for m in at.metric if m.label.startswith(f"{ref} ·"))
+
+
+def _run(app_test, spec: DatasetSpec | None = None):
+    if spec is not None:
+        app_test.session_state["dataset_spec"] = spec
+    app_test.switch_page(PAGE)
+    app_test.run()
+    assert not app_test.exception, app_test.exception
+    return app_test
+
+
+def test_board_page_on_sample_data(app_test):
+    at = _run(app_test)
+    dataset = load_dataset(sample_spec(), min_group_size=K, exclude_doctors_in_training=True)
+    wave = dataset.waves[-1]
+    headline = board.headline_measures(dataset.survey, dataset.hr, wave=wave, min_group_size=K,
+                                       hr_description=dataset.hr_exclusions).set_index("ref")
+    kinds = {"score": "score", "pct": "pct", "count": "n"}
+    for ref, row in headline.iterrows():
+        metric = _metric(at, ref)
+        assert metric.value == fmt.format_value(row["value"], kinds[row["kind"]])
+    cl = headline.loc["H1"]
+    assert fmt.format_change(cl["change"], cl["significant"]) == _metric(at, "H1").delta
+    text = _page_text(at)
+    for ref, row in headline.iterrows():
+        if row["rag"] in ("Green", "Amber", "Red"):
+            assert f"**{row['rag']}** · {row['rag_reason']}" in text
+    # The behaviours chart holds this wave and the previous one, in % positive.
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    weakest = board.weakest_behaviour(dataset.survey.item_results, wave, dataset.survey.codebook)
+    traces = {t["name"]: t for t in spec["data"]}
+    assert set(traces) == {wave, board.previous_wave(dataset.waves, wave)}
+    assert traces[wave]["x"] == pytest.approx(weakest.table["pct_positive"].tolist())
+    assert any("weakest" in label for label in traces[wave]["y"])
+    # Statements carry their figure references.
+    code = at.get("code")[0].value
+    assert "[H1]" in code and "[H4]" in code and "out of 10" in code
+    # No team below the threshold (in this wave) appears anywhere.
+    table = dataset.survey.unit_scores
+    hidden = table[(table["wave"] == wave) & (table["level"] == "team")]
+    shown = set(hidden.loc[~hidden["suppressed"], "unit"])
+    suppressed = set(hidden.loc[hidden["suppressed"], "unit"]) - shown
+    assert suppressed
+    for team in suppressed:
+        assert team not in text, team
+    # Every table has its download.
+    assert len(at.get("download_button")) == 5
+
+
+def test_board_page_directorate_filter_and_thresholds(app_test):
+    at = _run(app_test)
+    at.number_input(key="board_green_compassionate_leadership").set_value(9.0)
+    at.number_input(key="board_red_compassionate_leadership").set_value(8.0)
+    at.number_input(key="board_benchmark_morale").set_value(5.0)
+    at.session_state["directorate"] = "Medicine"   # the sidebar's directorate filter
+    at.run()
+    assert not at.exception
+    text = _page_text(at)
+    assert "**Red** · 7.07 is at or below the red threshold (8.00)" in text
+    morale_lines = [c.value for c in at.caption if c.value.startswith("Benchmark 5.0")]
+    assert morale_lines and morale_lines[0].startswith("Benchmark 5.0: +")
+    for frame in at.dataframe:
+        if "parent" in frame.value.columns:
+            assert set(frame.value["parent"]) <= {"Medicine"}
+    # Wrong-way thresholds give a plain message, not a traceback.
+    at.number_input(key="board_red_compassionate_leadership").set_value(9.5)
+    at.run()
+    assert not at.exception
+    assert any("must be above the red threshold" in e.value for e in at.error)
+
+
+def test_board_page_after_upload_one_wave_without_hr(app_test):
+    spec = DatasetSpec(label="Uploaded", survey_files=(FilePayload("survey_2025.csv", _csv(_survey_frame(TEAMS_2025, 3))),))
+    at = _run(app_test, spec)
+    text = _page_text(at)
+    assert _metric(at, "H4").value == "no HR data" and _metric(at, "H5").value == "no HR data"
+    assert _metric(at, "H1").delta is None or _metric(at, "H1").delta == ""
+    assert "No previous wave to compare with." in text
+    assert "there is no previous wave to compare with" in at.get("code")[0].value
+    assert "No HR data were provided" in at.get("code")[0].value
+    assert "No previous wave: 2025 is the first survey" in text
+    for team in HIDDEN_TEAMS:
+        assert team not in text
+
+
+def test_board_page_after_upload_two_waves_with_hr(app_test):
+    spec = DatasetSpec(label="Uploaded",
+                       survey_files=(FilePayload("survey_2024.csv", _csv(_survey_frame(TEAMS_2024, 1))),
+                                     FilePayload("survey_2025.csv", _csv(_survey_frame(TEAMS_2025, 2)))),
+                       staff_file=FilePayload("hr_team_month.csv", _team_month_csv()))
+    at = _run(app_test, spec)
+    dataset = load_dataset(spec, min_group_size=K)
+    headline = board.headline_measures(dataset.survey, dataset.hr, wave="2025", min_group_size=K).set_index("ref")
+    assert _metric(at, "H1").value == fmt.format_score(headline.loc["H1", "value"])
+    assert _metric(at, "H4").value == fmt.format_pct(headline.loc["H4", "value"])
+    assert _metric(at, "H6").value == "70"
+    falls = next(df.value for df in at.dataframe if "p_adj" in df.value.columns)
+    assert set(falls["unit"]) == {"Ward A"}
+    text = _page_text(at)
+    for team in HIDDEN_TEAMS:
+        assert team not in text

@@ -1,0 +1,489 @@
+"""Streamlit glue for the Board assurance page: cached analytics, threshold controls, tiles, tables, chart.
+
+The page (``pages/board.py``) stays thin: it reads the sidebar filters and the controls drawn here, asks
+:func:`board_core` (cached) for the organisation-level figures, applies the user's thresholds and the
+directorate filter (cheap, uncached), and renders with the helpers below. All computation is in
+:mod:`analytics.board`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import board, settings
+from analytics.dataset import Dataset
+from analytics.export import neutralise_formulas
+from ui import format as fmt
+from ui import labels
+from ui.charts import chart_caption, figure_caption
+
+# --- Session-state keys of the controls ------------------------------------------------------------
+KEY_PREFIX = "board_"
+LOW_RULE_KEY = "board_low_rule"
+LOW_SCORE_KEY = "board_low_score_below"
+EXCLUDE_GROUPS_KEY = "board_exclude_staff_groups"
+LOW_RULE_QUARTER = "The lowest quarter of teams"
+LOW_RULE_THRESHOLD = "Below a score I set"
+
+#: Headlines the user can set thresholds and a benchmark for (the response count is not rated).
+RATED_MEASURES = (*board.HEADLINE_SURVEY_MEASURES, *board.HEADLINE_HR_MEASURES)
+#: ui.format kinds of the headline kinds.
+TILE_KINDS = {"score": "score", "pct": "pct", "count": "n"}
+#: What a tile shows when its figure cannot exist (rather than "no data").
+UNAVAILABLE_TEXT = {
+    board.AVAILABILITY_NO_HR: "no HR data",
+    board.AVAILABILITY_NO_ABSENCE: "no absence data",
+    board.AVAILABILITY_NOT_COVERED: "not covered",
+    board.AVAILABILITY_NO_SURVEY_DATA: "no data",
+}
+NO_HR_TEXT = ("No HR data has been uploaded, so leaver and sickness absence rates cannot be shown. Add HR files on "
+              "the Data page.")
+NO_SURVEY_TEXT = "No survey results yet: upload survey files on the Data page."
+
+
+def signed(value: object, decimals: int) -> str:
+    """A change with its sign: "+0.3", "−1.2" (typographic minus), "0.0"; "no data" when missing."""
+    if fmt.is_missing(value):
+        return fmt.NO_DATA
+    text = fmt.format_number(abs(float(value)), decimals)
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if float(value) > 0 else fmt.MINUS) + text
+
+
+def _label(measure: str, dataset: Dataset) -> str:
+    if measure in board.HEADLINE_LABELS:
+        return board.HEADLINE_LABELS[measure]
+    codebook = dataset.survey.codebook if dataset.survey is not None else None
+    return labels.display_label(measure, codebook)
+
+
+# =================================================================================================
+# Cached analytics
+# =================================================================================================
+@dataclass
+class BoardCore:
+    """The organisation-level figures before the user's thresholds and the directorate filter."""
+
+    headline: pd.DataFrame
+    exceptions: board.BoardExceptions
+    weakest: board.WeakestBehaviour
+    min_group_size: int
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def board_core(dataset_key: str, min_group_size: int, wave: str, exclude_doctors: bool,
+               exclude_staff_groups: tuple[str, ...], low_score_below: float | None, _dataset: Dataset) -> BoardCore:
+    """Headline figures (unrated), exceptions for the whole organisation and the weakest behaviour.
+
+    ``dataset_key``, ``min_group_size`` and ``exclude_doctors`` identify ``_dataset`` (not hashed).
+    """
+    survey, hr = _dataset.survey, _dataset.hr
+    k = max(int(min_group_size), int(survey.min_group_size))
+    headline = board.headline_figures(survey, hr, wave=wave, min_group_size=k,
+                                      exclude_staff_groups=exclude_staff_groups,
+                                      hr_description=_dataset.hr_exclusions)
+    found = board.exceptions(survey, hr, wave=wave, min_group_size=k, exclude_staff_groups=exclude_staff_groups,
+                             low_score_below=low_score_below)
+    weakest = board.weakest_behaviour(survey.item_results, wave, survey.codebook)
+    return BoardCore(headline=headline, exceptions=found, weakest=weakest, min_group_size=k)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def staff_groups(dataset_key: str, exclude_doctors: bool, _dataset: Dataset) -> list[str]:
+    return board.hr_staff_groups(_dataset.hr)
+
+
+# =================================================================================================
+# Controls
+# =================================================================================================
+@dataclass(frozen=True)
+class BoardSettings:
+    """What the user set in the thresholds expander."""
+
+    thresholds: dict[str, labels.RagThresholds]
+    benchmarks: dict[str, float | None]
+    low_score_below: float | None
+    exclude_staff_groups: tuple[str, ...]
+
+
+def _default_thresholds(measure: str) -> labels.RagThresholds:
+    found = labels.default_rag_thresholds(measure)
+    return found if found is not None else labels.DEFAULT_RAG_THRESHOLDS["score"]
+
+
+def _threshold_help(measure: str, label: str, rule: labels.RagThresholds) -> str:
+    direction = "Higher is better" if rule.higher_is_better else "Lower is better"
+    green = "at or above" if rule.higher_is_better else "at or below"
+    red = "at or below" if rule.higher_is_better else "at or above"
+    unit = "%" if measure in board.HEADLINE_HR_MEASURES else " (score 0–10)"
+    return (f"{direction}. {label} is Green {green} the green threshold and Red {red} the red threshold{unit}; "
+            "Amber between. These are local choices, not NHS standards.")
+
+
+def _benchmark_help(measure: str) -> str:
+    if measure in labels.NATIONAL_CONTEXT:
+        low, high, source = labels.NATIONAL_CONTEXT[measure]
+        return (f"A figure to compare with, in %, e.g. a regional or peer figure. For context: {source} was about "
+                f"{low:g}–{high:g}%. Leave blank for none.")
+    return ("A score (0–10) to compare with, e.g. your benchmarking group's published figure. Published NHS Staff "
+            "Survey scores are weighted by occupational group; local scores here are not. Leave blank for none.")
+
+
+def settings_controls(dataset: Dataset) -> BoardSettings:
+    """The expander where the user sets RAG thresholds, benchmarks and the exception rule (session state)."""
+    thresholds: dict[str, labels.RagThresholds] = {}
+    benchmarks: dict[str, float | None] = {}
+    with st.expander("RAG thresholds, benchmarks and exception rules", icon=":material/tune:"):
+        st.caption("Set where Green and Red begin for each headline and, if you wish, a benchmark to compare with. "
+                   "The defaults are starting points, not NHS standards. Your choices last for this session.")
+        header = st.columns([2, 1, 1, 1])
+        for column, text in zip(header, ("Headline", "Green at", "Red at", "Benchmark")):
+            column.markdown(f"**{text}**")
+        for measure in RATED_MEASURES:
+            label = _label(measure, dataset)
+            default = _default_thresholds(measure)
+            is_rate = measure in board.HEADLINE_HR_MEASURES
+            bounds = dict(min_value=0.0, max_value=100.0 if is_rate else 10.0, step=0.1, format="%.1f")
+            name, green_col, red_col, bench_col = st.columns([2, 1, 1, 1])
+            direction = "higher is better" if default.higher_is_better else "lower is better"
+            name.markdown(f"{label}  \n:gray[{'%' if is_rate else 'score 0–10'}, {direction}]")
+            green = green_col.number_input(f"Green at ({label})", value=float(default.green_at),
+                                           key=f"{KEY_PREFIX}green_{measure}", label_visibility="collapsed",
+                                           help=_threshold_help(measure, label, default), **bounds)
+            red = red_col.number_input(f"Red at ({label})", value=float(default.red_at),
+                                       key=f"{KEY_PREFIX}red_{measure}", label_visibility="collapsed",
+                                       help=_threshold_help(measure, label, default), **bounds)
+            bench = bench_col.number_input(f"Benchmark ({label})", value=None, key=f"{KEY_PREFIX}benchmark_{measure}",
+                                           label_visibility="collapsed", placeholder="none",
+                                           help=_benchmark_help(measure), **bounds)
+            thresholds[measure] = labels.RagThresholds(green_at=float(green), red_at=float(red),
+                                                       higher_is_better=default.higher_is_better)
+            benchmarks[measure] = None if bench is None else float(bench)
+        st.divider()
+        left, right = st.columns(2)
+        rule = left.radio("Teams low on compassionate leadership are", (LOW_RULE_QUARTER, LOW_RULE_THRESHOLD),
+                          key=LOW_RULE_KEY,
+                          help="Exceptions list teams low on compassionate leadership and, at the same time, in the "
+                               "highest quarter of teams for leaver rate or sickness absence.")
+        low_score = None
+        if rule == LOW_RULE_THRESHOLD:
+            low_score = float(left.number_input("Compassionate leadership below", min_value=0.0, max_value=10.0,
+                                                value=6.5, step=0.1, format="%.1f", key=LOW_SCORE_KEY,
+                                                help="A team scoring below this (0–10) counts as low."))
+        groups = staff_groups(dataset.spec.key, _exclude_doctors(), dataset)
+        excluded: list[str] = []
+        if groups:
+            excluded = right.multiselect("Leave these staff groups out of the HR figures", groups,
+                                         key=EXCLUDE_GROUPS_KEY,
+                                         help="E.g. bank staff. Applies to the leaver and sickness tiles and to the "
+                                              "exceptions on this page.")
+    return BoardSettings(thresholds=thresholds, benchmarks=benchmarks, low_score_below=low_score,
+                         exclude_staff_groups=tuple(excluded))
+
+
+def _exclude_doctors() -> bool:
+    from ui.state import exclude_doctors_in_training
+
+    return exclude_doctors_in_training()
+
+
+def core_for(dataset: Dataset, wave: str, min_group_size: int, chosen: BoardSettings) -> BoardCore:
+    """:func:`board_core` for the current dataset and choices."""
+    return board_core(dataset.spec.key, min_group_size, str(wave), _exclude_doctors(), chosen.exclude_staff_groups,
+                      chosen.low_score_below, dataset)
+
+
+# =================================================================================================
+# Headline tiles
+# =================================================================================================
+def _tile_thresholds(row: pd.Series) -> labels.RagThresholds | None:
+    if fmt.is_missing(row["green_at"]) or fmt.is_missing(row["red_at"]):
+        return None
+    return labels.RagThresholds(green_at=float(row["green_at"]), red_at=float(row["red_at"]),
+                                higher_is_better=bool(row["higher_is_better"]))
+
+
+def tile_details(row: pd.Series) -> list[str]:
+    """The lines under a tile: comparison period, effect size and p, benchmark, n, notes."""
+    lines = []
+    kind = row["kind"]
+    if row["availability"] in (board.AVAILABILITY_NO_HR, board.AVAILABILITY_NOT_COVERED, board.AVAILABILITY_NO_ABSENCE):
+        return [row["note"] or NO_HR_TEXT]
+    if row["availability"] == board.AVAILABILITY_SUPPRESSED:
+        return [row["note"]]
+    if not fmt.is_missing(row["previous"]):
+        span = (f"{row['wave']} vs {row['previous_wave']}" if kind != "pct"
+                else f"{row['period']} vs {row['previous_period']}")
+        if row["test"] != board.TEST_NONE:
+            size = ""
+            if row["effect_size_name"] == "Cohen's d" and not fmt.is_missing(row["effect_size"]):
+                size = f"d = {fmt.format_r(row['effect_size'])} ({row['effect_size_magnitude']}), "
+            elif row["effect_size_name"] == "rate ratio" and not fmt.is_missing(row["effect_size"]):
+                size = f"rate ratio {fmt.format_number(row['effect_size'], 2)}, "
+            lines.append(f"{span}: {size}{fmt.format_p(row['p'])}")
+        else:
+            lines.append(f"{span} (a count: not tested)" if kind == "count" else span)
+    elif kind == "pct":
+        lines.append(str(row["period"]))
+    if not fmt.is_missing(row["benchmark"]):
+        unit = " pp" if kind == "pct" else ""
+        diff = signed(row["vs_benchmark"], 1) + unit if not fmt.is_missing(row["vs_benchmark"]) else fmt.NO_DATA
+        shown = fmt.format_value(row["benchmark"], TILE_KINDS[kind])
+        lines.append(f"Benchmark {shown}: {diff}")
+    if kind == "score" and not fmt.is_missing(row["n"]):
+        lines.append(f"n = {fmt.format_n(row['n'])} responses")
+    elif kind == "pct" and not fmt.is_missing(row["numerator"]):
+        if row["measure"] == "leaver_rate":
+            lines.append(f"{fmt.format_n(row['numerator'])} leavers; average {fmt.format_n(row['denominator'])} staff")
+        else:
+            lines.append(f"{fmt.format_n(row['numerator'])} of {fmt.format_n(row['denominator'])} FTE days lost")
+    if row["note"] and (kind != "count" or fmt.is_missing(row["previous"])):
+        lines.append(str(row["note"]))
+    return lines
+
+
+def rag_markdown(rag: object) -> str:
+    """The RAG status as shape + word, the shape in its colour-blind-safe colour (fixed strings only)."""
+    if rag not in labels.RAG_STYLE:
+        return ""
+    icon, colour = labels.RAG_STYLE[rag]
+    return f'<span style="color:{colour}; font-size:1.1em">{icon}</span> **{rag}**'
+
+
+def render_tiles(headline: pd.DataFrame, min_group_size: int) -> None:
+    """Six tiles (st.metric) with change, significance, RAG (shape, word and colour), n and notes."""
+    rows = [r for _, r in headline.iterrows()]
+    for start in range(0, len(rows), 3):
+        columns = st.columns(3)
+        for column, row in zip(columns, rows[start:start + 3]):
+            with column:
+                _tile(row, min_group_size)
+
+
+def _tile(row: pd.Series, min_group_size: int) -> None:
+    kind = TILE_KINDS[row["kind"]]
+    thresholds = _tile_thresholds(row)
+    help_text = f"{row['label']}: {row['source']}."
+    tile = fmt.headline_tile_data(
+        label=row["label"], value=row["value"], kind=kind, previous=row["previous"],
+        change_significant=row["significant"], n=row["n"] if kind != "n" else None,
+        suppressed=bool(row["suppressed"]), min_group_size=min_group_size, thresholds=thresholds,
+        higher_is_better=True if thresholds is None else thresholds.higher_is_better, help=help_text)
+    value_text = UNAVAILABLE_TEXT.get(row["availability"], tile.value_text)
+    delta_text = tile.delta_text
+    if kind == "n" and delta_text is not None:
+        delta_text = delta_text.replace(" (significance not tested)", f" since {row['previous_wave']}")
+    st.metric(f"{row['ref']} · {row['label']}", value_text, delta_text, delta_color=tile.delta_colour,
+              delta_arrow=tile.delta_arrow, help=tile.help, border=True)
+    if row["rag"] in labels.RAG_STYLE:
+        st.markdown(rag_markdown(row["rag"]) + f" · {row['rag_reason']}", unsafe_allow_html=True)
+    for line in tile_details(row):
+        st.caption(line)
+
+
+def headline_caption(headline: pd.DataFrame) -> str:
+    wave, prev = headline.attrs.get("wave"), headline.attrs.get("previous_wave")
+    hr = headline[headline["kind"] == "pct"].iloc[0]
+    survey_part = f"Staff survey {wave}" + (f" compared with {prev}" if prev else " (no previous wave)")
+    hr_part = (f"HR records {hr['period']}" + (f" compared with {hr['previous_period']}" if hr["previous_period"] else "")
+               if isinstance(hr["period"], str) and hr["period"] else "no HR figures")
+    responses = headline[headline["measure"] == board.RESPONSES].iloc[0]
+    return chart_caption(data=f"{survey_part}; {hr_part}", period=None, unit_of_analysis="organisation",
+                         n_text=f"n = {fmt.format_n(responses['value'])} responses" if not fmt.is_missing(responses["value"])
+                         else "", notes=["Changes tested with the tests named in the table; p < 0.05 is significant",
+                                         "Survey scores are unweighted"])
+
+
+# =================================================================================================
+# Tables
+# =================================================================================================
+def download_csv(frame: pd.DataFrame, *, file_name: str, key: str, label: str = "Download CSV") -> None:
+    """A CSV download of ``frame`` with spreadsheet formulas neutralised (UTF-8 with BOM for Excel)."""
+    data = neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+    st.download_button(label, data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:")
+
+
+def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
+    """The headline table as people read it (formatted strings; full precision stays in the download)."""
+    rows = []
+    for _, r in headline.iterrows():
+        kind = TILE_KINDS[r["kind"]]
+        unit = " pp" if kind == "pct" else ""
+        change = "" if fmt.is_missing(r["change"]) else signed(r["change"], 0 if kind == "n" else 1) + unit
+        ci = ("" if fmt.is_missing(r["change_ci_low"])
+              else f"{signed(r['change_ci_low'], 2)} to {signed(r['change_ci_high'], 2)}{unit}")
+        value = (fmt.suppressed_text(int(headline.attrs.get("min_group_size", settings.DEFAULT_MIN_GROUP_SIZE)))
+                 if bool(r["suppressed"]) else UNAVAILABLE_TEXT.get(r["availability"], fmt.format_value(r["value"], kind)))
+        effect = ""
+        if not fmt.is_missing(r["effect_size"]):
+            effect = f"{r['effect_size_name']} {fmt.format_number(r['effect_size'], 2)}"
+            if r["effect_size_magnitude"]:
+                effect += f" ({r['effect_size_magnitude']})"
+        rows.append({
+            "Ref": r["ref"], "Headline": r["label"], "Value": value, "Period": r["period"] or "",
+            "Previous": "" if fmt.is_missing(r["previous"]) else fmt.format_value(r["previous"], kind),
+            "Previous period": r["previous_period"] or "", "Change": change, "95% CI of change": ci,
+            "Test": r["test"], "p": "" if fmt.is_missing(r["p"]) else fmt.format_p(r["p"]),
+            "Significant": "" if r["significant"] is None else ("yes" if r["significant"] else "no"),
+            "Effect size": effect,
+            "Benchmark": "" if fmt.is_missing(r["benchmark"]) else fmt.format_value(r["benchmark"], kind),
+            "RAG": "" if r["rag"] not in labels.RAG_STYLE else f"{labels.RAG_STYLE[r['rag']][0]} {r['rag']}",
+            "n": "" if fmt.is_missing(r["n"]) else fmt.format_n(r["n"]), "Notes": r["note"] or "",
+        })
+    return pd.DataFrame(rows)
+
+
+LOW_LEADERSHIP_CONFIG = {
+    "ref": st.column_config.TextColumn("Ref", width="small"),
+    "unit": st.column_config.TextColumn("Team"),
+    "parent": st.column_config.TextColumn("Directorate"),
+    "score": st.column_config.NumberColumn("Compassionate leadership", format="%.1f",
+                                           help="Team mean score, 0–10."),
+    "responses": st.column_config.NumberColumn("Responses", format="%d"),
+    "leaver_rate": st.column_config.NumberColumn("Leaver rate %", format="%.1f"),
+    "sickness_rate": st.column_config.NumberColumn("Sickness absence %", format="%.1f"),
+    "mean_staff": st.column_config.NumberColumn("Average staff in post", format="%.0f"),
+    "reason": st.column_config.TextColumn("Why listed", width="large"),
+}
+FALLS_CONFIG = {
+    "ref": st.column_config.TextColumn("Ref", width="small"),
+    "unit": st.column_config.TextColumn("Team"),
+    "parent": st.column_config.TextColumn("Directorate"),
+    "label": st.column_config.TextColumn("Measure"),
+    "mean_from": st.column_config.NumberColumn("Before", format="%.1f"),
+    "mean_to": st.column_config.NumberColumn("Now", format="%.1f"),
+    "change": st.column_config.NumberColumn("Change", format="%+.1f"),
+    "p_adj": st.column_config.NumberColumn("Adjusted p", format="%.4f", help="Benjamini–Hochberg across teams."),
+    "cohens_d": st.column_config.NumberColumn("Cohen's d", format="%.2f"),
+    "n_to": st.column_config.NumberColumn("Responses now", format="%d"),
+    "reason": st.column_config.TextColumn("Why listed", width="large"),
+}
+STATEMENT_CONFIG = {
+    "ref": st.column_config.TextColumn("Ref", width="small"),
+    "statement": st.column_config.TextColumn("Statement", width="large"),
+    "figure_ref": st.column_config.TextColumn("Quotes", help="The rows of the tables on this page it quotes."),
+    "source": st.column_config.TextColumn("Source"),
+}
+
+
+def low_leadership_caption(found: board.BoardExceptions, min_group_size: int) -> str:
+    window = (f"HR records {found.window_start:%b %Y} to {found.window_end:%b %Y} (the 12 months around the survey, "
+              "cut to the months the HR data cover)" if found.window_start is not None else "no HR window")
+    where = f" in {found.directorate}" if found.directorate else ""
+    rule = (f"scores below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
+            else f"the lowest {found.quantile:.0%} of scores")
+    return chart_caption(
+        data=f"Staff survey {found.wave} (teams with at least {min_group_size} responses) and {window}", period=None,
+        unit_of_analysis="team",
+        n_text=f"{len(found.low_leadership)} teams listed{where}, of {found.teams_checked} teams with survey and HR "
+               "figures in the organisation",
+        notes=[f"Low: {rule}; high: the highest {found.quantile:.0%} of leaver or sickness rates, across all teams",
+               "An association, not a cause"])
+
+
+def falls_caption(found: board.BoardExceptions, min_group_size: int) -> str:
+    compared = max(found.teams_compared.values()) if found.teams_compared else 0
+    where = f" in {found.directorate}" if found.directorate else ""
+    return chart_caption(
+        data=f"Staff survey {found.previous_wave} and {found.wave}", period=None, unit_of_analysis="team",
+        n_text=f"{len(found.falls)} falls listed{where}; {compared} teams with at least {min_group_size} responses in "
+               "both waves compared per measure",
+        notes=["Welch t-test per team, Benjamini–Hochberg adjustment across teams; adjusted p < 0.05"])
+
+
+# =================================================================================================
+# The four behaviours
+# =================================================================================================
+def behaviours_figure(weakest: board.WeakestBehaviour, min_group_size: int) -> go.Figure:
+    """Horizontal bars: % positive of the four behaviours' questions at organisation level, this wave (solid)
+    and the previous wave (hatched); the weakest is labelled. Suppressed questions have no bar."""
+    table = weakest.table
+    categories = [f"{r['label']} ({r['item']})" + (" — weakest" if r["weakest"] else "") for _, r in table.iterrows()]
+    fig = go.Figure()
+    wave = weakest.wave
+    previous = table["previous_wave"].dropna()
+    prev = str(previous.iloc[0]) if len(previous) else None
+    if prev is not None:
+        fig.add_bar(name=f"{prev}", y=categories, x=[None if fmt.is_missing(v) else float(v)
+                                                      for v in table["previous_pct_positive"]],
+                    orientation="h", marker=dict(color=labels.ORGANISATION_COLOUR, pattern=dict(shape="/")),
+                    hovertemplate="%{y}<br>" + prev + ": %{x:.1f}% positive<extra></extra>")
+    fig.add_bar(name=f"{wave}", y=categories,
+                x=[None if fmt.is_missing(v) else float(v) for v in table["pct_positive"]], orientation="h",
+                marker=dict(color=labels.UNIT_COLOUR),
+                text=[fmt.suppressed_text(min_group_size) if s else ("" if fmt.is_missing(v) else fmt.format_pct(v))
+                      for v, s in zip(table["pct_positive"], table["suppressed"])],
+                textposition="outside",
+                customdata=[[w, fmt.format_n(n)] for w, n in zip(table["wording"], table["n"])],
+                hovertemplate="%{y}<br>%{customdata[0]}<br>" + wave + ": %{x:.1f}% positive (n = %{customdata[1]})"
+                              "<extra></extra>")
+    n_values = pd.to_numeric(table["n"], errors="coerce").dropna()
+    n_text = (f"n = {fmt.format_n(n_values.min())}–{fmt.format_n(n_values.max())} answers per question"
+              if len(n_values) else "no question shown")
+    caption = chart_caption(data="Staff survey questions q9f–q9i", period=f"wave {wave}" + (f" and {prev}" if prev else ""),
+                            unit_of_analysis="organisation", n_text=n_text,
+                            notes=["% positive = the two most favourable answers", board.BEHAVIOURS_NOTE])
+    fig.update_layout(barmode="group", title=dict(text="The four behaviours of compassionate leadership",
+                                                  subtitle=dict(text=board.BEHAVIOURS_NOTE)),
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", margin=dict(l=10, r=10, t=80, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+                      meta={"caption": caption}, height=320)
+    fig.update_xaxes(title_text="Positive answers (%)", range=[0, 100])
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def show_figure(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, theme="streamlit", key=key)
+    st.caption(figure_caption(fig))
+
+
+def escape_markdown(text: object) -> str:
+    """Text from data files (team names, question wording) shown literally in Markdown."""
+    out = str(text)
+    for char in "\\`*_{}[]()#+-.!|<>~$":
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def render_guidance(weakest: board.WeakestBehaviour) -> None:
+    """The what-to-do panel: the weakest behaviour's actions, then wellbeing conversations and roles."""
+    guidance = weakest.guidance
+    actions = guidance[guidance["section"] == "behaviour"]
+    if weakest.behaviours:
+        for behaviour in weakest.behaviours:
+            part = actions[actions["behaviour"] == behaviour]
+            row = weakest.table[weakest.table["behaviour"] == behaviour].iloc[0]
+            st.markdown(f"#### Weakest behaviour: {escape_markdown(row['label'])} ({row['item']}, "
+                        f"{fmt.format_pct(row['pct_positive'])} positive)")
+            st.markdown(f"*{escape_markdown(row['wording'])}*  \n{escape_markdown(weakest.summaries.get(behaviour, ''))}")
+            st.markdown("\n".join(f"- {escape_markdown(text)}" for text in part["text"]))
+            if len(part):
+                st.caption(f"Source: {part['source'].iloc[0]}")
+    else:
+        st.info("None of the four behaviours' questions can be shown at organisation level for this wave.",
+                icon=":material/info:")
+    st.markdown("#### Support that puts the behaviours into practice")
+    support = guidance[guidance["section"] == "support"]
+    columns = st.columns(2)
+    for i, (_, item) in enumerate(support.iterrows()):
+        with columns[i % 2].container(border=True):
+            st.markdown(f"**{escape_markdown(item['heading'])}**")
+            st.markdown(escape_markdown(item["text"]))
+            st.caption(f"Source: {item['source']}")
+    st.caption(weakest.note + " The guidance is written for this dashboard from the sources named; it is not "
+               "NHS guidance itself.")
+
+
+def statements_text(statements: pd.DataFrame) -> str:
+    """All statements as plain text, each followed by the figure it quotes (for copying into a paper)."""
+    lines = []
+    for _, r in statements.iterrows():
+        ref = f" [{r['figure_ref']}]" if r["figure_ref"] else ""
+        lines.append(f"{r['statement']}{ref}")
+    return "\n\n".join(lines)
