@@ -177,8 +177,27 @@ def _respondent_units(respondents: pd.DataFrame, level: str) -> tuple[pd.Series,
     return unit, parent
 
 
-def _key(parent: object, unit: object) -> str:
-    return f"{parent}{_KEY_SEPARATOR}{unit}"
+def _matches(values: pd.Series, name: str) -> np.ndarray:
+    """``values == name``, where a blank value is :data:`~analytics.settings.NOT_RECORDED_UNIT`."""
+    equal = np.array((values == name).fillna(False), dtype=bool)
+    if name == settings.NOT_RECORDED_UNIT:
+        equal |= values.isna().to_numpy()
+    return equal
+
+
+def _unit_mask(respondents: pd.DataFrame, level: str, unit: str, parent: str) -> np.ndarray:
+    """Respondents of one unit, as :func:`_respondent_units` names them (without building every name)."""
+    if level == settings.LEVEL_ORGANISATION:
+        return np.full(len(respondents), str(unit) == settings.ORGANISATION_UNIT)
+    column = "directorate" if level == settings.LEVEL_DIRECTORATE else "team"
+    if column not in respondents.columns:
+        raise InputError(f"The survey responses have no {column} column, so there are no {column} results.")
+    mask = _matches(respondents[column], str(unit))
+    if level == settings.LEVEL_TEAM and _has_directorate(respondents):
+        mask &= _matches(respondents["directorate"], str(parent))
+    elif str(parent) != settings.ORGANISATION_UNIT:
+        mask[:] = False
+    return mask
 
 
 def _unit_rows(table: pd.DataFrame, level: str, unit: str, parent: str | None) -> pd.DataFrame:
@@ -455,9 +474,7 @@ def unit_trend(
 
     if respondents is not None:
         _require(respondents, ("wave", *measures), "respondent table")
-        r_unit, r_parent = _respondent_units(respondents, level)
-        mine = ((r_unit.astype(str) == str(unit)) & (r_parent.astype(str) == parent)).to_numpy()
-        own = respondents.loc[mine]
+        own = respondents.loc[_unit_mask(respondents, level, unit, parent)]
         shown_at = {(m, w): ok for m, w, ok in zip(rows["measure"].astype(str), rows["wave"], rows["_shown"])}
         # One compare_waves call per wave pair, with the measures as its "units" (each measure's test uses
         # only that measure's scores); its own BH adjustment is replaced by the table-wide one below.

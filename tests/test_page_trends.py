@@ -1,0 +1,154 @@
+"""AppTests of the Trends page, on the sample trust and after an upload of small files.
+
+Suppressed points must be gaps (no value, CI or n anywhere in the figure), and the HR charts carry the
+national context lines, labelled as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from analytics import settings
+from analytics.dataset import load_dataset, sample_spec
+from tests.test_page_team_explorer import upload_spec
+from ui import labels
+
+PAGE = "pages/trends.py"
+K = settings.DEFAULT_MIN_GROUP_SIZE
+SUPPRESSED = settings.SUPPRESSED_LABEL.format(k=K)
+
+
+@pytest.fixture
+def whole_app(app_test, monkeypatch):
+    """app.py run as the browser runs it (see tests/test_page_team_explorer.py, ``whole_app``)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    app_test.switch_page(PAGE)
+    return app_test
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def names(fig: dict) -> list[str]:
+    return [t.get("name") for t in fig["data"]]
+
+
+def trace(fig: dict, name: str) -> dict:
+    found = [t for t in fig["data"] if t.get("name") == name]
+    assert found, f"no trace {name!r} in {names(fig)}"
+    return found[0]
+
+
+def check_no_exception(at) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def reference_lines(fig: dict) -> list[float]:
+    return sorted(shape["y0"] for shape in fig["layout"].get("shapes", []))
+
+
+def check_hr_charts(charts: list[dict], series: list[str]) -> None:
+    """The last two charts: rolling leaver and sickness rates, with the national context lines."""
+    leaver, sickness = charts[-2], charts[-1]
+    assert names(leaver) == series and names(sickness) == series
+    low, high, _ = labels.NATIONAL_CONTEXT["leaver_rate"]
+    assert reference_lines(leaver) == [low, high]
+    low, high, _ = labels.NATIONAL_CONTEXT["sickness_rate"]
+    assert reference_lines(sickness) == [low, high]
+    for fig in (leaver, sickness):
+        notes = [a["text"] for a in fig["layout"].get("annotations", []) if a.get("text")]
+        assert notes and all(text.startswith("National context: ") for text in notes)
+        for t in fig["data"]:
+            assert all(v is None or v >= 0 for v in t["y"])
+
+
+def test_sample_organisation_then_teams(whole_app):
+    at = whole_app
+    at.run()
+    check_no_exception(at)
+    charts = figures(at)
+    assert len(charts) == 3
+    survey = charts[0]
+    assert names(survey) == ["Compassionate leadership", "Morale", "Staff engagement", "changed significantly"]
+    assert trace(survey, "Morale")["x"] == ["2023", "2024", "2025"]
+    assert all(v is not None for v in trace(survey, "Morale")["y"])
+    check_hr_charts(charts, [settings.ORGANISATION_UNIT])
+    table = at.dataframe[0].value
+    assert set(table["Wave"]) == {"2023", "2024", "2025"} and len(table) == 9
+
+    # a team shown in every wave: its lines and, for HR, the organisation alongside
+    at.radio(key="trends_level").set_value(settings.LEVEL_TEAM).run()
+    check_no_exception(at)
+    team = at.selectbox(key="trends_unit_team").value
+    charts = figures(at)
+    assert all(v is not None for v in trace(charts[0], "Compassionate leadership")["y"])
+    check_hr_charts(charts, [team, settings.ORGANISATION_UNIT])
+
+    # a team suppressed in every wave: no survey chart or table, only the message; HR is still shown
+    dataset = load_dataset(sample_spec())
+    teams = dataset.survey.unit_scores
+    teams = teams[teams["level"] == settings.LEVEL_TEAM]
+    always_hidden = sorted(teams.groupby("unit")["suppressed"].all().loc[lambda s: s].index)
+    assert always_hidden
+    at.selectbox(key="trends_unit_team").set_value(always_hidden[0]).run()
+    check_no_exception(at)
+    assert any(f"fewer than {K} responses in every wave" in i.value for i in at.info)
+    charts = figures(at)
+    assert len(charts) == 2
+    check_hr_charts(charts, [always_hidden[0], settings.ORGANISATION_UNIT])
+    assert list(at.dataframe[0].value.columns)[:2] == ["Unit", "Window ends (month)"]
+
+
+def test_upload_suppressed_wave_is_a_gap(whole_app):
+    at = whole_app
+    at.session_state["dataset_spec"] = upload_spec()
+    at.session_state["trends_level"] = settings.LEVEL_TEAM
+    at.run()
+    check_no_exception(at)
+    # Ward B is shown in 2024 and hidden in 2025 (complementary suppression)
+    at.selectbox(key="trends_unit_team").set_value("Ward B").run()
+    check_no_exception(at)
+    charts = figures(at)
+    line = trace(charts[0], "Compassionate leadership")
+    assert line["x"] == ["2024", "2025"]
+    assert line["y"][0] is not None and line["y"][1] is None
+    assert line["error_y"]["array"][1] is None and line["error_y"]["arrayminus"][1] is None
+    hidden_hover = line["hovertext"][1]
+    assert SUPPRESSED in hidden_hover
+    assert not re.search(r"\d", hidden_hover.replace("2025", "").replace(SUPPRESSED, ""))
+    assert names(charts[0]) == ["Compassionate leadership", "changed significantly"]
+    assert trace(charts[0], "changed significantly")["x"] == []
+
+    table = at.dataframe[0].value
+    row = table[table["Wave"] == "2025"].iloc[0]
+    assert row["Note"] == SUPPRESSED
+    for column in ("Responses (n)", "Mean (0–10)", "95% CI low", "95% CI high", "% positive",
+                   "Change since previous wave", "Change (BH-adjusted p)"):
+        assert pd.isna(row[column]), column
+
+    # HR for Ward B month by month: 30 in post, 4 leavers and 5% sickness in every 12-month window
+    check_hr_charts(charts, ["Ward B", settings.ORGANISATION_UNIT])
+    hr_table = at.dataframe[1].value
+    ward_b = hr_table[hr_table["Unit"] == "Ward B"]
+    assert ward_b["Window ends (month)"].tolist()[0] == "Dec 2024"
+    assert ward_b["Leaver rate (%)"].tolist() == pytest.approx([100 * 4 / 30] * 13)
+    assert ward_b["Sickness absence rate (%)"].tolist() == pytest.approx([5.0] * 13)
+
+    # Ward A rose significantly from 2024 to 2025: a star at 2025
+    at.selectbox(key="trends_unit_team").set_value("Ward A").run()
+    check_no_exception(at)
+    assert trace(figures(at)[0], "changed significantly")["x"] == ["2025"]
