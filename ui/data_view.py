@@ -783,7 +783,8 @@ def load_with_progress(spec: DatasetSpec, min_group_size: int) -> LoadSummary | 
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
         try:
-            dataset = load_dataset(spec, min_group_size=min_group_size, progress=progress)
+            dataset = load_dataset(spec, min_group_size=min_group_size, progress=progress,
+                                   exclude_doctors_in_training=state.exclude_doctors_in_training())
         except InputError as exc:
             status.update(label="The files could not be used", state="error", expanded=True)
             st.error(str(exc), icon=":material/error:")
@@ -813,8 +814,8 @@ def check_files(spec: DatasetSpec) -> None:
     summary = load_with_progress(spec, state.min_group_size())
     if summary is not None:
         st.session_state[LAST_LOAD_KEY] = summary
-        flash("success", "Files read and scored: see the findings below, then use the files.")
-        st.rerun()
+        st.success("Files read and scored: see what was found below, then use the files.",
+                   icon=":material/check_circle:")
 
 
 def render_last_load(spec_key: str | None) -> None:

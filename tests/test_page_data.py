@@ -1,0 +1,324 @@
+"""The Data page: its logic functions (ui.data_view) and AppTests of uploads, corrections, local measures,
+presets and using the files.
+
+AppTest in this Streamlit version drives ``st.file_uploader`` (``set_value``), ``st.data_editor`` (through its
+edit state in ``session_state``) and forms, so the page is tested through its widgets. As in the other page
+tests, ``switch_page`` before the first run runs the page script on its own (without ``app.py``'s sidebar).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics import settings
+from analytics.codebook import load_codebook
+from analytics.dataset import FilePayload
+from analytics.errors import InputError
+from analytics.mapping import Mapping, add_custom_measure
+from survey_fixtures import LOCAL_QUESTIONS, codes_csv, not_a_spreadsheet, question_text_xlsx
+from ui import data_view as view
+
+ROOT = Path(__file__).resolve().parent.parent
+CSV = FilePayload("pulse_2024.csv", codes_csv())
+XLSX = FilePayload("pulse_2025.xlsx", question_text_xlsx())
+NEXT_YEAR_CSV = FilePayload("pulse_2025.csv", codes_csv(seed=5))
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOOK = load_codebook()
+
+
+def _corrected(recognised, **changes):
+    mapping = recognised.mapping
+    options = dict(team_col=mapping.team_col, directorate_col=mapping.directorate_col, wave_col=mapping.wave_col,
+                   wave_label=None, wave_fallback=recognised.wave_fallback,
+                   choices=view.item_choices(view.items_editor_frame(recognised.raw.columns, mapping, BOOK), BOOK))
+    options.update(changes)
+    return view.corrected_mapping(recognised.raw.columns, mapping, BOOK, file_name=recognised.source.file_name,
+                                  **options)
+
+
+# --------------------------------------------------------------------------------------------------
+# Logic functions
+# --------------------------------------------------------------------------------------------------
+def test_recognised_header_has_no_response_rows():
+    for payload in (CSV, XLSX):
+        recognised = view.recognise_payload(payload)
+        assert len(recognised.raw.frame) == 0
+        assert recognised.raw.columns  # the header is kept
+    assert view.recognise_payload(XLSX).raw.sheet == "Responses"
+
+
+def test_editor_round_trip_keeps_the_recognised_questions():
+    recognised = view.recognise_payload(CSV)
+    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK)
+    assert frame["Column"].tolist() == recognised.raw.columns
+    choices = view.item_choices(frame, BOOK)
+    assert {c: code for c, code in choices.items() if code} == recognised.mapping.items
+    assert choices["Squad"] is None
+    assert frame.loc[frame["Column"] == "Q9H", "Question"].item() == view.question_labels(BOOK)["q9h"]
+
+
+def test_corrected_team_column_is_a_change_made_by_the_user():
+    recognised = view.recognise_payload(CSV)
+    assert recognised.mapping.team_col == "Location"  # the site, not the team: the user corrects it
+    unchanged = _corrected(recognised)
+    assert not view.mapping_changed(recognised.mapping, unchanged)
+    corrected = _corrected(recognised, team_col="Squad")
+    assert corrected.team_col == "Squad"
+    assert corrected.evidence["Squad"] == "user"
+    assert "Location" in corrected.unmapped and "Squad" not in corrected.unmapped
+    assert view.mapping_changed(recognised.mapping, corrected)
+
+
+def test_two_columns_on_one_question_are_refused():
+    recognised = view.recognise_payload(CSV)
+    choices = view.item_choices(view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK), BOOK)
+    choices["Respondent"] = "q9h"
+    with pytest.raises(InputError, match="'Respondent' and 'Q9H' are both given the question q9h"):
+        _corrected(recognised, choices=choices)
+
+
+def test_a_unit_column_that_is_also_a_question_is_refused():
+    recognised = view.recognise_payload(CSV)
+    with pytest.raises(InputError, match="'Q9F' is the team column, but it is also given the question q9f"):
+        _corrected(recognised, team_col="Q9F")
+    with pytest.raises(InputError, match="chosen both as the team column and as the directorate column"):
+        _corrected(recognised, team_col="Squad", directorate_col="Squad")
+
+
+def test_team_column_and_wave_are_required():
+    recognised = view.recognise_payload(CSV)
+    with pytest.raises(InputError, match="Choose the team column"):
+        _corrected(recognised, team_col=None)
+    with pytest.raises(InputError, match="The survey year \\(wave\\) of this file is not known"):
+        _corrected(recognised, wave_fallback=None, wave_label="  ")
+    with pytest.raises(InputError, match="No column is given a survey question"):
+        _corrected(recognised, choices={})
+
+
+def test_wave_label_same_as_file_name_is_not_a_change():
+    recognised = view.recognise_payload(CSV)
+    assert recognised.wave_fallback == "2024"
+    assert _corrected(recognised, wave_label="2024").wave_label is None
+    typed = _corrected(recognised, wave_label="2024 pulse")
+    assert typed.wave_label == "2024 pulse"
+    assert view.mapping_changed(recognised.mapping, typed)
+    assert _corrected(recognised, wave_col="Respondent", wave_label="2024 pulse").wave_label is None
+
+
+def test_preset_from_one_year_applies_to_the_next_years_file():
+    recognised = view.recognise_payload(CSV)
+    corrected = add_custom_measure(_corrected(recognised, team_col="Squad", wave_label="2024 pulse"), recognised.raw,
+                                   "Speaking up pulse", list(LOCAL_QUESTIONS), reverse_columns=[LOCAL_QUESTIONS[1]])
+    preset = view.preset_json(corrected)
+    assert Mapping.from_json(preset).wave_label is None  # the wave belongs to the file, not to the preset
+    applied = view.apply_preset(view.recognise_payload(NEXT_YEAR_CSV), preset, "column_mapping.json")
+    assert applied.team_col == "Squad"
+    assert [m.label for m in applied.custom_measures] == ["Speaking up pulse"]
+    assert applied.custom_measures[0].reverse_columns == [LOCAL_QUESTIONS[1]]
+    assert applied.items == corrected.items
+
+
+def test_preset_that_does_not_fit_names_the_missing_columns():
+    recognised = view.recognise_payload(CSV)
+    preset = view.preset_json(_corrected(recognised, team_col="Squad"))
+    with pytest.raises(InputError, match="names columns this file does not have: 'Squad', 'Directorate'"):
+        view.apply_preset(view.recognise_payload(XLSX), preset, "column_mapping.json")
+    with pytest.raises(InputError, match="not valid JSON"):
+        view.apply_preset(recognised, b"{oops", "broken.json")
+
+
+def test_build_spec_stores_file_mappings_only_when_changed():
+    csv_state = view.SurveyFileState(payload=CSV, recognised=view.recognise_payload(CSV))
+    xlsx_state = view.SurveyFileState(payload=XLSX, recognised=view.recognise_payload(XLSX))
+    csv_state.corrected = _corrected(csv_state.recognised)
+    xlsx_state.corrected = _corrected(xlsx_state.recognised)
+    plain = view.build_spec([csv_state, xlsx_state])
+    assert plain.mappings_json == () and plain.mapping_json is None
+    assert plain.label == "Uploaded: pulse_2024.csv, pulse_2025.xlsx"
+    csv_state.corrected = _corrected(csv_state.recognised, team_col="Squad")
+    spec = view.build_spec([csv_state, xlsx_state], hr_team_col="Team")
+    assert spec.mappings_json[1] is None
+    assert Mapping.from_json(spec.mappings_json[0]).team_col == "Squad"
+    assert spec.hr_team_col == "Team"
+
+
+def test_build_spec_refuses_files_that_are_not_ready():
+    with pytest.raises(InputError, match="Upload at least one survey file"):
+        view.build_spec([])
+    broken = view.SurveyFileState(payload=CSV, error="unreadable")
+    with pytest.raises(InputError, match="Fix the problems shown for pulse_2024.csv"):
+        view.build_spec([broken])
+
+
+def test_findings_view_puts_the_most_serious_first():
+    findings = pd.DataFrame([
+        {"severity": "info", "kind": "missing_rate", "file": "a.csv", "sheet": None, "column": "Q9f", "rows": "2",
+         "count": 1, "value": "", "message": "one missing"},
+        {"severity": "error", "kind": "out_of_range", "file": "a.csv", "sheet": None, "column": "Q9g", "rows": "5",
+         "count": 1, "value": "7", "message": "a 7 on a 1-5 scale"},
+    ], columns=list(settings.FINDING_COLUMNS))
+    shown = view.findings_view(findings)
+    assert list(shown.columns) == list(view.FINDINGS_VIEW_COLUMNS)
+    assert shown["What was found"].tolist() == ["a 7 on a 1-5 scale", "one missing"]
+    assert shown["Severity"].iloc[0] == view.SEVERITY_ICONS["error"]
+    assert view.findings_view(None).empty
+
+
+# --------------------------------------------------------------------------------------------------
+# AppTests
+# --------------------------------------------------------------------------------------------------
+def _open(app_test):
+    app_test.switch_page("pages/data.py")
+    app_test.run()
+    assert not app_test.exception
+    return app_test
+
+
+def _upload(at, files):
+    at.file_uploader(key=view.SURVEY_UPLOADER_KEY).set_value(files)
+    at.run()
+    assert not at.exception
+
+
+def _key(at, payload: FilePayload, name: str) -> str:
+    fid = view.file_id(payload)
+    return f"{view.PREFIX}:{fid}:{at.session_state[view.GENERATION_KEY].get(fid, 0)}:{name}"
+
+
+def _add_local_measure(at, payload: FilePayload, name: str, columns) -> None:
+    at.text_input(key=_key(at, payload, "local_name")).input(name)
+    at.multiselect(key=_key(at, payload, "local_columns")).set_value(list(columns))
+    at.button(key=_key(at, payload, "local_add")).click()
+    at.run()
+    assert not at.exception
+
+
+def test_upload_correct_add_measure_and_use(app_test):
+    at = _open(app_test)
+    _upload(at, [(CSV.name, CSV.content, "text/csv"), (XLSX.name, XLSX.content, XLSX_MIME)])
+    assert not at.error
+    # what was recognised: the CSV's team is (wrongly) the site column, the workbook's is "Ward"
+    assert at.selectbox(key=_key(at, CSV, "team")).value == "Location"
+    assert at.selectbox(key=_key(at, XLSX, "team")).value == "Ward"
+    assert at.selectbox(key=_key(at, XLSX, "directorate")).value == "Division"
+    summaries = [d.value for d in at.dataframe if "Questions found" in d.value.columns]
+    assert len(summaries) == 2
+    found = summaries[0].set_index("Measure")["Questions found"]
+    assert found["Compassionate leadership"] == "4 of 4"
+    # correct the team column and add a local measure
+    at.selectbox(key=_key(at, CSV, "team")).select("Squad")
+    at.run()
+    _add_local_measure(at, CSV, "Speaking up pulse", LOCAL_QUESTIONS)
+    assert any("Speaking up pulse" in s.value for s in at.success)
+    assert at.selectbox(key=_key(at, CSV, "team")).value == "Squad"  # kept across the new generation
+    # use the files
+    at.button(key=f"{view.PREFIX}:use").click()
+    at.run()
+    assert not at.exception and not at.error
+    spec = at.session_state["dataset_spec"]
+    assert spec.file_names == ["pulse_2024.csv", "pulse_2025.xlsx"]
+    assert spec.mappings_json[1] is None
+    csv_mapping = Mapping.from_json(spec.mappings_json[0])
+    assert csv_mapping.team_col == "Squad"
+    assert [m.label for m in csv_mapping.custom_measures] == ["Speaking up pulse"]
+    assert any("Your files are in use" in s.value for s in at.success)
+    findings = [d.value for d in at.dataframe if "What was found" in d.value.columns]
+    assert findings  # the findings table of the files in use
+
+    # the other pages use the upload: the Methods page lists the local measure and the uploaded waves
+    at.switch_page("pages/methods.py")
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith("Uploaded: pulse_2024.csv, pulse_2025.xlsx.") for c in at.caption)
+    codebook = next(d.value for d in at.dataframe if "Reverse-keyed" in d.value.columns)
+    assert "Speaking up pulse" in codebook["Measure"].tolist()
+    missing = next(d.value for d in at.dataframe if any(c.startswith("% missing") for c in d.value.columns))
+    assert {"% missing 2024", "% missing 2025"} <= set(missing.columns)
+
+    # back on the Data page the uploads and corrections are still there
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key=_key(at, CSV, "team")).value == "Squad"
+    assert [p.name for p in at.session_state[view.SURVEY_FILES_KEY]] == ["pulse_2024.csv", "pulse_2025.xlsx"]
+
+    # and the sample data can be brought back
+    at.button(key=f"{view.PREFIX}:use_sample").click()
+    at.run()
+    assert not at.exception
+    assert "dataset_spec" not in at.session_state
+
+
+def test_preset_saved_from_one_file_is_loaded_onto_next_years_file(app_test):
+    at = _open(app_test)
+    _upload(at, [(CSV.name, CSV.content, "text/csv")])
+    at.selectbox(key=_key(at, CSV, "team")).select("Squad")
+    at.run()
+    _add_local_measure(at, CSV, "Speaking up pulse", LOCAL_QUESTIONS)
+    # the preset the download button offers
+    saved = view.preset_json(Mapping.from_json(at.session_state[view.MAPPINGS_KEY][view.file_id(CSV)]))
+    # next year's file arrives: recognition takes the site again, the preset fixes it
+    _upload(at, [(CSV.name, CSV.content, "text/csv"), (NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])
+    assert at.selectbox(key=_key(at, NEXT_YEAR_CSV, "team")).value == "Location"
+    at.file_uploader(key=view.PRESET_UPLOADER_KEY).set_value(("column_mapping.json", saved.encode(), "application/json"))
+    at.run()
+    at.selectbox(key=view.PRESET_TARGET_KEY).select(NEXT_YEAR_CSV.name)
+    at.button(key=f"{view.PREFIX}:apply_preset").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("applied to pulse_2025.csv" in s.value for s in at.success)
+    assert at.selectbox(key=_key(at, NEXT_YEAR_CSV, "team")).value == "Squad"
+    applied = Mapping.from_json(at.session_state[view.MAPPINGS_KEY][view.file_id(NEXT_YEAR_CSV)])
+    assert [m.label for m in applied.custom_measures] == ["Speaking up pulse"]
+    # both files, each with its corrections, become one dataset of two waves
+    at.button(key=f"{view.PREFIX}:use").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["dataset_spec"].file_names == ["pulse_2024.csv", "pulse_2025.csv"]
+    assert any("Waves: 2024, 2025." in s.value for s in at.success)
+
+
+def test_two_columns_on_one_question_and_an_invalid_file_show_errors(app_test):
+    at = _open(app_test)
+    bad = ("export.xlsx", not_a_spreadsheet(), XLSX_MIME)
+    _upload(at, [(CSV.name, CSV.content, "text/csv"), bad])
+    errors = [e.value for e in at.error]
+    assert any("export.xlsx" in e and "not an Excel workbook" in e for e in errors)
+    assert at.button(key=f"{view.PREFIX}:use").disabled
+    # remove the bad file; then give two columns one question
+    bad_id = view.file_id(FilePayload(*bad[:2]))
+    at.button(key=f"{view.PREFIX}:{bad_id}:remove_bad").click()
+    at.run()
+    assert not at.error and not at.button(key=f"{view.PREFIX}:use").disabled
+    editor_key = _key(at, CSV, "items")
+    frame = at.data_editor(key=editor_key).value
+    row = frame.index[frame["Column"] == "Respondent"][0]
+    at.session_state[editor_key] = {"edited_rows": {int(row): {"Question": view.question_labels(BOOK)["q9h"]}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert any("'Respondent' and 'Q9H' are both given the question q9h" in e.value for e in at.error)
+    assert at.button(key=f"{view.PREFIX}:use").disabled
+
+
+def test_check_files_with_hr_figures_shows_progress_and_findings(app_test):
+    at = _open(app_test)
+    _upload(at, [(CSV.name, CSV.content, "text/csv")])
+    team_month = (ROOT / "sample_data" / "hr_team_month.csv").read_bytes()
+    at.file_uploader(key=view.STAFF_UPLOADER_KEY).set_value(("hr_team_month.csv", team_month, "text/csv"))
+    at.run()
+    assert not at.exception and not at.error
+    overview = next(d.value for d in at.dataframe if "What was read" in d.value.columns)
+    assert overview.set_index("")["What was read"]["Read as"] == "team-month HR figures"
+    at.button(key=f"{view.PREFIX}:check").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert [(box.label, box.state) for box in at.status] == [("Files read and scored", "complete")]
+    bar = at.get("progress")[0]
+    assert bar.value == 100 and bar.text == "Done"  # fed by the loader's progress(fraction, message)
+    assert "dataset_spec" not in at.session_state  # checked, not yet used
+    files = next(d.value for d in at.dataframe if "Questions recognised" in d.value.columns)
+    assert files["Respondents"].tolist() == [48]
