@@ -423,3 +423,27 @@ def test_hr_outcome_summary_numerators_and_denominators():
     assert math.isnan(south.iloc[2]["numerator"]) and math.isnan(south.iloc[2]["value"])
     with pytest.raises(InputError, match="exactly one unit"):
         hr_outcome_summary(hr_table())
+
+
+def test_unit_trend_finds_respondents_of_a_blank_team_as_not_recorded():
+    resp = respondents_frame()
+    blank = resp["team"] == "Ward B"
+    resp["team"] = resp["team"].astype(object).where(~blank, None)
+    us = unit_scores_frame(resp.assign(team=resp["team"].fillna(settings.NOT_RECORDED_UNIT)))
+    out = unit_trend(us, resp, level=settings.LEVEL_TEAM, unit=settings.NOT_RECORDED_UNIT, parent="North",
+                     measures=["m1"], min_group_size=K)
+    after, before = SCORES[("2025", "North", "Ward B")][0], SCORES[("2024", "North", "Ward B")][0]
+    assert out["p"].iloc[1] == pytest.approx(welch(after, before).pvalue)
+
+
+def test_unit_trend_without_directorates_uses_the_organisation_as_parent():
+    resp = respondents_frame()
+    resp = resp[resp["directorate"] == "North"].drop(columns="directorate")
+    us = unit_scores_frame(resp.assign(directorate=settings.ORGANISATION_UNIT))
+    out = unit_trend(us, resp, level=settings.LEVEL_TEAM, unit="Ward B", parent=settings.ORGANISATION_UNIT,
+                     measures=["m1"], min_group_size=K)
+    after, before = SCORES[("2025", "North", "Ward B")][0], SCORES[("2024", "North", "Ward B")][0]
+    assert out["p"].iloc[1] == pytest.approx(welch(after, before).pvalue)
+    changes = wave_changes(us, resp, measure="m1", wave_from="2024", wave_to="2025", min_group_size=K)
+    assert set(changes["parent"]) == {settings.ORGANISATION_UNIT}
+    assert changes.loc[changes["unit"] == "Ward B", "p"].iloc[0] == pytest.approx(welch(after, before).pvalue)
