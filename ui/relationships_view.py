@@ -1,0 +1,486 @@
+"""Streamlit glue of the Relationships page: cached analytics calls, figures, sentences and tables.
+
+Everything computed comes from :mod:`analytics.relate` (unit-level correlations and count models, the
+change between waves, key drivers, within/between-team slopes). The cached wrappers take
+``(dataset_key, min_group_size, ..., _dataset)``: the key names the files, the column choices and the HR
+exclusions in use; the dataset itself is not hashed and never mutated. Only shown units reach a figure or
+a table (suppressed teams have no score and never enter the analytics); respondent-level analyses
+return pooled coefficients only.
+
+Wording: every sentence says "associated with", never "causes" or "drives".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import relate, settings, stats
+from analytics.codebook import Codebook
+from analytics.dataset import Dataset
+from analytics.errors import InputError
+from analytics.export import csv_bytes
+from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
+from ui import charts, labels
+from ui import format as fmt
+
+# --------------------------------------------------------------------------------------------------
+# Choices and display metadata
+# --------------------------------------------------------------------------------------------------
+#: Survey outcomes a user can put on the y axis (alongside the HR outcomes).
+SURVEY_OUTCOMES = ("morale", "thinking_about_leaving", "staff_engagement")
+#: Measures and outcomes of the correlation matrix (without HR data: survey outcomes only).
+MATRIX_MEASURES = relate.DEFAULT_MEASURES
+MATRIX_SURVEY_OUTCOMES = ("morale", "thinking_about_leaving")
+WINDOW_CHOICES = (WINDOW_CONCURRENT, WINDOW_LAGGED)
+WINDOW_HELP = ("Concurrent: HR outcomes over the 12 whole months around the survey (six before its month, five "
+               "after). Lagged: the 12 months after the survey month. A survey wave is dated 1 October of its year. "
+               "A window the HR data does not fully cover is cut, and its rates are then not annual rates.")
+LEVEL_CHOICES = (settings.LEVEL_TEAM, settings.LEVEL_DIRECTORATE)
+STRATIFY_LABELS = {
+    None: "No stratification",
+    relate.BY_DIRECTORATE: "By directorate",
+    relate.BY_STAFF_MIX: "By staff mix (share of registered nursing staff)",
+}
+STRATIFY_HELP = ("Pooling unlike teams can hide an association: stratifying repeats the analysis within each "
+                 "group. Groups with fewer than 5 teams show their n only.")
+#: Display names of the stratification columns of the unit table.
+GROUP_COLUMN_LABELS = {"parent": "Directorate", "staff_mix_band": "Staff mix"}
+COVARIATE_LABELS = {
+    relate.COVARIATE_PCT_REGISTERED_NURSING: "% registered nursing staff",
+    relate.COVARIATE_TEAM_SIZE: "Team size (average staff in post)",
+}
+ADJUST_HELP = ("Partial correlations: r and ρ with the chosen staff-mix figures held constant; the count models "
+               "are adjusted too. Both come from the HR data.")
+WEIGHT_HELP = ("Weight Pearson r by each team's survey responses (its confidence interval then uses the effective "
+               "number of teams). Spearman ρ and the count models are not weighted.")
+DRIVER_SET_LABELS = {
+    relate.DRIVERS_ITEMS: "The four compassionate-leadership questions (q9f–q9i)",
+    relate.DRIVERS_SUB_SCORES: "Survey sub-scores",
+}
+NO_HR_TEXT = ("No HR data: relationships with leaver rate, sickness absence and stability need HR files. Upload "
+              "them on the Data page. Survey outcomes (morale, thinking about leaving) can still be related.")
+CAVEATS = (
+    "**An association between teams, not people.** Each point is a team; the survey is anonymous and cannot be "
+    "linked to anyone's HR record. A pattern across teams need not hold for the people within them.",
+    "**Staff-mix confounding.** Teams differ in who works in them (registered nurses, healthcare assistants, "
+    "doctors, estates staff), and staff groups differ in both survey scores and leaving or sickness. Stratify or "
+    "adjust for staff mix before reading an association as about leadership.",
+    "**Reverse causation.** A team with many leavers or high sickness may rate its manager lower because it is "
+    "short-staffed: the direction can run either way. The lagged window helps only a little.",
+    "**Shared items between themes.** Morale includes the three thinking-about-leaving questions (q26a–c), and "
+    "stressors (part of morale) includes q9a, a line-management question; measures sharing questions correlate "
+    "partly because they are built from the same answers.",
+    "**Small numbers.** With a few dozen teams, intervals are wide; Benjamini–Hochberg adjusted p-values allow "
+    "for the many pairs shown at once.",
+)
+
+
+def level_name(level: str) -> str:
+    return labels.level_label(level, 1).capitalize()
+
+
+def window_name(kind: str) -> str:
+    return WINDOW_LABELS[kind].capitalize()
+
+
+def dataset_key(dataset: Dataset) -> str:
+    """A cache key for the dataset: its files and column choices, and the HR exclusions in use."""
+    return f"{dataset.spec.key}|{dataset.hr_exclusions}"
+
+
+def codebook_of(dataset: Dataset) -> Codebook | None:
+    return dataset.survey.codebook if dataset.survey is not None else None
+
+
+def measures_present(dataset: Dataset) -> list[str]:
+    """Measure ids with results, in codebook order."""
+    present = set(dataset.survey.unit_scores["measure"].astype(str))
+    order = list(labels.measure_labels(codebook_of(dataset)))
+    return [m for m in order if m in present] + sorted(present - set(order))
+
+
+def outcome_choices(dataset: Dataset) -> list[str]:
+    """The y axis choices: HR outcomes (with HR data), then survey outcomes present."""
+    present = set(measures_present(dataset))
+    hr_outcomes = list(relate.HR_OUTCOMES) if dataset.hr is not None else []
+    return hr_outcomes + [m for m in SURVEY_OUTCOMES if m in present]
+
+
+def name(dataset: Dataset, column: str) -> str:
+    """Display label of a measure or outcome."""
+    return labels.display_label(column, codebook_of(dataset))
+
+
+def default_index(options: Sequence[str], preferred: str) -> int:
+    return list(options).index(preferred) if preferred in options else 0
+
+
+def current_wave(dataset: Dataset, wave: object) -> str | None:
+    waves = dataset.waves
+    if not waves:
+        return None
+    return str(wave) if wave in waves else str(waves[-1])
+
+
+def needs_hr(y: str, by: str | None, covariates: Sequence[str]) -> bool:
+    """Whether a pair's analysis needs the HR join (an HR outcome, staff mix or team size)."""
+    return y in relate.HR_OUTCOMES or by == relate.BY_STAFF_MIX or bool(covariates)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cached analytics
+# --------------------------------------------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def pair_result(dataset_key: str, min_group_size: int, wave: str, x: str, y: str, window: str, level: str,
+                by: str | None, weighted: bool, covariates: tuple[str, ...], directorate: str | None,
+                _dataset: Dataset) -> relate.RelateResult:
+    """One measure against one outcome in one wave (with the pooled row first when stratified).
+
+    Survey outcomes are related over every shown team (no HR join) unless staff mix or team size is
+    asked for."""
+    dataset = _dataset
+    records = dataset.hr if needs_hr(y, by, covariates) else None
+    return relate.relate_survey_hr(
+        dataset.survey, records, waves=[wave], window_kind=window, measures=[x], outcomes=[y], level=level, by=by,
+        include_pooled=by is not None, weights=relate.WEIGHT_RESPONSES if weighted else None,
+        covariates=list(covariates), directorate=directorate)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def matrix_result(dataset_key: str, min_group_size: int, wave: str, window: str, level: str,
+                  directorate: str | None, _dataset: Dataset) -> relate.RelateResult:
+    """Every main measure against every outcome in one wave; BH across the whole matrix."""
+    dataset = _dataset
+    present = set(measures_present(dataset))
+    measures = [m for m in MATRIX_MEASURES if m in present]
+    if dataset.hr is not None:
+        return relate.relate_survey_hr(dataset.survey, dataset.hr, waves=[wave], window_kind=window,
+                                       measures=measures, level=level, directorate=directorate)
+    outcomes = [m for m in MATRIX_SURVEY_OUTCOMES if m in present]
+    measures = [m for m in measures if m not in outcomes]
+    return relate.relate_survey_hr(dataset.survey, None, waves=[wave], measures=measures, outcomes=outcomes,
+                                   level=level, directorate=directorate)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def change_result(dataset_key: str, min_group_size: int, wave_from: str, wave_to: str, x: str, y: str, window: str,
+                  level: str, directorate: str | None, _dataset: Dataset) -> relate.RelateResult:
+    dataset = _dataset
+    records = dataset.hr if y in relate.HR_OUTCOMES else None
+    return relate.relate_change(dataset.survey, records, wave_from=wave_from, wave_to=wave_to, window_kind=window,
+                                measures=[x], outcomes=[y], level=level, directorate=directorate)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def drivers_result(dataset_key: str, min_group_size: int, wave: str, outcome: str, predictor_set: str,
+                   directorate: str | None, _dataset: Dataset) -> relate.DriversResult:
+    return relate.drivers(_dataset.survey, outcome, predictors=predictor_set, wave=wave, directorate=directorate)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def slopes_result(dataset_key: str, min_group_size: int, wave: str, outcome: str, directorate: str | None,
+                  _dataset: Dataset) -> relate.SlopesResult:
+    return relate.within_between(_dataset.survey, outcome, wave=wave, directorate=directorate)
+
+
+# --------------------------------------------------------------------------------------------------
+# Context text
+# --------------------------------------------------------------------------------------------------
+def window_text(result: relate.RelateResult, wave: str) -> str:
+    """"concurrent window, 01 Apr 2024 to 31 Mar 2025" or "no HR window"."""
+    start, end = result.windows.get(str(wave), (None, None))
+    if start is None or result.window_kind is None:
+        return "survey measures only (no HR window)"
+    return f"{result.window_kind} window, {start:%d %b %Y} to {end:%d %b %Y}"
+
+
+def context_line(dataset: Dataset, result: relate.RelateResult, wave: str, n: object) -> str:
+    """Wave, window, unit of analysis and n: what every result is labelled with."""
+    unit = labels.level_label(result.level, None if fmt.is_missing(n) else int(n))
+    return (f"Wave {wave} · {window_text(result, wave)} · unit of analysis: {labels.level_label(result.level, 1)} · "
+            f"n = {fmt.format_n(n)} {unit}")
+
+
+def data_label(dataset: Dataset, result: relate.RelateResult) -> str:
+    if result.window_kind is None:
+        return f"Staff survey — {dataset.label}"
+    return f"Staff survey and HR records — {dataset.label}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------------
+def scatter_points(result: relate.RelateResult, x: str, y: str, by: str | None) -> tuple[pd.DataFrame, str | None]:
+    """The shown units of the pair as chart points: ``unit``, x, y, ``n`` (responses) and the group."""
+    units = result.units
+    group_column = relate.STRATIFY_COLUMNS.get(by) if by else None
+    columns = ["unit", x, y, "responses"] + ([group_column] if group_column else [])
+    points = units[list(dict.fromkeys(columns))].rename(columns={"responses": "n"})
+    for column in (x, y):
+        points[column] = pd.to_numeric(points[column], errors="coerce").astype(float)
+    points["n"] = pd.to_numeric(points["n"], errors="coerce").astype(float)
+    color = None
+    if group_column:
+        color = GROUP_COLUMN_LABELS[group_column]
+        points = points.rename(columns={group_column: color})
+        points[color] = points[color].astype(object).where(points[color].notna(), settings.NOT_RECORDED_UNIT)
+    return points.reset_index(drop=True), color
+
+
+def scatter_figure(dataset: Dataset, result: relate.RelateResult, *, x: str, y: str, wave: str, by: str | None,
+                   min_group_size: int) -> go.Figure:
+    """One point per shown team, sized by responses, with the least-squares line and its 95% band."""
+    points, color = scatter_points(result, x, y, by)
+    fig = charts.scatter_with_fit(
+        points, x, y, size="n", color=color, data_label=data_label(dataset, result),
+        period=f"wave {wave}, {window_text(result, wave)}", unit_of_analysis=labels.level_label(result.level, 1),
+        min_group_size=min_group_size, codebook=codebook_of(dataset))
+    fig.update_layout(title=dict(text=f"{name(dataset, x)} and {name(dataset, y)}"))
+    if dataset.hr_exclusions and result.window_kind is not None:
+        _append_caption(fig, dataset.hr_exclusions)
+    return fig
+
+
+def _transposed(table: pd.DataFrame) -> pd.DataFrame:
+    """Outcomes as columns, measures as rows: swap x and y (correlations are symmetric)."""
+    return table.rename(columns={"x": "y", "y": "x"})
+
+
+def matrix_figure(dataset: Dataset, result: relate.RelateResult, *, wave: str) -> go.Figure:
+    """Correlation matrix with the outcomes across the top and the measures down the side."""
+    table = _transposed(result.table)
+    return charts.correlation_matrix(
+        table, x_order=list(dict.fromkeys(table["x"])), y_order=list(dict.fromkeys(table["y"])),
+        data_label=data_label(dataset, result), period=f"wave {wave}, {window_text(result, wave)}",
+        unit_of_analysis=labels.level_label(result.level, 1), codebook=codebook_of(dataset))
+
+
+def predictor_label(dataset: Dataset, predictor: str) -> str:
+    """"Understanding (q9f)" for a behaviour question, the measure's label for a sub-score."""
+    book = codebook_of(dataset)
+    behaviours = {code: behaviour for behaviour, code in labels.behaviour_items(book).items()}
+    if predictor in behaviours:
+        return f"{labels.behaviour_label(behaviours[predictor])} ({predictor})"
+    return labels.display_label(predictor, book)
+
+
+def drivers_figure(dataset: Dataset, result: relate.DriversResult) -> go.Figure:
+    """Horizontal bars: each predictor's share of the explained variance (Shapley decomposition of R²)."""
+    table = result.table
+    names = [predictor_label(dataset, p) for p in table["predictor"]]
+    shares = [float(v) * 100 for v in table["share"]]
+    hover = [f"<b>{n}</b><br>Share of R²: {fmt.format_pct(s)}<br>Part of R²: {fmt.format_number(p, 3)}"
+             f"<br>Correlation with {name(dataset, result.outcome).lower()}: r = {fmt.format_r(r)}"
+             for n, s, p, r in zip(names, shares, table["shapley_r2"], table["r"])]
+    fig = go.Figure(go.Bar(
+        name="Share of R²", x=shares, y=names, orientation="h", text=[fmt.format_pct(s) for s in shares],
+        textposition="auto", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        marker=dict(color=labels.UNIT_COLOUR)))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(range=[0, max([100.0, *shares])], ticksuffix="%")
+    fig.update_layout(title=dict(text=f"Relative importance for {name(dataset, result.outcome).lower()}"),
+                      height=max(260, 60 * len(names) + 120), showlegend=False,
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_xaxes(title_text="Share of the explained variance (R²), %")
+    notes = [f"R² of all predictors together: {fmt.format_number(result.r2, 3)}",
+             "Shapley decomposition of R² (general dominance): each predictor's average gain in R² over all orders "
+             "of entry; correlated predictors share credit",
+             "A share describes how answers go together, not what would follow if one behaviour changed"]
+    if any(p in labels.behaviour_items(codebook_of(dataset)).values() for p in table["predictor"]):
+        notes.append(labels.BEHAVIOURS_NOTE)
+    caption = charts.chart_caption(
+        data=f"Staff survey — {dataset.label}", period=f"wave {result.wave}, {result.scope}",
+        unit_of_analysis="respondent (pooled figures only)",
+        n_text=f"n = {fmt.format_n(result.n)} respondents with every answer", notes=notes)
+    fig.update_layout(meta={"caption": caption})
+    return fig
+
+
+def _append_caption(fig: go.Figure, text: str) -> None:
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    caption = meta.get("caption", "")
+    meta["caption"] = f"{caption} {text.rstrip('.')}." if caption else f"{text.rstrip('.')}."
+    fig.update_layout(meta=meta)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sentences
+# --------------------------------------------------------------------------------------------------
+def correlation_text(row: pd.Series) -> str:
+    """"Pearson r = −0.38 (95% CI −0.59 to −0.11); Spearman ρ = −0.40 (95% CI …); n = 48; BH-adjusted p = 0.021"."""
+    if fmt.is_missing(row["r"]):
+        return f"No correlation: {row['note'] or 'too few units'} (n = {fmt.format_n(row['n'])})."
+    return (f"Pearson r = {fmt.format_r(row['r'])} ({fmt.format_ci(row['r_ci_low'], row['r_ci_high'], 'r')}); "
+            f"Spearman ρ = {fmt.format_r(row['rho'])} ({fmt.format_ci(row['rho_ci_low'], row['rho_ci_high'], 'r')}); "
+            f"Benjamini–Hochberg adjusted {fmt.format_p(row['p_adj'])}.")
+
+
+def direction_text(r: float) -> str:
+    if fmt.is_missing(r):
+        return "not estimated"
+    size = abs(r)
+    strength = "very weakly" if size < 0.1 else "weakly" if size < 0.3 else "moderately" if size < 0.5 else "strongly"
+    return f"{strength} {'positively' if r > 0 else 'negatively'} associated"
+
+
+def association_sentence(dataset: Dataset, row: pd.Series, *, level: str) -> str:
+    """"Across 48 teams, compassionate leadership was moderately negatively associated with leaver rate
+    (r = −0.38)." — or why nothing was estimated."""
+    units = labels.level_label(level, int(row["n"]))
+    if fmt.is_missing(row["r"]):
+        return f"Across {fmt.format_n(row['n'])} {units}, no association could be estimated: {row['note']}."
+    return (f"Across {fmt.format_n(row['n'])} {units}, {_change_label(dataset, row['x']).lower()} was "
+            f"{direction_text(row['r'])} with {_change_label(dataset, row['y']).lower()} "
+            f"(r = {fmt.format_r(row['r'])}). "
+            "This is an association between units, not evidence that one causes the other.")
+
+
+def _ratio(value: object) -> str:
+    return fmt.format_number(value, 2)
+
+
+def rate_ratio_sentence(dataset: Dataset, row: pd.Series, *, level: str) -> str | None:
+    """The count model in words, e.g. "Teams one point higher on compassionate leadership had leaver odds
+    0.86 times as high (95% CI 0.76–0.98)"; None for outcomes without a count model."""
+    if row["y"] not in relate.COUNT_OUTCOMES or fmt.is_missing(row["rate_ratio"]):
+        return None
+    units = labels.level_label(level, 2).capitalize()
+    what = "leaver odds" if row["y"] == "leaver_rate" else "a sickness absence rate"
+    ci = f"95% CI {_ratio(row['rr_ci_low'])}–{_ratio(row['rr_ci_high'])}"
+    model = ("binomial model of leavers out of average staff in post; an odds ratio, close to the rate ratio when "
+             "leaving is rare" if row["y"] == "leaver_rate"
+             else "quasi-Poisson model of FTE days lost with FTE days available as exposure")
+    return (f"{units} one point higher on {name(dataset, row['x']).lower()} had {what} {_ratio(row['rate_ratio'])} "
+            f"times as high ({ci}; {model}). Associated with, not caused by: teams differ in many ways at once.")
+
+
+def slopes_sentence(dataset: Dataset, result: relate.SlopesResult) -> str:
+    table = result.table.set_index("term")
+    within, between = table.loc[stats.MIXED_TERM_WITHIN], table.loc[stats.MIXED_TERM_BETWEEN]
+    if fmt.is_missing(within["coef"]):
+        return f"The model could not be estimated: {within['note']}."
+    outcome, predictor = name(dataset, result.outcome).lower(), name(dataset, result.predictor).lower()
+
+    def part(row: pd.Series) -> str:
+        return (f"{fmt.format_number(row['coef'], 2)} points (95% CI {fmt.format_number(row['ci_low'], 2)} to "
+                f"{fmt.format_number(row['ci_high'], 2)})")
+
+    return (f"Within a team, a respondent who rated {predictor} one point higher than their team-mates scored "
+            f"{part(within)} higher on {outcome}. Between teams, a team whose mean {predictor} was one point "
+            f"higher scored {part(between)} higher on {outcome}. n = {fmt.format_n(within['n_respondents'])} "
+            f"respondents in {fmt.format_n(within['n_teams'])} shown teams. These are associations, not effects.")
+
+
+def shared_items_text(dataset: Dataset, x: str, y: str) -> str | None:
+    """A warning when the two measures rest on some of the same questions."""
+    book = codebook_of(dataset)
+    if book is None:
+        return None
+    shared = relate.shared_items(book, x, y)
+    if not shared:
+        return None
+    return (f"{name(dataset, x)} and {name(dataset, y)} share question{'s' if len(shared) > 1 else ''} "
+            f"{', '.join(shared)}: part of their correlation comes from the same answers.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------------
+RESULT_COLUMN_LABELS = {
+    "wave": "Wave", "x": "Measure", "y": "Outcome", "group": "Group", "n": "n", "r": "Pearson r",
+    "r_ci_low": "r 95% CI low", "r_ci_high": "r 95% CI high", "p": "p", "p_adj": "p (BH-adjusted)",
+    "rho": "Spearman ρ", "rho_ci_low": "ρ 95% CI low", "rho_ci_high": "ρ 95% CI high",
+    "rate_ratio": "Ratio per point", "rr_ci_low": "Ratio 95% CI low", "rr_ci_high": "Ratio 95% CI high",
+    "note": "Note", "window": "Window", "window_start": "Window start", "window_end": "Window end",
+    "unit_of_analysis": "Unit of analysis",
+}
+_TWO_DECIMALS = ("r", "r_ci_low", "r_ci_high", "rho", "rho_ci_low", "rho_ci_high")
+_THREE_DECIMALS = ("p", "p_adj", "rate_ratio", "rr_ci_low", "rr_ci_high")
+
+
+def result_display(dataset: Dataset, table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A relationship table for ``st.dataframe``: readable names, full precision kept, formats in the config."""
+    shown = table.copy()
+    for column in ("x", "y"):
+        shown[column] = shown[column].map(lambda v: _change_label(dataset, v))
+    if (shown["group"] == "").all():
+        shown = shown.drop(columns="group")
+    else:
+        shown["group"] = shown["group"].replace("", "All units")
+    if shown["rate_ratio"].isna().all():
+        shown = shown.drop(columns=list(relate.RATE_RATIO_COLUMNS))
+    for column in ("window_start", "window_end"):
+        shown[column] = pd.to_datetime(shown[column]).dt.strftime("%d %b %Y")
+    shown = shown.rename(columns=RESULT_COLUMN_LABELS)
+    config = {RESULT_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f") for c in _TWO_DECIMALS}
+    config.update({RESULT_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.3f") for c in _THREE_DECIMALS})
+    config["n"] = st.column_config.NumberColumn(format="%d", help="Units with both values")
+    return shown, config
+
+
+def _change_label(dataset: Dataset, column: str) -> str:
+    prefix = "change in "
+    if column.startswith(prefix):
+        return "Change in " + name(dataset, column[len(prefix):]).lower()
+    return name(dataset, column)
+
+
+DRIVER_COLUMN_LABELS = {"predictor": "Predictor", "n": "n respondents", "shapley_r2": "Part of R²",
+                        "share": "Share of R² (%)", "r": "Correlation with outcome (r)"}
+
+
+def drivers_display(dataset: Dataset, result: relate.DriversResult) -> tuple[pd.DataFrame, dict]:
+    shown = result.table.copy()
+    shown["predictor"] = shown["predictor"].map(lambda p: predictor_label(dataset, p))
+    shown["share"] = shown["share"].astype(float) * 100
+    shown.insert(0, "outcome", name(dataset, result.outcome))
+    shown.insert(1, "wave", result.wave)
+    shown = shown.rename(columns={**DRIVER_COLUMN_LABELS, "outcome": "Outcome", "wave": "Wave"})
+    config = {"Part of R²": st.column_config.NumberColumn(format="%.3f"),
+              "Share of R² (%)": st.column_config.NumberColumn(format="%.1f"),
+              "Correlation with outcome (r)": st.column_config.NumberColumn(format="%.2f")}
+    return shown, config
+
+
+SLOPE_COLUMN_LABELS = {"outcome": "Outcome", "predictor": "Predictor", "term": "Slope", "coef": "Points per point",
+                       "ci_low": "95% CI low", "ci_high": "95% CI high", "p": "p", "n_respondents": "n respondents",
+                       "n_teams": "n teams", "note": "Note"}
+
+
+def slopes_display(dataset: Dataset, result: relate.SlopesResult) -> tuple[pd.DataFrame, dict]:
+    shown = result.table.copy()
+    for column in ("outcome", "predictor"):
+        shown[column] = shown[column].map(lambda v: name(dataset, v))
+    shown.insert(0, "wave", result.wave)
+    shown = shown.rename(columns={**SLOPE_COLUMN_LABELS, "wave": "Wave"})
+    config = {c: st.column_config.NumberColumn(format="%.2f") for c in ("Points per point", "95% CI low", "95% CI high")}
+    config["p"] = st.column_config.NumberColumn(format="%.3g")
+    return shown, config
+
+
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
+    """``st.dataframe`` and a CSV download of the same table (formula injection neutralised)."""
+    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key)
+    st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
+                       key=f"{key}_download", on_click="ignore", icon=":material/download:",
+                       help="The table as shown, for a spreadsheet. Cells that a spreadsheet could run as a formula "
+                            "are prefixed with an apostrophe.")
+
+
+def show_figure(fig: go.Figure, *, key: str) -> None:
+    st.plotly_chart(fig, theme="streamlit", key=key)
+    st.caption(charts.figure_caption(fig))
+
+
+@contextmanager
+def section_errors() -> Iterator[None]:
+    """Show an :class:`InputError` in one section with ``st.error`` and carry on with the rest of the page."""
+    try:
+        yield
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
