@@ -1,0 +1,227 @@
+"""Download buttons for the papers a wellbeing guardian takes to the board: one line in a page.
+
+::
+
+    from ui.downloads import board_pack_buttons, scorecards_button
+
+    board_pack_buttons(dataset, filters, thresholds=thresholds, benchmarks=benchmarks)   # Board assurance
+    scorecards_button(dataset, filters)                                                   # Team explorer
+
+``dataset`` is :func:`ui.state.current_dataset` and ``filters`` :func:`ui.state.filters` (wave, directorate,
+anonymity threshold). The files are made only when a button is clicked (Streamlit's deferred download
+data), so drawing the buttons costs nothing on a rerun; a made file is kept in a small in-memory cache
+keyed by the dataset, the threshold and the options, so a second click is instant.
+
+What each file holds: :mod:`analytics.report` / :mod:`ui.report_render` (board pack, HTML and PDF) and
+:mod:`analytics.scorecards` (XLSX workbook; CSV of one sheet). Every CSV or XLSX cell is neutralised against
+spreadsheet formula injection; nothing below the anonymity threshold and no respondent-level row is in
+any file. If a file cannot be made (for example the HR data do not cover the survey's window), the
+download holds a short document saying why instead of failing silently (a deferred download cannot show
+``st.error``). The PDF button is disabled, with the reason in its help text, when Chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from analytics.dataset import Dataset
+from analytics.errors import InputError
+from analytics.export import csv_bytes
+from ui.state import Filters
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML_MIME = "text/html"
+PDF_MIME = "application/pdf"
+CSV_MIME = "text/csv"
+
+BOARD_PACK_HELP = ("The board paper: headline measures and their change, RAG status, exceptions, statements to "
+                   "quote, the four behaviours, relationships with HR outcomes, methods, the anonymity threshold "
+                   "and the data sources. One self-contained file that opens offline and prints to A4.")
+PDF_HELP = "The same board pack as a PDF (A4)."
+SCORECARDS_HELP = ("Team scorecards workbook: one sheet per level (organisation, directorates, teams) with every "
+                   "measure's score, 95% CI, responses and % positive, a question sheet and a README explaining "
+                   "every column. Groups below the anonymity threshold show 'fewer than k responses'.")
+
+_CACHE_SIZE = 6
+_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _cached(key: tuple, make: Callable[[], bytes]) -> bytes:
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    data = make()
+    with _lock:
+        _cache[key] = data
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return data
+
+
+def clear_cache() -> None:
+    """Forget every file made (tests; a new upload makes new keys anyway)."""
+    with _lock:
+        _cache.clear()
+
+
+def _freeze(options: Mapping[str, object] | None) -> tuple:
+    """A hashable, order-independent form of thresholds or benchmarks (any value type)."""
+    if not options:
+        return ()
+    frozen = []
+    for name, value in sorted(options.items(), key=lambda item: str(item[0])):
+        if hasattr(value, "green_at"):
+            value = (value.green_at, value.red_at, getattr(value, "higher_is_better", True))
+        elif isinstance(value, Mapping):
+            value = tuple(sorted(value.items()))
+        elif isinstance(value, list):
+            value = tuple(value)
+        frozen.append((str(name), value))
+    return tuple(frozen)
+
+
+def _slug(text: object) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "-", str(text)).strip("-").lower() or "all"
+
+
+def _error_html(message: str, what: str) -> str:
+    return ("<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>" + html.escape(what)
+            + "</title></head><body style=\"font-family: sans-serif; max-width: 40em; margin: 2em auto\"><h1>"
+            + html.escape(what) + " could not be made</h1><p>" + html.escape(message) + "</p></body></html>")
+
+
+# --------------------------------------------------------------------------------------------------
+# The files (pure: callable without a running app)
+# --------------------------------------------------------------------------------------------------
+def _pack(dataset: Dataset, filters: Filters, options: dict):
+    from analytics.report import build_board_pack
+
+    return build_board_pack(dataset, wave=filters.wave, directorate=filters.directorate, **options)
+
+
+def board_pack_html(dataset: Dataset, filters: Filters, **options) -> bytes:
+    """The board pack as HTML bytes (UTF-8); ``options`` go to :func:`analytics.report.build_board_pack`
+    (``thresholds``, ``benchmarks``, ``exclude_staff_groups``, ``exclude_doctors_in_training``,
+    ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
+    from ui.report_render import render_html
+
+    def make() -> bytes:
+        try:
+            return render_html(_pack(dataset, filters, options)).encode("utf-8")
+        except InputError as exc:
+            return _error_html(str(exc), "The board pack").encode("utf-8")
+    return _cached(_key("html", dataset, filters, options), make)
+
+
+def board_pack_pdf(dataset: Dataset, filters: Filters, **options) -> bytes:
+    """The board pack as PDF bytes (headless Chromium); an :class:`InputError` while building the pack
+    gives a one-page PDF that states it. Raises :class:`InputError` when Chromium is not installed."""
+    from ui.report_render import html_to_pdf, render_html
+
+    def make() -> bytes:
+        try:
+            document = render_html(_pack(dataset, filters, options))
+        except InputError as exc:
+            document = _error_html(str(exc), "The board pack")
+        return html_to_pdf(document)
+    return _cached(_key("pdf", dataset, filters, options), make)
+
+
+def scorecards(dataset: Dataset, filters: Filters):
+    """The scorecards content (:class:`analytics.scorecards.Scorecards`) for the dataset and directorate."""
+    from analytics.report import data_sources_table
+    from analytics.scorecards import build_scorecards
+
+    if dataset.survey is None:
+        raise InputError("There are no survey results: upload at least one survey file on the Data page.")
+    return build_scorecards(dataset.survey, directorate=filters.directorate, sources=data_sources_table(dataset),
+                            dataset_label=dataset.label)
+
+
+def scorecards_xlsx(dataset: Dataset, filters: Filters) -> bytes:
+    """The team scorecards workbook as XLSX bytes."""
+    return _cached(_key("xlsx", dataset, filters, {}), lambda: scorecards(dataset, filters).to_xlsx())
+
+
+def scorecards_csv(dataset: Dataset, filters: Filters, sheet: str = "Teams") -> bytes:
+    """One sheet of the scorecards (default the teams) as CSV bytes, formula injection neutralised."""
+    return _cached(_key("csv", dataset, filters, {"sheet": sheet}), lambda: scorecards(dataset, filters).to_csv(sheet))
+
+
+def _key(kind: str, dataset: Dataset, filters: Filters, options: Mapping[str, object]) -> tuple:
+    frozen = tuple((name, _freeze(value) if isinstance(value, Mapping) else
+                    tuple(value) if isinstance(value, (list, tuple)) else value)
+                   for name, value in sorted(options.items()))
+    return (kind, dataset.spec.key, dataset.min_group_size, filters.wave, filters.directorate, frozen)
+
+
+# --------------------------------------------------------------------------------------------------
+# Buttons
+# --------------------------------------------------------------------------------------------------
+def board_pack_buttons(dataset: Dataset, filters: Filters, *,
+                       thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
+                       exclude_staff_groups: Sequence[str] = (), exclude_doctors_in_training: bool = False,
+                       key: str = "board_pack") -> None:
+    """Two buttons side by side: the board pack as HTML and as PDF, for the wave and directorate in
+    ``filters`` and the same RAG thresholds, benchmarks and HR exclusions the page shows.
+
+    The PDF button is disabled (its help says why) when Chromium is not installed; the HTML always works.
+    """
+    from ui.report_render import PDF_NEEDS_CHROMIUM, chromium_path
+
+    if dataset.survey is None:
+        st.caption("The board pack needs survey results: upload at least one survey file on the Data page.")
+        return
+    options = {"thresholds": dict(thresholds) if thresholds else None,
+               "benchmarks": dict(benchmarks) if benchmarks else None,
+               "exclude_staff_groups": tuple(exclude_staff_groups),
+               "exclude_doctors_in_training": bool(exclude_doctors_in_training)}
+    stem = f"board-pack-{_slug(filters.wave or 'latest')}" + (
+        f"-{_slug(filters.directorate)}" if filters.directorate else "")
+    left, right = st.columns(2)
+    with left:
+        st.download_button("Board pack (HTML)", data=lambda: board_pack_html(dataset, filters, **options),
+                           file_name=f"{stem}.html", mime=HTML_MIME, on_click="ignore", help=BOARD_PACK_HELP,
+                           icon=":material/description:", key=f"{key}_html")
+    with right:
+        has_chromium = chromium_path() is not None
+        st.download_button("Board pack (PDF)", data=(lambda: board_pack_pdf(dataset, filters, **options))
+                           if has_chromium else b"", file_name=f"{stem}.pdf", mime=PDF_MIME, on_click="ignore",
+                           disabled=not has_chromium, help=PDF_HELP if has_chromium else PDF_NEEDS_CHROMIUM,
+                           icon=":material/picture_as_pdf:", key=f"{key}_pdf")
+
+
+def scorecards_button(dataset: Dataset, filters: Filters, *, csv: bool = False, key: str = "scorecards") -> None:
+    """The team scorecards workbook (XLSX) for the directorate in ``filters``; with ``csv=True`` also the
+    teams sheet as CSV."""
+    if dataset.survey is None:
+        st.caption("The scorecards need survey results: upload at least one survey file on the Data page.")
+        return
+    stem = "team-scorecards" + (f"-{_slug(filters.directorate)}" if filters.directorate else "")
+    st.download_button("Team scorecards (XLSX)", data=lambda: scorecards_xlsx(dataset, filters),
+                       file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", help=SCORECARDS_HELP,
+                       icon=":material/table_view:", key=f"{key}_xlsx")
+    if csv:
+        st.download_button("Team scorecards (CSV)", data=lambda: scorecards_csv(dataset, filters),
+                           file_name=f"{stem}.csv", mime=CSV_MIME, on_click="ignore",
+                           help="The teams sheet of the scorecards as CSV.", icon=":material/download:",
+                           key=f"{key}_csv")
+
+
+def table_download_button(frame: pd.DataFrame, *, file_name: str, label: str = "Download CSV",
+                          key: str | None = None, help: str | None = None) -> None:
+    """A CSV download of a shown table, formula injection neutralised (:func:`analytics.export.csv_bytes`).
+
+    Pass only the table the page shows (aggregates of shown units), never respondent rows.
+    """
+    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime=CSV_MIME, on_click="ignore",
+                       key=key, help=help, icon=":material/download:")
