@@ -69,3 +69,26 @@ def hand_score(codes: Sequence[int], reverse: bool = False) -> float:
 
 def cell_texts(frame: pd.DataFrame) -> set[str]:
     return {v for v in frame.to_numpy().ravel().tolist() if isinstance(v, str)}
+
+
+def html_table(document: str, ref: str) -> list[list[str]]:
+    """The cells (text) of the table block ``ref`` ("Table 1") of a rendered board pack, header row first."""
+    import html as html_lib
+    import re
+
+    anchor = ref.lower().replace(" ", "-")
+    start = document.index(f'id="{anchor}"')
+    end = document.index("</table>", start)
+    rows = re.findall(r"<tr>(.*?)</tr>", document[start:end], flags=re.S)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S) for row in rows]
+    return [[html_lib.unescape(re.sub(r"<br>", " ", re.sub(r"<(?!br>)[^>]+>", "", c))).strip() for c in row]
+            for row in cells]
+
+
+def without_plotly_bundle(document: str) -> str:
+    """The document with the inlined Plotly library removed (its code holds URL strings of its own)."""
+    from ui.report_render import plotly_js
+
+    bundle = plotly_js()
+    assert document.count(bundle) == 1, "the Plotly library must be inlined exactly once"
+    return document.replace(bundle, "")
