@@ -28,9 +28,9 @@ measures = view.measures_present(dataset)
 st.subheader(f"Teams × measures, wave {wave} ({scope})")
 sort_options = [None, *measures]
 sort_by = st.selectbox("Order teams by", sort_options, key="team_explorer_sort",
-                       format_func=lambda m: "Directorate, then name" if m is None else f"{view.measure_name(dataset, m)} "
-                                                                                          "(highest first)",
-                       help="Rows of the heatmap: by directorate and name, or by one measure's score (grey teams last).")
+                       format_func=lambda m: view.heatmap_order_label(dataset, m),
+                       help="Rows of the heatmap: by directorate and name, or by one measure's score (grey teams "
+                            "last).")
 with show_input_errors():
     view.show_figure(view.heatmap_figure(key, k, wave, chosen.directorate, sort_by, dataset),
                      key="team_explorer_heatmap")
@@ -93,10 +93,6 @@ else:
     st.caption("Choose at least one measure to draw the trend.")
 
 st.markdown("#### HR outcomes")
-exclude_doctors = False
-if view.can_exclude_doctors(dataset):
-    exclude_doctors = st.checkbox("Leave out doctors in training", key="team_explorer_exclude_doctors",
-                                  help=view.EXCLUDE_DOCTORS_HELP)
-view.render_team_hr(dataset, team=team, parent=parent, exclude_doctors=exclude_doctors)
+view.render_team_hr(dataset, team=team, parent=parent)
 st.caption("Survey scores and HR outcomes of the same team sit side by side here; any link between them is an "
            "association, not a cause.")

@@ -36,7 +36,8 @@ if level != settings.LEVEL_ORGANISATION:
                                  index=view.default_unit_index(options, level, chosen.directorate),
                                  key=f"trends_unit_{level}",
                                  help="Teams are those of the directorate chosen in the sidebar. Units with fewer "
-                                      "responses than the threshold in every wave are listed but show no survey results.")
+                                      "responses than the threshold in every wave are listed but show no survey "
+                                      "results.")
     picked = options[options["label"] == unit_label].iloc[0]
     unit, parent, suppressed_everywhere = str(picked["unit"]), str(picked["parent"]), bool(picked["suppressed"])
 
@@ -60,25 +61,22 @@ else:
                            key="trends_survey_chart")
             table = ev.trend_table(key, k, level, unit, parent, tuple(picked_measures), dataset)
             display, config = ev.trend_table_display(table, dataset=dataset, min_group_size=k)
-            ev.show_table(display, key="trends_survey_table", file_name=f"survey_trend_{unit}.csv", column_config=config)
+            ev.show_table(display, key="trends_survey_table", file_name=f"survey_trend_{unit}.csv",
+                          column_config=config)
 
 # --- HR rates month by month ----------------------------------------------------------------------
 st.subheader(f"HR rates month by month: {unit_label}")
 if dataset.hr is None:
     st.info(ev.NO_HR_TEXT, icon=":material/info:")
     st.stop()
-exclude_doctors = False
-if ev.can_exclude_doctors(dataset):
-    exclude_doctors = st.checkbox("Leave out doctors in training", key="trends_exclude_doctors",
-                                  help=ev.EXCLUDE_DOCTORS_HELP)
 with ev.section_errors():
-    frame = view.hr_frame(key, level, unit, parent, exclude_doctors, dataset)
+    frame = view.hr_frame(key, level, unit, parent, dataset.hr_exclusions, dataset)
     if frame.empty:
         st.info(f"No HR data for {unit_label}: no unit of that name in the HR file, or fewer than 12 months of data. "
                 "Unit names are matched ignoring case and spaces.", icon=":material/info:")
         st.stop()
     for rate in view.HR_RATES:
-        fig = view.hr_rate_figure(key, level, unit, parent, rate, exclude_doctors, dataset)
+        fig = view.hr_rate_figure(key, level, unit, parent, rate, dataset.hr_exclusions, dataset)
         ev.show_figure(fig, key=f"trends_hr_{rate}")
     hr_display, hr_config = ev.rolling_table_display(frame)
     ev.show_table(hr_display, key="trends_hr_table", file_name=f"hr_rolling_{unit}.csv", column_config=hr_config)

@@ -160,7 +160,8 @@ def test_wave_changes_parents_filter_sets_the_family():
     us = unit_scores_frame(resp)
     out = wave_changes(us, resp, measure="m1", wave_from="2024", wave_to="2025", parents=["North"], min_group_size=K)
     assert out["parent"].tolist() == ["North", "North"]
-    tests = [welch(SCORES[("2025", "North", t)][0], SCORES[("2024", "North", t)][0]).pvalue for t in ("Ward A", "Ward B")]
+    tests = [welch(SCORES[("2025", "North", t)][0], SCORES[("2024", "North", t)][0]).pvalue
+             for t in ("Ward A", "Ward B")]
     np.testing.assert_allclose(out["p_adj"], multipletests(tests, method="fdr_bh")[1])
 
 
@@ -328,7 +329,8 @@ def test_item_changes_matches_two_proportion_z_test():
                        min_group_size=K)
     assert list(out.columns) == list(ITEM_CHANGE_COLUMNS)
     assert out["item"].tolist() == ["q9f", "q9h", "q26a", "zz_local"]
-    assert out["wording"].iloc[0] == "My immediate manager works together with me to come to an understanding of problems."
+    assert out["wording"].iloc[0] == ("My immediate manager works together with me to come to an understanding "
+                                      "of problems.")
     assert "Compassionate leadership" in out["measures"].iloc[0]
     assert out["wording"].iloc[3] == ""
     assert out["organisation_pct_positive"].tolist()[:2] == [60.0, 70.0]

@@ -38,10 +38,6 @@ HR_OUTCOMES = ("leaver_rate", "stability_index", "sickness_rate")
 ROLLING_RATES = ("leaver_rate_12m", "sickness_rate_12m")
 #: Text of a change's significance (Benjamini–Hochberg adjusted).
 SIGNIFICANCE_TEXT = {True: "significant", False: "not significant", None: "not tested"}
-EXCLUDE_DOCTORS_HELP = (
-    "Doctors in training rotate between employers on national changeover days, so every rotation would count "
-    "as a leaver. NHS leaver statistics leave them out."
-)
 NO_HR_TEXT = ("No HR data: upload the staff (and absence) files, or team-month HR figures, on the Data page to "
               "see leaver and sickness absence rates.")
 
@@ -135,6 +131,11 @@ def measure_name(dataset: Dataset, measure: str) -> str:
     return labels.measure_label(measure, dataset.survey.codebook if dataset.survey else None)
 
 
+def heatmap_order_label(dataset: Dataset, measure: str | None) -> str:
+    """Label of a heatmap row order: by directorate and name (``None``), or by a measure, highest first."""
+    return "Directorate, then name" if measure is None else f"{measure_name(dataset, measure)} (highest first)"
+
+
 def current_wave(dataset: Dataset, wave: object) -> object | None:
     """The sidebar's wave if the dataset has it, else the latest wave (None without survey data)."""
     waves = dataset.waves
@@ -147,7 +148,8 @@ def team_table_caption(dataset: Dataset, table: pd.DataFrame, *, wave: object, s
     n_shown = int((~table["suppressed"].astype(bool)).sum())
     return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({scope}). {n_shown} of {len(table)} teams "
             f"shown; {len(table) - n_shown} with {fmt.suppressed_text(min_group_size)}. n = respondents with a score. "
-            "Change since the previous wave: Welch t-test, Benjamini–Hochberg adjusted across the teams in the table.")
+            "Change since the previous wave: Welch t-test, Benjamini–Hochberg adjusted across the teams in the "
+            "table.")
 
 
 def item_table_caption(dataset: Dataset, items: pd.DataFrame, *, wave: object, unit_name: str) -> str:
@@ -248,39 +250,29 @@ def unit_title(level: str, unit: str, parent: str | None) -> str:
 # --------------------------------------------------------------------------------------------------
 # Cached analytics (HR)
 # --------------------------------------------------------------------------------------------------
-def _exclusions(exclude_doctors: bool) -> dict:
-    return {"exclude_doctors_in_training": True} if exclude_doctors else {}
-
-
-def can_exclude_doctors(dataset: Dataset) -> bool:
-    """Whether the HR data has job roles, so doctors in training can be left out."""
-    return bool(getattr(dataset.hr, "has_job_role", False))
-
-
+# The HR caches are keyed by the dataset and its HR exclusions (``dataset.hr_exclusions``, the plain-words
+# text of what the sidebar left out, e.g. doctors in training): the records in ``dataset.hr`` are already
+# filtered, so the same files with another exclusion choice are another dataset.
 @st.cache_data(max_entries=32, show_spinner=False)
-def hr_metrics_table(dataset_key: str, exclude_doctors: bool, _dataset: Dataset) -> pd.DataFrame:
+def hr_metrics_table(dataset_key: str, hr_exclusions: str, _dataset: Dataset) -> pd.DataFrame:
     """:func:`analytics.hr.hr_metrics` over the default window (the 12 months to the latest complete month)."""
-    return hr_module.hr_metrics(_dataset.hr, **_exclusions(exclude_doctors))
+    return hr_module.hr_metrics(_dataset.hr)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def rolling_series(dataset_key: str, level: str, exclude_doctors: bool, _dataset: Dataset) -> pd.DataFrame:
+def rolling_series(dataset_key: str, level: str, hr_exclusions: str, _dataset: Dataset) -> pd.DataFrame:
     """:func:`analytics.hr.rolling_hr_series` for every unit of a level, computed once per dataset.
 
     Months before the first complete 12-month window (rates unknown) are left out.
     """
-    series = hr_module.rolling_hr_series(_dataset.hr, level=level, **_exclusions(exclude_doctors))
-    text = hr_module.exclusions_text(series)
+    series = hr_module.rolling_hr_series(_dataset.hr, level=level)
     first_month = pd.Timestamp(_dataset.hr.coverage_start).to_period("M").to_timestamp()
-    complete = series[series["window_start"] >= first_month].reset_index(drop=True)
-    complete.attrs["exclusions_text"] = text
-    return complete
+    return series[series["window_start"] >= first_month].reset_index(drop=True)
 
 
-def unit_rolling_series(dataset: Dataset, level: str, unit: str, parent: str | None,
-                        exclude_doctors: bool) -> pd.DataFrame:
+def unit_rolling_series(dataset: Dataset, level: str, unit: str, parent: str | None) -> pd.DataFrame:
     """The rolling series of one unit (empty when the HR data has no unit of that name)."""
-    series = rolling_series(dataset_key(dataset), level, exclude_doctors, dataset)
+    series = rolling_series(dataset_key(dataset), level, dataset.hr_exclusions, dataset)
     return trends.unit_hr_rows(series, level=level, unit=unit, parent=parent)
 
 
@@ -326,18 +318,19 @@ def hr_caption(dataset: Dataset, frame: pd.DataFrame, *, unit_of_analysis: str, 
         notes=["Each point: the rate over the 12 months ending that month (sums of numerators and denominators, "
                "not an average of monthly rates)",
                "HR figures are not survey responses and are not suppressed",
-               frame.attrs.get("exclusions_text", "")])
+               dataset.hr_exclusions])
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def unit_hr_figure(dataset_key: str, level: str, unit: str, parent: str | None, exclude_doctors: bool,
+def unit_hr_figure(dataset_key: str, level: str, unit: str, parent: str | None, hr_exclusions: str,
                    _dataset: Dataset) -> go.Figure | None:
     """Rolling 12-month leaver and sickness rates of one unit, one line each (None without HR rows)."""
     dataset = _dataset
-    frame = unit_rolling_series(dataset, level, unit, parent, exclude_doctors)
+    frame = unit_rolling_series(dataset, level, unit, parent)
     if frame.empty:
         return None
-    fig = charts.trend_lines(rolling_long(frame), "month", "Rate", color="outcome", y_title="Rate, rolling 12 months (%)",
+    fig = charts.trend_lines(rolling_long(frame), "month", "Rate", color="outcome",
+                             y_title="Rate, rolling 12 months (%)",
                              y_kind="pct", data_label=hr_label(dataset), period=hr_period_text(frame),
                              unit_of_analysis=labels.level_label(level, 1), x_title="End of 12-month window")
     fig.update_layout(title=dict(text=f"{unit_title(level, unit, parent)}: leaver and sickness absence rates"))
@@ -384,7 +377,8 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
         change_name: st.column_config.NumberColumn(format="%+.1f", help="Mean this wave minus mean in the previous "
                                                                          "wave (points on the 0–10 scale)."),
         "Change (BH-adjusted p)": st.column_config.NumberColumn(
-            format="%.3f", help="Welch t-test of the change, Benjamini–Hochberg adjusted across the teams in the table."),
+            format="%.3f",
+            help="Welch t-test of the change, Benjamini–Hochberg adjusted across the teams in the table."),
     }
     return out, config
 
@@ -416,7 +410,8 @@ def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.
         "Answers (n)": st.column_config.NumberColumn(format="%d", help="Valid answers to the question."),
         "% positive": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["pct_positive"].help),
         "Organisation % positive": pct,
-        "Change (points)": st.column_config.NumberColumn(format="%+.1f", help="Percentage points since the previous wave."),
+        "Change (points)": st.column_config.NumberColumn(format="%+.1f",
+                                                         help="Percentage points since the previous wave."),
         "Change 95% CI low": st.column_config.NumberColumn(format="%+.1f"),
         "Change 95% CI high": st.column_config.NumberColumn(format="%+.1f"),
         "Change (BH-adjusted p)": st.column_config.NumberColumn(
@@ -502,13 +497,13 @@ def rolling_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 # --------------------------------------------------------------------------------------------------
 # Sections of the Team explorer
 # --------------------------------------------------------------------------------------------------
-def render_team_hr(dataset: Dataset, *, team: str, parent: str, exclude_doctors: bool) -> None:
+def render_team_hr(dataset: Dataset, *, team: str, parent: str) -> None:
     """A team's HR outcomes over the default window and its rolling 12-month rates."""
     if dataset.hr is None:
         st.info(NO_HR_TEXT, icon=":material/info:")
         return
     with section_errors():
-        metrics = hr_metrics_table(dataset_key(dataset), exclude_doctors, dataset)
+        metrics = hr_metrics_table(dataset_key(dataset), dataset.hr_exclusions, dataset)
         row = trends.unit_hr_rows(metrics, level=settings.LEVEL_TEAM, unit=team, parent=parent)
         if row.empty:
             st.info(f"No HR data for {team}: no team of that name (in {parent}) in the HR file. Team names are "
@@ -522,10 +517,10 @@ def render_team_hr(dataset: Dataset, *, team: str, parent: str, exclude_doctors:
             column.metric(outcome.label, fmt.format_pct(item["value"]), help=outcome.help)
         st.caption(f"{hr_label(dataset)}, {window} (the 12 months to the latest complete month). Unit of analysis: "
                    f"team. n = {fmt.format_n(row['staff_start'].iloc[0])} staff in post at the start, "
-                   f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. {metrics.attrs.get('exclusions_text', '')}")
+                   f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. {dataset.hr_exclusions}")
         display, config = hr_summary_display(summary)
         show_table(display, key="team_explorer_hr_table", file_name=f"hr_outcomes_{team}.csv", column_config=config)
-        fig = unit_hr_figure(dataset_key(dataset), settings.LEVEL_TEAM, team, parent, exclude_doctors, dataset)
+        fig = unit_hr_figure(dataset_key(dataset), settings.LEVEL_TEAM, team, parent, dataset.hr_exclusions, dataset)
         if fig is None:
             st.info(f"No monthly HR figures for {team}: the HR data covers fewer than 12 months.",
                     icon=":material/info:")

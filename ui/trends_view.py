@@ -29,9 +29,10 @@ def level_name(level: str) -> str:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def hr_unit_choices(dataset_key: str, level: str, directorate: str | None, _dataset: Dataset) -> pd.DataFrame:
+def hr_unit_choices(dataset_key: str, level: str, directorate: str | None, hr_exclusions: str,
+                    _dataset: Dataset) -> pd.DataFrame:
     """Units of the HR data at a level (when there is no survey to list them), as :func:`unit_choices`."""
-    series = ev.rolling_series(dataset_key, level, False, _dataset)
+    series = ev.rolling_series(dataset_key, level, _dataset.hr_exclusions, _dataset)
     units = series[["unit", "parent"]].astype(object).drop_duplicates()
     units["parent"] = units["parent"].where(units["parent"].notna(), "").astype(str)
     units["unit"] = units["unit"].astype(str)
@@ -49,7 +50,7 @@ def unit_choices(dataset: Dataset, level: str, directorate: str | None) -> pd.Da
     if dataset.survey is not None:
         return ev.unit_choices(ev.dataset_key(dataset), dataset.min_group_size, level, None, directorate, dataset)
     if dataset.hr is not None:
-        return hr_unit_choices(ev.dataset_key(dataset), level, directorate, dataset)
+        return hr_unit_choices(ev.dataset_key(dataset), level, directorate, dataset.hr_exclusions, dataset)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in trends.UNIT_OPTION_COLUMNS})
 
 
@@ -84,31 +85,29 @@ def national_context_lines(rate: str) -> list[tuple[float, str]]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def hr_frame(dataset_key: str, level: str, unit: str, parent: str | None, exclude_doctors: bool,
+def hr_frame(dataset_key: str, level: str, unit: str, parent: str | None, hr_exclusions: str,
              _dataset: Dataset) -> pd.DataFrame:
     """Rolling 12-month HR figures of a unit and, for comparison, the organisation: one row per unit x month.
 
     Empty when the HR data has no unit of that name at that level.
     """
     dataset = _dataset
-    own = ev.unit_rolling_series(dataset, level, unit, parent, exclude_doctors)
+    own = ev.unit_rolling_series(dataset, level, unit, parent)
     if own.empty:
         return own
     parts = [own]
     if level != settings.LEVEL_ORGANISATION:
         organisation = ev.unit_rolling_series(dataset, settings.LEVEL_ORGANISATION, settings.ORGANISATION_UNIT,
-                                              None, exclude_doctors)
+                                              None)
         parts.append(organisation)
-    frame = pd.concat(parts, ignore_index=True)
-    frame.attrs["exclusions_text"] = own.attrs.get("exclusions_text", "")
-    return frame
+    return pd.concat(parts, ignore_index=True)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, rate: str, exclude_doctors: bool,
+def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, rate: str, hr_exclusions: str,
                    _dataset: Dataset) -> go.Figure | None:
     """One rolling rate month by month: the unit and the organisation, with national context lines."""
-    frame = hr_frame(dataset_key, level, unit, parent, exclude_doctors, _dataset)
+    frame = hr_frame(dataset_key, level, unit, parent, hr_exclusions, _dataset)
     if frame.empty:
         return None
     plot = frame[["unit", "month", rate]].copy()
