@@ -18,9 +18,10 @@ if dataset.survey is None or not dataset.waves:
     st.stop()
 wave = chosen.wave if chosen.wave in dataset.waves else dataset.waves[-1]
 
-settings_chosen = view.settings_controls(dataset)
+dataset_key = dataset.spec.key  # a digest of the files: computed once per run
+settings_chosen = view.settings_controls(dataset, dataset_key)
 with show_input_errors():
-    core = view.core_for(dataset, wave, chosen.min_group_size, settings_chosen)
+    core = view.core_for(dataset, dataset_key, wave, chosen.min_group_size, settings_chosen)
     headline = board.apply_thresholds(core.headline, settings_chosen.thresholds, settings_chosen.benchmarks)
     found = board.restrict_to_directorate(core.exceptions, chosen.directorate)
     statements = board.board_statements(headline, found, core.weakest, min_group_size=core.min_group_size)

@@ -509,3 +509,18 @@ def test_previous_wave():
 def test_board_report_refuses_no_survey():
     with pytest.raises(InputError, match="No survey results"):
         board.board_report(None, None, wave="2025")
+
+
+def test_suppressed_organisation_shows_no_numbers():
+    small = {"Ward A": ("Medicine", 8, 3.0)}   # 8 respondents < 11: even the organisation is hidden
+    survey = _score({"survey_2024.csv": _survey_frame(small, 1), "survey_2025.csv": _survey_frame(small, 2)})
+    report = board.board_report(survey, None, wave="2025")
+    headline = report.headline.set_index("measure")
+    for measure in (*board.HEADLINE_SURVEY_MEASURES, board.RESPONSES):
+        row = headline.loc[measure]
+        assert bool(row["suppressed"]) and math.isnan(row["value"]) and math.isnan(row["change"])
+        assert row["availability"] == board.AVAILABILITY_SUPPRESSED
+    assert report.weakest.behaviours == ()
+    statements = report.statements["statement"].tolist()
+    assert "Compassionate leadership is not reported for 2025: fewer than 11 responses." in statements
+    assert not any(ch.isdigit() for ch in statements[0].replace("2025", "").replace("11", ""))

@@ -134,7 +134,7 @@ def _benchmark_help(measure: str) -> str:
             "Survey scores are weighted by occupational group; local scores here are not. Leave blank for none.")
 
 
-def settings_controls(dataset: Dataset) -> BoardSettings:
+def settings_controls(dataset: Dataset, dataset_key: str) -> BoardSettings:
     """The expander where the user sets RAG thresholds, benchmarks and the exception rule (session state)."""
     thresholds: dict[str, labels.RagThresholds] = {}
     benchmarks: dict[str, float | None] = {}
@@ -175,7 +175,7 @@ def settings_controls(dataset: Dataset) -> BoardSettings:
             low_score = float(left.number_input("Compassionate leadership below", min_value=0.0, max_value=10.0,
                                                 value=6.5, step=0.1, format="%.1f", key=LOW_SCORE_KEY,
                                                 help="A team scoring below this (0–10) counts as low."))
-        groups = staff_groups(dataset.spec.key, _exclude_doctors(), dataset)
+        groups = staff_groups(dataset_key, _exclude_doctors(), dataset)
         excluded: list[str] = []
         if groups:
             excluded = right.multiselect("Leave these staff groups out of the HR figures", groups,
@@ -192,9 +192,9 @@ def _exclude_doctors() -> bool:
     return exclude_doctors_in_training()
 
 
-def core_for(dataset: Dataset, wave: str, min_group_size: int, chosen: BoardSettings) -> BoardCore:
-    """:func:`board_core` for the current dataset and choices."""
-    return board_core(dataset.spec.key, min_group_size, str(wave), _exclude_doctors(), chosen.exclude_staff_groups,
+def core_for(dataset: Dataset, dataset_key: str, wave: str, min_group_size: int, chosen: BoardSettings) -> BoardCore:
+    """:func:`board_core` for the current dataset (``dataset_key`` = ``dataset.spec.key``) and choices."""
+    return board_core(dataset_key, min_group_size, str(wave), _exclude_doctors(), chosen.exclude_staff_groups,
                       chosen.low_score_below, dataset)
 
 
@@ -282,8 +282,9 @@ def _tile(row: pd.Series, min_group_size: int) -> None:
               delta_arrow=tile.delta_arrow, help=tile.help, border=True)
     if row["rag"] in labels.RAG_STYLE:
         st.markdown(rag_markdown(row["rag"]) + f" · {row['rag_reason']}", unsafe_allow_html=True)
-    for line in tile_details(row):
-        st.caption(line)
+    details = tile_details(row)
+    if details:
+        st.caption("  \n".join(details))
 
 
 def headline_caption(headline: pd.DataFrame) -> str:
@@ -383,7 +384,7 @@ def low_leadership_caption(found: board.BoardExceptions, min_group_size: int) ->
         n_text=f"{len(found.low_leadership)} teams listed{where}, of {found.teams_checked} teams with survey and HR "
                "figures in the organisation",
         notes=[f"Low: {rule}; high: the highest {found.quantile:.0%} of leaver or sickness rates, across all teams",
-               "An association, not a cause"])
+               "Shows an association only"])
 
 
 def falls_caption(found: board.BoardExceptions, min_group_size: int) -> str:
@@ -430,9 +431,9 @@ def behaviours_figure(weakest: board.WeakestBehaviour, min_group_size: int) -> g
                             notes=["% positive = the two most favourable answers", board.BEHAVIOURS_NOTE])
     fig.update_layout(barmode="group", title=dict(text="The four behaviours of compassionate leadership",
                                                   subtitle=dict(text=board.BEHAVIOURS_NOTE)),
-                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", margin=dict(l=10, r=10, t=80, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-                      meta={"caption": caption}, height=320)
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", margin=dict(l=10, r=10, t=70, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text="Wave"),
+                      meta={"caption": caption}, height=380)
     fig.update_xaxes(title_text="Positive answers (%)", range=[0, 100])
     fig.update_yaxes(autorange="reversed")
     return fig
