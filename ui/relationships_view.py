@@ -312,7 +312,8 @@ def _append_caption(fig: go.Figure, text: str) -> None:
 # Sentences
 # --------------------------------------------------------------------------------------------------
 def correlation_text(row: pd.Series) -> str:
-    """"Pearson r = −0.38 (95% CI −0.59 to −0.11); Spearman ρ = −0.40 (95% CI …); n = 48; BH-adjusted p = 0.021"."""
+    """"Pearson r = −0.38 (95% CI −0.59 to −0.11); Spearman ρ = −0.40 (95% CI …); Benjamini–Hochberg
+    adjusted p = 0.021."; or why there is no correlation."""
     if fmt.is_missing(row["r"]):
         return f"No correlation: {row['note'] or 'too few units'} (n = {fmt.format_n(row['n'])})."
     return (f"Pearson r = {fmt.format_r(row['r'])} ({fmt.format_ci(row['r_ci_low'], row['r_ci_high'], 'r')}); "
@@ -458,7 +459,8 @@ def slopes_display(dataset: Dataset, result: relate.SlopesResult) -> tuple[pd.Da
         shown[column] = shown[column].map(lambda v: name(dataset, v))
     shown.insert(0, "wave", result.wave)
     shown = shown.rename(columns={**SLOPE_COLUMN_LABELS, "wave": "Wave"})
-    config = {c: st.column_config.NumberColumn(format="%.2f") for c in ("Points per point", "95% CI low", "95% CI high")}
+    config = {c: st.column_config.NumberColumn(format="%.2f")
+              for c in ("Points per point", "95% CI low", "95% CI high")}
     config["p"] = st.column_config.NumberColumn(format="%.3g")
     return shown, config
 
