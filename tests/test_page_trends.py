@@ -90,6 +90,15 @@ def test_sample_organisation_then_teams(whole_app):
     table = at.dataframe[0].value
     assert set(table["Wave"]) == {"2023", "2024", "2025"} and len(table) == 9
 
+    # the sidebar's HR exclusion (doctors in training, on by default) reaches the HR charts and captions
+    excluded = trace(charts[1], settings.ORGANISATION_UNIT)["y"]
+    assert any("doctors in training" in c.value for c in at.caption if c.value.startswith("HR records"))
+    at.sidebar.checkbox(key="exclude_doctors_in_training").uncheck().run()
+    check_no_exception(at)
+    counted = trace(figures(at)[1], settings.ORGANISATION_UNIT)["y"]
+    assert len(counted) == len(excluded) and counted != excluded
+    assert not any("doctors in training" in c.value for c in at.caption if c.value.startswith("HR records"))
+
     # a team shown in every wave: its lines and, for HR, the organisation alongside
     at.radio(key="trends_level").set_value(settings.LEVEL_TEAM).run()
     check_no_exception(at)
