@@ -364,7 +364,9 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
         out.at[i, "rag"] = rating
         out.at[i, "rag_reason"] = ("No value to rate." if rating == RAG_NO_DATA
                                    else _rag_reason(rating, float(row["value"]), rule, kind))
-    return out[list(HEADLINE_COLUMNS)]
+    out = out[list(HEADLINE_COLUMNS)]
+    out.attrs = dict(headline.attrs)
+    return out
 
 
 # =================================================================================================
@@ -995,7 +997,8 @@ def _team_keys(respondents: pd.DataFrame) -> tuple[pd.Series, bool]:
 
 
 def significant_falls(survey: SurveyResults, *, wave: str, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
-                      measures: Sequence[str] = HEADLINE_SURVEY_MEASURES) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
+                      measures: Sequence[str] = HEADLINE_SURVEY_MEASURES
+                      ) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
     """Teams whose score fell significantly between the previous wave and ``wave``.
 
     Each measure is compared with :func:`analytics.stats.compare_waves` (Welch t-test on the respondent
@@ -1036,7 +1039,8 @@ def significant_falls(survey: SurveyResults, *, wave: str, min_group_size: int =
         if not allowed:
             compared[measure] = 0
             continue
-        frame = pd.DataFrame({"key": keys[in_waves].to_numpy(), "wave": respondents["wave"].astype(str)[in_waves].to_numpy(),
+        frame = pd.DataFrame({"key": keys[in_waves].to_numpy(),
+                              "wave": respondents["wave"].astype(str)[in_waves].to_numpy(),
                               "score": respondents[measure][in_waves].to_numpy(dtype=float)})
         frame = frame[frame["key"].isin(allowed)]
         result = compare_waves(frame, "score", "key", "wave", prev, wave, min_group_size=k, units=list(allowed))
@@ -1103,7 +1107,8 @@ def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                                                     measures=measures)
     result = BoardExceptions(wave=str(wave), previous_wave=previous_wave(survey.waves, str(wave)),
                              low_leadership=low, falls=falls, teams_compared=compared, window_start=start,
-                             window_end=end, teams_checked=int(low.attrs.get("teams_checked", 0)), quantile=quantile, low_score_below=low_score_below,
+                             window_end=end, teams_checked=int(low.attrs.get("teams_checked", 0)), quantile=quantile,
+                             low_score_below=low_score_below,
                              has_hr=records is not None, notes=low_notes + fall_notes)
     return restrict_to_directorate(result, directorate)
 
@@ -1352,7 +1357,8 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
 def _team_list(frame: pd.DataFrame, extra: str | None = None, limit: int = 10) -> str:
     names = []
     for _, r in frame.head(limit).iterrows():
-        name = f"{r['unit']} ({r['parent']})" if not _missing(r.get("parent")) and str(r.get("parent")) else str(r["unit"])
+        has_parent = not _missing(r.get("parent")) and str(r.get("parent"))
+        name = f"{r['unit']} ({r['parent']})" if has_parent else str(r["unit"])
         if extra:
             name += f" {extra.format(**r.to_dict())}"
         names.append(name)

@@ -54,7 +54,8 @@ def _survey_frame(teams: dict, seed: int) -> pd.DataFrame:
 
 
 def _score(files: dict[str, pd.DataFrame]):
-    sources = [SurveySource(file_name=name, content=frame.to_csv(index=False).encode()) for name, frame in files.items()]
+    sources = [SurveySource(file_name=name, content=frame.to_csv(index=False).encode())
+               for name, frame in files.items()]
     return score_survey_files(sources, min_group_size=K)
 
 
@@ -76,7 +77,8 @@ def _team_month_records(months: pd.PeriodIndex, teams: dict[str, tuple[str, int,
         for team, (directorate, staff, leavers, sick) in teams.items():
             available = staff * days
             rows.append({"Directorate": directorate, "Team": team, "Month": str(month), "Staff in post": staff,
-                         "Leavers": leavers + (i % 3 == 0), "FTE days lost": round(available * sick * (1 + 0.1 * (i % 4)) / 100, 2),
+                         "Leavers": leavers + (i % 3 == 0),
+                         "FTE days lost": round(available * sick * (1 + 0.1 * (i % 4)) / 100, 2),
                          "FTE days available": available})
     frame = pd.DataFrame(rows)
     return load_hr_table(read_table(frame.to_csv(index=False).encode(), "hr_team_month.csv"))

@@ -92,6 +92,7 @@ def test_board_page_on_sample_data(app_test):
     assert suppressed
     for team in suppressed:
         assert team not in text, team
+    assert f"Staff survey {wave} compared with {board.previous_wave(dataset.waves, wave)}; HR records Jan 2025" in text
     # Every table has its download.
     assert len(at.get("download_button")) == 5
 
@@ -119,7 +120,8 @@ def test_board_page_directorate_filter_and_thresholds(app_test):
 
 
 def test_board_page_after_upload_one_wave_without_hr(app_test):
-    spec = DatasetSpec(label="Uploaded", survey_files=(FilePayload("survey_2025.csv", _csv(_survey_frame(TEAMS_2025, 3))),))
+    upload = FilePayload("survey_2025.csv", _csv(_survey_frame(TEAMS_2025, 3)))
+    spec = DatasetSpec(label="Uploaded", survey_files=(upload,))
     at = _run(app_test, spec)
     text = _page_text(at)
     assert _metric(at, "H4").value == "no HR data" and _metric(at, "H5").value == "no HR data"

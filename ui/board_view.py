@@ -291,13 +291,16 @@ def headline_caption(headline: pd.DataFrame) -> str:
     wave, prev = headline.attrs.get("wave"), headline.attrs.get("previous_wave")
     hr = headline[headline["kind"] == "pct"].iloc[0]
     survey_part = f"Staff survey {wave}" + (f" compared with {prev}" if prev else " (no previous wave)")
-    hr_part = (f"HR records {hr['period']}" + (f" compared with {hr['previous_period']}" if hr["previous_period"] else "")
-               if isinstance(hr["period"], str) and hr["period"] else "no HR figures")
+    hr_part = "no HR figures"
+    if isinstance(hr["period"], str) and hr["period"]:
+        hr_part = f"HR records {hr['period']}"
+        if hr["previous_period"]:
+            hr_part += f" compared with {hr['previous_period']}"
     responses = headline[headline["measure"] == board.RESPONSES].iloc[0]
+    n_text = "" if fmt.is_missing(responses["value"]) else f"n = {fmt.format_n(responses['value'])} responses"
     return chart_caption(data=f"{survey_part}; {hr_part}", period=None, unit_of_analysis="organisation",
-                         n_text=f"n = {fmt.format_n(responses['value'])} responses" if not fmt.is_missing(responses["value"])
-                         else "", notes=["Changes tested with the tests named in the table; p < 0.05 is significant",
-                                         "Survey scores are unweighted"])
+                         n_text=n_text, notes=["Changes tested with the tests named in the table; p < 0.05 is "
+                                               "significant", "Survey scores are unweighted"])
 
 
 # =================================================================================================
@@ -318,8 +321,10 @@ def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
         change = "" if fmt.is_missing(r["change"]) else signed(r["change"], 0 if kind == "n" else 1) + unit
         ci = ("" if fmt.is_missing(r["change_ci_low"])
               else f"{signed(r['change_ci_low'], 2)} to {signed(r['change_ci_high'], 2)}{unit}")
-        value = (fmt.suppressed_text(int(headline.attrs.get("min_group_size", settings.DEFAULT_MIN_GROUP_SIZE)))
-                 if bool(r["suppressed"]) else UNAVAILABLE_TEXT.get(r["availability"], fmt.format_value(r["value"], kind)))
+        k = int(headline.attrs.get("min_group_size", settings.DEFAULT_MIN_GROUP_SIZE))
+        value = UNAVAILABLE_TEXT.get(r["availability"], fmt.format_value(r["value"], kind))
+        if bool(r["suppressed"]):
+            value = fmt.suppressed_text(k)
         effect = ""
         if not fmt.is_missing(r["effect_size"]):
             effect = f"{r['effect_size_name']} {fmt.format_number(r['effect_size'], 2)}"
@@ -426,7 +431,8 @@ def behaviours_figure(weakest: board.WeakestBehaviour, min_group_size: int) -> g
     n_values = pd.to_numeric(table["n"], errors="coerce").dropna()
     n_text = (f"n = {fmt.format_n(n_values.min())}–{fmt.format_n(n_values.max())} answers per question"
               if len(n_values) else "no question shown")
-    caption = chart_caption(data="Staff survey questions q9f–q9i", period=f"wave {wave}" + (f" and {prev}" if prev else ""),
+    period = f"wave {wave}" + (f" and {prev}" if prev else "")
+    caption = chart_caption(data="Staff survey questions q9f–q9i", period=period,
                             unit_of_analysis="organisation", n_text=n_text,
                             notes=["% positive = the two most favourable answers", board.BEHAVIOURS_NOTE])
     fig.update_layout(barmode="group", title=dict(text="The four behaviours of compassionate leadership",
@@ -462,7 +468,8 @@ def render_guidance(weakest: board.WeakestBehaviour) -> None:
             row = weakest.table[weakest.table["behaviour"] == behaviour].iloc[0]
             st.markdown(f"#### Weakest behaviour: {escape_markdown(row['label'])} ({row['item']}, "
                         f"{fmt.format_pct(row['pct_positive'])} positive)")
-            st.markdown(f"*{escape_markdown(row['wording'])}*  \n{escape_markdown(weakest.summaries.get(behaviour, ''))}")
+            summary = escape_markdown(weakest.summaries.get(behaviour, ""))
+            st.markdown(f"*{escape_markdown(row['wording'])}*  \n{summary}")
             st.markdown("\n".join(f"- {escape_markdown(text)}" for text in part["text"]))
             if len(part):
                 st.caption(f"Source: {part['source'].iloc[0]}")
