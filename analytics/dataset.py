@@ -8,6 +8,7 @@ bytes and column choices), so it can be hashed for caching and rebuilt for any a
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ class FilePayload:
     name: str
     content: bytes = field(repr=False)
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
@@ -80,7 +81,7 @@ class DatasetSpec:
     hr_team_col: str | None = None
     mappings_json: tuple[str | None, ...] = ()
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A digest of everything that determines the results (for caching)."""
         h = hashlib.sha256()
