@@ -84,7 +84,10 @@ NOTE_NO_VARIANCE = "every respondent gave the same answers, so α is not defined
 
 # --- helpers ----------------------------------------------------------------------------------------
 def _check_scored(scored: ScoredResponses, codebook: Codebook | None) -> Codebook:
-    if not isinstance(scored, ScoredResponses):
+    # Checked by shape rather than class, so that a ScoredResponses made before a module reload (the
+    # dashboard's caches outlive a code change while it is being developed) is still accepted.
+    if not (isinstance(getattr(scored, "respondents", None), pd.DataFrame)
+            and isinstance(getattr(scored, "item_scores", None), pd.DataFrame)):
         raise InputError("The survey has not been scored; load the survey files first.")
     book = codebook if codebook is not None else scored.codebook
     if book is None:

@@ -28,6 +28,7 @@ st.caption(f"{codebook.name}: the questions behind each measure, their answer sc
            "measures defined on the Data page are listed after the national ones.")
 view.show_table(view.codebook_table(codebook), key="methods_codebook", file_name="codebook.csv",
                 column_config={"Wording": st.column_config.TextColumn(width="large")})
+st.caption(view.scales_text(codebook))
 
 # --- Data quality of the dataset in use -------------------------------------------------------------
 st.header("Data quality of the survey in use")
@@ -50,8 +51,8 @@ st.subheader(f"Do the questions of each measure hang together? (wave {wave})")
 with show_input_errors():
     alphas = view.alpha_table(key, k, dataset)
 frame, config = view.alpha_display(alphas, wave)
-st.caption(f"Cronbach's α with its 95% confidence interval, from the respondents who answered every question of "
-           f"the measure. {view.ALPHA_HELP}")
+st.caption(f"Cronbach's α and its 95% confidence interval, from the respondents who answered every question of the "
+           f"measure. {view.ALPHA_BAR_TEXT}")
 view.show_table(frame, key="methods_alpha", file_name=f"cronbach_alpha_{wave}.csv", column_config=config)
 with st.expander("Each question against the rest of its measure (item–total correlations)"):
     with show_input_errors():

@@ -53,7 +53,11 @@ def test_codebook_table_lists_every_question_with_scale_and_reverse_keying():
     assert len(item_rows) == sum(len(m.items) for m in book.measures if not m.is_theme)
     q26a = item_rows[item_rows["Question"] == "q26a"].iloc[0]
     assert q26a["Reverse-keyed"] == "yes" and q26a["Wording"] == "I often think about leaving this organisation."
-    assert q26a["Scale"].endswith("Strongly disagree / Disagree / Neither agree nor disagree / Agree / Strongly agree")
+    assert q26a["Scale"] == book.scales["agreement"].label
+    scales = view.scales_text(book)
+    assert "Strongly disagree / Disagree / Neither agree nor disagree / Agree / Strongly agree" in scales
+    assert "Never / Rarely / Sometimes / Often / Always" in scales
+    assert "Don't know" in scales
     themes = table[table["Measure"].str.endswith("(theme)")]
     assert len(themes) == sum(m.is_theme for m in book.measures)
     assert "Thinking about leaving" in themes[themes["Measure"] == "Morale (theme)"]["Wording"].item()

@@ -26,7 +26,6 @@ from analytics.codebook import Codebook, load_codebook
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, load_hr
 from analytics.errors import InputError
 from analytics.export import neutralise_formulas
-from analytics.hr import StaffRecords
 from analytics.io import read_table
 from analytics.mapping import Mapping, add_custom_measure, apply_mapping, summarise_mapping
 from analytics.pipeline import RecognisedFile, SurveySource, recognise_file
@@ -36,11 +35,16 @@ from ui import state
 # Texts (labels and help live here, not in the page)
 # --------------------------------------------------------------------------------------------------
 NOT_USED = "not used"
+#: What an empty cell of a table shows (a figure that is not computed; the table's note says why).
+EMPTY_CELL = "—"
 NO_COLUMN = "(none)"
 AUTO_COLUMN = "(recognised automatically)"
 SURVEY_TYPES = ["csv", "xlsx", "xlsm"]
 HR_TYPES = ["csv", "xlsx", "xlsm"]
 WORDING_CHARS = 70
+#: Height of the question editor: every row up to about 25 columns, then it scrolls.
+EDITOR_ROW_PX = 35
+EDITOR_MAX_PX = 35 * 26 + 3
 
 SURVEY_UPLOAD_HELP = (
     "One file per survey year (wave), or several files of one year (e.g. one per directorate). CSV or Excel "
@@ -365,7 +369,7 @@ def files_view(files: list[dict]) -> pd.DataFrame:
 
 def hr_overview(records) -> dict[str, str]:
     """What an HR file was read as, in words: kind, period covered, units, notes (no person-level data)."""
-    if isinstance(records, StaffRecords):
+    if hasattr(records, "assignments"):  # employee-level (StaffRecords); by shape, to survive a module reload
         kind = "employee-level staff list" + (" with sickness absence episodes" if records.absence is not None else "")
         teams = records.assignments["team"].nunique()
     else:
@@ -526,7 +530,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
     """A sortable table and a CSV download of the same table."""
-    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key)
+    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, placeholder=EMPTY_CELL)
     st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
                        key=f"{key}_download", on_click="ignore", icon=":material/download:",
                        help="The table as shown, for a spreadsheet. Cells a spreadsheet could run as a formula are "
@@ -613,9 +617,10 @@ def render_survey_file(entry: SurveyFileState, *, expanded: bool) -> None:
 
         st.markdown("**The question each column answers**")
         labels = question_labels(codebook)
+        frame = items_editor_frame(columns, base, codebook)
         editor = st.data_editor(
-            items_editor_frame(columns, base, codebook), key=widget_key(fid, "items"), hide_index=True,
-            num_rows="fixed", disabled=["Column", "Recognised by"],
+            frame, key=widget_key(fid, "items"), hide_index=True, num_rows="fixed", disabled=["Column", "Recognised by"],
+            height=min(EDITOR_ROW_PX * (len(frame) + 1) + 3, EDITOR_MAX_PX),
             column_config={
                 "Column": st.column_config.TextColumn("Column", help="The column's header in the file."),
                 "Question": st.column_config.SelectboxColumn("Question", options=[NOT_USED, *labels.values()],
@@ -692,13 +697,15 @@ def _render_local_measures(entry: SurveyFileState, mapping: Mapping, codebook: C
     scales = {name: scale.label for name, scale in codebook.scales.items() if not name.startswith("custom.")}
     with st.form(key=widget_key(fid, "local_form"), clear_on_submit=False, border=True):
         st.caption(LOCAL_MEASURE_HELP)
-        name = st.text_input("Name of the measure", key=widget_key(fid, "local_name"))
-        chosen = st.multiselect("Its questions (columns not used above)", free, key=widget_key(fid, "local_columns"))
-        scale = st.selectbox("Answer scale", list(scales), format_func=lambda s: scales[s],
-                             key=widget_key(fid, "local_scale"),
-                             help="The options of the questions, from least to most favourable wording.")
-        reverse = st.multiselect("Reverse-keyed questions (agreeing is unfavourable)", free,
-                                 key=widget_key(fid, "local_reverse"))
+        left, right = st.columns(2)
+        name = left.text_input("Name of the measure", key=widget_key(fid, "local_name"))
+        scale = right.selectbox("Answer scale", list(scales), format_func=lambda s: scales[s],
+                                key=widget_key(fid, "local_scale"),
+                                help="The options of the questions, from least to most favourable wording.")
+        left, right = st.columns(2)
+        chosen = left.multiselect("Its questions (columns not used above)", free, key=widget_key(fid, "local_columns"))
+        reverse = right.multiselect("Reverse-keyed questions (agreeing is unfavourable)", free,
+                                    key=widget_key(fid, "local_reverse"))
         submitted = st.form_submit_button("Add local measure", icon=":material/add:", key=widget_key(fid, "local_add"))
     if submitted:
         try:

@@ -20,8 +20,8 @@ from ui import data_view
 
 METHODS_TEXT_PATH = Path(__file__).with_name("methods.md")
 
-ALPHA_HELP = (f"Cronbach's α: do the questions of a measure hang together? {reliability.ALPHA_ADEQUATE:.2f} or more "
-              "is the usual bar for comparing groups.")
+ALPHA_BAR_TEXT = f"{reliability.ALPHA_ADEQUATE:.2f} or more is the usual bar for comparing groups."
+ALPHA_HELP = f"Cronbach's α: do the questions of a measure hang together? {ALPHA_BAR_TEXT}"
 ICC1_HELP = "ICC(1): the share of the variation in answers that lies between teams (0.05 to 0.20 is typical)."
 ICC2_HELP = (f"ICC(2): how reliable a team's mean is; {reliability.ICC2_RELIABLE:.2f} or more means team means can be "
              "compared with confidence.")
@@ -89,7 +89,7 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
     """The codebook as a table: one row per measure x question (themes: one row naming their sub-scores).
 
     Columns :data:`CODEBOOK_COLUMNS`: measure label, question code (a local measure's column), wording,
-    scale (its label and options), and whether the question is reverse-keyed.
+    scale (its label; :func:`scales_text` lists the options), and whether the question is reverse-keyed.
     """
     labels = {m.id: m.label for m in codebook.measures}
     rows = []
@@ -104,9 +104,17 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
             item = codebook.items[code]
             scale = codebook.scales[item.scale]
             rows.append({"Measure": measure.label, "Question": _question_name(code), "Wording": item.wording,
-                         "Scale": f"{scale.label}: {' / '.join(scale.options)}",
-                         "Reverse-keyed": "yes" if item.reverse else "no"})
+                         "Scale": scale.label, "Reverse-keyed": "yes" if item.reverse else "no"})
     return pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
+
+
+def scales_text(codebook: Codebook) -> str:
+    """The answer options of each scale the codebook's measures use, least to most favourable wording, and
+    the answers read as missing."""
+    used = {codebook.items[c].scale for m in codebook.measures if not m.is_theme for c in m.items}
+    parts = [f"{scale.label}: {' / '.join(scale.options)}" for name, scale in codebook.scales.items() if name in used]
+    missing = f" Read as missing: {', '.join(codebook.missing_options)}." if codebook.missing_options else ""
+    return "Scales (options from first to last): " + "; ".join(parts) + "." + missing
 
 
 def dataset_codebook(dataset: Dataset) -> Codebook:
