@@ -153,6 +153,17 @@ def test_build_spec_refuses_files_that_are_not_ready():
         view.build_spec([broken])
 
 
+def test_published_results_file_needs_no_mapping():
+    published = FilePayload("results_2025.csv", b"Team,Number of responses,Compassionate leadership\n"
+                                                b"Ward A,25,7.12\nWard B,8,6.5\nWard C,40,7.4\n")
+    entry = view.SurveyFileState(payload=published, recognised=view.recognise_payload(published))
+    assert entry.unit_level and entry.ready and not entry.changed
+    csv_state = view.SurveyFileState(payload=CSV, recognised=view.recognise_payload(CSV))
+    csv_state.corrected = _corrected(csv_state.recognised, team_col="Squad")
+    spec = view.build_spec([entry, csv_state])
+    assert spec.mappings_json[0] is None and spec.mappings_json[1] is not None
+
+
 def test_findings_view_puts_the_most_serious_first():
     findings = pd.DataFrame([
         {"severity": "info", "kind": "missing_rate", "file": "a.csv", "sheet": None, "column": "Q9f", "rows": "2",
@@ -322,3 +333,15 @@ def test_check_files_with_hr_figures_shows_progress_and_findings(app_test):
     assert "dataset_spec" not in at.session_state  # checked, not yet used
     files = next(d.value for d in at.dataframe if "Questions recognised" in d.value.columns)
     assert files["Respondents"].tolist() == [48]
+
+
+def test_files_stay_until_removed_from_the_uploader_or_the_page(app_test):
+    at = _open(app_test)
+    _upload(at, [(CSV.name, CSV.content, "text/csv"), (NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])
+    _upload(at, [(NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])  # the user removes one in the uploader
+    assert [p.name for p in at.session_state[view.SURVEY_FILES_KEY]] == [NEXT_YEAR_CSV.name]
+    at.button(key=f"{view.PREFIX}:{view.file_id(NEXT_YEAR_CSV)}:remove").click()
+    at.run()
+    assert not at.exception
+    assert at.session_state[view.SURVEY_FILES_KEY] == []
+    assert any(f"{NEXT_YEAR_CSV.name} removed." == i.value for i in at.info)
