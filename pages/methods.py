@@ -79,5 +79,6 @@ else:
                "is row 1). Values outside a question's scale are treated as missing, never as zero.")
     view.show_table(summary, key="methods_findings_summary", file_name="data_quality_summary.csv")
     with st.expander(f"All {len(findings)} findings"):
-        view.show_table(data_view.findings_view(findings), key="methods_findings", file_name="data_quality_findings.csv",
+        view.show_table(data_view.findings_view(findings), key="methods_findings",
+                        file_name="data_quality_findings.csv",
                         column_config={"What was found": st.column_config.TextColumn(width="large")})

@@ -274,7 +274,8 @@ def test_preset_saved_from_one_file_is_loaded_onto_next_years_file(app_test):
     # next year's file arrives: recognition takes the site again, the preset fixes it
     _upload(at, [(CSV.name, CSV.content, "text/csv"), (NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])
     assert at.selectbox(key=_key(at, NEXT_YEAR_CSV, "team")).value == "Location"
-    at.file_uploader(key=view.PRESET_UPLOADER_KEY).set_value(("column_mapping.json", saved.encode(), "application/json"))
+    preset = ("column_mapping.json", saved.encode(), "application/json")
+    at.file_uploader(key=view.PRESET_UPLOADER_KEY).set_value(preset)
     at.run()
     at.selectbox(key=view.PRESET_TARGET_KEY).select(NEXT_YEAR_CSV.name)
     at.button(key=f"{view.PREFIX}:apply_preset").click()

@@ -24,7 +24,8 @@ PAGE = "pages/methods.py"
 def test_methods_text_has_every_rule_with_the_settings_filled_in():
     sections = view.methods_sections()
     titles = [title for title, _ in sections]
-    for expected in ("Scoring each answer (0 to 10)", "Missing answers are never zero", "Measures: sub-scores and themes",
+    for expected in ("Scoring each answer (0 to 10)", "Missing answers are never zero",
+                     "Measures: sub-scores and themes",
                      "Team, directorate and organisation scores", "% positive",
                      "Comparing with published NHS Staff Survey figures",
                      "Anonymity: the minimum reporting group and complementary suppression", "HR outcomes",

@@ -68,7 +68,8 @@ PRESET_UPLOAD_HELP = (
 TEAM_HELP = "The column naming each respondent's team (ward, department, service…): scores are reported per team."
 DIRECTORATE_HELP = "The column naming the directorate (division, care group…), if the file has one."
 WAVE_HELP = "The column giving each row's survey year or wave, if the file has one."
-WAVE_LABEL_HELP = "The survey year (wave) of every row of this file, e.g. 2025. Taken from the file name when it has a year."
+WAVE_LABEL_HELP = ("The survey year (wave) of every row of this file, e.g. 2025. Taken from the file name when it "
+                   "has a year.")
 QUESTION_HELP = "The survey question this column answers, or 'not used'. Each question can be given to one column only."
 LOCAL_MEASURE_HELP = (
     "A measure made from your own questions (e.g. a local pulse survey): its score is the mean of its questions, "
@@ -328,7 +329,8 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
         raise InputError("Upload at least one survey file or an HR file first.")
     waiting = [f.payload.name for f in files if not f.ready]
     if waiting:
-        raise InputError(f"Fix the problems shown for {', '.join(waiting)} (or remove the file) before using the files.")
+        raise InputError(f"Fix the problems shown for {', '.join(waiting)} (or remove the file) before using the "
+                         "files.")
     entries = tuple(f.corrected.to_json() if f.changed else None for f in files)
     names = [f.payload.name for f in files] + [p.name for p in (staff_file, absence_file) if p is not None]
     return DatasetSpec(label="Uploaded: " + ", ".join(names), survey_files=tuple(f.payload for f in files),
@@ -350,18 +352,23 @@ def findings_view(findings: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame({
         "Severity": frame["severity"].map(lambda s: SEVERITY_ICONS.get(s, str(s))).to_numpy(),
         "File": frame["file"].to_numpy(), "Sheet": frame["sheet"].to_numpy(), "Column": frame["column"].to_numpy(),
-        "Rows": frame["rows"].to_numpy(), "Count": frame["count"].to_numpy(), "What was found": frame["message"].to_numpy(),
+        "Rows": frame["rows"].to_numpy(), "Count": frame["count"].to_numpy(),
+        "What was found": frame["message"].to_numpy(),
     })
+
+
+FILES_VIEW_COLUMNS = ("File", "Sheet", "Kind", "Respondents", "Waves", "Questions recognised", "Notes")
 
 
 def files_view(files: list[dict]) -> pd.DataFrame:
     """One row per survey file read: file, sheet, respondents, waves, questions recognised, reader notes."""
     rows = []
     for f in files:
-        rows.append({"File": f["file"], "Sheet": f.get("sheet") or "", "Kind": "published results" if f.get("unit_level")
-                     else "responses", "Respondents": f.get("respondents"), "Waves": ", ".join(f.get("waves", [])),
+        rows.append({"File": f["file"], "Sheet": f.get("sheet") or "",
+                     "Kind": "published results" if f.get("unit_level") else "responses",
+                     "Respondents": f.get("respondents"), "Waves": ", ".join(f.get("waves", [])),
                      "Questions recognised": f.get("items_recognised"), "Notes": " ".join(f.get("notes", []))})
-    frame = pd.DataFrame(rows, columns=["File", "Sheet", "Kind", "Respondents", "Waves", "Questions recognised", "Notes"])
+    frame = pd.DataFrame(rows, columns=list(FILES_VIEW_COLUMNS))
     frame["Respondents"] = frame["Respondents"].astype("Int64")
     frame["Questions recognised"] = frame["Questions recognised"].astype("Int64")
     return frame
@@ -619,7 +626,8 @@ def render_survey_file(entry: SurveyFileState, *, expanded: bool) -> None:
         labels = question_labels(codebook)
         frame = items_editor_frame(columns, base, codebook)
         editor = st.data_editor(
-            frame, key=widget_key(fid, "items"), hide_index=True, num_rows="fixed", disabled=["Column", "Recognised by"],
+            frame, key=widget_key(fid, "items"), hide_index=True, num_rows="fixed",
+            disabled=["Column", "Recognised by"],
             height=min(EDITOR_ROW_PX * (len(frame) + 1) + 3, EDITOR_MAX_PX),
             column_config={
                 "Column": st.column_config.TextColumn("Column", help="The column's header in the file."),
