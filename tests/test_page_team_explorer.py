@@ -114,6 +114,11 @@ def check_heatmap(fig: dict, shown: set[str], hidden: set[str]) -> None:
                 assert not re.search(r"\d", rest), hover
         else:
             assert any(v is not None for v in scores["z"][row]), team
+    # a team suppressed as a whole carries one label across its row: the text, and nothing else
+    labelled = {a["y"]: a["text"] for a in fig["layout"].get("annotations", [])}
+    for team in hidden:
+        assert labelled.get(team) == SUPPRESSED, team
+    assert set(labelled) <= hidden
 
 
 def test_sample_heatmap_table_and_team_in_depth(whole_app):

@@ -161,3 +161,18 @@ def test_upload_suppressed_wave_is_a_gap(whole_app):
     at.selectbox(key="trends_unit_team").set_value("Ward A").run()
     check_no_exception(at)
     assert trace(figures(at)[0], "changed significantly")["x"] == ["2025"]
+
+
+def test_hr_only_upload_lists_units_from_the_hr_data(whole_app):
+    from analytics.dataset import DatasetSpec
+
+    at = whole_app
+    at.session_state["dataset_spec"] = DatasetSpec(label="HR only", staff_file=upload_spec().staff_file)
+    at.session_state["trends_level"] = settings.LEVEL_TEAM
+    at.run()
+    check_no_exception(at)
+    assert any("No survey results" in i.value for i in at.info)
+    assert at.selectbox(key="trends_unit_team").options == ["Tiny", "Ward A", "Ward B", "Ward C", "Ward D"]
+    charts = figures(at)
+    assert len(charts) == 2
+    check_hr_charts(charts, ["Tiny", settings.ORGANISATION_UNIT])

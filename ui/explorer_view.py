@@ -36,6 +36,11 @@ DEFAULT_TREND_MEASURES = ("compassionate_leadership", "morale", "staff_engagemen
 HR_OUTCOMES = ("leaver_rate", "stability_index", "sickness_rate")
 #: Rolling-rate columns of :func:`analytics.hr.rolling_hr_series` (12-month windows).
 ROLLING_RATES = ("leaver_rate_12m", "sickness_rate_12m")
+#: What a table cell shows for a missing number (a suppressed team, a change not tested); the row's
+#: "Note" column says why.
+MISSING_CELL = "–"
+#: Top margin (px) of a figure given a title, so that the title clears the legend above the plot.
+TITLED_MARGIN_TOP = 85
 #: Text of a change's significance (Benjamini–Hochberg adjusted).
 SIGNIFICANCE_TEXT = {True: "significant", False: "not significant", None: "not tested"}
 NO_HR_TEXT = ("No HR data: upload the staff (and absence) files, or team-month HR figures, on the Data page to "
@@ -53,7 +58,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                height: int | str = "auto") -> None:
     """``st.dataframe`` (sortable by clicking a column) and a download button for the same table as CSV."""
-    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, height=height)
+    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, height=height,
+                 placeholder=MISSING_CELL)
     st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
                        key=f"{key}_download", on_click="ignore", icon=":material/download:",
                        help="The table as shown, for a spreadsheet. Cells that a spreadsheet could run as a "
@@ -72,6 +78,37 @@ def append_caption(fig: go.Figure, text: str) -> go.Figure:
     caption = meta.get("caption", "")
     meta["caption"] = f"{caption} {text.rstrip('.')}." if caption else f"{text.rstrip('.')}."
     fig.update_layout(meta=meta)
+    return fig
+
+
+def set_title(fig: go.Figure, text: str) -> go.Figure:
+    """Give a figure a title above its legend (the builders put the legend just above the plot)."""
+    fig.update_layout(title=dict(text=text, y=0.98, yanchor="top", x=0, xanchor="left"),
+                      margin=dict(t=TITLED_MARGIN_TOP))
+    return fig
+
+
+def label_suppressed_rows(fig: go.Figure, min_group_size: int) -> go.Figure:
+    """One "fewer than k responses" label across each heatmap row whose cells are all suppressed.
+
+    :func:`ui.charts.heatmap_teams_by_measure` writes the text in every grey cell, which does not fit when
+    there are many measures; a team suppressed as a whole (the usual case) gets the text once, centred on
+    its row, instead. Rows with only some cells suppressed keep the per-cell text. Only text changes: no
+    number is added.
+    """
+    grey = next((t for t in fig.data if t.name == "Suppressed"), None)
+    if grey is None or grey.z is None:
+        return fig
+    label = fmt.suppressed_text(min_group_size)
+    texts = []
+    for row, row_name, row_text in zip(grey.z, grey.y, grey.text):
+        if len(row) and all(v == 1 for v in row):
+            texts.append([""] * len(row))
+            fig.add_annotation(x=0.5, xref="x domain", y=row_name, yref="y", text=label, showarrow=False,
+                               font=dict(size=11, color="#000000"))
+        else:
+            texts.append(list(row_text))
+    grey.text = texts
     return fig
 
 
@@ -191,9 +228,10 @@ def heatmap_figure(dataset_key: str, min_group_size: int, wave: object, director
     if rows.empty:
         where = f" in {directorate}" if directorate else ""
         raise InputError(f"There are no team results{where} for wave {wave}.")
-    return charts.heatmap_teams_by_measure(rows, wave=wave, level=settings.LEVEL_TEAM, min_group_size=min_group_size,
-                                           sort_by=sort_by, data_label=survey_label(_dataset),
-                                           codebook=_dataset.survey.codebook)
+    fig = charts.heatmap_teams_by_measure(rows, wave=wave, level=settings.LEVEL_TEAM, min_group_size=min_group_size,
+                                          sort_by=sort_by, data_label=survey_label(_dataset),
+                                          codebook=_dataset.survey.codebook)
+    return label_suppressed_rows(fig, min_group_size)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -237,7 +275,7 @@ def trend_figure(dataset_key: str, min_group_size: int, level: str, unit: str, p
                              markers_significant="significant", data_label=survey_label(_dataset),
                              unit_of_analysis=labels.level_label(level, 1), min_group_size=min_group_size,
                              codebook=_dataset.survey.codebook, y_title="Mean score (0–10)")
-    fig.update_layout(title=dict(text=f"{unit_title(level, unit, parent)}: measures across waves"))
+    set_title(fig, f"{unit_title(level, unit, parent)}: measures across waves")
     return append_caption(fig, "Significance: Welch t-test against the previous wave, Benjamini–Hochberg adjusted "
                                "across the changes in this chart")
 
@@ -314,7 +352,7 @@ def hr_caption(dataset: Dataset, frame: pd.DataFrame, *, unit_of_analysis: str, 
     """Caption of a rolling HR chart: data, windows, unit of analysis, staff in post (n), exclusions."""
     return charts.chart_caption(
         data=hr_label(dataset), period=hr_period_text(frame), unit_of_analysis=unit_of_analysis,
-        n_text=f"{series_text}; {hr_staff_text(frame)}",
+        n_text=f"Series: {series_text}; {hr_staff_text(frame)}",
         notes=["Each point: the rate over the 12 months ending that month (sums of numerators and denominators, "
                "not an average of monthly rates)",
                "HR figures are not survey responses and are not suppressed",
@@ -333,7 +371,7 @@ def unit_hr_figure(dataset_key: str, level: str, unit: str, parent: str | None, 
                              y_title="Rate, rolling 12 months (%)",
                              y_kind="pct", data_label=hr_label(dataset), period=hr_period_text(frame),
                              unit_of_analysis=labels.level_label(level, 1), x_title="End of 12-month window")
-    fig.update_layout(title=dict(text=f"{unit_title(level, unit, parent)}: leaver and sickness absence rates"))
+    set_title(fig, f"{unit_title(level, unit, parent)}: leaver and sickness absence rates")
     caption = hr_caption(dataset, frame, unit_of_analysis=labels.level_label(level, 1),
                          series_text=f"2 rates of one {labels.level_label(level, 1)}")
     fig.update_layout(meta={"caption": caption})

@@ -115,7 +115,7 @@ def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, 
     fig = charts.trend_lines(plot, "month", rate, color="unit", y_kind="pct", x_title="End of 12-month window",
                              reference_lines=national_context_lines(rate), data_label=ev.hr_label(_dataset),
                              period=ev.hr_period_text(frame), unit_of_analysis=labels.level_label(level, 1))
-    fig.update_layout(title=dict(text=f"{labels.OUTCOMES[rate].label}: {ev.unit_title(level, unit, parent)}"))
+    ev.set_title(fig, f"{labels.OUTCOMES[rate].label}: {ev.unit_title(level, unit, parent)}")
     n_units = frame["unit"].nunique()
     series_text = (f"{ev.unit_title(level, unit, parent)} and the organisation" if n_units > 1
                    else ev.unit_title(level, unit, parent))
