@@ -83,8 +83,9 @@ else:
         shared = view.shared_items_text(dataset, x, y)
         if shared:
             st.warning(shared, icon=":material/warning:")
-        if pooled["note"] and not fmt.is_missing(pooled["r"]):
-            st.caption(f"Note: {pooled['note']}.")
+        note = view.extra_note(pooled)
+        if note and not fmt.is_missing(pooled["r"]):
+            st.caption(f"Note: {note}.")
         if by is not None:
             st.markdown(f"**Within each group** ({view.STRATIFY_LABELS[by].lower()})")
         display, config = view.result_display(dataset, result.table)

@@ -240,7 +240,6 @@ def scatter_figure(dataset: Dataset, result: relate.RelateResult, *, x: str, y: 
         points, x, y, size="n", color=color, data_label=data_label(dataset, result),
         period=f"wave {wave}, {window_text(result, wave)}", unit_of_analysis=labels.level_label(result.level, 1),
         min_group_size=min_group_size, codebook=codebook_of(dataset))
-    fig.update_layout(title=dict(text=f"{name(dataset, x)} and {name(dataset, y)}"))
     if dataset.hr_exclusions and result.window_kind is not None:
         _append_caption(fig, dataset.hr_exclusions)
     return fig
@@ -282,7 +281,7 @@ def drivers_figure(dataset: Dataset, result: relate.DriversResult) -> go.Figure:
         textposition="auto", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         marker=dict(color=labels.UNIT_COLOUR)))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, max([100.0, *shares])], ticksuffix="%")
+    fig.update_xaxes(range=[0, min(100.0, 1.3 * max(shares, default=0.0)) or 100.0], ticksuffix="%")
     fig.update_layout(title=dict(text=f"Relative importance for {name(dataset, result.outcome).lower()}"),
                       height=max(260, 60 * len(names) + 120), showlegend=False,
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", margin=dict(l=10, r=10, t=50, b=10))
@@ -319,6 +318,13 @@ def correlation_text(row: pd.Series) -> str:
     return (f"Pearson r = {fmt.format_r(row['r'])} ({fmt.format_ci(row['r_ci_low'], row['r_ci_high'], 'r')}); "
             f"Spearman ρ = {fmt.format_r(row['rho'])} ({fmt.format_ci(row['rho_ci_low'], row['rho_ci_high'], 'r')}); "
             f"Benjamini–Hochberg adjusted {fmt.format_p(row['p_adj'])}.")
+
+
+def extra_note(row: pd.Series) -> str:
+    """The row's note less what the sentences already say (that the leaver ratio is an odds ratio)."""
+    parts = [p for p in str(row["note"] or "").split("; ")
+             if p and not p.startswith("rate ratio is an odds ratio")]
+    return "; ".join(parts)
 
 
 def direction_text(r: float) -> str:
