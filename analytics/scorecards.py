@@ -155,21 +155,18 @@ def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: 
     n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
     no_responses = ~(np.isfinite(n) & (n > 0))
     suppressed_text = settings.SUPPRESSED_LABEL.format(k=min_group_size)
-    out = pd.DataFrame(index=rows.index)
+    out = {}
     for column in value_cols:
         values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
-        cells = np.empty(len(rows), dtype=object)
-        for i, value in enumerate(values):
-            if hidden[i]:
-                cells[i] = suppressed_text
-            elif no_responses[i] or not np.isfinite(value):
-                cells[i] = settings.NO_DATA_LABEL
-            elif column == "n":
-                cells[i] = int(value)
-            else:
-                cells[i] = float(value)
+        finite = np.isfinite(values)
+        if column == "n":
+            shown = np.where(finite, values, 0).astype(np.int64).astype(object)  # whole numbers stay ints
+        else:
+            shown = values.astype(object)
+        cells = np.where(hidden, suppressed_text,
+                         np.where(no_responses | ~finite, settings.NO_DATA_LABEL, shown)).astype(object)
         out[column] = pd.Series(cells, index=rows.index, dtype=object)
-    return out
+    return pd.DataFrame(out, index=rows.index)
 
 
 def _filter_directorate(table: pd.DataFrame, level: str, directorate: str | None) -> pd.DataFrame:
@@ -256,27 +253,31 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
             if column not in keyed:
                 keyed[column] = np.nan
         cells = _cell_values(keyed, value_cols, min_group_size)
-        keyed = pd.concat([keyed[["_wave", "_parent", "_unit", "_measure"]], cells], axis=1)
-        key_index = pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]])
+        cells.index = pd.MultiIndex.from_frame(keyed[["_wave", "_parent", "_unit", "_measure"]])
+        cells = cells[~cells.index.duplicated()]
+        # One column per (field, measure), one row per unit x wave of the sheet.
+        wide = cells.unstack("_measure").reindex(pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]]))
     else:
-        keyed = None
+        wide = None
     no_data = settings.NO_DATA_LABEL
+    headers, blocks = [], []
+    if wide is not None:
+        values_all = wide.to_numpy(dtype=object)
+        values_all = np.where(pd.isna(values_all), no_data, values_all)  # no row for the measure: no data
+        position = {column: i for i, column in enumerate(wide.columns)}
     for measure in measure_ids:
         label = _measure_label(measure, codebook) if label_measures else str(measure)
-        if keyed is not None:
-            part = keyed[keyed["_measure"] == measure].drop_duplicates(["_wave", "_parent", "_unit"])
-            part = part.set_index(["_wave", "_parent", "_unit"]).reindex(key_index)
         for field_name, suffix, _ in MEASURE_FIELDS:
             header = f"{label}: {suffix}"
-            if keyed is None:
-                values = np.empty(0, dtype=object)
-            else:
-                # A unit x wave without a row for this measure (reindexed to NaN) has no data.
-                values = part[field_name].to_numpy(dtype=object)
-                values = np.where(pd.isna(values), no_data, values)
-            columns[header] = pd.Series(values, index=rows.index, dtype=object)
+            at = position.get((field_name, measure)) if wide is not None else None
+            blocks.append(values_all[:, at] if at is not None else np.full(len(rows), no_data, dtype=object))
+            headers.append(header)
             kinds[header] = field_name
-    frame = pd.DataFrame(columns, index=rows.index).astype(object)
+    ids = pd.DataFrame(columns, index=rows.index).astype(object)
+    measures_frame = pd.DataFrame(np.column_stack(blocks) if blocks and len(rows) else
+                                  np.empty((len(rows), len(headers)), dtype=object),
+                                  index=rows.index, columns=headers, dtype=object)
+    frame = pd.concat([ids, measures_frame], axis=1)
     return frame, kinds
 
 
@@ -414,18 +415,16 @@ def _column_letter(index: int) -> str:
 
 def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
     """Header + rows; numbers stay numbers, text is neutralised; formats, widths, freeze, colour scales."""
-    from openpyxl.formatting.rule import ColorScaleRule
+    from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
     from openpyxl.styles import Alignment, Font, PatternFill
 
     header_font = Font(bold=True)
-    grey = PatternFill("solid", start_color=SUPPRESSED_FILL, end_color=SUPPRESSED_FILL)
-    italic = Font(italic=True)
+    grey = PatternFill("solid", start_color=SUPPRESSED_FILL, end_color=SUPPRESSED_FILL, bgColor=SUPPRESSED_FILL)
     headers = [str(c) for c in frame.columns]
     sheet.append([neutralise_cell(h) for h in headers])
     for cell in sheet[1]:
         cell.font = header_font
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    text_values = {settings.NO_DATA_LABEL}
     for record in frame.itertuples(index=False, name=None):
         row = []
         for value in record:
@@ -450,18 +449,22 @@ def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
         sheet.column_dimensions[letter].width = width
         if kind == "id" or n_rows < 2:
             continue
+        number_format = NUMBER_FORMATS.get(kind, "General")
         for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=position, max_col=position):
-            if isinstance(cell.value, str):
-                cell.fill = grey
-                cell.font = italic
-                text_values.add(cell.value)
-            else:
-                cell.number_format = NUMBER_FORMATS.get(kind, "General")
+            if not isinstance(cell.value, str):
+                cell.number_format = number_format
         if kind in ("mean", "pct_positive"):
             sheet.conditional_formatting.add(
                 f"{letter}2:{letter}{n_rows}",
                 ColorScaleRule(start_type="min", start_color=SCALE_LOW, mid_type="percentile", mid_value=50,
                                mid_color=SCALE_MID, end_type="max", end_color=SCALE_HIGH))
+    if n_rows > 1 and len(headers) > id_count:
+        # Suppressed and no-data cells (text among the figures) in grey italics, whatever sorting does.
+        first = _column_letter(id_count + 1)
+        sheet.conditional_formatting.add(
+            f"{first}2:{_column_letter(len(headers))}{n_rows}",
+            FormulaRule(formula=[f"ISTEXT({first}2)"], fill=grey, font=Font(italic=True, color="404040"),
+                        stopIfTrue=True))
     sheet.freeze_panes = f"{_column_letter(id_count + 1)}2"
     if n_rows > 1 and headers:
         sheet.auto_filter.ref = f"A1:{_column_letter(len(headers))}{n_rows}"

@@ -117,8 +117,12 @@ def test_formatting_freeze_colour_scales_and_number_formats(workbook):
     score_col = headers.index(f"{CL}: score") + 1
     letter = sheet.cell(row=1, column=score_col).column_letter
     assert f"{letter}2:{letter}{sheet.max_row}" in ranges
-    rules = [rule for cf in sheet.conditional_formatting for rule in cf.rules]
-    assert all(rule.type == "colorScale" for rule in rules)
+    rules = {str(cf.sqref): [rule.type for rule in cf.rules] for cf in sheet.conditional_formatting}
+    assert rules[f"{letter}2:{letter}{sheet.max_row}"] == ["colorScale"]
+    # Text among the figures (suppressed, no data) is greyed by a rule over every value column.
+    last = sheet.cell(row=1, column=sheet.max_column).column_letter
+    grey = [cf for cf in sheet.conditional_formatting if str(cf.sqref) == f"D2:{last}{sheet.max_row}"]
+    assert grey and grey[0].rules[0].type == "expression" and grey[0].rules[0].formula == ["ISTEXT(D2)"]
     ward_a_row = [c.value for c in sheet["C"]].index("Ward A") + 1
     assert sheet.cell(row=ward_a_row, column=score_col).number_format == "0.0"
 
