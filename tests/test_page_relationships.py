@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import pytest
 
-from analytics import relate, settings
+from analytics import relate
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from tests.test_cli_relate import TEAMS as UPLOAD_TEAMS
 from tests.test_cli_relate import survey_file, team_month_file
