@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "relate", help="relate team survey scores to leaver rate, sickness and stability (or columns of a "
                        "unit-level file): r and rho with CIs, BH-adjusted p, rate ratios",
         description="Relate survey measures to outcomes between units (teams, directorates, organisations): "
-                    "Pearson r with Fisher-z 95%% CI, Spearman rho with its CI, n, p, Benjamini-Hochberg "
+                    "Pearson r with Fisher-z 95% CI, Spearman rho with its CI, n, p, Benjamini-Hochberg "
                     "adjusted p, and for leaver and sickness rates the ratio per 1-point higher score from a "
                     "binomial or quasi-Poisson model. Results describe associations between units, not causes. "
                     "Give either --survey and --hr, or --units.")
