@@ -45,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--survey", required=True, nargs="+", metavar="FILE",
                         help="survey exports (CSV, XLSX or XLSM; several waves allowed)")
     parser.add_argument("--hr", metavar="FILE", help="HR staff file (employee level) or team-month figures")
-    parser.add_argument("--absence", metavar="FILE", help="sickness absence episodes (with an employee-level --hr file)")
+    parser.add_argument("--absence", metavar="FILE",
+                        help="sickness absence episodes (with an employee-level --hr file)")
     parser.add_argument("--min-group", type=int, default=settings.DEFAULT_MIN_GROUP_SIZE, metavar="K",
                         help=f"anonymity threshold: minimum responses to show a unit (default "
                              f"{settings.DEFAULT_MIN_GROUP_SIZE}, never below {settings.MIN_GROUP_SIZE_FLOOR})")

@@ -39,11 +39,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import settings
+from analytics import board, relate, settings
+from analytics.board import BoardReport
 from analytics.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset
 from analytics.errors import InputError
-from analytics.hr import StaffRecords, TeamMonthRecords, is_doctor_in_training_role
+from analytics.hr import StaffRecords, TeamMonthRecords, apply_exclusions, is_doctor_in_training_role
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
 
 # --- Section titles (the PDF test looks for these) ------------------------------------------------------
@@ -383,8 +384,6 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
                           window_kind: str = WINDOW_CONCURRENT, directorate: str | None = None) -> Section:
     """Team-level associations of survey measures with HR outcomes for ``wave``: a table of r and rho with
     their 95% CIs, n, adjusted p and the count-model ratio, and a forest plot of r."""
-    from analytics import relate  # imported here: relate pulls in the statistics stack
-
     section = Section("relationships", SECTION_TITLES["relationships"])
     survey, records = dataset.survey, dataset.hr
     if survey is None or wave is None:
@@ -533,11 +532,7 @@ _CHANGE_KINDS = (("score", "change"), ("pct", "pp"), ("count", "change_n"))
 _EFFECT_KINDS = (("Cohen's d", "r"), ("rate ratio", "ratio"))
 
 
-def _row_ref_map(pack_refs: Mapping[str, str], frame: pd.DataFrame) -> dict[str, str]:
-    return {str(r): pack_refs[str(r)[0]] for r in frame.get("ref", pd.Series(dtype=object)) if str(r)[:1] in pack_refs}
-
-
-def headlines_section(report, codebook: Codebook, dataset: Dataset, refs: _Refs,
+def headlines_section(report: BoardReport, codebook: Codebook, dataset: Dataset, refs: _Refs,
                       table_refs: dict[str, str]) -> Section:
     """Headline measures (board H1–H6) with change, significance, effect size, benchmark and RAG; trend figure."""
     section = Section("headlines", SECTION_TITLES["headlines"])
@@ -586,7 +581,7 @@ BENCHMARK_NOTE = ("Local scores are unweighted; published NHS Staff Survey bench
                   "occupational group.")
 
 
-def exceptions_section(report, table_refs: dict[str, str], refs: _Refs, min_group_size: int) -> Section:
+def exceptions_section(report: BoardReport, table_refs: dict[str, str], refs: _Refs, min_group_size: int) -> Section:
     """Teams low on compassionate leadership and high on leaving or sickness (E…); significant falls (F…)."""
     found = report.exceptions
     section = Section("exceptions", SECTION_TITLES["exceptions"])
@@ -606,11 +601,13 @@ def exceptions_section(report, table_refs: dict[str, str], refs: _Refs, min_grou
         ref = refs.table()
         table_refs["E"] = ref
         section.blocks.append(Table(
-            ref=ref, title="Low compassionate leadership with high leaving or sickness", frame=low.reset_index(drop=True),
+            ref=ref, title="Low compassionate leadership with high leaving or sickness",
+            frame=low.reset_index(drop=True),
             empty_text="No team had both a low compassionate leadership score and a high leaver or sickness rate.",
             columns=[Column("ref", "Ref"), Column("unit", "Team"), Column("parent", "Directorate"),
                      Column("score", "Compassionate leadership", "score"), Column("responses", "Responses", "n"),
-                     Column("leaver_rate", "Leaver rate", "pct"), Column("sickness_rate", "Sickness absence rate", "pct"),
+                     Column("leaver_rate", "Leaver rate", "pct"),
+                     Column("sickness_rate", "Sickness absence rate", "pct"),
                      Column("reason", "Why listed")],
             caption=(f"Staff survey wave {report.wave} and HR records over {window}. Unit of analysis: team. "
                      f"{len(low)} teams listed. 'Lowest' and 'highest' are quarters of the teams shown.")))
@@ -645,7 +642,7 @@ def _label(measure: str) -> str:
         return measure
 
 
-def statements_section(report, table_refs: dict[str, str]) -> Section:
+def statements_section(report: BoardReport, table_refs: dict[str, str]) -> Section:
     """The board's quotable statements, each followed by the table row(s) it quotes."""
     section = Section("statements", SECTION_TITLES["statements"])
     section.blocks.append(Text("Sentences this paper can quote. Each names the row it rests on (for example H1, "
@@ -668,7 +665,7 @@ def _ref_number(ref: str) -> int:
         return 0
 
 
-def behaviours_section(report, refs: _Refs, table_refs: dict[str, str]) -> Section:
+def behaviours_section(report: BoardReport, refs: _Refs, table_refs: dict[str, str]) -> Section:
     """The four behaviours (% positive of q9g, q9f, q9h, q9i at organisation level), the weakest and what to do."""
     weakest = report.weakest
     section = Section("behaviours", SECTION_TITLES["behaviours"])
@@ -692,7 +689,8 @@ def behaviours_section(report, refs: _Refs, table_refs: dict[str, str]) -> Secti
         section.blocks.append(Figure(
             ref=refs.figure(), kind="behaviours", title="The four behaviours: % positive answers",
             data=data, options={"wave": report.wave, "previous_wave": report.previous_wave},
-            caption=(f"Staff survey wave {report.wave}" + (f" and {report.previous_wave}" if report.previous_wave else "")
+            caption=(f"Staff survey wave {report.wave}"
+                     + (f" and {report.previous_wave}" if report.previous_wave else "")
                      + f". Unit of analysis: organisation. n = {n_low:,} to {n_high:,} answers per question in "
                        f"{report.wave}. {weakest.note}")))
     ref = refs.table()
@@ -724,7 +722,8 @@ def behaviours_section(report, refs: _Refs, table_refs: dict[str, str]) -> Secti
     return section
 
 
-def summary_section(dataset: Dataset, report, *, wave: str | None, previous: str | None, directorate: str | None,
+def summary_section(dataset: Dataset, report: BoardReport | None, *, wave: str | None, previous: str | None,
+                    directorate: str | None,
                     exclusions_text: str, generated_at: dt.datetime) -> Section:
     section = Section("summary", SECTION_TITLES["summary"])
     section.blocks.append(Text(
@@ -796,9 +795,6 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
         An unknown wave or window; an exclusion the HR data cannot honour (e.g. doctors in training in
         team-month figures).
     """
-    from analytics import board
-    from analytics.hr import apply_exclusions
-
     if window_kind not in WINDOW_KINDS:
         raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)

@@ -68,7 +68,8 @@ def test_scorecards_workbook(files, tmp_path):
 
 def test_scorecards_for_one_directorate(files, tmp_path):
     out = tmp_path / "medicine.xlsx"
-    assert run("--survey", str(files["survey"]), "--min-group", "5", "--directorate", "Medicine", "--out", str(out)) == 0
+    assert run("--survey", str(files["survey"]), "--min-group", "5", "--directorate", "Medicine",
+               "--out", str(out)) == 0
     teams = [row[2] for row in load_workbook(out)["Teams"].iter_rows(min_row=2, values_only=True)]
     assert teams == ["Ward A", "Ward B"]
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import board, settings
+from analytics import board
 from analytics.dataset import load_dataset
 from analytics.errors import InputError
 from analytics.report import SECTION_TITLES, BoardPack, Bullets, Column, Figure, Table, Text, build_board_pack, \

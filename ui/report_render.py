@@ -281,7 +281,8 @@ def figure_html(figure: Figure, min_group_size: int) -> str:
                       config={"displayModeBar": False, "responsive": False})
     head = f'<p class="caption-head">{html.escape(figure.ref)}. {html.escape(figure.title)}</p>'
     caption = f'<p class="caption">{html.escape(figure.caption)}</p>' if figure.caption else ""
-    return f'<div class="block figure" id="{_anchor(figure.ref)}">{head}<div class="figure-plot">{div}</div>{caption}</div>'
+    return (f'<div class="block figure" id="{_anchor(figure.ref)}">{head}<div class="figure-plot">{div}</div>'
+            f"{caption}</div>")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -308,7 +309,8 @@ def _block_html(block: object, min_group_size: int) -> str:
 def _section_html(section: Section, first: bool, min_group_size: int) -> str:
     css = "major first" if first else "major"
     body = "".join(_block_html(b, min_group_size) for b in section.blocks)
-    return f'<section class="{css}" id="{html.escape(section.key)}"><h2>{html.escape(section.title)}</h2>{body}</section>'
+    return (f'<section class="{css}" id="{html.escape(section.key)}"><h2>{html.escape(section.title)}</h2>'
+            f"{body}</section>")
 
 
 @lru_cache(maxsize=1)
