@@ -1,15 +1,15 @@
 """Compassionate leadership dashboard: entry point.
 
-Sets the page up, draws the shared sidebar, shows the "sample data" banner, and runs the page chosen in
-the navigation. Pages live in ``pages/``; shared glue in ``ui/``; all computation in ``analytics/``.
+Sets the page up, draws the shared frame (sidebar: dataset in use, wave, directorate, anonymity
+threshold, HR exclusions; the "sample data" banner), and runs the page chosen in the navigation. Pages
+live in ``pages/``; shared glue in ``ui/``; all computation in ``analytics/``.
 """
 
 import streamlit as st
 
-from ui.state import current_spec, render_sidebar
+from ui.state import PAGE_CONFIG, app_frame, draw_frame
 
-st.set_page_config(page_title="Compassionate leadership dashboard", page_icon=":material/diversity_1:",
-                   layout="wide")
+st.set_page_config(**PAGE_CONFIG)
 
 PAGES = {
     "Board": [
@@ -27,8 +27,6 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-render_sidebar()
-if current_spec().is_sample:
-    st.info("**Sample data.** You are looking at a fictional trust shipped with the dashboard. "
-            "Upload your own survey and HR files on the Data page.", icon=":material/science:")
-page.run()
+draw_frame()
+with app_frame():
+    page.run()

@@ -4,7 +4,9 @@ import streamlit as st
 
 from analytics import board
 from ui import board_view as view
-from ui.state import current_dataset, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+
+ensure_frame()
 
 st.title("Board assurance")
 st.caption("The organisation's headline measures against the previous survey and the previous 12 months, with RAG "

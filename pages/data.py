@@ -5,6 +5,9 @@ import streamlit as st
 from analytics.errors import InputError
 from ui import data_view as view
 from ui import state
+from ui.state import ensure_frame
+
+ensure_frame()
 
 st.title("Data")
 st.caption("Upload your survey exports (several years at once) and HR files, check what was recognised, correct it "

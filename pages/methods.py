@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui import data_view
 from ui import methods_view as view
-from ui.state import current_dataset, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+
+ensure_frame()
 
 st.title("Methods & data quality")
 st.caption("How every figure in the dashboard is made, the questions behind each measure, and checks of the survey "

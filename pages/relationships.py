@@ -6,7 +6,9 @@ import streamlit as st
 from analytics import relate, settings
 from ui import format as fmt
 from ui import relationships_view as view
-from ui.state import current_dataset, filters
+from ui.state import current_dataset, ensure_frame, filters
+
+ensure_frame()
 
 st.title("Relationships")
 st.caption("How survey measures and outcomes go together across teams: one point per team shown, correlations "

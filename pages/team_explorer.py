@@ -6,7 +6,9 @@ from analytics import settings
 from ui import explorer_view as view
 from ui import format as fmt
 from ui import labels
-from ui.state import current_dataset, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+
+ensure_frame()
 
 st.title("Team explorer")
 st.caption("How each team's staff answer the survey, and one team in depth. Groups with fewer responses than the "

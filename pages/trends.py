@@ -6,7 +6,9 @@ from analytics import settings
 from ui import explorer_view as ev
 from ui import labels
 from ui import trends_view as view
-from ui.state import current_dataset, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+
+ensure_frame()
 
 st.title("Trends")
 st.caption("How a unit's survey measures moved from wave to wave, and its leaver and sickness absence rates month "

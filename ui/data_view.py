@@ -23,7 +23,7 @@ import streamlit as st
 
 from analytics import settings
 from analytics.codebook import Codebook, load_codebook
-from analytics.dataset import DatasetSpec, FilePayload, load_dataset, load_hr
+from analytics.dataset import DatasetSpec, FilePayload, load_hr
 from analytics.errors import InputError
 from analytics.export import neutralise_formulas
 from analytics.io import read_table
@@ -789,7 +789,7 @@ def render_hr(staff: FilePayload | None, absence: FilePayload | None) -> tuple[b
     return True, team_col
 
 
-def load_with_progress(spec: DatasetSpec, min_group_size: int) -> LoadSummary | None:
+def load_with_progress(spec: DatasetSpec) -> LoadSummary | None:
     """Load the spec with a progress bar; show an InputError and return None when it fails."""
     with st.status("Reading and scoring the files…", expanded=True) as status:
         bar = st.progress(0.0, text="Starting")
@@ -798,8 +798,7 @@ def load_with_progress(spec: DatasetSpec, min_group_size: int) -> LoadSummary | 
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
         try:
-            dataset = load_dataset(spec, min_group_size=min_group_size, progress=progress,
-                                   exclude_doctors_in_training=state.exclude_doctors_in_training())
+            dataset = state.load_with_progress(spec, progress)
         except InputError as exc:
             status.update(label="The files could not be used", state="error", expanded=True)
             st.error(str(exc), icon=":material/error:")
@@ -814,7 +813,7 @@ def load_with_progress(spec: DatasetSpec, min_group_size: int) -> LoadSummary | 
 
 def use_files(spec: DatasetSpec) -> None:
     """Load with progress and, when it works, make the upload the session's dataset."""
-    summary = load_with_progress(spec, state.min_group_size())
+    summary = load_with_progress(spec)
     if summary is None:
         return
     st.session_state[LAST_LOAD_KEY] = summary
@@ -826,7 +825,7 @@ def use_files(spec: DatasetSpec) -> None:
 
 def check_files(spec: DatasetSpec) -> None:
     """Read and score the files with a progress bar and keep what was found, without using them yet."""
-    summary = load_with_progress(spec, state.min_group_size())
+    summary = load_with_progress(spec)
     if summary is not None:
         st.session_state[LAST_LOAD_KEY] = summary
         st.success("Files read and scored: see what was found below, then use the files.",

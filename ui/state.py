@@ -8,6 +8,7 @@ themselves. The dataset is the shipped sample trust until the user uploads files
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -41,6 +42,47 @@ class Filters:
     min_group_size: int
 
 
+#: Page configuration shared by app.py and by a page run on its own (see :func:`ensure_frame`).
+PAGE_CONFIG = dict(page_title="Compassionate leadership dashboard", page_icon=":material/diversity_1:",
+                   layout="wide")
+SAMPLE_BANNER = ("**Sample data.** You are looking at a fictional trust shipped with the dashboard. "
+                 "Upload your own survey and HR files on the Data page.")
+
+# True while app.py runs a page inside its frame (sidebar and banner already drawn).
+_IN_APP_FRAME: ContextVar[bool] = ContextVar("in_app_frame", default=False)
+
+
+def draw_frame() -> Filters:
+    """The parts every page shares: the sidebar, and the banner when the sample data is in use."""
+    chosen = render_sidebar()
+    if current_spec().is_sample:
+        st.info(SAMPLE_BANNER, icon=":material/science:")
+    return chosen
+
+
+@contextmanager
+def app_frame() -> Iterator[None]:
+    """Used by app.py around ``page.run()``: the page then knows the frame is drawn."""
+    token = _IN_APP_FRAME.set(True)
+    try:
+        yield
+    finally:
+        _IN_APP_FRAME.reset(token)
+
+
+def ensure_frame() -> None:
+    """Called first by every page: draws the shared frame when the page runs without app.py.
+
+    Because the pages live in ``pages/`` beside app.py, Streamlit runs a page file on its own for the
+    first request of a fresh server when that request is a deep link (e.g. ``/trends``): its old
+    "pages folder" navigation is still on until app.py has called ``st.navigation`` once. The page then
+    draws the page configuration, sidebar and banner itself, so it looks and behaves the same.
+    """
+    if not _IN_APP_FRAME.get():
+        st.set_page_config(**PAGE_CONFIG)
+        draw_frame()
+
+
 @contextmanager
 def show_input_errors() -> Iterator[None]:
     """Show an :class:`InputError` as a plain message and stop the page (never a traceback)."""
@@ -59,8 +101,17 @@ def _sample_spec() -> DatasetSpec:
 # ``key`` (a digest of the files and column choices) identifies ``_spec``, which is not hashed. The
 # results are shared objects (st.cache_resource: no copy per rerun, which keeps filter changes fast):
 # nothing may mutate them.
+#: Survey results just computed with a progress bar (:func:`load_with_progress`), handed to the cache
+#: below so that they are not computed twice. Streamlit cannot run a progress bar inside a cached
+#: function (it would replay the element), hence the hand-over.
+_SCORED_WITH_PROGRESS: dict[tuple[str, int], object] = {}
+
+
 @st.cache_resource(max_entries=6, show_spinner="Scoring the survey…")
 def _survey(key: str, min_group_size: int, _spec: DatasetSpec):
+    handed_over = _SCORED_WITH_PROGRESS.pop((key, min_group_size), None)
+    if handed_over is not None:
+        return handed_over
     return load_survey(_spec, min_group_size=min_group_size)
 
 
@@ -106,6 +157,21 @@ def min_group_size() -> int:
 
 def exclude_doctors_in_training() -> bool:
     return bool(st.session_state.get(EXCLUDE_TRAINEES_KEY, True))
+
+
+def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
+    """Load ``spec`` into the same caches the pages use, reporting ``progress(fraction, message)``.
+
+    The Data page calls this, so files scored with a progress bar are not scored again when the pages
+    use them. Raises :class:`InputError` for bad files.
+    """
+    _SCORED_WITH_PROGRESS.clear()
+    _SCORED_WITH_PROGRESS[(spec.key, min_group_size())] = load_survey(
+        spec, min_group_size=min_group_size(), progress=lambda f, m: progress(0.8 * f, m))
+    progress(0.85, "Reading HR files")
+    dataset = _dataset(spec.key, min_group_size(), exclude_doctors_in_training(), spec)
+    progress(1.0, "Done")
+    return dataset
 
 
 def current_dataset() -> Dataset:
