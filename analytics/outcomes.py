@@ -167,6 +167,11 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
     """
     survey = survey_measure_table(unit_scores, wave=wave, level=level)
     notes: list[str] = []
+    not_recorded = survey["unit"] == settings.NOT_RECORDED_UNIT
+    if not_recorded.any():
+        # Respondents who left their team blank are not the HR file's unassigned staff: never join them.
+        survey = survey[~not_recorded]
+        notes.append(f"Respondents who did not record their {level} ('{settings.NOT_RECORDED_UNIT}') are left out.")
     if records is None:
         return UnitOutcomes(frame=survey, wave=str(wave), level=level, window_kind=window_kind,
                             window_start=None, window_end=None, notes=["No HR data: survey measures only."])
