@@ -3,7 +3,7 @@
 ::
 
     python -m analytics report --survey FILE [FILE ...] [--hr FILE] [--absence FILE] [--min-group K]
-           [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--exclude-doctors-in-training]
+           [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--include-doctors-in-training]
            [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json]
            --out board.html|board.pdf|scorecards.xlsx
 
@@ -56,8 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "directorate and its teams")
     parser.add_argument("--exclude-staff-group", metavar="NAME", nargs="+", action="extend", default=[],
                         help="staff group(s) left out of every HR figure in the board pack")
-    parser.add_argument("--exclude-doctors-in-training", action="store_true",
-                        help="leave doctors in training (who rotate between employers) out of the HR figures")
+    parser.add_argument("--include-doctors-in-training", action="store_true",
+                        help="count doctors in training in the HR figures (by default they are left out when the "
+                             "staff file's job roles show them: they rotate between employers, so NHS leaver "
+                             "statistics leave them out)")
     parser.add_argument("--team-col", metavar="COL", help="the survey team column, as its header appears")
     parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
@@ -107,7 +109,8 @@ def run_report(args: argparse.Namespace) -> int:
             raise InputError(PDF_NEEDS_CHROMIUM)
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
                            directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping)
-    dataset = load_dataset(spec, min_group_size=args.min_group)
+    dataset = load_dataset(spec, min_group_size=args.min_group,
+                           exclude_doctors_in_training=not args.include_doctors_in_training)
     if suffix == ".xlsx":
         from analytics.report import data_sources_table
         from analytics.scorecards import build_scorecards, write_scorecards_xlsx
@@ -125,8 +128,7 @@ def run_report(args: argparse.Namespace) -> int:
     from ui.report_render import render_html, render_pdf  # Plotly: imported only for a board pack
 
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
-                            exclude_staff_groups=args.exclude_staff_group,
-                            exclude_doctors_in_training=args.exclude_doctors_in_training)
+                            exclude_staff_groups=args.exclude_staff_group)
     if suffix == ".html":
         path.write_text(render_html(pack), encoding="utf-8")
     else:

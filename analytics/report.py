@@ -42,9 +42,9 @@ import pandas as pd
 from analytics import board, relate, settings
 from analytics.board import BoardReport
 from analytics.codebook import Codebook, load_codebook
-from analytics.dataset import Dataset
+from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
-from analytics.hr import StaffRecords, TeamMonthRecords, apply_exclusions, is_doctor_in_training_role
+from analytics.hr import StaffRecords, TeamMonthRecords
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
 
 # --- Section titles (the PDF test looks for these) ------------------------------------------------------
@@ -329,15 +329,6 @@ def data_sources_table(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "file", "covers", "rows", "notes"])
 
 
-def has_doctors_in_training(records: object) -> bool:
-    """Whether employee-level HR records hold any doctor-in-training job role (who rotate, and whom NHS
-    leaver statistics leave out)."""
-    if not isinstance(records, StaffRecords) or "job_role" not in records.assignments.columns:
-        return False
-    roles = records.assignments["job_role"].dropna().astype(str).unique()
-    return any(is_doctor_in_training_role(role) for role in roles)
-
-
 def _pick_wave(dataset: Dataset, wave: str | None) -> tuple[str | None, str | None]:
     waves = [str(w) for w in dataset.waves]
     if not waves:
@@ -381,9 +372,11 @@ def _trend_figure(dataset: Dataset, measures: Sequence[str], codebook: Codebook,
 
 
 def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
-                          window_kind: str = WINDOW_CONCURRENT, directorate: str | None = None) -> Section:
+                          window_kind: str = WINDOW_CONCURRENT, directorate: str | None = None,
+                          exclude_staff_groups: Sequence[str] = ()) -> Section:
     """Team-level associations of survey measures with HR outcomes for ``wave``: a table of r and rho with
-    their 95% CIs, n, adjusted p and the count-model ratio, and a forest plot of r."""
+    their 95% CIs, n, adjusted p and the count-model ratio, and a forest plot of r (organisation-wide
+    unless ``directorate`` is given; HR figures without ``exclude_staff_groups``)."""
     section = Section("relationships", SECTION_TITLES["relationships"])
     survey, records = dataset.survey, dataset.hr
     if survey is None or wave is None:
@@ -398,7 +391,8 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
     measures = [m for m in RELATIONSHIP_MEASURES if m in set(survey.unit_scores["measure"].astype(str))]
     try:
         result = relate.relate_survey_hr(survey, records, waves=[wave], window_kind=window_kind,
-                                         measures=measures or None, directorate=directorate)
+                                         measures=measures or None, directorate=directorate,
+                                         exclude_staff_groups=exclude_staff_groups)
     except InputError as exc:
         section.blocks.append(Text(f"Relationships could not be worked out for wave {wave}: {exc.message}", "note"))
         return section
@@ -446,7 +440,7 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
         section.blocks.append(Text(f"{which}: {note}.", "note"))
     for note in result.notes:
         section.blocks.append(Text(note, "note"))
-    if has_doctors_in_training(records):
+    if can_exclude_doctors_in_training(records):
         section.blocks.append(Text(DOCTORS_IN_TRAINING_CAVEAT, "caveat"))
     section.blocks.append(Text("Correlation between teams is not causation: teams differ in staff mix, workload "
                                "and setting, any of which may be associated with both measures.", "caveat"))
@@ -456,8 +450,8 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
 #: Shown when the HR figures still count doctors in training.
 DOCTORS_IN_TRAINING_CAVEAT = (
     "The HR figures include doctors in training, who rotate between employers: each rotation counts as a leaver, "
-    "which raises leaver rates in teams that host them. NHS leaver statistics leave them out; produce the report "
-    "with doctors in training excluded to compare with them.")
+    "which raises leaver rates in teams that host them. NHS leaver statistics leave them out; exclude doctors in "
+    "training (the sidebar choice in the dashboard; the default of the report command) to compare with them.")
 
 _OUTCOME_LABELS = {"leaver_rate": "Leaver rate", "sickness_rate": "Sickness absence rate",
                    "stability_index": "Stability index"}
@@ -740,10 +734,10 @@ def summary_section(dataset: Dataset, report: BoardReport | None, *, wave: str |
         facts.append(f"Exceptions shown for: {directorate}")
     if dataset.hr is None:
         facts.append("HR data: none supplied")
-    if exclusions_text:
-        facts.append(f"HR exclusions: {exclusions_text}")
+    if dataset.hr is not None:
+        facts.append(f"HR exclusions: {exclusions_text or 'none: every record in the HR files is counted.'}")
     section.blocks.append(Bullets(items=facts))
-    if has_doctors_in_training(dataset.hr):
+    if can_exclude_doctors_in_training(dataset.hr):
         section.blocks.append(Text(DOCTORS_IN_TRAINING_CAVEAT, "caveat"))
     if report is not None:
         rated = report.headline[["label", "rag"]]
@@ -758,7 +752,7 @@ def summary_section(dataset: Dataset, report: BoardReport | None, *, wave: str |
 # =================================================================================================
 def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: str | None = None,
                      thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
-                     exclude_staff_groups: Sequence[str] = (), exclude_doctors_in_training: bool = False,
+                     exclude_staff_groups: Sequence[str] = (), low_score_below: float | None = None,
                      window_kind: str = WINDOW_CONCURRENT, generated_at: dt.datetime | None = None,
                      title: str = PACK_TITLE) -> BoardPack:
     """Every section of the board pack for one wave, as data (see the module docstring).
@@ -767,17 +761,20 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     ----------
     dataset
         A loaded dataset (:func:`analytics.dataset.load_dataset`); its ``min_group_size`` is the threshold
-        used throughout and printed in the pack.
+        used throughout and printed in the pack, and its HR records already carry the dataset-level
+        exclusions (doctors in training; ``dataset.hr_exclusions`` says which), stated in the summary.
     wave
         The survey wave reported (default: the latest); it is compared with the wave before it.
     directorate
-        Narrow the exception lists to one directorate (headlines stay organisation-wide).
+        Narrow the exception lists to one directorate (headlines and relationships stay organisation-wide).
     thresholds, benchmarks
         RAG thresholds and benchmarks per headline (:func:`analytics.board.apply_thresholds`); default the
         starting thresholds of :data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`.
-    exclude_staff_groups, exclude_doctors_in_training
-        Staff left out of every HR figure in the pack (:func:`analytics.hr.apply_exclusions`), stated in
-        the summary. Doctors in training rotate between employers, so each rotation counts as a leaver.
+    exclude_staff_groups
+        Staff groups left out of every HR figure in the pack (as on the Board assurance page).
+    low_score_below
+        The exception rule's fixed score cut-off (:func:`analytics.board.exceptions`; default: the lowest
+        quarter of teams).
     window_kind
         HR window of the relationships: ``"concurrent"`` or ``"lagged"``.
     generated_at
@@ -792,20 +789,17 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     Raises
     ------
     InputError
-        An unknown wave or window; an exclusion the HR data cannot honour (e.g. doctors in training in
-        team-month figures).
+        An unknown wave or window; a staff group that is not in the HR data.
     """
     if window_kind not in WINDOW_KINDS:
         raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     wave, previous = _pick_wave(dataset, wave)
     records = dataset.hr
-    exclusions_text = ""
-    if records is not None and (exclude_staff_groups or exclude_doctors_in_training):
-        records, excluded = apply_exclusions(records, exclude_staff_groups=exclude_staff_groups,
-                                             exclude_doctors_in_training=exclude_doctors_in_training)
-        exclusions_text = excluded.text()
-    view = Dataset(spec=dataset.spec, min_group_size=dataset.min_group_size, survey=dataset.survey, hr=records)
+    groups = tuple(exclude_staff_groups or ())
+    exclusions = [dataset.hr_exclusions.strip()] if dataset.hr_exclusions.strip() else []
+    if groups and records is not None:
+        exclusions.append("Staff groups left out of every HR figure: " + ", ".join(groups) + ".")
     refs = _Refs()
     table_refs: dict[str, str] = {}
     codebook = _codebook(dataset)
@@ -813,11 +807,13 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     sections: list[Section] = []
     if dataset.survey is not None and wave is not None:
         report = board.board_report(dataset.survey, records, wave=wave, min_group_size=dataset.min_group_size,
-                                    thresholds=thresholds, benchmarks=benchmarks, directorate=directorate)
-    sections.append(summary_section(view, report, wave=wave, previous=previous, directorate=directorate,
-                                    exclusions_text=exclusions_text, generated_at=generated_at))
+                                    exclude_staff_groups=groups, thresholds=thresholds, benchmarks=benchmarks,
+                                    directorate=directorate, low_score_below=low_score_below,
+                                    hr_description=dataset.hr_exclusions)
+    sections.append(summary_section(dataset, report, wave=wave, previous=previous, directorate=directorate,
+                                    exclusions_text=" ".join(exclusions), generated_at=generated_at))
     if report is not None:
-        sections.append(headlines_section(report, codebook, view, refs, table_refs))
+        sections.append(headlines_section(report, codebook, dataset, refs, table_refs))
         sections.append(exceptions_section(report, table_refs, refs, dataset.min_group_size))
         behaviours = behaviours_section(report, refs, table_refs)
         sections.append(statements_section(report, table_refs))
@@ -826,10 +822,10 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
         for key in ("headlines", "exceptions", "statements", "behaviours"):
             sections.append(Section(key, SECTION_TITLES[key], [Text(
                 "There are no survey results: add at least one survey file.", "note")]))
-    sections.append(relationships_section(view, wave, refs, window_kind=window_kind))
+    sections.append(relationships_section(dataset, wave, refs, window_kind=window_kind, exclude_staff_groups=groups))
     sections.append(methods_section())
-    sections.append(anonymity_section(view, wave, refs))
-    sections.append(sources_section(view, refs, generated_at))
+    sections.append(anonymity_section(dataset, wave, refs))
+    sections.append(sources_section(dataset, refs, generated_at))
     organisation = dataset.label
     return BoardPack(title=title, organisation=organisation, wave=wave, previous_wave=previous,
                      min_group_size=dataset.min_group_size, generated_at=generated_at, sections=sections,

@@ -92,3 +92,28 @@ def without_plotly_bundle(document: str) -> str:
     bundle = plotly_js()
     assert document.count(bundle) == 1, "the Plotly library must be inlined exactly once"
     return document.replace(bundle, "")
+
+
+def staff_csv(teams: Mapping[str, tuple[str, int]], *, doctors_in_training: Mapping[str, int] | None = None) -> bytes:
+    """An ESR-style employee-level staff file: ``{team: (directorate, permanent staff)}`` in post since 2015,
+    plus per team one leaver on 15/01/2023 and one starter on 31/12/2025 (so the extract covers 2023-2025);
+    ``doctors_in_training`` adds rotating Foundation Year 1 doctors to a team (in post Aug 2024 to Aug 2025)."""
+    rows = ["Employee Number,Directorate,Organisation,Staff Group,Job Role,Assignment Start Date,"
+            "Termination Date,FTE"]
+    number = 1000
+    for team, (directorate, size) in teams.items():
+        for _ in range(size):
+            number += 1
+            rows.append(f"{number},{_quote(directorate)},{_quote(team)},Nursing and Midwifery Registered,Staff Nurse,"
+                        "01/04/2015,,1.00")
+        for start, end in (("01/04/2015", "15/01/2023"), ("31/12/2025", "")):
+            number += 1
+            rows.append(f"{number},{_quote(directorate)},{_quote(team)},Nursing and Midwifery Registered,Staff Nurse,"
+                        f"{start},{end},1.00")
+    for team, count in (doctors_in_training or {}).items():
+        directorate = teams[team][0]
+        for _ in range(count):
+            number += 1
+            rows.append(f"{number},{_quote(directorate)},{_quote(team)},Medical and Dental,Foundation Year 1,"
+                        "07/08/2024,05/08/2025,1.00")
+    return ("\n".join(rows) + "\n").encode("utf-8")

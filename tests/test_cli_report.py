@@ -84,6 +84,23 @@ def test_pdf_board_pack(files, tmp_path):
     assert "Headline measures" in flat and "Data sources and dates" in flat
 
 
+def test_doctors_in_training_left_out_unless_included(files, tmp_path):
+    from analytics.report import DOCTORS_IN_TRAINING_CAVEAT
+    from tests.report_helpers import staff_csv
+
+    staff = tmp_path / "staff.csv"
+    staff.write_bytes(staff_csv({t: (d, 12) for t, (d, _) in TEAMS.items()}, doctors_in_training={"Ward A": 4}))
+    documents = {}
+    for flag in ([], ["--include-doctors-in-training"]):
+        out = tmp_path / f"board{len(flag)}.html"
+        assert run("--survey", str(files["survey"]), "--hr", str(staff), "--min-group", "5", *flag,
+                   "--out", str(out)) == 0
+        documents[bool(flag)] = without_plotly_bundle(out.read_text(encoding="utf-8"))
+    assert "doctors in training, who rotate between employers" in documents[False]
+    assert DOCTORS_IN_TRAINING_CAVEAT not in documents[False]
+    assert DOCTORS_IN_TRAINING_CAVEAT in documents[True]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--out", "{tmp}/board.docx"], r"must end in \.html or \.pdf \(board pack\) or \.xlsx"),
     (["--out", "{tmp}/missing/board.html"], "folder for the output file does not exist"),

@@ -86,7 +86,8 @@ def test_sections_in_order(pack):
 
 
 def test_headline_table_is_the_board_analytics_unchanged(pack, dataset):
-    expected = board.headline_measures(dataset.survey, dataset.hr, wave="2025", min_group_size=K)
+    expected = board.headline_measures(dataset.survey, dataset.hr, wave="2025", min_group_size=K,
+                                       hr_description=dataset.hr_exclusions)
     table = pack.tables()[0]
     assert table.ref == "Table 1"
     pd.testing.assert_frame_equal(table.frame, expected.reset_index(drop=True))
@@ -329,3 +330,42 @@ def test_download_buttons_in_an_app(monkeypatch):
     assert set(buttons) == {"Board pack (HTML)", "Board pack (PDF)", "Team scorecards (XLSX)", "Team scorecards (CSV)"}
     assert buttons["Board pack (PDF)"].disabled and "Chromium" in buttons["Board pack (PDF)"].help
     assert not buttons["Board pack (HTML)"].disabled
+
+
+# --- HR exclusions ----------------------------------------------------------------------------------------
+def _staff_dataset(exclude_doctors: bool):
+    from tests.report_helpers import staff_csv
+
+    staff = staff_csv({team: (directorate, 20) for team, (directorate, _) in TEAMS["2025"].items()},
+                      doctors_in_training={"Ward A1": 6})
+    spec = spec_from([("survey_2024.csv", survey_csv(TEAMS["2024"], "2024")),
+                      ("survey_2025.csv", survey_csv(TEAMS["2025"], "2025"))], hr=("staff.csv", staff))
+    return load_dataset(spec, min_group_size=K, exclude_doctors_in_training=exclude_doctors)
+
+
+def test_doctors_in_training_follow_the_dataset_choice():
+    excluded = build_board_pack(_staff_dataset(True), generated_at=GENERATED)
+    summary = " ".join(excluded.section("summary").blocks[1].items)
+    assert "doctors in training" in summary.lower()
+    from analytics.report import DOCTORS_IN_TRAINING_CAVEAT
+
+    assert DOCTORS_IN_TRAINING_CAVEAT not in excluded.texts()
+    included = build_board_pack(_staff_dataset(False), generated_at=GENERATED)
+    caveats = [b.text for s in included.sections for b in s.blocks if isinstance(b, Text) and b.style == "caveat"]
+    assert DOCTORS_IN_TRAINING_CAVEAT in caveats
+    # Six rotating doctors leave Ward A1 in the window: the leaver rate is higher when they are counted.
+    rate = {name: p.tables()[0].frame.set_index("measure").loc["leaver_rate", "value"]
+            for name, p in (("excluded", excluded), ("included", included))}
+    assert rate["excluded"] < rate["included"]
+
+
+def test_staff_group_exclusion_is_stated_and_applied(dataset):
+    pack = build_board_pack(_staff_dataset(False), exclude_staff_groups=["Medical and Dental"],
+                            generated_at=GENERATED)
+    summary = " ".join(pack.section("summary").blocks[1].items)
+    assert "Staff groups left out of every HR figure: Medical and Dental." in summary
+    baseline = build_board_pack(_staff_dataset(True), generated_at=GENERATED)
+    left_out = pack.tables()[0].frame.set_index("measure").loc["leaver_rate", "value"]
+    assert left_out == pytest.approx(baseline.tables()[0].frame.set_index("measure").loc["leaver_rate", "value"])
+    with pytest.raises(InputError, match="Students"):
+        build_board_pack(_staff_dataset(False), exclude_staff_groups=["Students"])

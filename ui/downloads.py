@@ -4,7 +4,8 @@
 
     from ui.downloads import board_pack_buttons, scorecards_button
 
-    board_pack_buttons(dataset, filters, thresholds=thresholds, benchmarks=benchmarks)   # Board assurance
+    board_pack_buttons(dataset, filters, thresholds=thresholds, benchmarks=benchmarks,
+                       exclude_staff_groups=groups, low_score_below=cut_off)              # Board assurance
     scorecards_button(dataset, filters)                                                   # Team explorer
 
 ``dataset`` is :func:`ui.state.current_dataset` and ``filters`` :func:`ui.state.filters` (wave, directorate,
@@ -110,8 +111,7 @@ def _pack(dataset: Dataset, filters: Filters, options: dict):
 
 def board_pack_html(dataset: Dataset, filters: Filters, **options) -> bytes:
     """The board pack as HTML bytes (UTF-8); ``options`` go to :func:`analytics.report.build_board_pack`
-    (``thresholds``, ``benchmarks``, ``exclude_staff_groups``, ``exclude_doctors_in_training``,
-    ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
+    (``thresholds``, ``benchmarks``, ``exclude_staff_groups``, ``low_score_below``, ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
     from ui.report_render import render_html
 
     def make() -> bytes:
@@ -161,7 +161,9 @@ def _key(kind: str, dataset: Dataset, filters: Filters, options: Mapping[str, ob
     frozen = tuple((name, _freeze(value) if isinstance(value, Mapping) else
                     tuple(value) if isinstance(value, (list, tuple)) else value)
                    for name, value in sorted(options.items()))
-    return (kind, dataset.spec.key, dataset.min_group_size, filters.wave, filters.directorate, frozen)
+    # The HR exclusions text tells apart datasets of one spec loaded with and without doctors in training.
+    return (kind, dataset.spec.key, dataset.min_group_size, getattr(dataset, "hr_exclusions", ""), filters.wave,
+            filters.directorate, frozen)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,10 +171,11 @@ def _key(kind: str, dataset: Dataset, filters: Filters, options: Mapping[str, ob
 # --------------------------------------------------------------------------------------------------
 def board_pack_buttons(dataset: Dataset, filters: Filters, *,
                        thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
-                       exclude_staff_groups: Sequence[str] = (), exclude_doctors_in_training: bool = False,
+                       exclude_staff_groups: Sequence[str] = (), low_score_below: float | None = None,
                        key: str = "board_pack") -> None:
     """Two buttons side by side: the board pack as HTML and as PDF, for the wave and directorate in
-    ``filters`` and the same RAG thresholds, benchmarks and HR exclusions the page shows.
+    ``filters`` and the same RAG thresholds, benchmarks, staff-group exclusions and exception cut-off the
+    page shows (doctors in training follow the dataset, i.e. the sidebar choice).
 
     The PDF button is disabled (its help says why) when Chromium is not installed; the HTML always works.
     """
@@ -184,7 +187,7 @@ def board_pack_buttons(dataset: Dataset, filters: Filters, *,
     options = {"thresholds": dict(thresholds) if thresholds else None,
                "benchmarks": dict(benchmarks) if benchmarks else None,
                "exclude_staff_groups": tuple(exclude_staff_groups),
-               "exclude_doctors_in_training": bool(exclude_doctors_in_training)}
+               "low_score_below": None if low_score_below is None else float(low_score_below)}
     stem = f"board-pack-{_slug(filters.wave or 'latest')}" + (
         f"-{_slug(filters.directorate)}" if filters.directorate else "")
     left, right = st.columns(2)
