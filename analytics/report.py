@@ -698,7 +698,7 @@ def behaviours_section(report: BoardReport, refs: _Refs, table_refs: dict[str, s
         caption=f"Staff survey wave {report.wave}, organisation level. {weakest.note}"))
     guidance = weakest.guidance
     if weakest.behaviours:
-        names = " and ".join(weakest.summaries and table.loc[table["behaviour"].isin(weakest.behaviours), "label"])
+        names = " and ".join(table.loc[table["behaviour"].isin(weakest.behaviours), "label"].astype(str))
         section.blocks.append(Text(f"What to do: the weakest behaviour is {names.lower()}.", "lead"))
         for behaviour in weakest.behaviours:
             if behaviour in weakest.summaries:

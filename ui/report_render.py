@@ -190,7 +190,7 @@ def table_html(table: Table, min_group_size: int) -> str:
     rows = []
     for record in frame.astype(object).to_dict(orient="records"):
         rows.append("<tr>" + "".join(_cell(record, c, min_group_size) for c in table.columns) + "</tr>")
-    size = "block long" if len(frame) > 12 else "block"
+    size = "block long" if len(frame) > 5 else "block"  # a long table may run over a page (rows never split)
     return (f'<div class="{size}" id="{_anchor(table.ref)}">{head}<table><thead><tr>{header}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>{caption}</div>')
 
