@@ -60,7 +60,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet_name: str = "Res
         raise InputError("The folder for the output file does not exist.", file=str(path))
     safe = neutralise_formulas(frame)
     if suffix == ".csv":
-        safe.to_csv(path, index=False, encoding="utf-8-sig")
+        path.write_bytes(csv_bytes(frame))
     else:
         safe.to_excel(path, index=False, sheet_name=sheet_name, engine="openpyxl")
     return path

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics import board
 from ui import board_view as view
+from ui.downloads import board_pack_buttons
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
 
 ensure_frame()
@@ -28,6 +29,11 @@ with show_input_errors():
     found = board.restrict_to_directorate(core.exceptions, chosen.directorate)
     statements = board.board_statements(headline, found, core.weakest, min_group_size=core.min_group_size)
 k = core.min_group_size
+
+st.markdown("**Papers for the board**: the same figures, statements and caveats as one file to print or circulate.")
+board_pack_buttons(dataset, chosen, thresholds=settings_chosen.thresholds, benchmarks=settings_chosen.benchmarks,
+                   exclude_staff_groups=settings_chosen.exclude_staff_groups,
+                   low_score_below=settings_chosen.low_score_below)
 
 # --- Headlines ------------------------------------------------------------------------------------
 st.subheader(f"Headline measures, {wave}")

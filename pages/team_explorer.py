@@ -6,6 +6,7 @@ from analytics import settings
 from ui import explorer_view as view
 from ui import format as fmt
 from ui import labels
+from ui.downloads import scorecards_button
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
 
 ensure_frame()
@@ -25,6 +26,7 @@ key = view.dataset_key(dataset)
 scope = chosen.directorate or "all directorates"
 codebook = dataset.survey.codebook
 measures = view.measures_present(dataset)
+scorecards_button(dataset, chosen, csv=True)
 
 # --- Heatmap --------------------------------------------------------------------------------------
 st.subheader(f"Teams × measures, wave {wave} ({scope})")

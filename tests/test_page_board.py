@@ -93,8 +93,12 @@ def test_board_page_on_sample_data(app_test):
     for team in suppressed:
         assert team not in text, team
     assert f"Staff survey {wave} compared with {board.previous_wave(dataset.waves, wave)}; HR records Jan 2025" in text
-    # Every table has its download.
-    assert len(at.get("download_button")) == 5
+    # Every table has its download, and the board pack comes as HTML and PDF.
+    keys = [button.proto.id for button in at.get("download_button")]
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels.count("Download CSV") == 5
+    assert {"Board pack (HTML)", "Board pack (PDF)"} <= set(labels), labels
+    assert len(keys) == 7
 
 
 def test_board_page_directorate_filter_and_thresholds(app_test):
