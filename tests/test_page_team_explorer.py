@@ -212,3 +212,11 @@ def test_csv_download_neutralises_formulas():
     frame = pd.DataFrame({"Team": ["=HYPERLINK(\"x\")", "Ward A"], "Change": [-0.5, 0.25]})
     text = explorer_view.csv_bytes(frame).decode("utf-8-sig")
     assert text.splitlines() == ["Team,Change", "\"'=HYPERLINK(\"\"x\"\")\",-0.5", "Ward A,0.25"]
+
+
+def test_scorecards_download_offered(whole_app):
+    at = whole_app
+    at.run()
+    check_no_exception(at)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Team scorecards (XLSX)" in labels and "Team scorecards (CSV)" in labels
