@@ -69,9 +69,13 @@ FINDING_VALUE_MAX_CHARS = 60
 #: both thresholds inclusive. They are local choices, not NHS standards: survey scores ("score", any
 #: measure) use 7.0 / 6.0 on the 0–10 scale; sickness uses the England average (~5.6–5.7%) as the red
 #: line; leaver rate uses the top of the NHS range (~12.5%) as red and its bottom (~10%) as green;
-#: stability uses 85% / 80%. ``ui.labels.DEFAULT_RAG_THRESHOLDS`` is built from this.
+#: stability uses 85% / 80%. Morale runs about a point lower than the other measures across the NHS
+#: Staff Survey (national morale scores sit around 6, mostly because work pressure scores below 5), so
+#: its starting thresholds sit a point lower: 6.5 / 5.5 — otherwise a typical organisation would start
+#: red. ``ui.labels.DEFAULT_RAG_THRESHOLDS`` is built from this.
 DEFAULT_RAG_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "score": (7.0, 6.0, True),
+    "morale": (6.5, 5.5, True),
     "sickness_rate": (4.0, 5.6, False),
     "sickness_rate_12m": (4.0, 5.6, False),
     "leaver_rate": (10.0, 12.5, False),

@@ -265,7 +265,8 @@ def test_apply_thresholds_uses_user_values_and_benchmarks(two_waves):
     assert rated.loc["compassionate_leadership", "vs_benchmark"] == pytest.approx(0.25)
     assert board.BENCHMARK_WEIGHTING_NOTE in rated.loc["compassionate_leadership", "note"]
     assert math.isnan(rated.loc["morale", "benchmark"])
-    assert rated.loc["morale", "green_at"] == settings.DEFAULT_RAG_THRESHOLDS["score"][0]   # default
+    assert rated.loc["morale", "green_at"] == settings.DEFAULT_RAG_THRESHOLDS["morale"][0]   # its own default
+    assert rated.loc["staff_engagement", "green_at"] == settings.DEFAULT_RAG_THRESHOLDS["score"][0]   # the score default
     assert list(figures.columns) == list(board.HEADLINE_COLUMNS)   # input unchanged
     assert figures["rag"].isna().all()
 
