@@ -23,6 +23,7 @@ if dataset.survey is None and dataset.hr is None:
     st.stop()
 
 # --- Which unit -----------------------------------------------------------------------------------
+sidebar_changed = view.sidebar_directorate_changed(chosen.directorate)
 left, right = st.columns([1, 2])
 level = left.radio("Level", view.LEVEL_CHOICES, index=0, key="trends_level", format_func=view.level_name,
                    horizontal=True, help="The whole organisation, one directorate or one team.")
@@ -34,12 +35,11 @@ if level != settings.LEVEL_ORGANISATION:
         right.info(f"There are no {labels.level_label(level, 2)} in the data"
                    + (f" for {chosen.directorate}." if chosen.directorate else "."), icon=":material/info:")
         st.stop()
-    unit_label = right.selectbox(view.level_name(level), options["label"].tolist(),
-                                 index=view.default_unit_index(options, level, chosen.directorate),
-                                 key=f"trends_unit_{level}",
-                                 help="Teams are those of the directorate chosen in the sidebar. Units with fewer "
-                                      "responses than the threshold in every wave are listed but show no survey "
-                                      "results.")
+    view.prime_unit_choice(options, level, chosen.directorate, follow_sidebar=sidebar_changed)
+    unit_label = right.selectbox(view.level_name(level), options["label"].tolist(), key=view.unit_widget_key(level),
+                                 help="Teams are those of the directorate chosen in the sidebar; the directorate "
+                                      "follows the sidebar's when that changes. Units with fewer responses than the "
+                                      "threshold in every wave are listed but show no survey results.")
     picked = options[options["label"] == unit_label].iloc[0]
     unit, parent, suppressed_everywhere = str(picked["unit"]), str(picked["parent"]), bool(picked["suppressed"])
 
@@ -80,6 +80,6 @@ with ev.section_errors():
     for rate in view.HR_RATES:
         fig = view.hr_rate_figure(key, level, unit, parent, rate, dataset.hr_exclusions, dataset)
         ev.show_figure(fig, key=f"trends_hr_{rate}")
-    hr_display, hr_config = ev.rolling_table_display(frame)
+    hr_display, hr_config = view.hr_table_display(frame)
     ev.show_table(hr_display, key="trends_hr_table", file_name=f"hr_rolling_{unit}.csv", column_config=hr_config)
 st.caption("Survey scores and HR rates are shown side by side; any link between them is an association, not a cause.")

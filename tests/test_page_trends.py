@@ -16,6 +16,7 @@ from analytics import settings
 from analytics.dataset import load_dataset, sample_spec
 from tests.test_page_team_explorer import upload_spec
 from ui import labels
+from ui import trends_view as view
 
 PAGE = "pages/trends.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE
@@ -74,6 +75,11 @@ def check_hr_charts(charts: list[dict], series: list[str]) -> None:
         assert notes and all(text.startswith("National context: ") for text in notes)
         for t in fig["data"]:
             assert all(v is None or v >= 0 for v in t["y"])
+        # rates from 0, with every value and both context lines inside the range
+        bottom, top = fig["layout"]["yaxis"]["range"]
+        values = [v for t in fig["data"] for v in t["y"] if v is not None]
+        assert bottom == 0 and top >= max(values + reference_lines(fig))
+        assert fig["layout"]["meta"]["caption"].endswith(view.RATE_AXIS_TEXT)
 
 
 def test_sample_organisation_then_teams(whole_app):
@@ -153,9 +159,11 @@ def test_upload_suppressed_wave_is_a_gap(whole_app):
     check_hr_charts(charts, ["Ward B", settings.ORGANISATION_UNIT])
     hr_table = at.dataframe[1].value
     ward_b = hr_table[hr_table["Unit"] == "Ward B"]
-    assert ward_b["Window ends (month)"].tolist()[0] == "Dec 2024"
+    assert list(hr_table.columns) == list(view.HR_TABLE_COLUMNS)
+    assert pd.Timestamp(ward_b["Window ends (month)"].tolist()[0]) == pd.Timestamp("2024-12-01")
+    assert ward_b["Staff at start"].tolist() == [30] * 13 and ward_b["Leavers"].tolist() == [4] * 13
     assert ward_b["Leaver rate (%)"].tolist() == pytest.approx([100 * 4 / 30] * 13)
-    assert ward_b["Sickness absence rate (%)"].tolist() == pytest.approx([5.0] * 13)
+    assert ward_b["Sickness rate (%)"].tolist() == pytest.approx([5.0] * 13)
 
     # Ward A rose significantly from 2024 to 2025: a star at 2025
     at.selectbox(key="trends_unit_team").set_value("Ward A").run()
@@ -176,3 +184,63 @@ def test_hr_only_upload_lists_units_from_the_hr_data(whole_app):
     charts = figures(at)
     assert len(charts) == 2
     check_hr_charts(charts, ["Tiny", settings.ORGANISATION_UNIT])
+
+
+def test_directorate_chooser_follows_the_sidebar_when_it_changes(whole_app):
+    at = whole_app
+    at.session_state["trends_level"] = settings.LEVEL_DIRECTORATE
+    at.run()
+    check_no_exception(at)
+    chooser = at.selectbox(key="trends_unit_directorate")
+    first, second, third = chooser.options[:3]
+    chooser.set_value(second).run()
+    assert at.selectbox(key="trends_unit_directorate").value == second
+
+    # the sidebar's directorate changes: the page's chooser follows it, dropping the earlier pick
+    at.sidebar.selectbox(key="directorate").set_value(third).run()
+    check_no_exception(at)
+    assert at.selectbox(key="trends_unit_directorate").value == third
+    assert at.subheader[0].value.endswith(third)
+
+    # the user picks another directorate on the page: kept on later runs while the sidebar stays put
+    at.selectbox(key="trends_unit_directorate").set_value(first).run()
+    at.sidebar.checkbox(key="exclude_doctors_in_training").uncheck().run()
+    check_no_exception(at)
+    assert at.selectbox(key="trends_unit_directorate").value == first
+
+    # back to all directorates in the sidebar: nothing to follow, the pick stays
+    at.sidebar.selectbox(key="directorate").set_value(at.sidebar.selectbox(key="directorate").options[0]).run()
+    assert at.selectbox(key="trends_unit_directorate").value == first
+
+
+def test_rate_axis_range_starts_at_zero_and_holds_values_and_context_lines():
+    # highest value 5.6 below the context line 5.7: the top is 5.7 plus 8% headroom
+    assert view.rate_axis_range([5.3, 5.6, None], [5.6, 5.7]) == pytest.approx([0.0, 5.7 * 1.08])
+    # a value above the lines sets the top
+    assert view.rate_axis_range(pd.Series([12.9, float("nan")]), [10.0, 12.5]) == pytest.approx([0.0, 12.9 * 1.08])
+    assert view.rate_axis_range([None, None]) == [0.0, 1.0]
+
+
+def test_hr_table_display_formats_counts_days_and_rates():
+    frame = pd.DataFrame({
+        "unit": ["Organisation"], "month": pd.to_datetime(["2023-03-01"]),
+        "window_start": pd.to_datetime(["2022-04-01"]),
+        "staff_start": pd.array([4783], dtype="Int64"), "staff_end": pd.array([4668], dtype="Int64"),
+        "leavers": pd.array([589], dtype="Int64"), "fte_days_lost": [81775.0588],
+        "fte_days_available": [1496404.9689], "leaver_rate_12m": [100 * 589 / ((4783 + 4668) / 2)],
+        "sickness_rate_12m": [100 * 81775.0588 / 1496404.9689],
+    })
+    display, config = view.hr_table_display(frame)
+    assert list(display.columns) == list(view.HR_TABLE_COLUMNS)
+    row = display.iloc[0]
+    assert row["Staff at start"] == 4783 and str(display["Leavers"].dtype) == "Int64"
+    # full precision kept; rounding is in the column formats
+    assert row["FTE days lost"] == 81775.0588
+    assert row["Sickness rate (%)"] == pytest.approx(100 * 81775.0588 / 1496404.9689)
+    formats = {name: c.get("type_config", {}).get("format") for name, c in config.items()}
+    assert formats["Staff at start"] == formats["Leavers"] == "%,d"
+    assert formats["FTE days lost"] == formats["FTE days available"] == "%,.0f"
+    assert formats["Leaver rate (%)"] == formats["Sickness rate (%)"] == "%.1f%%"
+    assert formats["Window ends (month)"] == "MMM YYYY"
+    # every column has a width, and together they fit the page's table area at a 1400 px window
+    assert sum(c["width"] for c in config.values()) <= 960

@@ -24,8 +24,51 @@ LEVEL_CHOICES = settings.LEVELS
 HR_RATES = ev.ROLLING_RATES
 
 
+#: Session-state key of the sidebar directorate seen on the page's previous run.
+SIDEBAR_DIRECTORATE_SEEN_KEY = "trends_sidebar_directorate_seen"
+#: Headroom above the highest value or context line of a rate chart whose y-axis starts at 0.
+RATE_AXIS_HEADROOM = 1.08
+RATE_AXIS_TEXT = "The y-axis starts at 0, so the size of a movement is not exaggerated."
+
+
 def level_name(level: str) -> str:
     return labels.level_label(level, 1).capitalize()
+
+
+def unit_widget_key(level: str) -> str:
+    """Key of the page's unit chooser at a level (e.g. ``trends_unit_directorate``)."""
+    return f"trends_unit_{level}"
+
+
+def sidebar_directorate_changed(directorate: str | None) -> bool:
+    """Whether the sidebar's directorate differs from the one seen on the page's previous run.
+
+    Remembers ``directorate`` for the next run. The first run of a session is not a change (the chooser
+    starts on the sidebar's directorate anyway, through :func:`default_unit_index`).
+    """
+    missing = object()
+    previous = st.session_state.get(SIDEBAR_DIRECTORATE_SEEN_KEY, missing)
+    st.session_state[SIDEBAR_DIRECTORATE_SEEN_KEY] = directorate
+    return previous is not missing and previous != directorate
+
+
+def prime_unit_choice(options: pd.DataFrame, level: str, directorate: str | None, *, follow_sidebar: bool) -> None:
+    """Set the unit chooser's value in session state before the widget is drawn.
+
+    The chooser keeps the user's pick across reruns; it starts on :func:`default_unit_index`. At the
+    directorate level it follows the sidebar: when the sidebar's directorate changed since the previous
+    run (``follow_sidebar``), the chooser moves to it, whatever the user picked before; a pick made after
+    that change is kept until the sidebar changes again. A value no longer among the options is replaced
+    by the default.
+    """
+    key = unit_widget_key(level)
+    labels_now = options["label"].tolist()
+    default = labels_now[default_unit_index(options, level, directorate)]
+    current = st.session_state.get(key)
+    if current not in labels_now:
+        st.session_state[key] = default
+    elif follow_sidebar and level == settings.LEVEL_DIRECTORATE and directorate:
+        st.session_state[key] = default
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -84,6 +127,19 @@ def national_context_lines(rate: str) -> list[tuple[float, str]]:
     return [(low, text), (high, "")]
 
 
+def rate_axis_range(values: pd.Series | list, reference_values: list[float] = ()) -> list[float]:
+    """The y-axis range of a rate chart: from 0 to a little above the highest value or context line.
+
+    Rates are shown from 0 so that a small movement (e.g. 5.3% to 5.6%) is not drawn as a dramatic one;
+    the national context lines are always inside the range. Missing values are ignored; with no value at
+    all the range is 0 to 1.
+    """
+    numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").astype(float)
+    candidates = [float(v) for v in numbers.dropna()] + [float(v) for v in reference_values]
+    top = max(candidates, default=0.0)
+    return [0.0, top * RATE_AXIS_HEADROOM if top > 0 else 1.0]
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def hr_frame(dataset_key: str, level: str, unit: str, parent: str | None, hr_exclusions: str,
              _dataset: Dataset) -> pd.DataFrame:
@@ -116,12 +172,64 @@ def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, 
                              reference_lines=national_context_lines(rate), data_label=ev.hr_label(_dataset),
                              period=ev.hr_period_text(frame), unit_of_analysis=labels.level_label(level, 1))
     ev.set_title(fig, f"{labels.OUTCOMES[rate].label}: {ev.unit_title(level, unit, parent)}")
+    context = national_context_lines(rate)
+    fig.update_yaxes(range=rate_axis_range(plot[rate], [value for value, _ in context]), autorange=False)
     n_units = frame["unit"].nunique()
     series_text = (f"{ev.unit_title(level, unit, parent)} and the organisation" if n_units > 1
                    else ev.unit_title(level, unit, parent))
     caption = ev.hr_caption(_dataset, frame, unit_of_analysis=labels.level_label(level, 1), series_text=series_text)
-    if national_context_lines(rate):
+    if context:
         caption += (" Dotted lines: national context for comparison only (published NHS figures, computed over "
                     "whole organisations).")
+    caption += f" {RATE_AXIS_TEXT}"
     fig.update_layout(meta={"caption": caption})
     return fig
+
+
+#: Columns of :func:`hr_table_display`, in order.
+HR_TABLE_COLUMNS = ("Unit", "Window ends (month)", "Staff at start", "Staff at end", "Leavers", "Leaver rate (%)",
+                    "FTE days lost", "FTE days available", "Sickness rate (%)")
+
+
+def hr_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The rolling 12-month HR figures as a table that fits the page: one row per unit x month.
+
+    Numerators and denominators are shown beside each rate. Counts are whole numbers with thousands
+    separators, FTE days are rounded to whole days in the display only (the frame keeps full precision,
+    and so does the CSV download), rates have one decimal. The window's first month is not a column
+    (it is always 11 months before the last); the help text says so.
+    """
+    out = pd.DataFrame({
+        "Unit": frame["unit"].astype(str).to_numpy(),
+        "Window ends (month)": pd.to_datetime(frame["month"]).dt.date.to_numpy(),
+        "Staff at start": frame["staff_start"].to_numpy(),
+        "Staff at end": frame["staff_end"].to_numpy(),
+        "Leavers": frame["leavers"].to_numpy(),
+        "Leaver rate (%)": pd.to_numeric(frame["leaver_rate_12m"], errors="coerce").astype(float).to_numpy(),
+        "FTE days lost": pd.to_numeric(frame["fte_days_lost"], errors="coerce").astype(float).to_numpy(),
+        "FTE days available": pd.to_numeric(frame["fte_days_available"], errors="coerce").astype(float).to_numpy(),
+        "Sickness rate (%)": pd.to_numeric(frame["sickness_rate_12m"], errors="coerce").astype(float).to_numpy(),
+    }, columns=list(HR_TABLE_COLUMNS))
+    for column in ("Staff at start", "Staff at end", "Leavers"):
+        out[column] = out[column].astype("Int64")
+    count = "%,d"
+    config = {
+        "Unit": st.column_config.TextColumn(width=150),
+        "Window ends (month)": st.column_config.DateColumn(
+            format="MMM YYYY", width=100,
+            help="Each row covers the 12 whole months ending with this month (e.g. April 2022 to March 2023)."),
+        "Staff at start": st.column_config.NumberColumn(format=count, width=95,
+                                                        help="Staff in post (headcount) at the window's start."),
+        "Staff at end": st.column_config.NumberColumn(format=count, width=90,
+                                                      help="Staff in post (headcount) at the window's end."),
+        "Leavers": st.column_config.NumberColumn(format=count, width=70, help="Leavers during the 12 months."),
+        "Leaver rate (%)": st.column_config.NumberColumn(format="%.1f%%", width=105,
+                                                         help=labels.OUTCOMES["leaver_rate"].help),
+        "FTE days lost": st.column_config.NumberColumn(format="%,.0f", width=100,
+                                                       help="Full-time-equivalent days lost to sickness absence."),
+        "FTE days available": st.column_config.NumberColumn(format="%,.0f", width=125,
+                                                            help="Full-time-equivalent days available."),
+        "Sickness rate (%)": st.column_config.NumberColumn(format="%.1f%%", width=115,
+                                                           help=labels.OUTCOMES["sickness_rate"].help),
+    }
+    return out, config
