@@ -58,7 +58,8 @@ elif found.low_leadership.empty:
     st.success(f"No team{where} is both low on compassionate leadership and high on leaving or sickness.",
                icon=":material/check_circle:")
 else:
-    st.dataframe(found.low_leadership, hide_index=True, column_order=list(view.LOW_LEADERSHIP_CONFIG),
+    st.dataframe(view.low_leadership_display(found.low_leadership), hide_index=True,
+                 column_order=list(view.LOW_LEADERSHIP_CONFIG),
                  column_config=view.LOW_LEADERSHIP_CONFIG, key="board_low_table")
 if found.has_hr and found.window_start is not None:
     st.caption(view.low_leadership_caption(found, k))
@@ -82,9 +83,11 @@ else:
 # --- Statements -----------------------------------------------------------------------------------
 st.subheader("Statements for a board paper")
 st.caption("Each statement names, in brackets, the row of the tables on this page that it quotes (H = headline, "
-           "E = low leadership and high leaving or sickness, F = significant fall, B = behaviour). Copy them with the "
-           "button at the top right of the box.")
-st.code(view.statements_text(statements), language=None, wrap_lines=True)
+           "E = low leadership and high leaving or sickness, F = significant fall, B = behaviour).")
+st.markdown(view.statements_markdown(statements))
+with st.expander("Copy all statements as plain text", icon=":material/content_copy:"):
+    st.caption("The button at the top right of the box copies every statement at once, ready to paste into a paper.")
+    st.code(view.statements_text(statements), language=None, wrap_lines=True)
 st.caption(f"Generated from the {wave} figures above; thresholds and benchmarks as set on this page.")
 view.download_csv(statements, file_name=f"board_statements_{wave}.csv", key="board_statements_download")
 

@@ -14,6 +14,7 @@ import pytest
 from analytics import board, settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from test_board import TEAMS_2024, TEAMS_2025, HIDDEN_TEAMS, _survey_frame
+from ui import board_view as view
 from ui import format as fmt
 
 PAGE = "pages/board.py"
@@ -68,8 +69,17 @@ def test_board_page_on_sample_data(app_test):
     for ref, row in headline.iterrows():
         metric = _metric(at, ref)
         assert metric.value == fmt.format_value(row["value"], kinds[row["kind"]])
+    # Every tile's change as tile_delta_text words it; a change that rounds to 0.0 (H1 on the sample:
+    # 7.07 against 7.04) has no arrow.
+    for ref, row in headline.iterrows():
+        kind = kinds[row["kind"]]
+        expected = view.tile_delta_text(row["value"], row["previous"], row["significant"], kind,
+                                        previous_wave=row["previous_wave"])
+        assert _metric(at, ref).delta == expected, ref
     cl = headline.loc["H1"]
-    assert fmt.format_change(cl["change"], cl["significant"]) == _metric(at, "H1").delta
+    assert round(abs(cl["value"] - cl["previous"]), 1) == 0
+    assert _metric(at, "H1").delta == "0.0, little changed (not significant)"
+    assert _metric(at, "H6").delta == "▲ +33 since 2024"
     text = _page_text(at)
     for ref, row in headline.iterrows():
         if row["rag"] in ("Green", "Amber", "Red"):
@@ -81,9 +91,21 @@ def test_board_page_on_sample_data(app_test):
     assert set(traces) == {wave, board.previous_wave(dataset.waves, wave)}
     assert traces[wave]["x"] == pytest.approx(weakest.table["pct_positive"].tolist())
     assert any("weakest" in label for label in traces[wave]["y"])
-    # Statements carry their figure references.
+    # Statements read as a numbered list of prose, each with its figure reference; one plain-text block
+    # (with a copy button) holds them all.
+    statements = board.board_statements(
+        board.apply_thresholds(board.headline_figures(dataset.survey, dataset.hr, wave=wave, min_group_size=K,
+                                                      hr_description=dataset.hr_exclusions)),
+        board.exceptions(dataset.survey, dataset.hr, wave=wave, min_group_size=K),
+        weakest, min_group_size=K)
+    listed = next(m.value for m in at.markdown if m.value.startswith("1. "))
+    first = statements.iloc[0]
+    assert listed.splitlines()[0] == f"1. {view.escape_markdown(first['statement'])} \\[{first['figure_ref']}\\]"
+    assert len(listed.splitlines()) == len(statements)
+    assert len(at.get("code")) == 1
     code = at.get("code")[0].value
     assert "[H1]" in code and "[H4]" in code and "out of 10" in code
+    assert code == view.statements_text(statements)
     # No team below the threshold (in this wave) appears anywhere.
     table = dataset.survey.unit_scores
     hidden = table[(table["wave"] == wave) & (table["level"] == "team")]
@@ -154,3 +176,50 @@ def test_board_page_after_upload_two_waves_with_hr(app_test):
     text = _page_text(at)
     for team in HIDDEN_TEAMS:
         assert team not in text
+
+
+# --- Display helpers (no app run) -----------------------------------------------------------------------
+@pytest.mark.parametrize("value, previous, significant, kind, expected", [
+    (7.07, 7.04, False, "score", "0.0, little changed (not significant)"),      # +0.03 shows as 0.0
+    (6.876, 6.887, False, "score", "0.0, little changed (not significant)"),    # −0.011: no ▼ either
+    (5.40, 5.43, None, "pct", "0.0 pp, little changed (significance not tested)"),
+    (7.1, 7.04, True, "score", "▲ +0.1 (significant)"),                        # +0.06 rounds to 0.1
+    (11.93, 11.23, False, "pct", "▲ +0.7 pp (not significant)"),
+    (5.40, 5.48, False, "pct", "▼ −0.1 pp (not significant)"),
+    (2335, 2302, None, "n", "▲ +33 since 2024"),
+    (2302, 2302, None, "n", "no change since 2024"),
+    (7.0, None, None, "score", None),
+])
+def test_tile_change_has_no_arrow_when_it_rounds_to_zero(value, previous, significant, kind, expected):
+    assert view.tile_delta_text(value, previous, significant, kind, previous_wave="2024") == expected
+
+
+def test_tile_change_keeps_format_change_otherwise():
+    assert view.tile_delta_text(6.0, 5.6, True, "score") == fmt.format_change(0.4, True)
+
+
+def _widths(config: dict) -> list:
+    return [column["width"] for column in config.values()]
+
+
+@pytest.mark.parametrize("config", [view.LOW_LEADERSHIP_CONFIG, view.FALLS_CONFIG])
+def test_exception_tables_fit_a_1400_pixel_window(config):
+    """Main area at 1400 px with the sidebar open is about 940 px wide: fixed column widths within it."""
+    widths = _widths(config)
+    assert all(isinstance(w, int) for w in widths), widths
+    assert sum(widths) <= 940
+
+
+def test_low_leadership_display_says_which_rate_is_high():
+    frame = pd.DataFrame({"high_leaver_rate": [True, False, True], "high_sickness_rate": [False, True, True],
+                          "reason": ["a", "b", "c"]})
+    shown = view.low_leadership_display(frame)
+    assert list(shown["high_on"]) == ["Leaving", "Sickness", "Leaving and sickness"]
+    assert "high_on" not in frame.columns and list(shown["reason"]) == ["a", "b", "c"]
+
+
+def test_statements_markdown_escapes_team_names():
+    statements = pd.DataFrame({"statement": ["Ward *A* scored 5.1 [see note].", "No change."],
+                               "figure_ref": ["E1", ""]})
+    lines = view.statements_markdown(statements).splitlines()
+    assert lines == ["1. Ward \\*A\\* scored 5\\.1 \\[see note\\]\\. \\[E1\\]", "2. No change\\."]

@@ -55,6 +55,47 @@ def signed(value: object, decimals: int) -> str:
     return ("+" if float(value) > 0 else fmt.MINUS) + text
 
 
+def change_decimals(kind: str) -> int:
+    """Decimal places a tile shows its change with: whole numbers for counts, one place otherwise."""
+    return 0 if kind == "n" else 1
+
+
+def rounds_to_zero(delta: object, kind: str) -> bool:
+    """Whether a change shows as zero at the tile's precision (e.g. +0.03 at one decimal place)."""
+    if fmt.is_missing(delta):
+        return False
+    return round(abs(float(delta)), change_decimals(kind)) == 0
+
+
+def tile_delta_text(value: object, previous: object, significant: object, kind: str, *,
+                    previous_wave: object = None) -> str | None:
+    """The change a headline tile shows under its value, or None when there is nothing to compare.
+
+    ``value - previous`` as :func:`ui.format.format_change` words it ("▲ +0.4 (significant)"), except that
+    a change that rounds to zero at the tile's precision gets no arrow: "0.0, little changed (not
+    significant)" — an arrow on "0.0" would claim a direction the figure does not show. A count (kind
+    ``"n"``) is not tested: its change reads "+33 since 2024", or "no change since 2024".
+    """
+    if fmt.is_missing(value) or fmt.is_missing(previous):
+        return None
+    delta = float(value) - float(previous)
+    decimals = change_decimals(kind)
+    unit = " pp" if kind == "pct" else ""
+    since = f" since {previous_wave}" if not fmt.is_missing(previous_wave) and previous_wave else ""
+    if rounds_to_zero(delta, kind):
+        if kind == "n":
+            return f"no change{since}"
+        if fmt.is_missing(significant):
+            note = "significance not tested"
+        else:
+            note = "significant" if bool(significant) else "not significant"
+        return f"{fmt.format_number(0, decimals)}{unit}, little changed ({note})"
+    text = fmt.format_change(delta, significant, decimals=decimals, unit=unit)
+    if kind == "n":
+        text = text.replace(" (significance not tested)", since)
+    return text
+
+
 def _label(measure: str, dataset: Dataset) -> str:
     if measure in board.HEADLINE_LABELS:
         return board.HEADLINE_LABELS[measure]
@@ -275,10 +316,13 @@ def _tile(row: pd.Series, min_group_size: int) -> None:
         suppressed=bool(row["suppressed"]), min_group_size=min_group_size, thresholds=thresholds,
         higher_is_better=True if thresholds is None else thresholds.higher_is_better, help=help_text)
     value_text = UNAVAILABLE_TEXT.get(row["availability"], tile.value_text)
-    delta_text = tile.delta_text
-    if kind == "n" and delta_text is not None:
-        delta_text = delta_text.replace(" (significance not tested)", f" since {row['previous_wave']}")
-    st.metric(f"{row['ref']} · {row['label']}", value_text, delta_text, delta_color=tile.delta_colour,
+    delta_text, delta_colour = tile.delta_text, tile.delta_colour
+    if delta_text is not None:
+        delta_text = tile_delta_text(row["value"], row["previous"], row["significant"], kind,
+                                     previous_wave=row["previous_wave"])
+        if rounds_to_zero(float(row["value"]) - float(row["previous"]), kind):
+            delta_colour = "gray"
+    st.metric(f"{row['ref']} · {row['label']}", value_text, delta_text, delta_color=delta_colour,
               delta_arrow=tile.delta_arrow, help=tile.help, border=True)
     if row["rag"] in labels.RAG_STYLE:
         st.markdown(rag_markdown(row["rag"]) + f" · {row['rag_reason']}", unsafe_allow_html=True)
@@ -344,31 +388,51 @@ def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Column widths (pixels) of the exception tables: every column fits the main area of a 1400-pixel-wide
+#: window with the sidebar open (about 940 pixels). The long "why listed" sentence stays in the CSV.
 LOW_LEADERSHIP_CONFIG = {
-    "ref": st.column_config.TextColumn("Ref", width="small"),
-    "unit": st.column_config.TextColumn("Team"),
-    "parent": st.column_config.TextColumn("Directorate"),
-    "score": st.column_config.NumberColumn("Compassionate leadership", format="%.1f",
-                                           help="Team mean score, 0–10."),
-    "responses": st.column_config.NumberColumn("Responses", format="%d"),
-    "leaver_rate": st.column_config.NumberColumn("Leaver rate %", format="%.1f"),
-    "sickness_rate": st.column_config.NumberColumn("Sickness absence %", format="%.1f"),
-    "mean_staff": st.column_config.NumberColumn("Average staff in post", format="%.0f"),
-    "reason": st.column_config.TextColumn("Why listed", width="large"),
+    "ref": st.column_config.TextColumn("Ref", width=45),
+    "unit": st.column_config.TextColumn("Team", width=200),
+    "parent": st.column_config.TextColumn("Directorate", width=200),
+    "score": st.column_config.NumberColumn("Leadership", format="%.1f", width=90,
+                                           help="Compassionate leadership: the team's mean score, 0–10."),
+    "responses": st.column_config.NumberColumn("Responses", format="%d", width=85),
+    "leaver_rate": st.column_config.NumberColumn("Leaver %", format="%.1f", width=80,
+                                                 help="Leaver rate over the HR window, %."),
+    "sickness_rate": st.column_config.NumberColumn("Sickness %", format="%.1f", width=90,
+                                                   help="Sickness absence rate over the HR window, %."),
+    "high_on": st.column_config.TextColumn("High on", width=140,
+                                           help="Which rate is in the highest quarter of teams (cut-offs in the "
+                                                "caption below). The CSV gives every figure and the reason in "
+                                                "words."),
 }
 FALLS_CONFIG = {
-    "ref": st.column_config.TextColumn("Ref", width="small"),
-    "unit": st.column_config.TextColumn("Team"),
-    "parent": st.column_config.TextColumn("Directorate"),
-    "label": st.column_config.TextColumn("Measure"),
-    "mean_from": st.column_config.NumberColumn("Before", format="%.1f"),
-    "mean_to": st.column_config.NumberColumn("Now", format="%.1f"),
-    "change": st.column_config.NumberColumn("Change", format="%+.1f"),
-    "p_adj": st.column_config.NumberColumn("Adjusted p", format="%.4f", help="Benjamini–Hochberg across teams."),
-    "cohens_d": st.column_config.NumberColumn("Cohen's d", format="%.2f"),
-    "n_to": st.column_config.NumberColumn("Responses now", format="%d"),
-    "reason": st.column_config.TextColumn("Why listed", width="large"),
+    "ref": st.column_config.TextColumn("Ref", width=45),
+    "unit": st.column_config.TextColumn("Team", width=170),
+    "parent": st.column_config.TextColumn("Directorate", width=170),
+    "label": st.column_config.TextColumn("Measure", width=165),
+    "mean_from": st.column_config.NumberColumn("Before", format="%.1f", width=60),
+    "mean_to": st.column_config.NumberColumn("Now", format="%.1f", width=55),
+    "change": st.column_config.NumberColumn("Change", format="%+.1f", width=65),
+    "p_adj": st.column_config.NumberColumn("Adj. p", format="%.4f", width=70,
+                                           help="p-value of the Welch t-test, Benjamini–Hochberg adjusted across "
+                                                "teams."),
+    "cohens_d": st.column_config.NumberColumn("d", format="%.2f", width=50, help="Cohen's d (effect size)."),
+    "n_to": st.column_config.NumberColumn("Responses", format="%d", width=85,
+                                          help="Responses in the team this wave."),
 }
+HIGH_ON_TEXT = {(True, False): "Leaving", (False, True): "Sickness", (True, True): "Leaving and sickness"}
+
+
+def low_leadership_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The low-leadership exceptions with a short ``high_on`` column ("Leaving", "Sickness", "Leaving and
+    sickness") in place of the long reason sentence (which stays in the frame and its CSV)."""
+    shown = frame.copy()
+    shown["high_on"] = [HIGH_ON_TEXT.get((bool(a), bool(b)), "")
+                        for a, b in zip(shown["high_leaver_rate"], shown["high_sickness_rate"])]
+    return shown
+
+
 STATEMENT_CONFIG = {
     "ref": st.column_config.TextColumn("Ref", width="small"),
     "statement": st.column_config.TextColumn("Statement", width="large"),
@@ -383,13 +447,27 @@ def low_leadership_caption(found: board.BoardExceptions, min_group_size: int) ->
     where = f" in {found.directorate}" if found.directorate else ""
     rule = (f"scores below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
             else f"the lowest {found.quantile:.0%} of scores")
+    cutoff = (pd.to_numeric(found.low_leadership["score_cutoff"], errors="coerce").dropna()
+              if "score_cutoff" in found.low_leadership.columns else pd.Series(dtype=float))
+    if found.low_score_below is None and len(cutoff):
+        rule += f" (at or below {fmt.format_score(cutoff.iloc[0])})"
     return chart_caption(
         data=f"Staff survey {found.wave} (teams with at least {min_group_size} responses) and {window}", period=None,
         unit_of_analysis="team",
         n_text=f"{len(found.low_leadership)} teams listed{where}, of {found.teams_checked} teams with survey and HR "
                "figures in the organisation",
-        notes=[f"Low: {rule}; high: the highest {found.quantile:.0%} of leaver or sickness rates, across all teams",
-               "Shows an association only"])
+        notes=[f"Low: {rule}; high: the highest {found.quantile:.0%} of leaver or sickness rates, across all teams"
+               + _cutoffs_text(found.low_leadership), "Shows an association only"])
+
+
+def _cutoffs_text(frame: pd.DataFrame) -> str:
+    """" (leaver rate at or above 11.7%, sickness absence at or above 6.0%)" from the listed rows, or ""."""
+    parts = []
+    for column, what in (("leaver_cutoff", "leaver rate"), ("sickness_cutoff", "sickness absence")):
+        values = pd.to_numeric(frame[column], errors="coerce").dropna() if column in frame.columns else []
+        if len(values):
+            parts.append(f"{what} at or above {fmt.format_pct(values.iloc[0])}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def falls_caption(found: board.BoardExceptions, min_group_size: int) -> str:
@@ -486,6 +564,16 @@ def render_guidance(weakest: board.WeakestBehaviour) -> None:
             st.caption(f"Source: {item['source']}")
     st.caption(weakest.note + " The guidance is written for this dashboard from the sources named; it is not "
                "NHS guidance itself.")
+
+
+def statements_markdown(statements: pd.DataFrame) -> str:
+    """The statements as a numbered Markdown list of prose, each ending with the figure it quotes in
+    brackets ("… (p = 0.604). [H1]"). Text from data files (team names) is escaped, so it shows literally."""
+    lines = []
+    for number, (_, r) in enumerate(statements.iterrows(), start=1):
+        ref = f" \\[{escape_markdown(r['figure_ref'])}\\]" if r["figure_ref"] else ""
+        lines.append(f"{number}. {escape_markdown(r['statement'])}{ref}")
+    return "\n".join(lines)
 
 
 def statements_text(statements: pd.DataFrame) -> str:

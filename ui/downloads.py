@@ -190,12 +190,11 @@ def board_pack_buttons(dataset: Dataset, filters: Filters, *,
                "low_score_below": None if low_score_below is None else float(low_score_below)}
     stem = f"board-pack-{_slug(filters.wave or 'latest')}" + (
         f"-{_slug(filters.directorate)}" if filters.directorate else "")
-    left, right = st.columns(2)
-    with left:
+    # Side by side at the left, as one group: a horizontal container sizes each button to its label.
+    with st.container(horizontal=True, horizontal_alignment="left", gap="small"):
         st.download_button("Board pack (HTML)", data=lambda: board_pack_html(dataset, filters, **options),
                            file_name=f"{stem}.html", mime=HTML_MIME, on_click="ignore", help=BOARD_PACK_HELP,
                            icon=":material/description:", key=f"{key}_html")
-    with right:
         has_chromium = chromium_path() is not None
         st.download_button("Board pack (PDF)", data=(lambda: board_pack_pdf(dataset, filters, **options))
                            if has_chromium else b"", file_name=f"{stem}.pdf", mime=PDF_MIME, on_click="ignore",
