@@ -233,9 +233,11 @@ def unit_level_scores(recognised: RecognisedFile, *, min_group_size: int) -> pd.
     wide["n"] = wide["n"].astype("Float64")
     unknown_n = wide["n"].isna()
     wide["suppressed"] = False
+    wide["suppressed_reason"] = ""
     table = suppress_unit_table(wide[list(settings.UNIT_SCORE_COLUMNS)], min_group_size=min_group_size)
     table.loc[unknown_n.to_numpy(), ["n", "mean", "ci_low", "ci_high", "pct_positive"]] = pd.NA
     table.loc[unknown_n.to_numpy(), "suppressed"] = True
+    table.loc[unknown_n.to_numpy(), "suppressed_reason"] = settings.SUPPRESSION_COUNT_UNKNOWN
     return table
 
 

@@ -30,6 +30,27 @@ Rules (shared/design/domain.md §2)
   unit's name, so the result is deterministic. Children with ``n = 0`` are never chosen (hiding them
   adds nothing).
 
+Why each row is hidden (``suppressed_reason``)
+    A suppressed row says why, so that pages do not call a unit of 21 people "fewer than 11
+    responses": :data:`~analytics.settings.SUPPRESSION_PRIMARY` when the row's own ``n`` is below
+    ``k`` (or its unit's respondent count is), :data:`~analytics.settings.SUPPRESSION_COMPLEMENTARY`
+    when it has ``k`` or more responses and is hidden only to protect a smaller group, and ""
+    on a shown row. :func:`suppression_label` gives the words.
+
+    *Why saying so is safe.* The reason tells a reader that a complementary unit has at least ``k``
+    responses and a primary one between 1 and ``k - 1``; its exact ``n`` and every figure on its row
+    stay hidden. What suppression protects is the figures (means, % positive), and the reason adds no
+    equation about them: subtraction still yields only the pooled sum of the hidden children, which by
+    construction rests on ``k`` or more responses, whatever is known about how those responses are
+    split. The bounds on counts were mostly known already: whoever knows the rule knows that a
+    complement is hidden only when a smaller group is, that complements are chosen among shown
+    siblings (so have ``n >= k``), and the pooled count is the parent's ``n`` minus the shown siblings'.
+    Edge case, stated for honesty: when that pooled count is ``k + j`` with ``j < k`` and it is split
+    between one primary and one complementary unit, the bounds pin the counts (e.g. ``k = 11``, pooled
+    12: the primary unit has 1 response, the complement 11). Without the reason the split {1, 11} is
+    equally deducible, only not which unit is which. Counts of responses are not answers: the figures
+    of the two units remain tied together in one pooled sum and neither can be worked out.
+
 This follows the approach of NHS England's Friends and Family Test suppression (small cells, then the
 next-smallest cell in the same parent) and of the NHS Staff Survey's local reports (no results below
 11 responses).
@@ -58,6 +79,26 @@ _NO_NODE = "\x00no value"
 
 #: Value columns of the survey tables that are blanked on a suppressed row (the count is too).
 SUPPRESSED_VALUE_COLUMNS = ("mean", "ci_low", "ci_high", "pct_positive")
+#: The column saying why a row is suppressed (a ``settings.SUPPRESSION_*`` code; "" when shown).
+REASON_COLUMN = "suppressed_reason"
+
+
+def suppression_label(reason: object, min_group_size: int) -> str:
+    """The words a page shows for a suppressed row, from its ``suppressed_reason`` code.
+
+    A missing or unknown code (a table from before the reason existed, a flag set by hand) gives the
+    primary label, "fewer than k responses", which is what every suppressed row used to show.
+
+    >>> suppression_label("primary", 11)
+    'fewer than 11 responses'
+    >>> suppression_label("complementary", 11)
+    'hidden so that a smaller group cannot be worked out by subtraction'
+    >>> suppression_label(None, 8)
+    'fewer than 8 responses'
+    """
+    template = settings.SUPPRESSION_LABELS.get(reason if isinstance(reason, str) else "",
+                                               settings.SUPPRESSED_LABEL)
+    return template.format(k=min_group_size)
 
 
 def check_min_group_size(min_group_size: object) -> int:
@@ -115,9 +156,27 @@ def _hidden_mask(counts: np.ndarray, parent_pos: np.ndarray, pre_hidden: np.ndar
     raise AssertionError("suppression did not reach a fixed point")  # pragma: no cover - bounded by rows
 
 
+def _reasons(hidden: np.ndarray, counts: np.ndarray, pre_hidden: np.ndarray, pre_reason: np.ndarray,
+             min_group_size: int) -> np.ndarray:
+    """``suppressed_reason`` codes: primary where the row's own ``0 < n < k``; else the reason a row
+    already had when it came in suppressed (primary if it gave none); else complementary; "" if shown."""
+    own_primary = (counts > 0) & (counts < min_group_size)
+    kept = np.where(pre_reason == "", settings.SUPPRESSION_PRIMARY, pre_reason)
+    reason = np.where(own_primary, settings.SUPPRESSION_PRIMARY,
+                      np.where(pre_hidden, kept, settings.SUPPRESSION_COMPLEMENTARY))
+    return np.where(hidden, reason, "").astype(object)
+
+
+def _reason_values(frame: pd.DataFrame, reason_col: str) -> np.ndarray:
+    if reason_col not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return frame[reason_col].astype(object).where(frame[reason_col].notna(), "").astype(str).to_numpy(dtype=object)
+
+
 def suppress_hierarchy(frame: pd.DataFrame, *, node_cols: Sequence[str], parent_cols: Sequence[str],
                        count_col: str, min_group_size: int, group_cols: Sequence[str] = (),
-                       value_cols: Sequence[str] = (), suppressed_col: str = "suppressed") -> pd.DataFrame:
+                       value_cols: Sequence[str] = (), suppressed_col: str = "suppressed",
+                       reason_col: str = REASON_COLUMN) -> pd.DataFrame:
     """Primary and complementary suppression of any table whose rows form a hierarchy.
 
     Reusable for HR or demographic breakdowns: e.g. rows ``(team, staff_group)`` whose parent is the
@@ -142,12 +201,17 @@ def suppress_hierarchy(frame: pd.DataFrame, *, node_cols: Sequence[str], parent_
     suppressed_col
         Output flag column. If ``frame`` already has it, rows flagged True are treated as suppressed
         from the start (e.g. units hidden on their respondent count).
+    reason_col
+        Output column of reason codes (see "Why each row is hidden" in the module docstring): ""
+        when shown, :data:`~analytics.settings.SUPPRESSION_PRIMARY` when the row's own count is
+        below ``k``, otherwise the reason it came in with (if it came in suppressed; primary when it
+        gave none), otherwise :data:`~analytics.settings.SUPPRESSION_COMPLEMENTARY`.
 
     Returns
     -------
     DataFrame
-        A copy with ``count_col`` as nullable integers (``<NA>`` when suppressed), ``value_cols`` blanked
-        and ``suppressed_col`` boolean. Row order is kept.
+        A copy with ``count_col`` as nullable integers (``<NA>`` when suppressed), ``value_cols`` blanked,
+        ``suppressed_col`` boolean and ``reason_col`` text. Row order is kept.
 
     Notes
     -----
@@ -163,6 +227,7 @@ def suppress_hierarchy(frame: pd.DataFrame, *, node_cols: Sequence[str], parent_
     if len(out) == 0:
         out[count_col] = out[count_col].astype("Int64") if count_col in out else pd.array([], dtype="Int64")
         out[suppressed_col] = pd.Series(dtype=bool)
+        out[reason_col] = pd.Series(dtype="str")
         return out
     node_key = pd.MultiIndex.from_frame(out[group_cols + node_cols].astype(object).fillna(_NO_NODE))
     if not node_key.is_unique:
@@ -180,6 +245,7 @@ def suppress_hierarchy(frame: pd.DataFrame, *, node_cols: Sequence[str], parent_
     tiebreak = np.empty(len(out), dtype=np.int64)
     tiebreak[order] = np.arange(len(out))
     hidden = _hidden_mask(counts, parent_pos, pre, tiebreak, k)
+    reasons = _reasons(hidden, counts, pre, _reason_values(out, reason_col), k)
     out[count_col] = pd.array(np.rint(counts).astype(np.int64), dtype="Int64")
     out.loc[hidden, count_col] = pd.NA
     for column in value_cols:
@@ -190,6 +256,7 @@ def suppress_hierarchy(frame: pd.DataFrame, *, node_cols: Sequence[str], parent_
             else:
                 out.loc[hidden, column] = pd.NA
     out[suppressed_col] = hidden
+    out[reason_col] = pd.array(reasons, dtype="str")
     return out
 
 
@@ -252,8 +319,10 @@ def suppress_unit_table(table: pd.DataFrame, *, min_group_size: int, n_col: str 
     -------
     DataFrame
         A copy of ``table``: ``n_col`` nullable integer, values blanked and ``suppressed`` True on hidden
-        rows (an existing True ``suppressed`` flag is kept). Row order is kept. See the module docstring
-        for the rules and why.
+        rows (an existing True ``suppressed`` flag is kept), and ``suppressed_reason`` (""
+        on shown rows; primary or complementary on hidden rows, as in :func:`suppress_hierarchy`; a
+        row hidden because its unit is hidden on ``unit_counts`` takes the unit's reason unless its own
+        ``n`` is below ``k``). Row order is kept. See the module docstring for the rules and why.
 
     Examples
     --------
@@ -263,8 +332,11 @@ def suppress_unit_table(table: pd.DataFrame, *, min_group_size: int, n_col: str 
     >>> t = pd.DataFrame({"wave": "2025", "level": ["directorate", "team", "team", "team"],
     ...                   "unit": ["D", "A", "B", "C"], "parent": ["", "D", "D", "D"],
     ...                   "n": [30, 8, 3, 19], "mean": [6.0, 5.0, 7.0, 6.2]})
-    >>> suppress_unit_table(t, min_group_size=5)["suppressed"].tolist()
+    >>> out = suppress_unit_table(t, min_group_size=5)
+    >>> out["suppressed"].tolist()
     [False, True, True, False]
+    >>> out["suppressed_reason"].tolist()
+    ['', 'complementary', 'primary', '']
     """
     k = check_min_group_size(min_group_size)
     wave_col, level_col, unit_col, parent_col = list(unit_cols)
@@ -282,16 +354,21 @@ def suppress_unit_table(table: pd.DataFrame, *, min_group_size: int, n_col: str 
     if "suppressed" not in work:
         work["suppressed"] = False
     work["suppressed"] = work["suppressed"].fillna(False).astype(bool)
+    work[REASON_COLUMN] = _reason_values(work, REASON_COLUMN)
     if unit_counts is not None and len(unit_counts):
         units = unit_counts[[wave_col, level_col, unit_col, parent_col, n_col]].copy()
         units = _with_parent_keys(units, [wave_col], level_col, unit_col, parent_col)
         units = suppress_hierarchy(units, node_cols=[level_col, unit_col, parent_col], parent_cols=_PARENT_KEYS,
                                    count_col=n_col, min_group_size=k, group_cols=[wave_col])
-        hidden_units = units.loc[units["suppressed"], [wave_col, level_col, unit_col, parent_col]]
+        hidden_units = units.loc[units["suppressed"], [wave_col, level_col, unit_col, parent_col, REASON_COLUMN]]
         if len(hidden_units):
             key = pd.MultiIndex.from_frame(work[[wave_col, level_col, unit_col, parent_col]].astype(object))
-            hidden_key = pd.MultiIndex.from_frame(hidden_units.astype(object))
-            work.loc[key.isin(hidden_key), "suppressed"] = True
+            hidden_key = pd.MultiIndex.from_frame(hidden_units.drop(columns=REASON_COLUMN).astype(object))
+            position = hidden_key.get_indexer(key)
+            newly = (position >= 0) & ~work["suppressed"].to_numpy(dtype=bool)
+            unit_reason = hidden_units[REASON_COLUMN].to_numpy(dtype=object)
+            work.loc[newly, REASON_COLUMN] = unit_reason[position[newly]]
+            work.loc[position >= 0, "suppressed"] = True
     work = _with_parent_keys(work, [wave_col, *by], level_col, unit_col, parent_col)
     out = suppress_hierarchy(work, node_cols=[level_col, unit_col, parent_col], parent_cols=_PARENT_KEYS,
                              count_col=n_col, min_group_size=k, group_cols=[wave_col, *by],

@@ -710,6 +710,7 @@ def _unit_scores_unsuppressed(scored: ScoredResponses, book: Codebook, groups: l
             "pct_positive": pct}))
     table = pd.concat(parts, ignore_index=True)
     table["suppressed"] = False
+    table["suppressed_reason"] = ""
     return _ordered(table, "measure", measure_ids)[list(settings.UNIT_SCORE_COLUMNS)]
 
 
@@ -720,6 +721,8 @@ def _finish(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
             out[c] = out[c].astype("str")
     out["n"] = out["n"].astype("Int64")
     out["suppressed"] = out["suppressed"].astype(bool)
+    reason = out["suppressed_reason"]
+    out["suppressed_reason"] = reason.astype(object).where(reason.notna(), "").astype("str")
     return out.reset_index(drop=True)
 
 
@@ -763,6 +766,11 @@ def unit_scores(scored: ScoredResponses, codebook: Codebook | None = None, *,
             reverse keying, the top one of a 2- or 3-option scale (:func:`favourable_from_position`).
         ``suppressed`` (bool)
             True when the row is hidden: ``n``, ``mean``, the CI and ``pct_positive`` are then missing.
+        ``suppressed_reason`` (text)
+            "" on a shown row; on a hidden row :data:`~analytics.settings.SUPPRESSION_PRIMARY` (fewer
+            than ``k`` responses) or :data:`~analytics.settings.SUPPRESSION_COMPLEMENTARY` (``k`` or
+            more, hidden so that a smaller group cannot be worked out by subtraction); words from
+            :func:`analytics.privacy.suppression_label`.
 
     Notes
     -----
@@ -794,6 +802,7 @@ def _item_results_unsuppressed(scored: ScoredResponses, book: Codebook, groups: 
         parts.append(_long_table(keys, "item", codes, {"n": np.rint(n).astype(np.int64), "pct_positive": pct}))
     table = pd.concat(parts, ignore_index=True)
     table["suppressed"] = False
+    table["suppressed_reason"] = ""
     return _ordered(table, "item", codes)[list(settings.ITEM_RESULT_COLUMNS)]
 
 
@@ -808,7 +817,7 @@ def item_results(scored: ScoredResponses, codebook: Codebook | None = None, *,
         ``parent`` as in :func:`unit_scores`; ``item`` (item code, in the order of the file's columns);
         ``n`` (nullable integer: valid answers to the item in the unit); ``pct_positive`` (0-100:
         positive answers ÷ valid answers, positive as in :func:`favourable_from_position`);
-        ``suppressed``.
+        ``suppressed``; ``suppressed_reason`` (as in :func:`unit_scores`).
 
     Notes
     -----

@@ -14,6 +14,25 @@ MIN_GROUP_SIZE_FLOOR = 5
 SUPPRESSED_LABEL = "fewer than {k} responses"
 #: What a unit with no responses at all shows: distinct from a suppressed unit.
 NO_DATA_LABEL = "no data"
+#: Why a row is suppressed: the ``suppressed_reason`` column of the survey tables holds one of these
+#: codes ("" on a shown row). Primary: the figure rests on fewer than k responses. Complementary: the
+#: unit has k or more responses but is hidden so that a smaller group's figure cannot be worked out by
+#: subtraction from its parent (``analytics.privacy``). Count unknown: a published table gave no number
+#: of responses, so anonymity could not be checked.
+SUPPRESSION_PRIMARY = "primary"
+SUPPRESSION_COMPLEMENTARY = "complementary"
+SUPPRESSION_COUNT_UNKNOWN = "count_unknown"
+#: What a unit hidden as a complement shows instead of a score.
+COMPLEMENTARY_LABEL = "hidden so that a smaller group cannot be worked out by subtraction"
+#: What a unit whose number of responses is not known shows instead of a score.
+COUNT_UNKNOWN_LABEL = "number of responses not given"
+#: Display text of each suppression reason ("{k}" is the threshold in use);
+#: ``analytics.privacy.suppression_label`` fills it in.
+SUPPRESSION_LABELS = {
+    SUPPRESSION_PRIMARY: SUPPRESSED_LABEL,
+    SUPPRESSION_COMPLEMENTARY: COMPLEMENTARY_LABEL,
+    SUPPRESSION_COUNT_UNKNOWN: COUNT_UNKNOWN_LABEL,
+}
 
 # --- Reporting levels ---------------------------------------------------------------------------
 LEVEL_ORGANISATION = "organisation"
@@ -30,11 +49,15 @@ NOT_RECORDED_UNIT = "Not recorded"
 
 # --- Fixed column names of the tables that leave the analytics layer -----------------------------
 #: One row per wave x level x unit x measure (``analytics.scoring.unit_scores``).
+#: ``suppressed_reason`` is one of the ``SUPPRESSION_*`` codes on a suppressed row, "" on a shown row.
 UNIT_SCORE_COLUMNS = (
     "wave", "level", "unit", "parent", "measure", "n", "mean", "ci_low", "ci_high", "pct_positive", "suppressed",
+    "suppressed_reason",
 )
 #: One row per wave x level x unit x item (question-level % positive).
-ITEM_RESULT_COLUMNS = ("wave", "level", "unit", "parent", "item", "n", "pct_positive", "suppressed")
+ITEM_RESULT_COLUMNS = (
+    "wave", "level", "unit", "parent", "item", "n", "pct_positive", "suppressed", "suppressed_reason",
+)
 #: Data-quality findings (``analytics.quality``): one row per finding.
 FINDING_COLUMNS = ("severity", "kind", "file", "sheet", "column", "rows", "count", "value", "message")
 

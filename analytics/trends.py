@@ -63,7 +63,7 @@ WAVE_COMPARISON_COLUMNS = (
 #: :func:`unit_table`: one row per unit of a level in one wave, for one measure.
 UNIT_TABLE_COLUMNS = (
     "unit", "parent", "measure", "wave", "n", "mean", "ci_low", "ci_high", "pct_positive", "suppressed",
-    "previous_wave", "change", "p_adj", "significant",
+    "suppressed_reason", "previous_wave", "change", "p_adj", "significant",
 )
 #: :func:`unit_trend`: one row per wave x measure of one unit.
 UNIT_TREND_COLUMNS = (
@@ -71,7 +71,7 @@ UNIT_TREND_COLUMNS = (
 )
 #: :func:`item_changes`: one row per question of one unit in one wave.
 ITEM_CHANGE_COLUMNS = (
-    "item", "wording", "measures", "n", "pct_positive", "suppressed", "organisation_pct_positive",
+    "item", "wording", "measures", "n", "pct_positive", "suppressed", "suppressed_reason", "organisation_pct_positive",
     "previous_wave", "n_previous", "pct_positive_previous", "change_points", "change_ci_low", "change_ci_high",
     "p", "p_adj", "significant",
 )
@@ -115,6 +115,20 @@ def _require(frame: object, columns: Iterable[str], what: str) -> pd.DataFrame:
         raise InputError(f"The {what} has no column {', '.join(repr(c) for c in missing)}. "
                          f"Columns present: {', '.join(map(str, frame.columns))}.")
     return frame
+
+
+#: Columns a unit-score / question table must have. ``suppressed_reason`` may be absent (a table from
+#: before it existed): it is then read as "" (a suppressed row is then labelled "fewer than k responses").
+_UNIT_SCORE_REQUIRED = tuple(c for c in settings.UNIT_SCORE_COLUMNS if c != "suppressed_reason")
+_ITEM_RESULT_REQUIRED = tuple(c for c in settings.ITEM_RESULT_COLUMNS if c != "suppressed_reason")
+
+
+def _with_reason(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with a text ``suppressed_reason`` ("" where missing, and on shown rows)."""
+    reason = (rows["suppressed_reason"].astype(object).where(rows["suppressed_reason"].notna(), "")
+              if "suppressed_reason" in rows.columns else pd.Series("", index=rows.index, dtype=object))
+    reason = reason.where(~_shown(rows), "")
+    return rows.assign(suppressed_reason=reason.astype(str).to_numpy())
 
 
 def _shown(rows: pd.DataFrame) -> pd.Series:
@@ -370,18 +384,18 @@ def unit_table(
     pandas.DataFrame
         :data:`UNIT_TABLE_COLUMNS`, sorted by parent and unit. Figures are those of the unit-score table
         (mean and its t-based 95% CI; ``pct_positive`` pooled over the measure's questions). A suppressed
-        unit has every figure missing. ``previous_wave`` is the wave before ``wave`` (missing for the
+        unit has every figure missing and its ``suppressed_reason`` code ("" when shown). ``previous_wave`` is the wave before ``wave`` (missing for the
         first wave); ``change``, ``p_adj`` (Benjamini–Hochberg across the units of the table) and
         ``significant`` are missing unless the unit is shown in both waves.
     """
-    _require(unit_scores, settings.UNIT_SCORE_COLUMNS, "table of unit scores")
+    _require(unit_scores, _UNIT_SCORE_REQUIRED, "table of unit scores")
     _check_level(level)
     rows = unit_scores[(unit_scores["level"] == level) & (unit_scores["measure"] == measure)
                        & (unit_scores["wave"] == wave)]
     if parents is not None:
         rows = rows[rows["parent"].astype(str).isin({str(p) for p in parents})]
-    rows = _blank_suppressed(rows, _FIGURES)
-    out = rows[["unit", "parent", "measure", "wave", *_FIGURES, "suppressed"]].copy()
+    rows = _with_reason(_blank_suppressed(rows, _FIGURES))
+    out = rows[["unit", "parent", "measure", "wave", *_FIGURES, "suppressed", "suppressed_reason"]].copy()
     out["unit"] = out["unit"].astype(str)
     out["parent"] = out["parent"].astype(str)
     out["suppressed"] = (~_shown(rows)).to_numpy()
@@ -446,7 +460,7 @@ def unit_trend(
     pair; otherwise its test columns are missing. A unit with no row in a wave (it did not exist) has
     no row for that wave, and the next wave has no change.
     """
-    _require(unit_scores, settings.UNIT_SCORE_COLUMNS, "table of unit scores")
+    _require(unit_scores, _UNIT_SCORE_REQUIRED, "table of unit scores")
     _check_level(level)
     rows = _unit_rows(unit_scores, level, unit, parent)
     parent = str(rows["parent"].iloc[0])
@@ -462,7 +476,7 @@ def unit_trend(
     waves = sorted_waves(unit_scores)
     rank = {w: i for i, w in enumerate(waves)}
     rows = rows[rows["measure"].astype(str).isin(measures)]
-    rows = _blank_suppressed(rows, _FIGURES)
+    rows = _with_reason(_blank_suppressed(rows, _FIGURES))
     rows = rows.assign(_m=rows["measure"].map({m: i for i, m in enumerate(measures)}),
                        _w=rows["wave"].map(rank), _shown=_shown(rows).to_numpy() & rows["mean"].notna().to_numpy())
     rows = rows.sort_values(["_m", "_w"], kind="stable").reset_index(drop=True)
@@ -544,7 +558,7 @@ def item_changes(
     -------
     pandas.DataFrame
         :data:`ITEM_CHANGE_COLUMNS`, one row per question of the unit in ``wave``, in the table's order:
-        ``n`` (valid answers) and ``pct_positive`` (0–100), ``suppressed``, the organisation's %
+        ``n`` (valid answers) and ``pct_positive`` (0–100), ``suppressed`` and ``suppressed_reason``, the organisation's %
         positive in the same wave, then against the previous wave: ``n_previous``,
         ``pct_positive_previous``, ``change_points`` (percentage points) with its Wald 95% CI, the
         two-proportion z-test ``p``, ``p_adj`` (Benjamini–Hochberg across the questions tested) and
@@ -556,11 +570,11 @@ def item_changes(
     answers ÷ valid answers) and passed to :func:`analytics.stats.compare_proportions`. A question is
     compared only when it is shown in both waves; a suppressed question has every figure missing.
     """
-    _require(item_results, settings.ITEM_RESULT_COLUMNS, "table of question results")
+    _require(item_results, _ITEM_RESULT_REQUIRED, "table of question results")
     _check_level(level)
     rows = _unit_rows(item_results[item_results["wave"] == wave], level, unit, parent)
     parent = str(rows["parent"].iloc[0])
-    rows = _blank_suppressed(rows, ("n", "pct_positive")).reset_index(drop=True)
+    rows = _with_reason(_blank_suppressed(rows, ("n", "pct_positive"))).reset_index(drop=True)
     out = pd.DataFrame({"item": rows["item"].astype(str)})
     wording = {code.casefold(): item.wording for code, item in (codebook.items.items() if codebook else [])}
     in_measures = _item_measures(codebook)
@@ -569,6 +583,7 @@ def item_changes(
     out["n"] = rows["n"].astype("Int64").to_numpy()
     out["pct_positive"] = rows["pct_positive"].astype(float).to_numpy()
     out["suppressed"] = (~_shown(rows)).to_numpy()
+    out["suppressed_reason"] = rows["suppressed_reason"].to_numpy()
 
     org = item_results[(item_results["wave"] == wave) & (item_results["level"] == settings.LEVEL_ORGANISATION)
                        & (item_results["unit"].astype(str) == str(organisation))]

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.privacy import check_min_group_size, suppress_hierarchy, suppress_unit_table
+from analytics.privacy import check_min_group_size, suppress_hierarchy, suppress_unit_table, suppression_label
 
 ORG = settings.ORGANISATION_UNIT
+PRIMARY, COMPLEMENTARY = settings.SUPPRESSION_PRIMARY, settings.SUPPRESSION_COMPLEMENTARY
 
 
 def unit_table(rows, wave="2025", measure="compassionate_leadership"):
@@ -28,6 +29,11 @@ def unit_table(rows, wave="2025", measure="compassionate_leadership"):
 
 def hidden_units(out):
     return set(out.loc[out["suppressed"], "unit"] + "/" + out.loc[out["suppressed"], "parent"])
+
+
+def reasons(out):
+    """unit/parent -> suppressed_reason of every row."""
+    return dict(zip(out["unit"] + "/" + out["parent"], out["suppressed_reason"]))
 
 
 # --- check_min_group_size ------------------------------------------------------------------------
@@ -104,6 +110,27 @@ def test_single_small_child_hides_next_smallest_sibling():
     assert hidden_units(out) == {"A/D", "B/D"}
 
 
+def test_reason_tells_primary_from_complementary():
+    # The same hierarchy as above: B (3 < 5) is hidden for itself, A (8 >= 5) only as its complement.
+    table = unit_table([
+        ("organisation", ORG, "", 30), ("directorate", "D", ORG, 30),
+        ("team", "A", "D", 8), ("team", "B", "D", 3), ("team", "C", "D", 19),
+    ])
+    out = suppress_unit_table(table, min_group_size=5)
+    assert reasons(out) == {f"{ORG}/": "", f"D/{ORG}": "", "A/D": COMPLEMENTARY, "B/D": PRIMARY, "C/D": ""}
+    assert str(out["suppressed_reason"].dtype) == "str"
+
+
+def test_suppression_label_words():
+    assert suppression_label(PRIMARY, 11) == "fewer than 11 responses"
+    assert suppression_label(COMPLEMENTARY, 11) == settings.COMPLEMENTARY_LABEL
+    assert suppression_label(settings.SUPPRESSION_COUNT_UNKNOWN, 11) == settings.COUNT_UNKNOWN_LABEL
+    # A missing or unknown code reads as the primary label (what every suppressed row used to say).
+    assert suppression_label("", 7) == "fewer than 7 responses"
+    assert suppression_label(None, 7) == "fewer than 7 responses"
+    assert suppression_label(float("nan"), 7) == "fewer than 7 responses"
+
+
 def test_two_small_children_summing_to_k_need_no_complement():
     # k = 11: A (3) and B (8) are both below 11; together 3 + 8 = 11 >= 11, so C (30) stays shown.
     table = unit_table([
@@ -146,6 +173,10 @@ def test_cascade_across_levels():
     ])
     out = suppress_unit_table(table, min_group_size=11)
     assert hidden_units(out) == {"D1/" + ORG, "D3/" + ORG, "A/D1", "A/D2", "C/D2", "E/D3"}
+    # Below 11 for itself: D3 (5), A in D2 (10), E (5); complements: D1 (45), A in D1 (20), C (40).
+    found = reasons(out)
+    assert {u for u, r in found.items() if r == PRIMARY} == {"D3/" + ORG, "A/D2", "E/D3"}
+    assert {u for u, r in found.items() if r == COMPLEMENTARY} == {"D1/" + ORG, "A/D1", "C/D2"}
     # The same team name under two directorates is two units, judged separately.
     assert out.loc[(out["unit"] == "B"), "suppressed"].tolist() == [False]
 
@@ -172,6 +203,22 @@ def test_units_hidden_on_respondent_counts_are_hidden_on_every_row():
     assert not without["suppressed"].any()
     with_counts = suppress_unit_table(table, min_group_size=11, unit_counts=counts)
     assert hidden_units(with_counts) == {f"A/{ORG}", f"B/{ORG}"}
+    # Each row takes its unit's reason: A has 3 respondents (primary, although its row has n = 0),
+    # B has 20 and is hidden to protect A (complementary).
+    assert reasons(with_counts) == {f"{ORG}/": "", f"A/{ORG}": PRIMARY, f"B/{ORG}": COMPLEMENTARY, f"C/{ORG}": ""}
+
+
+def test_row_below_k_is_primary_even_in_a_complementary_unit():
+    # On respondents, B (20) is hidden as the complement of A (3). On this measure B's own n is 9 < 11,
+    # so its row says "fewer than 11 responses", which is true of that figure. The hidden rows then hold
+    # 0 + 9 = 9 < 11 responses, so C (30) is hidden on this measure as their complement.
+    table = unit_table([
+        ("organisation", ORG, "", 39), ("team", "A", ORG, 0), ("team", "B", ORG, 9), ("team", "C", ORG, 30),
+    ])
+    counts = table[["wave", "level", "unit", "parent"]].copy()
+    counts["n"] = [53, 3, 20, 30]
+    out = suppress_unit_table(table, min_group_size=11, unit_counts=counts)
+    assert reasons(out) == {f"{ORG}/": "", f"A/{ORG}": PRIMARY, f"B/{ORG}": PRIMARY, f"C/{ORG}": COMPLEMENTARY}
 
 
 def test_existing_suppressed_flag_is_kept_and_protected():
@@ -180,6 +227,11 @@ def test_existing_suppressed_flag_is_kept_and_protected():
     out = suppress_unit_table(table, min_group_size=11)
     # A was hidden already (30 >= 11 people, so nothing more is needed).
     assert out["suppressed"].tolist() == [False, True, False]
+    # Without a reason given, a row flagged before suppression reads as primary; a given reason is kept.
+    assert out["suppressed_reason"].tolist() == ["", PRIMARY, ""]
+    table["suppressed_reason"] = ["", settings.SUPPRESSION_COUNT_UNKNOWN, ""]
+    out = suppress_unit_table(table, min_group_size=11)
+    assert out["suppressed_reason"].tolist() == ["", settings.SUPPRESSION_COUNT_UNKNOWN, ""]
 
 
 def test_input_row_order_and_index_are_kept():
@@ -202,6 +254,8 @@ def test_suppress_hierarchy_for_a_demographic_breakdown():
                              count_col="headcount", min_group_size=5, value_cols=["leaver_rate"])
     assert out["suppressed"].tolist() == [False, False, True, True]
     assert out["leaver_rate"].isna().tolist() == [False, False, True, True]
+    # Doctors (2) are below 5; Admin (8) is the complement.
+    assert out["suppressed_reason"].tolist() == ["", "", PRIMARY, COMPLEMENTARY]
 
 
 def test_duplicate_units_are_refused():
@@ -259,6 +313,14 @@ def test_property_no_hidden_unit_can_be_recovered(case):
     # 2. Hidden rows carry no values.
     assert out.loc[hidden, ["n", "mean", "ci_low", "ci_high", "pct_positive"]].isna().all().all()
     assert (out.loc[~hidden, "n"].to_numpy(dtype=int) == shown_n).all()
+    # 2b. The reason: none when shown; primary exactly for hidden rows with 0 < n < k; complementary
+    #     only for rows with n >= k (a complement is never chosen among rows with n = 0).
+    reason = out["suppressed_reason"].to_numpy(dtype=object)
+    assert (reason[~hidden] == "").all()
+    small = (original_n > 0) & (original_n < k)
+    assert ((reason == PRIMARY) == (hidden & small)).all()
+    assert ((reason == COMPLEMENTARY) == (hidden & ~small)).all()
+    assert (original_n[reason == COMPLEMENTARY] >= k).all()
 
     # 3. For every parent: shown with no hidden child, or its hidden children hold >= k together
     #    (or all its children are hidden).

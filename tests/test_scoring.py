@@ -521,6 +521,14 @@ def test_item_results_by_hand_and_suppressed_like_unit_scores():
     scores = unit_scores(scored, nss, min_group_size=5)
     hidden_scores = set(zip(scores.loc[scores["suppressed"], "unit"], scores.loc[scores["suppressed"], "parent"]))
     assert hidden_items == hidden_scores == {("C", "Surg"), ("A", "Surg")}
+    # Surg/C (2 respondents < 5) is hidden for itself; Surg/A (7 >= 5) only so that C cannot be worked
+    # out as the directorate (9) minus A. Shown rows give no reason.
+    for table in (items, scores):
+        reasons = table.set_index(["unit", "parent"])["suppressed_reason"]
+        assert set(reasons.loc[[("C", "Surg")]]) == {settings.SUPPRESSION_PRIMARY}
+        assert set(reasons.loc[[("A", "Surg")]]) == {settings.SUPPRESSION_COMPLEMENTARY}
+        assert (table.loc[~table["suppressed"], "suppressed_reason"] == "").all()
+        assert str(table["suppressed_reason"].dtype) == "str"
     assert items.loc[items["suppressed"], ["n", "pct_positive"]].isna().all().all()
     assert list(pd.unique(items["item"])) == ["q9f", "q9g", "q9h", "q9i", "q26a", "q26b"]
 

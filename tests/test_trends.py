@@ -93,6 +93,7 @@ def unit_scores_frame(respondents: pd.DataFrame, hidden: set[tuple[str, str, str
                          "parent": "", "measure": measure, **figures, "pct_positive": 50.0, "suppressed": False})
     table = pd.DataFrame(rows)
     table["n"] = pd.array([None if pd.isna(v) else int(v) for v in table["n"]], dtype="Int64")
+    table["suppressed_reason"] = np.where(table["suppressed"], settings.SUPPRESSION_PRIMARY, "")
     return table[list(settings.UNIT_SCORE_COLUMNS)]
 
 
@@ -317,7 +318,8 @@ def item_results_frame() -> pd.DataFrame:
         ("2025", "organisation", "Organisation", "", "q9f", 500, 60.0, False),
         ("2025", "organisation", "Organisation", "", "q9h", 480, 70.0, False),
     ]
-    frame = pd.DataFrame(rows, columns=list(settings.ITEM_RESULT_COLUMNS))
+    # Without a suppressed_reason column (tables from before it existed are still read).
+    frame = pd.DataFrame(rows, columns=[c for c in settings.ITEM_RESULT_COLUMNS if c != "suppressed_reason"])
     frame["n"] = frame["n"].astype("Int64")
     frame["pct_positive"] = frame["pct_positive"].astype(float)
     return frame
