@@ -62,13 +62,11 @@ if payloads or staff:
         spec = None
 else:
     st.caption("Upload at least one survey or HR file.")
-check_col, use_col = st.columns(2)
-with check_col:
-    check = st.button("Check the files", key=f"{view.PREFIX}:check", disabled=spec is None, icon=":material/rule:",
-                      help="Read and score the files and list the data-quality findings, without using them yet.")
-with use_col:
+with st.container(horizontal=True, gap="small"):
     use = st.button("Use these files", key=f"{view.PREFIX}:use", type="primary", disabled=spec is None,
                     icon=":material/check:", help="Read and score the files and show them on every page.")
+    check = st.button("Check the files", key=f"{view.PREFIX}:check", disabled=spec is None, icon=":material/rule:",
+                      help="Read and score the files and list the data-quality findings, without using them yet.")
 if spec is not None and check:
     view.check_files(spec)
 if spec is not None and use:

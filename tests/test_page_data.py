@@ -60,6 +60,35 @@ def test_editor_round_trip_keeps_the_recognised_questions():
     assert frame.loc[frame["Column"] == "Q9H", "Question"].item() == view.question_labels(BOOK)["q9h"]
 
 
+def test_editor_shows_the_role_of_the_team_directorate_and_wave_columns():
+    recognised = view.recognise_payload(CSV)
+    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK).set_index("Column")
+    assert frame.loc["Location", "Question"] == "team column"
+    assert frame.loc["Directorate", "Question"] == "directorate column"
+    assert frame.loc["Respondent", "Question"] == view.NOT_USED and frame.loc["Squad", "Question"] == view.NOT_USED
+    # the roles chosen on the page win over the mapping's while the user corrects them
+    roles = {"team": "Squad", "directorate": "Directorate", "wave": "Respondent"}
+    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK, roles=roles)
+    shown = frame.set_index("Column")["Question"]
+    assert (shown["Squad"], shown["Location"], shown["Respondent"]) == ("team column", view.NOT_USED, "wave column")
+    # roles are not questions: no item code, and the corrected mapping keeps them as unit columns
+    choices = view.item_choices(frame, BOOK, roles=roles)
+    assert choices["Squad"] is None and choices["Directorate"] is None and choices["Q9F"] == "q9f"
+    corrected = _corrected(recognised, team_col="Squad", wave_col="Respondent", choices=choices)
+    assert (corrected.team_col, corrected.directorate_col, corrected.wave_col) == ("Squad", "Directorate", "Respondent")
+    # the role labels are options of the editor's cells (so the role shows), before the questions
+    assert view.question_options(BOOK)[:4] == [view.NOT_USED, "team column", "directorate column", "wave column"]
+
+
+def test_a_role_given_in_the_editor_to_another_column_is_refused():
+    recognised = view.recognise_payload(CSV)
+    roles = view.mapping_roles(recognised.mapping)
+    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK)
+    frame.loc[frame["Column"] == "Squad", "Question"] = "team column"
+    with pytest.raises(InputError, match="'Squad' is marked as the team column.*choose it under 'Team column' above"):
+        view.item_choices(frame, BOOK, roles=roles)
+
+
 def test_corrected_team_column_is_a_change_made_by_the_user():
     recognised = view.recognise_payload(CSV)
     assert recognised.mapping.team_col == "Location"  # the site, not the team: the user corrects it
@@ -178,6 +207,34 @@ def test_findings_view_puts_the_most_serious_first():
     assert view.findings_view(None).empty
 
 
+def test_findings_view_shows_a_short_column_and_the_full_header_last():
+    long_header = ("How often, if at all, do you feel this way about your job? - I look forward to going to work.")
+    other = "To what extent do you agree or disagree with the following statements about your work?"
+    findings = pd.DataFrame([
+        {"severity": "info", "kind": "missing_rate", "file": "s.csv", "sheet": None, "column": long_header,
+         "rows": "2", "count": 1, "value": "", "message": "one missing"},
+        {"severity": "info", "kind": "missing_rate", "file": "s.csv", "sheet": None, "column": other,
+         "rows": "3", "count": 2, "value": "", "message": "two missing"},
+        {"severity": "warning", "kind": "straight_lining", "file": "s.csv", "sheet": None, "column": "",
+         "rows": "4", "count": 1, "value": "", "message": "same answer everywhere"},
+    ], columns=list(settings.FINDING_COLUMNS))
+    recognised = Mapping(codebook=BOOK.id, team_col="Team", items={long_header: "q2a"})
+    questions = view.column_questions([{"file": "s.csv", "mapping": recognised}])
+    assert questions == {("s.csv", long_header): "q2a"}
+    shown = view.findings_view(findings, questions)
+    assert list(shown.columns)[-1] == "Full column header"
+    by_message = shown.set_index("What was found")
+    assert by_message.loc["one missing", "Column"] == "q2a"  # recognised as a question: its code
+    cut = by_message.loc["two missing", "Column"]  # not recognised: the header's first 39 characters and "…"
+    assert cut == other[:39].rstrip() + "…" and len(cut) <= view.FINDING_COLUMN_CHARS
+    assert by_message.loc["two missing", "Full column header"] == other
+    assert by_message.loc["same answer everywhere", "Column"] == ""
+    config = view.findings_column_config()
+    assert set(config) == set(view.FINDINGS_VIEW_COLUMNS)
+    # severity, file, sheet, column, rows and count leave room for the message at a 1400-px window
+    assert sum(config[c]["width"] for c in ("Severity", "File", "Sheet", "Column", "Rows", "Count")) <= 620
+
+
 # --------------------------------------------------------------------------------------------------
 # AppTests
 # --------------------------------------------------------------------------------------------------
@@ -215,6 +272,8 @@ def test_upload_correct_add_measure_and_use(app_test):
     assert at.selectbox(key=_key(at, CSV, "team")).value == "Location"
     assert at.selectbox(key=_key(at, XLSX, "team")).value == "Ward"
     assert at.selectbox(key=_key(at, XLSX, "directorate")).value == "Division"
+    editor = at.data_editor(key=_key(at, CSV, "items")).value.set_index("Column")["Question"]
+    assert editor["Location"] == "team column" and editor["Directorate"] == "directorate column"
     summaries = [d.value for d in at.dataframe if "Questions found" in d.value.columns]
     assert len(summaries) == 2
     found = summaries[0].set_index("Measure")["Questions found"]
@@ -238,6 +297,7 @@ def test_upload_correct_add_measure_and_use(app_test):
     assert any("Your files are in use" in s.value for s in at.success)
     findings = [d.value for d in at.dataframe if "What was found" in d.value.columns]
     assert findings  # the findings table of the files in use
+    assert all(len(c) <= view.FINDING_COLUMN_CHARS for c in findings[0]["Column"])
 
     # the other pages use the upload: the Methods page lists the local measure and the uploaded waves
     at.switch_page("pages/methods.py")

@@ -35,6 +35,10 @@ from ui import state
 # Texts (labels and help live here, not in the page)
 # --------------------------------------------------------------------------------------------------
 NOT_USED = "not used"
+#: What the question editor shows for the columns chosen as team, directorate and wave (not questions).
+ROLE_LABELS = {"team": "team column", "directorate": "directorate column", "wave": "wave column"}
+#: Findings table: headers longer than this are cut (the full header is in the last column).
+FINDING_COLUMN_CHARS = 40
 #: What an empty cell of a table shows (a figure that is not computed; the table's note says why).
 EMPTY_CELL = "—"
 NO_COLUMN = "(none)"
@@ -70,7 +74,8 @@ DIRECTORATE_HELP = "The column naming the directorate (division, care group…),
 WAVE_HELP = "The column giving each row's survey year or wave, if the file has one."
 WAVE_LABEL_HELP = ("The survey year (wave) of every row of this file, e.g. 2025. Taken from the file name when it "
                    "has a year.")
-QUESTION_HELP = "The survey question this column answers, or 'not used'. Each question can be given to one column only."
+QUESTION_HELP = ("The survey question this column answers, or 'not used'. Each question can be given to one column "
+                 "only. The team, directorate and wave columns are chosen above and show their role here.")
 LOCAL_MEASURE_HELP = (
     "A measure made from your own questions (e.g. a local pulse survey): its score is the mean of its questions, "
     "0–10, with the same half rule as the national measures. Use the same name in each year's file to follow it "
@@ -142,27 +147,63 @@ def editor_columns(raw_columns: list[str], mapping: Mapping) -> list[str]:
     return [c for c in raw_columns if c not in local]
 
 
-def items_editor_frame(raw_columns: list[str], mapping: Mapping, codebook: Codebook) -> pd.DataFrame:
+def mapping_roles(mapping: Mapping) -> dict[str, str | None]:
+    """Role -> column of a mapping: ``{"team": …, "directorate": …, "wave": …}`` (None: no such column)."""
+    return {"team": mapping.team_col, "directorate": mapping.directorate_col, "wave": mapping.wave_col}
+
+
+def items_editor_frame(raw_columns: list[str], mapping: Mapping, codebook: Codebook, *,
+                       roles: dict[str, str | None] | None = None) -> pd.DataFrame:
     """The question editor's table: one row per column of the file (local measures' columns left out).
 
-    Columns: ``Column`` (header), ``Question`` (a label of :func:`question_labels` or :data:`NOT_USED`),
-    ``Recognised by`` (how the column was recognised).
+    Columns: ``Column`` (header), ``Question`` (a label of :func:`question_labels`, the column's role of
+    :data:`ROLE_LABELS` — "team column" — when it is the team, directorate or wave column and has no
+    question, else :data:`NOT_USED`), ``Recognised by`` (how the column was recognised).
+
+    ``roles`` (role -> column) are the unit columns chosen on the page, which may differ from the
+    mapping's while the user is correcting them; default: the mapping's (:func:`mapping_roles`).
     """
     labels = question_labels(codebook)
+    role_of = {column: role for role, column in (roles if roles is not None else mapping_roles(mapping)).items()
+               if column}
     rows = []
     for column in editor_columns(raw_columns, mapping):
         code = mapping.items.get(column)
-        rows.append({"Column": column, "Question": labels.get(code, NOT_USED) if code else NOT_USED,
-                     "Recognised by": mapping.evidence.get(column, "")})
+        if code:
+            question = labels.get(code, NOT_USED)
+        else:
+            question = ROLE_LABELS[role_of[column]] if column in role_of else NOT_USED
+        rows.append({"Column": column, "Question": question, "Recognised by": mapping.evidence.get(column, "")})
     return pd.DataFrame(rows, columns=["Column", "Question", "Recognised by"])
 
 
-def item_choices(editor: pd.DataFrame, codebook: Codebook) -> dict[str, str | None]:
-    """Column -> item code (or None for "not used") from the question editor's table."""
+def question_options(codebook: Codebook) -> list[str]:
+    """The options of the editor's Question cells: "not used", the roles (shown, not for choosing) and the
+    questions."""
+    return [NOT_USED, *ROLE_LABELS.values(), *question_labels(codebook).values()]
+
+
+def item_choices(editor: pd.DataFrame, codebook: Codebook, *,
+                 roles: dict[str, str | None] | None = None) -> dict[str, str | None]:
+    """Column -> item code (or None for "not used" or a role) from the question editor's table.
+
+    Raises
+    ------
+    InputError
+        A column is marked as the team, directorate or wave column in the editor but is not the one
+        chosen for that role (``roles``, role -> column); the role is chosen above the editor. Without
+        ``roles`` the role labels are only read as "no question".
+    """
     code_of = {label: code for code, label in question_labels(codebook).items()}
+    role_by_label = {label: role for role, label in ROLE_LABELS.items()}
     out: dict[str, str | None] = {}
     for column, label in zip(editor["Column"], editor["Question"]):
         label = None if label is None or pd.isna(label) else str(label)
+        if roles is not None and label in role_by_label and roles.get(role_by_label[label]) != column:
+            role = role_by_label[label]
+            raise InputError(f"'{column}' is marked as the {label} in the question list. To use it as the {role} "
+                             f"column, choose it under '{role.capitalize()} column' above; otherwise set its question "
+                             f"to '{NOT_USED}' or to the question it answers.")
         out[str(column)] = code_of.get(label) if label and label != NOT_USED else None
     return out
 
@@ -339,22 +380,76 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
                        hr_team_col=hr_team_col or None)
 
 
-FINDINGS_VIEW_COLUMNS = ("Severity", "File", "Sheet", "Column", "Rows", "Count", "What was found")
+FINDINGS_VIEW_COLUMNS = ("Severity", "File", "Sheet", "Column", "Rows", "Count", "What was found",
+                         "Full column header")
 
 
-def findings_view(findings: pd.DataFrame | None) -> pd.DataFrame:
-    """The data-quality findings for display: most serious first, columns :data:`FINDINGS_VIEW_COLUMNS`."""
+def column_questions(files: list[dict]) -> dict[tuple[str, str], str]:
+    """``(file, column header) -> question code`` of every column recognised as a national question.
+
+    ``files`` are the survey files read (``SurveyResults.files``: dicts with ``file`` and ``mapping``).
+    Columns of local measures are left out (their header is their name).
+    """
+    out: dict[tuple[str, str], str] = {}
+    for entry in files or []:
+        mapping = entry.get("mapping")
+        if mapping is None:
+            continue
+        for column, code in mapping.items.items():
+            if code and not str(code).startswith("custom."):
+                out[(str(entry["file"]), str(column))] = str(code)
+    return out
+
+
+def short_column(header: object, code: str | None = None, limit: int = FINDING_COLUMN_CHARS) -> str:
+    """A finding's column, short: its question code when recognised, else the header cut to ``limit``
+    characters (with "…")."""
+    if code:
+        return code
+    if header is None or (not isinstance(header, str) and pd.isna(header)):
+        return ""
+    text = " ".join(str(header).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def findings_view(findings: pd.DataFrame | None,
+                  questions: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
+    """The data-quality findings for display: most serious first, columns :data:`FINDINGS_VIEW_COLUMNS`.
+
+    ``Column`` is short (:func:`short_column`: the question code when the column was recognised as a
+    question, from ``questions`` of :func:`column_questions`; else the header cut to
+    :data:`FINDING_COLUMN_CHARS` characters); the full header is the last column.
+    """
     if findings is None or findings.empty:
         return pd.DataFrame(columns=list(FINDINGS_VIEW_COLUMNS))
+    questions = questions or {}
     rank = {s: i for i, s in enumerate(settings.SEVERITIES)}
     frame = findings.assign(_rank=findings["severity"].map(rank).fillna(len(rank)))
     frame = frame.sort_values(["_rank", "file", "kind"], kind="stable")
+    headers = ["" if h is None or (not isinstance(h, str) and pd.isna(h)) else str(h) for h in frame["column"]]
+    short = [short_column(h, questions.get((str(f), h))) for f, h in zip(frame["file"], headers)]
     return pd.DataFrame({
         "Severity": frame["severity"].map(lambda s: SEVERITY_ICONS.get(s, str(s))).to_numpy(),
-        "File": frame["file"].to_numpy(), "Sheet": frame["sheet"].to_numpy(), "Column": frame["column"].to_numpy(),
+        "File": frame["file"].to_numpy(), "Sheet": frame["sheet"].to_numpy(), "Column": short,
         "Rows": frame["rows"].to_numpy(), "Count": frame["count"].to_numpy(),
-        "What was found": frame["message"].to_numpy(),
-    })
+        "What was found": frame["message"].to_numpy(), "Full column header": headers,
+    }, columns=list(FINDINGS_VIEW_COLUMNS))
+
+
+def findings_column_config() -> dict:
+    """Widths of the findings table, so that severity, column, rows, count and message fit a 1400-px window."""
+    return {
+        "Severity": st.column_config.TextColumn(width=85),
+        "File": st.column_config.TextColumn(width=130),
+        "Sheet": st.column_config.TextColumn(width=70),
+        "Column": st.column_config.TextColumn(
+            width=120, help="The question code when the column was recognised as a question, else the start of "
+                            "its header (the full header is the last column)."),
+        "Rows": st.column_config.TextColumn(width=150, help="Spreadsheet rows as in Excel (the header is row 1)."),
+        "Count": st.column_config.NumberColumn(format="%,d", width=60),
+        "What was found": st.column_config.TextColumn(width="large"),
+        "Full column header": st.column_config.TextColumn(width="large"),
+    }
 
 
 FILES_VIEW_COLUMNS = ("File", "Sheet", "Kind", "Respondents", "Waves", "Questions recognised", "Notes")
@@ -396,6 +491,8 @@ class LoadSummary:
     findings: pd.DataFrame
     waves: list[str]
     hr: dict[str, str] | None
+    #: ``(file, column header) -> question code`` (:func:`column_questions`).
+    questions: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -623,15 +720,17 @@ def render_survey_file(entry: SurveyFileState, *, expanded: bool) -> None:
                                        key=widget_key(fid, "wave_label"), help=WAVE_LABEL_HELP)
 
         st.markdown("**The question each column answers**")
-        labels = question_labels(codebook)
-        frame = items_editor_frame(columns, base, codebook)
+        roles = {"team": None if team == NO_COLUMN else team,
+                 "directorate": None if directorate == NO_COLUMN else directorate,
+                 "wave": None if wave == NO_COLUMN else wave}
+        frame = items_editor_frame(columns, base, codebook, roles=roles)
         editor = st.data_editor(
             frame, key=widget_key(fid, "items"), hide_index=True, num_rows="fixed",
             disabled=["Column", "Recognised by"],
             height=min(EDITOR_ROW_PX * (len(frame) + 1) + 3, EDITOR_MAX_PX),
             column_config={
                 "Column": st.column_config.TextColumn("Column", help="The column's header in the file."),
-                "Question": st.column_config.SelectboxColumn("Question", options=[NOT_USED, *labels.values()],
+                "Question": st.column_config.SelectboxColumn("Question", options=question_options(codebook),
                                                              required=True, help=QUESTION_HELP, width="large"),
                 "Recognised by": st.column_config.TextColumn(
                     "Recognised by", help="How the column was recognised: its question code, its wording, a header "
@@ -640,10 +739,9 @@ def render_survey_file(entry: SurveyFileState, *, expanded: bool) -> None:
         try:
             corrected = corrected_mapping(
                 columns, base, codebook, file_name=payload.name, sheet=raw.sheet,
-                team_col=None if team == NO_COLUMN else team,
-                directorate_col=None if directorate == NO_COLUMN else directorate,
-                wave_col=None if wave == NO_COLUMN else wave, wave_label=wave_label,
-                wave_fallback=recognised.wave_fallback, choices=item_choices(editor, codebook))
+                team_col=roles["team"], directorate_col=roles["directorate"], wave_col=roles["wave"],
+                wave_label=wave_label, wave_fallback=recognised.wave_fallback,
+                choices=item_choices(editor, codebook, roles=roles))
         except InputError as exc:
             entry.error = str(exc)
             st.error(str(exc), icon=":material/error:")
@@ -808,7 +906,8 @@ def load_with_progress(spec: DatasetSpec) -> LoadSummary | None:
     return LoadSummary(spec_key=spec.key, files=files_view(survey.files) if survey is not None else files_view([]),
                        findings=survey.findings.copy() if survey is not None else None,
                        waves=survey.waves if survey is not None else [],
-                       hr=hr_overview(dataset.hr) if dataset.hr is not None else None)
+                       hr=hr_overview(dataset.hr) if dataset.hr is not None else None,
+                       questions=column_questions(survey.files) if survey is not None else {})
 
 
 def use_files(spec: DatasetSpec) -> None:
@@ -844,7 +943,7 @@ def render_last_load(spec_key: str | None) -> None:
         return
     st.markdown("**Files read**")
     show_table(summary.files, key=f"{PREFIX}:files_table", file_name="files_read.csv")
-    findings = findings_view(summary.findings)
+    findings = findings_view(summary.findings, getattr(summary, "questions", None))
     st.markdown(f"**Data-quality findings** ({len(findings)})")
     if findings.empty:
         st.success("No data-quality findings.", icon=":material/check_circle:")
@@ -852,4 +951,4 @@ def render_last_load(spec_key: str | None) -> None:
         st.caption("Values outside a question's scale are treated as missing (never as zero); the rows are "
                    "spreadsheet rows as in Excel (the header is row 1).")
         show_table(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv",
-                   column_config={"What was found": st.column_config.TextColumn(width="large")})
+                   column_config=findings_column_config())
