@@ -71,7 +71,11 @@ ICC2_RELIABLE = 0.70
 RWG_STRONG_AGREEMENT = stats.RWG_STRONG_AGREEMENT
 
 NOTE_SUPPRESSED_WAVE = "fewer than {k} respondents in this wave"
-NOTE_THEME = "theme: the mean of its sub-scores; see each sub-score"
+#: Note of a theme's row ("{sub_scores}": its sub-scores' labels, e.g. "thinking about leaving, work pressure,
+#: stressors"); :func:`theme_note` fills it in.
+NOTE_THEME = "theme: mean of {sub_scores}"
+#: Added to a theme's note in :func:`aggregation_table`: rwg(j) belongs to questions, so to sub-scores.
+NOTE_THEME_RWG = "rwg(j) is given for each sub-score"
 NOTE_ONE_ITEM = "fewer than two of its questions are in this wave's file"
 NOTE_NO_ITEMS = "none of its questions are in this wave's file"
 NOTE_FEW_COMPLETE = "fewer than {k} respondents answered every question of the measure"
@@ -83,6 +87,26 @@ NOTE_NO_VARIANCE = "every respondent gave the same answers, so α is not defined
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+def _in_sentence(label: str) -> str:
+    """A measure's label inside a sentence: first letter in lower case unless the label starts with an
+    acronym ("Work pressure" -> "work pressure", "NHS pulse" stays)."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def theme_note(book: Codebook, measure_id: str) -> str:
+    """The note of a theme: what it is the mean of.
+
+    >>> from analytics.codebook import load_codebook
+    >>> theme_note(load_codebook(), "morale")
+    'theme: mean of thinking about leaving, work pressure, stressors'
+    """
+    measure = book.measure(measure_id)
+    labels = {m.id: m.label for m in book.measures}
+    return NOTE_THEME.format(sub_scores=", ".join(_in_sentence(labels.get(s, s)) for s in measure.sub_measures))
+
+
 def _check_scored(scored: ScoredResponses, codebook: Codebook | None) -> Codebook:
     # Checked by shape rather than class, so that a ScoredResponses made before a module reload (the
     # dashboard's caches outlive a code change while it is being developed) is still accepted.
@@ -239,7 +263,8 @@ def measure_reliability(scored: ScoredResponses, codebook: Codebook | None = Non
         :data:`RELIABILITY_COLUMNS`:
 
         * ``wave``, ``measure`` (id), ``label``;
-        * ``items_in_measure`` — questions the codebook lists for the measure;
+        * ``items_in_measure`` — questions the codebook lists for the measure (for a theme: the
+          questions of its sub-scores);
         * ``n_items`` — those with answers in this wave's file (α uses these);
         * ``respondents`` — respondents in the wave;
         * ``n`` — respondents who answered every one of those questions (listwise);
@@ -254,7 +279,8 @@ def measure_reliability(scored: ScoredResponses, codebook: Codebook | None = Non
     (respondents who answered every question), and Feldt, Woodruff & Salih's (1987) F-based interval.
     α of 0.70 or more (:data:`ALPHA_ADEQUATE`) is the usual bar for comparing groups.
 
-    Themes (morale, staff engagement) are means of sub-scores; their rows carry a note and no α.
+    Themes (morale, staff engagement) are means of sub-scores; their rows carry no α, a note naming the
+    sub-scores (:func:`theme_note`) and, in ``n_items``, the questions of the sub-scores answered in the wave.
     Measures with fewer than two questions in a wave's file have no α (a note says so).
     """
     book = _check_scored(scored, codebook)
@@ -275,7 +301,8 @@ def measure_reliability(scored: ScoredResponses, codebook: Codebook | None = Non
                 rows.append(row)
                 continue
             if measure.is_theme:
-                row.update(note=NOTE_THEME)
+                row.update(note=theme_note(book, measure.id),
+                           n_items=len(_present_items(block, book.items_of(measure.id))))
                 rows.append(row)
                 continue
             present = _present_items(block, measure.items)
@@ -396,7 +423,8 @@ def aggregation_table(scored: ScoredResponses, codebook: Codebook | None = None,
         * ``rwg_teams``, ``rwg_j_mean``, ``rwg_j_median``, ``share_strong_agreement`` — within-team
           agreement rwg(j) over the measure's questions (:func:`analytics.stats.rwg_j`; empty for themes
           and for measures whose questions use scales with different numbers of options);
-        * ``suppressed`` — fewer than k respondents in the wave; ``note`` — why figures are empty.
+        * ``suppressed`` — fewer than k respondents in the wave; ``note`` — why figures are empty (a
+          theme's note names its sub-scores and says rwg(j) is given for each of them).
 
     Notes
     -----
@@ -450,6 +478,7 @@ def aggregation_table(scored: ScoredResponses, codebook: Codebook | None = None,
                        mean_team_size=float(icc["mean_group_size"]), icc1=float(icc["icc1"]),
                        icc2=float(icc["icc2"]), f=float(icc["f"]), p=float(icc["p"]))
             if measure.is_theme:
+                row.update(note=f"{theme_note(book, measure.id)}; {NOTE_THEME_RWG}")
                 continue
             present = _present_items(scored.item_scores.loc[index], measure.items)
             if not present:

@@ -70,6 +70,9 @@ st.caption(f"Team scores are averages of their respondents. That is justified wh
            f"(ICC(1)), when a team's average is reliable (ICC(2)) and when members of a team broadly agree (rwg(j)). "
            f"Only teams with at least {k} respondents with a score enter; no team's value is shown.")
 view.show_table(frame, key="methods_aggregation", file_name=f"team_aggregation_{wave}.csv", column_config=config)
+verdicts = view.aggregation_verdicts(frame)
+if verdicts:
+    st.markdown("**In words**\n\n" + verdicts)
 
 st.subheader("Data-quality findings")
 findings = dataset.survey.findings
@@ -81,6 +84,6 @@ else:
                "is row 1). Values outside a question's scale are treated as missing, never as zero.")
     view.show_table(summary, key="methods_findings_summary", file_name="data_quality_summary.csv")
     with st.expander(f"All {len(findings)} findings"):
-        view.show_table(data_view.findings_view(findings), key="methods_findings",
-                        file_name="data_quality_findings.csv",
-                        column_config={"What was found": st.column_config.TextColumn(width="large")})
+        view.show_table(data_view.findings_view(findings, data_view.column_questions(dataset.survey.files)),
+                        key="methods_findings", file_name="data_quality_findings.csv",
+                        column_config=data_view.findings_column_config())

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from analytics import reliability, settings
 from analytics.codebook import load_codebook
@@ -61,7 +62,35 @@ def test_codebook_table_lists_every_question_with_scale_and_reverse_keying():
     assert "Don't know" in scales
     themes = table[table["Measure"].str.endswith("(theme)")]
     assert len(themes) == sum(m.is_theme for m in book.measures)
-    assert "Thinking about leaving" in themes[themes["Measure"] == "Morale (theme)"]["Wording"].item()
+    assert themes[themes["Measure"] == "Morale (theme)"]["Wording"].item() == (
+        "Theme: mean of thinking about leaving, work pressure, stressors (a respondent needs all of them); "
+        f"{3 + 3 + 7} questions through its sub-scores.")
+
+
+def test_missingness_names_the_theme_of_each_sub_score():
+    book = load_codebook()
+    table = pd.DataFrame({"wave": ["2025", "2025"], "item": ["q26a", "q9f"],
+                          "measures": ["thinking_about_leaving", "compassionate_leadership"],
+                          "pct_missing": [2.0, 1.0]})
+    frame, _ = view.missingness_display(table, book)
+    assert frame.set_index("Question")["Measures"].to_dict() == {
+        "q26a": "Thinking about leaving (in Morale)", "q9f": "Compassionate leadership"}
+
+
+def test_aggregation_verdicts_are_a_list_under_the_table():
+    table = pd.DataFrame({
+        "wave": ["2025"] * 3, "label": ["Measure A", "Measure B", "Measure C"], "n_teams": [10, 10, 1],
+        "n_respondents": [200, 200, 12], "icc1": [0.1, 0.02, float("nan")], "icc2": [0.8, 0.4, float("nan")],
+        "rwg_j_mean": [0.75, 0.8, float("nan")], "share_strong_agreement": [0.9, 0.8, float("nan")],
+        "note": ["", "", "fewer than two teams with at least 11 respondents"],
+    })
+    frame, config = view.aggregation_display(table, "2025")
+    assert config["In words"] is None  # hidden in the table, kept in its CSV
+    assert view.aggregation_verdicts(frame).split("\n") == [
+        "- **Team means are reliable and team members broadly agree**: Measure A.",
+        "- **Team means are not yet reliable enough to rank teams; compare them with care**: Measure B.",
+        "- **Fewer than two teams with at least 11 respondents**: Measure C.",
+    ]
 
 
 def test_findings_summary_counts_by_file_severity_and_kind():
@@ -105,13 +134,15 @@ def test_methods_page_on_sample_data(app_test):
     expected = expected[expected["wave"] == wave].set_index("label")
     np.testing.assert_allclose(alpha.loc["Compassionate leadership", "α"],
                                expected.loc["Compassionate leadership", "alpha"], rtol=1e-12)
-    assert alpha.loc["Morale", "Note"] == reliability.NOTE_THEME
+    assert alpha.loc["Morale", "Note"] == "theme: mean of thinking about leaving, work pressure, stressors"
+    assert alpha.loc["Morale", "Questions"] == 3 + 3 + 7  # through its sub-scores
     # missingness per question and wave, organisation level
     missing = next(d.value for d in at.dataframe if any(c.startswith("% missing") for c in d.value.columns))
     assert [c for c in missing.columns if c.startswith("% missing")] == [f"% missing {w}" for w in dataset.waves]
     # ICC / rwg in words
     agreement = _table(at, "ICC(2)").set_index("Measure")
     assert agreement.loc["Compassionate leadership", "In words"].startswith("team means are")
+    assert any(m.value.startswith("**In words**\n\n- **Team means are") for m in at.markdown)
     # no team or directorate names in any table: pooled figures only
     teams = set(survey.unit_scores.loc[survey.unit_scores["level"] == settings.LEVEL_TEAM, "unit"])
     for frame in (d.value for d in at.dataframe):

@@ -148,8 +148,11 @@ def test_alpha_equals_stats_and_pingouin(scored):
 
 def test_alpha_notes_for_theme_single_question_and_small_wave(scored):
     table = reliability.measure_reliability(scored, min_group_size=K).set_index(["wave", "measure"])
-    assert table.loc[("2025", "theme"), "note"] == reliability.NOTE_THEME
+    # a theme: no alpha of its own; its note names its sub-scores, and it counts their questions
+    assert table.loc[("2025", "theme"), "note"] == "theme: mean of measure A, measure B"
     assert math.isnan(table.loc[("2025", "theme"), "alpha"])
+    assert table.loc[("2025", "theme"), "items_in_measure"] == 3 + 2  # a1-a3 of Measure A, b1-b2 of Measure B
+    assert table.loc[("2025", "theme"), "n_items"] == 3 + 2
     assert table.loc[("2025", "single"), "note"] == reliability.NOTE_ONE_ITEM
     assert table.loc[("2025", "mixed"), "n"] == 19
     small = table.loc["2024"]
@@ -242,6 +245,8 @@ def test_aggregation_notes(scored):
     # themes: ICC on the theme score, no rwg(j)
     assert not math.isnan(table.loc[("2025", "theme"), "icc2"])
     assert math.isnan(table.loc[("2025", "theme"), "rwg_j_mean"])
+    assert table.loc[("2025", "theme"), "note"] == (f"theme: mean of measure A, measure B; "
+                                                   f"{reliability.NOTE_THEME_RWG}")
     assert table.loc["2024", "suppressed"].all()
     many = reliability.aggregation_table(scored, min_group_size=9).set_index(["wave", "measure"])
     assert many.loc[("2025", "alpha_measure"), "note"] == reliability.NOTE_FEW_TEAMS.format(k=9)
@@ -295,3 +300,15 @@ def test_refuses_missing_codebook(scored):
     scored.codebook = None
     with pytest.raises(InputError, match="No codebook"):
         reliability.measure_reliability(scored, min_group_size=K)
+
+
+def test_theme_note_keeps_acronyms_and_names_the_sub_scores_in_order():
+    book = Codebook.from_dict({
+        "id": "t", "name": "t", "years": [2025],
+        "scales": {"agreement": {"label": "Agreement", "options": ["SD", "D", "N", "A", "SA"]}},
+        "items": {"x1": {"wording": "X", "scale": "agreement"}, "y1": {"wording": "Y", "scale": "agreement"}},
+        "measures": [{"id": "x", "label": "NHS pulse", "items": ["x1"]},
+                     {"id": "y", "label": "Work pressure", "items": ["y1"]},
+                     {"id": "both", "label": "Both", "sub_measures": ["y", "x"]}],
+    })
+    assert reliability.theme_note(book, "both") == "theme: mean of work pressure, NHS pulse"

@@ -91,14 +91,11 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
     Columns :data:`CODEBOOK_COLUMNS`: measure label, question code (a local measure's column), wording,
     scale (its label; :func:`scales_text` lists the options), and whether the question is reverse-keyed.
     """
-    labels = {m.id: m.label for m in codebook.measures}
     rows = []
     for measure in codebook.measures:
         if measure.is_theme:
-            parts = ", ".join(labels.get(s, s) for s in measure.sub_measures)
             rows.append({"Measure": f"{measure.label} (theme)", "Question": "",
-                         "Wording": f"Mean of the sub-scores: {parts} (all of them needed).", "Scale": "",
-                         "Reverse-keyed": ""})
+                         "Wording": theme_text(codebook, measure.id), "Scale": "", "Reverse-keyed": ""})
             continue
         for code in measure.items:
             item = codebook.items[code]
@@ -106,6 +103,18 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
             rows.append({"Measure": measure.label, "Question": _question_name(code), "Wording": item.wording,
                          "Scale": scale.label, "Reverse-keyed": "yes" if item.reverse else "no"})
     return pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
+
+
+def theme_text(codebook: Codebook, measure_id: str) -> str:
+    """A theme in words: what it is the mean of, and how many questions it rests on through its sub-scores.
+
+    E.g. "Theme: mean of thinking about leaving, work pressure, stressors (a respondent needs all of them);
+    13 questions through its sub-scores."
+    """
+    note = reliability.theme_note(codebook, measure_id)
+    questions = len(codebook.items_of(measure_id))
+    return (f"{note[0].upper()}{note[1:]} (a respondent needs all of them); {questions} questions through its "
+            "sub-scores.")
 
 
 def scales_text(codebook: Codebook) -> str:
@@ -163,8 +172,18 @@ def _item_label(code: str, codebook: Codebook) -> str:
 
 
 def missingness_display(table: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, dict]:
-    """% missing per question (rows) and wave (columns), with the question's wording and measures."""
+    """% missing per question (rows) and wave (columns), with the question's wording and measures.
+
+    A question's measures are its sub-scores, each followed by the theme it is part of, if any
+    ("Thinking about leaving (in Morale)").
+    """
     labels = {m.id: m.label for m in codebook.measures}
+    in_theme = {sub: m.label for m in codebook.measures if m.is_theme for sub in m.sub_measures}
+
+    def measure_text(measure_id: str) -> str:
+        label = labels.get(measure_id, measure_id)
+        return f"{label} (in {in_theme[measure_id]})" if measure_id in in_theme else label
+
     wide = table.pivot(index="item", columns="wave", values="pct_missing")
     order = list(dict.fromkeys(table["item"]))
     wide = wide.reindex(order)
@@ -172,7 +191,7 @@ def missingness_display(table: pd.DataFrame, codebook: Codebook) -> tuple[pd.Dat
     frame = pd.DataFrame({
         "Question": [_question_name(c) for c in wide.index],
         "Wording": [_item_label(c, codebook) for c in wide.index],
-        "Measures": [", ".join(labels.get(m.strip(), m.strip()) for m in str(measures[c]).split(",") if m.strip())
+        "Measures": [", ".join(measure_text(m.strip()) for m in str(measures[c]).split(",") if m.strip())
                      for c in wide.index],
     })
     config = {"Wording": st.column_config.TextColumn(width="large")}
@@ -192,9 +211,14 @@ def alpha_display(table: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, dict]:
         "95% CI low": rows["ci_low"].to_numpy(), "95% CI high": rows["ci_high"].to_numpy(),
         "Note": rows["note"].to_numpy(),
     })
-    config = {"α": st.column_config.NumberColumn(format="%.2f", help=ALPHA_HELP),
-              "95% CI low": st.column_config.NumberColumn(format="%.2f"),
-              "95% CI high": st.column_config.NumberColumn(format="%.2f"),
+    config = {"Measure": st.column_config.TextColumn(width=170),
+              "Questions": st.column_config.NumberColumn(
+                  width=80, help="Questions of the measure answered in this wave's file; for a theme, the questions "
+                                 "of its sub-scores."),
+              "Respondents (all questions answered)": st.column_config.NumberColumn(format="%,d", width=120),
+              "α": st.column_config.NumberColumn(format="%.2f", help=ALPHA_HELP, width=60),
+              "95% CI low": st.column_config.NumberColumn(format="%.2f", width=85),
+              "95% CI high": st.column_config.NumberColumn(format="%.2f", width=85),
               "Note": st.column_config.TextColumn(width="large")}
     return frame, config
 
@@ -229,12 +253,31 @@ def aggregation_display(table: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, d
         "Teams with strong agreement": rows["share_strong_agreement"].to_numpy() * 100,
         "In words": verdicts,
     })
-    config = {"ICC(1)": st.column_config.NumberColumn(format="%.3f", help=ICC1_HELP),
-              "ICC(2)": st.column_config.NumberColumn(format="%.2f", help=ICC2_HELP),
-              "rwg(j), mean": st.column_config.NumberColumn(format="%.2f", help=RWG_HELP),
-              "Teams with strong agreement": st.column_config.NumberColumn(format="%.0f%%"),
-              "In words": st.column_config.TextColumn(width="large")}
+    # "In words" stays in the table (and its CSV) but is not drawn: it is too long for a cell, and
+    # :func:`aggregation_verdicts` lists it under the table instead.
+    config = {"Measure": st.column_config.TextColumn(width=170),
+              "Teams": st.column_config.NumberColumn(format="%,d", width=70),
+              "Respondents": st.column_config.NumberColumn(format="%,d", width=100),
+              "ICC(1)": st.column_config.NumberColumn(format="%.3f", help=ICC1_HELP, width=80),
+              "ICC(2)": st.column_config.NumberColumn(format="%.2f", help=ICC2_HELP, width=80),
+              "rwg(j), mean": st.column_config.NumberColumn(format="%.2f", help=RWG_HELP, width=100),
+              "Teams with strong agreement": st.column_config.NumberColumn(
+                  format="%.0f%%", width=190, help=f"Teams whose rwg(j) is {reliability.RWG_STRONG_AGREEMENT:.2f} "
+                                                   "or more."),
+              "In words": None}
     return frame, config
+
+
+def aggregation_verdicts(frame: pd.DataFrame) -> str:
+    """The "In words" column of :func:`aggregation_display` as a Markdown list: one bullet per verdict,
+    naming the measures it applies to (in table order)."""
+    groups: dict[str, list[str]] = {}
+    for measure, verdict in zip(frame["Measure"], frame["In words"]):
+        text = str(verdict).strip() if verdict is not None and not pd.isna(verdict) else ""
+        if text:
+            groups.setdefault(text, []).append(str(measure))
+    return "\n".join(f"- **{text[0].upper()}{text[1:]}**: {', '.join(measures)}."
+                     for text, measures in groups.items())
 
 
 def findings_summary(findings: pd.DataFrame | None) -> pd.DataFrame:
