@@ -333,6 +333,12 @@ def _measure_columns(survey: SurveyResults) -> list[str]:
     return ordered + sorted(present - set(ordered))
 
 
+def _default_measures(survey: SurveyResults) -> list[str]:
+    """:data:`DEFAULT_MEASURES` that the survey results have."""
+    present = set(_measure_columns(survey))
+    return [m for m in DEFAULT_MEASURES if m in present]
+
+
 def _check_choices(survey: SurveyResults, measures: Sequence[str], outcomes: Sequence[str],
                    has_hr: bool) -> None:
     available = _measure_columns(survey)
@@ -359,12 +365,69 @@ def _excluded(records: HRRecords | None, exclusions: dict) -> tuple[HRRecords | 
     return filtered, applied.text() if applied.any else ""
 
 
-def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, window_kind: str, level: str,
-                directorate: str | None,
-                survey_dates: dict[str, object] | None) -> tuple[pd.DataFrame, UnitOutcomes, list[str]]:
-    """Shown units of one wave with HR outcomes and staff mix; the notes say what was left out.
-    ``records`` are already filtered by the exclusions."""
-    joined = unit_outcomes(survey.unit_scores, records, wave=wave, window_kind=window_kind, level=level,
+@dataclass
+class WaveUnits:
+    """The shown units of one wave, whole organisation, joined to their HR outcomes and staff mix.
+
+    This join (:func:`analytics.outcomes.unit_outcomes` and :func:`staff_mix`) is the costly part of a
+    relationship analysis; it does not depend on the directorate, the measures, the outcomes or the
+    statistics asked for, so a caller may make it once per wave, window and level (:func:`wave_units`)
+    and pass it to :func:`relate_survey_hr` and :func:`relate_change` (``prepared=``).
+
+    Attributes
+    ----------
+    frame
+        One row per shown unit with a score (never "Not recorded"): ``wave``, then the columns of
+        :attr:`RelateResult.units` (before any directorate filter).
+    joined
+        The :class:`~analytics.outcomes.UnitOutcomes` behind ``frame`` (its window and notes).
+    notes
+        What was left out, in plain words (the join's notes and the "Not recorded" unit).
+    has_records
+        Whether HR records were joined (False: survey columns only).
+    """
+
+    wave: str
+    level: str
+    window_kind: str
+    frame: pd.DataFrame
+    joined: UnitOutcomes
+    notes: list[str]
+    has_records: bool
+
+
+def wave_units(survey: SurveyResults, records: HRRecords | None, *, wave: str,
+               window_kind: str = WINDOW_CONCURRENT, level: str = settings.LEVEL_TEAM,
+               survey_dates: dict[str, object] | None = None) -> WaveUnits:
+    """Shown units of one wave (whole organisation) with HR outcomes over the window and staff mix.
+
+    Parameters
+    ----------
+    survey
+        Scored, anonymised survey results.
+    records
+        HR records **after** any exclusions (:func:`analytics.hr.apply_exclusions`), or None for survey
+        columns only.
+    wave, window_kind, level, survey_dates
+        As in :func:`relate_survey_hr`.
+
+    Returns
+    -------
+    WaveUnits
+        Suppressed units are never in it (they have no score); "Not recorded" is left out with a note.
+        Staff mix (``pct_registered_nursing``, ``staff_mix_band``, ``main_staff_group``) is matched by
+        normalised unit name and empty when the records have no staff group.
+
+    Raises
+    ------
+    InputError
+        If the HR data do not cover any of the wave's window (from :func:`~analytics.outcomes.unit_outcomes`).
+    """
+    if level not in (settings.LEVEL_TEAM, settings.LEVEL_DIRECTORATE):
+        raise InputError(f"Relationships are worked out between teams or between directorates, not '{level}'.")
+    if window_kind not in WINDOW_KINDS:
+        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
+    joined = unit_outcomes(survey.unit_scores, records, wave=str(wave), window_kind=window_kind, level=level,
                            survey_dates=survey_dates)
     frame = joined.frame.copy()
     notes = list(joined.notes)
@@ -373,17 +436,51 @@ def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, 
         frame = frame[~not_recorded]
         notes.append(f"'{settings.NOT_RECORDED_UNIT}' (respondents with no {level} given) is not a {level} and "
                      "is left out.")
+    if records is not None and joined.window_start is not None:
+        mix = staff_mix(records, start=joined.window_start, end=joined.window_end, level=level)
+        if not mix.empty:
+            frame = frame.assign(_key=frame["unit"].map(_match_key)).merge(
+                mix.drop(columns="unit"), left_on="_key", right_on="key", how="left").drop(columns=["_key", "key"])
+    for column in (COVARIATE_PCT_REGISTERED_NURSING, "staff_mix_band", "main_staff_group"):
+        if column not in frame.columns:
+            frame[column] = np.nan if column == COVARIATE_PCT_REGISTERED_NURSING else None
+    frame.insert(0, "wave", str(wave))
+    return WaveUnits(wave=str(wave), level=level, window_kind=window_kind, frame=frame.reset_index(drop=True),
+                     joined=joined, notes=notes, has_records=records is not None)
+
+
+def _prepared_for(prepared: Sequence[WaveUnits] | None, wave: str, *, window_kind: str, level: str,
+              has_records: bool) -> WaveUnits | None:
+    """The caller's :class:`WaveUnits` of ``wave``, checked against the analysis asked for; None if not given."""
+    for found in prepared or ():
+        if found.wave != str(wave):
+            continue
+        if (found.window_kind, found.level, found.has_records) != (window_kind, level, has_records):
+            raise InputError(f"The prepared units of wave {wave} were made for the {found.window_kind} window at "
+                             f"{found.level} level{'' if found.has_records else ' without HR data'}; this analysis "
+                             f"needs the {window_kind} window at {level} level"
+                             f"{'' if has_records else ' without HR data'}.")
+        return found
+    return None
+
+
+def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, window_kind: str, level: str,
+                directorate: str | None, survey_dates: dict[str, object] | None,
+                prepared: Sequence[WaveUnits] | None = None) -> tuple[pd.DataFrame, UnitOutcomes, list[str]]:
+    """Shown units of one wave with HR outcomes and staff mix; the notes say what was left out.
+    ``records`` are already filtered by the exclusions; ``prepared`` may hold the wave's join already made."""
+    base = _prepared_for(prepared, wave, window_kind=window_kind, level=level, has_records=records is not None)
+    if base is None:
+        base = wave_units(survey, records, wave=wave, window_kind=window_kind, level=level,
+                          survey_dates=survey_dates)
+    frame, joined, notes = base.frame, base.joined, list(base.notes)
     if directorate is not None:
         if level == settings.LEVEL_TEAM:
             frame = frame[frame["parent"].astype(str) == str(directorate)]
             notes.append(f"Teams of the directorate '{directorate}' only.")
         else:
             notes.append(f"The directorate filter ('{directorate}') does not apply at {level} level.")
-    if records is not None and joined.window_start is not None:
-        mix = staff_mix(records, start=joined.window_start, end=joined.window_end, level=level)
-        if not mix.empty:
-            frame = frame.assign(_key=frame["unit"].map(_match_key)).merge(
-                mix.drop(columns="unit"), left_on="_key", right_on="key", how="left").drop(columns=["_key", "key"])
+    if base.has_records and joined.window_start is not None:
         high = pd.to_numeric(frame["leaver_rate"], errors="coerce").astype(float) > IMPLAUSIBLE_LEAVER_RATE
         if high.any():
             top = pd.to_numeric(frame.loc[high, "leaver_rate"]).astype(float).max()
@@ -391,11 +488,7 @@ def _unit_frame(survey: SurveyResults, records: HRRecords | None, wave: str, *, 
                          f"(highest {top:.0f}%). Staff on rotation, such as doctors in training, inflate leaver "
                          "rates: exclude them (doctors in training, by job role) before reading leaver "
                          "associations.")
-    for column in (COVARIATE_PCT_REGISTERED_NURSING, "staff_mix_band", "main_staff_group"):
-        if column not in frame.columns:
-            frame[column] = np.nan if column == COVARIATE_PCT_REGISTERED_NURSING else None
-    frame.insert(0, "wave", str(wave))
-    return frame.reset_index(drop=True), joined, notes
+    return frame.copy().reset_index(drop=True), joined, notes
 
 
 def relate_survey_hr(
@@ -418,6 +511,8 @@ def relate_survey_hr(
     exclude_doctors_in_training: bool = False,
     min_units: int = stats.MIN_UNITS,
     survey_dates: dict[str, object] | None = None,
+    prepared: Sequence[WaveUnits] | None = None,
+    count_models: bool = True,
 ) -> RelateResult:
     """Relate team (or directorate) survey scores to HR outcomes, wave by wave.
 
@@ -463,6 +558,15 @@ def relate_survey_hr(
         Fewest units for statistics (see :func:`analytics.stats.correlations`).
     survey_dates
         ``{wave: date}`` overriding the survey date of a wave (default 1 October of its year).
+    prepared
+        Joins already made by :func:`wave_units` (whole organisation) for some waves, to reuse across
+        directorates, measures and outcomes; a wave without one is joined here. They must come from the
+        same survey, the same ``records`` after the same exclusions and the same ``survey_dates``; a
+        different window, level or presence of HR data is refused.
+    count_models
+        Fit the count models of leaver and sickness rates (default). False leaves ``rate_ratio`` and its
+        interval empty: for a correlation matrix, where a dozen model fits would cost more than every
+        correlation together.
 
     Returns
     -------
@@ -489,7 +593,7 @@ def relate_survey_hr(
         raise InputError(f"Relationships are worked out between teams or between directorates, not '{level}'.")
     if window_kind not in WINDOW_KINDS:
         raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
-    xs = list(measures) if measures is not None else [m for m in DEFAULT_MEASURES if m in _measure_columns(survey)]
+    xs = list(measures) if measures is not None else _default_measures(survey)
     ys = list(outcomes) if outcomes is not None else [y for y in DEFAULT_OUTCOMES if records is not None]
     if not xs or not ys:
         raise InputError("Choose at least one survey measure and one outcome to relate"
@@ -532,7 +636,7 @@ def relate_survey_hr(
         try:
             frame, joined, wave_notes = _unit_frame(
                 survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
-                survey_dates=survey_dates)
+                survey_dates=survey_dates, prepared=prepared)
         except InputError as exc:
             if explicit or records is None or "does not cover" not in str(exc):
                 raise
@@ -557,7 +661,7 @@ def relate_survey_hr(
         ys = [y for y in ys if y not in empty]
         if not ys:
             raise InputError("The HR data gives none of the outcomes (leaver rate, sickness rate, stability index).")
-    count_outcomes = {y: COUNT_OUTCOMES[y] for y in ys if y in COUNT_OUTCOMES}
+    count_outcomes = {y: COUNT_OUTCOMES[y] for y in ys if y in COUNT_OUTCOMES} if count_models else {}
     frames, windows = [], {}
     for frame, joined in zip(units, joins):
         wave = joined.wave
@@ -606,6 +710,7 @@ def relate_change(
     exclude_doctors_in_training: bool = False,
     min_units: int = stats.MIN_UNITS,
     survey_dates: dict[str, object] | None = None,
+    prepared: Sequence[WaveUnits] | None = None,
 ) -> RelateResult:
     """Change in score between two waves against the change in outcome, per unit shown in both.
 
@@ -615,11 +720,12 @@ def relate_change(
     by name, as the survey and HR files are). ``x`` and ``y`` are named "change in <column>"; the
     ``window`` column gives both windows; no count model (changes are differences of rates).
     Change scores remove stable differences between units (case mix, staff mix), at the price of
-    wider intervals.
+    wider intervals. ``prepared`` may hold either wave's join already made (:func:`wave_units`; as in
+    :func:`relate_survey_hr`).
     """
     if str(wave_from) == str(wave_to):
         raise InputError("Choose two different waves to compare.")
-    xs = list(measures) if measures is not None else [m for m in DEFAULT_MEASURES if m in _measure_columns(survey)]
+    xs = list(measures) if measures is not None else _default_measures(survey)
     ys = list(outcomes)
     _check_choices(survey, xs, ys, records is not None)
     for wave in (wave_from, wave_to):
@@ -634,7 +740,7 @@ def relate_change(
     for wave in (str(wave_from), str(wave_to)):
         frame, joined, wave_notes = _unit_frame(
             survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
-            survey_dates=survey_dates)
+            survey_dates=survey_dates, prepared=prepared)
         notes.extend(f"Wave {wave}: {n}" for n in wave_notes)
         windows[wave] = (joined.window_start, joined.window_end)
         parts.append(frame.assign(_unit=frame["unit"].map(_match_key)))

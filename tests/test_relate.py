@@ -584,3 +584,60 @@ def test_sample_trust_respondent_level_analyses(sample):
     assert slopes.loc[stats.MIXED_TERM_BETWEEN, "coef"] == pytest.approx(0.45, abs=0.15)   # planted team slope
     assert slopes.loc[stats.MIXED_TERM_WITHIN, "ci_low"] > 0
     assert (slopes["n_teams"] == 48).all()
+
+
+# =================================================================================================
+# Prepared joins (wave_units): the same results, reused across directorates and analyses
+# =================================================================================================
+def test_prepared_wave_units_give_the_same_results(sample):
+    """A join made once per wave (what the page caches) gives exactly the tables and notes of a join made
+    inside each call, for the whole organisation, a directorate, a stratified and adjusted pair, and the
+    change between waves."""
+    dataset, _ = sample
+    survey, records = dataset.survey, dataset.hr      # employee-level: staff mix and stability present
+    prepared = [relate.wave_units(survey, records, wave=w) for w in ("2024", "2025")]
+    directorate = sorted(set(prepared[1].frame["parent"]))[0]
+    calls = [
+        dict(waves=["2025"]),
+        dict(waves=["2025"], directorate=directorate),
+        dict(waves=["2025"], measures=["compassionate_leadership"], outcomes=["leaver_rate"],
+             by=relate.BY_STAFF_MIX, include_pooled=True, covariates=[relate.COVARIATE_TEAM_SIZE]),
+    ]
+    for kwargs in calls:
+        fresh = relate.relate_survey_hr(survey, records, **kwargs)
+        reused = relate.relate_survey_hr(survey, records, prepared=prepared, **kwargs)
+        pd.testing.assert_frame_equal(reused.table, fresh.table)
+        pd.testing.assert_frame_equal(reused.units, fresh.units)
+        assert reused.notes == fresh.notes and reused.windows == fresh.windows
+    fresh = relate.relate_change(survey, records, wave_from="2024", wave_to="2025", directorate=directorate)
+    reused = relate.relate_change(survey, records, wave_from="2024", wave_to="2025", directorate=directorate,
+                                  prepared=prepared)
+    pd.testing.assert_frame_equal(reused.table, fresh.table)
+    assert reused.notes == fresh.notes
+    # The prepared join is not changed by a call that filters it.
+    assert len(prepared[1].frame) == len(relate.wave_units(survey, records, wave="2025").frame)
+    assert set(prepared[1].frame["parent"]) != {directorate}
+
+
+def test_prepared_wave_units_must_match_the_analysis(sample):
+    dataset, _ = sample
+    lagged = [relate.wave_units(dataset.survey, dataset.hr, wave="2024", window_kind="lagged")]
+    with pytest.raises(InputError, match="made for the lagged window at team level; this analysis needs the "
+                                         "concurrent window"):
+        relate.relate_survey_hr(dataset.survey, dataset.hr, waves=["2024"], prepared=lagged)
+    survey_only = [relate.wave_units(dataset.survey, None, wave="2024")]
+    with pytest.raises(InputError, match="without HR data"):
+        relate.relate_survey_hr(dataset.survey, dataset.hr, waves=["2024"], prepared=survey_only)
+    with pytest.raises(InputError, match="not 'organisation'"):
+        relate.wave_units(dataset.survey, None, wave="2024", level="organisation")
+
+
+def test_without_count_models_the_correlations_are_unchanged(hand):
+    survey, records = hand
+    kwargs = dict(measures=["compassionate_leadership", "morale"], outcomes=["leaver_rate", "sickness_rate"])
+    full = relate.relate_survey_hr(survey, records, **kwargs)
+    lean = relate.relate_survey_hr(survey, records, count_models=False, **kwargs)
+    assert full.table["rate_ratio"].notna().all()
+    assert lean.table[list(relate.RATE_RATIO_COLUMNS)].isna().all().all()
+    columns = ["x", "y", "n", "r", "r_ci_low", "r_ci_high", "p", "p_adj", "rho", "rho_ci_low", "rho_ci_high"]
+    pd.testing.assert_frame_equal(lean.table[columns], full.table[columns])
