@@ -59,7 +59,7 @@ if chosen.directorate and level != settings.LEVEL_TEAM:
     st.caption(f"The sidebar's directorate ({chosen.directorate}) does not apply when directorates are the units.")
 
 # --- The chosen pair ---------------------------------------------------------------------------------
-st.subheader(f"{view.name(dataset, x)} and {view.name(dataset, y)}")
+st.subheader(view.pair_title(dataset, x, y))
 if x == y:
     st.info("Choose two different measures.", icon=":material/info:")
 else:
@@ -90,9 +90,9 @@ else:
             st.caption(f"Note: {note}.")
         if by is not None:
             st.markdown(f"**Within each group** ({view.STRATIFY_LABELS[by].lower()})")
-        display, config = view.result_display(dataset, result.table)
+        display, config = view.result_display(dataset, result.table, with_pair=False)
         view.show_table(display, key="relationships_pair_table", file_name=f"relationship_{x}_{y}_{wave}.csv",
-                        column_config=config)
+                        column_config=config, download=view.result_download(dataset, result.table))
         if result.notes:
             with st.expander("What was left out or adjusted"):
                 for note in result.notes:
@@ -105,40 +105,49 @@ with view.section_errors():
     view.show_figure(view.matrix_figure(dataset, matrix, wave=wave), key="relationships_matrix")
     display, config = view.result_display(dataset, matrix.table)
     view.show_table(display, key="relationships_matrix_table", file_name=f"relationships_matrix_{wave}.csv",
-                    column_config=config)
+                    column_config=config, download=view.result_download(dataset, matrix.table))
 
 # --- Change between waves ----------------------------------------------------------------------------
-earlier = [w for w in dataset.waves if str(w) < str(wave)]
-with st.expander("Change between waves: Δ score against Δ outcome"):
+# The three analyses below run only while their section is open (each opening reruns the page once).
+earlier = view.earlier_waves(dataset, wave)
+change_box = st.expander("Change between waves: Δ score against Δ outcome", key="relationships_change_open",
+                         on_change="rerun")
+with change_box:
     if not earlier or x == y:
         st.caption("Needs an earlier wave than the one chosen in the sidebar, and two different measures.")
-    else:
-        wave_from = st.selectbox("Compare with wave", earlier[::-1], key="relationships_wave_from",
+    elif change_box.open:
+        view.settle_wave_from(st.session_state, earlier)
+        wave_from = st.selectbox("Compare with wave", earlier, key=view.WAVE_FROM_KEY,
+                                 on_change=view.mark_wave_from_picked,
                                  help="Change = value in the sidebar's wave minus value in this wave, per team shown "
-                                      "in both. Changes remove stable differences between teams (case mix, staff "
-                                      "mix), at the price of wider intervals.")
+                                      "in both. Starts at the wave before the sidebar's. Changes remove stable "
+                                      "differences between teams (case mix, staff mix), at the price of wider "
+                                      "intervals.")
         with view.section_errors():
             change = view.change_result(key, k, str(wave_from), wave, x, y, window, level, directorate, dataset)
             row = change.table.iloc[0]
             st.markdown(view.association_sentence(dataset, row, level=level))
             st.caption(f"Waves {wave_from} to {wave} · {row['window']} · unit of analysis: {level} · "
                        f"n = {fmt.format_n(row['n'])}. {view.correlation_text(row)}")
-            display, config = view.result_display(dataset, change.table)
+            display, config = view.result_display(dataset, change.table, with_pair=False)
             view.show_table(display, key="relationships_change_table",
-                            file_name=f"relationship_change_{x}_{y}_{wave_from}_{wave}.csv", column_config=config)
+                            file_name=f"relationship_change_{x}_{y}_{wave_from}_{wave}.csv", column_config=config,
+                            download=view.result_download(dataset, change.table))
 
 # --- Key drivers ------------------------------------------------------------------------------------
 scope_text = f"directorate {chosen.directorate}" if chosen.directorate else "the whole organisation"
-with st.expander("Key drivers: which behaviours go with morale or thinking about leaving"):
+drivers_box = st.expander("Key drivers: which behaviours go with morale or thinking about leaving",
+                          key="relationships_drivers_open", on_change="rerun")
+with drivers_box:
     survey_outcomes = [m for m in relate.SURVEY_OUTCOMES if m in measures]
-    left, right = st.columns(2)
-    outcome = left.radio("Outcome", survey_outcomes, key="relationships_drivers_outcome", horizontal=True,
-                         format_func=lambda m: view.name(dataset, m),
-                         help="A survey outcome, at respondent level (pooled figures only are shown).")
-    predictor_set = right.radio("Predictors", relate.DRIVER_SETS, key="relationships_drivers_set",
-                                format_func=lambda s: view.DRIVER_SET_LABELS[s],
-                                help="Predictors sharing a question with the outcome are left out.")
-    if outcome is not None:
+    if drivers_box.open and survey_outcomes:
+        left, right = st.columns(2)
+        outcome = left.radio("Outcome", survey_outcomes, key="relationships_drivers_outcome", horizontal=True,
+                             format_func=lambda m: view.name(dataset, m),
+                             help="A survey outcome, at respondent level (pooled figures only are shown).")
+        predictor_set = right.radio("Predictors", relate.DRIVER_SETS, key="relationships_drivers_set",
+                                    format_func=lambda s: view.DRIVER_SET_LABELS[s],
+                                    help="Predictors sharing a question with the outcome are left out.")
         with view.section_errors():
             drivers = view.drivers_result(key, k, wave, outcome, predictor_set, chosen.directorate, dataset)
             st.caption(f"Wave {wave} · {scope_text} · unit of analysis: respondent (only pooled figures leave the "
@@ -150,26 +159,30 @@ with st.expander("Key drivers: which behaviours go with morale or thinking about
                 display, config = view.drivers_display(dataset, drivers)
                 view.show_table(display, key="relationships_drivers_table",
                                 file_name=f"key_drivers_{outcome}_{wave}.csv", column_config=config)
+    elif not survey_outcomes:
+        st.caption("Needs morale or thinking-about-leaving scores.")
 
 # --- Within and between teams -----------------------------------------------------------------------
-with st.expander("Within and between teams: compassionate leadership and survey outcomes"):
-    if "compassionate_leadership" not in measures:
-        st.caption("Needs the compassionate-leadership questions (q9f–q9i).")
-    else:
-        slope_outcome = st.radio("Outcome", [m for m in relate.SURVEY_OUTCOMES if m in measures],
-                                 key="relationships_slopes_outcome", horizontal=True,
+slopes_box = st.expander("Within and between teams: compassionate leadership and survey outcomes",
+                         key="relationships_slopes_open", on_change="rerun")
+with slopes_box:
+    slope_outcomes = [m for m in relate.SURVEY_OUTCOMES if m in measures]
+    if "compassionate_leadership" not in measures or not slope_outcomes:
+        st.caption("Needs the compassionate-leadership questions (q9f–q9i) and morale or thinking about leaving.")
+    elif slopes_box.open:
+        slope_outcome = st.radio("Outcome", slope_outcomes, key="relationships_slopes_outcome", horizontal=True,
                                  format_func=lambda m: view.name(dataset, m),
                                  help="Random-intercept model with the team as the group (respondents of shown "
                                       "teams only).")
-        if slope_outcome is not None:
-            with view.section_errors():
-                slopes = view.slopes_result(key, k, wave, slope_outcome, chosen.directorate, dataset)
-                st.markdown(view.slopes_sentence(dataset, slopes))
-                st.caption(f"Wave {wave} · {scope_text} · unit of analysis: respondent within team · "
-                           + " ".join(slopes.notes))
-                display, config = view.slopes_display(dataset, slopes)
-                view.show_table(display, key="relationships_slopes_table",
-                                file_name=f"within_between_{slope_outcome}_{wave}.csv", column_config=config)
+        with view.section_errors():
+            slopes = view.slopes_result(key, k, wave, slope_outcome, chosen.directorate, dataset)
+            st.markdown(view.slopes_sentence(dataset, slopes))
+            st.caption(f"Wave {wave} · {scope_text} · unit of analysis: respondent within team · "
+                       + " ".join(slopes.notes))
+            display, config = view.slopes_display(dataset, slopes)
+            view.show_table(display, key="relationships_slopes_table",
+                            file_name=f"within_between_{slope_outcome}_{wave}.csv", column_config=config,
+                            download=view.slopes_download(dataset, slopes))
 
 # --- Caveats ----------------------------------------------------------------------------------------
 st.subheader("Reading these results")

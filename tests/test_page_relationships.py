@@ -18,6 +18,7 @@ from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spe
 from tests.test_cli_relate import TEAMS as UPLOAD_TEAMS
 from tests.test_cli_relate import survey_file, team_month_file
 from ui import format as fmt
+from ui import relationships_view as view
 
 PAGE = "pages/relationships.py"
 
@@ -84,8 +85,14 @@ def sample_dataset():
     return load_dataset(sample_spec())
 
 
+#: The sections that run only while open (lazy expanders); tests open them through session state.
+LAZY_SECTIONS = ("relationships_change_open", "relationships_drivers_open", "relationships_slopes_open")
+
+
 def test_sample_trust(whole_app, sample_dataset):
     at = whole_app
+    for section in LAZY_SECTIONS:
+        at.session_state[section] = True
     at.run()
     check_no_exception(at)
     wave = at.session_state["wave"]
@@ -106,6 +113,17 @@ def test_sample_trust(whole_app, sample_dataset):
     assert drivers["data"][0]["type"] == "bar" and len(drivers["data"][0]["y"]) == 4
 
     row = expected.table.iloc[0]
+    assert at.subheader[0].value == "Compassionate leadership and leaver rate"
+    # The pair's table: statistics as text with the typographic minus, as in the sentences.
+    pair = at.dataframe[0].value
+    assert "Measure" not in pair.columns
+    assert pair["Pearson r"].tolist() == [fmt.format_r(row["r"])] and pair["Pearson r"][0].startswith(fmt.MINUS)
+    assert pair["r 95% CI"][0] == f"{fmt.format_r(row['r_ci_low'])} to {fmt.format_r(row['r_ci_high'])}"
+    assert pair["ρ 95% CI"][0] == f"{fmt.format_r(row['rho_ci_low'])} to {fmt.format_r(row['rho_ci_high'])}"
+    assert "-" not in "".join(pair["Pearson r"]) + "".join(pair["r 95% CI"])
+    assert pair["Ratio per point"][0].startswith(fmt.format_number(row["rate_ratio"], 2) + " (")
+    matrix_table = at.dataframe[1].value
+    assert len(matrix_table) == 18 and "Ratio per point" not in matrix_table.columns
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Pearson r"] == fmt.format_r(row["r"])
     assert metrics["Spearman ρ"] == fmt.format_r(row["rho"])
@@ -194,3 +212,58 @@ def test_survey_files_only(whole_app, tmp_path):
     at.selectbox(key="relationships_x").set_value("thinking_about_leaving").run()
     check_no_exception(at)
     assert any("share questions q26a, q26b, q26c" in w.value for w in at.warning)
+
+
+def test_compare_with_wave_follows_the_sidebar(whole_app):
+    """The change section compares with the wave before the sidebar's, unless the user chose one that is
+    still valid."""
+    at = whole_app
+    at.session_state["relationships_change_open"] = True
+    at.run()
+    check_no_exception(at)
+    box = lambda: at.selectbox(key=view.WAVE_FROM_KEY)   # noqa: E731
+    assert at.session_state["wave"] == "2025"
+    assert box().options == ["2024", "2023"] and box().value == "2024"
+    at.selectbox(key="wave").set_value("2024").run()
+    check_no_exception(at)
+    assert box().options == ["2023"] and box().value == "2023"
+    at.selectbox(key="wave").set_value("2025").run()
+    assert box().value == "2024"                          # not left on 2023
+    box().set_value("2023").run()                         # the user's choice ...
+    check_no_exception(at)
+    assert any("Waves 2023 to 2025" in c.value for c in at.caption)
+    at.selectbox(key="directorate").set_value("Medicine").run()
+    assert box().value == "2023"                          # ... outlasts other changes while valid
+
+
+def test_settle_wave_from_rules():
+    state = {}
+    view.settle_wave_from(state, ["2024", "2023"])
+    assert state[view.WAVE_FROM_KEY] == "2024"
+    state[view.WAVE_FROM_KEY], state[view.WAVE_FROM_PICKED_KEY] = "2023", True
+    view.settle_wave_from(state, ["2024", "2023"])
+    assert state[view.WAVE_FROM_KEY] == "2023"            # picked and valid: kept
+    view.settle_wave_from(state, ["2022"])
+    assert state[view.WAVE_FROM_KEY] == "2022" and not state[view.WAVE_FROM_PICKED_KEY]
+    state[view.WAVE_FROM_KEY] = "2023"                    # left over, not picked: back to the default
+    view.settle_wave_from(state, ["2024", "2023"])
+    assert state[view.WAVE_FROM_KEY] == "2024"
+
+
+def test_result_tables_fit_a_1400_pixel_window(sample_dataset):
+    """Main area at 1400 px with the sidebar open is about 940 px: the matrix table's fixed widths fit it,
+    and CIs read "−0.52 to 0.00"."""
+    result = relate.relate_survey_hr(sample_dataset.survey, sample_dataset.hr, waves=["2025"], count_models=False)
+    shown, config = view.result_display(sample_dataset, result.table)
+    assert list(shown.columns) == ["Measure", "Outcome", "n", "Pearson r", "r 95% CI", "Spearman ρ", "ρ 95% CI",
+                                   "p (BH)"]
+    assert sum(config[c]["width"] for c in shown.columns) <= 940
+    assert view.ci_text(-0.5249, 0.001) == f"{fmt.MINUS}0.52 to 0.00"
+    assert view.p_text(0.0004) == "<0.001" and view.p_text(0.0521) == "0.052" and view.p_text(None) == ""
+    download = view.result_download(sample_dataset, result.table)
+    assert download["Pearson r"].tolist() == result.table["r"].tolist()   # full precision in the CSV
+
+
+def test_titles_are_sentence_case():
+    assert view.lower_first("Leaver rate") == "leaver rate"
+    assert view.lower_first("NHS staff survey index") == "NHS staff survey index"

@@ -116,6 +116,46 @@ def name(dataset: Dataset, column: str) -> str:
     return labels.display_label(column, codebook_of(dataset))
 
 
+def lower_first(label: str) -> str:
+    """A label inside a sentence or title: "Leaver rate" -> "leaver rate"; an acronym ("NHS …") is kept."""
+    if len(label) > 1 and label[:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def pair_title(dataset: Dataset, x: str, y: str) -> str:
+    """"Compassionate leadership and leaver rate": the heading of the chosen pair, in sentence case."""
+    return f"{name(dataset, x)} and {lower_first(name(dataset, y))}"
+
+
+WAVE_FROM_KEY = "relationships_wave_from"
+#: Session-state flag: the user chose the comparison wave themselves (kept while it stays valid).
+WAVE_FROM_PICKED_KEY = "relationships_wave_from_picked"
+
+
+def earlier_waves(dataset: Dataset, wave: str) -> list[str]:
+    """Waves before ``wave``, the nearest first (the choices of the change between waves)."""
+    waves = [str(w) for w in dataset.waves]
+    return waves[:waves.index(str(wave))][::-1] if str(wave) in waves else []
+
+
+def settle_wave_from(state, options: Sequence[str]) -> None:
+    """Set the "Compare with wave" choice before its widget is drawn: the wave just before the sidebar's
+    wave, unless the user picked one themselves and it is still among ``options``. ``state`` is
+    ``st.session_state`` (or any mutable mapping, for tests)."""
+    current = state.get(WAVE_FROM_KEY)
+    if state.get(WAVE_FROM_PICKED_KEY) and current in options:
+        return
+    state[WAVE_FROM_PICKED_KEY] = False
+    if options:
+        state[WAVE_FROM_KEY] = options[0]
+
+
+def mark_wave_from_picked() -> None:
+    """on_change of the "Compare with wave" box: the user's choice now outlasts sidebar changes."""
+    st.session_state[WAVE_FROM_PICKED_KEY] = True
+
+
 def default_index(options: Sequence[str], preferred: str) -> int:
     return list(options).index(preferred) if preferred in options else 0
 
@@ -136,6 +176,21 @@ def needs_hr(y: str, by: str | None, covariates: Sequence[str]) -> bool:
 # Cached analytics
 # --------------------------------------------------------------------------------------------------
 @st.cache_data(max_entries=32, show_spinner=False)
+def units_of_wave(dataset_key: str, min_group_size: int, wave: str, window: str, level: str, with_hr: bool,
+                  _dataset: Dataset) -> relate.WaveUnits:
+    """The whole organisation's shown units of a wave joined to HR outcomes and staff mix
+    (:func:`analytics.relate.wave_units`): the costly join, made once per wave, window and level and
+    shared by the pair, the matrix and the change between waves, whatever the directorate."""
+    return relate.wave_units(_dataset.survey, _dataset.hr if with_hr else None, wave=wave, window_kind=window,
+                             level=level)
+
+
+def _prepared(dataset_key: str, min_group_size: int, waves: Sequence[str], window: str, level: str,
+              with_hr: bool, dataset: Dataset) -> list[relate.WaveUnits]:
+    return [units_of_wave(dataset_key, min_group_size, str(w), window, level, with_hr, dataset) for w in waves]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def pair_result(dataset_key: str, min_group_size: int, wave: str, x: str, y: str, window: str, level: str,
                 by: str | None, weighted: bool, covariates: tuple[str, ...], directorate: str | None,
                 _dataset: Dataset) -> relate.RelateResult:
@@ -145,26 +200,30 @@ def pair_result(dataset_key: str, min_group_size: int, wave: str, x: str, y: str
     asked for."""
     dataset = _dataset
     records = dataset.hr if needs_hr(y, by, covariates) else None
+    prepared = _prepared(dataset_key, min_group_size, [wave], window, level, records is not None, dataset)
     return relate.relate_survey_hr(
         dataset.survey, records, waves=[wave], window_kind=window, measures=[x], outcomes=[y], level=level, by=by,
         include_pooled=by is not None, weights=relate.WEIGHT_RESPONSES if weighted else None,
-        covariates=list(covariates), directorate=directorate)
+        covariates=list(covariates), directorate=directorate, prepared=prepared)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def matrix_result(dataset_key: str, min_group_size: int, wave: str, window: str, level: str,
                   directorate: str | None, _dataset: Dataset) -> relate.RelateResult:
-    """Every main measure against every outcome in one wave; BH across the whole matrix."""
+    """Every main measure against every outcome in one wave (correlations only); BH across the whole matrix."""
     dataset = _dataset
     present = set(measures_present(dataset))
     measures = [m for m in MATRIX_MEASURES if m in present]
+    prepared = _prepared(dataset_key, min_group_size, [wave], window, level, dataset.hr is not None, dataset)
     if dataset.hr is not None:
+        # No count models: the matrix shows correlations; the chosen pair above gives the ratio per point.
         return relate.relate_survey_hr(dataset.survey, dataset.hr, waves=[wave], window_kind=window,
-                                       measures=measures, level=level, directorate=directorate)
+                                       measures=measures, level=level, directorate=directorate, prepared=prepared,
+                                       count_models=False)
     outcomes = [m for m in MATRIX_SURVEY_OUTCOMES if m in present]
     measures = [m for m in measures if m not in outcomes]
-    return relate.relate_survey_hr(dataset.survey, None, waves=[wave], measures=measures, outcomes=outcomes,
-                                   level=level, directorate=directorate)
+    return relate.relate_survey_hr(dataset.survey, None, waves=[wave], window_kind=window, measures=measures,
+                                   outcomes=outcomes, level=level, directorate=directorate, prepared=prepared)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -172,8 +231,10 @@ def change_result(dataset_key: str, min_group_size: int, wave_from: str, wave_to
                   level: str, directorate: str | None, _dataset: Dataset) -> relate.RelateResult:
     dataset = _dataset
     records = dataset.hr if y in relate.HR_OUTCOMES else None
+    prepared = _prepared(dataset_key, min_group_size, [wave_from, wave_to], window, level, records is not None,
+                         dataset)
     return relate.relate_change(dataset.survey, records, wave_from=wave_from, wave_to=wave_to, window_kind=window,
-                                measures=[x], outcomes=[y], level=level, directorate=directorate)
+                                measures=[x], outcomes=[y], level=level, directorate=directorate, prepared=prepared)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -406,12 +467,79 @@ RESULT_COLUMN_LABELS = {
     "note": "Note", "window": "Window", "window_start": "Window start", "window_end": "Window end",
     "unit_of_analysis": "Unit of analysis",
 }
-_TWO_DECIMALS = ("r", "r_ci_low", "r_ci_high", "rho", "rho_ci_low", "rho_ci_high")
-_THREE_DECIMALS = ("p", "p_adj", "rate_ratio", "rr_ci_low", "rr_ci_high")
+#: Pixel widths of the shown relationship tables: with the measure and outcome (the matrix) they take about
+#: 850 of the 940 pixels of the main area of a 1400-pixel window with the sidebar open.
+_WIDTHS = {"Measure": 175, "Outcome": 165, "Group": 200, "n": 45, "Pearson r": 75, "r 95% CI": 120,
+           "Spearman ρ": 85, "ρ 95% CI": 120, "p (BH)": 70, "Ratio per point": 150, "Note": "medium"}
+_HELP = {
+    "n": "Units with both values (shown units only).",
+    "Pearson r": "Pearson correlation across units.",
+    "r 95% CI": "95% confidence interval of r (Fisher z).",
+    "Spearman ρ": "Spearman rank correlation across units.",
+    "ρ 95% CI": "95% confidence interval of ρ (Bonett–Wright).",
+    "p (BH)": "p-value of r, Benjamini–Hochberg adjusted across the rows of this table. The CSV has the raw p too.",
+    "Ratio per point": "Leaver odds ratio or sickness rate ratio per 1-point higher score, with its 95% CI "
+                       "(count model).",
+}
 
 
-def result_display(dataset: Dataset, table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """A relationship table for ``st.dataframe``: readable names, full precision kept, formats in the config."""
+def ci_text(low: object, high: object, decimals: int = 2) -> str:
+    """"−0.52 to 0.00" (typographic minus, as in the page's sentences); "" when either end is missing."""
+    if fmt.is_missing(low) or fmt.is_missing(high):
+        return ""
+    return f"{fmt.format_number(low, decimals)} to {fmt.format_number(high, decimals)}"
+
+
+def p_text(value: object) -> str:
+    """A p-value for a table cell: "0.052", "<0.001"; "" when missing."""
+    if fmt.is_missing(value):
+        return ""
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _r_text(value: object) -> str:
+    return "" if fmt.is_missing(value) else fmt.format_r(value)
+
+
+def result_display(dataset: Dataset, table: pd.DataFrame, *,
+                   with_pair: bool = True) -> tuple[pd.DataFrame, dict]:
+    """A relationship table as ``st.dataframe`` shows it: statistics as text with the typographic minus
+    ("−0.28", CI "−0.52 to 0.00"), as in the sentences above it, in columns that fit the page.
+
+    ``with_pair`` keeps the measure and outcome columns (the matrix); a single pair's table leaves them to
+    its heading. The group column appears when stratified, the ratio per point when a count model was
+    fitted, the note when a row has one. The CSV download holds every column at full precision
+    (:func:`result_download`).
+    """
+    rows = pd.DataFrame(index=table.index)
+    if with_pair:
+        rows["Measure"] = table["x"].map(lambda v: _change_label(dataset, v))
+        rows["Outcome"] = table["y"].map(lambda v: _change_label(dataset, v))
+    if not (table["group"] == "").all():
+        rows["Group"] = table["group"].replace("", "All units")
+    rows["n"] = pd.to_numeric(table["n"], errors="coerce").astype("Int64")
+    rows["Pearson r"] = table["r"].map(_r_text)
+    rows["r 95% CI"] = [ci_text(lo, hi) for lo, hi in zip(table["r_ci_low"], table["r_ci_high"])]
+    rows["Spearman ρ"] = table["rho"].map(_r_text)
+    rows["ρ 95% CI"] = [ci_text(lo, hi) for lo, hi in zip(table["rho_ci_low"], table["rho_ci_high"])]
+    rows["p (BH)"] = table["p_adj"].map(p_text)
+    if table["rate_ratio"].notna().any():
+        rows["Ratio per point"] = [
+            "" if fmt.is_missing(rr) else f"{fmt.format_number(rr, 2)} ({ci_text(lo, hi)})"
+            for rr, lo, hi in zip(table["rate_ratio"], table["rr_ci_low"], table["rr_ci_high"])]
+    notes = table["note"].fillna("").astype(str)
+    if (notes != "").any():
+        rows["Note"] = notes
+    config = {column: (st.column_config.NumberColumn(column, format="%d", width=_WIDTHS[column], help=_HELP["n"])
+                       if column == "n" else
+                       st.column_config.TextColumn(column, width=_WIDTHS[column], help=_HELP.get(column)))
+              for column in rows.columns}
+    return rows.reset_index(drop=True), config
+
+
+def result_download(dataset: Dataset, table: pd.DataFrame) -> pd.DataFrame:
+    """The relationship table for the CSV: readable names and every column at full precision (numbers
+    stay numbers; the window dates as "01 Apr 2025")."""
     shown = table.copy()
     for column in ("x", "y"):
         shown[column] = shown[column].map(lambda v: _change_label(dataset, v))
@@ -423,11 +551,7 @@ def result_display(dataset: Dataset, table: pd.DataFrame) -> tuple[pd.DataFrame,
         shown = shown.drop(columns=list(relate.RATE_RATIO_COLUMNS))
     for column in ("window_start", "window_end"):
         shown[column] = pd.to_datetime(shown[column]).dt.strftime("%d %b %Y")
-    shown = shown.rename(columns=RESULT_COLUMN_LABELS)
-    config = {RESULT_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.2f") for c in _TWO_DECIMALS}
-    config.update({RESULT_COLUMN_LABELS[c]: st.column_config.NumberColumn(format="%.3f") for c in _THREE_DECIMALS})
-    config["n"] = st.column_config.NumberColumn(format="%d", help="Units with both values")
-    return shown, config
+    return shown.rename(columns=RESULT_COLUMN_LABELS)
 
 
 def _change_label(dataset: Dataset, column: str) -> str:
@@ -442,15 +566,20 @@ DRIVER_COLUMN_LABELS = {"predictor": "Predictor", "n": "n respondents", "shapley
 
 
 def drivers_display(dataset: Dataset, result: relate.DriversResult) -> tuple[pd.DataFrame, dict]:
+    """The key-drivers table: predictor, respondents, part and share of R², and r as text ("−0.12")."""
     shown = result.table.copy()
     shown["predictor"] = shown["predictor"].map(lambda p: predictor_label(dataset, p))
     shown["share"] = shown["share"].astype(float) * 100
+    shown["r"] = shown["r"].map(_r_text)
     shown.insert(0, "outcome", name(dataset, result.outcome))
     shown.insert(1, "wave", result.wave)
     shown = shown.rename(columns={**DRIVER_COLUMN_LABELS, "outcome": "Outcome", "wave": "Wave"})
-    config = {"Part of R²": st.column_config.NumberColumn(format="%.3f"),
-              "Share of R² (%)": st.column_config.NumberColumn(format="%.1f"),
-              "Correlation with outcome (r)": st.column_config.NumberColumn(format="%.2f")}
+    config = {"Outcome": st.column_config.TextColumn(width=150), "Wave": st.column_config.TextColumn(width=60),
+              "Predictor": st.column_config.TextColumn(width=250),
+              "n respondents": st.column_config.NumberColumn(format="%d", width=110),
+              "Part of R²": st.column_config.NumberColumn(format="%.3f", width=90),
+              "Share of R² (%)": st.column_config.NumberColumn(format="%.1f", width=110),
+              "Correlation with outcome (r)": st.column_config.TextColumn(width=140)}
     return shown, config
 
 
@@ -460,24 +589,46 @@ SLOPE_COLUMN_LABELS = {"outcome": "Outcome", "predictor": "Predictor", "term": "
 
 
 def slopes_display(dataset: Dataset, result: relate.SlopesResult) -> tuple[pd.DataFrame, dict]:
+    """Within/between slopes: points per point and its CI as text with the typographic minus."""
+    table = result.table
+    shown = pd.DataFrame({
+        "Slope": table["term"].astype(str).str.capitalize(),
+        "Points per point": ["" if fmt.is_missing(v) else fmt.format_number(v, 2) for v in table["coef"]],
+        "95% CI": [ci_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        "p": table["p"].map(p_text),
+        "n respondents": pd.to_numeric(table["n_respondents"], errors="coerce").astype("Int64"),
+        "n teams": pd.to_numeric(table["n_teams"], errors="coerce").astype("Int64"),
+    })
+    notes = table["note"].fillna("").astype(str)
+    if (notes != "").any():
+        shown["Note"] = notes.to_numpy()
+    config = {"Slope": st.column_config.TextColumn(width=200),
+              "Points per point": st.column_config.TextColumn(width=120),
+              "95% CI": st.column_config.TextColumn(width=130), "p": st.column_config.TextColumn(width=70),
+              "n respondents": st.column_config.NumberColumn(format="%d", width=110),
+              "n teams": st.column_config.NumberColumn(format="%d", width=80)}
+    return shown, config
+
+
+def slopes_download(dataset: Dataset, result: relate.SlopesResult) -> pd.DataFrame:
+    """The slopes table for the CSV, full precision, with wave, outcome and predictor."""
     shown = result.table.copy()
     for column in ("outcome", "predictor"):
         shown[column] = shown[column].map(lambda v: name(dataset, v))
     shown.insert(0, "wave", result.wave)
-    shown = shown.rename(columns={**SLOPE_COLUMN_LABELS, "wave": "Wave"})
-    config = {c: st.column_config.NumberColumn(format="%.2f")
-              for c in ("Points per point", "95% CI low", "95% CI high")}
-    config["p"] = st.column_config.NumberColumn(format="%.3g")
-    return shown, config
+    return shown.rename(columns={**SLOPE_COLUMN_LABELS, "wave": "Wave"})
 
 
-def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
-    """``st.dataframe`` and a CSV download of the same table (formula injection neutralised)."""
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
+               download: pd.DataFrame | None = None) -> None:
+    """``st.dataframe`` and a CSV download (formula injection neutralised) of ``download`` — the same
+    rows at full precision with every column — or of the table as shown."""
     st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key)
-    st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
-                       key=f"{key}_download", on_click="ignore", icon=":material/download:",
-                       help="The table as shown, for a spreadsheet. Cells that a spreadsheet could run as a formula "
-                            "are prefixed with an apostrophe.")
+    st.download_button("Download table (CSV)", data=csv_bytes(frame if download is None else download),
+                       file_name=file_name, mime="text/csv", key=f"{key}_download", on_click="ignore",
+                       icon=":material/download:",
+                       help="The table for a spreadsheet, every figure at full precision. Cells that a spreadsheet "
+                            "could run as a formula are prefixed with an apostrophe.")
 
 
 def show_figure(fig: go.Figure, *, key: str) -> None:
