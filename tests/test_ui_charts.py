@@ -17,6 +17,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from analytics import settings
 from analytics.errors import InputError
 from ui import charts
 from ui import labels
@@ -98,19 +99,59 @@ def unit_scores() -> pd.DataFrame:
 
 
 # --- 1. heatmap --------------------------------------------------------------------------------------------
+HEATMAP_ROWS = ["<b>Medicine</b>", "Ward A", "Ward B", "<b>Surgery</b>", "Clinic", "Small", "Theatres", "Unknown"]
+
+
 def test_heatmap_scores_and_layout():
     fig = charts.heatmap_teams_by_measure(unit_scores(), wave=2025, min_group_size=11)
     scores = trace(fig, "Scores")
     assert scores["x"] == ["Compassionate leadership", "Morale"]
-    # rows sorted by parent then unit: Medicine (Ward A, Ward B), Surgery (Clinic, Small, Theatres, Unknown)
-    assert scores["y"] == ["Ward A", "Ward B", "Clinic", "Small", "Theatres", "Unknown"]
-    assert scores["z"][0] == [7.2, 6.1]
-    assert scores["z"][2] == [7.7, None]  # Clinic: no morale row
-    assert scores["text"][0] == ["7.2", "6.1"]
-    assert "95% CI 6.8 to 7.6" in scores["hovertext"][0][0] and "n = 20 responses" in scores["hovertext"][0][0]
-    assert scores["hovertext"][2][1].endswith("Morale: no data")
+    # rows grouped by parent (a heading row each), then unit: Medicine (Ward A, Ward B), Surgery (...)
+    assert scores["y"] == HEATMAP_ROWS
+    assert scores["z"][1] == [7.2, 6.1]
+    assert scores["z"][4] == [7.7, None]  # Clinic: no morale row
+    assert scores["text"][1] == ["7.2", "6.1"]
+    assert "95% CI 6.8 to 7.6" in scores["hovertext"][1][0] and "n = 20 responses" in scores["hovertext"][1][0]
     assert [c for _, c in scores["colorscale"]] == [c for _, c in plotly.colors.get_colorscale("Viridis")]
+    # Colours: whole points around the shown scores (5.8 to 7.7), stated in the caption.
+    assert (scores["zmin"], scores["zmax"]) == (5, 8) and fig.layout.meta["score_range"] == [5, 8]
+    assert "Colours run from 5 to 8 points" in charts.figure_caption(fig)
     assert fig.layout.yaxis.title.text == "Team"
+    # Heading rows have no cells, a blank tick and the parent's name written in the row.
+    assert all(v is None for v in scores["z"][0]) and all(v is None for v in scores["z"][3])
+    ticks = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext))
+    assert ticks["<b>Medicine</b>"] == "" and ticks["Ward A"] == "Ward A"
+    notes = {a["y"]: a["text"] for a in figure_json(fig)["layout"]["annotations"]}
+    assert notes["<b>Medicine</b>"] == "<b>Medicine</b>" and notes["<b>Surgery</b>"] == "<b>Surgery</b>"
+
+
+def test_heatmap_score_text_colour_follows_cell_luminance():
+    fig = charts.heatmap_teams_by_measure(unit_scores(), wave=2025, min_group_size=11)
+    assert "texttemplate" not in trace(fig, "Scores")  # the scores' text is drawn by "Score labels"
+    labels_trace = trace(fig, "Score labels")
+    cells = list(zip(labels_trace["y"], labels_trace["x"], labels_trace["text"], labels_trace["textfont"]["color"]))
+    assert [c[:3] for c in cells] == [("Ward A", "Compassionate leadership", "7.2"), ("Ward A", "Morale", "6.1"),
+                                      ("Clinic", "Compassionate leadership", "7.7"),
+                                      ("Theatres", "Compassionate leadership", "6.4"), ("Theatres", "Morale", "5.8")]
+    for _, _, value, colour in cells:
+        cell = charts.scale_colour(float(value), 5, 8)
+        assert colour == charts.text_colour_on(cell)
+    by_value = {value: colour for _, _, value, colour in cells}
+    assert by_value["7.7"] == "#000000"  # light green-yellow end of Viridis: black text
+    assert by_value["5.8"] == "#FFFFFF"  # dark blue end: white text
+    assert labels_trace["hoverinfo"] == "skip" and labels_trace["mode"] == "text"
+
+
+def test_relative_luminance_and_text_colour_by_hand():
+    # WCAG: #808080 -> c = 128/255; ((c + 0.055) / 1.055) ** 2.4 on each channel; R, G and B weights sum to 1.
+    c = 128 / 255
+    assert charts.relative_luminance("#808080") == pytest.approx(((c + 0.055) / 1.055) ** 2.4)
+    assert charts.relative_luminance("rgb(255, 0, 0)") == pytest.approx(0.2126)
+    # Black wins when (L + 0.05)^2 >= 0.05 * 1.05, i.e. L >= 0.1791: #767676 (L = 0.1812) and
+    # #757575 (L = 0.1779) fall either side.
+    assert charts.relative_luminance("#767676") == pytest.approx(0.1812, abs=1e-4)
+    assert charts.text_colour_on("#767676") == "#000000" and charts.text_colour_on("#757575") == "#FFFFFF"
+    assert charts.scale_colour(5, 5, 8) == "rgb(68, 1, 84)" and charts.scale_colour(9, 5, 8) == "rgb(253, 231, 37)"
 
 
 def test_heatmap_suppressed_cells_are_grey_with_text_and_nothing_else():
@@ -122,10 +163,56 @@ def test_heatmap_suppressed_cells_are_grey_with_text_and_nothing_else():
         hidden_cols = [0, 1] if unit == "Ward B" else [1]
         for j in hidden_cols:
             assert scores["z"][i][j] is None and scores["text"][i][j] == ""
-            assert grey["z"][i][j] == 1 and grey["text"][i][j] == "fewer than 11 responses"
-            assert scores["hovertext"][i][j].endswith("fewer than 11 responses")
-            assert "n =" not in scores["hovertext"][i][j]
+            assert grey["z"][i][j] == 1
+            assert grey["hovertext"][i][j].endswith("fewer than 11 responses")
+            assert "n =" not in grey["hovertext"][i][j]
+        # A cell of a partly hidden row says so briefly; the row hidden whole gets the words once.
+        if unit != "Ward B":
+            assert grey["text"][i][1] == "n < 11"
+    assert grey["text"][rows.index("Ward B")] == ["", ""]
+    notes = {a["y"]: a for a in figure_json(fig)["layout"]["annotations"]}
+    assert notes["Ward B"]["text"] == "fewer than 11 responses"
+    # The row label sits on the cells' grey, so the gaps between cells cannot cut it.
+    assert notes["Ward B"]["bgcolor"] == labels.SUPPRESSED_COLOUR
+    assert notes["Ward B"]["font"]["color"] == charts.text_colour_on(labels.SUPPRESSED_COLOUR) == "#000000"
+    assert set(notes) == {"Ward B", "<b>Medicine</b>", "<b>Surgery</b>"}
     assert grey["colorscale"][0][1] == labels.SUPPRESSED_COLOUR and grey["showscale"] is False
+    assert_nothing_leaks(fig)
+
+
+def test_heatmap_no_data_differs_from_suppressed():
+    # Clinic has no morale row; Small and Unknown have no leadership row; "Empty" was not asked the
+    # morale questions (n = 0, not flagged): all "no data", not grey.
+    frame = pd.concat([unit_scores(), pd.DataFrame([dict(
+        wave=2025, level="team", unit="Empty", parent="Surgery", measure="morale", n=0, mean=np.nan, ci_low=np.nan,
+        ci_high=np.nan, pct_positive=np.nan, suppressed=False)])], ignore_index=True)
+    fig = charts.heatmap_teams_by_measure(frame, wave=2025, min_group_size=11)
+    blank, grey = trace(fig, "No data"), trace(fig, "Suppressed")
+    rows = blank["y"]
+    for unit, column in (("Clinic", 1), ("Small", 0), ("Unknown", 0), ("Empty", 0), ("Empty", 1)):
+        i = rows.index(unit)
+        assert blank["z"][i][column] == 1 and blank["text"][i][column] == "no data"
+        assert blank["hovertext"][i][column].endswith(": no data")
+        assert grey["z"][i][column] is None
+    assert blank["colorscale"][0][1] == charts.NO_DATA_FILL != labels.SUPPRESSED_COLOUR
+    # 7 teams x 2 measures = 14 cells: 5 scored, 4 hidden, 14 - 5 - 4 = 5 with no data.
+    assert "5 cells with no data" in charts.figure_caption(fig)
+    assert "fewer than 11 responses" not in json.dumps(blank)
+
+
+def test_heatmap_labels_complementary_suppression_by_its_reason():
+    frame = unit_scores()
+    frame["suppressed_reason"] = np.where(frame["suppressed"].fillna(True), settings.SUPPRESSION_PRIMARY, "")
+    frame.loc[frame["unit"] == "Ward B", "suppressed_reason"] = settings.SUPPRESSION_COMPLEMENTARY
+    fig = charts.heatmap_teams_by_measure(frame, wave=2025, min_group_size=11)
+    grey = trace(fig, "Suppressed")
+    ward_b = grey["y"].index("Ward B")
+    assert grey["hovertext"][ward_b][0].endswith(settings.COMPLEMENTARY_LABEL)
+    notes = {a["y"]: a["text"] for a in figure_json(fig)["layout"]["annotations"]}
+    assert notes["Ward B"] == settings.COMPLEMENTARY_LABEL
+    assert grey["text"][grey["y"].index("Unknown")][1] == "n < 11"
+    caption = charts.figure_caption(fig)
+    assert "“n < 11” = fewer than 11 responses, “hidden” = " + settings.COMPLEMENTARY_LABEL in caption
     assert_nothing_leaks(fig)
 
 
@@ -134,7 +221,9 @@ def test_heatmap_caption_names_data_wave_unit_and_n():
     assert caption.startswith("Staff survey, wave 2025.")
     assert "Unit of analysis: team." in caption
     assert "6 teams × 2 measures" in caption
-    assert "3 teams with at least one grey cell (fewer than 11 responses" in caption
+    assert "3 teams with grey cells, not scored (“n < 11” = fewer than 11 responses)" in caption
+    # 6 teams x 2 measures = 12 cells: 5 scored, 4 hidden, so 12 - 5 - 4 = 3 with no data.
+    assert "3 cells with no data" in caption
     assert "19–45 responses per scored cell" in caption  # smallest and largest n of scored cells
     assert "987" not in caption and "6 responses" not in caption
 
@@ -144,16 +233,20 @@ def test_heatmap_uses_the_threshold_in_use():
     scores, grey = trace(fig, "Scores"), trace(fig, "Suppressed")
     ward_a = scores["y"].index("Ward A")
     assert scores["z"][ward_a] == [7.2, None]  # morale n = 19 < 20: hidden even though not flagged
-    assert grey["text"][ward_a][1] == "fewer than 20 responses"
+    assert grey["text"][ward_a][1] == "n < 20"
+    assert grey["hovertext"][ward_a][1].endswith("fewer than 20 responses")
     assert "19" not in scores["hovertext"][ward_a][1] and "6.1" not in json.dumps(figure_json(fig))
 
 
 def test_heatmap_sort_and_measure_choice():
     fig = charts.heatmap_teams_by_measure(unit_scores(), wave=2025, min_group_size=11,
-                                          measures=["compassionate_leadership"], sort_by="compassionate_leadership")
+                                          measures=["compassionate_leadership"], sort_by="compassionate_leadership",
+                                          score_range=(0, 10))
     scores = trace(fig, "Scores")
     assert scores["x"] == ["Compassionate leadership"]
     assert scores["y"][:3] == ["Clinic", "Ward A", "Theatres"]  # 7.7 > 7.2 > 6.4, then unscored rows
+    assert not any(str(y).startswith("<b>") for y in scores["y"])  # no heading rows when sorted by a score
+    assert (scores["zmin"], scores["zmax"]) == (0, 10) and "Colours run from 0 to 10 points" in charts.figure_caption(fig)
     assert_nothing_leaks(fig)
 
 
@@ -173,6 +266,7 @@ def test_heatmap_organisation_level_with_blank_parent():
     fig = charts.heatmap_teams_by_measure(frame, wave="2025", level="organisation", min_group_size=11)
     scores = trace(fig, "Scores")
     assert scores["x"] == ["Inclusion", "Morale"]  # codebook order
+    assert scores["y"] == ["Organisation"]  # one unit, no parent: no heading row
     assert scores["hovertext"][0][0].startswith("<b>Organisation</b><br>Inclusion: 7.0")
     assert "Unit of analysis: organisation. 1 organisation × 2 measures" in charts.figure_caption(fig)
 
@@ -328,6 +422,25 @@ def test_trend_lines_suppressed_point_is_a_gap():
     assert "1 point with fewer than 11 responses left as gaps" in caption
 
 
+def test_trend_lines_no_data_points_are_not_called_suppressed():
+    # Morale not asked in 2026 (n = 0, not flagged): "no data"; leadership hidden in 2024 as a complement.
+    frame = wave_trends().assign(suppressed_reason="")
+    frame.loc[frame["suppressed"], "suppressed_reason"] = settings.SUPPRESSION_COMPLEMENTARY
+    extra = pd.DataFrame([dict(wave=2026, measure="morale", mean=np.nan, ci_low=np.nan, ci_high=np.nan, n=0,
+                               changed=False, suppressed=False, suppressed_reason="")])
+    frame = pd.concat([frame, extra], ignore_index=True)
+    fig = charts.trend_lines(frame, "wave", "mean", color="measure", ci_low="ci_low", ci_high="ci_high")
+    morale = trace(fig, "Morale")
+    assert morale["y"][-1] is None and morale["hovertext"][-1] == "<b>Morale</b>, 2026: no data"
+    leadership = trace(fig, "Compassionate leadership")
+    assert leadership["hovertext"][1].endswith(settings.COMPLEMENTARY_LABEL)
+    caption = charts.figure_caption(fig)
+    assert "2 series, 5 points (118–130 responses each)" in caption
+    assert f"1 point {settings.COMPLEMENTARY_LABEL} left as gaps" in caption
+    assert "1 point with no data" in caption and "fewer than" not in caption
+    assert_nothing_leaks(fig)
+
+
 def test_trend_lines_monthly_bands_and_reference_line():
     months = pd.date_range("2024-01-01", periods=9, freq="MS")
     frame = pd.DataFrame({
@@ -387,7 +500,26 @@ def test_behaviours_bar_team_against_organisation():
     assert org["marker"]["pattern"]["shape"] == "/" and team["marker"]["color"] != org["marker"]["color"]
     assert "interpretation, not NHS method" in fig.layout.title.subtitle.text
     assert fig.layout.xaxis.title.text == "Positive answers (%)"
-    assert list(fig.layout.xaxis.range) == [0, 100]
+    # Values are written beyond the bar ends, in the theme's font colour; the axis runs to 112 to leave
+    # room for a full bar's "100.0%", and its ticks stop at 100.
+    assert team["textposition"] == org["textposition"] == "outside"
+    assert "color" not in team.get("textfont", {}) and "color" not in org.get("textfont", {})
+    assert list(fig.layout.xaxis.range) == [0, 112] and list(fig.layout.xaxis.tickvals) == [0, 20, 40, 60, 80, 100]
+    assert not fig.layout.shapes  # no value of 0 to mark
+
+
+def test_behaviours_bar_marks_a_value_of_zero():
+    frame = item_results()
+    frame.loc[(frame["unit"] == "Ward A") & (frame["item"] == "q9i"), "pct_positive"] = 0.0
+    fig = charts.behaviours_bar(frame, "Ward A", "Organisation", min_group_size=11)
+    team = trace(fig, "Ward A")
+    assert team["x"][3] == 0.0 and team["text"][3] == "0.0%"
+    shapes = figure_json(fig)["layout"]["shapes"]
+    assert len(shapes) == 1
+    mark = shapes[0]
+    # Helping is the 4th category (index 3); the team's bar is the upper half of it: 3 - 0.4 to 3.
+    assert (mark["type"], mark["x0"], mark["y0"], mark["y1"]) == ("rect", 0, 3 - 0.4, 3)
+    assert mark["x1"] > 0 and mark["fillcolor"] == labels.UNIT_COLOUR
 
 
 def test_behaviours_bar_suppressed_question_shows_text_only():
@@ -400,6 +532,16 @@ def test_behaviours_bar_suppressed_question_shows_text_only():
     caption = charts.figure_caption(fig)
     assert "wave 2025" in caption and "Ward A: n = 22–24 per question" in caption
     assert "Organisation: n = 1,500" in caption and "interpretation, not NHS method" in caption
+
+
+def test_behaviours_bar_says_why_a_question_is_hidden():
+    frame = item_results().assign(suppressed_reason="")
+    frame.loc[frame["suppressed"], "suppressed_reason"] = settings.SUPPRESSION_COMPLEMENTARY
+    fig = charts.behaviours_bar(frame, "Ward A", "Organisation", min_group_size=11)
+    assert trace(fig, "Ward A")["hovertext"][2].endswith(settings.COMPLEMENTARY_LABEL)
+    notes = [a["text"] for a in figure_json(fig)["layout"]["annotations"]]
+    assert settings.COMPLEMENTARY_LABEL in notes and "fewer than 11 responses" not in notes
+    assert_nothing_leaks(fig)
 
 
 def test_behaviours_bar_earlier_wave_and_refusals():

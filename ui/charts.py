@@ -9,17 +9,20 @@ builder also has a ``*_caption`` function giving the same text without drawing.
 Anonymity (domain.md §2)
 ------------------------
 Suppression is done by the analytics layer; the builders are a second line of defence. A row is treated
-as suppressed when its ``suppressed`` flag is true *or missing*, or when its ``n`` is below
-``min_group_size``, and then none of its numbers (score, CI, % positive, n) is read: a suppressed cell
-shows only "fewer than k responses", and a suppressed unit is never a point, a bar or a line value.
-Captions give counts of units and ranges of n over shown units only.
+as suppressed when its ``suppressed`` flag is true *or missing*, or when its ``n`` is between 1 and
+``min_group_size - 1``, and then none of its numbers (score, CI, % positive, n) is read: a suppressed
+cell shows only why it is hidden (``suppressed_reason``: "fewer than k responses", or "hidden so that a
+smaller group cannot be worked out by subtraction"), and a suppressed unit is never a point, a bar or a
+line value. A row with ``n = 0`` or no value is "no data", shown differently. Captions give counts of
+units and ranges of n over shown units only.
 
 Themes
 ------
 No template is set and backgrounds are transparent, so ``st.plotly_chart(fig, theme="streamlit")``
 applies the app's light or dark theme to fonts, grids and axes. Colours set explicitly are the
-Okabe–Ito palette, Viridis / PuOr scales and a mid grey, all readable on both backgrounds; heatmap cell
-text uses Plotly's automatic contrast against each cell colour.
+Okabe–Ito palette, Viridis / PuOr scales and a mid grey, all readable on both backgrounds; score text in
+heatmap cells is black or white by the cell colour's luminance (:func:`text_colour_on`), and text outside
+bars takes the theme's font colour.
 
 Values in traces are plain Python lists (not NumPy arrays), so the figure JSON lists them as numbers
 rather than base64 blocks; that keeps the figure inspectable in tests and in the browser.
@@ -33,10 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 from scipy import stats
 
-from analytics import settings
+from analytics import privacy, settings
 from analytics.codebook import Codebook
 from analytics.errors import InputError
 from ui import format as fmt
@@ -78,9 +82,10 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
 def suppressed_mask(frame: pd.DataFrame, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> pd.Series:
     """True for rows whose numbers must not be shown.
 
-    A row is hidden when ``suppressed`` is true or missing, or when ``n`` is below ``min_group_size``
-    (a second line of defence behind :mod:`analytics.privacy`). A frame without a ``suppressed``
-    column (e.g. HR metrics) is judged on ``n`` alone, if it has one.
+    A row is hidden when ``suppressed`` is true or missing, or when ``0 < n < min_group_size`` (a second
+    line of defence behind :mod:`analytics.privacy`). ``n = 0`` is "no data", not hidden: nobody answered,
+    so there is nothing to protect, and pages say "no data" rather than "fewer than k responses". A frame
+    without a ``suppressed`` column (e.g. HR metrics) is judged on ``n`` alone, if it has one.
     """
     hidden = pd.Series(False, index=frame.index)
     if "suppressed" in frame.columns:
@@ -88,8 +93,13 @@ def suppressed_mask(frame: pd.DataFrame, min_group_size: int = settings.DEFAULT_
         hidden |= flag.fillna(True).astype(bool)
     if "n" in frame.columns:
         n = pd.to_numeric(frame["n"], errors="coerce")
-        hidden |= (n < min_group_size).fillna(False).astype(bool)
+        hidden |= ((n > 0) & (n < min_group_size)).fillna(False).astype(bool)
     return hidden
+
+
+def hidden_label(row: object, min_group_size: int) -> str:
+    """What a hidden row shows, by its ``suppressed_reason`` (primary when the row has none)."""
+    return privacy.suppression_label(_reason_of(row), min_group_size)
 
 
 def _value(x: object) -> float | None:
@@ -146,6 +156,89 @@ def _latest_wave(frame: pd.DataFrame) -> object:
 # 1. Heatmap: units x measures
 # --------------------------------------------------------------------------------------------------
 
+#: Short text of a grey heatmap cell, by suppression reason ("{k}": the threshold). A whole row hidden
+#: for one reason gets the full words once, across the row; the hover always has the full words.
+SUPPRESSED_CELL_TEXT = {
+    settings.SUPPRESSION_PRIMARY: "n < {k}",
+    settings.SUPPRESSION_COMPLEMENTARY: "hidden",
+    settings.SUPPRESSION_COUNT_UNKNOWN: "n unknown",
+}
+#: Fill of a "no data" cell (nobody answered the measure's questions): a faint grey that reads as an
+#: empty cell on light and dark backgrounds, unlike the solid grey of a suppressed cell.
+NO_DATA_FILL = "rgba(140, 140, 140, 0.15)"
+#: Text of a "no data" cell: a grey with about 4:1 contrast on white and on Streamlit's dark background.
+NO_DATA_TEXT_COLOUR = "#767676"
+#: Cell text colours, chosen by the cell's luminance (:func:`text_colour_on`).
+DARK_TEXT = "#000000"
+LIGHT_TEXT = "#FFFFFF"
+#: A label across a whole heatmap row is wrapped at this many characters (the longest label, 66
+#: characters at 11 px, fits on one line across the plot area of a page-wide chart).
+ROW_LABEL_MAX_CHARS = 80
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """(r, g, b) on 0–255 from "#RRGGBB", "rgb(r, g, b)" or "rgba(r, g, b, a)"."""
+    text = colour.strip()
+    if text.startswith("#"):
+        h = text.lstrip("#")
+        return tuple(float(int(h[i:i + 2], 16)) for i in (0, 2, 4))  # type: ignore[return-value]
+    inside = text[text.index("(") + 1:text.index(")")].split(",")
+    return tuple(float(v) for v in inside[:3])  # type: ignore[return-value]
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of a colour, 0 (black) to 1 (white).
+
+    ``L = 0.2126 R + 0.7152 G + 0.0722 B`` on linearised channels (``c / 12.92`` up to 0.04045, else
+    ``((c + 0.055) / 1.055) ** 2.4``), from https://www.w3.org/TR/WCAG21/#dfn-relative-luminance.
+
+    >>> relative_luminance("#FFFFFF"), relative_luminance("#000000")
+    (1.0, 0.0)
+    """
+    def linear(channel: float) -> float:
+        c = channel / 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_colour_on(colour: str) -> str:
+    """Black or white, whichever has the higher WCAG contrast ratio on ``colour``.
+
+    Contrast is ``(L_light + 0.05) / (L_dark + 0.05)``; black wins when ``(L + 0.05)² ≥ 0.05 × 1.05``,
+    i.e. ``L ≥ 0.179``. One rule for every cell, so cells of similar colour get the same text colour.
+
+    >>> text_colour_on("#FDE725"), text_colour_on("#440154")  # Viridis' two ends
+    ('#000000', '#FFFFFF')
+    """
+    luminance = relative_luminance(colour)
+    return DARK_TEXT if (luminance + 0.05) ** 2 >= 0.05 * 1.05 else LIGHT_TEXT
+
+
+def scale_colour(value: float, low: float, high: float, colourscale: str | list = labels.SEQUENTIAL_SCALE) -> str:
+    """The colour Plotly paints ``value`` with on ``colourscale`` spanning ``low``–``high`` (clipped)."""
+    scale = plotly.colors.get_colorscale(colourscale) if isinstance(colourscale, str) else colourscale
+    position = 0.5 if high <= low else min(1.0, max(0.0, (float(value) - low) / (high - low)))
+    return plotly.colors.sample_colorscale(scale, [position], colortype="rgb")[0]
+
+
+def _reason_of(row: object) -> str:
+    """A row's ``suppressed_reason`` code ("" when the table has none)."""
+    reason = getattr(row, "suppressed_reason", "")
+    return reason if isinstance(reason, str) else ""
+
+
+def _wrap(text: str, width_chars: int) -> str:
+    """Break ``text`` into lines of at most ``width_chars`` characters (at spaces), joined by ``<br>``."""
+    lines, current = [], ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width_chars:
+            lines.append(current); current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return "<br>".join([*lines, current] if current else lines)
+
 
 def _heatmap_rows(unit_scores: pd.DataFrame, wave: object, level: str, measures: Sequence[str] | None,
                   codebook: Codebook | None) -> tuple[pd.DataFrame, list[str]]:
@@ -177,27 +270,55 @@ def _heatmap_rows(unit_scores: pd.DataFrame, wave: object, level: str, measures:
     return rows, measures
 
 
+def _default_score_range(scores: Iterable[float]) -> tuple[float, float]:
+    """Whole points around the lowest and highest score (0–10 without scores; one point each side of a
+    single value)."""
+    shown = [float(v) for v in scores]
+    if not shown:
+        return (0.0, 10.0)
+    low, high = float(math.floor(min(shown))), float(math.ceil(max(shown)))
+    if low == high:
+        low, high = max(0.0, low - 1), min(10.0, high + 1)
+    return (low, high)
+
+
 def heatmap_caption(unit_scores: pd.DataFrame, *, wave: object, level: str = settings.LEVEL_TEAM,
                     measures: Sequence[str] | None = None,
-                    min_group_size: int,
+                    min_group_size: int, score_range: tuple[float, float] | None = None,
                     data_label: str = "Staff survey", codebook: Codebook | None = None) -> str:
-    """Caption of :func:`heatmap_teams_by_measure`: units shown, units not scored, n range of shown cells."""
+    """Caption of :func:`heatmap_teams_by_measure`: units shown, grey cells and why, cells with no data,
+    the n range of scored cells and the colour range."""
     rows, measures = _heatmap_rows(unit_scores, wave, level, measures, codebook)
     hidden = suppressed_mask(rows, min_group_size)
     units = rows[["parent", "unit"]].astype(object).drop_duplicates()
     hidden_units = rows[hidden][["parent", "unit"]].astype(object).drop_duplicates()
-    shown_n = pd.to_numeric(rows.loc[~hidden, "n"], errors="coerce").dropna()
+    shown = rows[~hidden]
+    scores = pd.to_numeric(shown["mean"], errors="coerce").dropna()
+    shown_n = pd.to_numeric(shown.loc[scores.index, "n"], errors="coerce").dropna()
+    n_no_data = len(units) * len(measures) - int(hidden.sum()) - len(scores)
     n_units = len(units)
     n_text = f"{n_units} {labels.level_label(level, n_units)} × {len(measures)} measures"
     if len(hidden_units):
-        n_text += (f"; {len(hidden_units)} {labels.level_label(level, len(hidden_units))} with at least one "
-                   f"grey cell ({fmt.suppressed_text(min_group_size)}: not scored)")
+        reasons = (rows.loc[hidden, "suppressed_reason"] if "suppressed_reason" in rows.columns
+                   else pd.Series("", index=rows.index[hidden]))
+        codes = list(dict.fromkeys(r if r in SUPPRESSED_CELL_TEXT else settings.SUPPRESSION_PRIMARY
+                                   for r in reasons.astype(object).fillna("").astype(str)))
+        codes.sort(key=list(SUPPRESSED_CELL_TEXT).index)
+        why = ", ".join(f"“{SUPPRESSED_CELL_TEXT[c].format(k=min_group_size)}” = "
+                        f"{privacy.suppression_label(c, min_group_size)}" for c in codes)
+        n_text += (f"; {len(hidden_units)} {labels.level_label(level, len(hidden_units))} with grey cells, "
+                   f"not scored ({why})")
+    if n_no_data > 0:
+        cells = "cell" if n_no_data == 1 else "cells"
+        n_text += f"; {n_no_data} {cells} with {fmt.NO_DATA} (no answers to the measure's questions)"
     if len(shown_n):
         low, high = fmt.format_n(shown_n.min()), fmt.format_n(shown_n.max())
         n_text += f"; {low}–{high} responses per scored cell" if low != high else f"; {low} responses per scored cell"
+    low, high = score_range if score_range is not None else _default_score_range(scores)
     return chart_caption(
         data=data_label, period=_wave_text(wave), unit_of_analysis=labels.level_label(level, 1), n_text=n_text,
-        notes=["Cell: mean score 0–10 of the unit's respondents (unweighted); hover for the 95% CI and n"],
+        notes=["Cell: mean score 0–10 of the unit's respondents (unweighted); hover for the 95% CI and n",
+               f"Colours run from {low:g} to {high:g} points"],
     )
 
 
@@ -219,6 +340,7 @@ def heatmap_teams_by_measure(
     ----------
     unit_scores
         The unit-score table (``settings.UNIT_SCORE_COLUMNS``), already suppressed by the analytics layer.
+        ``suppressed_reason`` is optional (without it a grey cell reads "fewer than k responses").
     wave, level
         Which wave and reporting level to draw (one row per unit).
     measures
@@ -226,17 +348,29 @@ def heatmap_teams_by_measure(
     min_group_size
         The threshold in use, for the suppression text (and the second-line check on ``n``).
     sort_by
-        A measure id: rows ordered by that score, highest first, suppressed last; default: by parent,
-        then unit name.
+        A measure id: rows ordered by that score, highest first, suppressed last; default: grouped by
+        parent (a bold heading row per parent when there are several), then unit name.
     score_range
-        Fixed colour range; default: the shown scores' range widened to whole points.
+        The colour range. Default: the shown scores' range widened to whole points, stated in the caption.
+        A page can pass one range for a whole wave, so that colours do not change with a filter.
 
     Returns
     -------
-    A figure with two heatmap traces: ``"Scores"`` (Viridis; cell text = score to one decimal; hover =
-    unit, measure, score, 95% CI, n) and ``"Suppressed"`` (grey cells with the text "fewer than k
-    responses"). A suppressed cell has no score, CI or n anywhere in the figure; a cell with no row or no
-    score is left blank with hover "no data".
+    A figure with traces:
+
+    * ``"Scores"`` (heatmap, Viridis): ``z`` = mean score, ``text`` = score to one decimal, hover = unit,
+      measure, score, 95% CI and n. It draws no text itself: see "Score labels".
+    * ``"No data"`` (heatmap, faint grey): cells with no score and no suppression (nobody answered the
+      measure's questions, or no row); text and hover "no data".
+    * ``"Suppressed"`` (heatmap, solid grey): hidden cells; text by reason ("n < k", "hidden"), hover
+      the full words (:func:`analytics.privacy.suppression_label`). A row hidden whole for one reason
+      has no cell text but one annotation across the row (the full words, on a grey background, so
+      the cell gaps do not cut it).
+    * ``"Score labels"`` (scatter, text only): the score of each scored cell in black or white, whichever
+      contrasts more with the cell's colour (:func:`text_colour_on`).
+
+    A suppressed cell has no score, CI or n anywhere in the figure. Heading rows (parents) have no cells;
+    their tick label is blank and the parent's name is written at the left of the row.
     """
     rows, measures = _heatmap_rows(unit_scores, wave, level, measures, codebook)
     rows = rows.assign(is_hidden=suppressed_mask(rows, min_group_size).to_numpy())
@@ -251,56 +385,111 @@ def heatmap_teams_by_measure(
     else:
         units = units.sort_values(["parent", "unit"], key=lambda s: s.astype(str), kind="stable")
     units = units[["parent", "unit"]].reset_index(drop=True)
-    row_names = _unit_labels(units)
+    unit_names = _unit_labels(units)
+    parents = [p for p in dict.fromkeys(units["parent"]) if not _blank(p)]
+    grouped = sort_by is None and len(parents) > 1
+    # Rows of the figure: (category, tick text, (parent, unit, name) or None for a heading row).
+    layout_rows: list[tuple[str, str, tuple | None]] = []
+    previous = object()
+    for (parent, unit), name in zip(units.itertuples(index=False, name=None), unit_names):
+        if grouped and parent != previous and not _blank(parent):
+            layout_rows.append((f"<b>{parent}</b>", "", None))
+        previous = parent
+        layout_rows.append((name, name, (parent, unit, name)))
+    categories = [c for c, _, _ in layout_rows]
     measure_names = [labels.measure_label(m, codebook) for m in measures]
-    suppressed_label = fmt.suppressed_text(min_group_size)
 
     lookup = {(str(r.parent), str(r.unit), str(r.measure)): r for r in rows.astype(object).itertuples(index=False)}
-    z, text, hover, grey, grey_text = [], [], [], [], []
-    for (parent, unit), name in zip(units.itertuples(index=False, name=None), row_names):
-        z_row, t_row, h_row, g_row, gt_row = [], [], [], [], []
+    scores = [_value(r.mean) for r in lookup.values() if not r.is_hidden and _value(r.mean) is not None]
+    score_range = tuple(score_range) if score_range is not None else _default_score_range(scores)
+    grey_text_colour = text_colour_on(labels.SUPPRESSED_COLOUR)
+    z, text, hover, blank, blank_text, blank_hover, grey, grey_text, grey_hover = ([] for _ in range(9))
+    label_x, label_y, label_text, label_colour = [], [], [], []
+    row_labels: list[tuple[str, str]] = []
+    for category, _, unit_row in layout_rows:
+        if unit_row is None:
+            for matrix in (z, blank, grey):
+                matrix.append([None] * len(measures))
+            for matrix in (text, hover, blank_text, blank_hover, grey_text, grey_hover):
+                matrix.append([""] * len(measures))
+            continue
+        parent, unit, name = unit_row
         head = f"<b>{name}</b>" + ("" if _blank(parent) else f" ({parent})")
+        z_row, t_row, h_row, b_row, bt_row, bh_row, g_row, gt_row, gh_row = ([] for _ in range(9))
+        row_reasons = []
         for measure, measure_name in zip(measures, measure_names):
             r = lookup.get((str(parent), str(unit), measure))
             if r is not None and r.is_hidden:  # never read the numbers of a hidden row
-                z_row.append(None); t_row.append(""); g_row.append(1); gt_row.append(suppressed_label)
-                h_row.append(f"{head}<br>{measure_name}: {suppressed_label}")
+                reason = _reason_of(r)
+                reason = reason if reason in SUPPRESSED_CELL_TEXT else settings.SUPPRESSION_PRIMARY
+                row_reasons.append(reason)
+                words = privacy.suppression_label(reason, min_group_size)
+                z_row.append(None); t_row.append(""); h_row.append(f"{head}<br>{measure_name}: {words}")
+                b_row.append(None); bt_row.append(""); bh_row.append("")
+                g_row.append(1); gt_row.append(SUPPRESSED_CELL_TEXT[reason].format(k=min_group_size))
+                gh_row.append(f"{head}<br>{measure_name}: {words}")
                 continue
-            g_row.append(None); gt_row.append("")
+            row_reasons.append(None)
+            g_row.append(None); gt_row.append(""); gh_row.append("")
             score = None if r is None else _value(r.mean)
             if score is None:
-                z_row.append(None); t_row.append(""); h_row.append(f"{head}<br>{measure_name}: {fmt.NO_DATA}")
+                no_data = f"{head}<br>{measure_name}: {fmt.NO_DATA}"
+                z_row.append(None); t_row.append(""); h_row.append(no_data)
+                b_row.append(1); bt_row.append(fmt.NO_DATA); bh_row.append(no_data)
                 continue
+            b_row.append(None); bt_row.append(""); bh_row.append("")
             z_row.append(score)
             t_row.append(fmt.format_score(score))
             h_row.append(f"{head}<br>{measure_name}: {fmt.format_score(score)}"
                          f"<br>{fmt.format_ci(r.ci_low, r.ci_high, 'score')}"
                          f"<br>n = {fmt.format_n(r.n)} responses")
-        z.append(z_row); text.append(t_row); hover.append(h_row); grey.append(g_row); grey_text.append(gt_row)
+            label_x.append(measure_name); label_y.append(category); label_text.append(fmt.format_score(score))
+            label_colour.append(text_colour_on(scale_colour(score, *score_range)))
+        if row_reasons and all(r is not None for r in row_reasons) and len(set(row_reasons)) == 1:
+            gt_row = [""] * len(measures)
+            row_labels.append((category, privacy.suppression_label(row_reasons[0], min_group_size)))
+        for matrix, values in ((z, z_row), (text, t_row), (hover, h_row), (blank, b_row), (blank_text, bt_row),
+                               (blank_hover, bh_row), (grey, g_row), (grey_text, gt_row), (grey_hover, gh_row)):
+            matrix.append(values)
 
-    shown = [v for row in z for v in row if v is not None]
-    if score_range is None:
-        score_range = (math.floor(min(shown)), math.ceil(max(shown))) if shown else (0.0, 10.0)
-        if score_range[0] == score_range[1]:
-            score_range = (max(0.0, score_range[0] - 1), min(10.0, score_range[1] + 1))
+    common = dict(x=measure_names, y=categories, xgap=2, ygap=2, hoverongaps=False)
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
-        name="Scores", z=z, x=measure_names, y=row_names, text=text, texttemplate="%{text}",
-        hovertext=hover, hoverinfo="text", hoverongaps=True,
+        name="Scores", z=z, text=text, hovertext=hover, hoverinfo="text",
         colorscale=labels.SEQUENTIAL_SCALE, zmin=score_range[0], zmax=score_range[1],
-        colorbar=dict(title=dict(text="Score<br>(0–10)")), xgap=2, ygap=2,
+        colorbar=dict(title=dict(text="Score<br>(0–10)")), **common,
     ))
     fig.add_trace(go.Heatmap(
-        name="Suppressed", z=grey, x=measure_names, y=row_names, text=grey_text, texttemplate="%{text}",
-        textfont=dict(size=9), colorscale=[[0, labels.SUPPRESSED_COLOUR], [1, labels.SUPPRESSED_COLOUR]],
-        showscale=False, hoverinfo="skip", hoverongaps=False, xgap=2, ygap=2,
+        name="No data", z=blank, text=blank_text, texttemplate="%{text}", hovertext=blank_hover, hoverinfo="text",
+        textfont=dict(size=9, color=NO_DATA_TEXT_COLOUR), colorscale=[[0, NO_DATA_FILL], [1, NO_DATA_FILL]],
+        showscale=False, **common,
     ))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(side="top", type="category", tickangle=-30)
-    fig.update_layout(height=max(320, 30 * len(row_names) + 160))
-    caption = heatmap_caption(unit_scores, wave=wave, level=level, measures=measures,
-                              min_group_size=min_group_size, data_label=data_label, codebook=codebook)
-    return _style(fig, x_title=None, y_title=labels.level_label(level, 1).capitalize(), caption=caption)
+    fig.add_trace(go.Heatmap(
+        name="Suppressed", z=grey, text=grey_text, texttemplate="%{text}", hovertext=grey_hover, hoverinfo="text",
+        textfont=dict(size=10, color=grey_text_colour),
+        colorscale=[[0, labels.SUPPRESSED_COLOUR], [1, labels.SUPPRESSED_COLOUR]], showscale=False, **common,
+    ))
+    fig.add_trace(go.Scatter(
+        name="Score labels", x=label_x, y=label_y, text=label_text, mode="text", hoverinfo="skip",
+        textfont=dict(color=label_colour, size=12), showlegend=False,
+    ))
+    for category, words in row_labels:
+        fig.add_annotation(x=0.5, xref="x domain", y=category, yref="y", text=_wrap(words, ROW_LABEL_MAX_CHARS),
+                           showarrow=False, bgcolor=labels.SUPPRESSED_COLOUR, borderpad=2,
+                           font=dict(size=11, color=grey_text_colour))
+    for category, tick, unit_row in layout_rows:
+        if unit_row is None:
+            fig.add_annotation(x=0, xref="x domain", y=category, yref="y", text=category, showarrow=False,
+                               xanchor="left", font=dict(size=12))
+    fig.update_yaxes(autorange="reversed", type="category", categoryorder="array", categoryarray=categories,
+                     tickmode="array", tickvals=categories, ticktext=[tick for _, tick, _ in layout_rows])
+    fig.update_xaxes(side="top", type="category", tickangle=-30, showgrid=False)
+    fig.update_yaxes(showgrid=False)  # grid lines would cross the heading rows' text
+    fig.update_layout(height=max(320, 30 * len(categories) + 160))
+    caption = heatmap_caption(unit_scores, wave=wave, level=level, measures=measures, min_group_size=min_group_size,
+                              score_range=score_range, data_label=data_label, codebook=codebook)
+    return _style(fig, x_title=None, y_title=labels.level_label(level, 1).capitalize(), caption=caption,
+                  extra_meta={"score_range": list(score_range)})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -533,9 +722,13 @@ def _with_alpha(hex_colour: str, alpha: float) -> str:
 def trend_caption(frame: pd.DataFrame, x: str, y: str, *, color: str, markers_significant: str | None = None,
                   data_label: str = "Staff survey", period: str | None = None, unit_of_analysis: str = "organisation",
                   min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> str:
-    """Caption of :func:`trend_lines`: series, points, hidden points, what the bars and stars mean."""
+    """Caption of :func:`trend_lines`: series, points, hidden points (and why), points with no data, what
+    the bars and stars mean."""
     _require(frame, (x, y, color), "table of results over time")
     hidden = suppressed_mask(frame, min_group_size)
+    values = pd.to_numeric(frame[y], errors="coerce").astype(float)
+    no_data = ~hidden & ~np.isfinite(values.fillna(np.nan).to_numpy(dtype=float))
+    drawn = ~hidden & ~no_data
     xs = frame[x].dropna()
     if period is None and len(xs):
         low, high = xs.min(), xs.max()
@@ -544,16 +737,24 @@ def trend_caption(frame: pd.DataFrame, x: str, y: str, *, color: str, markers_si
         prefix = ("waves " if low != high else "wave ") if x == "wave" else ""
         period = prefix + (f"{low} to {high}" if low != high else str(low))
     n_series = frame[color].nunique(dropna=False)
-    n_text = f"{n_series} series, {int((~hidden).sum())} points"
+
+    def points(count: int) -> str:
+        return f"{count} point" if count == 1 else f"{count} points"
+
+    n_text = f"{n_series} series, {points(int(drawn.sum()))}"
     if "n" in frame.columns:
-        shown_n = pd.to_numeric(frame.loc[~hidden, "n"], errors="coerce").dropna()
+        shown_n = pd.to_numeric(frame.loc[drawn.to_numpy(), "n"], errors="coerce").dropna()
         if len(shown_n):
             low, high = fmt.format_n(shown_n.min()), fmt.format_n(shown_n.max())
             n_text += f" ({low} responses each)" if low == high else f" ({low}–{high} responses each)"
     if hidden.any():
-        n_hidden = int(hidden.sum())
-        points_word = "point" if n_hidden == 1 else "points"
-        n_text += f"; {n_hidden} {points_word} with {fmt.suppressed_text(min_group_size)} left as gaps"
+        reasons = [hidden_label(r, min_group_size) for r in frame[hidden.to_numpy()].itertuples(index=False)]
+        counts = {words: reasons.count(words) for words in dict.fromkeys(reasons)}
+        parts = [f"{points(count)} {'with ' if words.startswith('fewer') else ''}{words}"
+                 for words, count in counts.items()]
+        n_text += f"; {' and '.join(parts)} left as gaps"
+    if no_data.any():
+        n_text += f"; {points(int(no_data.sum()))} with {fmt.NO_DATA}"
     notes = ["Bars or bands: 95% confidence intervals"]
     if markers_significant is not None:
         notes.append(f"Stars: {labels.SIGNIFICANT_LEGEND} from the previous point (95% level)")
@@ -634,7 +835,10 @@ def trend_lines(
         for pos, (xv, yv, h) in enumerate(zip(part[x], ys, hidden)):
             when = xv.strftime("%b %Y") if isinstance(xv, pd.Timestamp) else str(xv)
             if h:
-                hover.append(f"<b>{name}</b>, {when}: {fmt.suppressed_text(min_group_size)}")
+                hover.append(f"<b>{name}</b>, {when}: {hidden_label(part.iloc[pos], min_group_size)}")
+                continue
+            if yv is None:
+                hover.append(f"<b>{name}</b>, {when}: {fmt.NO_DATA}")
                 continue
             text = f"<b>{name}</b>, {when}<br>{labels.display_label(y, codebook)}: {fmt.format_value(yv, y_kind)}"
             if has_ci:
@@ -769,9 +973,15 @@ def behaviours_bar(
     -------
     Horizontal grouped bars, one row per behaviour in the order attending, understanding, empathising,
     helping (labelled "Attending (q9g)", ...): trace ``team`` (solid) and trace ``organisation``
-    (hatched, so the two differ by more than colour). Hover gives the question wording, the value and n.
-    A suppressed team question has no bar and an annotation "fewer than k responses"; a missing one says
-    "no data". The title's subtitle says the behaviours mapping is an interpretation, not NHS method.
+    (hatched, so the two differ by more than colour). Each bar's value is written just beyond its end
+    (``textposition="outside"``, in the theme's font colour, so it reads on both themes and is never
+    drawn over the hatching); the x axis runs a little past the scale's end (ticks stop at 100 or 10) to
+    leave room for it. A value of 0 has no bar to see, so a short line in the bar's colour (a layout
+    shape named ``"<unit>: 0"``) marks it at 0, in the bar's place, beside its "0.0%" label. Hover gives the question wording, the value and
+    n. A suppressed team question has no bar and an annotation saying why (``suppressed_reason``: "fewer
+    than k responses" or "hidden so that a smaller group cannot be worked out by subtraction"); a missing
+    one says "no data". The title's subtitle says the behaviours mapping is an interpretation, not NHS
+    method.
     """
     team_rows, org_rows, wave = _behaviour_rows(item_results, team, wave, organisation, team_level, parent, value)
     behaviours = labels.behaviour_items(codebook)
@@ -788,18 +998,21 @@ def behaviours_bar(
     categories = [f"{labels.behaviour_label(b)} ({code})" for b, code in behaviours.items()]
     fig = go.Figure()
     annotations = []
-    for unit_name, found, colour, pattern in ((team, team_items, labels.UNIT_COLOUR, ""),
-                                              (organisation, org_items, labels.ORGANISATION_COLOUR, "/")):
+    zero_marks = []
+    for unit_name, found, colour, pattern, group in ((team, team_items, labels.UNIT_COLOUR, "", "unit"),
+                                                     (organisation, org_items, labels.ORGANISATION_COLOUR, "/",
+                                                      "organisation")):
         xs, texts, hover = [], [], []
         for (behaviour, code), category in zip(behaviours.items(), categories):
             r = found.get(code)
             head = (f"<b>{unit_name}</b> — {labels.behaviour_label(behaviour)}<br>"
                     f"{code}: {labels.item_wording(code, codebook)}")
             if r is not None and r.is_hidden:
+                words = hidden_label(r, min_group_size)
                 xs.append(None); texts.append("")
-                hover.append(f"{head}<br>{fmt.suppressed_text(min_group_size)}")
+                hover.append(f"{head}<br>{words}")
                 if unit_name == team:
-                    annotations.append((category, fmt.suppressed_text(min_group_size)))
+                    annotations.append((category, words))
                 continue
             v = None if r is None else _value(getattr(r, value))
             xs.append(v)
@@ -812,15 +1025,31 @@ def behaviours_bar(
             n_part = f"<br>n = {fmt.format_n(getattr(r, 'n', None))}" if hasattr(r, "n") else ""
             hover.append(f"{head}<br>{labels.display_label(value)}: {fmt.format_value(v, kind)}{n_part}")
         fig.add_trace(go.Bar(
-            name=str(unit_name), orientation="h", x=xs, y=categories, text=texts, textposition="auto",
-            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+            name=str(unit_name), orientation="h", x=xs, y=categories, text=texts, textposition="outside",
+            cliponaxis=False, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
             marker=dict(color=colour, pattern=dict(shape=pattern)),
         ))
+        # A bar of length 0 is invisible (its "0.0%" label is still drawn): mark it with a stub in the
+        # bar's colour, a few pixels wide, across the bar's slot. Two bars share a category, each 0.4 of
+        # its height (Plotly's default gap of 0.2): the first (the team) spans [i - 0.4, i], the second
+        # [i, i + 0.4].
+        slot = (-0.4, 0.0) if group == "unit" else (0.0, 0.4)
+        stub = (100 if kind == "pct" else 10) * 0.006
+        for i, x in enumerate(xs):
+            if x is not None and x == 0:
+                zero_marks.append(dict(type="rect", xref="x", yref="y", x0=0, x1=stub, y0=i + slot[0],
+                                       y1=i + slot[1], fillcolor=colour, line=dict(width=0), layer="above",
+                                       name=f"{unit_name}: 0"))
+    for mark in zero_marks:
+        fig.add_shape(**mark)
     for category, text in annotations:
         fig.add_annotation(x=0, y=category, text=text, showarrow=False, xanchor="left", yshift=8,
                            font=dict(size=11))
     x_title = "Positive answers (%)" if value == "pct_positive" else labels.axis_title(value, codebook)
-    fig.update_xaxes(range=[0, 100] if kind == "pct" else [0, 10])
+    scale_end = 100 if kind == "pct" else 10
+    # Room past the scale's end for the label of a full bar ("100.0%"); ticks stop at the scale's end.
+    fig.update_xaxes(range=[0, scale_end * 112 / 100], tickmode="array",
+                     tickvals=[scale_end * i / 5 for i in range(6)], zeroline=True)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(
         barmode="group",
