@@ -80,6 +80,8 @@ def check_hr_charts(charts: list[dict], series: list[str]) -> None:
         values = [v for t in fig["data"] for v in t["y"] if v is not None]
         assert bottom == 0 and top >= max(values + reference_lines(fig))
         assert fig["layout"]["meta"]["caption"].endswith(view.RATE_AXIS_TEXT)
+        label = next(a for a in fig["layout"]["annotations"] if a.get("text"))
+        assert label["y"] in reference_lines(fig)
 
 
 def test_sample_organisation_then_teams(whole_app):
@@ -125,7 +127,7 @@ def test_sample_organisation_then_teams(whole_app):
     charts = figures(at)
     assert len(charts) == 2
     check_hr_charts(charts, [always_hidden[0], settings.ORGANISATION_UNIT])
-    assert list(at.dataframe[0].value.columns)[:2] == ["Unit", "Window ends (month)"]
+    assert list(at.dataframe[0].value.columns)[:2] == ["Unit", "12 months to"]
 
 
 def test_upload_suppressed_wave_is_a_gap(whole_app):
@@ -143,14 +145,15 @@ def test_upload_suppressed_wave_is_a_gap(whole_app):
     assert line["y"][0] is not None and line["y"][1] is None
     assert line["error_y"]["array"][1] is None and line["error_y"]["arrayminus"][1] is None
     hidden_hover = line["hovertext"][1]
-    assert SUPPRESSED in hidden_hover
-    assert not re.search(r"\d", hidden_hover.replace("2025", "").replace(SUPPRESSED, ""))
+    # hidden as a complement (its own count reaches k): labelled so, with no number
+    assert settings.COMPLEMENTARY_LABEL in hidden_hover
+    assert not re.search(r"\d", hidden_hover.replace("2025", ""))
     assert names(charts[0]) == ["Compassionate leadership", "changed significantly"]
     assert trace(charts[0], "changed significantly")["x"] == []
 
     table = at.dataframe[0].value
     row = table[table["Wave"] == "2025"].iloc[0]
-    assert row["Note"] == SUPPRESSED
+    assert row["Note"] in (SUPPRESSED, settings.COMPLEMENTARY_LABEL)  # a label, never a number
     for column in ("Responses (n)", "Mean (0–10)", "95% CI low", "95% CI high", "% positive",
                    "Change since previous wave", "Change (BH-adjusted p)"):
         assert pd.isna(row[column]), column
@@ -160,7 +163,7 @@ def test_upload_suppressed_wave_is_a_gap(whole_app):
     hr_table = at.dataframe[1].value
     ward_b = hr_table[hr_table["Unit"] == "Ward B"]
     assert list(hr_table.columns) == list(view.HR_TABLE_COLUMNS)
-    assert pd.Timestamp(ward_b["Window ends (month)"].tolist()[0]) == pd.Timestamp("2024-12-01")
+    assert pd.Timestamp(ward_b["12 months to"].tolist()[0]) == pd.Timestamp("2024-12-01")
     assert ward_b["Staff at start"].tolist() == [30] * 13 and ward_b["Leavers"].tolist() == [4] * 13
     assert ward_b["Leaver rate (%)"].tolist() == pytest.approx([100 * 4 / 30] * 13)
     assert ward_b["Sickness rate (%)"].tolist() == pytest.approx([5.0] * 13)
@@ -241,6 +244,14 @@ def test_hr_table_display_formats_counts_days_and_rates():
     assert formats["Staff at start"] == formats["Leavers"] == "%,d"
     assert formats["FTE days lost"] == formats["FTE days available"] == "%,.0f"
     assert formats["Leaver rate (%)"] == formats["Sickness rate (%)"] == "%.1f%%"
-    assert formats["Window ends (month)"] == "MMM YYYY"
-    # every column has a width, and together they fit the page's table area at a 1400 px window
-    assert sum(c["width"] for c in config.values()) <= 960
+    assert formats["12 months to"] == "MMM YYYY"
+    # every column has a width, and together they fit the page's table area at a 1400-px window (940 px)
+    assert sum(c["width"] for c in config.values()) <= 935
+
+
+def test_context_label_goes_on_the_side_away_from_the_data():
+    # sickness 5.3-5.6%, lines at 5.6 and 5.7: the median 5.45 is below the middle 5.65, so above 5.7
+    assert view.context_label_anchor([5.3, 5.45, 5.6], 5.6, 5.7) == (5.7, "bottom")
+    # leaver rate 11-12.5%, lines at 10 and 12.5: the median 11.8 is above the middle 11.25, so under 10
+    assert view.context_label_anchor([11.0, 11.8, 12.5, None], 10.0, 12.5) == (10.0, "top")
+    assert view.context_label_anchor([], 10.0, 12.5) == (12.5, "bottom")

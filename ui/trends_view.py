@@ -140,6 +140,18 @@ def rate_axis_range(values: pd.Series | list, reference_values: list[float] = ()
     return [0.0, top * RATE_AXIS_HEADROOM if top > 0 else 1.0]
 
 
+def context_label_anchor(values: pd.Series | list, low: float, high: float) -> tuple[float, str]:
+    """Where the national context label goes, away from the data: ``(y, yanchor)``.
+
+    Above the upper line when the values lie mostly below the middle of the range (their median below
+    it), else under the lower line; with no value, above the upper line.
+    """
+    numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").astype(float).dropna()
+    if numbers.empty or float(numbers.median()) < (low + high) / 2:
+        return float(high), "bottom"
+    return float(low), "top"
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def hr_frame(dataset_key: str, level: str, unit: str, parent: str | None, hr_exclusions: str,
              _dataset: Dataset) -> pd.DataFrame:
@@ -174,6 +186,11 @@ def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, 
     ev.set_title(fig, f"{labels.OUTCOMES[rate].label}: {ev.unit_title(level, unit, parent)}")
     context = national_context_lines(rate)
     fig.update_yaxes(range=rate_axis_range(plot[rate], [value for value, _ in context]), autorange=False)
+    if context:
+        # one label for the two lines, on the side away from the data (the lines may be close together)
+        y, anchor = context_label_anchor(plot[rate], context[0][0], context[-1][0])
+        fig.update_annotations(selector=lambda a: str(a.text or "").startswith("National context"), y=y,
+                               yanchor=anchor)
     n_units = frame["unit"].nunique()
     series_text = (f"{ev.unit_title(level, unit, parent)} and the organisation" if n_units > 1
                    else ev.unit_title(level, unit, parent))
@@ -187,7 +204,7 @@ def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, 
 
 
 #: Columns of :func:`hr_table_display`, in order.
-HR_TABLE_COLUMNS = ("Unit", "Window ends (month)", "Staff at start", "Staff at end", "Leavers", "Leaver rate (%)",
+HR_TABLE_COLUMNS = ("Unit", "12 months to", "Staff at start", "Staff at end", "Leavers", "Leaver rate (%)",
                     "FTE days lost", "FTE days available", "Sickness rate (%)")
 
 
@@ -201,7 +218,7 @@ def hr_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """
     out = pd.DataFrame({
         "Unit": frame["unit"].astype(str).to_numpy(),
-        "Window ends (month)": pd.to_datetime(frame["month"]).dt.date.to_numpy(),
+        "12 months to": pd.to_datetime(frame["month"]).dt.date.to_numpy(),
         "Staff at start": frame["staff_start"].to_numpy(),
         "Staff at end": frame["staff_end"].to_numpy(),
         "Leavers": frame["leavers"].to_numpy(),
@@ -214,22 +231,23 @@ def hr_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         out[column] = out[column].astype("Int64")
     count = "%,d"
     config = {
-        "Unit": st.column_config.TextColumn(width=150),
-        "Window ends (month)": st.column_config.DateColumn(
+        "Unit": st.column_config.TextColumn(width=125),
+        "12 months to": st.column_config.DateColumn(
             format="MMM YYYY", width=100,
-            help="Each row covers the 12 whole months ending with this month (e.g. April 2022 to March 2023)."),
+            help="The last month of the window: each row covers the 12 whole months ending with this month "
+                 "(e.g. April 2022 to March 2023)."),
         "Staff at start": st.column_config.NumberColumn(format=count, width=95,
                                                         help="Staff in post (headcount) at the window's start."),
         "Staff at end": st.column_config.NumberColumn(format=count, width=90,
                                                       help="Staff in post (headcount) at the window's end."),
         "Leavers": st.column_config.NumberColumn(format=count, width=70, help="Leavers during the 12 months."),
-        "Leaver rate (%)": st.column_config.NumberColumn(format="%.1f%%", width=105,
+        "Leaver rate (%)": st.column_config.NumberColumn(format="%.1f%%", width=100,
                                                          help=labels.OUTCOMES["leaver_rate"].help),
         "FTE days lost": st.column_config.NumberColumn(format="%,.0f", width=100,
                                                        help="Full-time-equivalent days lost to sickness absence."),
         "FTE days available": st.column_config.NumberColumn(format="%,.0f", width=125,
                                                             help="Full-time-equivalent days available."),
-        "Sickness rate (%)": st.column_config.NumberColumn(format="%.1f%%", width=115,
+        "Sickness rate (%)": st.column_config.NumberColumn(format="%.1f%%", width=125,
                                                            help=labels.OUTCOMES["sickness_rate"].help),
     }
     return out, config
