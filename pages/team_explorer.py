@@ -4,7 +4,6 @@ import streamlit as st
 
 from analytics import settings
 from ui import explorer_view as view
-from ui import format as fmt
 from ui import labels
 from ui.downloads import scorecards_button
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
@@ -59,11 +58,15 @@ if options.empty:
     st.info(f"No teams in wave {wave} ({scope}).", icon=":material/info:")
     st.stop()
 team_label = st.selectbox("Team", options["label"].tolist(), index=view.first_shown(options), key="team_explorer_team",
-                          help="Teams with fewer responses than the threshold are listed but show no results.")
+                          help="Teams hidden for anonymity (fewer responses than the threshold, or hidden so that "
+                               "a smaller team cannot be worked out by subtraction) are listed but show no "
+                               "results.")
 picked = options[options["label"] == team_label].iloc[0]
 team, parent = str(picked["unit"]), str(picked["parent"])
 if bool(picked["suppressed"]):
-    st.info(f"{team_label}: {fmt.suppressed_text(k)} in wave {wave}. Nothing is shown for this team, so that no "
+    why = view.unit_suppression_text(dataset, wave=wave, level=settings.LEVEL_TEAM, unit=team, parent=parent,
+                                     min_group_size=k)
+    st.info(f"{team_label}: {why} in wave {wave}. Nothing is shown for this team, so that no "
             "respondent can be identified.", icon=":material/visibility_off:")
     st.stop()
 
@@ -75,7 +78,7 @@ st.markdown(f"#### Questions: % positive, wave {wave}")
 with view.section_errors():
     items = view.item_table(key, k, wave, settings.LEVEL_TEAM, team, parent, dataset)
     item_display, item_config = view.item_table_display(items, min_group_size=k)
-    st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label))
+    st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label, min_group_size=k))
     view.show_table(item_display, key="team_explorer_items", file_name=f"questions_{team}_{wave}.csv",
                     column_config=item_config)
 

@@ -20,6 +20,8 @@ from ui import explorer_view
 PAGE = "pages/team_explorer.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE
 SUPPRESSED = settings.SUPPRESSED_LABEL.format(k=K)
+COMPLEMENTARY = settings.COMPLEMENTARY_LABEL
+LABEL_OF_REASON = {settings.SUPPRESSION_PRIMARY: SUPPRESSED, settings.SUPPRESSION_COMPLEMENTARY: COMPLEMENTARY}
 AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 
 # Small upload: (directorate, team) -> (respondents, centre of the answers on the 0-4 option index).
@@ -31,8 +33,9 @@ WAVE_2025 = {("North", "Ward A"): (14, 3.6), ("North", "Ward B"): (13, 2.5), ("N
              ("South", "Ward C"): (15, 3.0), ("South", "Ward D"): (12, 2.0)}
 
 
-def survey_csv(sizes: dict, seed: int) -> bytes:
-    """A survey export: directorate, team, the four compassionate-leadership questions and q26a-c, as text."""
+def survey_csv(sizes: dict, seed: int, leaving: bool = True) -> bytes:
+    """A survey export: directorate, team, the four compassionate-leadership questions and (if ``leaving``)
+    q26a-c, as text."""
     rng = np.random.default_rng(seed)
     rows = []
     for (directorate, team), (n, centre) in sizes.items():
@@ -40,8 +43,9 @@ def survey_csv(sizes: dict, seed: int) -> bytes:
             row = {"Directorate": directorate, "Team": team}
             for question in ("Q9f", "Q9g", "Q9h", "Q9i"):
                 row[question] = AGREEMENT[int(np.clip(round(rng.normal(centre, 0.7)), 0, 4))]
-            for question in ("Q26a", "Q26b", "Q26c"):
-                row[question] = AGREEMENT[int(rng.integers(0, 5))]
+            if leaving:
+                for question in ("Q26a", "Q26b", "Q26c"):
+                    row[question] = AGREEMENT[int(rng.integers(0, 5))]
             rows.append(row)
     return pd.DataFrame(rows).to_csv(index=False).encode()
 
@@ -99,26 +103,28 @@ def check_no_exception(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def check_heatmap(fig: dict, shown: set[str], hidden: set[str]) -> None:
-    """Rows are exactly ``shown | hidden``; hidden rows have no score, no cell text and no number in hover."""
+def check_heatmap(fig: dict, shown: set[str], hidden: dict[str, str]) -> None:
+    """Rows are exactly ``shown | hidden`` (plus directorate heading rows, "<b>…</b>"); hidden rows (team ->
+    the words of its suppression reason) have no score, no cell text and no number in hover, and one label
+    across the row saying why."""
     scores, grey = trace(fig, "Scores"), trace(fig, "Suppressed")
-    assert set(scores["y"]) == shown | hidden
+    headings = {y for y in scores["y"] if y.startswith("<b>")}
+    assert set(scores["y"]) - headings == shown | set(hidden)
     for row, team in enumerate(scores["y"]):
         if team in hidden:
             assert all(v is None for v in scores["z"][row]), team
             assert all(t == "" for t in scores["text"][row]), team
             assert all(g == 1 for g in grey["z"][row]), team
-            for hover in scores["hovertext"][row]:
-                assert SUPPRESSED in hover
-                rest = hover.replace(team, "").replace(SUPPRESSED, "")
+            for hover in scores["hovertext"][row] + grey["hovertext"][row]:
+                assert hidden[team] in hover
+                rest = hover.replace(team, "").replace(hidden[team], "")
                 assert not re.search(r"\d", rest), hover
-        else:
+        elif team in shown:
             assert any(v is not None for v in scores["z"][row]), team
-    # a team suppressed as a whole carries one label across its row: the text, and nothing else
-    labelled = {a["y"]: a["text"] for a in fig["layout"].get("annotations", [])}
-    for team in hidden:
-        assert labelled.get(team) == SUPPRESSED, team
-    assert set(labelled) <= hidden
+    assert not set(hidden) & set(trace(fig, "Score labels")["y"])
+    # a team suppressed as a whole carries one label across its row: why, and nothing else
+    labelled = {a["y"]: a["text"] for a in fig["layout"].get("annotations", []) if not a["y"].startswith("<b>")}
+    assert labelled == hidden
 
 
 def test_sample_heatmap_table_and_team_in_depth(whole_app):
@@ -128,16 +134,18 @@ def test_sample_heatmap_table_and_team_in_depth(whole_app):
     dataset = load_dataset(sample_spec())
     teams = dataset.survey.unit_scores
     teams = teams[(teams["level"] == "team") & (teams["wave"] == "2025")]
-    hidden = set(teams.loc[teams["suppressed"], "unit"])
-    shown = set(teams["unit"]) - hidden
-    assert hidden and shown
+    hidden_rows = teams[teams["suppressed"]].drop_duplicates("unit")
+    hidden = {unit: LABEL_OF_REASON[reason] for unit, reason in zip(hidden_rows["unit"], hidden_rows["suppressed_reason"])}
+    shown = set(teams["unit"]) - set(hidden)
+    # the sample trust has teams hidden for both reasons
+    assert shown and set(hidden.values()) == {SUPPRESSED, COMPLEMENTARY}
     charts = figures(at)
     check_heatmap(charts[0], shown, hidden)
 
     table = at.dataframe[0].value
-    assert set(table["Team"]) == shown | hidden
-    gone = table[table["Note"] == SUPPRESSED]
-    assert set(gone["Team"]) == hidden
+    assert set(table["Team"]) == shown | set(hidden)
+    gone = table[table["Note"] != ""]
+    assert dict(zip(gone["Team"], gone["Note"])) == hidden
     numbers = [c for c in table.columns if c not in ("Team", "Directorate", "Note", "Change significant?")]
     assert gone[numbers].isna().all().all()
     assert (gone["Change significant?"] == "").all()
@@ -148,6 +156,16 @@ def test_sample_heatmap_table_and_team_in_depth(whole_app):
     assert team in shown
     names = [t["name"] for t in charts[1]["data"]]
     assert names == [team, settings.ORGANISATION_UNIT]
+    # a question hidden for this team says why: the first team shown (Medical Records, 20-21 answers per
+    # question) has q9g hidden as a complement, which must not read "fewer than 11 responses"
+    items = dataset.survey.item_results
+    own = items[(items["wave"] == "2025") & (items["unit"] == team) & items["suppressed"]
+                & items["item"].isin(["q9f", "q9g", "q9h", "q9i"])]
+    notes = [a["text"] for a in charts[1]["layout"].get("annotations", [])]
+    assert sorted(notes) == sorted(LABEL_OF_REASON[r] for r in own["suppressed_reason"])
+    assert COMPLEMENTARY in notes
+    bars = trace(charts[1], team)
+    assert bars["textposition"] == "outside" and charts[1]["layout"]["xaxis"]["range"] == [0, 112]
     trend = charts[2]
     assert [t["name"] for t in trend["data"]] == ["Compassionate leadership", "Morale", "Staff engagement",
                                                   "changed significantly"]
@@ -158,18 +176,21 @@ def test_sample_heatmap_table_and_team_in_depth(whole_app):
     for caption in [c.value for c in at.caption]:
         assert "cause" not in caption.replace("not a cause", "")
 
-    # a suppressed team: the message and nothing else
+    hr_table = at.dataframe[-1].value
+    assert hr_table["Numerator"].iloc[0] == round(hr_table["Numerator"].iloc[0])  # leavers: a whole number
+
+    # a suppressed team: the message (why) and nothing else
     suppressed_team = sorted(hidden)[0]
     at.selectbox(key="team_explorer_team").set_value(suppressed_team).run()
     check_no_exception(at)
-    assert any(f"{suppressed_team}: {SUPPRESSED}" in i.value for i in at.info)
+    assert any(f"{suppressed_team}: {hidden[suppressed_team]}" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1 and not at.metric
 
     # the directorate filter keeps that directorate's teams only
     at.sidebar.selectbox(key="directorate").set_value("Medicine").run()
     check_no_exception(at)
-    medicine = teams[teams["parent"] == "Medicine"]
-    check_heatmap(figures(at)[0], set(medicine["unit"]) - hidden, set(medicine["unit"]) & hidden)
+    medicine = set(teams.loc[teams["parent"] == "Medicine", "unit"])
+    check_heatmap(figures(at)[0], medicine - set(hidden), {t: w for t, w in hidden.items() if t in medicine})
     assert set(at.dataframe[0].value["Directorate"]) == {"Medicine"}
 
 
@@ -179,13 +200,16 @@ def test_upload_suppressed_teams_have_no_values(whole_app):
     at.run()
     check_no_exception(at)
     charts = figures(at)
-    check_heatmap(charts[0], {"Ward A", "Ward C", "Ward D"}, {"Tiny", "Ward B"})
-    assert trace(charts[0], "Scores")["y"] == ["Tiny", "Ward A", "Ward B", "Ward C", "Ward D"]
+    # Tiny (4 respondents) is below 11; Ward B (13) is hidden only so that Tiny cannot be worked out.
+    check_heatmap(charts[0], {"Ward A", "Ward C", "Ward D"}, {"Tiny": SUPPRESSED, "Ward B": COMPLEMENTARY})
+    assert trace(charts[0], "Scores")["y"] == ["<b>North</b>", "Tiny", "Ward A", "Ward B", "<b>South</b>", "Ward C",
+                                               "Ward D"]
 
     table = at.dataframe[0].value.set_index("Team")
     assert table.loc["Ward A", "Responses (n)"] == 14
     assert table.loc["Ward A", "Change significant?"] == "significant"
-    assert pd.isna(table.loc["Ward B", "Responses (n)"]) and table.loc["Ward B", "Note"] == SUPPRESSED
+    assert pd.isna(table.loc["Ward B", "Responses (n)"]) and table.loc["Ward B", "Note"] == COMPLEMENTARY
+    assert table.loc["Tiny", "Note"] == SUPPRESSED
 
     # Ward A in depth: behaviours against the organisation, questions, trend with a star in 2025, HR
     assert at.selectbox(key="team_explorer_team").value == "Ward A"
@@ -204,8 +228,61 @@ def test_upload_suppressed_teams_have_no_values(whole_app):
 
     at.selectbox(key="team_explorer_team").set_value("Ward B").run()
     check_no_exception(at)
-    assert any(f"Ward B: {SUPPRESSED}" in i.value for i in at.info)
+    assert any(f"Ward B: {COMPLEMENTARY} in wave 2025" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 1 and not at.metric
+
+
+def test_upload_questions_not_asked_are_no_data(whole_app):
+    # 2025 asks only the compassionate-leadership questions: "thinking about leaving" has no data in 2025,
+    # which must not be called "fewer than 11 responses" (heatmap, question table, trend).
+    at = whole_app
+    at.session_state["dataset_spec"] = DatasetSpec(
+        label="Test upload", survey_files=(FilePayload("survey_2024.csv", survey_csv(WAVE_2024, 1)),
+                                           FilePayload("survey_2025.csv", survey_csv(WAVE_2025, 2, leaving=False))))
+    at.session_state["team_explorer_trend_measures"] = ["compassionate_leadership", "thinking_about_leaving"]
+    at.run()
+    check_no_exception(at)
+    charts = figures(at)
+    heatmap = charts[0]
+    assert trace(heatmap, "Scores")["x"] == ["Compassionate leadership", "Thinking about leaving"]
+    blank = trace(heatmap, "No data")
+    for team in ("Ward A", "Ward C", "Ward D"):
+        row = blank["y"].index(team)
+        assert blank["z"][row] == [None, 1] and blank["text"][row][1] == "no data"
+        assert trace(heatmap, "Suppressed")["z"][row] == [None, None]
+    captions = [c.value for c in at.caption]
+    heatmap_caption = next(c for c in captions if c.startswith("Staff survey") and "measures" in c)
+    # 5 teams x 2 measures: 3 scored, 2 hidden teams (4 cells), the 3 shown teams' leaving cells have no data
+    assert "3 cells with no data" in heatmap_caption
+
+    items = at.dataframe[1].value
+    assert items["Question"].tolist() == ["q9f", "q9g", "q9h", "q9i"]
+    item_caption = next(c for c in captions if "n = valid answers per question" in c)
+    assert "4 questions; 3 more with no data for this team in this wave" in item_caption
+
+    trend = charts[2]
+    leaving = trace(trend, "Thinking about leaving")
+    assert leaving["x"] == ["2024", "2025"] and leaving["y"][0] is not None and leaving["y"][1] is None
+    assert leaving["hovertext"][1].endswith("2025: no data")
+    trend_caption = next(c for c in captions if "series" in c)
+    assert "1 point with no data" in trend_caption and "fewer than" not in trend_caption
+
+
+def test_hr_table_numbers_are_formatted_by_kind():
+    summary = pd.DataFrame({
+        "outcome": ["leaver_rate", "stability_index", "sickness_rate"],
+        "value": [100 * 5 / 54.5, 100 * 49 / 54, 100 * 891.23456 / 17237.0],
+        "numerator": [5.0, 54 * (100 * 49 / 54) / 100, 891.23456],
+        "numerator_label": ["leavers", "staff in post at start still in post at end", "FTE days lost"],
+        "denominator": [54.5, 54.0, 17237.0],
+        "denominator_label": ["mean staff in post (start and end)", "staff in post at start", "FTE days available"],
+    })
+    out, config = explorer_view.hr_summary_display(summary)
+    assert out["Numerator"].tolist() == [5.0, 49.0, 891.2] and out["Denominator"].tolist() == [54.5, 54.0, 17237.0]
+    assert out["Rate (%)"].tolist() == pytest.approx(summary["value"].tolist())  # rounded only by the format
+    assert config["Numerator"]["type_config"]["format"] == "localized"  # 17,237 and 5, not 17237.0 and 5.0
+    assert config["Denominator"]["type_config"]["format"] == "localized"
+    assert config["Rate (%)"]["type_config"]["format"] == "%.1f%%"
 
 
 def test_csv_download_neutralises_formulas():

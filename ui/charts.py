@@ -270,7 +270,7 @@ def _heatmap_rows(unit_scores: pd.DataFrame, wave: object, level: str, measures:
     return rows, measures
 
 
-def _default_score_range(scores: Iterable[float]) -> tuple[float, float]:
+def default_score_range(scores: Iterable[float]) -> tuple[float, float]:
     """Whole points around the lowest and highest score (0–10 without scores; one point each side of a
     single value)."""
     shown = [float(v) for v in scores]
@@ -314,7 +314,7 @@ def heatmap_caption(unit_scores: pd.DataFrame, *, wave: object, level: str = set
     if len(shown_n):
         low, high = fmt.format_n(shown_n.min()), fmt.format_n(shown_n.max())
         n_text += f"; {low}–{high} responses per scored cell" if low != high else f"; {low} responses per scored cell"
-    low, high = score_range if score_range is not None else _default_score_range(scores)
+    low, high = score_range if score_range is not None else default_score_range(scores)
     return chart_caption(
         data=data_label, period=_wave_text(wave), unit_of_analysis=labels.level_label(level, 1), n_text=n_text,
         notes=["Cell: mean score 0–10 of the unit's respondents (unweighted); hover for the 95% CI and n",
@@ -401,7 +401,7 @@ def heatmap_teams_by_measure(
 
     lookup = {(str(r.parent), str(r.unit), str(r.measure)): r for r in rows.astype(object).itertuples(index=False)}
     scores = [_value(r.mean) for r in lookup.values() if not r.is_hidden and _value(r.mean) is not None]
-    score_range = tuple(score_range) if score_range is not None else _default_score_range(scores)
+    score_range = tuple(score_range) if score_range is not None else default_score_range(scores)
     grey_text_colour = text_colour_on(labels.SUPPRESSED_COLOUR)
     z, text, hover, blank, blank_text, blank_hover, grey, grey_text, grey_hover = ([] for _ in range(9))
     label_x, label_y, label_text, label_colour = [], [], [], []
@@ -976,12 +976,12 @@ def behaviours_bar(
     (hatched, so the two differ by more than colour). Each bar's value is written just beyond its end
     (``textposition="outside"``, in the theme's font colour, so it reads on both themes and is never
     drawn over the hatching); the x axis runs a little past the scale's end (ticks stop at 100 or 10) to
-    leave room for it. A value of 0 has no bar to see, so a short line in the bar's colour (a layout
-    shape named ``"<unit>: 0"``) marks it at 0, in the bar's place, beside its "0.0%" label. Hover gives the question wording, the value and
-    n. A suppressed team question has no bar and an annotation saying why (``suppressed_reason``: "fewer
-    than k responses" or "hidden so that a smaller group cannot be worked out by subtraction"); a missing
-    one says "no data". The title's subtitle says the behaviours mapping is an interpretation, not NHS
-    method.
+    leave room for it. A value of 0 has no bar to see, so a stub in the bar's colour (a layout shape
+    named ``"<unit>: 0"``) marks it at 0, in the bar's place, beside its "0.0%" label. Hover gives the
+    question wording, the value and n. A suppressed team question has no bar and an annotation saying
+    why (``suppressed_reason``: "fewer than k responses" or "hidden so that a smaller group cannot be
+    worked out by subtraction"); a missing one says "no data". The title's subtitle says the behaviours
+    mapping is an interpretation, not NHS method.
     """
     team_rows, org_rows, wave = _behaviour_rows(item_results, team, wave, organisation, team_level, parent, value)
     behaviours = labels.behaviour_items(codebook)

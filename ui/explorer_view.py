@@ -9,8 +9,9 @@ object: nothing here mutates it or its frames. Tables are cached with ``st.cache
 a cached figure is shared and never changed after it is built.
 
 Anonymity: tables shown or downloaded here come from the suppressed unit tables; a unit suppressed in a
-wave shows the text "fewer than k responses" and no number for that wave. Respondent-level scores are
-passed to :mod:`analytics.trends` only, which returns aggregates.
+wave shows why (its ``suppressed_reason``: "fewer than k responses", or "hidden so that a smaller group
+cannot be worked out by subtraction") and no number for that wave; "no data" (nobody answered) is said
+differently. Respondent-level scores are passed to :mod:`analytics.trends` only, which returns aggregates.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import hr as hr_module
-from analytics import settings, trends
+from analytics import privacy, settings, trends
 from analytics.dataset import Dataset
 from analytics.errors import InputError
 from analytics.export import neutralise_formulas
@@ -88,30 +89,6 @@ def set_title(fig: go.Figure, text: str) -> go.Figure:
     return fig
 
 
-def label_suppressed_rows(fig: go.Figure, min_group_size: int) -> go.Figure:
-    """One "fewer than k responses" label across each heatmap row whose cells are all suppressed.
-
-    :func:`ui.charts.heatmap_teams_by_measure` writes the text in every grey cell, which does not fit when
-    there are many measures; a team suppressed as a whole (the usual case) gets the text once, centred on
-    its row, instead. Rows with only some cells suppressed keep the per-cell text. Only text changes: no
-    number is added.
-    """
-    grey = next((t for t in fig.data if t.name == "Suppressed"), None)
-    if grey is None or grey.z is None:
-        return fig
-    label = fmt.suppressed_text(min_group_size)
-    texts = []
-    for row, row_name, row_text in zip(grey.z, grey.y, grey.text):
-        if len(row) and all(v == 1 for v in row):
-            texts.append([""] * len(row))
-            fig.add_annotation(x=0.5, xref="x domain", y=row_name, yref="y", text=label, showarrow=False,
-                               font=dict(size=11, color="#000000"))
-        else:
-            texts.append(list(row_text))
-    grey.text = texts
-    return fig
-
-
 @contextmanager
 def section_errors() -> Iterator[None]:
     """Show an :class:`InputError` in one section with ``st.error`` and carry on with the rest of the page."""
@@ -150,6 +127,32 @@ def significance_text(value: object) -> str:
     return SIGNIFICANCE_TEXT[None if fmt.is_missing(value) else bool(value)]
 
 
+def notes_by_reason(table: pd.DataFrame, min_group_size: int) -> list[str]:
+    """The "Note" column of a display table: why each suppressed row is hidden ("" on shown rows).
+
+    Reads ``suppressed_reason`` (primary: "fewer than k responses"; complementary: "hidden so that a
+    smaller group cannot be worked out by subtraction"); a table without it says "fewer than k responses".
+    """
+    reasons = table["suppressed_reason"] if "suppressed_reason" in table.columns else [""] * len(table)
+    return [privacy.suppression_label(r, min_group_size) if bool(s) else "" for r, s in zip(reasons,
+                                                                                             table["suppressed"])]
+
+
+def unit_suppression_text(dataset: Dataset, *, wave: object, level: str, unit: str, parent: str,
+                          min_group_size: int) -> str:
+    """Why a unit is hidden in a wave, in words: the reason of its rows in the unit-score table.
+
+    A unit hidden as a complement (it has k or more responses) says so; otherwise, or when its rows
+    differ, "fewer than k responses".
+    """
+    table = dataset.survey.unit_scores
+    rows = table[(table["wave"] == wave) & (table["level"] == level) & (table["unit"].astype(str) == str(unit))
+                 & (table["parent"].astype(str) == str(parent)) & table["suppressed"].astype(bool)]
+    reasons = set(rows["suppressed_reason"].astype(str)) if "suppressed_reason" in rows.columns else set()
+    reason = reasons.pop() if len(reasons) == 1 else settings.SUPPRESSION_PRIMARY
+    return privacy.suppression_label(reason, min_group_size)
+
+
 def measures_present(dataset: Dataset) -> list[str]:
     """Measure ids with results, in codebook order."""
     table = dataset.survey.unit_scores
@@ -181,16 +184,42 @@ def current_wave(dataset: Dataset, wave: object) -> object | None:
     return wave if wave in waves else waves[-1]
 
 
+def _hidden_counts_text(table: pd.DataFrame, min_group_size: int) -> str:
+    """ "2 fewer than 11 responses, 1 hidden so that …" for the suppressed rows of a table ("" if none)."""
+    notes = [n for n in notes_by_reason(table, min_group_size) if n]
+    counts = {note: notes.count(note) for note in dict.fromkeys(notes)}
+    return ", ".join(f"{count} {'with ' if note.startswith('fewer') else ''}{note}" for note, count in counts.items())
+
+
 def team_table_caption(dataset: Dataset, table: pd.DataFrame, *, wave: object, scope: str, min_group_size: int) -> str:
     n_shown = int((~table["suppressed"].astype(bool)).sum())
+    hidden = _hidden_counts_text(table, min_group_size)
     return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({scope}). {n_shown} of {len(table)} teams "
-            f"shown; {len(table) - n_shown} with {fmt.suppressed_text(min_group_size)}. n = respondents with a score. "
+            f"shown{'; ' + hidden if hidden else ''}. n = respondents with a score. "
             "Change since the previous wave: Welch t-test, Benjamini–Hochberg adjusted across the teams in the "
             "table.")
 
 
-def item_table_caption(dataset: Dataset, items: pd.DataFrame, *, wave: object, unit_name: str) -> str:
-    return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({unit_name}). {len(items)} questions; "
+def item_rows_with_data(items: pd.DataFrame) -> pd.DataFrame:
+    """The questions of an :func:`item_table` worth a row: answered (a % positive) or hidden. A question
+    with no answers from the unit in the wave (not asked in its file, or left blank by everyone) is "no
+    data" and left out of the table; :func:`item_table_caption` counts it."""
+    hidden = items["suppressed"].astype(bool)
+    return items[(hidden | items["pct_positive"].notna()).to_numpy()]
+
+
+def item_table_caption(dataset: Dataset, items: pd.DataFrame, *, wave: object, unit_name: str,
+                       min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> str:
+    """Caption of the question table: the questions shown (hidden ones and why), those with no data."""
+    shown = item_rows_with_data(items)
+    n_no_data = len(items) - len(shown)
+    words = "question" if len(shown) == 1 else "questions"
+    hidden = _hidden_counts_text(shown, min_group_size)
+    counts = f"{len(shown)} {words}" + (f" ({hidden})" if hidden else "")
+    if n_no_data:
+        counts += (f"; {n_no_data} more with {fmt.NO_DATA} for this team in this wave (not asked, or not answered) "
+                   "left out")
+    return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({unit_name}). {counts}. "
             "n = valid answers per question. Change since the previous wave: two-proportion z-test, "
             "Benjamini–Hochberg adjusted across the questions.")
 
@@ -222,16 +251,30 @@ def heatmap_figure(dataset_key: str, min_group_size: int, wave: object, director
                    sort_by: str | None, _dataset: Dataset) -> go.Figure:
     """Teams x measures heatmap of one wave (the teams of ``directorate`` only, if given)."""
     table = _dataset.survey.unit_scores
-    rows = table[(table["level"] == settings.LEVEL_TEAM) & (table["wave"] == wave)]
+    wave_rows = table[(table["level"] == settings.LEVEL_TEAM) & (table["wave"] == wave)]
+    rows = wave_rows
     if directorate:
         rows = rows[rows["parent"].astype(str) == str(directorate)]
     if rows.empty:
         where = f" in {directorate}" if directorate else ""
         raise InputError(f"There are no team results{where} for wave {wave}.")
+    score_range = heatmap_score_range(wave_rows)
     fig = charts.heatmap_teams_by_measure(rows, wave=wave, level=settings.LEVEL_TEAM, min_group_size=min_group_size,
-                                          sort_by=sort_by, data_label=survey_label(_dataset),
+                                          sort_by=sort_by, score_range=score_range, data_label=survey_label(_dataset),
                                           codebook=_dataset.survey.codebook)
-    return label_suppressed_rows(fig, min_group_size)
+    return append_caption(fig, f"The colour range is the same for every directorate in wave {wave}: whole points "
+                               "around the lowest and highest team score shown")
+
+
+def heatmap_score_range(team_rows: pd.DataFrame) -> tuple[float, float]:
+    """The heatmap's colour range for a wave: whole points around every shown team score of the wave.
+
+    One range per wave, whatever the directorate filter or row order, so that a colour means the same
+    score wherever the user looks in that wave; a data range rather than 0–10, because team scores
+    mostly sit within a few points and a 0–10 range would paint them nearly alike. The caption states it.
+    """
+    shown = team_rows[~charts.suppressed_mask(team_rows)]
+    return charts.default_score_range(pd.to_numeric(shown["mean"], errors="coerce").dropna())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -401,7 +444,7 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
         "Change (BH-adjusted p)": table["p_adj"],
         "Change significant?": [significance_text(v) if not s else "" for v, s in
                                 zip(table["significant"], table["suppressed"])],
-        "Note": [fmt.suppressed_text(min_group_size) if s else "" for s in table["suppressed"]],
+        "Note": notes_by_reason(table, min_group_size),
     })
     if not len(before):
         out = out.drop(columns=[change_name, "Change (BH-adjusted p)", "Change significant?"])
@@ -422,7 +465,11 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
 
 
 def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.DataFrame, dict]:
-    """Question-level % positive of one unit for display and download, and its column formats."""
+    """Question-level % positive of one unit for display and download, and its column formats.
+
+    Questions with no data for the unit in the wave are left out (:func:`item_rows_with_data`).
+    """
+    table = item_rows_with_data(table)
     before = table["previous_wave"].dropna()
     prev = str(before.iloc[0]) if len(before) else None
     out = pd.DataFrame({
@@ -441,7 +488,7 @@ def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.
         out["Change (BH-adjusted p)"] = table["p_adj"]
         out["Change significant?"] = [significance_text(v) if not s else "" for v, s in
                                       zip(table["significant"], table["suppressed"])]
-    out["Note"] = [fmt.suppressed_text(min_group_size) if s else "" for s in table["suppressed"]]
+    out["Note"] = notes_by_reason(table, min_group_size)
     pct = st.column_config.NumberColumn(format="%.1f%%")
     config = {
         "Wording": st.column_config.TextColumn(width="large"),
@@ -475,7 +522,8 @@ def trend_table_display(table: pd.DataFrame, *, dataset: Dataset, min_group_size
         "Change (BH-adjusted p)": table["p_adj"],
         "Change significant?": [significance_text(v) if not s else "" for v, s in
                                 zip(table["significant"], table["suppressed"])],
-        "Note": [fmt.suppressed_text(min_group_size) if s else "" for s in table["suppressed"]],
+        "Note": [note or ("" if pd.notna(mean) else fmt.NO_DATA)
+                 for note, mean in zip(notes_by_reason(table, min_group_size), table["mean"])],
     })
     score = st.column_config.NumberColumn(format="%.1f")
     config = {
@@ -491,19 +539,31 @@ def trend_table_display(table: pd.DataFrame, *, dataset: Dataset, min_group_size
     return out, config
 
 
+#: Decimal places of the HR table's numerators and denominators: FTE days and a mean headcount can have a
+#: fraction; counts are whole numbers and, rounded to this, show without decimals.
+HR_COUNT_DECIMALS = 1
+
+
 def hr_summary_display(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A unit's HR outcomes for display and download: rate (one decimal, %), numerator and denominator.
+
+    Numerators and denominators mix counts (leavers, staff in post) and FTE days, so they are rounded to
+    :data:`HR_COUNT_DECIMALS` and shown in the browser's number format ("localized": thousands separators,
+    no trailing zeros): "5", "54.5", "891.2", "17,237". The stability index's numerator, recovered from
+    the rate, becomes its exact whole number.
+    """
     out = pd.DataFrame({
         "Outcome": [labels.OUTCOMES[o].label for o in summary["outcome"]],
         "Rate (%)": summary["value"].astype(float),
-        "Numerator": summary["numerator"].astype(float),
+        "Numerator": summary["numerator"].astype(float).round(HR_COUNT_DECIMALS),
         "Numerator is": summary["numerator_label"],
-        "Denominator": summary["denominator"].astype(float),
+        "Denominator": summary["denominator"].astype(float).round(HR_COUNT_DECIMALS),
         "Denominator is": summary["denominator_label"],
     })
     config = {
         "Rate (%)": st.column_config.NumberColumn(format="%.1f%%"),
-        "Numerator": st.column_config.NumberColumn(format="%.1f"),
-        "Denominator": st.column_config.NumberColumn(format="%.1f"),
+        "Numerator": st.column_config.NumberColumn(format="localized"),
+        "Denominator": st.column_config.NumberColumn(format="localized"),
     }
     return out, config
 
