@@ -158,7 +158,8 @@ with drivers_box:
                 view.show_figure(view.drivers_figure(dataset, drivers), key="relationships_drivers_chart")
                 display, config = view.drivers_display(dataset, drivers)
                 view.show_table(display, key="relationships_drivers_table",
-                                file_name=f"key_drivers_{outcome}_{wave}.csv", column_config=config)
+                                file_name=f"key_drivers_{outcome}_{wave}.csv", column_config=config,
+                                download=view.drivers_download(dataset, drivers))
     elif not survey_outcomes:
         st.caption("Needs morale or thinking-about-leaving scores.")
 

@@ -267,3 +267,19 @@ def test_result_tables_fit_a_1400_pixel_window(sample_dataset):
 def test_titles_are_sentence_case():
     assert view.lower_first("Leaver rate") == "leaver rate"
     assert view.lower_first("NHS staff survey index") == "NHS staff survey index"
+
+
+def test_drivers_and_slopes_tables_fit_inside_their_sections(sample_dataset):
+    """Inside an expander the table has about 880 px; statistics read as in the sentences."""
+    drivers = relate.drivers(sample_dataset.survey, "morale", predictors=relate.DRIVERS_ITEMS, wave="2025")
+    shown, config = view.drivers_display(sample_dataset, drivers)
+    assert sum(config[c]["width"] for c in shown.columns) <= 880
+    assert shown["Correlation with outcome (r)"].tolist() == [fmt.format_r(r) for r in drivers.table["r"]]
+    assert list(view.drivers_download(sample_dataset, drivers).columns)[:2] == ["Outcome", "Wave"]
+    slopes = relate.within_between(sample_dataset.survey, "morale", wave="2025")
+    shown, config = view.slopes_display(sample_dataset, slopes)
+    assert sum(config[c]["width"] for c in shown.columns) <= 880
+    within = slopes.table.iloc[0]
+    assert shown["Slope"].tolist() == ["Within teams", "Between teams"]
+    assert shown["95% CI"][0] == view.ci_text(within["ci_low"], within["ci_high"])
+    assert view.slopes_download(sample_dataset, slopes)["Points per point"].tolist() == slopes.table["coef"].tolist()

@@ -383,7 +383,8 @@ def correlation_text(row: pd.Series) -> str:
 
 def extra_note(row: pd.Series) -> str:
     """The row's note less what the sentences already say (that the leaver ratio is an odds ratio)."""
-    parts = [p for p in str(row["note"] or "").split("; ")
+    note = "" if fmt.is_missing(row["note"]) else str(row["note"])
+    parts = [p for p in note.split("; ")
              if p and not p.startswith("rate ratio is an odds ratio")]
     return "; ".join(parts)
 
@@ -483,6 +484,10 @@ _HELP = {
 }
 
 
+#: Text columns holding figures: right-aligned like numbers.
+_FIGURES = ("Pearson r", "r 95% CI", "Spearman ρ", "ρ 95% CI", "p (BH)", "Ratio per point")
+
+
 def ci_text(low: object, high: object, decimals: int = 2) -> str:
     """"−0.52 to 0.00" (typographic minus, as in the page's sentences); "" when either end is missing."""
     if fmt.is_missing(low) or fmt.is_missing(high):
@@ -527,12 +532,14 @@ def result_display(dataset: Dataset, table: pd.DataFrame, *,
         rows["Ratio per point"] = [
             "" if fmt.is_missing(rr) else f"{fmt.format_number(rr, 2)} ({ci_text(lo, hi)})"
             for rr, lo, hi in zip(table["rate_ratio"], table["rr_ci_low"], table["rr_ci_high"])]
-    notes = table["note"].fillna("").astype(str)
+    # The odds-ratio remark is in the ratio's help and the sentence above the table: not repeated per row.
+    notes = table.apply(extra_note, axis=1) if len(table) else pd.Series(dtype=str)
     if (notes != "").any():
         rows["Note"] = notes
     config = {column: (st.column_config.NumberColumn(column, format="%d", width=_WIDTHS[column], help=_HELP["n"])
                        if column == "n" else
-                       st.column_config.TextColumn(column, width=_WIDTHS[column], help=_HELP.get(column)))
+                       st.column_config.TextColumn(column, width=_WIDTHS[column], help=_HELP.get(column),
+                                                   alignment="right" if column in _FIGURES else None))
               for column in rows.columns}
     return rows.reset_index(drop=True), config
 
@@ -566,23 +573,36 @@ DRIVER_COLUMN_LABELS = {"predictor": "Predictor", "n": "n respondents", "shapley
 
 
 def drivers_display(dataset: Dataset, result: relate.DriversResult) -> tuple[pd.DataFrame, dict]:
-    """The key-drivers table: predictor, respondents, part and share of R², and r as text ("−0.12")."""
-    shown = result.table.copy()
-    shown["predictor"] = shown["predictor"].map(lambda p: predictor_label(dataset, p))
-    shown["share"] = shown["share"].astype(float) * 100
-    shown["r"] = shown["r"].map(_r_text)
-    shown.insert(0, "outcome", name(dataset, result.outcome))
-    shown.insert(1, "wave", result.wave)
-    shown = shown.rename(columns={**DRIVER_COLUMN_LABELS, "outcome": "Outcome", "wave": "Wave"})
-    config = {"Outcome": st.column_config.TextColumn(width=150), "Wave": st.column_config.TextColumn(width=60),
-              "Predictor": st.column_config.TextColumn(width=250),
-              "n respondents": st.column_config.NumberColumn(format="%d", width=110),
-              "Part of R²": st.column_config.NumberColumn(format="%.3f", width=90),
-              "Share of R² (%)": st.column_config.NumberColumn(format="%.1f", width=110),
-              "Correlation with outcome (r)": st.column_config.TextColumn(width=140)}
+    """The key-drivers table as shown: predictor, respondents, part and share of R², and r as text
+    ("0.37", typographic minus when negative). Outcome and wave are in the caption and in the CSV
+    (:func:`drivers_download`)."""
+    table = result.table
+    shown = pd.DataFrame({
+        "Predictor": table["predictor"].map(lambda p: predictor_label(dataset, p)),
+        "n respondents": pd.to_numeric(table["n"], errors="coerce").astype("Int64"),
+        "Part of R²": table["shapley_r2"].astype(float),
+        "Share of R² (%)": table["share"].astype(float) * 100,
+        "Correlation with outcome (r)": table["r"].map(_r_text),
+    })
+    config = {"Predictor": st.column_config.TextColumn(width=260),
+              "n respondents": st.column_config.NumberColumn(format="%d", width=120),
+              "Part of R²": st.column_config.NumberColumn(format="%.3f", width=100),
+              "Share of R² (%)": st.column_config.NumberColumn(format="%.1f", width=120),
+              "Correlation with outcome (r)": st.column_config.TextColumn(width=200, alignment="right")}
     return shown, config
 
 
+def drivers_download(dataset: Dataset, result: relate.DriversResult) -> pd.DataFrame:
+    """The key-drivers table for the CSV: outcome, wave and every column at full precision."""
+    shown = result.table.copy()
+    shown["predictor"] = shown["predictor"].map(lambda p: predictor_label(dataset, p))
+    shown["share"] = shown["share"].astype(float) * 100
+    shown.insert(0, "outcome", name(dataset, result.outcome))
+    shown.insert(1, "wave", result.wave)
+    return shown.rename(columns={**DRIVER_COLUMN_LABELS, "outcome": "Outcome", "wave": "Wave"})
+
+
+SLOPE_TERM_LABELS = {stats.MIXED_TERM_WITHIN: "Within teams", stats.MIXED_TERM_BETWEEN: "Between teams"}
 SLOPE_COLUMN_LABELS = {"outcome": "Outcome", "predictor": "Predictor", "term": "Slope", "coef": "Points per point",
                        "ci_low": "95% CI low", "ci_high": "95% CI high", "p": "p", "n_respondents": "n respondents",
                        "n_teams": "n teams", "note": "Note"}
@@ -592,7 +612,7 @@ def slopes_display(dataset: Dataset, result: relate.SlopesResult) -> tuple[pd.Da
     """Within/between slopes: points per point and its CI as text with the typographic minus."""
     table = result.table
     shown = pd.DataFrame({
-        "Slope": table["term"].astype(str).str.capitalize(),
+        "Slope": table["term"].map(lambda t: SLOPE_TERM_LABELS.get(t, str(t))),
         "Points per point": ["" if fmt.is_missing(v) else fmt.format_number(v, 2) for v in table["coef"]],
         "95% CI": [ci_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
         "p": table["p"].map(p_text),
@@ -603,8 +623,9 @@ def slopes_display(dataset: Dataset, result: relate.SlopesResult) -> tuple[pd.Da
     if (notes != "").any():
         shown["Note"] = notes.to_numpy()
     config = {"Slope": st.column_config.TextColumn(width=200),
-              "Points per point": st.column_config.TextColumn(width=120),
-              "95% CI": st.column_config.TextColumn(width=130), "p": st.column_config.TextColumn(width=70),
+              "Points per point": st.column_config.TextColumn(width=120, alignment="right"),
+              "95% CI": st.column_config.TextColumn(width=130, alignment="right"),
+              "p": st.column_config.TextColumn(width=70, alignment="right"),
               "n respondents": st.column_config.NumberColumn(format="%d", width=110),
               "n teams": st.column_config.NumberColumn(format="%d", width=80)}
     return shown, config
