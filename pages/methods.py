@@ -29,7 +29,7 @@ st.header("The codebook in use")
 st.caption(f"{codebook.name}: the questions behind each measure, their answer scale and reverse keying. Local "
            "measures defined on the Data page are listed after the national ones.")
 view.show_table(view.codebook_table(codebook), key="methods_codebook", file_name="codebook.csv",
-                column_config={"Wording": st.column_config.TextColumn(width="large")})
+                column_config=view.CODEBOOK_COLUMN_CONFIG)
 st.caption(view.scales_text(codebook))
 
 # --- Data quality of the dataset in use -------------------------------------------------------------
@@ -84,6 +84,6 @@ else:
                "is row 1). Values outside a question's scale are treated as missing, never as zero.")
     view.show_table(summary, key="methods_findings_summary", file_name="data_quality_summary.csv")
     with st.expander(f"All {len(findings)} findings"):
-        view.show_table(data_view.findings_view(findings, data_view.column_questions(dataset.survey.files)),
-                        key="methods_findings", file_name="data_quality_findings.csv",
-                        column_config=data_view.findings_column_config())
+        shown = data_view.findings_view(findings, data_view.column_questions(dataset.survey.files))
+        view.show_table(shown, key="methods_findings", file_name="data_quality_findings.csv",
+                        column_config=data_view.findings_column_config(shown))

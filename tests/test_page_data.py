@@ -229,10 +229,12 @@ def test_findings_view_shows_a_short_column_and_the_full_header_last():
     assert cut == other[:39].rstrip() + "…" and len(cut) <= view.FINDING_COLUMN_CHARS
     assert by_message.loc["two missing", "Full column header"] == other
     assert by_message.loc["same answer everywhere", "Column"] == ""
-    config = view.findings_column_config()
+    config = view.findings_column_config(shown)
     assert set(config) == set(view.FINDINGS_VIEW_COLUMNS)
-    # severity, file, sheet, column, rows and count leave room for the message at a 1400-px window
-    assert sum(config[c]["width"] for c in ("Severity", "File", "Sheet", "Column", "Rows", "Count")) <= 620
+    assert config["Sheet"] is None  # no finding has a sheet (CSV files): hidden, kept in the CSV download
+    # severity, file, column, rows and count leave room for the message at a 1400-px window
+    assert sum(config[c]["width"] for c in ("Severity", "File", "Column", "Rows", "Count")) <= 560
+    assert view.findings_column_config(shown.assign(Sheet="Responses"))["Sheet"] is not None
 
 
 # --------------------------------------------------------------------------------------------------

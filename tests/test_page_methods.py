@@ -136,6 +136,10 @@ def test_methods_page_on_sample_data(app_test):
                                expected.loc["Compassionate leadership", "alpha"], rtol=1e-12)
     assert alpha.loc["Morale", "Note"] == "theme: mean of thinking about leaving, work pressure, stressors"
     assert alpha.loc["Morale", "Questions"] == 3 + 3 + 7  # through its sub-scores
+    low, high = expected.loc["Compassionate leadership", ["ci_low", "ci_high"]]
+    assert alpha.loc["Compassionate leadership", "95% CI"] == f"{low:.2f} to {high:.2f}"
+    assert alpha.loc["Compassionate leadership", "95% CI low"] == low  # full precision kept for the CSV
+    assert alpha.loc["Morale", "95% CI"] == ""
     # missingness per question and wave, organisation level
     missing = next(d.value for d in at.dataframe if any(c.startswith("% missing") for c in d.value.columns))
     assert [c for c in missing.columns if c.startswith("% missing")] == [f"% missing {w}" for w in dataset.waves]
@@ -171,3 +175,8 @@ def test_methods_page_on_an_upload_at_a_lower_threshold(app_test):
                                expected.loc["Compassionate leadership", "alpha"], rtol=1e-12)
     assert any(c.value.startswith("Uploaded: pulse_2024.csv. Organisation-level figures only; anonymity threshold 5")
                for c in at.caption)
+
+
+def test_interval_text():
+    assert view.interval_text(0.8649, 0.891) == "0.86 to 0.89"
+    assert view.interval_text(float("nan"), 0.9) == ""

@@ -436,20 +436,34 @@ def findings_view(findings: pd.DataFrame | None,
     }, columns=list(FINDINGS_VIEW_COLUMNS))
 
 
-def findings_column_config() -> dict:
-    """Widths of the findings table, so that severity, column, rows, count and message fit a 1400-px window."""
+def _blank(values: pd.Series) -> bool:
+    return bool(values.map(lambda v: v is None or (not isinstance(v, str) and pd.isna(v)) or str(v) == "").all())
+
+
+def findings_column_config(view: pd.DataFrame | None = None) -> dict:
+    """Widths of the findings table (:func:`findings_view`), so that severity, file, column, rows, count and
+    the start of the message fit a 1400-px window. The Sheet column is hidden (kept in the CSV) when no
+    finding has a sheet (CSV files)."""
+    no_sheets = view is not None and "Sheet" in view.columns and _blank(view["Sheet"])
     return {
         "Severity": st.column_config.TextColumn(width=85),
-        "File": st.column_config.TextColumn(width=130),
-        "Sheet": st.column_config.TextColumn(width=70),
+        "File": st.column_config.TextColumn(width=120),
+        "Sheet": None if no_sheets else st.column_config.TextColumn(width=60),
         "Column": st.column_config.TextColumn(
-            width=120, help="The question code when the column was recognised as a question, else the start of "
+            width=110, help="The question code when the column was recognised as a question, else the start of "
                             "its header (the full header is the last column)."),
-        "Rows": st.column_config.TextColumn(width=150, help="Spreadsheet rows as in Excel (the header is row 1)."),
+        "Rows": st.column_config.TextColumn(width=170, help="Spreadsheet rows as in Excel (the header is row 1)."),
         "Count": st.column_config.NumberColumn(format="%,d", width=60),
         "What was found": st.column_config.TextColumn(width="large"),
         "Full column header": st.column_config.TextColumn(width="large"),
     }
+
+
+def files_column_config() -> dict:
+    """Formats of the files-read table (:func:`files_view`): counts with thousands separators."""
+    return {"Respondents": st.column_config.NumberColumn(format="%,d"),
+            "Questions recognised": st.column_config.NumberColumn(format="%,d"),
+            "Notes": st.column_config.TextColumn(width="large")}
 
 
 FILES_VIEW_COLUMNS = ("File", "Sheet", "Kind", "Respondents", "Waves", "Questions recognised", "Notes")
@@ -942,7 +956,8 @@ def render_last_load(spec_key: str | None) -> None:
                    "The findings of the dataset in use are also on the Methods & data quality page.")
         return
     st.markdown("**Files read**")
-    show_table(summary.files, key=f"{PREFIX}:files_table", file_name="files_read.csv")
+    show_table(summary.files, key=f"{PREFIX}:files_table", file_name="files_read.csv",
+               column_config=files_column_config())
     findings = findings_view(summary.findings, getattr(summary, "questions", None))
     st.markdown(f"**Data-quality findings** ({len(findings)})")
     if findings.empty:
@@ -951,4 +966,4 @@ def render_last_load(spec_key: str | None) -> None:
         st.caption("Values outside a question's scale are treated as missing (never as zero); the rows are "
                    "spreadsheet rows as in Excel (the header is row 1).")
         show_table(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv",
-                   column_config=findings_column_config())
+                   column_config=findings_column_config(findings))

@@ -78,6 +78,14 @@ def methods_sections(path: Path = METHODS_TEXT_PATH) -> list[tuple[str, str]]:
 # Codebook
 # --------------------------------------------------------------------------------------------------
 CODEBOOK_COLUMNS = ("Measure", "Question", "Wording", "Scale", "Reverse-keyed")
+#: Widths of the codebook table: the wording gets the room the other columns leave at a 1400-px window.
+CODEBOOK_COLUMN_CONFIG = {
+    "Measure": st.column_config.TextColumn(width=165),
+    "Question": st.column_config.TextColumn(width=65),
+    "Wording": st.column_config.TextColumn(width=450),
+    "Scale": st.column_config.TextColumn(width=135),
+    "Reverse-keyed": st.column_config.TextColumn(width=95),
+}
 
 
 def _question_name(code: str) -> str:
@@ -194,32 +202,46 @@ def missingness_display(table: pd.DataFrame, codebook: Codebook) -> tuple[pd.Dat
         "Measures": [", ".join(measure_text(m.strip()) for m in str(measures[c]).split(",") if m.strip())
                      for c in wide.index],
     })
-    config = {"Wording": st.column_config.TextColumn(width="large")}
+    config = {"Question": st.column_config.TextColumn(width=70),
+              "Wording": st.column_config.TextColumn(width=310),
+              "Measures": st.column_config.TextColumn(width=200)}
     for wave in wide.columns:
         name = f"% missing {wave}"
         frame[name] = wide[wave].to_numpy()
-        config[name] = st.column_config.NumberColumn(name, format="%.1f%%",
+        config[name] = st.column_config.NumberColumn(name, format="%.1f%%", width=105,
                                                      help=f"Respondents in wave {wave} without a scorable answer.")
     return frame, config
 
 
+def interval_text(low: float, high: float) -> str:
+    """A confidence interval as text, two decimals ("0.87 to 0.89"); empty when either end is missing."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return ""
+    return f"{low:.2f} to {high:.2f}"
+
+
 def alpha_display(table: pd.DataFrame, wave: str) -> tuple[pd.DataFrame, dict]:
+    """Cronbach's α per measure of one wave. The interval is shown as text ("0.87 to 0.89"); its two ends
+    stay in the table at full precision (hidden, in the CSV download)."""
     rows = table[table["wave"] == str(wave)]
     frame = pd.DataFrame({
         "Measure": rows["label"].to_numpy(), "Questions": rows["n_items"].to_numpy(),
-        "Respondents (all questions answered)": rows["n"].to_numpy(), "α": rows["alpha"].to_numpy(),
-        "95% CI low": rows["ci_low"].to_numpy(), "95% CI high": rows["ci_high"].to_numpy(),
+        "Complete answers": rows["n"].to_numpy(), "α": rows["alpha"].to_numpy(),
+        "95% CI": [interval_text(lo, hi) for lo, hi in zip(rows["ci_low"], rows["ci_high"])],
         "Note": rows["note"].to_numpy(),
+        "95% CI low": rows["ci_low"].to_numpy(), "95% CI high": rows["ci_high"].to_numpy(),
     })
-    config = {"Measure": st.column_config.TextColumn(width=170),
+    config = {"Measure": st.column_config.TextColumn(width=165),
               "Questions": st.column_config.NumberColumn(
                   width=80, help="Questions of the measure answered in this wave's file; for a theme, the questions "
                                  "of its sub-scores."),
-              "Respondents (all questions answered)": st.column_config.NumberColumn(format="%,d", width=120),
-              "α": st.column_config.NumberColumn(format="%.2f", help=ALPHA_HELP, width=60),
-              "95% CI low": st.column_config.NumberColumn(format="%.2f", width=85),
-              "95% CI high": st.column_config.NumberColumn(format="%.2f", width=85),
-              "Note": st.column_config.TextColumn(width="large")}
+              "Complete answers": st.column_config.NumberColumn(
+                  format="%,d", width=125, help="Respondents who answered every question of the measure (α uses "
+                                                "these)."),
+              "α": st.column_config.NumberColumn(format="%.2f", help=ALPHA_HELP, width=55),
+              "95% CI": st.column_config.TextColumn(width=105, help="95% confidence interval of α (Feldt)."),
+              "Note": st.column_config.TextColumn(width=395),
+              "95% CI low": None, "95% CI high": None}
     return frame, config
 
 
