@@ -203,8 +203,8 @@ def missingness_display(table: pd.DataFrame, codebook: Codebook) -> tuple[pd.Dat
                      for c in wide.index],
     })
     config = {"Question": st.column_config.TextColumn(width=70),
-              "Wording": st.column_config.TextColumn(width=310),
-              "Measures": st.column_config.TextColumn(width=200)}
+              "Wording": st.column_config.TextColumn(width=290),
+              "Measures": st.column_config.TextColumn(width=220)}
     for wave in wide.columns:
         name = f"% missing {wave}"
         frame[name] = wide[wave].to_numpy()
