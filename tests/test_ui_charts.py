@@ -212,7 +212,9 @@ def test_heatmap_labels_complementary_suppression_by_its_reason():
     assert notes["Ward B"] == settings.COMPLEMENTARY_LABEL
     assert grey["text"][grey["y"].index("Unknown")][1] == "n < 11"
     caption = charts.figure_caption(fig)
-    assert "“n < 11” = fewer than 11 responses, “hidden” = " + settings.COMPLEMENTARY_LABEL in caption
+    # Ward B's row carries the words; only the primary reason appears as a short cell text.
+    assert ("grey cells, not scored: fewer than 11 responses (“n < 11” in a cell), or "
+            + settings.COMPLEMENTARY_LABEL + ";") in caption
     assert_nothing_leaks(fig)
 
 
@@ -221,7 +223,7 @@ def test_heatmap_caption_names_data_wave_unit_and_n():
     assert caption.startswith("Staff survey, wave 2025.")
     assert "Unit of analysis: team." in caption
     assert "6 teams × 2 measures" in caption
-    assert "3 teams with grey cells, not scored (“n < 11” = fewer than 11 responses)" in caption
+    assert "3 teams with grey cells, not scored: fewer than 11 responses (“n < 11” in a cell);" in caption
     # 6 teams x 2 measures = 12 cells: 5 scored, 4 hidden, so 12 - 5 - 4 = 3 with no data.
     assert "3 cells with no data" in caption
     assert "19–45 responses per scored cell" in caption  # smallest and largest n of scored cells

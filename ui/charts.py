@@ -299,15 +299,21 @@ def heatmap_caption(unit_scores: pd.DataFrame, *, wave: object, level: str = set
     n_units = len(units)
     n_text = f"{n_units} {labels.level_label(level, n_units)} × {len(measures)} measures"
     if len(hidden_units):
-        reasons = (rows.loc[hidden, "suppressed_reason"] if "suppressed_reason" in rows.columns
-                   else pd.Series("", index=rows.index[hidden]))
-        codes = list(dict.fromkeys(r if r in SUPPRESSED_CELL_TEXT else settings.SUPPRESSION_PRIMARY
-                                   for r in reasons.astype(object).fillna("").astype(str)))
-        codes.sort(key=list(SUPPRESSED_CELL_TEXT).index)
-        why = ", ".join(f"“{SUPPRESSED_CELL_TEXT[c].format(k=min_group_size)}” = "
-                        f"{privacy.suppression_label(c, min_group_size)}" for c in codes)
+        hidden_rows = rows[hidden].astype({"parent": object, "unit": object})
+        reasons = (hidden_rows["suppressed_reason"].astype(object).fillna("").astype(str)
+                   if "suppressed_reason" in hidden_rows.columns else pd.Series("", index=hidden_rows.index))
+        hidden_rows = hidden_rows.assign(
+            _reason=[r if r in SUPPRESSED_CELL_TEXT else settings.SUPPRESSION_PRIMARY for r in reasons])
+        codes = sorted(set(hidden_rows["_reason"]), key=list(SUPPRESSED_CELL_TEXT).index)
+        # Short cell texts appear only in rows not hidden whole for one reason (those carry the words).
+        whole = hidden_rows.groupby(["parent", "unit"], dropna=False)["_reason"].agg(["count", "nunique"])
+        whole = whole[(whole["count"] == len(measures)) & (whole["nunique"] == 1)]
+        in_cells = set(hidden_rows.set_index(["parent", "unit"]).drop(index=whole.index)["_reason"])
+        why = ", or ".join(privacy.suppression_label(c, min_group_size)
+                           + (f" (“{SUPPRESSED_CELL_TEXT[c].format(k=min_group_size)}” in a cell)"
+                              if c in in_cells else "") for c in codes)
         n_text += (f"; {len(hidden_units)} {labels.level_label(level, len(hidden_units))} with grey cells, "
-                   f"not scored ({why})")
+                   f"not scored: {why}")
     if n_no_data > 0:
         cells = "cell" if n_no_data == 1 else "cells"
         n_text += f"; {n_no_data} {cells} with {fmt.NO_DATA} (no answers to the measure's questions)"
@@ -475,7 +481,7 @@ def heatmap_teams_by_measure(
     ))
     for category, words in row_labels:
         fig.add_annotation(x=0.5, xref="x domain", y=category, yref="y", text=_wrap(words, ROW_LABEL_MAX_CHARS),
-                           showarrow=False, bgcolor=labels.SUPPRESSED_COLOUR, borderpad=2,
+                           showarrow=False, bgcolor=labels.SUPPRESSED_COLOUR, borderpad=4,
                            font=dict(size=11, color=grey_text_colour))
     for category, tick, unit_row in layout_rows:
         if unit_row is None:
@@ -484,7 +490,7 @@ def heatmap_teams_by_measure(
     fig.update_yaxes(autorange="reversed", type="category", categoryorder="array", categoryarray=categories,
                      tickmode="array", tickvals=categories, ticktext=[tick for _, tick, _ in layout_rows])
     fig.update_xaxes(side="top", type="category", tickangle=-30, showgrid=False)
-    fig.update_yaxes(showgrid=False)  # grid lines would cross the heading rows' text
+    fig.update_yaxes(showgrid=False, ticks="")  # grid lines would cross the heading rows' text
     fig.update_layout(height=max(320, 30 * len(categories) + 160))
     caption = heatmap_caption(unit_scores, wave=wave, level=level, measures=measures, min_group_size=min_group_size,
                               score_range=score_range, data_label=data_label, codebook=codebook)
