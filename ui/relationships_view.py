@@ -415,12 +415,12 @@ def _ratio(value: object) -> str:
 
 def rate_ratio_sentence(dataset: Dataset, row: pd.Series, *, level: str) -> str | None:
     """The count model in words, e.g. "Teams one point higher on compassionate leadership had leaver odds
-    0.86 times as high (95% CI 0.76–0.98)"; None for outcomes without a count model."""
+    0.86 times as high (95% CI 0.76 to 0.98)"; None for outcomes without a count model."""
     if row["y"] not in relate.COUNT_OUTCOMES or fmt.is_missing(row["rate_ratio"]):
         return None
     units = labels.level_label(level, 2).capitalize()
     what = "leaver odds" if row["y"] == "leaver_rate" else "a sickness absence rate"
-    ci = f"95% CI {_ratio(row['rr_ci_low'])}–{_ratio(row['rr_ci_high'])}"
+    ci = f"95% CI {ci_text(row['rr_ci_low'], row['rr_ci_high'])}"
     model = ("binomial model of leavers out of average staff in post; an odds ratio, close to the rate ratio when "
              "leaving is rare" if row["y"] == "leaver_rate"
              else "quasi-Poisson model of FTE days lost with FTE days available as exposure")
@@ -585,7 +585,7 @@ def drivers_display(dataset: Dataset, result: relate.DriversResult) -> tuple[pd.
         "Correlation with outcome (r)": table["r"].map(_r_text),
     })
     config = {"Predictor": st.column_config.TextColumn(width=260),
-              "n respondents": st.column_config.NumberColumn(format="%d", width=120),
+              "n respondents": st.column_config.NumberColumn(format="localized", width=120),
               "Part of R²": st.column_config.NumberColumn(format="%.3f", width=100),
               "Share of R² (%)": st.column_config.NumberColumn(format="%.1f", width=120),
               "Correlation with outcome (r)": st.column_config.TextColumn(width=200, alignment="right")}
@@ -626,7 +626,7 @@ def slopes_display(dataset: Dataset, result: relate.SlopesResult) -> tuple[pd.Da
               "Points per point": st.column_config.TextColumn(width=120, alignment="right"),
               "95% CI": st.column_config.TextColumn(width=130, alignment="right"),
               "p": st.column_config.TextColumn(width=70, alignment="right"),
-              "n respondents": st.column_config.NumberColumn(format="%d", width=110),
+              "n respondents": st.column_config.NumberColumn(format="localized", width=110),
               "n teams": st.column_config.NumberColumn(format="%d", width=80)}
     return shown, config
 
