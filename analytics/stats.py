@@ -1450,22 +1450,29 @@ def compare_waves(
     frame = pd.DataFrame({"v": _numeric(respondents, measure, "score"),
                           "u": respondents[unit].astype(object).where(respondents[unit].notna()),
                           "w": respondents[wave]}).dropna()
-    allowed = None if units is None else {str(u) for u in units}
-    rows = []
-    for name, part in frame.groupby(frame["u"].astype(str), sort=True):
-        if allowed is not None and name not in allowed:
-            continue
-        before = part.loc[part["w"] == wave_from, "v"].to_numpy(dtype=float)
-        after = part.loc[part["w"] == wave_to, "v"].to_numpy(dtype=float)
-        if len(before) < min_group_size or len(after) < min_group_size:
-            continue
-        n1, n2 = len(before), len(after)
-        test = sps.ttest_ind(after, before, equal_var=False)
-        pooled = math.sqrt(((n1 - 1) * before.var(ddof=1) + (n2 - 1) * after.var(ddof=1)) / (n1 + n2 - 2))
-        change = float(after.mean() - before.mean())
-        rows.append({"unit": name, "n_from": n1, "n_to": n2, "mean_from": float(before.mean()),
-                     "mean_to": float(after.mean()), "change": change, "t": float(test.statistic),
-                     "p": float(test.pvalue), "cohens_d": change / pooled if pooled > 0 else math.nan})
+    frame = frame[frame["w"].isin([wave_from, wave_to])]
+    frame = frame.assign(u=frame["u"].astype(str), later=frame["w"] == wave_to)
+    if units is not None:
+        frame = frame[frame["u"].isin({str(u) for u in units})]
+    # One pass over the respondents: n, mean and variance per unit and wave, then Welch's test from
+    # those summaries (scipy.stats.ttest_ind_from_stats), which equals ttest_ind on the raw scores.
+    stats_by = frame.groupby(["u", "later"], sort=True)["v"].agg(["count", "mean", "var"]).unstack("later")
+    stats_by = stats_by.dropna(subset=[("count", False), ("count", True)])
+    n1, n2 = stats_by[("count", False)].to_numpy(float), stats_by[("count", True)].to_numpy(float)
+    keep = (n1 >= min_group_size) & (n2 >= min_group_size)
+    stats_by, n1, n2 = stats_by[keep], n1[keep], n2[keep]
+    m1, m2 = stats_by[("mean", False)].to_numpy(float), stats_by[("mean", True)].to_numpy(float)
+    v1, v2 = stats_by[("var", False)].to_numpy(float), stats_by[("var", True)].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        test = sps.ttest_ind_from_stats(m2, np.sqrt(v2), n2, m1, np.sqrt(v1), n1, equal_var=False)
+        pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
+        change = m2 - m1
+        cohens_d = np.where(pooled > 0, change / np.where(pooled > 0, pooled, 1.0), np.nan)
+    rows = [{"unit": name, "n_from": int(a), "n_to": int(b), "mean_from": float(x), "mean_to": float(y),
+             "change": float(c), "t": float(t), "p": float(pv), "cohens_d": float(d)}
+            for name, a, b, x, y, c, t, pv, d in zip(stats_by.index, n1, n2, m1, m2, change,
+                                                     np.atleast_1d(test.statistic), np.atleast_1d(test.pvalue),
+                                                     cohens_d)]
     result = pd.DataFrame(rows, columns=[c for c in WAVE_CHANGE_COLUMNS if c not in ("p_adj", "significant")])
     result["p_adj"] = _bh(result["p"].astype(float))
     result["significant"] = (result["p_adj"] < 1 - confidence).astype(bool)
