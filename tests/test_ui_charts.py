@@ -152,6 +152,10 @@ def test_relative_luminance_and_text_colour_by_hand():
     assert charts.relative_luminance("#767676") == pytest.approx(0.1812, abs=1e-4)
     assert charts.text_colour_on("#767676") == "#000000" and charts.text_colour_on("#757575") == "#FFFFFF"
     assert charts.scale_colour(5, 5, 8) == "rgb(68, 1, 84)" and charts.scale_colour(9, 5, 8) == "rgb(253, 231, 37)"
+    viridis = plotly.colors.get_colorscale("Viridis")
+    for position in (0.0, 0.13, 0.5, 0.77, 0.95, 1.0):  # the colour Plotly paints is the one judged
+        expected = plotly.colors.sample_colorscale(viridis, [position], colortype="rgb")[0]
+        assert charts.scale_colour(5 + 3 * position, 5, 8) == expected
 
 
 def test_heatmap_suppressed_cells_are_grey_with_text_and_nothing_else():

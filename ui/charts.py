@@ -30,6 +30,7 @@ rather than base64 blocks; that keeps the figure inspectable in tests and in the
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -216,11 +217,26 @@ def text_colour_on(colour: str) -> str:
     return DARK_TEXT if (luminance + 0.05) ** 2 >= 0.05 * 1.05 else LIGHT_TEXT
 
 
-def scale_colour(value: float, low: float, high: float, colourscale: str | list = labels.SEQUENTIAL_SCALE) -> str:
-    """The colour Plotly paints ``value`` with on ``colourscale`` spanning ``low``–``high`` (clipped)."""
-    scale = plotly.colors.get_colorscale(colourscale) if isinstance(colourscale, str) else colourscale
+@functools.lru_cache(maxsize=8)
+def _scale_stops(colourscale: str) -> tuple[tuple[float, tuple[float, float, float]], ...]:
+    """A named colour scale as (position, (r, g, b)) stops, resolved once (Plotly's look-up is slow)."""
+    return tuple((float(position), _rgb(plotly.colors.convert_colors_to_same_type(colour, "rgb")[0][0]))
+                 for position, colour in plotly.colors.get_colorscale(colourscale))
+
+
+def scale_colour(value: float, low: float, high: float, colourscale: str = labels.SEQUENTIAL_SCALE) -> str:
+    """The colour Plotly paints ``value`` with on the named ``colourscale`` spanning ``low``–``high``
+    (clipped): linear interpolation in RGB between the scale's stops, as ``plotly.colors.sample_colorscale``
+    does (the tests compare the two)."""
+    stops = _scale_stops(colourscale)
     position = 0.5 if high <= low else min(1.0, max(0.0, (float(value) - low) / (high - low)))
-    return plotly.colors.sample_colorscale(scale, [position], colortype="rgb")[0]
+    for (p0, c0), (p1, c1) in zip(stops[:-1], stops[1:]):
+        if position <= p1:
+            t = 0.0 if p1 == p0 else (position - p0) / (p1 - p0)
+            r, g, b = (a + t * (b_ - a) for a, b_ in zip(c0, c1))
+            return f"rgb({r:.0f}, {g:.0f}, {b:.0f})"
+    r, g, b = stops[-1][1]
+    return f"rgb({r:.0f}, {g:.0f}, {b:.0f})"
 
 
 def _reason_of(row: object) -> str:
@@ -479,14 +495,12 @@ def heatmap_teams_by_measure(
         name="Score labels", x=label_x, y=label_y, text=label_text, mode="text", hoverinfo="skip",
         textfont=dict(color=label_colour, size=12), showlegend=False,
     ))
-    for category, words in row_labels:
-        fig.add_annotation(x=0.5, xref="x domain", y=category, yref="y", text=_wrap(words, ROW_LABEL_MAX_CHARS),
-                           showarrow=False, bgcolor=labels.SUPPRESSED_COLOUR, borderpad=4,
-                           font=dict(size=11, color=grey_text_colour))
-    for category, tick, unit_row in layout_rows:
-        if unit_row is None:
-            fig.add_annotation(x=0, xref="x domain", y=category, yref="y", text=category, showarrow=False,
-                               xanchor="left", font=dict(size=12))
+    annotations = [dict(x=0.5, xref="x domain", y=category, yref="y", text=_wrap(words, ROW_LABEL_MAX_CHARS),
+                        showarrow=False, bgcolor=labels.SUPPRESSED_COLOUR, borderpad=4,
+                        font=dict(size=11, color=grey_text_colour)) for category, words in row_labels]
+    annotations += [dict(x=0, xref="x domain", y=category, yref="y", text=category, showarrow=False,
+                         xanchor="left", font=dict(size=12)) for category, _, unit_row in layout_rows if unit_row is None]
+    fig.update_layout(annotations=annotations)  # at once: one add_annotation per row re-validates them all
     fig.update_yaxes(autorange="reversed", type="category", categoryorder="array", categoryarray=categories,
                      tickmode="array", tickvals=categories, ticktext=[tick for _, tick, _ in layout_rows])
     fig.update_xaxes(side="top", type="category", tickangle=-30, showgrid=False)
