@@ -92,7 +92,7 @@ def suppression_label(reason: object, min_group_size: int) -> str:
     >>> suppression_label("primary", 11)
     'fewer than 11 responses'
     >>> suppression_label("complementary", 11)
-    'hidden so that a smaller group cannot be worked out by subtraction'
+    'hidden to protect a group with fewer than 11 responses'
     >>> suppression_label(None, 8)
     'fewer than 8 responses'
     """

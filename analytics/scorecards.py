@@ -41,7 +41,7 @@ from analytics.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.export import csv_bytes, neutralise_cell
 from analytics.pipeline import SurveyResults
-from analytics.privacy import check_min_group_size
+from analytics.privacy import suppression_label, check_min_group_size
 
 #: Sheet name of each reporting level, top down.
 LEVEL_SHEETS: dict[str, str] = {
@@ -154,7 +154,10 @@ def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: 
     hidden = _hidden(rows, min_group_size)
     n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
     no_responses = ~(np.isfinite(n) & (n > 0))
-    suppressed_text = settings.SUPPRESSED_LABEL.format(k=min_group_size)
+    # The words say why a cell is hidden: "fewer than k responses", or "hidden to protect a group with
+    # fewer than k responses" for a complement (analytics.privacy.suppression_label).
+    reasons = rows["suppressed_reason"] if "suppressed_reason" in rows else pd.Series("", index=rows.index)
+    suppressed_text = np.array([suppression_label(r, min_group_size) for r in reasons], dtype=object)
     out = {}
     for column in value_cols:
         values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
@@ -350,7 +353,9 @@ def _guide(sheets: dict[str, pd.DataFrame], kinds: dict[str, dict[str, str]], co
                 label = header.rsplit(": ", 1)[0]
                 meaning = f"{label}: {meanings[kind]}"
             if kind != "id":
-                meaning += f"; '{suppressed_text}' when the unit is below the anonymity threshold"
+                meaning += (f"; '{suppressed_text}' when the unit is below the anonymity threshold, or "
+                            f"'{settings.COMPLEMENTARY_LABEL.format(k=min_group_size)}' when it is hidden to "
+                            "protect a smaller unit")
             rows.append({"sheet": sheet, "column": header, "meaning": meaning})
     return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])
 
@@ -389,7 +394,8 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         f"Anonymity threshold: {k} responses. A team, directorate or organisation with fewer than {k} responses "
         f"to a measure shows '{suppressed_text}' instead of any figure. When a small unit is hidden, the next "
         "smallest unit in the same directorate (or organisation) may be hidden too, so that no hidden figure can "
-        "be worked out by subtraction from the total (complementary suppression).",
+        "be worked out by subtraction from the total (complementary suppression); it shows "
+        f"'{settings.COMPLEMENTARY_LABEL.format(k=k)}'.",
         f"'{settings.NO_DATA_LABEL}' means nobody in the unit answered the questions of that measure; it is not "
         "the same as a hidden figure.",
         "Scores are on a 0-10 scale (higher is better for every measure, including 'Thinking about leaving', "

@@ -769,7 +769,7 @@ def unit_scores(scored: ScoredResponses, codebook: Codebook | None = None, *,
         ``suppressed_reason`` (text)
             "" on a shown row; on a hidden row :data:`~analytics.settings.SUPPRESSION_PRIMARY` (fewer
             than ``k`` responses) or :data:`~analytics.settings.SUPPRESSION_COMPLEMENTARY` (``k`` or
-            more, hidden so that a smaller group cannot be worked out by subtraction); words from
+            more, hidden to protect a group with fewer than k responses); words from
             :func:`analytics.privacy.suppression_label`.
 
     Notes

@@ -23,7 +23,7 @@ SUPPRESSION_PRIMARY = "primary"
 SUPPRESSION_COMPLEMENTARY = "complementary"
 SUPPRESSION_COUNT_UNKNOWN = "count_unknown"
 #: What a unit hidden as a complement shows instead of a score.
-COMPLEMENTARY_LABEL = "hidden so that a smaller group cannot be worked out by subtraction"
+COMPLEMENTARY_LABEL = "hidden to protect a group with fewer than {k} responses"
 #: What a unit whose number of responses is not known shows instead of a score.
 COUNT_UNKNOWN_LABEL = "number of responses not given"
 #: Display text of each suppression reason ("{k}" is the threshold in use);

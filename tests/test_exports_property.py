@@ -61,6 +61,7 @@ def true_counts(waves) -> dict[tuple[str, str], int]:
 def check_scorecard_rows(rows: list[list[object]], header: list[str], counts, k: int, sheet: str) -> None:
     """Every row is a unit; a unit below k shows only the suppression text; shown counts are the true n."""
     text = settings.SUPPRESSED_LABEL.format(k=k)
+    hidden_texts = {text, settings.COMPLEMENTARY_LABEL.format(k=k)}
     unit_col = 3 if sheet == QUESTIONS_SHEET else len([h for h in header[:3] if not str(h).endswith(
         (": score", "% positive", "responses"))]) - 1
     wave_col = 1 if sheet == QUESTIONS_SHEET else 0
@@ -73,7 +74,7 @@ def check_scorecard_rows(rows: list[list[object]], header: list[str], counts, k:
         if n < k:
             assert all(v == text for v in values), (sheet, wave, unit, n, k)
         for name, value in zip(header[first_value:], values):
-            if str(name).endswith("responses") and value not in (text, settings.NO_DATA_LABEL, None, ""):
+            if str(name).endswith("responses") and value not in (*hidden_texts, settings.NO_DATA_LABEL, None, ""):
                 assert float(value) == n >= k, (sheet, unit, name, value, n)
 
 

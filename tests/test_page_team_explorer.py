@@ -20,7 +20,7 @@ from ui import explorer_view
 PAGE = "pages/team_explorer.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE
 SUPPRESSED = settings.SUPPRESSED_LABEL.format(k=K)
-COMPLEMENTARY = settings.COMPLEMENTARY_LABEL
+COMPLEMENTARY = settings.COMPLEMENTARY_LABEL.format(k=K)
 LABEL_OF_REASON = {settings.SUPPRESSION_PRIMARY: SUPPRESSED, settings.SUPPRESSION_COMPLEMENTARY: COMPLEMENTARY}
 AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 

@@ -146,14 +146,14 @@ def test_upload_suppressed_wave_is_a_gap(whole_app):
     assert line["error_y"]["array"][1] is None and line["error_y"]["arrayminus"][1] is None
     hidden_hover = line["hovertext"][1]
     # hidden as a complement (its own count reaches k): labelled so, with no number
-    assert settings.COMPLEMENTARY_LABEL in hidden_hover
-    assert not re.search(r"\d", hidden_hover.replace("2025", ""))
+    assert settings.COMPLEMENTARY_LABEL.format(k=K) in hidden_hover
+    assert not re.search(r"\d", hidden_hover.replace("2025", "").replace(settings.COMPLEMENTARY_LABEL.format(k=K), ""))
     assert names(charts[0]) == ["Compassionate leadership", "changed significantly"]
     assert trace(charts[0], "changed significantly")["x"] == []
 
     table = at.dataframe[0].value
     row = table[table["Wave"] == "2025"].iloc[0]
-    assert row["Note"] in (SUPPRESSED, settings.COMPLEMENTARY_LABEL)  # a label, never a number
+    assert row["Note"] in (SUPPRESSED, settings.COMPLEMENTARY_LABEL.format(k=K))  # a label, never a number
     for column in ("Responses (n)", "Mean (0–10)", "95% CI low", "95% CI high", "% positive",
                    "Change since previous wave", "Change (BH-adjusted p)"):
         assert pd.isna(row[column]), column

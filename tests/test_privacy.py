@@ -123,7 +123,7 @@ def test_reason_tells_primary_from_complementary():
 
 def test_suppression_label_words():
     assert suppression_label(PRIMARY, 11) == "fewer than 11 responses"
-    assert suppression_label(COMPLEMENTARY, 11) == settings.COMPLEMENTARY_LABEL
+    assert suppression_label(COMPLEMENTARY, 11) == "hidden to protect a group with fewer than 11 responses"
     assert suppression_label(settings.SUPPRESSION_COUNT_UNKNOWN, 11) == settings.COUNT_UNKNOWN_LABEL
     # A missing or unknown code reads as the primary label (what every suppressed row used to say).
     assert suppression_label("", 7) == "fewer than 7 responses"

@@ -72,9 +72,11 @@ def test_team_rows_round_trip_with_hand_arithmetic(workbook):
 
 def test_suppressed_and_complementary_units_show_only_the_text(workbook):
     teams = sheet_frame(workbook, "Teams").set_index("Team")
-    for team in ("Clinic C", "Clinic D"):
+    # Clinic C has 2 responses (< 5); Clinic D (7) is hidden so that Clinic C cannot be worked out from
+    # Surgery's total, and says so.
+    for team, text in (("Clinic C", SUPPRESSED), ("Clinic D", settings.COMPLEMENTARY_LABEL.format(k=5))):
         values = teams.loc[team].drop(["Wave", "Directorate"])
-        assert set(values.tolist()) == {SUPPRESSED}, team
+        assert set(values.tolist()) == {text}, team
     # Surgery (9 respondents) is shown at directorate level only because k = 5 <= 9.
     directorates = sheet_frame(workbook, "Directorates").set_index("Directorate")
     assert directorates.loc["Surgery", f"{CL}: responses"] == 2 + 7

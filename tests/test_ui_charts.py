@@ -27,6 +27,9 @@ LEAKED_TEXT = ("9.9", "9.88", "987", "9.1", "98.8", "98.77")
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
+COMPLEMENTARY = settings.COMPLEMENTARY_LABEL.format(k=11)
+
 def figure_json(fig) -> dict:
     """The figure as the browser receives it, without the theme template (which carries no data)."""
     spec = json.loads(fig.to_json())
@@ -211,14 +214,14 @@ def test_heatmap_labels_complementary_suppression_by_its_reason():
     fig = charts.heatmap_teams_by_measure(frame, wave=2025, min_group_size=11)
     grey = trace(fig, "Suppressed")
     ward_b = grey["y"].index("Ward B")
-    assert grey["hovertext"][ward_b][0].endswith(settings.COMPLEMENTARY_LABEL)
+    assert grey["hovertext"][ward_b][0].endswith(COMPLEMENTARY)
     notes = {a["y"]: a["text"] for a in figure_json(fig)["layout"]["annotations"]}
-    assert notes["Ward B"] == settings.COMPLEMENTARY_LABEL
+    assert notes["Ward B"] == COMPLEMENTARY
     assert grey["text"][grey["y"].index("Unknown")][1] == "n < 11"
     caption = charts.figure_caption(fig)
     # Ward B's row carries the words; only the primary reason appears as a short cell text.
     assert ("grey cells, not scored: fewer than 11 responses (“n < 11” in a cell), or "
-            + settings.COMPLEMENTARY_LABEL + ";") in caption
+            + COMPLEMENTARY + ";") in caption
     assert_nothing_leaks(fig)
 
 
@@ -439,11 +442,11 @@ def test_trend_lines_no_data_points_are_not_called_suppressed():
     morale = trace(fig, "Morale")
     assert morale["y"][-1] is None and morale["hovertext"][-1] == "<b>Morale</b>, 2026: no data"
     leadership = trace(fig, "Compassionate leadership")
-    assert leadership["hovertext"][1].endswith(settings.COMPLEMENTARY_LABEL)
+    assert leadership["hovertext"][1].endswith(COMPLEMENTARY)
     caption = charts.figure_caption(fig)
     assert "2 series, 5 points (118–130 responses each)" in caption
-    assert f"1 point {settings.COMPLEMENTARY_LABEL} left as gaps" in caption
-    assert "1 point with no data" in caption and "fewer than" not in caption
+    assert f"1 point {COMPLEMENTARY} left as gaps" in caption
+    assert "1 point with no data" in caption and "fewer than" not in caption.replace(COMPLEMENTARY, "")
     assert_nothing_leaks(fig)
 
 
@@ -544,9 +547,9 @@ def test_behaviours_bar_says_why_a_question_is_hidden():
     frame = item_results().assign(suppressed_reason="")
     frame.loc[frame["suppressed"], "suppressed_reason"] = settings.SUPPRESSION_COMPLEMENTARY
     fig = charts.behaviours_bar(frame, "Ward A", "Organisation", min_group_size=11)
-    assert trace(fig, "Ward A")["hovertext"][2].endswith(settings.COMPLEMENTARY_LABEL)
+    assert trace(fig, "Ward A")["hovertext"][2].endswith(COMPLEMENTARY)
     notes = [a["text"] for a in figure_json(fig)["layout"]["annotations"]]
-    assert settings.COMPLEMENTARY_LABEL in notes and "fewer than 11 responses" not in notes
+    assert COMPLEMENTARY in notes and "fewer than 11 responses" not in notes
     assert_nothing_leaks(fig)
 
 

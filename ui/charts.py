@@ -11,8 +11,7 @@ Anonymity (domain.md §2)
 Suppression is done by the analytics layer; the builders are a second line of defence. A row is treated
 as suppressed when its ``suppressed`` flag is true *or missing*, or when its ``n`` is between 1 and
 ``min_group_size - 1``, and then none of its numbers (score, CI, % positive, n) is read: a suppressed
-cell shows only why it is hidden (``suppressed_reason``: "fewer than k responses", or "hidden so that a
-smaller group cannot be worked out by subtraction"), and a suppressed unit is never a point, a bar or a
+cell shows only why it is hidden (``suppressed_reason``: "fewer than k responses", or "hidden to protect a group with fewer than k responses"), and a suppressed unit is never a point, a bar or a
 line value. A row with ``n = 0`` or no value is "no data", shown differently. Captions give counts of
 units and ranges of n over shown units only.
 
@@ -999,8 +998,8 @@ def behaviours_bar(
     leave room for it. A value of 0 has no bar to see, so a stub in the bar's colour (a layout shape
     named ``"<unit>: 0"``) marks it at 0, in the bar's place, beside its "0.0%" label. Hover gives the
     question wording, the value and n. A suppressed team question has no bar and an annotation saying
-    why (``suppressed_reason``: "fewer than k responses" or "hidden so that a smaller group cannot be
-    worked out by subtraction"); a missing one says "no data". The title's subtitle says the behaviours
+    why (``suppressed_reason``: "fewer than k responses" or "hidden to protect a group with fewer than
+    k responses"); a missing one says "no data". The title's subtitle says the behaviours
     mapping is an interpretation, not NHS method.
     """
     team_rows, org_rows, wave = _behaviour_rows(item_results, team, wave, organisation, team_level, parent, value)

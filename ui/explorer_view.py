@@ -9,8 +9,8 @@ object: nothing here mutates it or its frames. Tables are cached with ``st.cache
 a cached figure is shared and never changed after it is built.
 
 Anonymity: tables shown or downloaded here come from the suppressed unit tables; a unit suppressed in a
-wave shows why (its ``suppressed_reason``: "fewer than k responses", or "hidden so that a smaller group
-cannot be worked out by subtraction") and no number for that wave; "no data" (nobody answered) is said
+wave shows why (its ``suppressed_reason``: "fewer than k responses", or "hidden to protect a group with fewer
+than k responses") and no number for that wave; "no data" (nobody answered) is said
 differently. Respondent-level scores are passed to :mod:`analytics.trends` only, which returns aggregates.
 """
 
@@ -130,8 +130,8 @@ def significance_text(value: object) -> str:
 def notes_by_reason(table: pd.DataFrame, min_group_size: int) -> list[str]:
     """The "Note" column of a display table: why each suppressed row is hidden ("" on shown rows).
 
-    Reads ``suppressed_reason`` (primary: "fewer than k responses"; complementary: "hidden so that a
-    smaller group cannot be worked out by subtraction"); a table without it says "fewer than k responses".
+    Reads ``suppressed_reason`` (primary: "fewer than k responses"; complementary: "hidden to protect a group with fewer than k
+    responses"); a table without it says "fewer than k responses".
     """
     reasons = table["suppressed_reason"] if "suppressed_reason" in table.columns else [""] * len(table)
     return [privacy.suppression_label(r, min_group_size) if bool(s) else "" for r, s in zip(reasons,
