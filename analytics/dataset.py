@@ -8,11 +8,10 @@ bytes and column choices), so it can be hashed for caching and rebuilt for any a
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
@@ -21,10 +20,10 @@ from analytics.hr import (HRExclusions, HRRecords, StaffRecords, apply_exclusion
 from analytics.io import read_table
 from analytics.codebook import load_codebook
 from analytics.mapping import CustomMeasure, Mapping
-from analytics.pipeline import ColumnOptions, Progress, SurveyResults, SurveySource, score_survey_files
+from analytics.pipeline import (ColumnOptions, Progress, SurveyResults, SurveySource, pooled_results,
+                                score_survey_files)
 from analytics.privacy import check_min_group_size
-from analytics.quality import concat_findings
-from analytics.scoring import ScoredResponses, item_results, unit_scores
+from analytics.scoring import ScoredResponses
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 #: The fictional trust shipped in ``sample_data/`` (see its README).
@@ -219,24 +218,7 @@ def _score_with_file_mappings(spec: DatasetSpec, min_group_size: int, progress: 
     book = base_book.with_custom_measures(_merged_custom_measures(mappings))
     if progress:
         progress(0.95, "Computing team scores")
-    if scored:
-        combined = scored[0] if len(scored) == 1 else ScoredResponses(
-            respondents=pd.concat([s.respondents for s in scored], ignore_index=True),
-            item_scores=pd.concat([s.item_scores for s in scored], ignore_index=True),
-            findings=concat_findings([s.findings for s in scored]),
-            codebook=book, item_columns={k: v for s in scored for k, v in s.item_columns.items()})
-        table = unit_scores(combined, book, min_group_size=min_group_size)
-        items = item_results(combined, book, min_group_size=min_group_size)
-        findings = combined.findings
-    else:
-        combined = None
-        table = pd.DataFrame(columns=list(settings.UNIT_SCORE_COLUMNS))
-        items = pd.DataFrame(columns=list(settings.ITEM_RESULT_COLUMNS))
-        findings = pd.DataFrame(columns=list(settings.FINDING_COLUMNS))
-    if published:
-        table = pd.concat([t for t in (table, *published) if len(t)], ignore_index=True)
-    return SurveyResults(unit_scores=table, item_results=items, findings=findings, files=files,
-                         min_group_size=min_group_size, codebook_id=book.id, scored=combined, codebook=book)
+    return pooled_results(scored, published, files, book, min_group_size=min_group_size)
 
 
 def can_exclude_doctors_in_training(records: HRRecords | None) -> bool:

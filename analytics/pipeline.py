@@ -27,6 +27,7 @@ from analytics.errors import InputError
 from analytics.io import read_table
 from analytics.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
 from analytics.privacy import check_min_group_size
+from analytics.quality import concat_findings
 from analytics.raw import RawTable
 from analytics.privacy import suppress_unit_table
 from analytics.scoring import ScoredResponses, item_results, score_responses, unit_scores
@@ -241,16 +242,39 @@ def unit_level_scores(recognised: RecognisedFile, *, min_group_size: int) -> pd.
     return table
 
 
-def _combine(scored: list[ScoredResponses]) -> ScoredResponses:
+def _combine(scored: list[ScoredResponses], codebook: Codebook) -> ScoredResponses:
     if len(scored) == 1:
         return scored[0]
     return ScoredResponses(
         respondents=pd.concat([s.respondents for s in scored], ignore_index=True),
         item_scores=pd.concat([s.item_scores for s in scored], ignore_index=True),
-        findings=pd.concat([s.findings for s in scored], ignore_index=True),
-        codebook=scored[0].codebook,
+        findings=concat_findings([s.findings for s in scored]),
+        codebook=codebook,
         item_columns={k: v for s in scored for k, v in s.item_columns.items()},
     )
+
+
+def pooled_results(scored: list[ScoredResponses], published: list[pd.DataFrame], files: list[dict],
+                   codebook: Codebook, *, min_group_size: int) -> SurveyResults:
+    """Anonymised unit tables from the pooled respondents of several files, plus published unit-level tables.
+
+    Respondents are pooled before any unit is scored because suppression needs the pooled counts: a team
+    split across two exports is one team. Unit-level (published) tables are appended as they are.
+    """
+    if scored:
+        combined = _combine(scored, codebook)
+        table = unit_scores(combined, codebook, min_group_size=min_group_size)
+        items = item_results(combined, codebook, min_group_size=min_group_size)
+        findings = combined.findings
+    else:
+        combined = None
+        table = pd.DataFrame(columns=list(settings.UNIT_SCORE_COLUMNS))
+        items = pd.DataFrame(columns=list(settings.ITEM_RESULT_COLUMNS))
+        findings = pd.DataFrame(columns=list(settings.FINDING_COLUMNS))
+    if published:
+        table = pd.concat([t for t in (table, *published) if len(t)], ignore_index=True)
+    return SurveyResults(unit_scores=table, item_results=items, findings=findings, files=files,
+                         min_group_size=min_group_size, codebook_id=codebook.id, scored=combined, codebook=codebook)
 
 
 def score_survey_files(sources: list[SurveySource], options: ColumnOptions | None = None, *,
@@ -296,18 +320,6 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
     # Custom measures: every file's mapping carries the same ones when a preset is used.
     book = base_book.with_custom_measures(files[0]["mapping"].custom_measures)
     _report(progress, 0.95, "Computing team scores")
-    if scored:
-        combined = _combine(scored)
-        table = unit_scores(combined, book, min_group_size=min_group_size)
-        items = item_results(combined, book, min_group_size=min_group_size)
-        findings = combined.findings
-    else:
-        combined = None
-        table = pd.DataFrame(columns=list(settings.UNIT_SCORE_COLUMNS))
-        items = pd.DataFrame(columns=list(settings.ITEM_RESULT_COLUMNS))
-        findings = pd.DataFrame(columns=list(settings.FINDING_COLUMNS))
-    if published:
-        table = pd.concat([t for t in (table, *published) if len(t)], ignore_index=True)
+    results = pooled_results(scored, published, files, book, min_group_size=min_group_size)
     _report(progress, 1.0, "Done")
-    return SurveyResults(unit_scores=table, item_results=items, findings=findings, files=files,
-                         min_group_size=min_group_size, codebook_id=book.id, scored=combined, codebook=book)
+    return results
