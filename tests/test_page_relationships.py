@@ -19,40 +19,19 @@ from tests.test_cli_relate import TEAMS as UPLOAD_TEAMS
 from tests.test_cli_relate import survey_file, team_month_file
 from ui import format as fmt
 from ui import relationships_view as view
+from tests.page_helpers import check_no_exception, figures, trace
 
 PAGE = "pages/relationships.py"
 
 
 @pytest.fixture
-def whole_app(app_test, monkeypatch):
-    """app.py run as the browser runs it (sidebar, banner, then the page): without this, AppTest would run
-    the switched-to page file on its own because ``pages/`` exists next to app.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def whole_app(app_test):
+    """app.py run as the browser runs it (frame, then this page): see the ``app_test`` fixture."""
     app_test.switch_page(PAGE)
     return app_test
 
 
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
-
-def trace(fig: dict, name: str) -> dict:
-    found = [t for t in fig["data"] if t.get("name") == name]
-    assert found, f"no trace {name!r} in {[t.get('name') for t in fig['data']]}"
-    return found[0]
-
-
-def check_no_exception(at) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def page_text(at) -> str:

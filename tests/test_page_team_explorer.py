@@ -16,6 +16,7 @@ import pytest
 from analytics import settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from ui import explorer_view
+from tests.page_helpers import check_no_exception, figures, trace
 
 PAGE = "pages/team_explorer.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE
@@ -69,38 +70,13 @@ def upload_spec() -> DatasetSpec:
 
 
 @pytest.fixture
-def whole_app(app_test, monkeypatch):
-    """The AppTest of app.py, run as the browser runs it (app.py first: sidebar, banner, then the page).
-
-    AppTest resets Streamlit's "pages directory" flag before every run and, because ``pages/`` exists
-    next to app.py, would otherwise run a switched-to page file on its own, without app.py and its sidebar.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def whole_app(app_test):
+    """app.py run as the browser runs it (frame, then this page): see the ``app_test`` fixture."""
     app_test.switch_page(PAGE)
     return app_test
 
 
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
-
-def trace(fig: dict, name: str) -> dict:
-    found = [t for t in fig["data"] if t.get("name") == name]
-    assert found, f"no trace {name!r} in {[t.get('name') for t in fig['data']]}"
-    return found[0]
-
-
-def check_no_exception(at) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def check_heatmap(fig: dict, shown: set[str], hidden: dict[str, str]) -> None:

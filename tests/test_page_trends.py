@@ -6,7 +6,6 @@ national context lines, labelled as such.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pandas as pd
@@ -17,6 +16,7 @@ from analytics.dataset import load_dataset, sample_spec
 from tests.test_page_team_explorer import upload_spec
 from ui import labels
 from ui import trends_view as view
+from tests.page_helpers import check_no_exception, figures, names, trace
 
 PAGE = "pages/trends.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE
@@ -24,38 +24,14 @@ SUPPRESSED = settings.SUPPRESSED_LABEL.format(k=K)
 
 
 @pytest.fixture
-def whole_app(app_test, monkeypatch):
-    """app.py run as the browser runs it (see tests/test_page_team_explorer.py, ``whole_app``)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def whole_app(app_test):
+    """app.py run as the browser runs it (frame, then this page): see the ``app_test`` fixture."""
     app_test.switch_page(PAGE)
     return app_test
 
 
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def names(fig: dict) -> list[str]:
-    return [t.get("name") for t in fig["data"]]
-
-
-def trace(fig: dict, name: str) -> dict:
-    found = [t for t in fig["data"] if t.get("name") == name]
-    assert found, f"no trace {name!r} in {names(fig)}"
-    return found[0]
-
-
-def check_no_exception(at) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def reference_lines(fig: dict) -> list[float]:
