@@ -6,7 +6,6 @@ may be named (grey cells, listed in the team chooser) but must never carry a num
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
