@@ -16,12 +16,16 @@ from analytics import settings
 from analytics.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.export import write_table
-from analytics.mapping import Mapping
+from analytics.mapping import Mapping, summarise_mapping
 from analytics.pipeline import ColumnOptions, SurveySource, recognise_file, score_recognised, score_survey_files
 
 #: Columns of ``score``'s output, in order (issue: the survey pipeline).
 SCORE_OUTPUT_COLUMNS = ["wave", "level", "unit", "measure", "n", "mean", "ci_low", "ci_high", "pct_positive",
                         "suppressed"]
+
+
+CODEBOOK_HELP = ("codebook: the id of a shipped one (default nss_2024_2025) or the path of a codebook JSON file "
+                 "(a copy edited for another survey year or local questions)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--wave-col", help="the survey year / wave column")
     validate.add_argument("--wave", help="the wave of every row, when the file has no wave column")
     validate.add_argument("--mapping", help="a saved column mapping (JSON) to apply")
+    validate.add_argument("--codebook", help=CODEBOOK_HELP)
     validate.set_defaults(handler=run_validate)
 
     score = subparsers.add_parser(
@@ -50,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     waves.add_argument("--wave-col", help="the survey year / wave column")
     waves.add_argument("--wave", help="the wave of every row (e.g. 2025), when the file has no wave column")
     score.add_argument("--mapping", help="a saved column mapping (JSON) to apply, e.g. last year's")
+    score.add_argument("--codebook", help=CODEBOOK_HELP)
     score.add_argument("--min-group", type=int, default=settings.DEFAULT_MIN_GROUP_SIZE, metavar="K",
                        help=f"anonymity threshold: minimum responses to report a unit "
                             f"(default {settings.DEFAULT_MIN_GROUP_SIZE}, never below {settings.MIN_GROUP_SIZE_FLOOR})")
@@ -67,9 +73,10 @@ def _options(args: argparse.Namespace) -> ColumnOptions:
 def run_validate(args: argparse.Namespace) -> int:
     source = SurveySource.from_path(args.file, sheet=args.sheet)
     options = _options(args)
-    recognised = recognise_file(source, options)
+    codebook = load_codebook(args.codebook) if args.codebook else None
+    recognised = recognise_file(source, options, codebook)
     mapping = recognised.mapping
-    codebook = load_codebook(mapping.codebook)
+    codebook = codebook or load_codebook(mapping.codebook)
     out = sys.stdout
     print(f"File: {source.file_name}" + (f" (sheet '{recognised.raw.sheet}')" if recognised.raw.sheet else ""), file=out)
     for note in recognised.raw.notes:
@@ -88,7 +95,7 @@ def run_validate(args: argparse.Namespace) -> int:
     if respondents["directorate"].notna().any():
         print(f"Directorates: {respondents['directorate'].nunique()}", file=out)
     print("Items recognised per measure:", file=out)
-    summary = recognised.measure_summary
+    summary = summarise_mapping(mapping, codebook)
     for row in summary.itertuples(index=False):
         missing = f" (missing: {row.missing_items})" if row.missing_items else ""
         print(f"  {row.label}: {row.items_found} of {row.items_expected}{missing}", file=out)
@@ -129,7 +136,8 @@ def _validate_unit_level(recognised) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     sources = [SurveySource.from_path(path, sheet=args.sheet) for path in args.files]
-    results = score_survey_files(sources, _options(args), min_group_size=args.min_group)
+    codebook = load_codebook(args.codebook) if args.codebook else None
+    results = score_survey_files(sources, _options(args), min_group_size=args.min_group, codebook=codebook)
     table = results.unit_scores[SCORE_OUTPUT_COLUMNS]
     write_table(table, args.out, sheet_name="Scores")
     shown = int((~table["suppressed"].astype(bool)).sum())

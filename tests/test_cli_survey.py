@@ -224,3 +224,26 @@ def test_validate_describes_unit_level_results(tmp_path, capsys):
     assert code == 0
     assert "unit-level results" in out
     assert "Q9f % positive -> q9f" in out
+
+
+def test_an_edited_codebook_file_is_used(tmp_path, capsys):
+    """A user's codebook (here: a copy whose compassionate-leadership measure keeps only q9f and q9g)."""
+    import json
+
+    from analytics.codebook import load_codebook
+
+    data = load_codebook().to_dict()
+    data["id"] = "local_2025"
+    for measure in data["measures"]:
+        if measure["id"] == "compassionate_leadership":
+            measure["items"] = ["q9f", "q9g"]
+    path = tmp_path / "local_2025.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    source = _write_codes_csv(tmp_path / "survey_2025.csv")
+    assert main(["validate", str(source), "--codebook", str(path)]) == 0
+    assert "Compassionate leadership: 2 of 2" in capsys.readouterr().out
+    table = _score(tmp_path, source, extra=["--codebook", str(path)])
+    # Every respondent answered q9f..q9i alike, so the two-item mean equals the four-item one.
+    assert _row(table, "team", "Ward A")["mean"] == pytest.approx(40 / 5)
+    assert main(["score", str(source), "--codebook", str(tmp_path / "missing.json"), "--out",
+                 str(tmp_path / "x.csv")]) == 2
