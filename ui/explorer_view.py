@@ -436,7 +436,7 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
         "Team": table["unit"],
         "Directorate": table["parent"],
         "Responses (n)": table["n"].astype("Int64"),
-        f"{measure_label} (mean 0–10)": table["mean"],
+        "Mean (0–10)": table["mean"],
         "95% CI low": table["ci_low"],
         "95% CI high": table["ci_high"],
         "% positive": table["pct_positive"],
@@ -448,18 +448,31 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
     })
     if not len(before):
         out = out.drop(columns=[change_name, "Change (BH-adjusted p)", "Change significant?"])
+    # Short headers and fixed widths so that every column fits the page at 1400 pixels (the main column is
+    # about 940 wide); the measure is named in the selector above and in each column's help, and the
+    # downloaded CSV keeps the full headers.
     config = {
-        "Responses (n)": st.column_config.NumberColumn(format="%d", help="Respondents with a score for the measure."),
-        f"{measure_label} (mean 0–10)": st.column_config.NumberColumn(format="%.1f",
-                                                                      help="Mean of respondents' scores, unweighted."),
-        "95% CI low": st.column_config.NumberColumn(format="%.1f", help="95% confidence interval (t distribution)."),
-        "95% CI high": st.column_config.NumberColumn(format="%.1f"),
-        "% positive": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["pct_positive"].help),
-        change_name: st.column_config.NumberColumn(format="%+.1f", help="Mean this wave minus mean in the previous "
-                                                                         "wave (points on the 0–10 scale)."),
+        "Team": st.column_config.TextColumn(width=150),
+        "Directorate": st.column_config.TextColumn(width=125),
+        "Responses (n)": st.column_config.NumberColumn("n", format="%d", width=55,
+                                                       help="Respondents with a score for the measure."),
+        "Mean (0–10)": st.column_config.NumberColumn(
+            "Mean", format="%.1f", width=60, help=f"{measure_label}: mean of respondents' scores (0–10), unweighted."),
+        "95% CI low": st.column_config.NumberColumn("CI low", format="%.1f", width=60,
+                                                    help="95% confidence interval (t distribution)."),
+        "95% CI high": st.column_config.NumberColumn("CI high", format="%.1f", width=60,
+                                                     help="95% confidence interval (t distribution)."),
+        "% positive": st.column_config.NumberColumn("% pos.", format="%.1f%%", width=65,
+                                                    help=labels.OUTCOMES["pct_positive"].help),
+        change_name: st.column_config.NumberColumn("Change", format="%+.1f", width=65,
+                                                   help=f"{change_name}: mean this wave minus mean in the previous "
+                                                        "wave (points on the 0–10 scale)."),
         "Change (BH-adjusted p)": st.column_config.NumberColumn(
-            format="%.3f",
+            "Adj. p", format="%.3f", width=60,
             help="Welch t-test of the change, Benjamini–Hochberg adjusted across the teams in the table."),
+        "Change significant?": st.column_config.TextColumn("Significant?", width=95,
+                                                                help="Is the change significant after adjustment?"),
+        "Note": st.column_config.TextColumn(width=135),
     }
     return out, config
 
