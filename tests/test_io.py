@@ -663,3 +663,46 @@ def test_any_csv_is_read_consistently_or_refused(rows, delimiter, encoding):
     part = read_table(data, "any.csv", columns=subset)
     assert part.columns == subset
     assert set(part.frame.index) <= set(full.frame.index)
+
+
+def _under_declare(data: bytes, member_name: str, declared_size: int) -> bytes:
+    """``data`` with ``member_name``'s uncompressed size rewritten as ``declared_size`` in both the local
+    header and the central directory (what a file built to slip past a size check does)."""
+    import struct
+
+    raw = bytearray(data)
+    name = member_name.encode()
+    position = 0
+    while True:
+        local = raw.find(b"PK\x03\x04", position)
+        assert local >= 0
+        name_length = struct.unpack_from("<H", raw, local + 26)[0]
+        if raw[local + 30:local + 30 + name_length] == name:
+            struct.pack_into("<I", raw, local + 22, declared_size)
+            break
+        position = local + 4
+    position = 0
+    while True:
+        central = raw.find(b"PK\x01\x02", position)
+        assert central >= 0
+        name_length = struct.unpack_from("<H", raw, central + 28)[0]
+        if raw[central + 46:central + 46 + name_length] == name:
+            struct.pack_into("<I", raw, central + 24, declared_size)
+            break
+        position = central + 4
+    return bytes(raw)
+
+
+def test_workbook_that_under_declares_its_sizes_is_refused():
+    import random
+
+    member = random.Random(7).randbytes(256 * 1024)  # random bytes: they do not compress
+
+    honest = _workbook_plus_member("xl/media/image1.bin", member)
+    assert len(read_table(honest, "honest.xlsx").frame) == 5
+    forged = _under_declare(honest, "xl/media/image1.bin", 1024)
+    with zipfile.ZipFile(io.BytesIO(forged)) as archive:
+        assert archive.getinfo("xl/media/image1.bin").file_size == 1024  # the directory now says 1 KiB
+    with pytest.raises(InputError, match=r"forged\.xlsx: This workbook's contents do not match the sizes and "
+                                         r"checksums it declares"):
+        read_table(forged, "forged.xlsx")
