@@ -270,8 +270,24 @@ def _statement_tails(text: str) -> list[str]:
     return tails
 
 
+#: Wording indexes already built, by codebook object (a codebook is immutable; recognising one file asks
+#: for its index once per column).
+_WORDING_INDEXES: dict[int, tuple[Codebook, dict[str, str]]] = {}
+
+
 def _wording_index(codebook: Codebook) -> dict[str, str]:
     """Wording key -> item code, for items with a wording (ambiguous wordings left out)."""
+    cached = _WORDING_INDEXES.get(id(codebook))
+    if cached is not None and cached[0] is codebook:
+        return cached[1]
+    index = _build_wording_index(codebook)
+    if len(_WORDING_INDEXES) > 16:
+        _WORDING_INDEXES.clear()
+    _WORDING_INDEXES[id(codebook)] = (codebook, index)
+    return index
+
+
+def _build_wording_index(codebook: Codebook) -> dict[str, str]:
     index: dict[str, str] = {}
     clashes: set[str] = set()
     for code, item in codebook.items.items():
