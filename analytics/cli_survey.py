@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import pandas as pd
+
 from analytics import settings
 from analytics.codebook import load_codebook
 from analytics.errors import InputError
@@ -134,11 +136,25 @@ def _validate_unit_level(recognised) -> int:
     return 0
 
 
+def score_output(unit_scores: pd.DataFrame) -> pd.DataFrame:
+    """The ``score`` table: :data:`SCORE_OUTPUT_COLUMNS`, one row per wave x level x unit x measure.
+
+    The output has no parent column, so a team name used in two directorates (two units) would appear
+    twice in a wave, indistinguishable: such names are written as ``"Team (Directorate)"``.
+    """
+    table = unit_scores.copy()
+    keys = ["wave", "level", "unit", "measure"]
+    repeated = table.duplicated(keys, keep=False) & table["parent"].notna()
+    table.loc[repeated, "unit"] = (table.loc[repeated, "unit"].astype(str) + " ("
+                                   + table.loc[repeated, "parent"].astype(str) + ")")
+    return table[SCORE_OUTPUT_COLUMNS]
+
+
 def run_score(args: argparse.Namespace) -> int:
     sources = [SurveySource.from_path(path, sheet=args.sheet) for path in args.files]
     codebook = load_codebook(args.codebook) if args.codebook else None
     results = score_survey_files(sources, _options(args), min_group_size=args.min_group, codebook=codebook)
-    table = results.unit_scores[SCORE_OUTPUT_COLUMNS]
+    table = score_output(results.unit_scores)
     write_table(table, args.out, sheet_name="Scores")
     shown = int((~table["suppressed"].astype(bool)).sum())
     print(f"Wrote {len(table)} rows ({shown} shown, {len(table) - shown} suppressed below "

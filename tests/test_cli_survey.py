@@ -247,3 +247,14 @@ def test_an_edited_codebook_file_is_used(tmp_path, capsys):
     assert _row(table, "team", "Ward A")["mean"] == pytest.approx(40 / 5)
     assert main(["score", str(source), "--codebook", str(tmp_path / "missing.json"), "--out",
                  str(tmp_path / "x.csv")]) == 2
+
+
+def test_a_team_name_in_two_directorates_is_told_apart(tmp_path):
+    lines = ["Directorate,Team,Q9f,Q9g,Q9h,Q9i"]
+    lines += [f"Medicine,Admin,{c},{c},{c},{c}" for c in [5] * 6]
+    lines += [f"Surgery,Admin,{c},{c},{c},{c}" for c in [1] * 6]
+    source = tmp_path / "survey_2025.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = _score(tmp_path, source)
+    assert _row(table, "team", "Admin (Medicine)")["mean"] == 10
+    assert _row(table, "team", "Admin (Surgery)")["mean"] == 0
