@@ -65,6 +65,11 @@ class DatasetSpec:
     usual (with ``mapping_json`` and the column options above). A file's own mapping is applied with its
     own ``wave_label`` (it was made for that file) and without the spec-level column options. Empty (the
     default) means every file is read with ``mapping_json`` and the column options.
+
+    ``survey_sheets`` names the worksheet to read of each survey file (same order), for workbooks holding
+    several response sheets: entry *i* is survey file *i*'s sheet (case-insensitive), or ``None`` to take
+    the sheet holding the responses, as :func:`analytics.io.read_table` chooses it. Empty (the default)
+    means every file's sheet is chosen automatically; CSV files have no sheets and take ``None``.
     """
 
     label: str
@@ -79,6 +84,7 @@ class DatasetSpec:
     wave_label: str | None = None
     hr_team_col: str | None = None
     mappings_json: tuple[str | None, ...] = ()
+    survey_sheets: tuple[str | None, ...] = ()
 
     @cached_property
     def key(self) -> str:
@@ -93,6 +99,10 @@ class DatasetSpec:
             # Only when given, so that the keys of specs without per-file mappings do not change.
             for value in self.mappings_json:
                 h.update(b"|file mapping:" + str(value).encode())
+        if any(sheet is not None for sheet in self.survey_sheets):
+            # Only when a sheet is named, so that the keys of specs reading the automatic sheets do not change.
+            for sheet in self.survey_sheets:
+                h.update(b"|file sheet:" + str(sheet).encode())
         return h.hexdigest()
 
     @property
@@ -103,6 +113,19 @@ class DatasetSpec:
         mapping = Mapping.from_json(self.mapping_json, source="saved mapping") if self.mapping_json else None
         return ColumnOptions(team_col=self.team_col, directorate_col=self.directorate_col, wave_col=self.wave_col,
                              wave_label=self.wave_label, mapping=mapping)
+
+    def survey_source(self, index: int) -> SurveySource:
+        """Survey file ``index`` as a :class:`~analytics.pipeline.SurveySource`, with its sheet from
+        ``survey_sheets`` (``None``: the sheet holding the responses).
+
+        Raises :class:`InputError` when ``survey_sheets`` is given but does not hold one entry per survey file.
+        """
+        if self.survey_sheets and len(self.survey_sheets) != len(self.survey_files):
+            raise InputError(f"{len(self.survey_sheets)} sheet choice(s) were given for {len(self.survey_files)} "
+                             "survey file(s); give one per file (or none).")
+        payload = self.survey_files[index]
+        sheet = self.survey_sheets[index] if self.survey_sheets else None
+        return SurveySource(file_name=payload.name, content=payload.content, sheet=sheet)
 
     def file_column_options(self, index: int) -> ColumnOptions:
         """The column options of survey file ``index``: its own mapping when ``mappings_json`` gives one,
@@ -203,11 +226,10 @@ def _score_with_file_mappings(spec: DatasetSpec, min_group_size: int, progress: 
     published: list = []
     files: list[dict] = []
     total = len(spec.survey_files)
-    for index, payload in enumerate(spec.survey_files):
+    for index in range(total):
         step = (lambda f, m, i=index: progress((i + f) / total * 0.9, m)) if progress else None
-        result = score_survey_files([SurveySource(file_name=payload.name, content=payload.content)],
-                                    spec.file_column_options(index), min_group_size=min_group_size,
-                                    progress=step)
+        result = score_survey_files([spec.survey_source(index)], spec.file_column_options(index),
+                                    min_group_size=min_group_size, progress=step)
         files.extend(result.files)
         if result.scored is None:
             published.append(result.unit_scores)
@@ -254,11 +276,16 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
     With ``spec.mappings_json`` each survey file is recognised with its own mapping
     (:meth:`DatasetSpec.file_column_options`) and the respondents of all files are pooled into one set
     of suppressed unit tables, as :func:`~analytics.pipeline.score_survey_files` does for one mapping.
+    Each workbook is read from its sheet in ``spec.survey_sheets`` (:meth:`DatasetSpec.survey_source`),
+    else from the sheet holding the responses.
+
+    Raises :class:`InputError` for unreadable files, a named sheet the workbook does not have, and
+    ``mappings_json`` or ``survey_sheets`` not holding one entry per survey file.
     """
     if spec.survey_files and spec.mappings_json:
         return _score_with_file_mappings(spec, min_group_size, progress)
     if spec.survey_files:
-        sources = [SurveySource(file_name=p.name, content=p.content) for p in spec.survey_files]
+        sources = [spec.survey_source(index) for index in range(len(spec.survey_files))]
         return score_survey_files(sources, spec.column_options(), min_group_size=min_group_size, progress=progress)
     return None
 
