@@ -40,8 +40,9 @@ if payloads or staff or absence:
 entries = [view.SurveyFileState(payload=p) for p in payloads]
 if entries:
     st.header("2. Survey files: what was recognised")
-    st.caption("Check the team, directorate and wave columns and the question of each column; correct anything "
-               "wrong. Only the headers of your files are shown here, never a respondent's answers.")
+    st.caption("For a workbook of several sheets, check the sheet read. Check the team, directorate and wave columns "
+               "and the question of each column; correct anything wrong. Only the headers of your files are shown "
+               "here, never a respondent's answers.")
     for entry in entries:
         view.render_survey_file(entry, expanded=len(entries) <= 2)
     with st.expander("Presets: load a saved mapping", icon=":material/folder_open:"):

@@ -15,9 +15,10 @@ import pytest
 
 from analytics import settings
 from analytics.codebook import load_codebook
-from analytics.dataset import FilePayload
+from analytics.dataset import FilePayload, load_survey
 from analytics.errors import InputError
 from analytics.mapping import Mapping, add_custom_measure
+from sheet_fixtures import two_response_sheets_xlsx
 from survey_fixtures import LOCAL_QUESTIONS, codes_csv, not_a_spreadsheet, question_text_xlsx
 from ui import data_view as view
 
@@ -25,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CSV = FilePayload("pulse_2024.csv", codes_csv())
 XLSX = FilePayload("pulse_2025.xlsx", question_text_xlsx())
 NEXT_YEAR_CSV = FilePayload("pulse_2025.csv", codes_csv(seed=5))
+#: Sheets "Read me", "Acute" (chosen automatically) and "Community" (sheet_fixtures).
+TWO_SHEETS = FilePayload("staff_survey_2025.xlsx", two_response_sheets_xlsx())
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOOK = load_codebook()
 
@@ -180,6 +183,24 @@ def test_build_spec_refuses_files_that_are_not_ready():
     broken = view.SurveyFileState(payload=CSV, error="unreadable")
     with pytest.raises(InputError, match="Fix the problems shown for pulse_2024.csv"):
         view.build_spec([broken])
+
+
+def test_sheet_options_name_the_automatic_choice_first():
+    assert view.sheet_options(["Read me", "Acute"], "Acute") == [
+        "Automatic (the sheet holding responses: Acute)", "Read me", "Acute"]
+    assert view.sheet_options(["A", "B"], None)[0] == "Automatic (the sheet holding responses)"
+    assert view.recognise_payload(TWO_SHEETS, "Community").raw.sheet == "Community"
+    assert view.recognise_payload(TWO_SHEETS).raw.sheet == "Acute"
+
+
+def test_build_spec_stores_sheets_only_when_chosen():
+    def entry(payload, sheet=None):
+        recognised = view.recognise_payload(payload, sheet)
+        return view.SurveyFileState(payload=payload, recognised=recognised, corrected=recognised.mapping,
+                                    sheet=sheet)
+    assert view.build_spec([entry(CSV), entry(TWO_SHEETS)]).survey_sheets == ()
+    spec = view.build_spec([entry(CSV), entry(TWO_SHEETS, "Community")])
+    assert spec.survey_sheets == (None, "Community") and spec.mappings_json == ()
 
 
 def test_published_results_file_needs_no_mapping():
@@ -408,3 +429,39 @@ def test_files_stay_until_removed_from_the_uploader_or_the_page(app_test):
     assert not at.exception
     assert at.session_state[view.SURVEY_FILES_KEY] == []
     assert any(f"{NEXT_YEAR_CSV.name} removed." == i.value for i in at.info)
+
+
+def test_choosing_the_second_response_sheet_reads_its_teams(app_test):
+    at = _open(app_test)
+    _upload(at, [(CSV.name, CSV.content, "text/csv"), (TWO_SHEETS.name, TWO_SHEETS.content, XLSX_MIME)])
+    assert not at.error
+    # a CSV has no sheets: no Sheet selectbox for it
+    assert not [s for s in at.selectbox if s.key == _key(at, CSV, "sheet")]
+    sheet = at.selectbox(key=_key(at, TWO_SHEETS, "sheet"))
+    assert sheet.label == "Sheet"
+    assert sheet.options == ["Automatic (the sheet holding responses: Acute)", "Read me", "Acute", "Community"]
+    assert sheet.value == sheet.options[0]
+    assert at.selectbox(key=_key(at, TWO_SHEETS, "team")).value == "Team"
+    sheet.select("Community")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key=_key(at, TWO_SHEETS, "sheet")).value == "Community"  # kept in the new generation
+    assert any(c.value.startswith("Read: sheet 'Community'.") for c in at.caption)
+    assert at.session_state[view.SHEETS_KEY] == {view.file_id(TWO_SHEETS): "Community"}
+    at.button(key=f"{view.PREFIX}:use").click()
+    at.run()
+    assert not at.exception and not at.error
+    spec = at.session_state["dataset_spec"]
+    assert spec.survey_sheets == (None, "Community")
+    files = next(d.value for d in at.dataframe if "Questions recognised" in d.value.columns)
+    assert files["Sheet"].tolist() == ["", "Community"] and files["Respondents"].tolist() == [48, 12 + 12]
+    results = load_survey(spec)
+    scores = results.unit_scores
+    teams_2025 = set(scores.loc[(scores["wave"] == "2025") & (scores["level"] == settings.LEVEL_TEAM), "unit"])
+    assert teams_2025 == {"District North", "District South"}
+    # back to automatic: the Acute sheet again
+    at.selectbox(key=_key(at, TWO_SHEETS, "sheet")).select("Automatic (the sheet holding responses: Acute)")
+    at.run()
+    assert not at.exception
+    assert view.file_id(TWO_SHEETS) not in at.session_state[view.SHEETS_KEY]
+    assert any(c.value.startswith("Read: sheet 'Acute'") for c in at.caption)

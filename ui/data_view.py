@@ -7,7 +7,7 @@ measure, or going back to the recognised columns starts a new generation, so tha
 mapping rather than stale edits.
 
 The pure functions here (no Streamlit) are tested directly: :func:`items_editor_frame`,
-:func:`corrected_mapping`, :func:`mapping_changed`, :func:`apply_preset`, :func:`build_spec`,
+:func:`corrected_mapping`, :func:`mapping_changed`, :func:`apply_preset`, :func:`build_spec`, :func:`sheet_options`,
 :func:`findings_view`, :func:`files_view`, :func:`hr_overview`. Nothing here shows a respondent's row:
 only headers, counts and the data-quality findings (which name spreadsheet rows, not people).
 """
@@ -26,7 +26,7 @@ from analytics.codebook import Codebook, load_codebook
 from analytics.dataset import DatasetSpec, FilePayload, load_hr
 from analytics.errors import InputError
 from analytics.export import neutralise_formulas
-from analytics.io import read_table
+from analytics.io import list_sheets, read_table
 from analytics.mapping import Mapping, add_custom_measure, apply_mapping, summarise_mapping
 from analytics.pipeline import RecognisedFile, SurveySource, recognise_file
 from ui import state
@@ -82,6 +82,9 @@ LOCAL_MEASURE_HELP = (
     "across waves."
 )
 HR_TEAM_HELP = "The column of the staff file naming the team, if the one recognised is not right."
+SHEET_HELP = ("The worksheet of this workbook to read. Automatically, the sheet holding the most responses is read; "
+              "choose another when the workbook holds several response sheets (for example one per directorate "
+              "or per year). Changing the sheet recognises its columns again and forgets this file's corrections.")
 
 SEVERITY_ICONS = {settings.SEVERITY_ERROR: "⛔ error", settings.SEVERITY_WARNING: "⚠️ warning",
                   settings.SEVERITY_INFO: "ℹ️ info"}
@@ -99,6 +102,7 @@ GENERATION_KEY = f"{PREFIX}:generation"            # file id -> widget generatio
 FLASH_KEY = f"{PREFIX}:flash"                      # messages to show once: list[(kind, text)]
 LAST_LOAD_KEY = f"{PREFIX}:last_load"              # LoadSummary of the last "Use these files"
 HR_TEAM_KEY = f"{PREFIX}:hr_team_col"            # staff file id -> chosen team column (None = automatic)
+SHEETS_KEY = f"{PREFIX}:sheets"                    # survey file id -> chosen sheet (absent = automatic)
 SURVEY_UPLOADER_KEY = f"{PREFIX}:survey_uploader"
 STAFF_UPLOADER_KEY = f"{PREFIX}:staff_uploader"
 ABSENCE_UPLOADER_KEY = f"{PREFIX}:absence_uploader"
@@ -115,15 +119,26 @@ def file_id(payload: FilePayload) -> str:
     return hashlib.sha256(f"{payload.name}\x1f{payload.digest}".encode()).hexdigest()[:12]
 
 
-def recognise_payload(payload: FilePayload) -> RecognisedFile:
-    """Read a survey file and recognise its columns, keeping only its header (no response rows).
+def recognise_payload(payload: FilePayload, sheet: str | None = None) -> RecognisedFile:
+    """Read a survey file (from ``sheet`` of a workbook, or the sheet holding the responses when None) and
+    recognise its columns, keeping only its header (no response rows).
 
     The header is all the Data page needs (column labels and header texts); dropping the rows keeps
     respondent-level data out of the page's state and caches.
     """
-    recognised = recognise_file(SurveySource(file_name=payload.name, content=payload.content))
+    recognised = recognise_file(SurveySource(file_name=payload.name, content=payload.content, sheet=sheet))
     header = dataclasses.replace(recognised.raw, frame=recognised.raw.frame.iloc[:0].copy())
     return dataclasses.replace(recognised, raw=header)
+
+
+def automatic_sheet_label(sheet: str | None) -> str:
+    """The first option of the Sheet selectbox: the automatic choice, naming the sheet it reads."""
+    return f"Automatic (the sheet holding responses: {sheet})" if sheet else "Automatic (the sheet holding responses)"
+
+
+def sheet_options(sheets: list[str], automatic: str | None) -> list[str]:
+    """The Sheet selectbox's options: :func:`automatic_sheet_label` first, then the workbook's sheets."""
+    return [automatic_sheet_label(automatic), *sheets]
 
 
 def copy_mapping(mapping: Mapping) -> Mapping:
@@ -337,6 +352,8 @@ class SurveyFileState:
     recognised: RecognisedFile | None = None
     corrected: Mapping | None = None
     error: str | None = None
+    #: The worksheet chosen on the page (None: the sheet holding the responses, chosen automatically).
+    sheet: str | None = None
 
     @property
     def id(self) -> str:
@@ -362,7 +379,8 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
 
     A file whose columns the user did not change is recognised again when loaded (entry ``None`` of
     ``mappings_json``); a corrected file carries its own mapping. When no file was corrected,
-    ``mappings_json`` is left empty, so the spec is the same as for a plain upload.
+    ``mappings_json`` is left empty, so the spec is the same as for a plain upload. Likewise a file's
+    chosen sheet goes into ``survey_sheets`` (``None``: automatic), left empty when no sheet was chosen.
 
     Raises :class:`InputError` when there is nothing to load or a survey file is not ready.
     """
@@ -373,10 +391,12 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
         raise InputError(f"Fix the problems shown for {', '.join(waiting)} (or remove the file) before using the "
                          "files.")
     entries = tuple(f.corrected.to_json() if f.changed else None for f in files)
+    sheets = tuple(f.sheet for f in files)
     names = [f.payload.name for f in files] + [p.name for p in (staff_file, absence_file) if p is not None]
     return DatasetSpec(label="Uploaded: " + ", ".join(names), survey_files=tuple(f.payload for f in files),
                        staff_file=staff_file, absence_file=absence_file,
                        mappings_json=entries if any(e is not None for e in entries) else (),
+                       survey_sheets=sheets if any(s is not None for s in sheets) else (),
                        hr_team_col=hr_team_col or None)
 
 
@@ -513,15 +533,26 @@ class LoadSummary:
 # Cached reading
 # --------------------------------------------------------------------------------------------------
 @st.cache_resource(max_entries=16, show_spinner="Reading the file…")
-def _recognised(file_key: str, _payload: FilePayload) -> RecognisedFile:
+def _recognised(file_key: str, sheet: str | None, _payload: FilePayload) -> RecognisedFile:
     # file_key (name + content digest) identifies _payload. Raises InputError for an unreadable file; the
     # error is not cached, so a retry reads the file again.
-    return recognise_payload(_payload)
+    return recognise_payload(_payload, sheet)
 
 
-def recognised_file(payload: FilePayload) -> RecognisedFile:
-    """The recognised header of an uploaded file (cached by name and content). Never mutate the result."""
-    return _recognised(file_id(payload), payload)
+def recognised_file(payload: FilePayload, sheet: str | None = None) -> RecognisedFile:
+    """The recognised header of an uploaded file (cached by name, content and sheet). Never mutate the
+    result."""
+    return _recognised(file_id(payload), sheet, payload)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _sheet_names(file_key: str, _payload: FilePayload) -> list[str]:
+    return list_sheets(_payload.content, _payload.name)
+
+
+def sheet_names(payload: FilePayload) -> list[str]:
+    """The sheets of an uploaded workbook (``[]`` for a CSV), cached by name and content. Never mutate."""
+    return _sheet_names(file_id(payload), payload)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the HR files…")
@@ -554,6 +585,7 @@ def init_state() -> None:
     ss.setdefault(MAPPINGS_KEY, {})
     ss.setdefault(GENERATION_KEY, {})
     ss.setdefault(FLASH_KEY, [])
+    ss.setdefault(SHEETS_KEY, {})
 
 
 def survey_payloads() -> list[FilePayload]:
@@ -584,6 +616,23 @@ def set_mapping(file_key: str, mapping: Mapping, *, new_generation: bool) -> Non
     st.session_state[MAPPINGS_KEY][file_key] = mapping.to_json()
     if new_generation:
         st.session_state[GENERATION_KEY][file_key] = generation(file_key) + 1
+
+
+def stored_sheet(file_key: str) -> str | None:
+    """The sheet chosen for a survey file (None: automatic)."""
+    return st.session_state.setdefault(SHEETS_KEY, {}).get(file_key)
+
+
+def set_sheet(file_key: str, sheet: str | None) -> None:
+    """Choose a survey file's sheet: its corrections (made for the other sheet) are forgotten and its widgets
+    start a new generation, showing the columns of the new sheet as recognised."""
+    sheets = st.session_state.setdefault(SHEETS_KEY, {})
+    if sheet is None:
+        sheets.pop(file_key, None)
+    else:
+        sheets[file_key] = sheet
+    st.session_state[MAPPINGS_KEY].pop(file_key, None)
+    st.session_state[GENERATION_KEY][file_key] = generation(file_key) + 1
 
 
 def stored_mapping(file_key: str) -> Mapping | None:
@@ -624,6 +673,7 @@ def remove_survey_file(payload: FilePayload) -> None:
     ss = st.session_state
     ss[SURVEY_FILES_KEY] = [p for p in ss[SURVEY_FILES_KEY] if file_id(p) != file_id(payload)]
     ss[MAPPINGS_KEY].pop(file_id(payload), None)
+    ss.setdefault(SHEETS_KEY, {}).pop(file_id(payload), None)
 
 
 def clear_uploads() -> None:
@@ -632,6 +682,7 @@ def clear_uploads() -> None:
     ss[STAFF_FILE_KEY] = None
     ss[ABSENCE_FILE_KEY] = None
     ss[MAPPINGS_KEY] = {}
+    ss[SHEETS_KEY] = {}
     ss[GENERATION_KEY] = {k: v + 1 for k, v in ss[GENERATION_KEY].items()}
     ss.pop(LAST_LOAD_KEY, None)
     for key in (SURVEY_UPLOADER_KEY, STAFF_UPLOADER_KEY, ABSENCE_UPLOADER_KEY):
@@ -685,15 +736,43 @@ def _measure_summary_display(mapping: Mapping, codebook: Codebook) -> pd.DataFra
     })
 
 
-def render_survey_file(entry: SurveyFileState, *, expanded: bool) -> None:
-    """One survey file: what was recognised, the corrections, its local measures and its preset.
+def _render_sheet_choice(entry: SurveyFileState) -> None:
+    """The Sheet selectbox of a workbook with more than one sheet ("Automatic (…)" first); sets
+    ``entry.sheet``. Choosing another sheet recognises that sheet's columns (:func:`set_sheet`) and reruns."""
+    payload, fid = entry.payload, entry.id
+    entry.sheet = stored_sheet(fid)
+    try:
+        sheets = sheet_names(payload)
+    except InputError:
+        return  # the file cannot be read: recognition shows why
+    if len(sheets) <= 1:
+        return
+    try:
+        automatic = recognised_file(payload).raw.sheet
+    except InputError:
+        automatic = None  # no sheet holds responses automatically: the user may still name one
+    options = sheet_options(sheets, automatic)
+    index = options.index(entry.sheet) if entry.sheet in options[1:] else 0
+    chosen = st.selectbox("Sheet", options, index=index, key=widget_key(fid, "sheet"), help=SHEET_HELP)
+    sheet = None if chosen == options[0] else chosen
+    if sheet != entry.sheet:
+        set_sheet(fid, sheet)
+        flash("info", f"{payload.name}: " + (f"sheet '{sheet}' read." if sheet else
+                                              "the sheet holding the responses is read again."))
+        st.rerun()
 
-    Sets ``entry.corrected`` (or ``entry.error``)."""
+
+def render_survey_file(entry: SurveyFileState, *, expanded: bool) -> None:
+    """One survey file: its sheet (workbooks of several sheets), what was recognised, the corrections, its
+    local measures and its preset.
+
+    Sets ``entry.sheet`` and ``entry.corrected`` (or ``entry.error``)."""
     payload = entry.payload
     fid = entry.id
     with st.expander(f"{payload.name}", expanded=expanded, icon=":material/description:"):
+        _render_sheet_choice(entry)
         try:
-            entry.recognised = recognised_file(payload)
+            entry.recognised = recognised_file(payload, entry.sheet)
         except InputError as exc:
             entry.error = str(exc)
             st.error(str(exc), icon=":material/error:")
