@@ -105,10 +105,17 @@ def _sample_spec() -> DatasetSpec:
 #: below so that they are not computed twice. Streamlit cannot run a progress bar inside a cached
 #: function (it would replay the element), hence the hand-over.
 _SCORED_WITH_PROGRESS: dict[tuple[str, int], object] = {}
+#: (spec key, threshold) pairs the survey cache has computed in this process: the Data page's "Check the
+#: files" then "Use these files" must not score the same files twice. (If the cache has since evicted an
+#: entry, it is simply computed again, with a spinner instead of the progress bar.)
+_SCORED_KEYS: set[tuple[str, int]] = set()
 
 
 @st.cache_resource(max_entries=6, show_spinner="Scoring the survey…")
 def _survey(key: str, min_group_size: int, _spec: DatasetSpec):
+    if len(_SCORED_KEYS) > 64:
+        _SCORED_KEYS.clear()
+    _SCORED_KEYS.add((key, min_group_size))
     handed_over = _SCORED_WITH_PROGRESS.pop((key, min_group_size), None)
     if handed_over is not None:
         return handed_over
@@ -166,8 +173,9 @@ def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
     use them. Raises :class:`InputError` for bad files.
     """
     _SCORED_WITH_PROGRESS.clear()
-    _SCORED_WITH_PROGRESS[(spec.key, min_group_size())] = load_survey(
-        spec, min_group_size=min_group_size(), progress=lambda f, m: progress(0.8 * f, m))
+    if (spec.key, min_group_size()) not in _SCORED_KEYS:
+        _SCORED_WITH_PROGRESS[(spec.key, min_group_size())] = load_survey(
+            spec, min_group_size=min_group_size(), progress=lambda f, m: progress(0.8 * f, m))
     progress(0.85, "Reading HR files")
     dataset = _dataset(spec.key, min_group_size(), exclude_doctors_in_training(), spec)
     progress(1.0, "Done")
