@@ -126,6 +126,15 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(min(max(fraction, 0.0), 1.0), message)
 
 
+def _read_in_two_passes(source: SurveySource) -> bool:
+    """A CSV larger than :data:`settings.LARGE_CSV_BYTES` is read in two passes: a preview to recognise the
+    columns, then only the mapped columns (memory). Anything smaller is read once, whole (time)."""
+    if not _is_csv(source):
+        return False
+    size = len(source.content) if isinstance(source.content, bytes) else Path(source.content).stat().st_size
+    return size > settings.LARGE_CSV_BYTES
+
+
 def _is_csv(source: SurveySource) -> bool:
     """True unless the content starts like a workbook (zip or OLE2 container)."""
     if isinstance(source.content, bytes):
@@ -143,10 +152,11 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     if options.mapping is not None:
         codebook = codebook or load_codebook(options.mapping.codebook)
     codebook = codebook or load_codebook()
-    header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=_is_csv(source))
+    two_passes = _read_in_two_passes(source)
+    header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=two_passes)
     wave_fallback = wave_from_file_name(source.file_name)
     if options.mapping is None and is_unit_level(header):
-        raw = read_table(source.content, source.file_name, sheet=source.sheet) if _is_csv(source) else header
+        raw = read_table(source.content, source.file_name, sheet=source.sheet) if two_passes else header
         unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
                                          wave_label=options.wave_label or wave_fallback)
         return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
@@ -172,7 +182,7 @@ def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = Non
     mapping = recognised.mapping
     codebook = codebook or load_codebook(mapping.codebook)
     raw = recognised.raw
-    if _is_csv(recognised.source):
+    if _read_in_two_passes(recognised.source):
         raw = read_table(recognised.source.content, recognised.source.file_name, sheet=recognised.source.sheet,
                          columns=mapping.used_columns())
     if mapping.team_col is None:

@@ -66,6 +66,9 @@ FINDING_COLUMNS = ("severity", "kind", "file", "sheet", "column", "rows", "count
 MAX_UNCOMPRESSED_BYTES = 1024**3
 #: A workbook whose uncompressed / compressed size exceeds this ratio is refused (zip-bomb guard).
 MAX_COMPRESSION_RATIO = 200
+#: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped
+#: columns), which keeps a 1M-row export within memory; a smaller one is read once, which is faster.
+LARGE_CSV_BYTES = 64 * 1024**2
 #: Statistics: confidence level used everywhere.
 CONFIDENCE_LEVEL = 0.95
 

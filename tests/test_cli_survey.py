@@ -258,3 +258,16 @@ def test_a_team_name_in_two_directorates_is_told_apart(tmp_path):
     table = _score(tmp_path, source)
     assert _row(table, "team", "Admin (Medicine)")["mean"] == 10
     assert _row(table, "team", "Admin (Surgery)")["mean"] == 0
+
+
+def test_large_csv_read_in_two_passes_gives_the_same_scores(tmp_path, monkeypatch):
+    from analytics import settings
+    from analytics.pipeline import SurveySource, recognise_file, score_recognised
+
+    source = _write_codes_csv(tmp_path / "survey_2025.csv")
+    with_one_pass = _score(tmp_path, source)
+    monkeypatch.setattr(settings, "LARGE_CSV_BYTES", 10)  # every file is "large" now
+    recognised = recognise_file(SurveySource.from_path(source))
+    assert any("Header only" in note for note in recognised.raw.notes)  # a preview, not the whole file
+    assert len(score_recognised(recognised).respondents) == 20
+    pd.testing.assert_frame_equal(_score(tmp_path, source), with_one_pass)
