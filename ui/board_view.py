@@ -16,10 +16,10 @@ import streamlit as st
 
 from analytics import board, settings
 from analytics.dataset import Dataset
-from analytics.export import neutralise_formulas
 from ui import format as fmt
 from ui import labels
 from ui.charts import chart_caption, figure_caption
+from ui import tables
 
 # --- Session-state keys of the controls ------------------------------------------------------------
 KEY_PREFIX = "board_"
@@ -351,9 +351,8 @@ def headline_caption(headline: pd.DataFrame) -> str:
 # Tables
 # =================================================================================================
 def download_csv(frame: pd.DataFrame, *, file_name: str, key: str, label: str = "Download CSV") -> None:
-    """A CSV download of ``frame`` with spreadsheet formulas neutralised (UTF-8 with BOM for Excel)."""
-    data = neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
-    st.download_button(label, data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:")
+    """A CSV download of ``frame``, spreadsheet formulas neutralised (:func:`ui.tables.download_csv`)."""
+    tables.download_csv(frame, file_name=file_name, key=key, label=label)
 
 
 def headline_display(headline: pd.DataFrame) -> pd.DataFrame:

@@ -25,11 +25,11 @@ from analytics import settings
 from analytics.codebook import Codebook, load_codebook
 from analytics.dataset import DatasetSpec, FilePayload, load_hr
 from analytics.errors import InputError
-from analytics.export import neutralise_formulas
 from analytics.io import list_sheets, read_table
 from analytics.mapping import Mapping, add_custom_measure, apply_mapping, summarise_mapping
 from analytics.pipeline import RecognisedFile, SurveySource, recognise_file
 from ui import state
+from ui import tables
 
 # --------------------------------------------------------------------------------------------------
 # Texts (labels and help live here, not in the page)
@@ -692,18 +692,9 @@ def clear_uploads() -> None:
 # --------------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------------
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV bytes (UTF-8 with BOM), spreadsheet formulas neutralised."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
-
-
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
-    """A sortable table and a CSV download of the same table."""
-    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, placeholder=EMPTY_CELL)
-    st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
-                       key=f"{key}_download", on_click="ignore", icon=":material/download:",
-                       help="The table as shown, for a spreadsheet. Cells a spreadsheet could run as a formula are "
-                            "prefixed with an apostrophe.")
+    """A sortable table and a CSV download of the same table (:func:`ui.tables.show_table`)."""
+    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL)
 
 
 def render_uploaders() -> None:

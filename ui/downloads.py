@@ -34,8 +34,8 @@ import streamlit as st
 
 from analytics.dataset import Dataset
 from analytics.errors import InputError
-from analytics.export import csv_bytes
 from ui.state import Filters
+from ui import tables
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML_MIME = "text/html"
@@ -221,9 +221,6 @@ def scorecards_button(dataset: Dataset, filters: Filters, *, csv: bool = False, 
 
 def table_download_button(frame: pd.DataFrame, *, file_name: str, label: str = "Download CSV",
                           key: str | None = None, help: str | None = None) -> None:
-    """A CSV download of a shown table, formula injection neutralised (:func:`analytics.export.csv_bytes`).
-
-    Pass only the table the page shows (aggregates of shown units), never respondent rows.
-    """
-    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime=CSV_MIME, on_click="ignore",
-                       key=key, help=help, icon=":material/download:")
+    """A CSV download of a shown table (:func:`ui.tables.download_csv`). Pass only the table the page shows
+    (aggregates of shown units), never respondent rows."""
+    tables.download_csv(frame, file_name=file_name, key=key, label=label, **({"help": help} if help else {}))

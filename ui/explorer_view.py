@@ -27,9 +27,9 @@ from analytics import hr as hr_module
 from analytics import privacy, settings, trends
 from analytics.dataset import Dataset
 from analytics.errors import InputError
-from analytics.export import neutralise_formulas
 from ui import charts, labels
 from ui import format as fmt
+from ui import tables
 
 #: Measures drawn by default in trend charts (those present in the data are used).
 DEFAULT_TREND_MEASURES = ("compassionate_leadership", "morale", "staff_engagement")
@@ -51,20 +51,11 @@ NO_HR_TEXT = ("No HR data: upload the staff (and absence) files, or team-month H
 # --------------------------------------------------------------------------------------------------
 # Shared render helpers
 # --------------------------------------------------------------------------------------------------
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV bytes (UTF-8 with BOM, so Excel shows accents), spreadsheet formulas neutralised."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
-
-
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                height: int | str = "auto") -> None:
-    """``st.dataframe`` (sortable by clicking a column) and a download button for the same table as CSV."""
-    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, height=height,
-                 placeholder=MISSING_CELL)
-    st.download_button("Download table (CSV)", data=csv_bytes(frame), file_name=file_name, mime="text/csv",
-                       key=f"{key}_download", on_click="ignore", icon=":material/download:",
-                       help="The table as shown, for a spreadsheet. Cells that a spreadsheet could run as a "
-                            "formula are prefixed with an apostrophe.")
+    """``st.dataframe`` and a CSV download of the same table (:func:`ui.tables.show_table`)."""
+    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, height=height,
+                      placeholder=MISSING_CELL)
 
 
 def show_figure(fig: go.Figure, *, key: str) -> None:

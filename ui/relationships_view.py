@@ -23,10 +23,10 @@ from analytics import relate, settings, stats
 from analytics.codebook import Codebook
 from analytics.dataset import Dataset
 from analytics.errors import InputError
-from analytics.export import csv_bytes
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
 from ui import charts, labels
 from ui import format as fmt
+from ui import tables
 
 # --------------------------------------------------------------------------------------------------
 # Choices and display metadata
@@ -642,14 +642,11 @@ def slopes_download(dataset: Dataset, result: relate.SlopesResult) -> pd.DataFra
 
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                download: pd.DataFrame | None = None) -> None:
-    """``st.dataframe`` and a CSV download (formula injection neutralised) of ``download`` — the same
-    rows at full precision with every column — or of the table as shown."""
-    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key)
-    st.download_button("Download table (CSV)", data=csv_bytes(frame if download is None else download),
-                       file_name=file_name, mime="text/csv", key=f"{key}_download", on_click="ignore",
-                       icon=":material/download:",
-                       help="The table for a spreadsheet, every figure at full precision. Cells that a spreadsheet "
-                            "could run as a formula are prefixed with an apostrophe.")
+    """``st.dataframe`` and a CSV download of ``download`` (the same rows at full precision, every column) or of
+    the table as shown (:func:`ui.tables.show_table`)."""
+    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, download=download,
+                      help="The table for a spreadsheet, every figure at full precision. Cells that a spreadsheet "
+                           "could run as a formula are prefixed with an apostrophe.")
 
 
 def show_figure(fig: go.Figure, *, key: str) -> None:

@@ -1,0 +1,36 @@
+"""Showing a table with its CSV download: one helper for every page.
+
+The CSV is :func:`analytics.export.csv_bytes`: UTF-8 with BOM (Excel shows accents), CRLF line ends (a
+cell holding a lone carriage return is quoted rather than splitting its row), and every text cell a
+spreadsheet could run as a formula prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.export import csv_bytes
+
+#: What an empty cell shows in a table on screen (never "nan", never "0").
+MISSING_CELL = "–"
+DOWNLOAD_HELP = ("The table for a spreadsheet. Cells that a spreadsheet could run as a formula are prefixed with an "
+                 "apostrophe.")
+
+
+def download_csv(frame: pd.DataFrame, *, file_name: str, key: str | None = None, label: str = "Download CSV",
+                 help: str = DOWNLOAD_HELP) -> None:
+    """A download button for ``frame`` as a neutralised CSV (aggregates of shown units only, never respondents)."""
+    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+                       on_click="ignore", icon=":material/download:", help=help)
+
+
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
+               download: pd.DataFrame | None = None, height: int | str = "auto",
+               placeholder: str = MISSING_CELL, help: str = DOWNLOAD_HELP) -> None:
+    """``st.dataframe`` (sortable by clicking a column) and a CSV download of ``download`` (e.g. the same rows
+    at full precision) or, by default, of the table as shown."""
+    st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, height=height,
+                 placeholder=placeholder)
+    download_csv(frame if download is None else download, file_name=file_name, key=f"{key}_download",
+                 label="Download table (CSV)", help=help)
