@@ -17,13 +17,13 @@ from analytics import settings
 from analytics.errors import InputError
 from analytics.hr import (HRExclusions, HRRecords, StaffRecords, apply_exclusions, doctors_in_training_roles,
                          exclusions_text, load_absence, load_hr_table)
-from analytics.io import read_table
-from analytics.codebook import load_codebook
-from analytics.mapping import CustomMeasure, Mapping
-from analytics.pipeline import (ColumnOptions, Progress, SurveyResults, SurveySource, pooled_results,
+from analytics.ingest.io import read_table
+from analytics.ingest.codebook import load_codebook
+from analytics.ingest.mapping import CustomMeasure, Mapping
+from analytics.survey.pipeline import (ColumnOptions, Progress, SurveyResults, SurveySource, pooled_results,
                                 score_survey_files)
-from analytics.privacy import check_min_group_size
-from analytics.scoring import ScoredResponses
+from analytics.survey.privacy import check_min_group_size
+from analytics.survey.scoring import ScoredResponses
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 #: The fictional trust shipped in ``sample_data/`` (see its README).
@@ -56,7 +56,7 @@ class FilePayload:
 class DatasetSpec:
     """What to load: survey files (one or more waves), optional HR files, and column choices.
 
-    ``mapping_json`` is a saved :class:`~analytics.mapping.Mapping` applied to every survey file;
+    ``mapping_json`` is a saved :class:`~analytics.ingest.mapping.Mapping` applied to every survey file;
     ``team_col`` etc. override recognition.
 
     ``mappings_json`` holds one entry per survey file (same order), for waves whose files differ in shape
@@ -68,7 +68,7 @@ class DatasetSpec:
 
     ``survey_sheets`` names the worksheet to read of each survey file (same order), for workbooks holding
     several response sheets: entry *i* is survey file *i*'s sheet (case-insensitive), or ``None`` to take
-    the sheet holding the responses, as :func:`analytics.io.read_table` chooses it. Empty (the default)
+    the sheet holding the responses, as :func:`analytics.ingest.io.read_table` chooses it. Empty (the default)
     means every file's sheet is chosen automatically; CSV files have no sheets and take ``None``.
     """
 
@@ -115,7 +115,7 @@ class DatasetSpec:
                              wave_label=self.wave_label, mapping=mapping)
 
     def survey_source(self, index: int) -> SurveySource:
-        """Survey file ``index`` as a :class:`~analytics.pipeline.SurveySource`, with its sheet from
+        """Survey file ``index`` as a :class:`~analytics.survey.pipeline.SurveySource`, with its sheet from
         ``survey_sheets`` (``None``: the sheet holding the responses).
 
         Raises :class:`InputError` when ``survey_sheets`` is given but does not hold one entry per survey file.
@@ -215,7 +215,7 @@ def _score_with_file_mappings(spec: DatasetSpec, min_group_size: int, progress: 
     """Score each survey file with its own column options, then pool the respondents of every file into
     one set of unit tables (suppression needs the pooled counts).
 
-    Each file goes through :func:`analytics.pipeline.score_survey_files` on its own (recognition, scoring,
+    Each file goes through :func:`analytics.survey.pipeline.score_survey_files` on its own (recognition, scoring,
     unit-level results files); the per-file unit tables are recomputed from the pooled respondents.
     """
     min_group_size = check_min_group_size(min_group_size)
@@ -275,7 +275,7 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
 
     With ``spec.mappings_json`` each survey file is recognised with its own mapping
     (:meth:`DatasetSpec.file_column_options`) and the respondents of all files are pooled into one set
-    of suppressed unit tables, as :func:`~analytics.pipeline.score_survey_files` does for one mapping.
+    of suppressed unit tables, as :func:`~analytics.survey.pipeline.score_survey_files` does for one mapping.
     Each workbook is read from its sheet in ``spec.survey_sheets`` (:meth:`DatasetSpec.survey_source`),
     else from the sheet holding the responses.
 

@@ -17,7 +17,7 @@ Survey date and windows (the project's choice, stated on the Methods page)
   dates and a note, and rates over it are not annualised (leaver rates over fewer months are lower).
 
 Unit names are matched between the survey and the HR files case-, space- and punctuation-insensitively
-(:func:`analytics.codebook.normalise_label`); units found in only one source are listed in the notes.
+(:func:`analytics.ingest.codebook.normalise_label`); units found in only one source are listed in the notes.
 Suppressed survey units never enter (their scores are empty already and they are dropped).
 """
 
@@ -30,7 +30,7 @@ from typing import Iterable
 import pandas as pd
 
 from analytics import settings
-from analytics.codebook import normalise_label
+from analytics.ingest.codebook import normalise_label
 from analytics.errors import InputError
 from analytics.hr import HRRecords, hr_metrics
 
@@ -152,7 +152,7 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
     Parameters
     ----------
     unit_scores
-        The anonymised unit table (:func:`analytics.scoring.unit_scores`).
+        The anonymised unit table (:func:`analytics.survey.scoring.unit_scores`).
     records
         HR records, or None (the result then has survey columns only).
     window_kind

@@ -17,7 +17,7 @@ NO_DATA_LABEL = "no data"
 #: Why a row is suppressed: the ``suppressed_reason`` column of the survey tables holds one of these
 #: codes ("" on a shown row). Primary: the figure rests on fewer than k responses. Complementary: the
 #: unit has k or more responses but is hidden so that a smaller group's figure cannot be worked out by
-#: subtraction from its parent (``analytics.privacy``). Count unknown: a published table gave no number
+#: subtraction from its parent (``analytics.survey.privacy``). Count unknown: a published table gave no number
 #: of responses, so anonymity could not be checked.
 SUPPRESSION_PRIMARY = "primary"
 SUPPRESSION_COMPLEMENTARY = "complementary"
@@ -27,7 +27,7 @@ COMPLEMENTARY_LABEL = "hidden to protect a group with fewer than {k} responses"
 #: What a unit whose number of responses is not known shows instead of a score.
 COUNT_UNKNOWN_LABEL = "number of responses not given"
 #: Display text of each suppression reason ("{k}" is the threshold in use);
-#: ``analytics.privacy.suppression_label`` fills it in.
+#: ``analytics.survey.privacy.suppression_label`` fills it in.
 SUPPRESSION_LABELS = {
     SUPPRESSION_PRIMARY: SUPPRESSED_LABEL,
     SUPPRESSION_COMPLEMENTARY: COMPLEMENTARY_LABEL,
@@ -48,7 +48,7 @@ ORGANISATION_UNIT = "Organisation"
 NOT_RECORDED_UNIT = "Not recorded"
 
 # --- Fixed column names of the tables that leave the analytics layer -----------------------------
-#: One row per wave x level x unit x measure (``analytics.scoring.unit_scores``).
+#: One row per wave x level x unit x measure (``analytics.survey.scoring.unit_scores``).
 #: ``suppressed_reason`` is one of the ``SUPPRESSION_*`` codes on a suppressed row, "" on a shown row.
 UNIT_SCORE_COLUMNS = (
     "wave", "level", "unit", "parent", "measure", "n", "mean", "ci_low", "ci_high", "pct_positive", "suppressed",
@@ -58,7 +58,7 @@ UNIT_SCORE_COLUMNS = (
 ITEM_RESULT_COLUMNS = (
     "wave", "level", "unit", "parent", "item", "n", "pct_positive", "suppressed", "suppressed_reason",
 )
-#: Data-quality findings (``analytics.quality``): one row per finding.
+#: Data-quality findings (``analytics.ingest.quality``): one row per finding.
 FINDING_COLUMNS = ("severity", "kind", "file", "sheet", "column", "rows", "count", "value", "message")
 
 # --- Files ------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ LARGE_CSV_BYTES = 64 * 1024**2
 #: Statistics: confidence level used everywhere.
 CONFIDENCE_LEVEL = 0.95
 
-# --- Data-quality findings (analytics.quality) ------------------------------------------------------
+# --- Data-quality findings (analytics.ingest.quality) ------------------------------------------------------
 #: Severity of a finding, from the most to the least serious.
 SEVERITY_ERROR = "error"
 SEVERITY_WARNING = "warning"
@@ -98,7 +98,7 @@ FINDING_VALUE_MAX_CHARS = 60
 #: stability uses 85% / 80%. Morale runs about a point lower than the other measures across the NHS
 #: Staff Survey (national morale scores sit around 6, mostly because work pressure scores below 5), so
 #: its starting thresholds sit a point lower: 6.5 / 5.5 — otherwise a typical organisation would start
-#: red. ``ui.labels.DEFAULT_RAG_THRESHOLDS`` is built from this.
+#: red. ``analytics.labels.DEFAULT_RAG_THRESHOLDS`` is built from this.
 DEFAULT_RAG_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "score": (7.0, 6.0, True),
     "morale": (6.5, 5.5, True),

@@ -27,7 +27,7 @@ DATA = Path(__file__).resolve().parent / "data"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analytics.codebook import load_codebook  # noqa: E402
+from analytics.ingest.codebook import load_codebook  # noqa: E402
 
 STEM = "To what extent do you agree or disagree with the following statements? - "
 
@@ -116,7 +116,7 @@ _BARE_CSV_MAPPED = ("import pandas as pd, sys; cols = pd.read_csv(sys.argv[1], n
                     " low_memory=False)")
 _PIPELINE = (
     "import sys; sys.path.insert(0, sys.argv[2]);"
-    "from analytics.pipeline import SurveySource, ColumnOptions, score_survey_files;"
+    "from analytics.survey.pipeline import SurveySource, ColumnOptions, score_survey_files;"
     "r = score_survey_files([SurveySource.from_path(sys.argv[1])], ColumnOptions(wave_label='2025'));"
     "assert len(r.unit_scores) > 0"
 )
@@ -130,7 +130,7 @@ def _measure(code: str, path: Path) -> tuple[float, float]:
     """
     wrapper = "import time, sys\nimport pandas, numpy, pyarrow\n"
     if "analytics" in code:
-        wrapper += f"sys.path.insert(0, {str(ROOT)!r})\nimport analytics.pipeline\n"
+        wrapper += f"sys.path.insert(0, {str(ROOT)!r})\nimport analytics.survey.pipeline\n"
     peak = ("[int(line.split()[1]) / 1024 for line in open('/proc/self/status') if line.startswith('VmHWM')][0]")
     script = wrapper + f"t = time.perf_counter()\nexec({code!r})\nprint(time.perf_counter() - t, {peak})"
     done = subprocess.run([sys.executable, "-c", script, str(path), str(ROOT)], capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""Benchmark of :mod:`analytics.io` against a bare calamine / C-engine read.
+"""Benchmark of :mod:`analytics.ingest.io` against a bare calamine / C-engine read.
 
 Generates (once, into ``bench/data/``, which git ignores) survey-like files:
 
@@ -107,7 +107,7 @@ def _measure(name: str) -> dict:
 
     import pandas as pd
 
-    from analytics.io import read_table
+    from analytics.ingest.io import read_table
 
     small_xlsx, small_csv, large_csv = DATA / "survey_20k.xlsx", DATA / "survey_20k.csv", DATA / "survey_1m.csv"
     actions = {

@@ -4,7 +4,7 @@ one point per team, with effect sizes, confidence intervals, n, unit of analysis
 import streamlit as st
 
 from analytics import relate, settings
-from ui import format as fmt
+from analytics import format as fmt
 from ui import relationships_view as view
 from ui.state import current_dataset, ensure_frame, filters
 

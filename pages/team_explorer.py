@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import settings
 from ui import explorer_view as view
-from ui import labels
+from analytics import labels
 from ui.downloads import scorecards_button
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
 

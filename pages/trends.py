@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import settings
 from ui import explorer_view as ev
-from ui import labels
+from analytics import labels
 from ui import trends_view as view
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
 

@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # so that ``python sample_data/generate.py`` finds the analytics package
     sys.path.insert(0, str(ROOT))
 
-from analytics.codebook import Codebook, load_codebook  # noqa: E402
+from analytics.ingest.codebook import Codebook, load_codebook  # noqa: E402
 
 SAMPLE_DIR = Path(__file__).resolve().parent
 

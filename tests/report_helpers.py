@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.dataset import DatasetSpec, FilePayload
 
 ITEMS = tuple(load_codebook().items)
@@ -87,7 +87,7 @@ def html_table(document: str, ref: str) -> list[list[str]]:
 
 def without_plotly_bundle(document: str) -> str:
     """The document with the inlined Plotly library removed (its code holds URL strings of its own)."""
-    from ui.report_render import plotly_js
+    from render.pack import plotly_js
 
     bundle = plotly_js()
     assert document.count(bundle) == 1, "the Plotly library must be inlined exactly once"

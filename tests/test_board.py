@@ -1,7 +1,7 @@
 """Tests for analytics.board: headline measures, RAG, rate comparisons, exceptions, statements, behaviours.
 
 Tiny survey files (two waves, six teams in two directorates) are written to a temporary folder and
-scored through ``analytics.pipeline.score_survey_files``. Expected values come from scipy / statsmodels
+scored through ``analytics.survey.pipeline.score_survey_files``. Expected values come from scipy / statsmodels
 on the respondent scores, or from hand arithmetic written as arithmetic.
 """
 
@@ -15,11 +15,11 @@ import pytest
 from scipy import stats
 
 from analytics import board, settings
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.hr import hr_metrics, load_hr_table
-from analytics.io import read_table
-from analytics.pipeline import SurveySource, score_survey_files
+from analytics.ingest.io import read_table
+from analytics.survey.pipeline import SurveySource, score_survey_files
 
 K = settings.DEFAULT_MIN_GROUP_SIZE
 ITEMS = [code.upper() for code in load_codebook().items]
@@ -239,7 +239,7 @@ def test_rag_boundaries_lower_is_better(value, expected):
 
 
 def test_rag_agrees_with_ui_format():
-    from ui import format as fmt
+    from analytics import format as fmt
     for value in np.linspace(3, 9, 61):
         for green, red, higher in ((7.0, 6.0, True), (4.0, 5.6, False)):
             assert board.rag_rating(value, green_at=green, red_at=red, higher_is_better=higher) == \
@@ -255,7 +255,7 @@ def test_rag_refuses_thresholds_in_the_wrong_order(green, red, higher, message):
 
 
 def test_apply_thresholds_uses_user_values_and_benchmarks(two_waves):
-    from ui.labels import RagThresholds
+    from analytics.labels import RagThresholds
     figures = board.headline_figures(two_waves, None, wave="2025")
     value = figures.set_index("measure").loc["compassionate_leadership", "value"]
     rated = board.apply_thresholds(
@@ -282,7 +282,7 @@ def test_apply_thresholds_refuses_bad_values(two_waves):
 
 
 def test_default_thresholds_match_ui_labels():
-    from ui import labels
+    from analytics import labels
     for name, rule in board.default_rag_rules().items():
         assert labels.DEFAULT_RAG_THRESHOLDS[name].as_kwargs() == dataclass_kwargs(rule)
 

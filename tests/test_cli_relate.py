@@ -15,7 +15,7 @@ import pytest
 from scipy import stats as sps
 
 from analytics.cli import main
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.dataset import SAMPLE_DIR
 
 ITEMS = tuple(load_codebook().items)

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from analytics.cli import main
 from tests.report_helpers import hand_score, survey_csv, team_month_csv, without_plotly_bundle
-from ui import format as fmt
-from ui import report_render
+from analytics import format as fmt
+from render import pack as pack_render
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAMS = {
@@ -74,7 +74,7 @@ def test_scorecards_for_one_directorate(files, tmp_path):
     assert teams == ["Ward A", "Ward B"]
 
 
-@pytest.mark.skipif(report_render.chromium_path() is None or shutil.which("pdftotext") is None,
+@pytest.mark.skipif(pack_render.chromium_path() is None or shutil.which("pdftotext") is None,
                     reason="PDF needs Chromium (apt-get install chromium) and pdftotext (poppler-utils)")
 def test_pdf_board_pack(files, tmp_path):
     out = tmp_path / "board.pdf"
@@ -85,7 +85,7 @@ def test_pdf_board_pack(files, tmp_path):
 
 
 def test_doctors_in_training_left_out_unless_included(files, tmp_path):
-    from analytics.report import DOCTORS_IN_TRAINING_CAVEAT
+    from analytics.report.pack import DOCTORS_IN_TRAINING_CAVEAT
     from tests.report_helpers import staff_csv
 
     staff = tmp_path / "staff.csv"
@@ -122,7 +122,7 @@ def test_missing_survey_file_exits_2(tmp_path, capsys):
 
 
 def test_pdf_without_chromium_exits_2_and_points_to_html(files, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(report_render, "chromium_path", lambda: None)
+    monkeypatch.setattr(pack_render, "chromium_path", lambda: None)
     assert run("--survey", str(files["survey"]), "--out", str(tmp_path / "board.pdf")) == 2
     err = capsys.readouterr().err
     assert "Chromium" in err and "HTML board pack works without it" in err
@@ -133,7 +133,7 @@ def test_command_line_process_and_plotly_free_import(files, tmp_path):
     done = subprocess.run([sys.executable, "-m", "analytics", "report", "--survey", str(files["survey"]),
                            "--out", str(tmp_path / "x.txt")], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    probe = subprocess.run([sys.executable, "-c", "import sys, analytics.cli, analytics.report, analytics.scorecards; "
+    probe = subprocess.run([sys.executable, "-c", "import sys, analytics.cli, analytics.report.pack, analytics.report.scorecards; "
                             "analytics.cli.build_parser(); print('plotly' in sys.modules, 'streamlit' in sys.modules)"],
                            cwd=ROOT, capture_output=True, text=True, check=True)
     assert probe.stdout.split() == ["False", "False"]

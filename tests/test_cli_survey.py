@@ -129,9 +129,9 @@ def test_several_waves_and_xlsx_output(tmp_path):
 
 
 def test_saved_mapping_round_trip_is_applied(tmp_path):
-    from analytics.mapping import detect_mapping
-    from analytics.codebook import load_codebook
-    from analytics.io import read_table
+    from analytics.ingest.mapping import detect_mapping
+    from analytics.ingest.codebook import load_codebook
+    from analytics.ingest.io import read_table
 
     source = _write_codes_csv(tmp_path / "survey_2025.csv")
     mapping = detect_mapping(read_table(source), load_codebook())
@@ -230,7 +230,7 @@ def test_an_edited_codebook_file_is_used(tmp_path, capsys):
     """A user's codebook (here: a copy whose compassionate-leadership measure keeps only q9f and q9g)."""
     import json
 
-    from analytics.codebook import load_codebook
+    from analytics.ingest.codebook import load_codebook
 
     data = load_codebook().to_dict()
     data["id"] = "local_2025"
@@ -262,7 +262,7 @@ def test_a_team_name_in_two_directorates_is_told_apart(tmp_path):
 
 def test_large_csv_read_in_two_passes_gives_the_same_scores(tmp_path, monkeypatch):
     from analytics import settings
-    from analytics.pipeline import SurveySource, recognise_file, score_recognised
+    from analytics.survey.pipeline import SurveySource, recognise_file, score_recognised
 
     source = _write_codes_csv(tmp_path / "survey_2025.csv")
     with_one_pass = _score(tmp_path, source)

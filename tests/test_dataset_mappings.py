@@ -10,8 +10,8 @@ import pytest
 from analytics import settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
-from analytics.mapping import add_custom_measure
-from analytics.pipeline import SurveySource, recognise_file
+from analytics.ingest.mapping import add_custom_measure
+from analytics.survey.pipeline import SurveySource, recognise_file
 from survey_fixtures import LOCAL_QUESTIONS, RESPONDENTS_PER_TEAM, TEAMS, codes_csv, question_text_xlsx
 
 CSV = FilePayload("pulse_2024.csv", codes_csv())

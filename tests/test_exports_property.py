@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 
 from analytics import settings
 from analytics.dataset import load_dataset
-from analytics.report import Table, build_board_pack, data_sources_table
-from analytics.scorecards import LEVEL_SHEETS, QUESTIONS_SHEET, build_scorecards
+from analytics.report.pack import Table, build_board_pack, data_sources_table
+from analytics.report.scorecards import LEVEL_SHEETS, QUESTIONS_SHEET, build_scorecards
 from tests.report_helpers import spec_from, survey_csv, team_month_csv, without_plotly_bundle
-from ui.report_render import render_html
+from render.pack import render_html
 
 MONTHS = [f"{y}-{m:02d}" for y in (2023, 2024, 2025) for m in range(1, 13)]
 

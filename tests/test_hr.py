@@ -16,7 +16,7 @@ import pytest
 
 from analytics import hr, settings
 from analytics.errors import InputError
-from analytics.raw import RawTable
+from analytics.ingest.raw import RawTable
 
 ORG = settings.ORGANISATION_UNIT
 STAFF_HEADER = ["Employee Number", "Directorate", "Team", "Staff Group", "Assignment Start Date",
@@ -25,7 +25,7 @@ ABSENCE_HEADER = ["Employee Number", "Absence Start Date", "Absence End Date", "
 
 
 def make_raw(rows: list[list], name: str = "staff.csv", *, typed: bool = False) -> RawTable:
-    """A RawTable as analytics.io gives it: header row 1, data from row 2 (index = spreadsheet row).
+    """A RawTable as analytics.ingest.io gives it: header row 1, data from row 2 (index = spreadsheet row).
     ``typed=False``: every cell text (CSV); ``typed=True``: cells keep their Python type (workbook)."""
     header, data = rows[0], rows[1:]
     frame = pd.DataFrame(data, columns=header, dtype=object if typed else "str")

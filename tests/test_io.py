@@ -1,4 +1,4 @@
-"""Tests of analytics.io: reading CSV and XLSX exports, header detection, sheet choice and refusals.
+"""Tests of analytics.ingest.io: reading CSV and XLSX exports, header detection, sheet choice and refusals.
 
 Every fixture is built here (csv module, openpyxl, zipfile, a minimal OLE2 writer); no binary files are
 committed.
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.io import HEADER_ONLY_ROWS, PREVIEW_ROWS, column_letter, list_sheets, read_table
+from analytics.ingest.io import HEADER_ONLY_ROWS, PREVIEW_ROWS, column_letter, list_sheets, read_table
 
 AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 TEAMS = ["Ward 1", "Ward 2", "Ward 3"]

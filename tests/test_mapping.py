@@ -1,14 +1,14 @@
-"""Column recognition (analytics.mapping): questions by code and wording, unit columns, presets,
-local measures and the measure summary. Tables are built by hand, as analytics.io would return them."""
+"""Column recognition (analytics.ingest.mapping): questions by code and wording, unit columns, presets,
+local measures and the measure summary. Tables are built by hand, as analytics.ingest.io would return them."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analytics.codebook import Codebook, custom_item_code, load_codebook
+from analytics.ingest.codebook import Codebook, custom_item_code, load_codebook
 from analytics.errors import InputError
-from analytics.mapping import (
+from analytics.ingest.mapping import (
     UNIT_COLUMN_WORDS,
     CustomMeasure,
     Mapping,
@@ -20,7 +20,7 @@ from analytics.mapping import (
     recognise_item,
     summarise_mapping,
 )
-from analytics.raw import RawTable
+from analytics.ingest.raw import RawTable
 
 STEM = "To what extent do you agree or disagree with the following statements about your immediate manager?"
 Q9F = "My immediate manager works together with me to come to an understanding of problems."

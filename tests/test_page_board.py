@@ -15,7 +15,7 @@ from analytics import board, settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from test_board import TEAMS_2024, TEAMS_2025, HIDDEN_TEAMS, _survey_frame
 from ui import board_view as view
-from ui import format as fmt
+from analytics import format as fmt
 
 PAGE = "pages/board.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from analytics import settings
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.dataset import FilePayload, load_survey
 from analytics.errors import InputError
-from analytics.mapping import Mapping, add_custom_measure
+from analytics.ingest.mapping import Mapping, add_custom_measure
 from sheet_fixtures import two_response_sheets_xlsx
 from survey_fixtures import LOCAL_QUESTIONS, codes_csv, not_a_spreadsheet, question_text_xlsx
 from ui import data_view as view

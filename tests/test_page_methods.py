@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics import reliability, settings
-from analytics.codebook import load_codebook
+from analytics.survey import reliability
+from analytics import settings
+from analytics.ingest.codebook import load_codebook
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from survey_fixtures import codes_csv
 from ui import methods_view as view
@@ -128,7 +129,7 @@ def test_methods_page_on_sample_data(app_test):
     # the codebook in use
     codebook = _table(at, "Reverse-keyed")
     assert "q9f" in codebook["Question"].tolist()
-    # Cronbach's alpha of the latest wave, at full precision, as analytics.reliability computes it
+    # Cronbach's alpha of the latest wave, at full precision, as analytics.survey.reliability computes it
     alpha = _table(at, "α").set_index("Measure")
     expected = reliability.measure_reliability(survey.scored, survey.codebook)
     expected = expected[expected["wave"] == wave].set_index("label")

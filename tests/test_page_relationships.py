@@ -17,7 +17,7 @@ from analytics import relate
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from tests.test_cli_relate import TEAMS as UPLOAD_TEAMS
 from tests.test_cli_relate import survey_file, team_month_file
-from ui import format as fmt
+from analytics import format as fmt
 from ui import relationships_view as view
 from tests.page_helpers import check_no_exception, figures, trace
 

@@ -14,7 +14,7 @@ import pytest
 from analytics import settings
 from analytics.dataset import load_dataset, sample_spec
 from tests.test_page_team_explorer import upload_spec
-from ui import labels
+from analytics import labels
 from ui import trends_view as view
 from tests.page_helpers import check_no_exception, figures, names, trace
 

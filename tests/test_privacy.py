@@ -1,4 +1,4 @@
-"""Tests of analytics.privacy: threshold checks, primary and complementary suppression."""
+"""Tests of analytics.survey.privacy: threshold checks, primary and complementary suppression."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.privacy import check_min_group_size, suppress_hierarchy, suppress_unit_table, suppression_label
+from analytics.survey.privacy import check_min_group_size, suppress_hierarchy, suppress_unit_table, suppression_label
 
 ORG = settings.ORGANISATION_UNIT
 PRIMARY, COMPLEMENTARY = settings.SUPPRESSION_PRIMARY, settings.SUPPRESSION_COMPLEMENTARY

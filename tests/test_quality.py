@@ -1,4 +1,4 @@
-"""Tests of analytics.quality: the data-quality finding builders."""
+"""Tests of analytics.ingest.quality: the data-quality finding builders."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import quality, settings
+from analytics.ingest import quality
+from analytics import settings
 
 
 def test_format_rows():

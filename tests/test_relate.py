@@ -17,11 +17,11 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from analytics import hr, relate, settings, stats
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.dataset import SAMPLE_DIR, load_dataset, load_hr, sample_spec
 from analytics.errors import InputError
-from analytics.pipeline import SurveyResults
-from analytics.scoring import ScoredResponses, unit_scores
+from analytics.survey.pipeline import SurveyResults
+from analytics.survey.scoring import ScoredResponses, unit_scores
 
 Z975 = sps.norm.ppf(0.975)
 TOL = 1e-6

@@ -1,4 +1,4 @@
-"""Tests of analytics.reliability: organisation-level missingness, alpha, item-total, ICC and rwg(j).
+"""Tests of analytics.survey.reliability: organisation-level missingness, alpha, item-total, ICC and rwg(j).
 
 Expected values come from hand arithmetic, from analytics.stats (itself validated against pingouin) on the
 same rows, and from pingouin.cronbach_alpha on the complete rows.
@@ -13,10 +13,11 @@ import pandas as pd
 import pingouin
 import pytest
 
-from analytics import reliability, stats
-from analytics.codebook import Codebook
+from analytics.survey import reliability
+from analytics import stats
+from analytics.ingest.codebook import Codebook
 from analytics.errors import InputError
-from analytics.scoring import ScoredResponses
+from analytics.survey.scoring import ScoredResponses
 
 K = 5  # the smallest anonymity threshold allowed, to keep the data small
 

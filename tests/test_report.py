@@ -1,4 +1,4 @@
-"""Board pack: content model (analytics.report), self-contained A4 HTML and PDF (ui.report_render), and the
+"""Board pack: content model (analytics.report.pack), self-contained A4 HTML and PDF (render.pack), and the
 download helpers (ui.downloads).
 
 Expected figures are hand arithmetic on a small trust (every respondent gives one code to every question,
@@ -21,13 +21,13 @@ from scipy import stats
 from analytics import board
 from analytics.dataset import load_dataset
 from analytics.errors import InputError
-from analytics.report import SECTION_TITLES, BoardPack, Bullets, Column, Figure, Table, Text, build_board_pack, \
+from analytics.report.pack import SECTION_TITLES, BoardPack, Bullets, Column, Figure, Table, Text, build_board_pack, \
     data_sources_table
 from tests.report_helpers import hand_score, html_table, spec_from, survey_csv, team_month_csv, \
     without_plotly_bundle
-from ui import format as fmt
-from ui import report_render
-from ui.report_render import format_kind, render_html, render_pdf
+from analytics import format as fmt
+from render import pack as pack_render
+from render.pack import format_kind, render_html, render_pdf
 
 K = 5
 GENERATED = dt.datetime(2025, 11, 3, 9, 30)
@@ -240,7 +240,7 @@ def test_suppressed_row_shows_only_the_text():
     table = Table(ref="Table 9", title="t", frame=pd.DataFrame({"unit": ["A"], "n": [3], "pct": [50.0],
                                                                "suppressed": [True]}),
                   columns=[Column("unit", "Unit"), Column("n", "n", "n"), Column("pct", "%", "pct")])
-    cells = report_render.table_html(table, 5)
+    cells = pack_render.table_html(table, 5)
     assert cells.count("fewer than 5 responses") == 2 and "50.0" not in cells and ">3<" not in cells
 
 
@@ -256,11 +256,11 @@ def test_format_kind(value, kind, text):
 
 def test_unknown_figure_kind_is_refused():
     with pytest.raises(InputError, match="Unknown figure kind"):
-        report_render.figure_object(Figure(ref="Figure 9", kind="pie", title="", data=pd.DataFrame()), 5)
+        pack_render.figure_object(Figure(ref="Figure 9", kind="pie", title="", data=pd.DataFrame()), 5)
 
 
 # --- PDF ------------------------------------------------------------------------------------------------
-needs_pdf_tools = pytest.mark.skipif(report_render.chromium_path() is None or shutil.which("pdftotext") is None,
+needs_pdf_tools = pytest.mark.skipif(pack_render.chromium_path() is None or shutil.which("pdftotext") is None,
                                      reason="PDF test needs Chromium (apt-get install chromium) and pdftotext "
                                             "(poppler-utils)")
 
@@ -284,7 +284,7 @@ def test_pdf_text_has_the_sections_and_headline_figures(pack, tmp_path):
 
 
 def test_pdf_without_chromium_says_so(pack, monkeypatch):
-    monkeypatch.setattr(report_render, "chromium_path", lambda: None)
+    monkeypatch.setattr(pack_render, "chromium_path", lambda: None)
     with pytest.raises(InputError, match="PDF is printed by the Chromium web browser.*HTML board pack works"):
         render_pdf(pack)
 
@@ -322,7 +322,7 @@ def test_download_buttons_in_an_app(monkeypatch):
         board_pack_buttons(data, filters)
         scorecards_button(data, filters, csv=True)
 
-    monkeypatch.setattr(report_render, "chromium_path", lambda: None)
+    monkeypatch.setattr(pack_render, "chromium_path", lambda: None)
     at = AppTest.from_function(app, default_timeout=60)
     at.run()
     assert not at.exception
@@ -347,7 +347,7 @@ def test_doctors_in_training_follow_the_dataset_choice():
     excluded = build_board_pack(_staff_dataset(True), generated_at=GENERATED)
     summary = " ".join(excluded.section("summary").blocks[1].items)
     assert "doctors in training" in summary.lower()
-    from analytics.report import DOCTORS_IN_TRAINING_CAVEAT
+    from analytics.report.pack import DOCTORS_IN_TRAINING_CAVEAT
 
     assert DOCTORS_IN_TRAINING_CAVEAT not in excluded.texts()
     included = build_board_pack(_staff_dataset(False), generated_at=GENERATED)

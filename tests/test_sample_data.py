@@ -24,8 +24,8 @@ import pytest
 import statsmodels.api as sm
 
 from analytics import hr, stats
-from analytics.codebook import load_codebook, normalise_label
-from analytics.pipeline import SurveySource, score_survey_files
+from analytics.ingest.codebook import load_codebook, normalise_label
+from analytics.survey.pipeline import SurveySource, score_survey_files
 from sample_data import generate as gen
 
 SAMPLE = Path(gen.__file__).resolve().parent

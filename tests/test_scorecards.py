@@ -1,4 +1,4 @@
-"""Team scorecards workbook (analytics.scorecards): content by hand arithmetic, openpyxl round trip,
+"""Team scorecards workbook (analytics.report.scorecards): content by hand arithmetic, openpyxl round trip,
 suppression text, README coverage, formatting, formula-injection safety and refusals."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from scipy import stats
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.pipeline import SurveyResults, SurveySource, score_survey_files
-from analytics.scorecards import (LEVEL_SHEETS, QUESTIONS_SHEET, README_SHEET, build_scorecards, scorecard_table,
+from analytics.survey.pipeline import SurveyResults, SurveySource, score_survey_files
+from analytics.report.scorecards import (LEVEL_SHEETS, QUESTIONS_SHEET, README_SHEET, build_scorecards, scorecard_table,
                                   write_scorecards_xlsx)
 from tests.report_helpers import hand_score, survey_csv
 

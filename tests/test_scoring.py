@@ -1,4 +1,4 @@
-"""Tests of analytics.scoring: item scores, respondent measures, unit scores and item results."""
+"""Tests of analytics.survey.scoring: item scores, respondent measures, unit scores and item results."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from scipy import stats
 
 from analytics import settings
-from analytics.codebook import Codebook, custom_item_code, load_codebook
+from analytics.ingest.codebook import Codebook, custom_item_code, load_codebook
 from analytics.errors import InputError
-from analytics.mapping import CustomMeasure, Mapping
-from analytics.raw import RawTable
-from analytics.scoring import (
+from analytics.ingest.mapping import CustomMeasure, Mapping
+from analytics.ingest.raw import RawTable
+from analytics.survey.scoring import (
     ScoredResponses,
     _unit_groups,
     _unit_scores_unsuppressed,

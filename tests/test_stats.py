@@ -266,7 +266,7 @@ def test_numeric_text_column_is_accepted():
 
 def test_bad_text_row_is_named_when_frame_is_indexed_by_spreadsheet_row():
     frame = unit_table(n=6).astype({"sickness_rate": object})
-    frame.index = range(2, 8)  # as analytics.raw: index = spreadsheet row, header at row 1
+    frame.index = range(2, 8)  # as analytics.ingest.raw: index = spreadsheet row, header at row 1
     frame.loc[5, "sickness_rate"] = "high"
     with pytest.raises(InputError, match="column 'sickness_rate', row 5"):
         st.correlations(frame, "compassionate_leadership", "sickness_rate")

@@ -1,4 +1,4 @@
-"""Tests of analytics.trends: wave-over-wave tables and per-unit trend tables.
+"""Tests of analytics.survey.trends: wave-over-wave tables and per-unit trend tables.
 
 Expected values come from scipy (Welch t-test), statsmodels (BH adjustment, two-proportion z-test) and
 hand arithmetic on small hand-built data.
@@ -16,9 +16,9 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
 from analytics import settings
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
-from analytics.trends import (
+from analytics.survey.trends import (
     HR_SUMMARY_COLUMNS,
     ITEM_CHANGE_COLUMNS,
     UNIT_OPTION_COLUMNS,

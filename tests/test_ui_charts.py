@@ -1,4 +1,4 @@
-"""Tests for ui.charts: figure contents read back from the figure JSON.
+"""Tests for render.charts: figure contents read back from the figure JSON.
 
 Anonymity checks plant tell-tale numbers (a score of 9.8765, n = 987, a CI of 9.1234 to 9.9876,
 98.765% positive) on suppressed rows — values the analytics layer would already have blanked — and
@@ -19,8 +19,8 @@ from scipy import stats
 
 from analytics import settings
 from analytics.errors import InputError
-from ui import charts
-from ui import labels
+from render import charts
+from analytics import labels
 
 LEAKED_NUMBERS = (9.8765, 987, 9.1234, 9.9876, 98.765)
 LEAKED_TEXT = ("9.9", "9.88", "987", "9.1", "98.8", "98.77")

@@ -1,4 +1,4 @@
-"""Tests for ui.format and ui.labels: NA-safe formatting, RAG boundaries, tiles, display metadata."""
+"""Tests for analytics.format and analytics.labels: NA-safe formatting, RAG boundaries, tiles, display metadata."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 
 from analytics import settings
 from analytics.errors import InputError
-from ui import format as fmt
-from ui import labels
+from analytics import format as fmt
+from analytics import labels
 
 MISSING = [None, float("nan"), np.nan, pd.NA, pd.NaT, np.float64("nan"), float("inf")]
 
@@ -203,7 +203,7 @@ def test_palettes_are_distinct_and_suppressed_grey_is_not_in_the_score_scale():
 
 
 def test_display_modules_do_not_import_streamlit():
-    code = ("import sys, ui.charts, ui.format, ui.labels; "
+    code = ("import sys, render.charts, analytics.format, analytics.labels; "
             "assert 'streamlit' not in sys.modules, 'streamlit imported'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))

@@ -1,4 +1,4 @@
-"""Unit-level results (analytics.unit_level): telling the shape apart and reading it, cell by cell.
+"""Unit-level results (analytics.ingest.unit_level): telling the shape apart and reading it, cell by cell.
 
 Tables are built by hand; the index is the spreadsheet row number (header = row 1)."""
 
@@ -9,10 +9,10 @@ import math
 import pandas as pd
 import pytest
 
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
-from analytics.raw import RawTable
-from analytics.unit_level import (
+from analytics.ingest.raw import RawTable
+from analytics.ingest.unit_level import (
     MISSING_MARKERS,
     UNIT_RESULT_COLUMNS,
     UnitResults,

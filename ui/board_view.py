@@ -16,9 +16,9 @@ import streamlit as st
 
 from analytics import board, settings
 from analytics.dataset import Dataset
-from ui import format as fmt
-from ui import labels
-from ui.charts import chart_caption, figure_caption
+from analytics import format as fmt
+from analytics import labels
+from render.charts import chart_caption, figure_caption
 from ui import tables
 
 # --- Session-state keys of the controls ------------------------------------------------------------
@@ -31,7 +31,7 @@ LOW_RULE_THRESHOLD = "Below a score I set"
 
 #: Headlines the user can set thresholds and a benchmark for (the response count is not rated).
 RATED_MEASURES = (*board.HEADLINE_SURVEY_MEASURES, *board.HEADLINE_HR_MEASURES)
-#: ui.format kinds of the headline kinds.
+#: analytics.format kinds of the headline kinds.
 TILE_KINDS = {"score": "score", "pct": "pct", "count": "n"}
 #: What a tile shows when its figure cannot exist (rather than "no data").
 UNAVAILABLE_TEXT = {
@@ -71,7 +71,7 @@ def tile_delta_text(value: object, previous: object, significant: object, kind: 
                     previous_wave: object = None) -> str | None:
     """The change a headline tile shows under its value, or None when there is nothing to compare.
 
-    ``value - previous`` as :func:`ui.format.format_change` words it ("▲ +0.4 (significant)"), except that
+    ``value - previous`` as :func:`analytics.format.format_change` words it ("▲ +0.4 (significant)"), except that
     a change that rounds to zero at the tile's precision gets no arrow: "0.0, little changed (not
     significant)" — an arrow on "0.0" would claim a direction the figure does not show. A count (kind
     ``"n"``) is not tested: its change reads "+33 since 2024", or "no change since 2024".

@@ -22,12 +22,12 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
-from analytics.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import DatasetSpec, FilePayload, load_hr
 from analytics.errors import InputError
-from analytics.io import list_sheets, read_table
-from analytics.mapping import Mapping, add_custom_measure, apply_mapping, summarise_mapping
-from analytics.pipeline import RecognisedFile, SurveySource, recognise_file
+from analytics.ingest.io import list_sheets, read_table
+from analytics.ingest.mapping import Mapping, add_custom_measure, apply_mapping, summarise_mapping
+from analytics.survey.pipeline import RecognisedFile, SurveySource, recognise_file
 from ui import state
 from ui import tables
 
@@ -330,7 +330,7 @@ def apply_preset(recognised: RecognisedFile, preset_text: str | bytes, preset_na
     """A saved mapping (preset) re-applied to a file; the file's wave stays its own.
 
     Raises :class:`InputError` when the preset is not a mapping, refers to another codebook's questions, or
-    names columns the file does not have (see :func:`analytics.mapping.apply_mapping`).
+    names columns the file does not have (see :func:`analytics.ingest.mapping.apply_mapping`).
     """
     preset = Mapping.from_json(preset_text, source=preset_name)
     codebook = load_codebook(preset.codebook)

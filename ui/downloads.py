@@ -13,8 +13,8 @@ anonymity threshold). The files are made only when a button is clicked (Streamli
 data), so drawing the buttons costs nothing on a rerun; a made file is kept in a small in-memory cache
 keyed by the dataset, the threshold and the options, so a second click is instant.
 
-What each file holds: :mod:`analytics.report` / :mod:`ui.report_render` (board pack, HTML and PDF) and
-:mod:`analytics.scorecards` (XLSX workbook; CSV of one sheet). Every CSV or XLSX cell is neutralised against
+What each file holds: :mod:`analytics.report.pack` / :mod:`render.pack` (board pack, HTML and PDF) and
+:mod:`analytics.report.scorecards` (XLSX workbook; CSV of one sheet). Every CSV or XLSX cell is neutralised against
 spreadsheet formula injection; nothing below the anonymity threshold and no respondent-level row is in
 any file. If a file cannot be made (for example the HR data do not cover the survey's window), the
 download holds a short document saying why instead of failing silently (a deferred download cannot show
@@ -104,15 +104,15 @@ def _error_html(message: str, what: str) -> str:
 # The files (pure: callable without a running app)
 # --------------------------------------------------------------------------------------------------
 def _pack(dataset: Dataset, filters: Filters, options: dict):
-    from analytics.report import build_board_pack
+    from analytics.report.pack import build_board_pack
 
     return build_board_pack(dataset, wave=filters.wave, directorate=filters.directorate, **options)
 
 
 def board_pack_html(dataset: Dataset, filters: Filters, **options) -> bytes:
-    """The board pack as HTML bytes (UTF-8); ``options`` go to :func:`analytics.report.build_board_pack`
+    """The board pack as HTML bytes (UTF-8); ``options`` go to :func:`analytics.report.pack.build_board_pack`
     (``thresholds``, ``benchmarks``, ``exclude_staff_groups``, ``low_score_below``, ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
-    from ui.report_render import render_html
+    from render.pack import render_html
 
     def make() -> bytes:
         try:
@@ -125,7 +125,7 @@ def board_pack_html(dataset: Dataset, filters: Filters, **options) -> bytes:
 def board_pack_pdf(dataset: Dataset, filters: Filters, **options) -> bytes:
     """The board pack as PDF bytes (headless Chromium); an :class:`InputError` while building the pack
     gives a one-page PDF that states it. Raises :class:`InputError` when Chromium is not installed."""
-    from ui.report_render import html_to_pdf, render_html
+    from render.pack import html_to_pdf, render_html
 
     def make() -> bytes:
         try:
@@ -137,9 +137,9 @@ def board_pack_pdf(dataset: Dataset, filters: Filters, **options) -> bytes:
 
 
 def scorecards(dataset: Dataset, filters: Filters):
-    """The scorecards content (:class:`analytics.scorecards.Scorecards`) for the dataset and directorate."""
-    from analytics.report import data_sources_table
-    from analytics.scorecards import build_scorecards
+    """The scorecards content (:class:`analytics.report.scorecards.Scorecards`) for the dataset and directorate."""
+    from analytics.report.pack import data_sources_table
+    from analytics.report.scorecards import build_scorecards
 
     if dataset.survey is None:
         raise InputError("There are no survey results: upload at least one survey file on the Data page.")
@@ -179,7 +179,7 @@ def board_pack_buttons(dataset: Dataset, filters: Filters, *,
 
     The PDF button is disabled (its help says why) when Chromium is not installed; the HTML always works.
     """
-    from ui.report_render import PDF_NEEDS_CHROMIUM, chromium_path
+    from render.pack import PDF_NEEDS_CHROMIUM, chromium_path
 
     if dataset.survey is None:
         st.caption("The board pack needs survey results: upload at least one survey file on the Data page.")

@@ -1,6 +1,6 @@
 """Streamlit glue of the Team explorer page (and helpers the Trends page shares).
 
-Cached wrappers around :mod:`analytics.trends`, :mod:`analytics.hr` and the :mod:`ui.charts` builders,
+Cached wrappers around :mod:`analytics.survey.trends`, :mod:`analytics.hr` and the :mod:`render.charts` builders,
 plus small render helpers (a table with its CSV download, a chart with its caption). Every cached
 function takes ``(dataset_key, min_group_size, ..., _dataset)``: the key (``dataset.spec.key``) and the
 threshold identify the dataset, which is not hashed (the leading underscore). The dataset is a shared
@@ -11,7 +11,7 @@ a cached figure is shared and never changed after it is built.
 Anonymity: tables shown or downloaded here come from the suppressed unit tables; a unit suppressed in a
 wave shows why (its ``suppressed_reason``: "fewer than k responses", or "hidden to protect a group with fewer
 than k responses") and no number for that wave; "no data" (nobody answered) is said
-differently. Respondent-level scores are passed to :mod:`analytics.trends` only, which returns aggregates.
+differently. Respondent-level scores are passed to :mod:`analytics.survey.trends` only, which returns aggregates.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import hr as hr_module
-from analytics import privacy, settings, trends
+from analytics.survey import privacy, trends
+from analytics import settings
 from analytics.dataset import Dataset
 from analytics.errors import InputError
-from ui import charts, labels
-from ui import format as fmt
+from render import charts
+from analytics import labels
+from analytics import format as fmt
 from ui import tables
 
 #: Measures drawn by default in trend charts (those present in the data are used).
@@ -232,7 +234,7 @@ def _respondents(dataset: Dataset) -> pd.DataFrame | None:
 @st.cache_data(max_entries=32, show_spinner=False)
 def unit_choices(dataset_key: str, min_group_size: int, level: str, wave: object, directorate: str | None,
                  _dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.trends.unit_options` for a level, in a wave (or any wave), within a directorate."""
+    """:func:`analytics.survey.trends.unit_options` for a level, in a wave (or any wave), within a directorate."""
     parents = [directorate] if directorate and level == settings.LEVEL_TEAM else None
     return trends.unit_options(_dataset.survey.unit_scores, level=level, wave=wave, parents=parents)
 
@@ -271,7 +273,7 @@ def heatmap_score_range(team_rows: pd.DataFrame) -> tuple[float, float]:
 @st.cache_data(max_entries=32, show_spinner=False)
 def team_table(dataset_key: str, min_group_size: int, wave: object, measure: str, directorate: str | None,
                _dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.trends.unit_table` for the teams (of a directorate) in one wave."""
+    """:func:`analytics.survey.trends.unit_table` for the teams (of a directorate) in one wave."""
     return trends.unit_table(_dataset.survey.unit_scores, _respondents(_dataset), wave=wave, measure=measure,
                              level=settings.LEVEL_TEAM, parents=[directorate] if directorate else None,
                              min_group_size=min_group_size)
@@ -295,7 +297,7 @@ def item_table(dataset_key: str, min_group_size: int, wave: object, level: str, 
 @st.cache_data(max_entries=32, show_spinner=False)
 def trend_table(dataset_key: str, min_group_size: int, level: str, unit: str, parent: str | None,
                 measures: tuple[str, ...], _dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.trends.unit_trend`: one unit's measures across waves, changes tested."""
+    """:func:`analytics.survey.trends.unit_trend`: one unit's measures across waves, changes tested."""
     return trends.unit_trend(_dataset.survey.unit_scores, _respondents(_dataset), level=level, unit=unit,
                              parent=parent, measures=list(measures), min_group_size=min_group_size)
 
@@ -371,7 +373,7 @@ def hr_staff_text(frame: pd.DataFrame) -> str:
 
 
 def rolling_long(frame: pd.DataFrame, rates: Sequence[str] = ROLLING_RATES) -> pd.DataFrame:
-    """Rolling rates of one unit in long form for :func:`ui.charts.trend_lines`: ``month``, ``outcome``
+    """Rolling rates of one unit in long form for :func:`render.charts.trend_lines`: ``month``, ``outcome``
     (the rate's column name, shown by its label) and ``Rate``."""
     parts = []
     for rate in rates:

@@ -2,7 +2,7 @@
 
 The long explanatory text lives in ``ui/methods.md`` (one ``## `` section per topic), with the few numbers
 that depend on settings (the anonymity threshold, the HR window…) filled in from the modules that define
-them, so the page never disagrees with the code. Tables come from :mod:`analytics.reliability` (pooled,
+them, so the page never disagrees with the code. Tables come from :mod:`analytics.survey.reliability` (pooled,
 organisation-level figures) through cached wrappers taking ``(dataset_key, min_group_size, ..., _dataset)``.
 """
 
@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import hr, outcomes, reliability, settings, stats
-from analytics.codebook import Codebook, load_codebook
+from analytics import hr, outcomes, settings, stats
+from analytics.survey import reliability
+from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset
 from ui import data_view
 

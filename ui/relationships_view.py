@@ -20,12 +20,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import relate, settings, stats
-from analytics.codebook import Codebook
+from analytics.ingest.codebook import Codebook
 from analytics.dataset import Dataset
 from analytics.errors import InputError
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
-from ui import charts, labels
-from ui import format as fmt
+from render import charts
+from analytics import labels
+from analytics import format as fmt
 from ui import tables
 
 # --------------------------------------------------------------------------------------------------

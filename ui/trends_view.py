@@ -1,6 +1,6 @@
 """Streamlit glue of the Trends page: measures across waves and HR rates month by month, per unit.
 
-Survey trends come from :func:`analytics.trends.unit_trend` (through the cached wrappers of
+Survey trends come from :func:`analytics.survey.trends.unit_trend` (through the cached wrappers of
 :mod:`ui.explorer_view`); HR rates from :func:`analytics.hr.rolling_hr_series`, computed once per dataset,
 level and exclusion choice, then filtered to the units shown. The cached functions take
 ``(dataset_key, ..., _dataset)``; the dataset itself is not hashed and never mutated. Figures are cached
@@ -13,9 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import settings, trends
+from analytics import settings
+from analytics.survey import trends
 from analytics.dataset import Dataset
-from ui import charts, labels
+from render import charts
+from analytics import labels
 from ui import explorer_view as ev
 
 #: Levels a user can choose, top down.
@@ -115,7 +117,7 @@ def unit_suppressed_everywhere_text(unit_name: str, min_group_size: int) -> str:
 # HR rates month by month
 # --------------------------------------------------------------------------------------------------
 def national_context_lines(rate: str) -> list[tuple[float, str]]:
-    """Reference lines of :data:`ui.labels.NATIONAL_CONTEXT` for a rolling rate (e.g. ``sickness_rate_12m``).
+    """Reference lines of :data:`analytics.labels.NATIONAL_CONTEXT` for a rolling rate (e.g. ``sickness_rate_12m``).
 
     The range's two ends are drawn; the lower one carries the label ("National context: …, 5.6–5.7%").
     """

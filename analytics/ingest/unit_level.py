@@ -10,7 +10,7 @@ Published NHS Staff Survey breakdowns and benchmark workbooks come in this shape
 labels or small integer codes, no count column); :func:`read_unit_results` turns it into a long table
 and states every decision it took in plain words.
 
-Anonymity is not applied here: the counts (``n``) are kept so that :mod:`analytics.privacy` can
+Anonymity is not applied here: the counts (``n``) are kept so that :mod:`analytics.survey.privacy` can
 suppress small units downstream, as it does for scores computed from respondent-level data.
 """
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.codebook import Codebook, normalise_label
+from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.errors import InputError
-from analytics.mapping import header_words, recognise_item, recognise_unit_columns
-from analytics.raw import RawTable
+from analytics.ingest.mapping import header_words, recognise_item, recognise_unit_columns
+from analytics.ingest.raw import RawTable
 
 #: Columns of :attr:`UnitResults.frame`.
 UNIT_RESULT_COLUMNS = ("wave", "unit", "measure", "n", "value", "value_kind")
@@ -315,7 +315,7 @@ def read_unit_results(
     unit_col, count_col, wave_col
         Columns the user names (any header text of any header row); otherwise recognised: the count
         column by :data:`COUNT_HEADERS`, the wave column and the unit column by the header words of
-        :data:`analytics.mapping.UNIT_COLUMN_WORDS` (team words first, then directorate words, then
+        :data:`analytics.ingest.mapping.UNIT_COLUMN_WORDS` (team words first, then directorate words, then
         :data:`UNIT_NAME_HEADERS`), else the unit column is the first text column.
     wave_label
         The wave of rows without one (all rows when there is no wave column).
@@ -341,7 +341,7 @@ def read_unit_results(
       "(0-10)": "Compassionate leadership", "Morale score") -> that measure's **0–10 score**. Only exact
       names count; "People Promise: we are compassionate and inclusive" is not the codebook's
       compassionate culture measure and is kept under its own header.
-    * A header naming a question (code or wording, :func:`analytics.mapping.recognise_item`) -> the
+    * A header naming a question (code or wording, :func:`analytics.ingest.mapping.recognise_item`) -> the
       NSS question-level **% positive**, unless the header says "score" / "mean" / "average".
     * A percent sign in the header or in any cell, or the words percent / pct / positive / proportion
       -> **percentages**; otherwise a **0–10 score**.

@@ -2,7 +2,7 @@
 
 Each builder takes one of the tables that leave the analytics layer (fixed column names, see
 :mod:`analytics.settings`) and returns a figure with axis titles that name their units, colour-blind-safe
-colours (:mod:`ui.labels`) and a caption stored in ``fig.layout.meta["caption"]`` that names the data,
+colours (:mod:`analytics.labels`) and a caption stored in ``fig.layout.meta["caption"]`` that names the data,
 the period, the unit of analysis and n. Pages show it with ``st.caption(figure_caption(fig))``; every
 builder also has a ``*_caption`` function giving the same text without drawing.
 
@@ -40,11 +40,12 @@ import plotly.colors
 import plotly.graph_objects as go
 from scipy import stats
 
-from analytics import privacy, settings
-from analytics.codebook import Codebook
+from analytics.survey import privacy
+from analytics import settings
+from analytics.ingest.codebook import Codebook
 from analytics.errors import InputError
-from ui import format as fmt
-from ui import labels
+from analytics import format as fmt
+from analytics import labels
 
 # --------------------------------------------------------------------------------------------------
 # Shared helpers
@@ -83,7 +84,7 @@ def suppressed_mask(frame: pd.DataFrame, min_group_size: int = settings.DEFAULT_
     """True for rows whose numbers must not be shown.
 
     A row is hidden when ``suppressed`` is true or missing, or when ``0 < n < min_group_size`` (a second
-    line of defence behind :mod:`analytics.privacy`). ``n = 0`` is "no data", not hidden: nobody answered,
+    line of defence behind :mod:`analytics.survey.privacy`). ``n = 0`` is "no data", not hidden: nobody answered,
     so there is nothing to protect, and pages say "no data" rather than "fewer than k responses". A frame
     without a ``suppressed`` column (e.g. HR metrics) is judged on ``n`` alone, if it has one.
     """
@@ -384,7 +385,7 @@ def heatmap_teams_by_measure(
     * ``"No data"`` (heatmap, faint grey): cells with no score and no suppression (nobody answered the
       measure's questions, or no row); text and hover "no data".
     * ``"Suppressed"`` (heatmap, solid grey): hidden cells; text by reason ("n < k", "hidden"), hover
-      the full words (:func:`analytics.privacy.suppression_label`). A row hidden whole for one reason
+      the full words (:func:`analytics.survey.privacy.suppression_label`). A row hidden whole for one reason
       has no cell text but one annotation across the row (the full words, on a grey background, so
       the cell gaps do not cut it).
     * ``"Score labels"`` (scatter, text only): the score of each scored cell in black or white, whichever
@@ -633,12 +634,12 @@ def scatter_with_fit(
         Rows flagged suppressed (or with ``n`` below ``min_group_size``) are dropped; so are rows missing
         ``x`` or ``y`` (both counted in the caption).
     x_title, y_title
-        Axis titles with units; default from :func:`ui.labels.axis_title` (e.g. "Leaver rate (%)").
+        Axis titles with units; default from :func:`analytics.labels.axis_title` (e.g. "Leaver rate (%)").
     fit
         Draw the pooled fit (:func:`least_squares_fit`, unweighted: one unit, one point) when there are
         at least three points. ``fig.layout.meta["fit"]`` then holds ``slope``, ``intercept`` and ``n``.
     x_kind, y_kind
-        :func:`ui.format.format_value` kinds for hover text; default from :func:`ui.labels.value_kind`.
+        :func:`analytics.format.format_value` kinds for hover text; default from :func:`analytics.labels.value_kind`.
 
     Returns
     -------
@@ -817,7 +818,7 @@ def trend_lines(
         a star marker in one extra trace named "changed significantly".
     reference_lines
         ``(value, label)`` pairs drawn as dotted horizontal lines (e.g. national context from
-        :data:`ui.labels.NATIONAL_CONTEXT`, or the user's benchmark).
+        :data:`analytics.labels.NATIONAL_CONTEXT`, or the user's benchmark).
 
     Suppressed rows (flag true or missing, or ``n`` below ``min_group_size``) keep their place on the
     time axis but draw a gap: no value, CI, n or star. Series values of ``color`` that are measure or

@@ -21,7 +21,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
-from ui import labels
+from analytics import labels
 
 MINUS = "\u2212"
 NO_DATA = settings.NO_DATA_LABEL
@@ -120,7 +120,7 @@ _FORMATTERS = {
 
 
 def format_value(value: object, kind: str = "number") -> str:
-    """Format by kind: "score", "pct", "n", "number" or "r" (see :func:`ui.labels.value_kind`)."""
+    """Format by kind: "score", "pct", "n", "number" or "r" (see :func:`analytics.labels.value_kind`)."""
     try:
         formatter = _FORMATTERS[kind]
     except KeyError:
@@ -181,7 +181,7 @@ class RagStatus:
     """A RAG status shown with a shape and a word as well as a colour.
 
     ``label`` is "Green", "Amber", "Red" or "No data"; ``icon`` a distinct shape per status
-    (● ▲ ■ ○); ``colour`` a colour-blind-safe hex colour (:data:`ui.labels.RAG_STYLE`).
+    (● ▲ ■ ○); ``colour`` a colour-blind-safe hex colour (:data:`analytics.labels.RAG_STYLE`).
     """
 
     label: str

@@ -2,7 +2,7 @@
 
 A codebook is data (``analytics/codebooks/*.json``), one file per survey year, because NHS Staff Survey
 question numbers change between years. A user can edit a copy or add local measures through the
-:class:`~analytics.mapping.Mapping` (see :meth:`Codebook.with_custom_measures`).
+:class:`~analytics.ingest.mapping.Mapping` (see :meth:`Codebook.with_custom_measures`).
 
 JSON layout::
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from analytics.errors import InputError
 
-CODEBOOK_DIR = Path(__file__).parent / "codebooks"
+CODEBOOK_DIR = Path(__file__).resolve().parent.parent / "codebooks"
 DEFAULT_CODEBOOK_ID = "nss_2024_2025"
 
 
@@ -204,7 +204,7 @@ class Codebook:
         }
 
     def with_custom_measures(self, custom_measures) -> "Codebook":
-        """A copy with the user's local measures added (see :class:`analytics.mapping.CustomMeasure`).
+        """A copy with the user's local measures added (see :class:`analytics.ingest.mapping.CustomMeasure`).
 
         Each custom measure's columns become items with code ``custom.<measure id>.<column>`` on the
         measure's scale; ``reverse_columns`` are reverse-keyed. A custom scale given as a list of options

@@ -16,7 +16,7 @@ The output's file extension chooses what is written:
 Nothing below the anonymity threshold (``--min-group``, default 11, never below 5) is written, and no
 respondent-level row. User errors exit with status 2 and a one-line message.
 
-The HTML and PDF renderers live in :mod:`ui.report_render` (they use Plotly); they are imported inside the
+The HTML and PDF renderers live in :mod:`render.pack` (they use Plotly); they are imported inside the
 handler, only when a board pack is asked for, so importing this module (and the ``analytics`` command
 registry) never imports Plotly.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 from analytics import settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
-from analytics.mapping import Mapping
+from analytics.ingest.mapping import Mapping
 
 #: Output extensions and what each writes.
 OUTPUT_KINDS = {".html": "board pack (HTML)", ".pdf": "board pack (PDF)", ".xlsx": "team scorecards workbook"}
@@ -103,7 +103,7 @@ def run_report(args: argparse.Namespace) -> int:
     path = _output_path(args.out)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        from ui.report_render import PDF_NEEDS_CHROMIUM, chromium_path
+        from render.pack import PDF_NEEDS_CHROMIUM, chromium_path
 
         if chromium_path() is None:  # say so before the files are read
             raise InputError(PDF_NEEDS_CHROMIUM)
@@ -112,8 +112,8 @@ def run_report(args: argparse.Namespace) -> int:
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclude_doctors_in_training=not args.include_doctors_in_training)
     if suffix == ".xlsx":
-        from analytics.report import data_sources_table
-        from analytics.scorecards import build_scorecards, write_scorecards_xlsx
+        from analytics.report.pack import data_sources_table
+        from analytics.report.scorecards import build_scorecards, write_scorecards_xlsx
 
         if dataset.survey is None:  # pragma: no cover - --survey is required
             raise InputError("No survey file was given.")
@@ -124,8 +124,8 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"Wrote the team scorecards ({', '.join(cards.sheets)}; {rows} rows; anonymity threshold "
               f"{dataset.min_group_size}) to {path}", file=sys.stderr)
         return 0
-    from analytics.report import build_board_pack
-    from ui.report_render import render_html, render_pdf  # Plotly: imported only for a board pack
+    from analytics.report.pack import build_board_pack
+    from render.pack import render_html, render_pdf  # Plotly: imported only for a board pack
 
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
                             exclude_staff_groups=args.exclude_staff_group)

@@ -3,7 +3,7 @@
 :func:`build_board_pack` assembles, from a loaded :class:`~analytics.dataset.Dataset`, every section of
 the paper as plain data — text, tables (full-precision frames with a declared kind per column) and
 figure data (small aggregate frames) — so that the same content can be rendered to one self-contained
-HTML file and to PDF (``ui.report_render``), tested without a browser, and scripted from the command line
+HTML file and to PDF (``render.pack``), tested without a browser, and scripted from the command line
 (``python -m analytics report``). Nothing here imports Plotly or Streamlit; rounding happens in the
 renderer.
 
@@ -22,7 +22,7 @@ Sections, in order (:data:`SECTION_TITLES`)::
 
 Anonymity (shared/design/domain.md §2)
 --------------------------------------
-Every table and figure is built from the suppressed tables of :class:`~analytics.pipeline.SurveyResults`
+Every table and figure is built from the suppressed tables of :class:`~analytics.survey.pipeline.SurveyResults`
 or from functions that take them and return aggregates of shown units only
 (:mod:`analytics.board`, :mod:`analytics.relate`). A suppressed unit is never listed by name with a
 figure: exceptions and relationships use shown units only, and the anonymity section gives counts of
@@ -41,7 +41,7 @@ import pandas as pd
 
 from analytics import board, relate, settings
 from analytics.board import BoardReport
-from analytics.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import StaffRecords, TeamMonthRecords

@@ -50,12 +50,12 @@ import pandas as pd
 from scipy import stats as sps
 
 from analytics import settings
-from analytics.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.hr import HRRecords, StaffRecords, hr_metrics, latest_complete_month, monthly_hr_table
 from analytics.outcomes import WINDOW_CONCURRENT, outcome_window, unit_outcomes
-from analytics.pipeline import SurveyResults
-from analytics.privacy import check_min_group_size
+from analytics.survey.pipeline import SurveyResults
+from analytics.survey.privacy import check_min_group_size
 from analytics.stats import compare_waves
 
 # =================================================================================================
@@ -119,7 +119,7 @@ AVAILABILITY_NO_ABSENCE = "no absence data"
 AVAILABILITY_NOT_COVERED = "HR data do not cover the window"
 AVAILABILITY_NO_PREVIOUS = "no previous wave"
 
-#: RAG words (column ``rag``); ui.labels.RAG_STYLE gives the first four their shapes and colours.
+#: RAG words (column ``rag``); analytics.labels.RAG_STYLE gives the first four their shapes and colours.
 RAG_GREEN, RAG_AMBER, RAG_RED, RAG_NO_DATA, RAG_NOT_RATED = "Green", "Amber", "Red", "No data", "Not rated"
 
 #: Test names (column ``test``).
@@ -222,7 +222,7 @@ def _period_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
 # =================================================================================================
 @dataclass(frozen=True)
 class RagRule:
-    """Where Green and Red begin; both inclusive (same rule as :func:`ui.format.rag_status`)."""
+    """Where Green and Red begin; both inclusive (same rule as :func:`analytics.format.rag_status`)."""
 
     green_at: float
     red_at: float
@@ -241,7 +241,7 @@ class RagRule:
 
 def _as_rule(name: str, spec: object) -> RagRule:
     """A :class:`RagRule` from a RagRule, anything with ``green_at``/``red_at``/``higher_is_better``
-    attributes (e.g. ``ui.labels.RagThresholds``), a mapping with those keys, or a 2- or 3-tuple."""
+    attributes (e.g. ``analytics.labels.RagThresholds``), a mapping with those keys, or a 2- or 3-tuple."""
     if isinstance(spec, RagRule):
         return spec
     try:
@@ -267,7 +267,7 @@ def rag_rating(value: object, *, green_at: float, red_at: float, higher_is_bette
     Both thresholds are inclusive: when higher is better, Green if ``value >= green_at``, Red if
     ``value <= red_at``, Amber between; when lower is better (sickness, leaving), Green if
     ``value <= green_at``, Red if ``value >= red_at``. The full-precision value is compared, not the
-    rounded one shown. Same rule as :func:`ui.format.rag_status`.
+    rounded one shown. Same rule as :func:`analytics.format.rag_status`.
 
     >>> rag_rating(7.0, green_at=7.0, red_at=6.0), rag_rating(5.7, green_at=4.0, red_at=5.6, higher_is_better=False)
     ('Green', 'Red')
@@ -303,7 +303,7 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
     headline
         :func:`headline_figures` output (or a previous :func:`apply_thresholds` output).
     thresholds
-        Measure id → thresholds (a :class:`RagRule`, ``ui.labels.RagThresholds``, a mapping with
+        Measure id → thresholds (a :class:`RagRule`, ``analytics.labels.RagThresholds``, a mapping with
         ``green_at``/``red_at``/``higher_is_better``, or a ``(green_at, red_at[, higher_is_better])``
         tuple). A survey measure without its own entry uses the ``"score"`` entry; anything not given
         uses :data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`. The response count is not rated.
@@ -1139,7 +1139,7 @@ def _guidance_cached(path: str) -> dict:
 
 
 def load_guidance(path: str | Path | None = None) -> dict:
-    """The what-to-do guidance (``analytics/guidance.json`` unless ``path`` is given): ``sources``
+    """The what-to-do guidance (``analytics/board/guidance.json`` unless ``path`` is given): ``sources``
     (id → citation), ``behaviours`` (id → label, question_theme, summary, actions, source) and
     ``support`` (wellbeing conversations, guardians, champions, Mental Health First Aiders)."""
     return json.loads(json.dumps(_guidance_cached(str(path or GUIDANCE_FILE))))  # a copy callers may change

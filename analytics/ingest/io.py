@@ -1,7 +1,7 @@
 """Reading survey exports and HR spreadsheets: CSV, XLSX and XLSM, as the user's tool saved them.
 
 :func:`read_table` turns a file (a path, or the bytes of an upload) into a
-:class:`~analytics.raw.RawTable`: one row per data row, unique column labels, the text of every header
+:class:`~analytics.ingest.raw.RawTable`: one row per data row, unique column labels, the text of every header
 row kept per column, and the spreadsheet row number of each data row as the frame's index.
 :func:`list_sheets` names a workbook's sheets.
 
@@ -106,7 +106,7 @@ import pyarrow.compute as pc
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.raw import RawTable
+from analytics.ingest.raw import RawTable
 
 #: Rows examined (from the top of the sheet or file) to find the header and choose the sheet.
 PREVIEW_ROWS = 300

@@ -11,7 +11,7 @@
     python -m analytics relate --units FILE --unit-col COL --x COL [--x COL ...] --y COL [--y COL ...]
            [--by COL] [--weight COL] [--adjust COL ...] [--sheet NAME] [--min-group K] --out FILE.csv
 
-The first form scores the survey files (:func:`analytics.pipeline.score_survey_files`, small teams
+The first form scores the survey files (:func:`analytics.survey.pipeline.score_survey_files`, small teams
 suppressed), reads the HR files (:mod:`analytics.hr`) and relates each wave's team scores to the HR
 outcomes over the wave's window (:func:`analytics.relate.relate_survey_hr`); by default every wave whose
 window the HR data covers, the measures of :data:`analytics.relate.DEFAULT_MEASURES` and the outcomes
@@ -43,8 +43,8 @@ from analytics import hr, relate, settings
 from analytics.errors import InputError
 from analytics.export import write_table
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS
-from analytics.pipeline import ColumnOptions, SurveySource, score_survey_files
-from analytics.privacy import check_min_group_size
+from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
+from analytics.survey.privacy import check_min_group_size
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ Item scores
     yes/no 0, 10.
 
 Recognising answers (:func:`answer_positions`)
-    * Text labels are compared after :func:`analytics.codebook.normalise_label`: case, repeated or
+    * Text labels are compared after :func:`analytics.ingest.codebook.normalise_label`: case, repeated or
       non-breaking spaces, curly apostrophes/quotes and a trailing full stop do not matter.
     * Numeric codes ``1..k`` are accepted as numbers or as text (``4``, ``4.0``, ``"4"``, ``" 4 "``),
       except on a scale whose options are themselves numbers (e.g. 0-10), where a number is matched to
@@ -32,7 +32,7 @@ Respondent measures
 
 Unit tables (:func:`unit_scores`, :func:`item_results`)
     Computed at organisation, directorate (when the file has a directorate column) and team level, then
-    suppressed by :func:`analytics.privacy.suppress_unit_table` before they are returned: no
+    suppressed by :func:`analytics.survey.privacy.suppress_unit_table` before they are returned: no
     unsuppressed unit table leaves this module. Respondent-level frames (:class:`ScoredResponses`) stay
     inside the analytics layer.
 """
@@ -50,12 +50,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse, stats
 
-from analytics import quality, settings
-from analytics.codebook import Codebook, Scale, custom_item_code, normalise_label
+from analytics.ingest import quality
+from analytics import settings
+from analytics.ingest.codebook import Codebook, Scale, custom_item_code, normalise_label
 from analytics.errors import InputError
-from analytics.mapping import Mapping
-from analytics.privacy import check_min_group_size, suppress_unit_table
-from analytics.raw import RawTable
+from analytics.ingest.mapping import Mapping
+from analytics.survey.privacy import check_min_group_size, suppress_unit_table
+from analytics.ingest.raw import RawTable
 
 #: A whole or decimal number written as text (after normalisation).
 _NUMBER_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
@@ -108,7 +109,7 @@ def _display_text(value: object) -> str:
 
 
 def _normalise_texts(texts: pa.Array) -> pa.Array:
-    """Vectorised :func:`analytics.codebook.normalise_label` on an Arrow string array."""
+    """Vectorised :func:`analytics.ingest.codebook.normalise_label` on an Arrow string array."""
     s = pc.replace_substring_regex(texts, pattern="[\u2018\u2019]", replacement="'")
     s = pc.replace_substring_regex(s, pattern="[\u201c\u201d]", replacement='"')
     s = pc.replace_substring_regex(s, pattern="(?:\\s|\\p{Z})+", replacement=" ")
@@ -281,7 +282,7 @@ class ScoredResponses:
     item_scores
         Same index; one float column per mapped item code, 0-10 after reverse keying, ``NaN`` missing.
     findings
-        Data-quality findings (:mod:`analytics.quality`, columns
+        Data-quality findings (:mod:`analytics.ingest.quality`, columns
         :data:`~analytics.settings.FINDING_COLUMNS`).
     codebook
         The codebook used, extended with the mapping's local measures.
@@ -379,12 +380,12 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
     Parameters
     ----------
     raw
-        The file as read (:class:`analytics.raw.RawTable`; its index is the spreadsheet row).
+        The file as read (:class:`analytics.ingest.raw.RawTable`; its index is the spreadsheet row).
     mapping
         Which column is which question, team, directorate and wave, and the user's local measures.
     codebook
         Measures, items, scales and missing options; extended with ``mapping.custom_measures`` (their
-        columns become items :func:`analytics.codebook.custom_item_code`).
+        columns become items :func:`analytics.ingest.codebook.custom_item_code`).
     wave
         The wave for every row when the mapping has neither a wave column nor a wave label.
 
@@ -770,11 +771,11 @@ def unit_scores(scored: ScoredResponses, codebook: Codebook | None = None, *,
             "" on a shown row; on a hidden row :data:`~analytics.settings.SUPPRESSION_PRIMARY` (fewer
             than ``k`` responses) or :data:`~analytics.settings.SUPPRESSION_COMPLEMENTARY` (``k`` or
             more, hidden to protect a group with fewer than k responses); words from
-            :func:`analytics.privacy.suppression_label`.
+            :func:`analytics.survey.privacy.suppression_label`.
 
     Notes
     -----
-    Suppression (:mod:`analytics.privacy`), applied here so that no unsuppressed table leaves:
+    Suppression (:mod:`analytics.survey.privacy`), applied here so that no unsuppressed table leaves:
     a unit whose number of respondents (rows with at least one scorable answer) is below ``k`` is
     hidden on every row, as are the siblings hidden to protect it (complementary suppression, per
     wave); then each measure row is hidden when its own ``n`` is below ``k`` (``n > 0``), with

@@ -2,7 +2,7 @@
 
 Everything a chart, tile or table shows about a measure or an outcome is looked up here, so that page
 code never spells a label, a unit or a colour (house style habit 6). Survey measure labels and help come
-from the codebook (:func:`analytics.codebook.load_codebook`), which is data and may be edited by the
+from the codebook (:func:`analytics.ingest.codebook.load_codebook`), which is data and may be edited by the
 user; HR outcome labels and units are defined below.
 
 Colours
@@ -16,7 +16,7 @@ Colours
 * Diverging scales (correlations) use ColorBrewer PuOr (purple–orange), which ColorBrewer marks as
   colour-blind safe; red–green scales and RdBu are avoided.
 * RAG status is never colour alone: each status has its own shape and its word (see
-  :func:`ui.format.rag_status`).
+  :func:`analytics.format.rag_status`).
 
 Nothing here imports Streamlit or Plotly.
 """
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analytics import settings
-from analytics.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook
 
 # --- Reporting levels ---------------------------------------------------------------------------------
 #: Singular and plural display names of each reporting level (the unit of analysis in captions).
@@ -129,7 +129,7 @@ class OutcomeLabel:
     unit: str
     higher_is_better: bool
     help: str = ""
-    kind: str = "pct"  # the ui.format kind: "pct", "score", "number", "n"
+    kind: str = "pct"  # the analytics.format kind: "pct", "score", "number", "n"
 
     @property
     def axis_title(self) -> str:
@@ -217,7 +217,7 @@ def axis_title(name: str, codebook: Codebook | None = None) -> str:
 
 
 def value_kind(name: str, codebook: Codebook | None = None) -> str:
-    """The :func:`ui.format.format_value` kind of a column: "score" for measures, the outcome's kind,
+    """The :func:`analytics.format.format_value` kind of a column: "score" for measures, the outcome's kind,
     "pct" for ``pct_positive`` and columns ending in ``_rate``, else "number"."""
     if name in OUTCOMES:
         return OUTCOMES[name].kind
@@ -275,7 +275,7 @@ def series_style(index: int) -> dict[str, str]:
 # --- RAG status --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RagThresholds:
-    """Where Green and Red begin. ``green_at`` and ``red_at`` are inclusive (see :func:`ui.format.rag_status`)."""
+    """Where Green and Red begin. ``green_at`` and ``red_at`` are inclusive (see :func:`analytics.format.rag_status`)."""
 
     green_at: float
     red_at: float

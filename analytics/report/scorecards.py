@@ -10,7 +10,7 @@ The workbook a wellbeing guardian or OD lead opens in Excel::
 
 Anonymity (shared/design/domain.md §2)
 --------------------------------------
-Only the tables that leave :mod:`analytics.pipeline` already suppressed are read
+Only the tables that leave :mod:`analytics.survey.pipeline` already suppressed are read
 (``SurveyResults.unit_scores`` and ``SurveyResults.item_results``); nothing is recomputed from
 respondent rows. A suppressed cell shows the text "fewer than k responses" (``settings.SUPPRESSED_LABEL``)
 in every column of its measure (score, CI, responses, % positive), never a number. A measure with no
@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
-from analytics.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.export import csv_bytes, neutralise_cell
-from analytics.pipeline import SurveyResults
-from analytics.privacy import suppression_label, check_min_group_size
+from analytics.survey.pipeline import SurveyResults
+from analytics.survey.privacy import suppression_label, check_min_group_size
 
 #: Sheet name of each reporting level, top down.
 LEVEL_SHEETS: dict[str, str] = {
@@ -155,7 +155,7 @@ def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: 
     n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
     no_responses = ~(np.isfinite(n) & (n > 0))
     # The words say why a cell is hidden: "fewer than k responses", or "hidden to protect a group with
-    # fewer than k responses" for a complement (analytics.privacy.suppression_label).
+    # fewer than k responses" for a complement (analytics.survey.privacy.suppression_label).
     reasons = rows["suppressed_reason"] if "suppressed_reason" in rows else pd.Series("", index=rows.index)
     suppressed_text = np.array([suppression_label(r, min_group_size) for r in reasons], dtype=object)
     out = {}
@@ -367,12 +367,12 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
     Parameters
     ----------
     survey
-        :class:`~analytics.pipeline.SurveyResults` (its tables are already suppressed at
+        :class:`~analytics.survey.pipeline.SurveyResults` (its tables are already suppressed at
         ``survey.min_group_size``, which the workbook reports).
     directorate
         Restrict the directorate and team sheets (and the question sheet) to one directorate.
     sources
-        The data sources table (:func:`analytics.report.data_sources_table`) for the README.
+        The data sources table (:func:`analytics.report.pack.data_sources_table`) for the README.
     dataset_label
         Name of the dataset (e.g. the sample trust or the uploaded file names).
     include_questions

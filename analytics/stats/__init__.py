@@ -132,7 +132,7 @@ def _require_columns(data: pd.DataFrame, columns: Iterable[str], role: str) -> N
 
 
 def _row_of(label: object) -> int | None:
-    """Spreadsheet row of an index label when the frame is indexed that way (analytics.raw)."""
+    """Spreadsheet row of an index label when the frame is indexed that way (analytics.ingest.raw)."""
     if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and int(label) >= 2:
         return int(label)
     return None

@@ -44,13 +44,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from analytics import settings, stats
-from analytics.codebook import Codebook, load_codebook, normalise_label
+from analytics.ingest.codebook import Codebook, load_codebook, normalise_label
 from analytics.errors import InputError
 from analytics.hr import HRRecords, StaffRecords, TeamMonthRecords, apply_exclusions
-from analytics.io import read_table
+from analytics.ingest.io import read_table
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS, UnitOutcomes, unit_outcomes
-from analytics.pipeline import SurveyResults
-from analytics.unit_level import MISSING_MARKERS, find_count_column
+from analytics.survey.pipeline import SurveyResults
+from analytics.ingest.unit_level import MISSING_MARKERS, find_count_column
 
 # --- Defaults and column contracts ---------------------------------------------------------------
 #: Survey measures related by default (x).
@@ -519,7 +519,7 @@ def relate_survey_hr(
     Parameters
     ----------
     survey
-        Scored, anonymised survey results (:func:`analytics.pipeline.score_survey_files`).
+        Scored, anonymised survey results (:func:`analytics.survey.pipeline.score_survey_files`).
     records
         HR records (:mod:`analytics.hr`), or None when only survey measures are related.
     waves
@@ -820,7 +820,7 @@ def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Seque
     Parameters
     ----------
     source, file_name, sheet
-        As :func:`analytics.io.read_table`.
+        As :func:`analytics.ingest.io.read_table`.
     unit_col
         The column naming each unit (any header text, compared case- and space-insensitively).
     columns
@@ -830,7 +830,7 @@ def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Seque
         Grouping columns read as text (e.g. a benchmarking group).
     min_group_size
         When the file has a response-count column (``Responses``, ``n``, ...; see
-        :func:`analytics.unit_level.find_count_column`), units with fewer responses than this are left
+        :func:`analytics.ingest.unit_level.find_count_column`), units with fewer responses than this are left
         out (their figures are below the reporting threshold).
 
     Returns

@@ -2,7 +2,7 @@
 are justified. Organisation-level aggregates only.
 
 Every function takes the respondent-level scores that stay inside the analytics layer
-(:class:`analytics.scoring.ScoredResponses`, e.g. ``SurveyResults.scored``) and the codebook in use
+(:class:`analytics.survey.scoring.ScoredResponses`, e.g. ``SurveyResults.scored``) and the codebook in use
 (``SurveyResults.codebook``, which includes the user's local measures), and returns one small table of
 pooled figures: one row per wave x item or wave x measure. No row describes a respondent, a team or a
 directorate, so nothing here can show a unit the anonymity rules hide.
@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings, stats
-from analytics.codebook import Codebook
+from analytics.ingest.codebook import Codebook
 from analytics.errors import InputError
-from analytics.privacy import check_min_group_size
-from analytics.scoring import ScoredResponses
+from analytics.survey.privacy import check_min_group_size
+from analytics.survey.scoring import ScoredResponses
 
 #: Columns of :func:`item_missingness`.
 MISSINGNESS_COLUMNS = (
@@ -98,7 +98,7 @@ def _in_sentence(label: str) -> str:
 def theme_note(book: Codebook, measure_id: str) -> str:
     """The note of a theme: what it is the mean of.
 
-    >>> from analytics.codebook import load_codebook
+    >>> from analytics.ingest.codebook import load_codebook
     >>> theme_note(load_codebook(), "morale")
     'theme: mean of thinking about leaving, work pressure, stressors'
     """

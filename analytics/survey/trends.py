@@ -50,7 +50,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analytics import settings
-from analytics.codebook import Codebook, normalise_label
+from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.errors import InputError
 from analytics.stats import compare_proportions, compare_waves
 
@@ -152,7 +152,7 @@ def _blank_suppressed(rows: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
 
 
 def sorted_waves(table: pd.DataFrame) -> list:
-    """The waves of a results table in order (as :attr:`analytics.pipeline.SurveyResults.waves`)."""
+    """The waves of a results table in order (as :attr:`analytics.survey.pipeline.SurveyResults.waves`)."""
     return sorted(table["wave"].dropna().unique().tolist(), key=str)
 
 
@@ -172,7 +172,7 @@ def _has_directorate(respondents: pd.DataFrame) -> bool:
 def _respondent_units(respondents: pd.DataFrame, level: str) -> tuple[pd.Series, pd.Series]:
     """Each respondent's unit and its parent at ``level``, named as the unit tables name them.
 
-    Follows :func:`analytics.scoring.unit_scores`: a blank team or directorate is
+    Follows :func:`analytics.survey.scoring.unit_scores`: a blank team or directorate is
     :data:`~analytics.settings.NOT_RECORDED_UNIT`; a team's parent is its directorate when the data has
     directorates, else the organisation.
     """
@@ -628,7 +628,7 @@ def item_changes(
 def unit_hr_rows(hr_table: pd.DataFrame, *, level: str, unit: str, parent: str | None = None) -> pd.DataFrame:
     """The rows of an :mod:`analytics.hr` table (``hr_metrics``, ``rolling_hr_series``) for one unit.
 
-    Names are compared with :func:`analytics.codebook.normalise_label` (case, spaces, curly quotes),
+    Names are compared with :func:`analytics.ingest.codebook.normalise_label` (case, spaces, curly quotes),
     because HR systems and survey tools spell unit names differently. When several units of the level
     match the name, ``parent`` (also compared loosely) picks one; if it picks none, or is not given, no
     rows are returned rather than the wrong unit's. Returns an empty frame when the unit is not found.

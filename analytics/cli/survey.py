@@ -15,11 +15,11 @@ import sys
 import pandas as pd
 
 from analytics import settings
-from analytics.codebook import load_codebook
+from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.export import write_table
-from analytics.mapping import Mapping, summarise_mapping
-from analytics.pipeline import ColumnOptions, SurveySource, recognise_file, score_recognised, score_survey_files
+from analytics.ingest.mapping import Mapping, summarise_mapping
+from analytics.survey.pipeline import ColumnOptions, SurveySource, recognise_file, score_recognised, score_survey_files
 
 #: Columns of ``score``'s output, in order (issue: the survey pipeline).
 SCORE_OUTPUT_COLUMNS = ["wave", "level", "unit", "measure", "n", "mean", "ci_low", "ci_high", "pct_positive",

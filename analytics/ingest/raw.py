@@ -1,4 +1,4 @@
-"""The raw table: what :mod:`analytics.io` hands to recognition and scoring.
+"""The raw table: what :mod:`analytics.ingest.io` hands to recognition and scoring.
 
 Kept in its own module so that reading, mapping and scoring agree on one structure.
 """
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.codebook import normalise_label
+from analytics.ingest.codebook import normalise_label
 from analytics.errors import InputError
 
 

@@ -22,16 +22,16 @@ from typing import Callable
 import pandas as pd
 
 from analytics import settings
-from analytics.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
-from analytics.io import read_table
-from analytics.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
-from analytics.privacy import check_min_group_size
-from analytics.quality import concat_findings
-from analytics.raw import RawTable
-from analytics.privacy import suppress_unit_table
-from analytics.scoring import ScoredResponses, item_results, score_responses, unit_scores
-from analytics.unit_level import VALUE_KIND_SCORE, UnitResults, is_unit_level, read_unit_results
+from analytics.ingest.io import read_table
+from analytics.ingest.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
+from analytics.survey.privacy import check_min_group_size
+from analytics.ingest.quality import concat_findings
+from analytics.ingest.raw import RawTable
+from analytics.survey.privacy import suppress_unit_table
+from analytics.survey.scoring import ScoredResponses, item_results, score_responses, unit_scores
+from analytics.ingest.unit_level import VALUE_KIND_SCORE, UnitResults, is_unit_level, read_unit_results
 
 #: ``progress(fraction_done, message)``: called as long work advances (the Data page shows a bar).
 Progress = Callable[[float, str], None]
@@ -95,7 +95,7 @@ class RecognisedFile:
 class SurveyResults:
     """Everything the pages, the exports and the CLI may show of a set of survey files.
 
-    ``unit_scores`` and ``item_results`` are suppressed (:mod:`analytics.privacy`); respondent-level
+    ``unit_scores`` and ``item_results`` are suppressed (:mod:`analytics.survey.privacy`); respondent-level
     rows are not kept here.
     """
 

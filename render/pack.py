@@ -1,4 +1,4 @@
-"""Render the board pack (:class:`analytics.report.BoardPack`) to one self-contained HTML file and to PDF.
+"""Render the board pack (:class:`analytics.report.pack.BoardPack`) to one self-contained HTML file and to PDF.
 
 HTML
 ----
@@ -17,7 +17,7 @@ and the HTML cannot disagree. Chromium is looked for as ``chromium`` / ``chromiu
 :class:`~analytics.errors.InputError` saying that the PDF needs Chromium and that the HTML works without it.
 
 Numbers are rounded here and only here (the content model keeps full precision), with the helpers of
-:mod:`ui.format`: scores to one decimal, percentages to one decimal with "%", counts with thousands
+:mod:`analytics.format`: scores to one decimal, percentages to one decimal with "%", counts with thousands
 separators, correlations to two decimals, missing values as "no data" and suppressed rows as "fewer than
 k responses".
 """
@@ -36,9 +36,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics.errors import InputError
-from analytics.report import BoardPack, Bullets, Column, Figure, Section, Table, Text
-from ui import charts, labels
-from ui import format as fmt
+from analytics.report.pack import BoardPack, Bullets, Column, Figure, Section, Table, Text
+from render import charts
+from analytics import labels
+from analytics import format as fmt
 
 #: Plot width in CSS pixels: the A4 text width (210 mm - 2 x 14 mm margins = 182 mm) at 96 dpi is ~688 px.
 FIGURE_WIDTH = 680
@@ -102,7 +103,7 @@ def _signed(value: float, decimals: int, unit: str = "") -> str:
 
 
 def format_kind(value: object, kind: str) -> str:
-    """One cell's text for a :data:`analytics.report.COLUMN_KINDS` kind; missing values are "no data".
+    """One cell's text for a :data:`analytics.report.pack.COLUMN_KINDS` kind; missing values are "no data".
 
     >>> format_kind(7.06, "score"), format_kind(-0.234, "r"), format_kind(1.5, "pp"), format_kind(None, "pct")
     ('7.1', '−0.23', '+1.5 pp', 'no data')
@@ -211,7 +212,7 @@ def _print_layout(fig: go.Figure, height: int = FIGURE_HEIGHT) -> go.Figure:
 
 
 def trend_figure(figure: Figure, min_group_size: int) -> go.Figure:
-    """Organisation scores across waves (``ui.charts.trend_lines``), with 95% CI bars."""
+    """Organisation scores across waves (``render.charts.trend_lines``), with 95% CI bars."""
     fig = charts.trend_lines(figure.data, x="wave", y="mean", color="measure", ci_low="ci_low", ci_high="ci_high",
                              y_title="Mean score (0–10)", x_title="Survey wave", data_label="Staff survey",
                              unit_of_analysis="organisation", min_group_size=min_group_size)

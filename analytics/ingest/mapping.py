@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.codebook import Codebook, custom_item_code, normalise_label
+from analytics.ingest.codebook import Codebook, custom_item_code, normalise_label
 from analytics.errors import InputError
-from analytics.raw import RawTable
+from analytics.ingest.raw import RawTable
 
 MAPPING_FORMAT_VERSION = 1
 
@@ -45,8 +45,8 @@ class Mapping:
     Attributes
     ----------
     items
-        Column label (as in :attr:`analytics.raw.RawTable.frame`) -> item code of the codebook
-        (``"q9f"``) or of a custom measure (:func:`analytics.codebook.custom_item_code`).
+        Column label (as in :attr:`analytics.ingest.raw.RawTable.frame`) -> item code of the codebook
+        (``"q9f"``) or of a custom measure (:func:`analytics.ingest.codebook.custom_item_code`).
     team_col, directorate_col, wave_col
         Column labels, or ``None`` when the file has no such column.
     wave_label
@@ -188,7 +188,7 @@ _Q_CODE = re.compile(r"^q[.\s]?0*(\d+)([a-z]{1,2})")
 def normalise_wording(text: object) -> str:
     """Key for comparing question wording: case, spaces and punctuation ignored.
 
-    Stronger than :func:`analytics.codebook.normalise_label`: after case-folding and straightening
+    Stronger than :func:`analytics.ingest.codebook.normalise_label`: after case-folding and straightening
     curly quotes, "&" reads as "and" and everything but letters and digits is dropped, so
     ``"My immediate manager cares about my concerns."`` and ``"my immediate manager  cares about my
     concerns"`` get the same key, as do "well-being" and "wellbeing".
@@ -312,7 +312,7 @@ def recognise_item(texts: list[str], codebook: Codebook) -> tuple[str, str] | No
     Parameters
     ----------
     texts
-        Every header text of the column (e.g. :meth:`analytics.raw.RawTable.texts_of`).
+        Every header text of the column (e.g. :meth:`analytics.ingest.raw.RawTable.texts_of`).
     codebook
         The questions to look for.
 
@@ -406,7 +406,7 @@ def recognise_unit_columns(raw: RawTable, *, exclude: tuple[str, ...] | list[str
     Parameters
     ----------
     raw
-        The table; every header row is read (:meth:`~analytics.raw.RawTable.texts_of`).
+        The table; every header row is read (:meth:`~analytics.ingest.raw.RawTable.texts_of`).
     exclude
         Columns already taken (question columns, columns the user named).
 
@@ -469,12 +469,12 @@ def detect_mapping(
     Parameters
     ----------
     raw
-        The file as read (:class:`analytics.raw.RawTable`).
+        The file as read (:class:`analytics.ingest.raw.RawTable`).
     codebook
         The survey year's questions and measures.
     team_col, directorate_col, wave_col
         Columns the user names; any header text as it appears in any header row, compared case- and
-        space-insensitively (:meth:`~analytics.raw.RawTable.resolve_column`). They override recognition
+        space-insensitively (:meth:`~analytics.ingest.raw.RawTable.resolve_column`). They override recognition
         and are never read as questions.
     wave_label
         The wave of every row (e.g. ``"2025"``). Left ``None`` when not given: the pipeline then falls
@@ -789,7 +789,7 @@ def add_custom_measure(
         The current mapping; it is not modified.
     raw
         The file, to check the columns: any header text of any header row, case- and
-        space-insensitive (:meth:`~analytics.raw.RawTable.resolve_column`).
+        space-insensitive (:meth:`~analytics.ingest.raw.RawTable.resolve_column`).
     label
         The measure's name as users see it ("Local wellbeing pulse"); its id is made from it
         (:func:`measure_id_from_label`, e.g. ``"local_wellbeing_pulse"``).
@@ -804,7 +804,7 @@ def add_custom_measure(
         Shown with the measure.
     codebook
         When given, the new measure is checked against it (scale name known, id not a codebook
-        measure's id) by :meth:`analytics.codebook.Codebook.with_custom_measures`.
+        measure's id) by :meth:`analytics.ingest.codebook.Codebook.with_custom_measures`.
 
     Returns
     -------

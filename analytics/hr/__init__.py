@@ -73,9 +73,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from analytics import settings
-from analytics.codebook import normalise_label
+from analytics.ingest.codebook import normalise_label
 from analytics.errors import InputError
-from analytics.raw import RawTable
+from analytics.ingest.raw import RawTable
 
 # --- Column contracts of the tables that leave this module ----------------------------------------
 #: :func:`hr_metrics`: one row per level x unit for one window.
@@ -106,7 +106,7 @@ LATEST_PLAUSIBLE_YEAR = 2199
 
 # --- Column recognition: header texts per role, in order of preference ----------------------------
 # A column is recognised when any of its header texts equals one of these, compared case- and
-# space-insensitively (analytics.codebook.normalise_label). When several columns match a role, the one
+# space-insensitively (analytics.ingest.codebook.normalise_label). When several columns match a role, the one
 # matching the earlier text wins. --team-col (``team_col=``) overrides the team column.
 _EMPLOYEE_HEADERS = ("Employee Number", "Employee No", "Employee ID", "Staff Number", "Person Number")
 _ASSIGNMENT_HEADERS = ("Assignment Number", "Assignment No", "Assignment ID")
@@ -459,7 +459,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
     Parameters
     ----------
     raw
-        The file as read by :func:`analytics.io.read_table` (index = spreadsheet row numbers).
+        The file as read by :func:`analytics.ingest.io.read_table` (index = spreadsheet row numbers).
     team_col
         The team column's header (any header text; case- and space-insensitive). Default: recognised
         from :data:`STAFF_HEADERS` (Team, Ward, Department, Organisation, Cost Centre, in that order).
@@ -1783,9 +1783,9 @@ def load_hr_table(raw: RawTable, *, team_col: str | None = None, job_role_col: s
 
 def _read(source: str | Path | bytes, file_name: str | None, sheet: str | None, *,
           what: str = "staff records") -> RawTable:
-    """:func:`analytics.io.read_table`, with its messages about an empty file, which speak of survey
+    """:func:`analytics.ingest.io.read_table`, with its messages about an empty file, which speak of survey
     "responses", re-worded to speak of ``what``."""
-    from analytics.io import read_table  # imported here: io is optional for callers holding RawTables
+    from analytics.ingest.io import read_table  # imported here: io is optional for callers holding RawTables
     if isinstance(source, (str, Path)) and not Path(source).exists():
         raise InputError("The file does not exist.", file=str(source))
     try:

@@ -1,0 +1,1 @@
+"""The board pack's content model and the scorecards workbook."""

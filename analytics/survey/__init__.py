@@ -1,0 +1,1 @@
+"""Survey results: scoring respondents, anonymity, reliability, trends and the pipeline that runs them."""
