@@ -1,4 +1,4 @@
-"""``python -m analytics hr`` through :func:`analytics.cli.main`: files in, CSV out, exit 2 on user errors."""
+"""``python -m analytics hr`` through :func:`cli.main`: files in, CSV out, exit 2 on user errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from analytics import hr
-from analytics.cli import main
+from cli import main
 
 STAFF_CSV = """Employee Number,Directorate,Team,Staff Group,Assignment Start Date,Termination Date,FTE
 10000001,D1,A,Nursing,01/01/2020,,1

@@ -1,4 +1,4 @@
-"""``python -m analytics relate`` through :func:`analytics.cli.main`: both forms, files in, CSV out, exit 2
+"""``python -m analytics relate`` through :func:`cli.main`: both forms, files in, CSV out, exit 2
 with one line on user errors.
 
 Survey files are built so that every respondent gives one code to every question: a respondent's
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics.cli import main
+from cli import main
 from analytics.ingest.codebook import load_codebook
 from analytics.dataset import SAMPLE_DIR
 

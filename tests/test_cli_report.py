@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from analytics.cli import main
+from cli import main
 from tests.report_helpers import hand_score, survey_csv, team_month_csv, without_plotly_bundle
 from analytics import format as fmt
 from render import pack as pack_render
@@ -133,8 +133,8 @@ def test_command_line_process_and_plotly_free_import(files, tmp_path):
     done = subprocess.run([sys.executable, "-m", "analytics", "report", "--survey", str(files["survey"]),
                            "--out", str(tmp_path / "x.txt")], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    probe = subprocess.run([sys.executable, "-c", "import sys, analytics.cli, analytics.report.pack, analytics.report.scorecards; "
-                            "analytics.cli.build_parser(); print('plotly' in sys.modules, 'streamlit' in sys.modules)"],
+    probe = subprocess.run([sys.executable, "-c", "import sys, cli, analytics.report.pack, analytics.report.scorecards; "
+                            "cli.build_parser(); print('plotly' in sys.modules, 'streamlit' in sys.modules)"],
                            cwd=ROOT, capture_output=True, text=True, check=True)
     assert probe.stdout.split() == ["False", "False"]
     helped = subprocess.run([sys.executable, "-m", "analytics", "report", "--help"], cwd=ROOT, capture_output=True,

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics.cli import main
+from cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

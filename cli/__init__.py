@@ -16,10 +16,10 @@ from analytics.errors import InputError
 
 #: Modules that contribute commands, in the order shown by ``--help``.
 COMMAND_MODULES = (
-    "analytics.cli.survey",
-    "analytics.cli.hr",
-    "analytics.cli.relate",
-    "analytics.cli.report",
+    "cli.survey",
+    "cli.hr",
+    "cli.relate",
+    "cli.report",
 )
 
 EXIT_OK = 0
