@@ -161,6 +161,16 @@ class Dataset:
     def waves(self) -> list[str]:
         return self.survey.waves if self.survey is not None else []
 
+    @cached_property
+    def cache_key(self) -> str:
+        """One digest of everything every figure of this dataset depends on: the files and column choices
+        (:attr:`DatasetSpec.key`), the anonymity threshold and the HR exclusions. Caches of figures and
+        tables key on it (the dashboard hashes a :class:`Dataset` argument by it), so no cached function
+        takes these settings one by one."""
+        h = hashlib.sha256(self.spec.key.encode())
+        h.update(f"|k={self.min_group_size}|hr={self.hr_exclusions}".encode())
+        return h.hexdigest()
+
 
 def sample_spec(directory: str | Path = SAMPLE_DIR) -> DatasetSpec:
     """The shipped sample trust as a spec."""

@@ -14,8 +14,7 @@ st.caption("How every figure in the dashboard is made, the questions behind each
 
 dataset = current_dataset()
 chosen = filters()
-k = chosen.min_group_size
-key = dataset.spec.key
+k = dataset.min_group_size
 
 # --- Rules in plain words -------------------------------------------------------------------------
 st.header("How the figures are made")
@@ -42,7 +41,7 @@ wave = chosen.wave or dataset.waves[-1]
 
 st.subheader("Missing answers per question")
 with show_input_errors():
-    missing = view.missingness(key, k, dataset)
+    missing = view.missingness(dataset)
 frame, config = view.missingness_display(missing, codebook)
 st.caption("Share of respondents in each wave without an answer that can be scored (blank, 'Don't know'-type, or "
            "outside the scale). Empty: no answers to that question in that wave (not in that year's file, or every "
@@ -51,20 +50,20 @@ view.show_table(frame, key="methods_missing", file_name="missing_answers_per_que
 
 st.subheader(f"Do the questions of each measure hang together? (wave {wave})")
 with show_input_errors():
-    alphas = view.alpha_table(key, k, dataset)
+    alphas = view.alpha_table(dataset)
 frame, config = view.alpha_display(alphas, wave)
 st.caption(f"Cronbach's α and its 95% confidence interval, from the respondents who answered every question of the "
            f"measure. {view.ALPHA_BAR_TEXT}")
 view.show_table(frame, key="methods_alpha", file_name=f"cronbach_alpha_{wave}.csv", column_config=config)
 with st.expander("Each question against the rest of its measure (item–total correlations)"):
     with show_input_errors():
-        items = view.item_total(key, k, wave, dataset)
+        items = view.item_total(dataset, wave)
     frame, config = view.item_total_display(items, codebook)
     view.show_table(frame, key="methods_item_total", file_name=f"item_total_{wave}.csv", column_config=config)
 
 st.subheader(f"Is averaging respondents into teams justified? (wave {wave})")
 with show_input_errors():
-    agreement = view.aggregation(key, k, dataset)
+    agreement = view.aggregation(dataset)
 frame, config = view.aggregation_display(agreement, wave)
 st.caption(f"Team scores are averages of their respondents. That is justified when teams differ from one another "
            f"(ICC(1)), when a team's average is reliable (ICC(2)) and when members of a team broadly agree (rwg(j)). "

@@ -16,12 +16,10 @@ st.caption("How each team's staff answer the survey, and one team in depth. Grou
 
 dataset = current_dataset()
 chosen = filters()
-k = chosen.min_group_size
 wave = view.current_wave(dataset, chosen.wave)
 if dataset.survey is None or wave is None:
     st.info("No survey results yet: upload survey files on the Data page.", icon=":material/info:")
     st.stop()
-key = view.dataset_key(dataset)
 scope = chosen.directorate or "all directorates"
 codebook = dataset.survey.codebook
 measures = view.measures_present(dataset)
@@ -35,7 +33,7 @@ sort_by = st.selectbox("Order teams by", sort_options, key="team_explorer_sort",
                        help="Rows of the heatmap: by directorate and name, or by one measure's score (grey teams "
                             "last).")
 with show_input_errors():
-    view.show_figure(view.heatmap_figure(key, k, wave, chosen.directorate, sort_by, dataset),
+    view.show_figure(view.heatmap_figure(dataset, wave, chosen.directorate, sort_by),
                      key="team_explorer_heatmap")
 
 # --- Team table -----------------------------------------------------------------------------------
@@ -45,15 +43,15 @@ measure = st.selectbox("Measure", measures, key="team_explorer_measure",
                        help="The measure the table shows. Click a column heading to sort.")
 st.caption(labels.measure_help(measure, codebook))
 with show_input_errors():
-    table = view.team_table(key, k, wave, measure, chosen.directorate, dataset)
-display, config = view.team_table_display(table, measure_label=view.measure_name(dataset, measure), min_group_size=k)
-st.caption(view.team_table_caption(dataset, table, wave=wave, scope=scope, min_group_size=k))
+    table = view.team_table(dataset, wave, measure, chosen.directorate)
+display, config = view.team_table_display(table, measure_label=view.measure_name(dataset, measure), min_group_size=dataset.min_group_size)
+st.caption(view.team_table_caption(dataset, table, wave=wave, scope=scope))
 view.show_table(display, key="team_explorer_table", file_name=f"teams_{measure}_{wave}.csv", column_config=config)
 
 # --- One team in depth ----------------------------------------------------------------------------
 st.subheader("One team in depth")
 with show_input_errors():
-    options = view.unit_choices(key, k, settings.LEVEL_TEAM, wave, chosen.directorate, dataset)
+    options = view.unit_choices(dataset, settings.LEVEL_TEAM, wave, chosen.directorate)
 if options.empty:
     st.info(f"No teams in wave {wave} ({scope}).", icon=":material/info:")
     st.stop()
@@ -64,21 +62,20 @@ team_label = st.selectbox("Team", options["label"].tolist(), index=view.first_sh
 picked = options[options["label"] == team_label].iloc[0]
 team, parent = str(picked["unit"]), str(picked["parent"])
 if bool(picked["suppressed"]):
-    why = view.unit_suppression_text(dataset, wave=wave, level=settings.LEVEL_TEAM, unit=team, parent=parent,
-                                     min_group_size=k)
+    why = view.unit_suppression_text(dataset, wave=wave, level=settings.LEVEL_TEAM, unit=team, parent=parent)
     st.info(f"{team_label}: {why} in wave {wave}. Nothing is shown for this team, so that no "
             "respondent can be identified.", icon=":material/visibility_off:")
     st.stop()
 
 st.markdown(f"#### Four behaviours: {team_label} against the organisation")
 with view.section_errors():
-    view.show_figure(view.behaviours_figure(key, k, wave, team, parent, dataset), key="team_explorer_behaviours")
+    view.show_figure(view.behaviours_figure(dataset, wave, team, parent), key="team_explorer_behaviours")
 
 st.markdown(f"#### Questions: % positive, wave {wave}")
 with view.section_errors():
-    items = view.item_table(key, k, wave, settings.LEVEL_TEAM, team, parent, dataset)
-    item_display, item_config = view.item_table_display(items, min_group_size=k)
-    st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label, min_group_size=k))
+    items = view.item_table(dataset, wave, settings.LEVEL_TEAM, team, parent)
+    item_display, item_config = view.item_table_display(items, min_group_size=dataset.min_group_size)
+    st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label))
     view.show_table(item_display, key="team_explorer_items", file_name=f"questions_{team}_{wave}.csv",
                     column_config=item_config)
 
@@ -89,11 +86,11 @@ trend_measures = st.multiselect("Measures", measures, default=view.default_trend
                                      "previous wave.")
 if trend_measures:
     with view.section_errors():
-        view.show_figure(view.trend_figure(key, k, settings.LEVEL_TEAM, team, parent, tuple(trend_measures), dataset),
+        view.show_figure(view.trend_figure(dataset, settings.LEVEL_TEAM, team, parent, tuple(trend_measures)),
                          key="team_explorer_trend")
-        trend = view.trend_table(key, k, settings.LEVEL_TEAM, team, parent, tuple(trend_measures), dataset)
+        trend = view.trend_table(dataset, settings.LEVEL_TEAM, team, parent, tuple(trend_measures))
         with st.expander("Table of the trend"):
-            trend_display, trend_config = view.trend_table_display(trend, dataset=dataset, min_group_size=k)
+            trend_display, trend_config = view.trend_table_display(trend, dataset=dataset)
             view.show_table(trend_display, key="team_explorer_trend_table", file_name=f"trend_{team}.csv",
                             column_config=trend_config)
 else:

@@ -16,8 +16,6 @@ st.caption("How a unit's survey measures moved from wave to wave, and its leaver
 
 dataset = current_dataset()
 chosen = filters()
-k = chosen.min_group_size
-key = ev.dataset_key(dataset)
 if dataset.survey is None and dataset.hr is None:
     st.info("No data yet: upload survey or HR files on the Data page.", icon=":material/info:")
     st.stop()
@@ -48,7 +46,7 @@ st.subheader(f"Survey measures across waves: {unit_label}")
 if dataset.survey is None:
     st.info("No survey results: upload survey files on the Data page.", icon=":material/info:")
 elif suppressed_everywhere:
-    st.info(view.unit_suppressed_everywhere_text(unit_label, k), icon=":material/visibility_off:")
+    st.info(view.unit_suppressed_everywhere_text(unit_label, dataset.min_group_size), icon=":material/visibility_off:")
 else:
     measures = ev.measures_present(dataset)
     picked_measures = st.multiselect("Measures", measures, default=ev.default_trend_measures(dataset),
@@ -59,10 +57,10 @@ else:
         st.caption("Choose at least one measure.")
     else:
         with ev.section_errors():
-            ev.show_figure(ev.trend_figure(key, k, level, unit, parent, tuple(picked_measures), dataset),
+            ev.show_figure(ev.trend_figure(dataset, level, unit, parent, tuple(picked_measures)),
                            key="trends_survey_chart")
-            table = ev.trend_table(key, k, level, unit, parent, tuple(picked_measures), dataset)
-            display, config = ev.trend_table_display(table, dataset=dataset, min_group_size=k)
+            table = ev.trend_table(dataset, level, unit, parent, tuple(picked_measures))
+            display, config = ev.trend_table_display(table, dataset=dataset)
             ev.show_table(display, key="trends_survey_table", file_name=f"survey_trend_{unit}.csv",
                           column_config=config)
 
@@ -72,13 +70,13 @@ if dataset.hr is None:
     st.info(ev.NO_HR_TEXT, icon=":material/info:")
     st.stop()
 with ev.section_errors():
-    frame = view.hr_frame(key, level, unit, parent, dataset.hr_exclusions, dataset)
+    frame = view.hr_frame(dataset, level, unit, parent)
     if frame.empty:
         st.info(f"No HR data for {unit_label}: no unit of that name in the HR file, or fewer than 12 months of data. "
                 "Unit names are matched ignoring case and spaces.", icon=":material/info:")
         st.stop()
     for rate in view.HR_RATES:
-        fig = view.hr_rate_figure(key, level, unit, parent, rate, dataset.hr_exclusions, dataset)
+        fig = view.hr_rate_figure(dataset, level, unit, parent, rate)
         ev.show_figure(fig, key=f"trends_hr_{rate}")
     hr_display, hr_config = view.hr_table_display(frame)
     ev.show_table(hr_display, key="trends_hr_table", file_name=f"hr_rolling_{unit}.csv", column_config=hr_config)

@@ -1,17 +1,17 @@
 """Streamlit glue of the Team explorer page (and helpers the Trends page shares).
 
-Cached wrappers around :mod:`analytics.survey.trends`, :mod:`analytics.hr` and the :mod:`render.charts` builders,
-plus small render helpers (a table with its CSV download, a chart with its caption). Every cached
-function takes ``(dataset_key, min_group_size, ..., _dataset)``: the key (``dataset.spec.key``) and the
-threshold identify the dataset, which is not hashed (the leading underscore). The dataset is a shared
-object: nothing here mutates it or its frames. Tables are cached with ``st.cache_data``; figures with
-``st.cache_resource``, because unpickling a Plotly figure re-validates it (~15 ms each on every rerun):
-a cached figure is shared and never changed after it is built.
+Cached wrappers around :mod:`analytics.survey.tables`, :mod:`analytics.hr` and the :mod:`render.charts`
+builders, plus small render helpers (a table with its CSV download, a chart with its caption). Every
+cached function takes the :class:`~analytics.dataset.Dataset` first (hashed by its ``cache_key``, see
+:mod:`ui.cache`) and then the page's choices. The dataset is a shared object: nothing here mutates it or
+its frames. Tables are cached with :func:`ui.cache.cached_table`; figures with
+:func:`ui.cache.cached_object`, because unpickling a Plotly figure re-validates it (~15 ms each on every
+rerun): a cached figure is shared and never changed after it is built.
 
 Anonymity: tables shown or downloaded here come from the suppressed unit tables; a unit suppressed in a
 wave shows why (its ``suppressed_reason``: "fewer than k responses", or "hidden to protect a group with fewer
 than k responses") and no number for that wave; "no data" (nobody answered) is said
-differently. Respondent-level scores are passed to :mod:`analytics.survey.trends` only, which returns aggregates.
+differently. Respondent-level scores never reach this module: :mod:`analytics.survey.tables` returns aggregates.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import streamlit as st
 
 from analytics import hr as hr_module
 from analytics.survey import privacy, trends
+from analytics.survey import tables as survey_tables
 from analytics import settings
 from analytics.dataset import Dataset
 from analytics.errors import InputError
@@ -32,6 +33,7 @@ from render import charts
 from analytics import labels
 from analytics import format as fmt
 from ui import tables
+from ui.cache import cached_object, cached_table
 
 #: Measures drawn by default in trend charts (those present in the data are used).
 DEFAULT_TREND_MEASURES = ("compassionate_leadership", "morale", "staff_engagement")
@@ -91,21 +93,6 @@ def section_errors() -> Iterator[None]:
         st.error(str(exc), icon=":material/error:")
 
 
-_SPEC_KEYS: dict[int, tuple[object, str]] = {}
-
-
-def dataset_key(dataset: Dataset) -> str:
-    """``dataset.spec.key``, computed once per spec (it hashes every file's bytes, ~5 ms on the sample)."""
-    spec = dataset.spec
-    found = _SPEC_KEYS.get(id(spec))
-    if found is None or found[0] is not spec:
-        if len(_SPEC_KEYS) > 16:
-            _SPEC_KEYS.clear()
-        found = (spec, spec.key)
-        _SPEC_KEYS[id(spec)] = found
-    return found[1]
-
-
 def survey_label(dataset: Dataset) -> str:
     """What a survey chart's caption names as its data."""
     return f"Staff survey — {dataset.label}"
@@ -131,8 +118,7 @@ def notes_by_reason(table: pd.DataFrame, min_group_size: int) -> list[str]:
                                                                                              table["suppressed"])]
 
 
-def unit_suppression_text(dataset: Dataset, *, wave: object, level: str, unit: str, parent: str,
-                          min_group_size: int) -> str:
+def unit_suppression_text(dataset: Dataset, *, wave: object, level: str, unit: str, parent: str) -> str:
     """Why a unit is hidden in a wave, in words: the reason of its rows in the unit-score table.
 
     A unit hidden as a complement (it has k or more responses) says so; otherwise, or when its rows
@@ -143,7 +129,7 @@ def unit_suppression_text(dataset: Dataset, *, wave: object, level: str, unit: s
                  & (table["parent"].astype(str) == str(parent)) & table["suppressed"].astype(bool)]
     reasons = set(rows["suppressed_reason"].astype(str)) if "suppressed_reason" in rows.columns else set()
     reason = reasons.pop() if len(reasons) == 1 else settings.SUPPRESSION_PRIMARY
-    return privacy.suppression_label(reason, min_group_size)
+    return privacy.suppression_label(reason, dataset.min_group_size)
 
 
 def measures_present(dataset: Dataset) -> list[str]:
@@ -184,9 +170,9 @@ def _hidden_counts_text(table: pd.DataFrame, min_group_size: int) -> str:
     return ", ".join(f"{count} {'with ' if note.startswith('fewer') else ''}{note}" for note, count in counts.items())
 
 
-def team_table_caption(dataset: Dataset, table: pd.DataFrame, *, wave: object, scope: str, min_group_size: int) -> str:
+def team_table_caption(dataset: Dataset, table: pd.DataFrame, *, wave: object, scope: str) -> str:
     n_shown = int((~table["suppressed"].astype(bool)).sum())
-    hidden = _hidden_counts_text(table, min_group_size)
+    hidden = _hidden_counts_text(table, dataset.min_group_size)
     return (f"{survey_label(dataset)}, wave {wave}. Unit of analysis: team ({scope}). {n_shown} of {len(table)} teams "
             f"shown{'; ' + hidden if hidden else ''}. n = respondents with a score. "
             "Change since the previous wave: Welch t-test, Benjamini–Hochberg adjusted across the teams in the "
@@ -201,13 +187,12 @@ def item_rows_with_data(items: pd.DataFrame) -> pd.DataFrame:
     return items[(hidden | items["pct_positive"].notna()).to_numpy()]
 
 
-def item_table_caption(dataset: Dataset, items: pd.DataFrame, *, wave: object, unit_name: str,
-                       min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> str:
+def item_table_caption(dataset: Dataset, items: pd.DataFrame, *, wave: object, unit_name: str) -> str:
     """Caption of the question table: the questions shown (hidden ones and why), those with no data."""
     shown = item_rows_with_data(items)
     n_no_data = len(items) - len(shown)
     words = "question" if len(shown) == 1 else "questions"
-    hidden = _hidden_counts_text(shown, min_group_size)
+    hidden = _hidden_counts_text(shown, dataset.min_group_size)
     counts = f"{len(shown)} {words}" + (f" ({hidden})" if hidden else "")
     if n_no_data:
         counts += (f"; {n_no_data} more with {fmt.NO_DATA} for this team in this wave (not asked, or not answered) "
@@ -223,27 +208,19 @@ def first_shown(options: pd.DataFrame) -> int:
     return int(shown[0]) if len(shown) else 0
 
 
-def _respondents(dataset: Dataset) -> pd.DataFrame | None:
-    scored = dataset.survey.scored
-    return scored.respondents if scored is not None else None
-
-
 # --------------------------------------------------------------------------------------------------
 # Cached analytics (survey)
 # --------------------------------------------------------------------------------------------------
-@st.cache_data(max_entries=32, show_spinner=False)
-def unit_choices(dataset_key: str, min_group_size: int, level: str, wave: object, directorate: str | None,
-                 _dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.survey.trends.unit_options` for a level, in a wave (or any wave), within a directorate."""
-    parents = [directorate] if directorate and level == settings.LEVEL_TEAM else None
-    return trends.unit_options(_dataset.survey.unit_scores, level=level, wave=wave, parents=parents)
+@cached_table()
+def unit_choices(dataset: Dataset, level: str, wave: object, directorate: str | None) -> pd.DataFrame:
+    """:func:`analytics.survey.tables.unit_options` for a level, in a wave (or any wave), within a directorate."""
+    return survey_tables.unit_options(dataset.survey, level=level, wave=wave, directorate=directorate)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def heatmap_figure(dataset_key: str, min_group_size: int, wave: object, directorate: str | None,
-                   sort_by: str | None, _dataset: Dataset) -> go.Figure:
+@cached_object()
+def heatmap_figure(dataset: Dataset, wave: object, directorate: str | None, sort_by: str | None) -> go.Figure:
     """Teams x measures heatmap of one wave (the teams of ``directorate`` only, if given)."""
-    table = _dataset.survey.unit_scores
+    table = dataset.survey.unit_scores
     wave_rows = table[(table["level"] == settings.LEVEL_TEAM) & (table["wave"] == wave)]
     rows = wave_rows
     if directorate:
@@ -252,9 +229,10 @@ def heatmap_figure(dataset_key: str, min_group_size: int, wave: object, director
         where = f" in {directorate}" if directorate else ""
         raise InputError(f"There are no team results{where} for wave {wave}.")
     score_range = heatmap_score_range(wave_rows)
-    fig = charts.heatmap_teams_by_measure(rows, wave=wave, level=settings.LEVEL_TEAM, min_group_size=min_group_size,
-                                          sort_by=sort_by, score_range=score_range, data_label=survey_label(_dataset),
-                                          codebook=_dataset.survey.codebook)
+    fig = charts.heatmap_teams_by_measure(rows, wave=wave, level=settings.LEVEL_TEAM,
+                                          min_group_size=dataset.min_group_size, sort_by=sort_by,
+                                          score_range=score_range, data_label=survey_label(dataset),
+                                          codebook=dataset.survey.codebook)
     return append_caption(fig, f"The colour range is the same for every directorate in wave {wave}: whole points "
                                "around the lowest and highest team score shown")
 
@@ -270,47 +248,40 @@ def heatmap_score_range(team_rows: pd.DataFrame) -> tuple[float, float]:
     return charts.default_score_range(pd.to_numeric(shown["mean"], errors="coerce").dropna())
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def team_table(dataset_key: str, min_group_size: int, wave: object, measure: str, directorate: str | None,
-               _dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.survey.trends.unit_table` for the teams (of a directorate) in one wave."""
-    return trends.unit_table(_dataset.survey.unit_scores, _respondents(_dataset), wave=wave, measure=measure,
-                             level=settings.LEVEL_TEAM, parents=[directorate] if directorate else None,
-                             min_group_size=min_group_size)
+@cached_table()
+def team_table(dataset: Dataset, wave: object, measure: str, directorate: str | None) -> pd.DataFrame:
+    """:func:`analytics.survey.tables.unit_table` for the teams (of a directorate) in one wave."""
+    return survey_tables.unit_table(dataset.survey, wave=wave, measure=measure, level=settings.LEVEL_TEAM,
+                                    directorate=directorate)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def behaviours_figure(dataset_key: str, min_group_size: int, wave: object, team: str, parent: str,
-                      _dataset: Dataset) -> go.Figure:
-    return charts.behaviours_bar(_dataset.survey.item_results, team, wave=wave, parent=parent,
-                                 min_group_size=min_group_size, data_label=survey_label(_dataset),
-                                 codebook=_dataset.survey.codebook)
+@cached_object()
+def behaviours_figure(dataset: Dataset, wave: object, team: str, parent: str) -> go.Figure:
+    return charts.behaviours_bar(dataset.survey.item_results, team, wave=wave, parent=parent,
+                                 min_group_size=dataset.min_group_size, data_label=survey_label(dataset),
+                                 codebook=dataset.survey.codebook)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def item_table(dataset_key: str, min_group_size: int, wave: object, level: str, unit: str, parent: str,
-               _dataset: Dataset) -> pd.DataFrame:
-    return trends.item_changes(_dataset.survey.item_results, wave=wave, level=level, unit=unit, parent=parent,
-                               codebook=_dataset.survey.codebook, min_group_size=min_group_size)
+@cached_table()
+def item_table(dataset: Dataset, wave: object, level: str, unit: str, parent: str) -> pd.DataFrame:
+    """:func:`analytics.survey.tables.item_changes`: a unit's questions against the organisation and last wave."""
+    return survey_tables.item_changes(dataset.survey, wave=wave, level=level, unit=unit, parent=parent)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def trend_table(dataset_key: str, min_group_size: int, level: str, unit: str, parent: str | None,
-                measures: tuple[str, ...], _dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.survey.trends.unit_trend`: one unit's measures across waves, changes tested."""
-    return trends.unit_trend(_dataset.survey.unit_scores, _respondents(_dataset), level=level, unit=unit,
-                             parent=parent, measures=list(measures), min_group_size=min_group_size)
+@cached_table()
+def trend_table(dataset: Dataset, level: str, unit: str, parent: str | None, measures: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`analytics.survey.tables.unit_trend`: one unit's measures across waves, changes tested."""
+    return survey_tables.unit_trend(dataset.survey, level=level, unit=unit, parent=parent, measures=measures)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def trend_figure(dataset_key: str, min_group_size: int, level: str, unit: str, parent: str | None,
-                 measures: tuple[str, ...], _dataset: Dataset) -> go.Figure:
+@cached_object()
+def trend_figure(dataset: Dataset, level: str, unit: str, parent: str | None, measures: tuple[str, ...]) -> go.Figure:
     """Trend lines of one unit's measures across waves, 95% CIs, significant changes starred."""
-    frame = trend_table(dataset_key, min_group_size, level, unit, parent, measures, _dataset)
+    frame = trend_table(dataset, level, unit, parent, measures)
     fig = charts.trend_lines(frame, "wave", "mean", color="measure", ci_low="ci_low", ci_high="ci_high",
-                             markers_significant="significant", data_label=survey_label(_dataset),
-                             unit_of_analysis=labels.level_label(level, 1), min_group_size=min_group_size,
-                             codebook=_dataset.survey.codebook, y_title="Mean score (0–10)")
+                             markers_significant="significant", data_label=survey_label(dataset),
+                             unit_of_analysis=labels.level_label(level, 1), min_group_size=dataset.min_group_size,
+                             codebook=dataset.survey.codebook, y_title="Mean score (0–10)")
     set_title(fig, f"{unit_title(level, unit, parent)}: measures across waves")
     return append_caption(fig, "Significance: Welch t-test against the previous wave, Benjamini–Hochberg adjusted "
                                "across the changes in this chart")
@@ -324,29 +295,28 @@ def unit_title(level: str, unit: str, parent: str | None) -> str:
 # --------------------------------------------------------------------------------------------------
 # Cached analytics (HR)
 # --------------------------------------------------------------------------------------------------
-# The HR caches are keyed by the dataset and its HR exclusions (``dataset.hr_exclusions``, the plain-words
-# text of what the sidebar left out, e.g. doctors in training): the records in ``dataset.hr`` are already
-# filtered, so the same files with another exclusion choice are another dataset.
-@st.cache_data(max_entries=32, show_spinner=False)
-def hr_metrics_table(dataset_key: str, hr_exclusions: str, _dataset: Dataset) -> pd.DataFrame:
+# The records in ``dataset.hr`` are already filtered by the HR exclusions, which are part of the dataset's
+# ``cache_key``: the same files with another exclusion choice are another dataset.
+@cached_table()
+def hr_metrics_table(dataset: Dataset) -> pd.DataFrame:
     """:func:`analytics.hr.hr_metrics` over the default window (the 12 months to the latest complete month)."""
-    return hr_module.hr_metrics(_dataset.hr)
+    return hr_module.hr_metrics(dataset.hr)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def rolling_series(dataset_key: str, level: str, hr_exclusions: str, _dataset: Dataset) -> pd.DataFrame:
+@cached_table()
+def rolling_series(dataset: Dataset, level: str) -> pd.DataFrame:
     """:func:`analytics.hr.rolling_hr_series` for every unit of a level, computed once per dataset.
 
     Months before the first complete 12-month window (rates unknown) are left out.
     """
-    series = hr_module.rolling_hr_series(_dataset.hr, level=level)
-    first_month = pd.Timestamp(_dataset.hr.coverage_start).to_period("M").to_timestamp()
+    series = hr_module.rolling_hr_series(dataset.hr, level=level)
+    first_month = pd.Timestamp(dataset.hr.coverage_start).to_period("M").to_timestamp()
     return series[series["window_start"] >= first_month].reset_index(drop=True)
 
 
 def unit_rolling_series(dataset: Dataset, level: str, unit: str, parent: str | None) -> pd.DataFrame:
     """The rolling series of one unit (empty when the HR data has no unit of that name)."""
-    series = rolling_series(dataset_key(dataset), level, dataset.hr_exclusions, dataset)
+    series = rolling_series(dataset, level)
     return trends.unit_hr_rows(series, level=level, unit=unit, parent=parent)
 
 
@@ -395,11 +365,9 @@ def hr_caption(dataset: Dataset, frame: pd.DataFrame, *, unit_of_analysis: str, 
                dataset.hr_exclusions])
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def unit_hr_figure(dataset_key: str, level: str, unit: str, parent: str | None, hr_exclusions: str,
-                   _dataset: Dataset) -> go.Figure | None:
+@cached_object()
+def unit_hr_figure(dataset: Dataset, level: str, unit: str, parent: str | None) -> go.Figure | None:
     """Rolling 12-month leaver and sickness rates of one unit, one line each (None without HR rows)."""
-    dataset = _dataset
     frame = unit_rolling_series(dataset, level, unit, parent)
     if frame.empty:
         return None
@@ -513,7 +481,7 @@ def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.
     return out, config
 
 
-def trend_table_display(table: pd.DataFrame, *, dataset: Dataset, min_group_size: int) -> tuple[pd.DataFrame, dict]:
+def trend_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
     """One unit's measures across waves for display and download, and its column formats."""
     out = pd.DataFrame({
         "Measure": [measure_name(dataset, m) for m in table["measure"]],
@@ -529,7 +497,7 @@ def trend_table_display(table: pd.DataFrame, *, dataset: Dataset, min_group_size
         "Change significant?": [significance_text(v) if not s else "" for v, s in
                                 zip(table["significant"], table["suppressed"])],
         "Note": [note or ("" if pd.notna(mean) else fmt.NO_DATA)
-                 for note, mean in zip(notes_by_reason(table, min_group_size), table["mean"])],
+                 for note, mean in zip(notes_by_reason(table, dataset.min_group_size), table["mean"])],
     })
     score = st.column_config.NumberColumn(format="%.1f")
     config = {
@@ -574,40 +542,13 @@ def hr_summary_display(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return out, config
 
 
-def rolling_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Rolling 12-month HR figures per unit and month, numerators and denominators included."""
-    out = pd.DataFrame({
-        "Unit": frame["unit"],
-        "Window ends (month)": frame["month"].dt.strftime("%b %Y"),
-        "Window starts": frame["window_start"].dt.strftime("%b %Y"),
-        "Staff in post at start": frame["staff_start"],
-        "Staff in post at end": frame["staff_end"],
-        "Leavers": frame["leavers"],
-        "Leaver rate (%)": pd.to_numeric(frame["leaver_rate_12m"], errors="coerce").astype(float),
-        "FTE days lost": pd.to_numeric(frame["fte_days_lost"], errors="coerce").astype(float),
-        "FTE days available": pd.to_numeric(frame["fte_days_available"], errors="coerce").astype(float),
-        "Sickness absence rate (%)": pd.to_numeric(frame["sickness_rate_12m"], errors="coerce").astype(float),
-    })
-    config = {
-        "Leaver rate (%)": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["leaver_rate"].help),
-        "Sickness absence rate (%)": st.column_config.NumberColumn(format="%.2f%%",
-                                                                   help=labels.OUTCOMES["sickness_rate"].help),
-        "FTE days lost": st.column_config.NumberColumn(format="%.1f"),
-        "FTE days available": st.column_config.NumberColumn(format="%.1f"),
-    }
-    return out, config
-
-
-# --------------------------------------------------------------------------------------------------
-# Sections of the Team explorer
-# --------------------------------------------------------------------------------------------------
 def render_team_hr(dataset: Dataset, *, team: str, parent: str) -> None:
     """A team's HR outcomes over the default window and its rolling 12-month rates."""
     if dataset.hr is None:
         st.info(NO_HR_TEXT, icon=":material/info:")
         return
     with section_errors():
-        metrics = hr_metrics_table(dataset_key(dataset), dataset.hr_exclusions, dataset)
+        metrics = hr_metrics_table(dataset)
         row = trends.unit_hr_rows(metrics, level=settings.LEVEL_TEAM, unit=team, parent=parent)
         if row.empty:
             st.info(f"No HR data for {team}: no team of that name (in {parent}) in the HR file. Team names are "
@@ -624,7 +565,7 @@ def render_team_hr(dataset: Dataset, *, team: str, parent: str) -> None:
                    f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. {dataset.hr_exclusions}")
         display, config = hr_summary_display(summary)
         show_table(display, key="team_explorer_hr_table", file_name=f"hr_outcomes_{team}.csv", column_config=config)
-        fig = unit_hr_figure(dataset_key(dataset), settings.LEVEL_TEAM, team, parent, dataset.hr_exclusions, dataset)
+        fig = unit_hr_figure(dataset, settings.LEVEL_TEAM, team, parent)
         if fig is None:
             st.info(f"No monthly HR figures for {team}: the HR data covers fewer than 12 months.",
                     icon=":material/info:")

@@ -3,7 +3,8 @@
 The long explanatory text lives in ``ui/methods.md`` (one ``## `` section per topic), with the few numbers
 that depend on settings (the anonymity threshold, the HR window…) filled in from the modules that define
 them, so the page never disagrees with the code. Tables come from :mod:`analytics.survey.reliability` (pooled,
-organisation-level figures) through cached wrappers taking ``(dataset_key, min_group_size, ..., _dataset)``.
+organisation-level figures) through :mod:`analytics.survey.tables` and cached wrappers taking the dataset
+(hashed by its ``cache_key``, :mod:`ui.cache`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import streamlit as st
 
 from analytics import hr, outcomes, settings, stats
 from analytics.survey import reliability
+from analytics.survey import tables as survey_tables
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset
 from ui import data_view
+from ui.cache import cached_table
 
 METHODS_TEXT_PATH = Path(__file__).with_name("methods.md")
 
@@ -146,31 +149,27 @@ def dataset_codebook(dataset: Dataset) -> Codebook:
 # Cached analytics
 # --------------------------------------------------------------------------------------------------
 def has_respondent_data(dataset: Dataset) -> bool:
-    return dataset.survey is not None and dataset.survey.scored is not None
+    return survey_tables.has_respondent_data(dataset.survey)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def missingness(dataset_key: str, min_group_size: int, _dataset: Dataset) -> pd.DataFrame:
-    survey = _dataset.survey
-    return reliability.item_missingness(survey.scored, survey.codebook, min_group_size=min_group_size)
+@cached_table()
+def missingness(dataset: Dataset) -> pd.DataFrame:
+    return survey_tables.item_missingness(dataset.survey)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def alpha_table(dataset_key: str, min_group_size: int, _dataset: Dataset) -> pd.DataFrame:
-    survey = _dataset.survey
-    return reliability.measure_reliability(survey.scored, survey.codebook, min_group_size=min_group_size)
+@cached_table()
+def alpha_table(dataset: Dataset) -> pd.DataFrame:
+    return survey_tables.measure_reliability(dataset.survey)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def item_total(dataset_key: str, min_group_size: int, wave: str, _dataset: Dataset) -> pd.DataFrame:
-    survey = _dataset.survey
-    return reliability.item_total_table(survey.scored, survey.codebook, min_group_size=min_group_size, wave=wave)
+@cached_table()
+def item_total(dataset: Dataset, wave: str) -> pd.DataFrame:
+    return survey_tables.item_total_table(dataset.survey, wave=wave)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def aggregation(dataset_key: str, min_group_size: int, _dataset: Dataset) -> pd.DataFrame:
-    survey = _dataset.survey
-    return reliability.aggregation_table(survey.scored, survey.codebook, min_group_size=min_group_size)
+@cached_table()
+def aggregation(dataset: Dataset) -> pd.DataFrame:
+    return survey_tables.aggregation_table(dataset.survey)
 
 
 # --------------------------------------------------------------------------------------------------

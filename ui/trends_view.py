@@ -2,9 +2,10 @@
 
 Survey trends come from :func:`analytics.survey.trends.unit_trend` (through the cached wrappers of
 :mod:`ui.explorer_view`); HR rates from :func:`analytics.hr.rolling_hr_series`, computed once per dataset,
-level and exclusion choice, then filtered to the units shown. The cached functions take
-``(dataset_key, ..., _dataset)``; the dataset itself is not hashed and never mutated. Figures are cached
-with ``st.cache_resource`` (shared, never changed after they are built), tables with ``st.cache_data``.
+level and exclusion choice, then filtered to the units shown. The cached functions take the dataset first
+(hashed by its ``cache_key``, :mod:`ui.cache`); it is never mutated. Figures are cached with
+:func:`ui.cache.cached_object` (shared, never changed after they are built), tables with
+:func:`ui.cache.cached_table`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from analytics.dataset import Dataset
 from render import charts
 from analytics import labels
 from ui import explorer_view as ev
+from ui.cache import cached_object, cached_table
 
 #: Levels a user can choose, top down.
 LEVEL_CHOICES = settings.LEVELS
@@ -73,11 +75,10 @@ def prime_unit_choice(options: pd.DataFrame, level: str, directorate: str | None
         st.session_state[key] = default
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def hr_unit_choices(dataset_key: str, level: str, directorate: str | None, hr_exclusions: str,
-                    _dataset: Dataset) -> pd.DataFrame:
+@cached_table()
+def hr_unit_choices(dataset: Dataset, level: str, directorate: str | None) -> pd.DataFrame:
     """Units of the HR data at a level (when there is no survey to list them), as :func:`unit_choices`."""
-    series = ev.rolling_series(dataset_key, level, _dataset.hr_exclusions, _dataset)
+    series = ev.rolling_series(dataset, level)
     units = series[["unit", "parent"]].astype(object).drop_duplicates()
     units["parent"] = units["parent"].where(units["parent"].notna(), "").astype(str)
     units["unit"] = units["unit"].astype(str)
@@ -93,9 +94,9 @@ def hr_unit_choices(dataset_key: str, level: str, directorate: str | None, hr_ex
 def unit_choices(dataset: Dataset, level: str, directorate: str | None) -> pd.DataFrame:
     """Units to choose from at a level: from the survey results (any wave), else from the HR data."""
     if dataset.survey is not None:
-        return ev.unit_choices(ev.dataset_key(dataset), dataset.min_group_size, level, None, directorate, dataset)
+        return ev.unit_choices(dataset, level, None, directorate)
     if dataset.hr is not None:
-        return hr_unit_choices(ev.dataset_key(dataset), level, directorate, dataset.hr_exclusions, dataset)
+        return hr_unit_choices(dataset, level, directorate)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in trends.UNIT_OPTION_COLUMNS})
 
 
@@ -154,14 +155,12 @@ def context_label_anchor(values: pd.Series | list, low: float, high: float) -> t
     return float(low), "top"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def hr_frame(dataset_key: str, level: str, unit: str, parent: str | None, hr_exclusions: str,
-             _dataset: Dataset) -> pd.DataFrame:
+@cached_table()
+def hr_frame(dataset: Dataset, level: str, unit: str, parent: str | None) -> pd.DataFrame:
     """Rolling 12-month HR figures of a unit and, for comparison, the organisation: one row per unit x month.
 
     Empty when the HR data has no unit of that name at that level.
     """
-    dataset = _dataset
     own = ev.unit_rolling_series(dataset, level, unit, parent)
     if own.empty:
         return own
@@ -173,17 +172,16 @@ def hr_frame(dataset_key: str, level: str, unit: str, parent: str | None, hr_exc
     return pd.concat(parts, ignore_index=True)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, rate: str, hr_exclusions: str,
-                   _dataset: Dataset) -> go.Figure | None:
+@cached_object()
+def hr_rate_figure(dataset: Dataset, level: str, unit: str, parent: str | None, rate: str) -> go.Figure | None:
     """One rolling rate month by month: the unit and the organisation, with national context lines."""
-    frame = hr_frame(dataset_key, level, unit, parent, hr_exclusions, _dataset)
+    frame = hr_frame(dataset, level, unit, parent)
     if frame.empty:
         return None
     plot = frame[["unit", "month", rate]].copy()
     plot[rate] = pd.to_numeric(plot[rate], errors="coerce").astype(float)
     fig = charts.trend_lines(plot, "month", rate, color="unit", y_kind="pct", x_title="End of 12-month window",
-                             reference_lines=national_context_lines(rate), data_label=ev.hr_label(_dataset),
+                             reference_lines=national_context_lines(rate), data_label=ev.hr_label(dataset),
                              period=ev.hr_period_text(frame), unit_of_analysis=labels.level_label(level, 1))
     ev.set_title(fig, f"{labels.OUTCOMES[rate].label}: {ev.unit_title(level, unit, parent)}")
     context = national_context_lines(rate)
@@ -196,7 +194,7 @@ def hr_rate_figure(dataset_key: str, level: str, unit: str, parent: str | None, 
     n_units = frame["unit"].nunique()
     series_text = (f"{ev.unit_title(level, unit, parent)} and the organisation" if n_units > 1
                    else ev.unit_title(level, unit, parent))
-    caption = ev.hr_caption(_dataset, frame, unit_of_analysis=labels.level_label(level, 1), series_text=series_text)
+    caption = ev.hr_caption(dataset, frame, unit_of_analysis=labels.level_label(level, 1), series_text=series_text)
     if context:
         caption += (" Dotted lines: national context for comparison only (published NHS figures, computed over "
                     "whole organisations).")
