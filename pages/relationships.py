@@ -17,12 +17,10 @@ st.caption("How survey measures and outcomes go together across teams: one point
 
 dataset = current_dataset()
 chosen = filters()
-k = chosen.min_group_size
 wave = view.current_wave(dataset, chosen.wave)
 if dataset.survey is None or wave is None:
     st.info("No survey results yet: upload survey files (and HR files) on the Data page.", icon=":material/info:")
     st.stop()
-key = view.dataset_key(dataset)
 has_hr = dataset.hr is not None
 if not has_hr:
     st.info(view.NO_HR_TEXT, icon=":material/info:")
@@ -64,11 +62,10 @@ if x == y:
     st.info("Choose two different measures.", icon=":material/info:")
 else:
     with view.section_errors():
-        result = view.pair_result(key, k, wave, x, y, window, level, by, weighted, tuple(covariates), directorate,
-                                  dataset)
+        result = view.pair_result(dataset, wave, x, y, window, level, by, weighted, tuple(covariates), directorate)
         pooled = result.table[result.table["group"] == ""].iloc[0]
         st.markdown(f"**{view.context_line(dataset, result, wave, pooled['n'])}**")
-        view.show_figure(view.scatter_figure(dataset, result, x=x, y=y, wave=wave, by=by, min_group_size=k),
+        view.show_figure(view.scatter_figure(dataset, result, x=x, y=y, wave=wave, by=by),
                          key="relationships_scatter")
         first, second, third = st.columns(3)
         first.metric("Pearson r", fmt.format_r(pooled["r"]), border=True,
@@ -101,7 +98,7 @@ else:
 # --- Correlation matrix ------------------------------------------------------------------------------
 st.subheader("All main measures and outcomes")
 with view.section_errors():
-    matrix = view.matrix_result(key, k, wave, window, level, directorate, dataset)
+    matrix = view.matrix_result(dataset, wave, window, level, directorate)
     view.show_figure(view.matrix_figure(dataset, matrix, wave=wave), key="relationships_matrix")
     display, config = view.result_display(dataset, matrix.table)
     view.show_table(display, key="relationships_matrix_table", file_name=f"relationships_matrix_{wave}.csv",
@@ -124,7 +121,7 @@ with change_box:
                                       "differences between teams (case mix, staff mix), at the price of wider "
                                       "intervals.")
         with view.section_errors():
-            change = view.change_result(key, k, str(wave_from), wave, x, y, window, level, directorate, dataset)
+            change = view.change_result(dataset, str(wave_from), wave, x, y, window, level, directorate)
             row = change.table.iloc[0]
             st.markdown(view.association_sentence(dataset, row, level=level))
             st.caption(f"Waves {wave_from} to {wave} · {row['window']} · unit of analysis: {level} · "
@@ -149,7 +146,7 @@ with drivers_box:
                                     format_func=lambda s: view.DRIVER_SET_LABELS[s],
                                     help="Predictors sharing a question with the outcome are left out.")
         with view.section_errors():
-            drivers = view.drivers_result(key, k, wave, outcome, predictor_set, chosen.directorate, dataset)
+            drivers = view.drivers_result(dataset, wave, outcome, predictor_set, chosen.directorate)
             st.caption(f"Wave {wave} · {scope_text} · unit of analysis: respondent (only pooled figures leave the "
                        f"analysis) · n = {fmt.format_n(drivers.n)} respondents.")
             for note in drivers.notes:
@@ -176,7 +173,7 @@ with slopes_box:
                                  help="Random-intercept model with the team as the group (respondents of shown "
                                       "teams only).")
         with view.section_errors():
-            slopes = view.slopes_result(key, k, wave, slope_outcome, chosen.directorate, dataset)
+            slopes = view.slopes_result(dataset, wave, slope_outcome, chosen.directorate)
             st.markdown(view.slopes_sentence(dataset, slopes))
             st.caption(f"Wave {wave} · {scope_text} · unit of analysis: respondent within team · "
                        + " ".join(slopes.notes))

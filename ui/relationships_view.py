@@ -1,9 +1,9 @@
 """Streamlit glue of the Relationships page: cached analytics calls, figures, sentences and tables.
 
 Everything computed comes from :mod:`analytics.relate` (unit-level correlations and count models, the
-change between waves, key drivers, within/between-team slopes). The cached wrappers take
-``(dataset_key, min_group_size, ..., _dataset)``: the key names the files, the column choices and the HR
-exclusions in use; the dataset itself is not hashed and never mutated. Only shown units reach a figure or
+change between waves, key drivers, within/between-team slopes). The cached wrappers take the dataset
+first, hashed by its ``cache_key`` (files, column choices, anonymity threshold, HR exclusions;
+:mod:`ui.cache`); it is never mutated. Only shown units reach a figure or
 a table (suppressed teams have no score and never enter the analytics); respondent-level analyses
 return pooled coefficients only.
 
@@ -28,6 +28,7 @@ from render import charts
 from analytics import labels
 from analytics import format as fmt
 from ui import tables
+from ui.cache import cached_table
 
 # --------------------------------------------------------------------------------------------------
 # Choices and display metadata
@@ -87,11 +88,6 @@ def level_name(level: str) -> str:
 
 def window_name(kind: str) -> str:
     return WINDOW_LABELS[kind].capitalize()
-
-
-def dataset_key(dataset: Dataset) -> str:
-    """A cache key for the dataset: its files and column choices, and the HR exclusions in use."""
-    return f"{dataset.spec.key}|{dataset.hr_exclusions}"
 
 
 def codebook_of(dataset: Dataset) -> Codebook | None:
@@ -176,46 +172,42 @@ def needs_hr(y: str, by: str | None, covariates: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------------------------------
 # Cached analytics
 # --------------------------------------------------------------------------------------------------
-@st.cache_data(max_entries=32, show_spinner=False)
-def units_of_wave(dataset_key: str, min_group_size: int, wave: str, window: str, level: str, with_hr: bool,
-                  _dataset: Dataset) -> relate.WaveUnits:
+@cached_table()
+def units_of_wave(dataset: Dataset, wave: str, window: str, level: str, with_hr: bool) -> relate.WaveUnits:
     """The whole organisation's shown units of a wave joined to HR outcomes and staff mix
     (:func:`analytics.relate.wave_units`): the costly join, made once per wave, window and level and
     shared by the pair, the matrix and the change between waves, whatever the directorate."""
-    return relate.wave_units(_dataset.survey, _dataset.hr if with_hr else None, wave=wave, window_kind=window,
+    return relate.wave_units(dataset.survey, dataset.hr if with_hr else None, wave=wave, window_kind=window,
                              level=level)
 
 
-def _prepared(dataset_key: str, min_group_size: int, waves: Sequence[str], window: str, level: str,
-              with_hr: bool, dataset: Dataset) -> list[relate.WaveUnits]:
-    return [units_of_wave(dataset_key, min_group_size, str(w), window, level, with_hr, dataset) for w in waves]
+def _prepared(dataset: Dataset, waves: Sequence[str], window: str, level: str,
+              with_hr: bool) -> list[relate.WaveUnits]:
+    return [units_of_wave(dataset, str(w), window, level, with_hr) for w in waves]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def pair_result(dataset_key: str, min_group_size: int, wave: str, x: str, y: str, window: str, level: str,
-                by: str | None, weighted: bool, covariates: tuple[str, ...], directorate: str | None,
-                _dataset: Dataset) -> relate.RelateResult:
+@cached_table()
+def pair_result(dataset: Dataset, wave: str, x: str, y: str, window: str, level: str,
+                by: str | None, weighted: bool, covariates: tuple[str, ...], directorate: str | None) -> relate.RelateResult:
     """One measure against one outcome in one wave (with the pooled row first when stratified).
 
     Survey outcomes are related over every shown team (no HR join) unless staff mix or team size is
     asked for."""
-    dataset = _dataset
     records = dataset.hr if needs_hr(y, by, covariates) else None
-    prepared = _prepared(dataset_key, min_group_size, [wave], window, level, records is not None, dataset)
+    prepared = _prepared(dataset, [wave], window, level, records is not None)
     return relate.relate_survey_hr(
         dataset.survey, records, waves=[wave], window_kind=window, measures=[x], outcomes=[y], level=level, by=by,
         include_pooled=by is not None, weights=relate.WEIGHT_RESPONSES if weighted else None,
         covariates=list(covariates), directorate=directorate, prepared=prepared)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def matrix_result(dataset_key: str, min_group_size: int, wave: str, window: str, level: str,
-                  directorate: str | None, _dataset: Dataset) -> relate.RelateResult:
+@cached_table()
+def matrix_result(dataset: Dataset, wave: str, window: str, level: str,
+                  directorate: str | None) -> relate.RelateResult:
     """Every main measure against every outcome in one wave (correlations only); BH across the whole matrix."""
-    dataset = _dataset
     present = set(measures_present(dataset))
     measures = [m for m in MATRIX_MEASURES if m in present]
-    prepared = _prepared(dataset_key, min_group_size, [wave], window, level, dataset.hr is not None, dataset)
+    prepared = _prepared(dataset, [wave], window, level, dataset.hr is not None)
     if dataset.hr is not None:
         # No count models: the matrix shows correlations; the chosen pair above gives the ratio per point.
         return relate.relate_survey_hr(dataset.survey, dataset.hr, waves=[wave], window_kind=window,
@@ -227,27 +219,24 @@ def matrix_result(dataset_key: str, min_group_size: int, wave: str, window: str,
                                    outcomes=outcomes, level=level, directorate=directorate, prepared=prepared)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def change_result(dataset_key: str, min_group_size: int, wave_from: str, wave_to: str, x: str, y: str, window: str,
-                  level: str, directorate: str | None, _dataset: Dataset) -> relate.RelateResult:
-    dataset = _dataset
+@cached_table()
+def change_result(dataset: Dataset, wave_from: str, wave_to: str, x: str, y: str, window: str,
+                  level: str, directorate: str | None) -> relate.RelateResult:
     records = dataset.hr if y in relate.HR_OUTCOMES else None
-    prepared = _prepared(dataset_key, min_group_size, [wave_from, wave_to], window, level, records is not None,
-                         dataset)
+    prepared = _prepared(dataset, [wave_from, wave_to], window, level, records is not None)
     return relate.relate_change(dataset.survey, records, wave_from=wave_from, wave_to=wave_to, window_kind=window,
                                 measures=[x], outcomes=[y], level=level, directorate=directorate, prepared=prepared)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def drivers_result(dataset_key: str, min_group_size: int, wave: str, outcome: str, predictor_set: str,
-                   directorate: str | None, _dataset: Dataset) -> relate.DriversResult:
-    return relate.drivers(_dataset.survey, outcome, predictors=predictor_set, wave=wave, directorate=directorate)
+@cached_table()
+def drivers_result(dataset: Dataset, wave: str, outcome: str, predictor_set: str,
+                   directorate: str | None) -> relate.DriversResult:
+    return relate.drivers(dataset.survey, outcome, predictors=predictor_set, wave=wave, directorate=directorate)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def slopes_result(dataset_key: str, min_group_size: int, wave: str, outcome: str, directorate: str | None,
-                  _dataset: Dataset) -> relate.SlopesResult:
-    return relate.within_between(_dataset.survey, outcome, wave=wave, directorate=directorate)
+@cached_table()
+def slopes_result(dataset: Dataset, wave: str, outcome: str, directorate: str | None) -> relate.SlopesResult:
+    return relate.within_between(dataset.survey, outcome, wave=wave, directorate=directorate)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -294,14 +283,14 @@ def scatter_points(result: relate.RelateResult, x: str, y: str, by: str | None) 
     return points.reset_index(drop=True), color
 
 
-def scatter_figure(dataset: Dataset, result: relate.RelateResult, *, x: str, y: str, wave: str, by: str | None,
-                   min_group_size: int) -> go.Figure:
+def scatter_figure(dataset: Dataset, result: relate.RelateResult, *, x: str, y: str, wave: str,
+                   by: str | None) -> go.Figure:
     """One point per shown team, sized by responses, with the least-squares line and its 95% band."""
     points, color = scatter_points(result, x, y, by)
     fig = charts.scatter_with_fit(
         points, x, y, size="n", color=color, data_label=data_label(dataset, result),
         period=f"wave {wave}, {window_text(result, wave)}", unit_of_analysis=labels.level_label(result.level, 1),
-        min_group_size=min_group_size, codebook=codebook_of(dataset))
+        min_group_size=dataset.min_group_size, codebook=codebook_of(dataset))
     if dataset.hr_exclusions and result.window_kind is not None:
         _append_caption(fig, dataset.hr_exclusions)
     return fig
