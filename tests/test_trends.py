@@ -18,6 +18,7 @@ from statsmodels.stats.proportion import proportions_ztest
 from analytics import settings
 from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
+from analytics.stats.multiple import benjamini_hochberg
 from analytics.survey.trends import (
     HR_SUMMARY_COLUMNS,
     ITEM_CHANGE_COLUMNS,
@@ -25,7 +26,6 @@ from analytics.survey.trends import (
     UNIT_TABLE_COLUMNS,
     UNIT_TREND_COLUMNS,
     WAVE_COMPARISON_COLUMNS,
-    benjamini_hochberg,
     hr_outcome_summary,
     item_changes,
     previous_wave,

@@ -47,12 +47,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from analytics import settings
 from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.errors import InputError
 from analytics.stats import compare_proportions, compare_waves
+from analytics.stats.multiple import benjamini_hochberg
 
 # --- Column contracts -------------------------------------------------------------------------------
 #: :func:`wave_changes`: one row per unit shown in both waves.
@@ -85,23 +85,6 @@ _KEY_SEPARATOR = "\x1f"
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
-def benjamini_hochberg(p_values: pd.Series) -> pd.Series:
-    """Benjamini–Hochberg adjusted p-values; missing p-values stay missing and are not counted.
-
-    ``p_adj(i) = min over j >= i of (m / j) * p(j)`` for the m present p-values in ascending order,
-    capped at 1 (Benjamini & Hochberg 1995), computed by :func:`scipy.stats.false_discovery_control`.
-
-    >>> benjamini_hochberg(pd.Series([0.01, None, 0.04])).round(3).tolist()
-    [0.02, nan, 0.04]
-    """
-    values = pd.to_numeric(pd.Series(p_values), errors="coerce").astype(float)
-    adjusted = pd.Series(np.nan, index=values.index, dtype=float)
-    present = values.notna()
-    if present.any():
-        adjusted[present] = sps.false_discovery_control(values[present].to_numpy(dtype=float), method="bh")
-    return adjusted
-
-
 def _check_level(level: str) -> None:
     if level not in settings.LEVELS:
         raise InputError(f"Unknown reporting level '{level}'; use one of {', '.join(settings.LEVELS)}.")
