@@ -257,71 +257,37 @@ def correlations(
     """
     data = _require_frame(data, "unit table")
     xs, ys, covs = _as_list(x), _as_list(y), _as_list(covariates)
-    if not xs or not ys:
-        raise InputError("Choose at least one score (x) and one outcome (y) to relate.")
-    _check_min_units(min_units)
-    _check_confidence(confidence)
-    count_outcomes = {name: _count_outcome(name, spec) for name, spec in (count_outcomes or {}).items()}
-    needed = xs + ys + covs + ([by] if by else []) + ([weights] if weights else [])
-    for outcome in count_outcomes.values():
-        needed += [outcome.events, outcome.denominator]
-    _require_columns(data, dict.fromkeys(needed), "chosen")
-    overlap = [c for c in covs if c in xs or c in ys or c == weights]
-    if overlap:
-        raise InputError(f"The column '{overlap[0]}' cannot be both a covariate and a score, outcome or weight.",
-                         column=overlap[0])
-
-    numeric = {c: _numeric(data, c, "score or outcome") for c in dict.fromkeys(xs + ys)}
-    weight = None
-    if weights:
-        weight = _numeric(data, weights, "weights")
-        _non_negative(weight, weights, "weights")
-    design, design_columns = _design(data, covs)
-
+    count_outcomes = _check_request(data, xs, ys, covs, by=by, weights=weights, count_outcomes=count_outcomes,
+                                    min_units=min_units, confidence=confidence)
     # Work on NumPy arrays: masks and ranks are computed once per stratum, not per pair.
-    arrays = {c: series.to_numpy(dtype=float) for c, series in numeric.items()}
-    usable = np.ones(len(data), dtype=bool)
-    weight_array = None
-    if weight is not None:
-        weight_array = weight.to_numpy(dtype=float)
-        usable &= np.isfinite(weight_array) & (weight_array > 0)
+    arrays = {c: _numeric(data, c, "score or outcome").to_numpy(dtype=float) for c in dict.fromkeys(xs + ys)}
+    weight_array = _weight_array(data, weights)
+    design, design_columns = _design(data, covs)
     design_array = design.to_numpy(dtype=float) if design_columns else np.empty((len(data), 0))
-    usable &= np.isfinite(design_array).all(axis=1)
-
-    strata: list[tuple[str, np.ndarray]] = []
-    if by:
-        group_values = data[by]
-        if include_pooled:
-            strata.append(("", np.ones(len(data), dtype=bool)))
-        for level in sorted(group_values.dropna().astype(str).unique()):
-            strata.append((level, (group_values.notna() & (group_values.astype(str) == level)).to_numpy()))
-    else:
-        strata.append(("", np.ones(len(data), dtype=bool)))
+    usable = np.isfinite(design_array).all(axis=1)
+    if weight_array is not None:
+        usable &= np.isfinite(weight_array) & (weight_array > 0)
+    strata = _strata(data, by, include_pooled)
+    pairs = [(x_name, y_name) for x_name in xs for y_name in ys if x_name != y_name]
 
     z_crit = _z_critical(confidence)
     results: dict[tuple[str, str, str], dict] = {}
     for group, in_group in strata:
         base = in_group & usable
         rank_cache = _RankCache(arrays, design_array, base)
-        for x_name in xs:
-            for y_name in ys:
-                if x_name == y_name:
-                    continue
-                row = _correlation_row(
-                    x_name, y_name, arrays, base, weight_array, weights, design_array, covs, min_units,
-                    z_crit, rank_cache,
-                )
-                row = {"x": x_name, "y": y_name, "group": group, **row}
-                if count_outcomes:
-                    row.update(dict.fromkeys(RATE_RATIO_COLUMNS, math.nan))
-                    outcome = count_outcomes.get(y_name)
-                    if outcome is not None and np.isfinite(row["r"]):
-                        _add_rate_ratio(row, data, x_name, outcome, in_group & np.isfinite(arrays[y_name]),
-                                        covs, min_units, confidence)
-                results[(x_name, y_name, group)] = row
+        for x_name, y_name in pairs:
+            row = _correlation_row(x_name, y_name, arrays, base, weight_array, weights, design_array, covs,
+                                   min_units, z_crit, rank_cache)
+            row = {"x": x_name, "y": y_name, "group": group, **row}
+            if count_outcomes:
+                row.update(dict.fromkeys(RATE_RATIO_COLUMNS, math.nan))
+                outcome = count_outcomes.get(y_name)
+                if outcome is not None and np.isfinite(row["r"]):
+                    _add_rate_ratio(row, data, x_name, outcome, in_group & np.isfinite(arrays[y_name]),
+                                    covs, min_units, confidence)
+            results[(x_name, y_name, group)] = row
     # Rows ordered x, then y, then group (pooled first, then groups in sorted order).
-    rows = [results[(x_name, y_name, group)] for x_name in xs for y_name in ys if x_name != y_name
-            for group, _ in strata]
+    rows = [results[(x_name, y_name, group)] for x_name, y_name in pairs for group, _ in strata]
     columns = list(CORRELATION_COLUMNS) + (list(RATE_RATIO_COLUMNS) if count_outcomes else [])
     result = pd.DataFrame(rows, columns=columns)
     result["n"] = result["n"].astype("int64")
@@ -329,6 +295,49 @@ def correlations(
     for column in ("x", "y", "group", "note"):
         result[column] = result[column].astype(str)
     return result
+
+
+def _check_request(data: pd.DataFrame, xs: list[str], ys: list[str], covs: list[str], *, by: str | None,
+                   weights: str | None, count_outcomes: Mapping[str, object] | None, min_units: int,
+                   confidence: float) -> dict[str, CountOutcome]:
+    """Refuse a :func:`correlations` request that cannot be answered (no x or y, a column missing, a covariate
+    that is also a score, outcome or weight); returns the count outcomes as :class:`CountOutcome` values."""
+    if not xs or not ys:
+        raise InputError("Choose at least one score (x) and one outcome (y) to relate.")
+    _check_min_units(min_units)
+    _check_confidence(confidence)
+    outcomes = {name: _count_outcome(name, spec) for name, spec in (count_outcomes or {}).items()}
+    needed = xs + ys + covs + ([by] if by else []) + ([weights] if weights else [])
+    for outcome in outcomes.values():
+        needed += [outcome.events, outcome.denominator]
+    _require_columns(data, dict.fromkeys(needed), "chosen")
+    overlap = [c for c in covs if c in xs or c in ys or c == weights]
+    if overlap:
+        raise InputError(f"The column '{overlap[0]}' cannot be both a covariate and a score, outcome or weight.",
+                         column=overlap[0])
+    return outcomes
+
+
+def _weight_array(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
+    """The weight column as floats (refused when negative), or None without weights."""
+    if not weights:
+        return None
+    weight = _numeric(data, weights, "weights")
+    _non_negative(weight, weights, "weights")
+    return weight.to_numpy(dtype=float)
+
+
+def _strata(data: pd.DataFrame, by: str | None, include_pooled: bool) -> list[tuple[str, np.ndarray]]:
+    """``(group, mask)`` per stratum: the pooled stratum ("") when not stratified or when asked for, then one
+    per group value in sorted order (units with a missing group are in no group stratum)."""
+    everyone = ("", np.ones(len(data), dtype=bool))
+    if not by:
+        return [everyone]
+    group_values = data[by]
+    strata = [everyone] if include_pooled else []
+    for level in sorted(group_values.dropna().astype(str).unique()):
+        strata.append((level, (group_values.notna() & (group_values.astype(str) == level)).to_numpy()))
+    return strata
 
 
 class _RankCache:

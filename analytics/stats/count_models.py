@@ -50,52 +50,72 @@ def _fit_glm(
     frame: pd.DataFrame, design_columns: list[str], family: str, quasi: bool, confidence: float,
     score: str, outcome: str, min_units: int, notes: list[str],
 ) -> pd.DataFrame:
-    import statsmodels.api as sm
-
+    """One row of :data:`COUNT_MODEL_COLUMNS`: the model fitted when it can be, else empty statistics and a
+    note saying why (too few units, no variation in the score, collinear covariates, no convergence)."""
     effect = EFFECT_MEASURE_BINOMIAL if family == "binomial" else EFFECT_MEASURE_POISSON
-    n = len(frame)
-    row = {"score": score, "outcome": outcome, "n": n, **dict.fromkeys(
+    row = {"score": score, "outcome": outcome, "n": len(frame), **dict.fromkeys(
         ("coef", "se", "rate_ratio", "rr_ci_low", "rr_ci_high", "p", "dispersion"), math.nan),
         "effect_measure": effect}
     # Drop covariate columns that do not vary here (e.g. a dummy for a group with no units left).
     design_columns = [c for c in design_columns if frame[c].nunique() > 1]
-    n_parameters = 2 + len(design_columns)
-    needed = max(min_units, n_parameters + 2)
-    if n < needed:
-        notes.append(f"too few units (n={n}; at least {needed} needed)")
-    elif frame["__score"].nunique() < 2:
-        notes.append(f"no variation in '{score}' across these units")
+    exog = np.column_stack([np.ones(len(frame)), frame["__score"].to_numpy(),
+                            frame[design_columns].to_numpy(float)])
+    reason = _unfit_reason(frame, exog, score, min_units)
+    if reason:
+        notes.append(reason)
     else:
-        exog = np.column_stack([np.ones(n), frame["__score"].to_numpy(), frame[design_columns].to_numpy(float)])
-        if np.linalg.matrix_rank(exog) < exog.shape[1]:
-            notes.append("the covariates are collinear with each other or with the score")
-        else:
-            events = frame["__events"].to_numpy()
-            denominator = frame["__denominator"].to_numpy()
-            if family == "binomial":
-                model = sm.GLM(events / denominator, exog, family=sm.families.Binomial(), var_weights=denominator)
-            else:
-                model = sm.GLM(events, exog, family=sm.families.Poisson(), offset=np.log(denominator))
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    result = model.fit(scale="X2" if quasi else None)
-                except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:  # pragma: no cover
-                    result = None
-                    notes.append(f"the model could not be fitted ({exc})")
-            trouble = [w for w in caught if "converge" in str(w.message).lower()
-                       or "separation" in str(w.message).lower()]
-            if result is not None and (trouble or not np.all(np.isfinite(result.bse))):
-                notes.append("the model did not converge (e.g. every unit at 0% or 100%)")
-                result = None
-            if result is not None:
-                low, high = result.conf_int(alpha=1 - confidence)[1]
-                coef = float(result.params[1])
-                row.update(coef=coef, se=float(result.bse[1]), rate_ratio=math.exp(coef),
-                           rr_ci_low=math.exp(low), rr_ci_high=math.exp(high), p=float(result.pvalues[1]),
-                           dispersion=float(result.pearson_chi2 / result.df_resid))
+        result = _fitted(frame, exog, family, quasi, notes)
+        if result is not None:
+            low, high = result.conf_int(alpha=1 - confidence)[1]
+            coef = float(result.params[1])
+            row.update(coef=coef, se=float(result.bse[1]), rate_ratio=math.exp(coef),
+                       rr_ci_low=math.exp(low), rr_ci_high=math.exp(high), p=float(result.pvalues[1]),
+                       dispersion=float(result.pearson_chi2 / result.df_resid))
     row["note"] = "; ".join(notes)
     return pd.DataFrame([row], columns=COUNT_MODEL_COLUMNS).astype({"n": "int64"})
+
+
+def _unfit_reason(frame: pd.DataFrame, exog: np.ndarray, score: str, min_units: int) -> str:
+    """Why the model is not fitted ("" when it can be): fewer units than ``max(min_units, parameters + 2)``,
+    a score that does not vary, or a design matrix without full column rank."""
+    n = len(frame)
+    needed = max(min_units, exog.shape[1] + 2)
+    if n < needed:
+        return f"too few units (n={n}; at least {needed} needed)"
+    if frame["__score"].nunique() < 2:
+        return f"no variation in '{score}' across these units"
+    if np.linalg.matrix_rank(exog) < exog.shape[1]:
+        return "the covariates are collinear with each other or with the score"
+    return ""
+
+
+def _fitted(frame: pd.DataFrame, exog: np.ndarray, family: str, quasi: bool, notes: list[str]):
+    """The fitted statsmodels GLM, or None (with a note) when it fails or does not converge.
+
+    Binomial: the proportion ``events / denominator`` with the denominator as variance weights (the
+    two-column form gives a wrong quasi-likelihood scale in statsmodels 0.15). Poisson: the events with
+    ``log(denominator)`` as offset. ``quasi`` estimates the scale from Pearson's X² (quasi-likelihood).
+    """
+    import statsmodels.api as sm
+
+    events = frame["__events"].to_numpy()
+    denominator = frame["__denominator"].to_numpy()
+    if family == "binomial":
+        model = sm.GLM(events / denominator, exog, family=sm.families.Binomial(), var_weights=denominator)
+    else:
+        model = sm.GLM(events, exog, family=sm.families.Poisson(), offset=np.log(denominator))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = model.fit(scale="X2" if quasi else None)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:  # pragma: no cover
+            notes.append(f"the model could not be fitted ({exc})")
+            return None
+    trouble = [w for w in caught if "converge" in str(w.message).lower() or "separation" in str(w.message).lower()]
+    if trouble or not np.all(np.isfinite(result.bse)):
+        notes.append("the model did not converge (e.g. every unit at 0% or 100%)")
+        return None
+    return result
 
 
 def binomial_rate_model(

@@ -164,6 +164,20 @@ def shapley_r2(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -> p
     """
     data = _require_frame(data, "table")
     preds = _as_list(predictors)
+    frame = _shapley_cases(data, outcome, preds)
+    corr = _weighted_corr_matrix(frame.to_numpy(dtype=float), None)
+    r_y = corr[0, 1:]
+    shapley = _shapley_values(r_y, corr[1:, 1:])
+    total = float(shapley.sum())
+    share = shapley / total if total > 0 else np.full(len(preds), math.nan)
+    return pd.DataFrame({"predictor": preds, "n": len(frame), "shapley_r2": shapley, "share": share, "r": r_y},
+                        columns=SHAPLEY_COLUMNS)
+
+
+def _shapley_cases(data: pd.DataFrame, outcome: str, preds: list[str]) -> pd.DataFrame:
+    """The complete cases of outcome and predictors (outcome first), refusing requests :func:`shapley_r2`
+    cannot answer: fewer than 2 or more than :data:`MAX_SHAPLEY_PREDICTORS` predictors, repeated columns,
+    fewer than p + 2 complete rows, a constant column."""
     if len(preds) < 2:
         raise InputError("Choose at least two predictors to compare.")
     if len(preds) > MAX_SHAPLEY_PREDICTORS:
@@ -179,9 +193,14 @@ def shapley_r2(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -> p
     if constant:
         raise InputError(f"The column '{constant[0]}' has the same value in every complete row, so its "
                          "importance cannot be estimated.", column=constant[0])
-    corr = _weighted_corr_matrix(frame.to_numpy(dtype=float), None)
-    r_y = corr[0, 1:]
-    r_xx = corr[1:, 1:]
+    return frame
+
+
+def _shapley_values(r_y: np.ndarray, r_xx: np.ndarray) -> np.ndarray:
+    """φ_j for each predictor from the outcome–predictor correlations ``r_y`` and the predictors' correlation
+    matrix ``r_xx``: R²(S) = r_yS' R_SS⁻¹ r_yS for every subset S (bit masks), then the order-weighted average
+    gain of adding j (see :func:`shapley_r2`). The values sum to the full model's R²."""
+    p = len(r_y)
     r2 = np.zeros(2 ** p)
     for mask in range(1, 2 ** p):
         members = [j for j in range(p) if mask >> j & 1]
@@ -194,7 +213,4 @@ def shapley_r2(data: pd.DataFrame, outcome: str, predictors: Sequence[str]) -> p
         for mask in range(2 ** p):
             if not mask & bit:
                 shapley[j] += weights_by_size[bin(mask).count("1")] * (r2[mask | bit] - r2[mask])
-    total = r2[-1]
-    share = shapley / total if total > 0 else np.full(p, math.nan)
-    return pd.DataFrame({"predictor": preds, "n": n, "shapley_r2": shapley, "share": share, "r": r_y},
-                        columns=SHAPLEY_COLUMNS)
+    return shapley

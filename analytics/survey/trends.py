@@ -447,15 +447,7 @@ def unit_trend(
     _check_level(level)
     rows = _unit_rows(unit_scores, level, unit, parent)
     parent = str(rows["parent"].iloc[0])
-    present = list(dict.fromkeys(rows["measure"].astype(str)))
-    if measures is None:
-        measures = present
-    else:
-        measures = [str(m) for m in measures]
-        unknown = [m for m in measures if m not in present]
-        if unknown:
-            raise InputError(f"No results for {', '.join(unknown)} for {unit}. Measures present: "
-                             f"{', '.join(present)}.")
+    measures = _trend_measures(rows, measures, unit)
     waves = sorted_waves(unit_scores)
     rank = {w: i for i, w in enumerate(waves)}
     rows = rows[rows["measure"].astype(str).isin(measures)]
@@ -468,35 +460,56 @@ def unit_trend(
     out["previous_wave"] = [waves[i - 1] if i > 0 else None for i in rows["_w"]]
     for column in ("change", "t", "p", "cohens_d"):
         out[column] = np.nan
-
     if respondents is not None:
         _require(respondents, ("wave", *measures), "respondent table")
         own = respondents.loc[_unit_mask(respondents, level, unit, parent)]
-        shown_at = {(m, w): ok for m, w, ok in zip(rows["measure"].astype(str), rows["wave"], rows["_shown"])}
-        # One compare_waves call per wave pair, with the measures as its "units" (each measure's test uses
-        # only that measure's scores); its own BH adjustment is replaced by the table-wide one below.
-        position_of = {(m, w): i for i, (m, w) in enumerate(zip(rows["measure"].astype(str), rows["wave"]))}
-        for before, wave in zip(waves[:-1], waves[1:]):
-            tested = [m for m in measures if shown_at.get((m, wave)) and shown_at.get((m, before))]
-            if not tested:
-                continue
-            pair = own[own["wave"].isin([before, wave])]
-            long = pd.DataFrame({
-                "measure": np.repeat(np.asarray(tested, dtype=object), len(pair)),
-                "wave": np.tile(pair["wave"].to_numpy(dtype=object), len(tested)),
-                "score": np.concatenate([pair[m].to_numpy(dtype=float) for m in tested]),
-            })
-            result = compare_waves(long, "score", "measure", "wave", before, wave, min_group_size=min_group_size,
-                                   units=tested, confidence=confidence)
-            for r in result.itertuples(index=False):
-                position = position_of[(r.unit, wave)]
-                out.loc[position, ["change", "t", "p", "cohens_d"]] = [r.change, r.t, r.p, r.cohens_d]
+        _test_consecutive_waves(out, rows, own, measures, waves, min_group_size=min_group_size,
+                                confidence=confidence)
     out["p_adj"] = benjamini_hochberg(out["p"])
     significant = pd.array([pd.NA] * len(out), dtype="boolean")
     tested = out["p_adj"].notna().to_numpy()
     significant[tested] = (out.loc[tested, "p_adj"] < 1 - confidence).to_numpy()
     out["significant"] = significant
     return out[list(UNIT_TREND_COLUMNS)]
+
+
+def _trend_measures(rows: pd.DataFrame, measures: Sequence[str] | None, unit: str) -> list[str]:
+    """The measures of a unit trend: those asked for (refused when the unit has no results for one), or every
+    measure the unit has, in table order."""
+    present = list(dict.fromkeys(rows["measure"].astype(str)))
+    if measures is None:
+        return present
+    measures = [str(m) for m in measures]
+    unknown = [m for m in measures if m not in present]
+    if unknown:
+        raise InputError(f"No results for {', '.join(unknown)} for {unit}. Measures present: {', '.join(present)}.")
+    return measures
+
+
+def _test_consecutive_waves(out: pd.DataFrame, rows: pd.DataFrame, own: pd.DataFrame, measures: list[str],
+                            waves: list, *, min_group_size: int, confidence: float) -> None:
+    """Fill ``change``, ``t``, ``p`` and ``cohens_d`` of ``out`` (in place) for each measure shown in a wave
+    and in the wave before it, from the unit's respondents ``own`` (Welch's test, :func:`compare_waves`).
+
+    One compare_waves call per wave pair, with the measures as its "units" (each measure's test uses only
+    that measure's scores); its own BH adjustment is replaced by the table-wide one of :func:`unit_trend`.
+    """
+    shown_at = {(m, w): ok for m, w, ok in zip(rows["measure"].astype(str), rows["wave"], rows["_shown"])}
+    position_of = {(m, w): i for i, (m, w) in enumerate(zip(rows["measure"].astype(str), rows["wave"]))}
+    for before, wave in zip(waves[:-1], waves[1:]):
+        tested = [m for m in measures if shown_at.get((m, wave)) and shown_at.get((m, before))]
+        if not tested:
+            continue
+        pair = own[own["wave"].isin([before, wave])]
+        long = pd.DataFrame({
+            "measure": np.repeat(np.asarray(tested, dtype=object), len(pair)),
+            "wave": np.tile(pair["wave"].to_numpy(dtype=object), len(tested)),
+            "score": np.concatenate([pair[m].to_numpy(dtype=float) for m in tested]),
+        })
+        result = compare_waves(long, "score", "measure", "wave", before, wave, min_group_size=min_group_size,
+                               units=tested, confidence=confidence)
+        for r in result.itertuples(index=False):
+            out.loc[position_of[(r.unit, wave)], ["change", "t", "p", "cohens_d"]] = [r.change, r.t, r.p, r.cohens_d]
 
 
 # --- Question-level changes -------------------------------------------------------------------------
