@@ -45,6 +45,7 @@ from analytics.ingest.codebook import Codebook
 from analytics.errors import InputError
 from analytics.survey.privacy import check_min_group_size
 from analytics.survey.scoring import ScoredResponses
+from analytics.survey.units import team_keys
 
 #: Columns of :func:`item_missingness`.
 MISSINGNESS_COLUMNS = (
@@ -154,18 +155,6 @@ def _items_scale_options(book: Codebook, codes: list[str]) -> int | None:
     """The number of response options shared by all ``codes``, or None when they differ."""
     counts = {book.scales[book.items[c].scale].n_options for c in codes if c in book.items}
     return counts.pop() if len(counts) == 1 else None
-
-
-def _team_keys(respondents: pd.DataFrame) -> pd.Series | None:
-    """A team key per respondent (directorate and team, so that two directorates' "Ward 1" differ); NA for
-    respondents whose team was not recorded. None when the files have no team column."""
-    team = respondents["team"]
-    if team.isna().all():
-        return None
-    directorate = respondents["directorate"].astype(object).where(respondents["directorate"].notna(), "")
-    keys = directorate.astype(str) + "\x1f" + team.astype(object).astype(str)
-    unknown = team.isna() | team.astype(object).eq(settings.NOT_RECORDED_UNIT)
-    return keys.astype(object).where(~unknown.to_numpy())
 
 
 # --- missingness -------------------------------------------------------------------------------------
@@ -443,7 +432,7 @@ def aggregation_table(scored: ScoredResponses, codebook: Codebook | None = None,
     book = _check_scored(scored, codebook)
     k = check_min_group_size(min_group_size)
     answered_any = _respondent_mask(scored)
-    keys = _team_keys(scored.respondents)
+    keys = team_keys(scored.respondents)
     rows = []
     for wave in _waves(scored):
         index = _wave_rows(scored, wave, answered_any)

@@ -53,6 +53,7 @@ from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.errors import InputError
 from analytics.stats import compare_proportions, compare_waves
 from analytics.stats.multiple import benjamini_hochberg
+from analytics.survey.units import KEY_SEPARATOR, respondent_units, unit_keys, unit_mask
 
 # --- Column contracts -------------------------------------------------------------------------------
 #: :func:`wave_changes`: one row per unit shown in both waves.
@@ -81,9 +82,6 @@ UNIT_OPTION_COLUMNS = ("unit", "parent", "label", "suppressed")
 HR_SUMMARY_COLUMNS = ("outcome", "value", "numerator", "numerator_label", "denominator", "denominator_label")
 
 _FIGURES = ("n", "mean", "ci_low", "ci_high", "pct_positive")
-_KEY_SEPARATOR = "\x1f"
-
-
 # --- Helpers ----------------------------------------------------------------------------------------
 def _check_level(level: str) -> None:
     if level not in settings.LEVELS:
@@ -146,55 +144,6 @@ def previous_wave(table: pd.DataFrame, wave: object) -> object | None:
         raise InputError(f"There are no results for wave {wave}. Waves present: {', '.join(map(str, waves))}.")
     position = waves.index(wave)
     return waves[position - 1] if position > 0 else None
-
-
-def _has_directorate(respondents: pd.DataFrame) -> bool:
-    return "directorate" in respondents.columns and bool(respondents["directorate"].notna().any())
-
-
-def _respondent_units(respondents: pd.DataFrame, level: str) -> tuple[pd.Series, pd.Series]:
-    """Each respondent's unit and its parent at ``level``, named as the unit tables name them.
-
-    Follows :func:`analytics.survey.scoring.unit_scores`: a blank team or directorate is
-    :data:`~analytics.settings.NOT_RECORDED_UNIT`; a team's parent is its directorate when the data has
-    directorates, else the organisation.
-    """
-    index = respondents.index
-    if level == settings.LEVEL_ORGANISATION:
-        return (pd.Series(settings.ORGANISATION_UNIT, index=index, dtype=object),
-                pd.Series("", index=index, dtype=object))
-    column = "directorate" if level == settings.LEVEL_DIRECTORATE else "team"
-    if column not in respondents.columns:
-        raise InputError(f"The survey responses have no {column} column, so there are no {column} results.")
-    unit = respondents[column].astype("str").fillna(settings.NOT_RECORDED_UNIT).astype(object)
-    if level == settings.LEVEL_DIRECTORATE or not _has_directorate(respondents):
-        parent = pd.Series(settings.ORGANISATION_UNIT, index=index, dtype=object)
-    else:
-        parent = respondents["directorate"].astype("str").fillna(settings.NOT_RECORDED_UNIT).astype(object)
-    return unit, parent
-
-
-def _matches(values: pd.Series, name: str) -> np.ndarray:
-    """``values == name``, where a blank value is :data:`~analytics.settings.NOT_RECORDED_UNIT`."""
-    equal = np.array((values == name).fillna(False), dtype=bool)
-    if name == settings.NOT_RECORDED_UNIT:
-        equal |= values.isna().to_numpy()
-    return equal
-
-
-def _unit_mask(respondents: pd.DataFrame, level: str, unit: str, parent: str) -> np.ndarray:
-    """Respondents of one unit, as :func:`_respondent_units` names them (without building every name)."""
-    if level == settings.LEVEL_ORGANISATION:
-        return np.full(len(respondents), str(unit) == settings.ORGANISATION_UNIT)
-    column = "directorate" if level == settings.LEVEL_DIRECTORATE else "team"
-    if column not in respondents.columns:
-        raise InputError(f"The survey responses have no {column} column, so there are no {column} results.")
-    mask = _matches(respondents[column], str(unit))
-    if level == settings.LEVEL_TEAM and _has_directorate(respondents):
-        mask &= _matches(respondents["directorate"], str(parent))
-    elif str(parent) != settings.ORGANISATION_UNIT:
-        mask[:] = False
-    return mask
 
 
 def _unit_rows(table: pd.DataFrame, level: str, unit: str, parent: str | None) -> pd.DataFrame:
@@ -310,15 +259,15 @@ def wave_changes(
     if parents is not None:
         rows = rows[rows["parent"].astype(str).isin({str(p) for p in parents})]
     rows = rows[_shown(rows).to_numpy() & rows["mean"].notna().to_numpy()]
-    keys = rows["parent"].astype(str).str.cat(rows["unit"].astype(str), sep=_KEY_SEPARATOR)
+    keys = unit_keys(rows["parent"], rows["unit"])
     in_from = set(keys[(rows["wave"] == wave_from).to_numpy()])
     in_to = set(keys[(rows["wave"] == wave_to).to_numpy()])
     allowed = sorted(in_from & in_to)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in WAVE_COMPARISON_COLUMNS})
     if not allowed:
         return empty
-    unit, parent = _respondent_units(respondents, level)
-    key = parent.astype(str).str.cat(unit.astype(str), sep=_KEY_SEPARATOR)
+    unit, parent = respondent_units(respondents, level)
+    key = unit_keys(parent, unit)
     keep = (key.isin(allowed) & respondents["wave"].isin([wave_from, wave_to])).to_numpy()
     frame = pd.DataFrame({"unit_key": key[keep].to_numpy(), "wave": respondents["wave"][keep].to_numpy(),
                           "score": respondents[measure][keep].to_numpy(dtype=float)})
@@ -326,7 +275,7 @@ def wave_changes(
         return empty
     result = compare_waves(frame, "score", "unit_key", "wave", wave_from, wave_to, min_group_size=min_group_size,
                            units=allowed, confidence=confidence)
-    parts = result["unit"].str.split(_KEY_SEPARATOR, n=1, expand=True)
+    parts = result["unit"].str.split(KEY_SEPARATOR, n=1, expand=True)
     result.insert(0, "parent", parts[0] if len(result) else pd.Series(dtype=object))
     result["unit"] = parts[1] if len(result) else result["unit"]
     result.insert(0, "level", level)
@@ -462,7 +411,7 @@ def unit_trend(
         out[column] = np.nan
     if respondents is not None:
         _require(respondents, ("wave", *measures), "respondent table")
-        own = respondents.loc[_unit_mask(respondents, level, unit, parent)]
+        own = respondents.loc[unit_mask(respondents, level, unit, parent)]
         _test_consecutive_waves(out, rows, own, measures, waves, min_group_size=min_group_size,
                                 confidence=confidence)
     out["p_adj"] = benjamini_hochberg(out["p"])
