@@ -145,6 +145,48 @@ def _index_in(texts: pa.Array, value_set: pa.Array) -> np.ndarray:
     return pc.add(found, 1).to_numpy(zero_copy_only=False).astype("float64")
 
 
+def _positions_of_numeric_column(values: pd.Series, n_options: int, option_numbers) -> AnswerPositions:
+    """:func:`answer_positions` of a numeric column: each number read as an answer code
+    (:func:`_code_positions`); a number that is no code of the scale is an out-of-range finding."""
+    empty = np.array([], dtype=object)
+    numbers_ = values.to_numpy(dtype="float64", na_value=np.nan)
+    positions = _code_positions(numbers_, n_options, option_numbers)
+    invalid_rows = np.flatnonzero(~np.isnan(numbers_) & np.isnan(positions))
+    if invalid_rows.size == 0:
+        return AnswerPositions(positions, invalid_rows, empty, empty)
+    distinct, inverse = np.unique(numbers_[invalid_rows], return_inverse=True)
+    texts = np.array([_number_text(v) for v in distinct], dtype=object)[inverse]
+    kinds = np.full(invalid_rows.size, quality.KIND_OUT_OF_RANGE, dtype=object)
+    return AnswerPositions(positions, invalid_rows, texts, kinds)
+
+
+def _numbers_of(distinct: np.ndarray, normalised: pa.Array, is_number: np.ndarray) -> np.ndarray:
+    """The number each distinct cell holds: a real number in the cell, or text that reads as a number
+    (NaN for other text)."""
+    unique_numbers = np.full(distinct.size, np.nan)
+    unique_numbers[is_number] = distinct[is_number].astype("float64")
+    looks_numeric = pc.match_substring_regex(normalised, pattern=_NUMBER_PATTERN).to_numpy(zero_copy_only=False)
+    text_numbers = looks_numeric & ~is_number
+    if text_numbers.any():
+        texts = np.asarray(normalised.to_pylist(), dtype=object)[text_numbers]
+        unique_numbers[text_numbers] = [float(t) for t in texts]
+    return unique_numbers
+
+
+def _match_without_prefix(normalised: pa.Array, unmatched: np.ndarray, unique_positions: np.ndarray,
+                          is_missing: np.ndarray, option_set: pa.Array, missing_set: pa.Array) -> np.ndarray:
+    """Second chance for labels not matched as they are: the label without a leading code ("5 - Strongly
+    agree", "(1) Never") matched again. Fills ``unique_positions`` in place; returns ``is_missing`` with the
+    labels that are "don't know"-type options once their prefix is removed."""
+    stripped = pc.replace_substring_regex(normalised, pattern=_PREFIX_PATTERN, replacement="\\1")
+    changed = pc.not_equal(stripped, normalised).to_numpy(zero_copy_only=False)
+    prefix_positions = _index_in(stripped, option_set)
+    prefix_missing = pc.is_in(stripped, value_set=missing_set).to_numpy(zero_copy_only=False)
+    take = unmatched & changed & ~np.isnan(prefix_positions)
+    unique_positions[take] = prefix_positions[take]
+    return is_missing | (unmatched & changed & prefix_missing)
+
+
 def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
                      missing_options: tuple[str, ...] | list[str] = ()) -> AnswerPositions:
     """Recognise the answers of one column on a scale (see the module docstring for the rules).
@@ -184,15 +226,7 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
     empty = np.array([], dtype=object)
 
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        numbers_ = values.to_numpy(dtype="float64", na_value=np.nan)
-        positions = _code_positions(numbers_, n_options, option_numbers)
-        invalid_rows = np.flatnonzero(~np.isnan(numbers_) & np.isnan(positions))
-        if invalid_rows.size == 0:
-            return AnswerPositions(positions, invalid_rows, empty, empty)
-        distinct, inverse = np.unique(numbers_[invalid_rows], return_inverse=True)
-        texts = np.array([_number_text(v) for v in distinct], dtype=object)[inverse]
-        kinds = np.full(invalid_rows.size, quality.KIND_OUT_OF_RANGE, dtype=object)
-        return AnswerPositions(positions, invalid_rows, texts, kinds)
+        return _positions_of_numeric_column(values, n_options, option_numbers)
 
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     distinct = np.asarray(uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else uniques, dtype=object)
@@ -201,14 +235,7 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
     is_number = np.array([isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in distinct])
     display = np.array([_display_text(v) for v in distinct], dtype=object)
     normalised = _normalise_texts(pa.array(display.tolist(), type=pa.string()))
-    # Numbers: real numbers in the cells, or text that reads as a number.
-    unique_numbers = np.full(distinct.size, np.nan)
-    unique_numbers[is_number] = distinct[is_number].astype("float64")
-    looks_numeric = pc.match_substring_regex(normalised, pattern=_NUMBER_PATTERN).to_numpy(zero_copy_only=False)
-    text_numbers = looks_numeric & ~is_number
-    if text_numbers.any():
-        texts = np.asarray(normalised.to_pylist(), dtype=object)[text_numbers]
-        unique_numbers[text_numbers] = [float(t) for t in texts]
+    unique_numbers = _numbers_of(distinct, normalised, is_number)
 
     unique_positions = _index_in(normalised, option_set)
     is_missing = pc.is_in(normalised, value_set=missing_set).to_numpy(zero_copy_only=False)
@@ -218,13 +245,8 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
         unique_positions[use_code] = _code_positions(unique_numbers[use_code], n_options, option_numbers)
     unmatched = np.isnan(unique_positions) & ~is_missing & ~numeric
     if unmatched.any():
-        stripped = pc.replace_substring_regex(normalised, pattern=_PREFIX_PATTERN, replacement="\\1")
-        changed = pc.not_equal(stripped, normalised).to_numpy(zero_copy_only=False)
-        prefix_positions = _index_in(stripped, option_set)
-        prefix_missing = pc.is_in(stripped, value_set=missing_set).to_numpy(zero_copy_only=False)
-        take = unmatched & changed & ~np.isnan(prefix_positions)
-        unique_positions[take] = prefix_positions[take]
-        is_missing = is_missing | (unmatched & changed & prefix_missing)
+        is_missing = _match_without_prefix(normalised, unmatched, unique_positions, is_missing, option_set,
+                                           missing_set)
     unique_invalid = np.isnan(unique_positions) & ~is_missing
 
     positions = np.append(unique_positions, np.nan)[codes]
@@ -374,6 +396,97 @@ def _scale_text(scale: Scale) -> str:
     return f"1-{len(options)} or {options[0]} \u2026 {options[-1]}"
 
 
+@dataclass
+class _ItemScores:
+    """Every mapped item of a file scored: ``scores`` (0–10, NaN missing) and ``positions`` (answer option,
+    for straight-lining) as column-major matrices in item order, the cells that could not be read
+    (``invalid_parts``: column, row, value, kind), each column's scale in words, and the items of each scale."""
+
+    scores: np.ndarray
+    positions: np.ndarray
+    invalid_parts: list[pd.DataFrame]
+    scale_texts: dict[str, str]
+    blocks: dict[str, list[str]]
+
+
+def _unit_columns(raw: RawTable, mapping: Mapping) -> tuple[dict[str, pd.Series], list[pd.DataFrame]]:
+    """Each respondent's directorate and team as text (blank: :data:`~analytics.settings.NOT_RECORDED_UNIT`,
+    with a finding), or all-missing when the mapping has no such column."""
+    unit_values: dict[str, pd.Series] = {}
+    unit_findings: list[pd.DataFrame] = []
+    for role, column in (("directorate", mapping.directorate_col), ("team", mapping.team_col)):
+        if column is None:
+            unit_values[role] = pd.Series(np.nan, index=raw.frame.index, dtype="str")
+            continue
+        column = _require_column(raw, column, role)
+        texts = _unit_texts(raw.frame[column])
+        unit_findings.append(quality.unit_not_recorded_findings(texts.isna(), column=column, role=role,
+                                                                file=raw.file_name, sheet=raw.sheet))
+        unit_values[role] = texts.fillna(settings.NOT_RECORDED_UNIT)
+    return unit_values, unit_findings
+
+
+def _score_items(raw: RawTable, item_columns: dict[str, str], book: Codebook) -> _ItemScores:
+    """Score every mapped item column (:func:`answer_positions`, then :func:`item_score` with its reverse
+    keying). Column-major matrices: each item is written and read as one contiguous column."""
+    frame, index = raw.frame, raw.frame.index
+    n_rows, n_items = len(frame), len(item_columns)
+    items = _ItemScores(scores=np.empty((n_rows, n_items), dtype="float64", order="F"),
+                        positions=np.empty((n_rows, n_items), dtype="float32", order="F"),
+                        invalid_parts=[], scale_texts={}, blocks={})
+    for j, (code, column) in enumerate(item_columns.items()):
+        item = book.items[code]
+        scale = book.scales[item.scale]
+        answers = answer_positions(frame[column], scale.options, book.missing_options)
+        items.positions[:, j] = answers.positions
+        items.scores[:, j] = item_score(answers.positions, scale.n_options, item.reverse)
+        items.scale_texts[column] = _scale_text(scale)
+        items.blocks.setdefault(scale.label, []).append(code)
+        if answers.invalid_rows.size:
+            items.invalid_parts.append(pd.DataFrame({
+                "column": column, "row": index.to_numpy()[answers.invalid_rows],
+                "value": answers.invalid_values, "kind": answers.invalid_kinds,
+            }))
+    return items
+
+
+def _measure_scores(book: Codebook, score_matrix: np.ndarray, column_of: dict[str, int],
+                    n_rows: int) -> tuple[dict[str, np.ndarray], dict[str, tuple[list[str], int]]]:
+    """Each respondent's sub-score per measure and theme score, and the measures with questions missing
+    from the file (``{label: (missing codes, number of items)}``).
+
+    Sub-score: the mean of the answered items when at least half of the measure's items are answered
+    (NSS method), else missing. Theme: the mean of its sub-scores when every one is present, else missing.
+    """
+    measure_scores: dict[str, np.ndarray] = {}
+    incomplete: dict[str, tuple[list[str], int]] = {}
+    for measure in book.measures:
+        if measure.is_theme:
+            continue
+        present = [column_of[c] for c in measure.items if c in column_of]
+        if not present:
+            measure_scores[measure.id] = np.full(n_rows, np.nan)
+            continue
+        if len(present) < len(measure.items):
+            incomplete[measure.label] = ([c for c in measure.items if c not in column_of], len(measure.items))
+        answered = np.zeros(n_rows, dtype=np.int64)
+        total = np.zeros(n_rows)
+        for j in present:
+            values = score_matrix[:, j]
+            has = ~np.isnan(values)
+            answered += has
+            total += np.where(has, values, 0.0)
+        enough = (answered * 2 >= len(measure.items)) & (answered > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            measure_scores[measure.id] = np.where(enough, total / answered, np.nan)
+    for measure in book.measures:
+        if measure.is_theme:
+            parts = np.column_stack([measure_scores[s] for s in measure.sub_measures])
+            complete = ~np.isnan(parts).any(axis=1)
+            measure_scores[measure.id] = np.where(complete, parts.mean(axis=1), np.nan)
+    return measure_scores, incomplete
+
+
 def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave: str | None = None) -> ScoredResponses:
     """Score every respondent of a file on every measure of the codebook.
 
@@ -422,69 +535,15 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
     index = frame.index
     findings: list[pd.DataFrame] = []
 
-    unit_values: dict[str, pd.Series] = {}
-    unit_findings: list[pd.DataFrame] = []
-    for role, column in (("directorate", mapping.directorate_col), ("team", mapping.team_col)):
-        if column is None:
-            unit_values[role] = pd.Series(np.nan, index=index, dtype="str")
-            continue
-        column = _require_column(raw, column, role)
-        texts = _unit_texts(frame[column])
-        blank = texts.isna()
-        unit_findings.append(quality.unit_not_recorded_findings(blank, column=column, role=role, file=file,
-                                                                sheet=sheet))
-        unit_values[role] = texts.fillna(settings.NOT_RECORDED_UNIT)
-
+    unit_values, unit_findings = _unit_columns(raw, mapping)
     codes = list(item_columns)
     n_rows = len(frame)
-    # Column-major matrices: each item is written and read as one contiguous column.
-    score_matrix = np.empty((n_rows, len(codes)), dtype="float64", order="F")
-    position_matrix = np.empty((n_rows, len(codes)), dtype="float32", order="F")
-    invalid_parts: list[pd.DataFrame] = []
-    scale_texts: dict[str, str] = {}
-    blocks: dict[str, list[str]] = {}
-    for j, (code, column) in enumerate(item_columns.items()):
-        item = book.items[code]
-        scale = book.scales[item.scale]
-        answers = answer_positions(frame[column], scale.options, book.missing_options)
-        position_matrix[:, j] = answers.positions
-        score_matrix[:, j] = item_score(answers.positions, scale.n_options, item.reverse)
-        scale_texts[column] = _scale_text(scale)
-        blocks.setdefault(scale.label, []).append(code)
-        if answers.invalid_rows.size:
-            invalid_parts.append(pd.DataFrame({
-                "column": column, "row": index.to_numpy()[answers.invalid_rows],
-                "value": answers.invalid_values, "kind": answers.invalid_kinds,
-            }))
+    items = _score_items(raw, item_columns, book)
+    score_matrix, position_matrix = items.scores, items.positions
     item_scores = pd.DataFrame(score_matrix, index=index, columns=codes, copy=False)
-    column_of = {code: j for j, code in enumerate(codes)}
-
-    measure_scores: dict[str, np.ndarray] = {}
-    incomplete: dict[str, tuple[list[str], int]] = {}
-    for measure in book.measures:
-        if measure.is_theme:
-            continue
-        present = [column_of[c] for c in measure.items if c in column_of]
-        if not present:
-            measure_scores[measure.id] = np.full(n_rows, np.nan)
-            continue
-        if len(present) < len(measure.items):
-            incomplete[measure.label] = ([c for c in measure.items if c not in column_of], len(measure.items))
-        answered = np.zeros(n_rows, dtype=np.int64)
-        total = np.zeros(n_rows)
-        for j in present:
-            values = score_matrix[:, j]
-            has = ~np.isnan(values)
-            answered += has
-            total += np.where(has, values, 0.0)
-        enough = (answered * 2 >= len(measure.items)) & (answered > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            measure_scores[measure.id] = np.where(enough, total / answered, np.nan)
-    for measure in book.measures:
-        if measure.is_theme:
-            parts = np.column_stack([measure_scores[s] for s in measure.sub_measures])
-            complete = ~np.isnan(parts).any(axis=1)
-            measure_scores[measure.id] = np.where(complete, parts.mean(axis=1), np.nan)
+    measure_scores, incomplete = _measure_scores(book, score_matrix, {code: j for j, code in enumerate(codes)},
+                                                 n_rows)
+    invalid_parts, scale_texts, blocks = items.invalid_parts, items.scale_texts, items.blocks
     respondents = pd.DataFrame({"wave": waves, "directorate": unit_values["directorate"], "team": unit_values["team"]},
                                index=index)
     for measure in book.measures:
