@@ -189,6 +189,34 @@ def _unit_frame(table: pd.DataFrame, level: str) -> pd.DataFrame:
     return keys.reset_index(drop=True)
 
 
+def _wide_cells(table: pd.DataFrame, rows: pd.DataFrame, value_cols: list[str],
+                min_group_size: int) -> pd.DataFrame | None:
+    """The sheet's figures (or their suppression text, :func:`_cell_values`) with one column per
+    (field, measure) and one row per unit x wave of ``rows``; None for an empty table."""
+    if not len(table):
+        return None
+    keyed = table.assign(_wave=table["wave"].astype(str), _unit=table["unit"].astype(str),
+                         _parent=table["parent"].astype(object).where(table["parent"].notna(), "").astype(str),
+                         _measure=table["measure"].astype(str))
+    for column in value_cols:
+        if column not in keyed:
+            keyed[column] = np.nan
+    cells = _cell_values(keyed, value_cols, min_group_size)
+    cells.index = pd.MultiIndex.from_frame(keyed[["_wave", "_parent", "_unit", "_measure"]])
+    cells = cells[~cells.index.duplicated()]
+    return cells.unstack("_measure").reindex(pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]]))
+
+
+def _field_column(wide: pd.DataFrame | None, field_name: str, measure: str, n_rows: int) -> np.ndarray:
+    """One (field, measure) column of :func:`_wide_cells`; "no data" where a unit has no row for the measure
+    (or the measure none at all)."""
+    no_data = settings.NO_DATA_LABEL
+    if wide is None or (field_name, measure) not in wide.columns:
+        return np.full(n_rows, no_data, dtype=object)
+    values = wide[(field_name, measure)].to_numpy(dtype=object)
+    return np.where(pd.isna(values), no_data, values)
+
+
 def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: int,
                     codebook: Codebook | None = None, measures: Sequence[str] | None = None,
                     directorate: str | None = None, label_measures: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -248,32 +276,13 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
         kinds[_PARENT_HEADERS[level]] = "id"
     columns[unit_header] = rows["unit"]
     kinds[unit_header] = "id"
-    if len(table):
-        keyed = table.assign(_wave=table["wave"].astype(str), _unit=table["unit"].astype(str),
-                             _parent=table["parent"].astype(object).where(table["parent"].notna(), "").astype(str),
-                             _measure=table["measure"].astype(str))
-        for column in value_cols:
-            if column not in keyed:
-                keyed[column] = np.nan
-        cells = _cell_values(keyed, value_cols, min_group_size)
-        cells.index = pd.MultiIndex.from_frame(keyed[["_wave", "_parent", "_unit", "_measure"]])
-        cells = cells[~cells.index.duplicated()]
-        # One column per (field, measure), one row per unit x wave of the sheet.
-        wide = cells.unstack("_measure").reindex(pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]]))
-    else:
-        wide = None
-    no_data = settings.NO_DATA_LABEL
+    wide = _wide_cells(table, rows, value_cols, min_group_size)
     headers, blocks = [], []
-    if wide is not None:
-        values_all = wide.to_numpy(dtype=object)
-        values_all = np.where(pd.isna(values_all), no_data, values_all)  # no row for the measure: no data
-        position = {column: i for i, column in enumerate(wide.columns)}
     for measure in measure_ids:
         label = _measure_label(measure, codebook) if label_measures else str(measure)
         for field_name, suffix, _ in MEASURE_FIELDS:
             header = f"{label}: {suffix}"
-            at = position.get((field_name, measure)) if wide is not None else None
-            blocks.append(values_all[:, at] if at is not None else np.full(len(rows), no_data, dtype=object))
+            blocks.append(_field_column(wide, field_name, measure, len(rows)))
             headers.append(header)
             kinds[header] = field_name
     ids = pd.DataFrame(columns, index=rows.index).astype(object)
@@ -419,9 +428,45 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index)
 
 
+def _cell_value(value: object) -> object:
+    """A frame value as a workbook cell: numbers and booleans as such, missing as an empty cell, anything
+    else as neutralised text (:func:`analytics.export.neutralise_cell`)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return neutralise_cell(str(value))
+
+
+def _format_column(sheet, values: pd.Series, header: str, position: int, kind: str, n_rows: int) -> None:
+    """Width of one column; for figure columns also the number format of its numeric cells and, for scores
+    and % positive, a colour scale."""
+    from openpyxl.formatting.rule import ColorScaleRule
+
+    letter = _column_letter(position)
+    width = max(10, min(40, len(header) + 2)) if kind != "id" else max(
+        12, min(45, max([len(header)] + [len(str(v)) for v in values.tolist()[:500]]) + 2))
+    sheet.column_dimensions[letter].width = width
+    if kind == "id" or n_rows < 2:
+        return
+    number_format = NUMBER_FORMATS.get(kind, "General")
+    for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=position, max_col=position):
+        if not isinstance(cell.value, str):
+            cell.number_format = number_format
+    if kind in ("mean", "pct_positive"):
+        sheet.conditional_formatting.add(
+            f"{letter}2:{letter}{n_rows}",
+            ColorScaleRule(start_type="min", start_color=SCALE_LOW, mid_type="percentile", mid_value=50,
+                           mid_color=SCALE_MID, end_type="max", end_color=SCALE_HIGH))
+
+
 def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
     """Header + rows; numbers stay numbers, text is neutralised; formats, widths, freeze, colour scales."""
-    from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+    from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Alignment, Font, PatternFill
 
     header_font = Font(bold=True)
@@ -432,38 +477,11 @@ def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
         cell.font = header_font
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for record in frame.itertuples(index=False, name=None):
-        row = []
-        for value in record:
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                row.append(None)
-            elif isinstance(value, (bool, np.bool_)):
-                row.append(bool(value))
-            elif isinstance(value, (int, np.integer)):
-                row.append(int(value))
-            elif isinstance(value, (float, np.floating)):
-                row.append(float(value))
-            else:
-                row.append(neutralise_cell(str(value)))
-        sheet.append(row)
+        sheet.append([_cell_value(value) for value in record])
     n_rows = len(frame) + 1
     id_count = sum(1 for h in headers if kinds.get(h) == "id")
     for position, header in enumerate(headers, start=1):
-        kind = kinds.get(header, "id")
-        letter = _column_letter(position)
-        width = max(10, min(40, len(header) + 2)) if kind != "id" else max(
-            12, min(45, max([len(header)] + [len(str(v)) for v in frame[header].tolist()[:500]]) + 2))
-        sheet.column_dimensions[letter].width = width
-        if kind == "id" or n_rows < 2:
-            continue
-        number_format = NUMBER_FORMATS.get(kind, "General")
-        for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=position, max_col=position):
-            if not isinstance(cell.value, str):
-                cell.number_format = number_format
-        if kind in ("mean", "pct_positive"):
-            sheet.conditional_formatting.add(
-                f"{letter}2:{letter}{n_rows}",
-                ColorScaleRule(start_type="min", start_color=SCALE_LOW, mid_type="percentile", mid_value=50,
-                               mid_color=SCALE_MID, end_type="max", end_color=SCALE_HIGH))
+        _format_column(sheet, frame[header], header, position, kinds.get(header, "id"), n_rows)
     if n_rows > 1 and len(headers) > id_count:
         # Suppressed and no-data cells (text among the figures) in grey italics, whatever sorting does.
         first = _column_letter(id_count + 1)
