@@ -72,6 +72,42 @@ def _options(args: argparse.Namespace) -> ColumnOptions:
                          mapping=mapping)
 
 
+def _print_columns(mapping, out) -> None:
+    """The team, directorate and wave columns recognised (or "not found")."""
+    for role in ("team_col", "directorate_col", "wave_col"):
+        column = getattr(mapping, role)
+        print(f"{role.removesuffix('_col').capitalize()} column: {column if column else 'not found'}", file=out)
+
+
+def _print_respondents(respondents, out) -> None:
+    """Respondents, waves, teams and (when recorded) directorates of a scored file."""
+    print(f"Respondents: {len(respondents)}", file=out)
+    print(f"Waves: {', '.join(sorted(respondents['wave'].astype(str).unique()))}", file=out)
+    print(f"Teams: {respondents['team'].nunique()}", file=out)
+    if respondents["directorate"].notna().any():
+        print(f"Directorates: {respondents['directorate'].nunique()}", file=out)
+
+
+def _print_measures(summary, unmapped: list[str], out) -> None:
+    """Questions recognised per measure (with the codes missing), then the columns not used (first 15)."""
+    print("Items recognised per measure:", file=out)
+    for row in summary.itertuples(index=False):
+        missing = f" (missing: {row.missing_items})" if row.missing_items else ""
+        print(f"  {row.label}: {row.items_found} of {row.items_expected}{missing}", file=out)
+    if unmapped:
+        shown = ", ".join(unmapped[:15]) + (f" and {len(unmapped) - 15} more" if len(unmapped) > 15 else "")
+        print(f"Columns not used: {shown}", file=out)
+
+
+def _print_findings(findings, out) -> None:
+    """Every data-quality finding with its severity, column and spreadsheet rows."""
+    print(f"Data-quality findings: {len(findings)}", file=out)
+    for row in findings.itertuples(index=False):
+        where = f"column '{row.column}'" if isinstance(row.column, str) and row.column else ""
+        rows = f", rows {row.rows}" if isinstance(row.rows, str) and row.rows else ""
+        print(f"  [{row.severity}] {where}{rows}: {row.message}", file=out)
+
+
 def run_validate(args: argparse.Namespace) -> int:
     source = SurveySource.from_path(args.file, sheet=args.sheet)
     options = _options(args)
@@ -85,32 +121,12 @@ def run_validate(args: argparse.Namespace) -> int:
         print(f"  - {note}", file=out)
     if recognised.is_unit_level:
         return _validate_unit_level(recognised)
-    for role in ("team_col", "directorate_col", "wave_col"):
-        column = getattr(mapping, role)
-        label = role.removesuffix("_col").capitalize()
-        print(f"{label} column: {column if column else 'not found'}", file=out)
+    _print_columns(mapping, out)
     scored = score_recognised(recognised, codebook)
-    respondents = scored.respondents
-    print(f"Respondents: {len(respondents)}", file=out)
-    print(f"Waves: {', '.join(sorted(respondents['wave'].astype(str).unique()))}", file=out)
-    print(f"Teams: {respondents['team'].nunique()}", file=out)
-    if respondents["directorate"].notna().any():
-        print(f"Directorates: {respondents['directorate'].nunique()}", file=out)
-    print("Items recognised per measure:", file=out)
+    _print_respondents(scored.respondents, out)
     summary = summarise_mapping(mapping, codebook)
-    for row in summary.itertuples(index=False):
-        missing = f" (missing: {row.missing_items})" if row.missing_items else ""
-        print(f"  {row.label}: {row.items_found} of {row.items_expected}{missing}", file=out)
-    unmapped = mapping.unmapped
-    if unmapped:
-        shown = ", ".join(unmapped[:15]) + (f" and {len(unmapped) - 15} more" if len(unmapped) > 15 else "")
-        print(f"Columns not used: {shown}", file=out)
-    findings = scored.findings
-    print(f"Data-quality findings: {len(findings)}", file=out)
-    for row in findings.itertuples(index=False):
-        where = f"column '{row.column}'" if isinstance(row.column, str) and row.column else ""
-        rows = f", rows {row.rows}" if isinstance(row.rows, str) and row.rows else ""
-        print(f"  [{row.severity}] {where}{rows}: {row.message}", file=out)
+    _print_measures(summary, mapping.unmapped, out)
+    _print_findings(scored.findings, out)
     if (summary["items_found"] == 0).all():
         raise InputError("No measure can be scored: none of the codebook's questions was recognised.",
                          file=source.file_name)
