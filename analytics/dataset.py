@@ -7,6 +7,7 @@ bytes and column choices), so it can be hashed for caching and rebuilt for any a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,6 +32,9 @@ SAMPLE_TRUST_NAME = "Northfield and Vale NHS Foundation Trust"
 SAMPLE_SURVEY_FILES = ("survey_2023.csv", "survey_2024.xlsx", "survey_2025.csv")
 SAMPLE_STAFF_FILE = "hr_staff_esr.csv"
 SAMPLE_ABSENCE_FILE = "hr_absence_esr.csv"
+#: The dashboard's and the board pack's default: doctors in training rotate between employers, so NHS
+#: leaver statistics leave them out.
+DEFAULT_EXCLUSIONS = HRExclusions(doctors_in_training=True)
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ class Dataset:
     hr: HRRecords | None
     #: What was left out of the HR records, in plain words (shown next to every HR figure).
     hr_exclusions: str = ""
+    #: The HR exclusions asked for (the sidebar's choice; the dashboard leaves out doctors in training).
+    exclusions: HRExclusions = DEFAULT_EXCLUSIONS
 
     @property
     def label(self) -> str:
@@ -168,7 +174,7 @@ class Dataset:
         tables key on it (the dashboard hashes a :class:`Dataset` argument by it), so no cached function
         takes these settings one by one."""
         h = hashlib.sha256(self.spec.key.encode())
-        h.update(f"|k={self.min_group_size}|hr={self.hr_exclusions}".encode())
+        h.update(f"|k={self.min_group_size}|hr={self.exclusions!r}|{self.hr_exclusions}".encode())
         return h.hexdigest()
 
 
@@ -259,21 +265,25 @@ def can_exclude_doctors_in_training(records: HRRecords | None) -> bool:
             and bool(doctors_in_training_roles(records.assignments["job_role"])))
 
 
-def exclude_from_hr(records: HRRecords | None, *, exclude_doctors_in_training: bool) -> tuple[HRRecords | None, str]:
+def exclude_from_hr(records: HRRecords | None, exclusions: HRExclusions) -> tuple[HRRecords | None, str]:
     """The HR records the pages use, and the exclusions in plain words.
 
     Doctors in training rotate between employers on national changeover days, so NHS leaver statistics
     leave them out; the dashboard does too by default, as a visible choice in the sidebar. When the data
-    cannot tell them apart (no job-role column, or team-month figures) nothing is excluded and the text
-    says so.
+    cannot tell them apart (no job-role column, or team-month figures) they are counted and the text
+    says so; the other exclusions are applied as :func:`analytics.hr.apply_exclusions` applies them.
     """
     if records is None:
         return None, ""
-    if exclude_doctors_in_training and can_exclude_doctors_in_training(records):
-        records, exclusions = apply_exclusions(records, exclude_doctors_in_training=True)
-        return records, exclusions.text()
-    text = exclusions_text(HRExclusions())
-    if exclude_doctors_in_training:
+    possible = exclusions
+    if exclusions.doctors_in_training and not can_exclude_doctors_in_training(records):
+        possible = dataclasses.replace(exclusions, doctors_in_training=False)
+    if possible.any:
+        records, resolved = apply_exclusions(records, possible)
+        text = resolved.text()
+    else:
+        text = exclusions_text(HRExclusions())
+    if exclusions.doctors_in_training and not possible.doctors_in_training:
         text += (" Doctors in training could not be told apart in these HR files (no job role naming a training"
                  " grade), so they are counted.")
     return records, text
@@ -301,13 +311,14 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
 
 
 def load_dataset(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
-                 exclude_doctors_in_training: bool = True, progress: Progress | None = None) -> Dataset:
+                 exclusions: HRExclusions = DEFAULT_EXCLUSIONS, progress: Progress | None = None) -> Dataset:
     """Score the spec's survey files and read its HR files (exclusions: :func:`exclude_from_hr`)."""
     survey = load_survey(spec, min_group_size=min_group_size,
                          progress=(lambda f, m: progress(0.8 * f, m)) if progress else None)
     if progress:
         progress(0.85, "Reading HR files")
-    hr, exclusions = exclude_from_hr(load_hr(spec), exclude_doctors_in_training=exclude_doctors_in_training)
+    hr, text = exclude_from_hr(load_hr(spec), exclusions)
     if progress:
         progress(1.0, "Done")
-    return Dataset(spec=spec, min_group_size=min_group_size, survey=survey, hr=hr, hr_exclusions=exclusions)
+    return Dataset(spec=spec, min_group_size=min_group_size, survey=survey, hr=hr, hr_exclusions=text,
+                   exclusions=exclusions)

@@ -22,6 +22,7 @@ import pandas as pd
 from analytics import settings
 from analytics.errors import InputError
 from analytics import labels
+from analytics.rag import rag_rating
 
 MINUS = "\u2212"
 NO_DATA = settings.NO_DATA_LABEL
@@ -92,19 +93,29 @@ def format_number(value: object, decimals: int = 1) -> str:
     return NO_DATA if is_missing(value) else _fixed(value, decimals)
 
 
+def format_signed(value: object, decimals: int = 1, unit: str = "") -> str:
+    """A change with its sign and an optional unit: "+0.3", "−1.2 pp" (typographic minus); "0.0" without a
+    sign; "no data" when missing.
+
+    >>> format_signed(0.34), format_signed(-1.25, 1, " pp"), format_signed(0.04)
+    ('+0.3', '−1.2 pp', '0.0')
+    """
+    return NO_DATA if is_missing(value) else _fixed(value, decimals, sign=True) + unit
+
+
 def format_r(value: object) -> str:
     """A correlation coefficient to two decimals (e.g. "−0.23")."""
     return NO_DATA if is_missing(value) else _fixed(value, 2)
 
 
-def format_p(value: object) -> str:
-    """A p-value as "p < 0.001" or "p = 0.034" (three decimals).
+def format_p(value: object, *, missing: str = "p: " + NO_DATA) -> str:
+    """A p-value as "p < 0.001" or "p = 0.034" (three decimals); ``missing`` when there is none.
 
     >>> format_p(0.0004), format_p(0.0341)
     ('p < 0.001', 'p = 0.034')
     """
     if is_missing(value):
-        return "p: " + NO_DATA
+        return missing
     if value < 0.001:
         return "p < 0.001"
     return f"p = {float(value):.3f}"
@@ -200,12 +211,8 @@ def _rag(label: str) -> RagStatus:
 
 
 def rag_status(value: object, *, green_at: float, red_at: float, higher_is_better: bool = True) -> RagStatus:
-    """Green, Amber or Red against thresholds the user sets; "No data" when ``value`` is missing.
-
-    Both thresholds are inclusive. When higher is better: Green if ``value >= green_at``, Red if
-    ``value <= red_at``, Amber in between. When lower is better (sickness, leaving): Green if
-    ``value <= green_at``, Red if ``value >= red_at``. Compare the full-precision value, not the
-    rounded one shown next to it.
+    """The RAG status of :func:`analytics.rag.rag_rating` (the one rule) with its shape and colour;
+    "No data" when ``value`` is missing.
 
     Raises
     ------
@@ -219,20 +226,8 @@ def rag_status(value: object, *, green_at: float, red_at: float, higher_is_bette
     >>> rag_status(5.7, green_at=4.0, red_at=5.6, higher_is_better=False).label
     'Red'
     """
-    if is_missing(green_at) or is_missing(red_at):
-        raise InputError("Set both the green and the red threshold.")
-    if higher_is_better and not green_at > red_at:
-        raise InputError(f"The green threshold ({green_at}) must be above the red threshold ({red_at}) "
-                         "when higher values are better.")
-    if not higher_is_better and not green_at < red_at:
-        raise InputError(f"The green threshold ({green_at}) must be below the red threshold ({red_at}) "
-                         "when lower values are better.")
-    if is_missing(value):
-        return _rag("No data")
-    v = float(value)
-    if higher_is_better:
-        return _rag("Green" if v >= green_at else "Red" if v <= red_at else "Amber")
-    return _rag("Green" if v <= green_at else "Red" if v >= red_at else "Amber")
+    return _rag(rag_rating(None if is_missing(value) else value, green_at=green_at, red_at=red_at,
+                           higher_is_better=higher_is_better))
 
 
 # --- Headline tiles ----------------------------------------------------------------------------------

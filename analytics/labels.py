@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from analytics import settings
 from analytics.ingest.codebook import Codebook, load_codebook
+# Pages find labels, colours and thresholds here; the RAG rule and its thresholds are defined in analytics.rag.
+from analytics.rag import DEFAULT_RAG_THRESHOLDS, RagThresholds
 
 # --- Reporting levels ---------------------------------------------------------------------------------
 #: Singular and plural display names of each reporting level (the unit of analysis in captions).
@@ -273,18 +275,6 @@ def series_style(index: int) -> dict[str, str]:
 
 
 # --- RAG status --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RagThresholds:
-    """Where Green and Red begin. ``green_at`` and ``red_at`` are inclusive (see :func:`analytics.format.rag_status`)."""
-
-    green_at: float
-    red_at: float
-    higher_is_better: bool = True
-
-    def as_kwargs(self) -> dict[str, float | bool]:
-        return {"green_at": self.green_at, "red_at": self.red_at, "higher_is_better": self.higher_is_better}
-
-
 #: RAG colours (Okabe–Ito bluish green, orange, vermillion) and their distinct shapes.
 RAG_STYLE: dict[str, tuple[str, str]] = {
     "Green": ("●", "#009E73"),
@@ -292,17 +282,6 @@ RAG_STYLE: dict[str, tuple[str, str]] = {
     "Red": ("■", "#D55E00"),
     "No data": ("○", "#8C8C8C"),
 }
-
-#: Starting thresholds a user sees before setting their own (the numbers live in
-#: :data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`, so the analytics layer uses the same defaults). They
-#: are local choices, not NHS standards: survey scores use 7.0 / 6.0 on the 0–10 scale; sickness uses the
-#: England average (~5.6–5.7%) as the red line; leaver rate uses the top of the NHS range (~12.5%) as red
-#: and its bottom (~10%) as green; stability uses 85% / 80%.
-DEFAULT_RAG_THRESHOLDS: dict[str, RagThresholds] = {
-    name: RagThresholds(green_at=green, red_at=red, higher_is_better=higher)
-    for name, (green, red, higher) in settings.DEFAULT_RAG_THRESHOLDS.items()
-}
-
 
 def default_rag_thresholds(name: str, codebook: Codebook | None = None) -> RagThresholds | None:
     """Default thresholds of a measure (the "score" defaults) or outcome; ``None`` if there are none."""

@@ -32,7 +32,7 @@ import pandas as pd
 from analytics import settings
 from analytics.ingest.codebook import normalise_label
 from analytics.errors import InputError
-from analytics.hr import HRRecords, hr_metrics
+from analytics.hr import HRExclusions, HRRecords, hr_metrics
 
 WINDOW_CONCURRENT = "concurrent"
 WINDOW_LAGGED = "lagged"
@@ -145,7 +145,7 @@ def survey_measure_table(unit_scores: pd.DataFrame, *, wave: str, level: str = s
 
 def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave: str,
                   window_kind: str = WINDOW_CONCURRENT, level: str = settings.LEVEL_TEAM,
-                  exclude_staff_groups: Iterable[str] = (), survey_dates: dict[str, object] | None = None,
+                  exclusions: HRExclusions = HRExclusions(), survey_dates: dict[str, object] | None = None,
                   window: tuple[object, object] | None = None) -> UnitOutcomes:
     """Survey scores of the shown units of ``wave`` at ``level``, joined to their HR outcomes.
 
@@ -157,8 +157,8 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
         HR records, or None (the result then has survey columns only).
     window_kind
         ``"concurrent"`` or ``"lagged"`` (see the module docstring); ``window=(start, end)`` overrides it.
-    exclude_staff_groups
-        Passed to :func:`analytics.hr.hr_metrics`.
+    exclusions
+        Passed to :func:`analytics.hr.hr_metrics` (:class:`analytics.hr.HRExclusions`).
 
     Returns
     -------
@@ -189,7 +189,7 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
                      f"covers: {clipped[0]:%b %Y} to {clipped[1]:%b %Y}. Rates over a shorter window are not "
                      "annual rates.")
     first, last = clipped
-    hr = hr_metrics(records, start=first, end=last, exclude_staff_groups=exclude_staff_groups, levels=[level])
+    hr = hr_metrics(records, start=first, end=last, exclusions=exclusions, levels=[level])
     hr = hr[hr["level"] == level]
     hr = hr.assign(_key=hr["unit"].map(_key))[["_key", *OUTCOME_COLUMNS]]
     joined = survey.assign(_key=survey["unit"].map(_key)).merge(hr, on="_key", how="left", indicator=True)
@@ -203,7 +203,7 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
                      "(no survey results, or fewer responses than the anonymity threshold).")
     frame = joined[joined["_merge"] == "both"].drop(columns=["_key", "_merge"]).reset_index(drop=True)
     frame["mean_staff"] = (frame["staff_start"].astype("Float64") + frame["staff_end"].astype("Float64")) / 2
-    if excluded := tuple(exclude_staff_groups or ()):
-        notes.append("Excluded from HR figures: " + ", ".join(excluded) + ".")
+    if exclusions.staff_groups:
+        notes.append("Excluded from HR figures: " + ", ".join(exclusions.staff_groups) + ".")
     return UnitOutcomes(frame=frame, wave=str(wave), level=level, window_kind=window_kind, window_start=first,
                         window_end=last, notes=notes)

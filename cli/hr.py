@@ -25,6 +25,7 @@ import argparse
 from analytics import hr
 from analytics.errors import InputError
 from analytics.export import write_table
+from cli.options import hr_exclusions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,10 +70,7 @@ def run_hr(args: argparse.Namespace) -> int:
                              "team-month figures, which carry their own FTE days lost.",
                              file=records.file_name)
         records = hr.read_absence_file(args.absence, records)
-    metrics = hr.hr_metrics(records, start=args.start, end=args.end,
-                            exclude_staff_groups=args.exclude_staff_group, exclude_job_roles=args.exclude_job_role,
-                            exclude_assignment_categories=args.exclude_assignment_category,
-                            exclude_doctors_in_training=args.exclude_doctors_in_training)
+    metrics = hr.hr_metrics(records, start=args.start, end=args.end, exclusions=hr_exclusions(args))
     table = metrics[list(hr.HR_CLI_COLUMNS)]
     path = write_table(table, args.out, sheet_name="HR outcomes")
     print(f"Wrote {len(table)} rows to {path} (window {metrics.attrs['window_start']:%Y-%m-%d} to "

@@ -45,6 +45,7 @@ from analytics.export import write_table
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS
 from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
 from analytics.survey.privacy import check_min_group_size
+from cli.options import hr_exclusions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -157,8 +158,7 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
         survey, records, waves=args.wave or None, window_kind=args.window, measures=args.x or None,
         outcomes=args.y or None, level=args.level, by=args.by,
         weights=relate.WEIGHT_RESPONSES if args.weight_by_responses else None, covariates=args.adjust,
-        exclude_staff_groups=args.exclude_staff_group, exclude_job_roles=args.exclude_job_role,
-        exclude_doctors_in_training=args.exclude_doctors_in_training)
+        exclusions=hr_exclusions(args))
 
 
 def _run_units(args: argparse.Namespace) -> tuple[relate.RelateResult, list[str]]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from analytics import settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
+from analytics.hr import HRExclusions
 from analytics.ingest.mapping import Mapping
 
 #: Output extensions and what each writes.
@@ -110,7 +111,7 @@ def run_report(args: argparse.Namespace) -> int:
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
                            directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping)
     dataset = load_dataset(spec, min_group_size=args.min_group,
-                           exclude_doctors_in_training=not args.include_doctors_in_training)
+                           exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":
         from analytics.report.pack import data_sources_table
         from analytics.report.scorecards import build_scorecards, write_scorecards_xlsx
@@ -128,7 +129,7 @@ def run_report(args: argparse.Namespace) -> int:
     from render.pack import render_html, render_pdf  # Plotly: imported only for a board pack
 
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
-                            exclude_staff_groups=args.exclude_staff_group)
+                            exclusions=HRExclusions(staff_groups=tuple(args.exclude_staff_group or ())))
     if suffix == ".html":
         path.write_text(render_html(pack), encoding="utf-8")
     else:

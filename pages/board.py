@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import board
+from analytics.hr import HRExclusions
 from ui import board_view as view
 from ui.downloads import board_pack_buttons
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
@@ -21,18 +21,15 @@ if dataset.survey is None or not dataset.waves:
     st.stop()
 wave = chosen.wave if chosen.wave in dataset.waves else dataset.waves[-1]
 
-dataset_key = dataset.spec.key  # a digest of the files: computed once per run
-settings_chosen = view.settings_controls(dataset, dataset_key)
+settings_chosen = view.settings_controls(dataset)
 with show_input_errors():
-    core = view.core_for(dataset, dataset_key, wave, chosen.min_group_size, settings_chosen)
-    headline = board.apply_thresholds(core.headline, settings_chosen.thresholds, settings_chosen.benchmarks)
-    found = board.restrict_to_directorate(core.exceptions, chosen.directorate)
-    statements = board.board_statements(headline, found, core.weakest, min_group_size=core.min_group_size)
-k = core.min_group_size
+    report = view.board_for(dataset, wave, settings_chosen, chosen.directorate)
+headline, found, statements, weakest = report.headline, report.exceptions, report.statements, report.weakest
+k = report.min_group_size
 
 st.markdown("**Papers for the board**: the same figures, statements and caveats as one file to print or circulate.")
 board_pack_buttons(dataset, chosen, thresholds=settings_chosen.thresholds, benchmarks=settings_chosen.benchmarks,
-                   exclude_staff_groups=settings_chosen.exclude_staff_groups,
+                   exclusions=HRExclusions(staff_groups=settings_chosen.exclude_staff_groups),
                    low_score_below=settings_chosen.low_score_below)
 
 # --- Headlines ------------------------------------------------------------------------------------
@@ -94,7 +91,7 @@ view.download_csv(statements, file_name=f"board_statements_{wave}.csv", key="boa
 # --- What to do ------------------------------------------------------------------------------------
 st.subheader("What to do")
 with show_input_errors():
-    view.show_figure(view.behaviours_figure(core.weakest, k), key="board_behaviours_chart")
-    view.download_csv(core.weakest.table, file_name=f"board_behaviours_{wave}.csv",
+    view.show_figure(view.behaviours_figure(weakest, k), key="board_behaviours_chart")
+    view.download_csv(weakest.table, file_name=f"board_behaviours_{wave}.csv",
                       key="board_behaviours_download")
-    view.render_guidance(core.weakest)
+    view.render_guidance(weakest)

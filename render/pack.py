@@ -95,13 +95,6 @@ footer { font-size: 8.5pt; color: #555555; border-top: 1px solid #bbbbbb; margin
 # --------------------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------------------
-def _signed(value: float, decimals: int, unit: str = "") -> str:
-    text = f"{abs(float(value)):,.{decimals}f}"
-    if float(text.replace(",", "")) == 0:
-        return text + unit
-    return ("+" if value > 0 else fmt.MINUS) + text + unit
-
-
 def format_kind(value: object, kind: str) -> str:
     """One cell's text for a :data:`analytics.report.pack.COLUMN_KINDS` kind; missing values are "no data".
 
@@ -132,11 +125,11 @@ def format_kind(value: object, kind: str) -> str:
     if kind == "p":
         return "< 0.001" if v < 0.001 else f"{v:.3f}"
     if kind == "change":
-        return _signed(v, 1)
+        return fmt.format_signed(v, 1)
     if kind == "pp":
-        return _signed(v, 1, " pp")
+        return fmt.format_signed(v, 1, " pp")
     if kind == "change_n":
-        return _signed(v, 0)
+        return fmt.format_signed(v, 0)
     return fmt.format_number(v)
 
 

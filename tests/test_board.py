@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import board, settings
+from analytics import board, rag, settings
 from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.hr import hr_metrics, load_hr_table
@@ -103,7 +103,7 @@ def _org(survey, wave: str, measure: str) -> pd.Series:
 
 # --- Headline measures ---------------------------------------------------------------------------------
 def test_headline_survey_values_equal_organisation_row_and_welch_test(two_waves):
-    headline = board.headline_measures(two_waves, None, wave="2025", min_group_size=K)
+    headline = board.headline_measures(two_waves, None, wave="2025")
     assert list(headline["ref"]) == ["H1", "H2", "H3", "H4", "H5", "H6"]
     assert list(headline.columns) == list(board.HEADLINE_COLUMNS)
     for measure in board.HEADLINE_SURVEY_MEASURES:
@@ -230,19 +230,19 @@ def test_quasi_poisson_refuses_missing_months():
 @pytest.mark.parametrize("value, expected", [(7.0, "Green"), (6.9999, "Amber"), (6.0, "Red"), (6.0001, "Amber"),
                                              (9, "Green"), (None, "No data")])
 def test_rag_boundaries_higher_is_better(value, expected):
-    assert board.rag_rating(value, green_at=7.0, red_at=6.0) == expected
+    assert rag.rag_rating(value, green_at=7.0, red_at=6.0) == expected
 
 
 @pytest.mark.parametrize("value, expected", [(4.0, "Green"), (4.01, "Amber"), (5.6, "Red"), (5.59, "Amber")])
 def test_rag_boundaries_lower_is_better(value, expected):
-    assert board.rag_rating(value, green_at=4.0, red_at=5.6, higher_is_better=False) == expected
+    assert rag.rag_rating(value, green_at=4.0, red_at=5.6, higher_is_better=False) == expected
 
 
 def test_rag_agrees_with_ui_format():
     from analytics import format as fmt
     for value in np.linspace(3, 9, 61):
         for green, red, higher in ((7.0, 6.0, True), (4.0, 5.6, False)):
-            assert board.rag_rating(value, green_at=green, red_at=red, higher_is_better=higher) == \
+            assert rag.rag_rating(value, green_at=green, red_at=red, higher_is_better=higher) == \
                 fmt.rag_status(value, green_at=green, red_at=red, higher_is_better=higher).label
 
 
@@ -251,7 +251,7 @@ def test_rag_agrees_with_ui_format():
                                                          (None, 5.0, True, "Set both")])
 def test_rag_refuses_thresholds_in_the_wrong_order(green, red, higher, message):
     with pytest.raises(InputError, match=message):
-        board.rag_rating(5.0, green_at=green, red_at=red, higher_is_better=higher)
+        rag.rag_rating(5.0, green_at=green, red_at=red, higher_is_better=higher)
 
 
 def test_apply_thresholds_uses_user_values_and_benchmarks(two_waves):
@@ -283,11 +283,11 @@ def test_apply_thresholds_refuses_bad_values(two_waves):
 
 def test_default_thresholds_match_ui_labels():
     from analytics import labels
-    for name, rule in board.default_rag_rules().items():
+    for name, rule in rag.DEFAULT_RAG_THRESHOLDS.items():
         assert labels.DEFAULT_RAG_THRESHOLDS[name].as_kwargs() == dataclass_kwargs(rule)
 
 
-def dataclass_kwargs(rule: board.RagRule) -> dict:
+def dataclass_kwargs(rule: rag.RagThresholds) -> dict:
     return {"green_at": rule.green_at, "red_at": rule.red_at, "higher_is_better": rule.higher_is_better}
 
 
@@ -347,7 +347,7 @@ def test_exceptions_refuse_a_bad_share():
 
 
 def test_significant_falls_use_shown_teams_only(two_waves):
-    falls, compared, notes = board.significant_falls(two_waves, wave="2025", min_group_size=K)
+    falls, compared, notes = board.significant_falls(two_waves, wave="2025")
     # Teams shown in both waves: Ward A, Ward B, Theatre E, Theatre F (Ward C and Tiny Unit are hidden).
     assert compared == {m: 4 for m in board.HEADLINE_SURVEY_MEASURES}
     assert set(falls["unit"]) == {"Ward A"}
@@ -376,7 +376,7 @@ def test_directorate_filter_keeps_refs(two_waves):
 
 
 def test_no_suppressed_team_in_any_output(two_waves, hr_records):
-    report = board.board_report(two_waves, hr_records, wave="2025", min_group_size=K)
+    report = board.board_report(two_waves, hr_records, wave="2025")
     # Every shown team is "low" below 10 and the hidden teams have high sickness: they would be listed
     # if they were not left out before the rule is applied.
     low, _, _ = board.low_leadership_exceptions(two_waves, hr_records, wave="2025", low_score_below=10,
@@ -395,7 +395,7 @@ def test_no_suppressed_team_in_any_output(two_waves, hr_records):
 
 # --- Statements ------------------------------------------------------------------------------------------
 def test_statements_quote_the_right_numbers(two_waves, hr_records):
-    report = board.board_report(two_waves, hr_records, wave="2025", min_group_size=K,
+    report = board.board_report(two_waves, hr_records, wave="2025",
                                 benchmarks={"compassionate_leadership": 3.0})
     statements = report.statements.set_index("ref")
     headline = report.headline.set_index("ref")

@@ -17,6 +17,7 @@ import pytest
 from analytics import hr, settings
 from analytics.errors import InputError
 from analytics.ingest.raw import RawTable
+from analytics.hr import HRExclusions
 
 ORG = settings.ORGANISATION_UNIT
 STAFF_HEADER = ["Employee Number", "Directorate", "Team", "Staff Group", "Assignment Start Date",
@@ -108,7 +109,7 @@ def test_organisation_and_directorates_sum_numerators_and_denominators(records):
 
 def test_exclusion_of_a_staff_group(records):
     table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31",
-                          exclude_staff_groups=["  doctors IN training "])
+                          exclusions=HRExclusions(staff_groups=["  doctors IN training "]))
     b = row_of(table, "team", "B")
     assert (b["staff_start"], b["staff_end"], b["leavers"]) == (1, 1, 0)
     assert b["leaver_rate"] == 0
@@ -384,10 +385,10 @@ def test_absence_refusals_about_linking_and_fte():
     ({"start": "2024-01-01"}, "Give both the window's start and its end"),
     ({"end": "2024-01-01"}, "Give both the window's start and its end"),
     ({"start": "01/01/2024", "end": "2024-12-31"}, r"window start '01/01/2024' is not a date in the form YYYY-MM-DD"),
-    ({"start": "2024-01-01", "end": "2024-12-31", "exclude_staff_groups": ["Bank"]},
+    ({"start": "2024-01-01", "end": "2024-12-31", "exclusions": HRExclusions(staff_groups=["Bank"])},
      r"There is no staff group 'Bank' to exclude. The staff groups in the file are: 'Admin', 'Doctors in training', "
      r"'Nursing'"),
-    ({"start": "2024-01-01", "end": "2024-12-31", "exclude_staff_groups": ["Nursing", "Admin", "Doctors in training"]},
+    ({"start": "2024-01-01", "end": "2024-12-31", "exclusions": HRExclusions(staff_groups=["Nursing", "Admin", "Doctors in training"])},
      "Nobody is left once these are excluded: staff groups 'Admin', 'Doctors in training', 'Nursing' \\(all 6 staff records\\)"),
     ({"start": "1990-01-01", "end": "1990-12-31"}, "Nobody in the data was in post between 01/01/1990 and 31/12/1990"),
     ({"start": "2024-01-01", "end": "2024-12-31", "levels": ["ward"]}, "Unknown level 'ward'"),
@@ -400,7 +401,7 @@ def test_window_and_exclusion_refusals(records, kwargs, pattern):
 def test_exclusion_needs_a_staff_group_column():
     records = hr.load_staff(make_raw([["Team", "Start Date", "End Date"], ["A", "01/01/2020", ""]]))
     with pytest.raises(InputError, match="Staff groups cannot be excluded: the file has no 'Staff Group' column"):
-        hr.hr_metrics(records, exclude_staff_groups=["Bank"])
+        hr.hr_metrics(records, exclusions=HRExclusions(staff_groups=["Bank"]))
 
 
 # --- Default window -----------------------------------------------------------------------------
@@ -495,7 +496,7 @@ def test_a_team_month_file_missing_a_column_is_told_so():
     ([["D1", "X", "2024-01", "10", "0", "5", "300"]], {"start": "2023-12-01", "end": "2024-01-31"},
      r"not covered by the file, which runs from Jan 2024 to Jan 2024"),
     ([["D1", "X", "2024-01", "10", "0", "5", "300"]],
-     {"start": "2024-01-01", "end": "2024-01-31", "exclude_staff_groups": ["Bank"]},
+     {"start": "2024-01-01", "end": "2024-01-31", "exclusions": HRExclusions(staff_groups=["Bank"])},
      "Staff groups cannot be excluded"),
 ])
 def test_team_month_refusals(rows, kwargs, pattern):
@@ -507,7 +508,7 @@ def test_team_month_staff_group_exclusion():
     header = ["Team", "Staff Group", "Month", "Staff in post", "Leavers"]
     raw = make_raw([header, ["A", "Nursing", "2024-01", "10", "1"], ["A", "Bank", "2024-01", "5", "3"]], "m.csv")
     table = hr.hr_metrics(hr.load_team_month(raw), start="2024-01-01", end="2024-01-31",
-                          exclude_staff_groups=["bank"])
+                          exclusions=HRExclusions(staff_groups=["bank"]))
     assert row_of(table, "team", "A")["leaver_rate"] == pytest.approx(100 * 1 / 10)
 
 
@@ -651,7 +652,7 @@ def test_a_rotating_trainee_is_a_leaver_unless_doctors_in_training_are_excluded(
     assert (org["staff_start"], org["staff_end"], org["leavers"]) == (6, 5, 3)
     assert org["leaver_rate"] == pytest.approx(100 * 3 / ((6 + 5) / 2))
 
-    excluded = hr.hr_metrics(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    excluded = hr.hr_metrics(rotation, exclusions=HRExclusions(doctors_in_training=True), **ROTATION_WINDOW)
     m = row_of(excluded, "team", "M")
     assert (m["staff_start"], m["staff_end"], m["leavers"]) == (1, 1, 0)   # the consultant only
     assert m["leaver_rate"] == 0
@@ -668,15 +669,15 @@ def test_a_rotating_trainee_is_a_leaver_unless_doctors_in_training_are_excluded(
 
 
 def test_doctors_in_training_are_the_same_as_naming_their_job_roles(rotation):
-    by_flag = hr.hr_metrics(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
-    by_name = hr.hr_metrics(rotation, exclude_job_roles=["  foundation   YEAR 1 ", "st3"], **ROTATION_WINDOW)
+    by_flag = hr.hr_metrics(rotation, exclusions=HRExclusions(doctors_in_training=True), **ROTATION_WINDOW)
+    by_name = hr.hr_metrics(rotation, exclusions=HRExclusions(job_roles=["  foundation   YEAR 1 ", "st3"]), **ROTATION_WINDOW)
     pd.testing.assert_frame_equal(by_flag, by_name, check_like=False, check_exact=True, check_flags=False)
-    both = hr.hr_metrics(rotation, exclude_doctors_in_training=True, exclude_job_roles="ST3", **ROTATION_WINDOW)
+    both = hr.hr_metrics(rotation, exclusions=HRExclusions(doctors_in_training=True, job_roles="ST3"), **ROTATION_WINDOW)
     pd.testing.assert_frame_equal(by_flag, both)                            # a single name is one name
 
 
 def test_exclusion_by_assignment_category_combines_with_doctors_in_training(rotation):
-    table = hr.hr_metrics(rotation, exclude_doctors_in_training=True, exclude_assignment_categories=["bank"],
+    table = hr.hr_metrics(rotation, exclusions=HRExclusions(doctors_in_training=True, assignment_categories=["bank"]),
                           **ROTATION_WINDOW)
     org = row_of(table, "organisation", ORG)
     assert (org["staff_start"], org["staff_end"], org["leavers"]) == (3, 2, 1)   # 1, 2, 3 -> 1, 3
@@ -684,12 +685,12 @@ def test_exclusion_by_assignment_category_combines_with_doctors_in_training(rota
     w = row_of(table, "team", "W")
     assert (w["staff_start"], w["staff_end"], w["leavers"]) == (2, 1, 1)
     # exclusions by staff group still work alongside
-    table = hr.hr_metrics(rotation, exclude_staff_groups=["Medical and Dental"], **ROTATION_WINDOW)
+    table = hr.hr_metrics(rotation, exclusions=HRExclusions(staff_groups=["Medical and Dental"]), **ROTATION_WINDOW)
     assert "M" not in set(table["unit"])
 
 
 def test_exclusions_are_recorded_in_attrs_and_in_plain_words(rotation):
-    table = hr.hr_metrics(rotation, exclude_doctors_in_training=True, exclude_assignment_categories=["BANK"],
+    table = hr.hr_metrics(rotation, exclusions=HRExclusions(doctors_in_training=True, assignment_categories=["BANK"]),
                           **ROTATION_WINDOW)
     assert table.attrs["exclude_doctors_in_training"] is True
     assert table.attrs["excluded_assignment_categories"] == ("BANK",)
@@ -706,8 +707,8 @@ def test_exclusions_are_recorded_in_attrs_and_in_plain_words(rotation):
     plain = hr.hr_metrics(rotation, **ROTATION_WINDOW)
     assert hr.exclusions_text(plain) == "No staff are excluded: every record in the file is counted."
     assert hr.exclusions_text(None) == hr.exclusions_text(pd.DataFrame()) == hr.exclusions_text(plain)
-    monthly = hr.monthly_hr_table(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
-    rolling = hr.rolling_hr_series(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    monthly = hr.monthly_hr_table(rotation, exclusions=HRExclusions(doctors_in_training=True), **ROTATION_WINDOW)
+    rolling = hr.rolling_hr_series(rotation, exclusions=HRExclusions(doctors_in_training=True), **ROTATION_WINDOW)
     for frame in (monthly, rolling):
         assert frame.attrs["exclude_doctors_in_training"] is True
         assert frame.attrs["exclusions"].doctors_in_training_roles == ("Foundation Year 1", "ST3")
@@ -719,13 +720,13 @@ def test_monthly_table_and_rolling_series_leave_trainees_out(rotation):
         hit = monthly[(monthly["unit"] == "M") & (monthly["month"] == pd.Timestamp("2024-08-01"))]
         return hit.iloc[0]
 
-    everyone, excluded = august(), august(exclude_doctors_in_training=True)
+    everyone, excluded = august(), august(exclusions=HRExclusions(doctors_in_training=True))
     # August 2024 in team M: rows 3, 4, 6 on the 1st; 3, 5, 6 on the 31st; row 4 leaves on the 6th
     assert (everyone["staff_start"], everyone["staff_end"], everyone["leavers"]) == (3, 3, 1)
     assert everyone["fte_days_available"] == pytest.approx(31 + 6 + (31 - 7 + 1) + 31)
     assert (excluded["staff_start"], excluded["staff_end"], excluded["leavers"]) == (1, 1, 0)
     assert excluded["fte_days_available"] == pytest.approx(31)
-    rolling = hr.rolling_hr_series(rotation, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+    rolling = hr.rolling_hr_series(rotation, exclusions=HRExclusions(doctors_in_training=True), **ROTATION_WINDOW)
     last = rolling[(rolling["unit"] == "M") & (rolling["month"] == pd.Timestamp("2025-03-01"))].iloc[0]
     assert (last["staff_start"], last["staff_end"], last["leavers"]) == (1, 1, 0)
     assert last["leaver_rate_12m"] == 0
@@ -766,7 +767,7 @@ def test_job_role_and_assignment_category_headers_are_recognised():
     assert list(records.assignments["job_role"]) == ["CT1", "Consultant"]
     assert list(records.assignments["assignment_category"]) == ["Fixed Term", "Permanent"]
     assert "Job role from column 'Grade'." in records.notes
-    table = hr.hr_metrics(records, start="2024-02-01", end="2024-02-29", exclude_doctors_in_training=True)
+    table = hr.hr_metrics(records, start="2024-02-01", end="2024-02-29", exclusions=HRExclusions(doctors_in_training=True))
     assert row_of(table, "team", "A")["staff_end"] == 1
     # the job-role column can be named; an explicit name wins over the recognised headers
     header = ["Employee Number", "Team", "Job Role", "Post", "Start Date", "Leaving Date"]
@@ -784,15 +785,14 @@ def test_without_those_columns_job_role_and_category_are_na():
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"exclude_job_roles": ["Matron"]},
+    ({"exclusions": HRExclusions(job_roles=["Matron"])},
      r"staff.csv: There is no job role 'Matron' to exclude. The job roles in the file are: 'Administrator', "
      r"'Consultant', 'Foundation Year 1', 'ST3', 'Staff Nurse'\."),
-    ({"exclude_assignment_categories": ["Agency"]},
+    ({"exclusions": HRExclusions(assignment_categories=["Agency"])},
      r"There is no assignment category 'Agency' to exclude. The assignment categories in the file are: 'Bank', "
      r"'Fixed Term Temp', 'Permanent'\."),
-    ({"exclude_staff_groups": ["Students"]}, r"There is no staff group 'Students' to exclude"),
-    ({"exclude_doctors_in_training": True, "exclude_staff_groups": ["Nursing", "Medical and Dental"],
-      "exclude_assignment_categories": ["Bank"]},
+    ({"exclusions": HRExclusions(staff_groups=["Students"])}, r"There is no staff group 'Students' to exclude"),
+    ({"exclusions": HRExclusions(doctors_in_training=True, staff_groups=["Nursing", "Medical and Dental"], assignment_categories=["Bank"])},
      r"Nobody is left once these are excluded: doctors in training.*staff groups 'Medical and Dental', "
      r"'Nursing'; assignment category 'Bank' \(all 8 staff records\)"),
 ])
@@ -807,12 +807,12 @@ def test_doctors_in_training_need_a_job_role_column(records):
     with pytest.raises(InputError, match=r"staff.csv: Doctors in training cannot be excluded: the staff file has no "
                                          r"job-role column\. .*told apart by their job role or grade.* Add a column "
                                          r"headed 'Job Role', 'Occupation', 'Grade'"):
-        hr.hr_metrics(records, exclude_doctors_in_training=True)
+        hr.hr_metrics(records, exclusions=HRExclusions(doctors_in_training=True))
     with pytest.raises(InputError, match="Job roles cannot be excluded: the staff file has no job-role column"):
-        hr.rolling_hr_series(records, exclude_job_roles=["Consultant"])
+        hr.rolling_hr_series(records, exclusions=HRExclusions(job_roles=["Consultant"]))
     with pytest.raises(InputError, match="Assignment categories cannot be excluded: the staff file has no assignment "
                                          "category column \\(a header such as 'Assignment Category'"):
-        hr.hr_metrics(records, exclude_assignment_categories=["Bank"])
+        hr.hr_metrics(records, exclusions=HRExclusions(assignment_categories=["Bank"]))
 
 
 def test_doctors_in_training_refused_when_no_role_matches():
@@ -821,15 +821,15 @@ def test_doctors_in_training_refused_when_no_role_matches():
     with pytest.raises(InputError, match=r"No job role in the file is one of doctors in training .* The job roles "
                                          r"in the file are: 'Administrator', 'Consultant', 'Staff Nurse'\. If some "
                                          r"of them are doctors in training, name them"):
-        hr.hr_metrics(records, exclude_doctors_in_training=True, **ROTATION_WINDOW)
+        hr.hr_metrics(records, exclusions=HRExclusions(doctors_in_training=True), **ROTATION_WINDOW)
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"exclude_doctors_in_training": True},
+    ({"exclusions": HRExclusions(doctors_in_training=True)},
      r"months.csv: Doctors in training cannot be excluded from team-month figures: they hold totals per team and "
      r"month, not people with job roles\. Check whether the figures already leave doctors in training out"),
-    ({"exclude_job_roles": ["ST3"]}, r"Job roles \(ST3\) cannot be excluded from team-month figures"),
-    ({"exclude_assignment_categories": ["Bank"], "exclude_job_roles": ["FY1"]},
+    ({"exclusions": HRExclusions(job_roles=["ST3"])}, r"Job roles \(ST3\) cannot be excluded from team-month figures"),
+    ({"exclusions": HRExclusions(assignment_categories=["Bank"], job_roles=["FY1"])},
      r"Job roles \(FY1\) and assignment categories \(Bank\) cannot be excluded from team-month figures"),
 ])
 def test_team_month_figures_refuse_exclusions_of_people(team_months, kwargs, pattern):
@@ -843,7 +843,7 @@ def test_team_month_figures_refuse_exclusions_of_people(team_months, kwargs, pat
 def test_apply_exclusions_returns_the_same_records_when_nothing_is_excluded(rotation):
     same, exclusions = hr.apply_exclusions(rotation)
     assert same is rotation and not exclusions.any
-    fewer, exclusions = hr.apply_exclusions(rotation, exclude_doctors_in_training=True)
+    fewer, exclusions = hr.apply_exclusions(rotation, exclusions=HRExclusions(doctors_in_training=True))
     assert len(fewer.assignments) == 4 and len(fewer.absence) == 1
     assert exclusions.records_excluded == 4
 
@@ -876,7 +876,7 @@ def test_sample_trust_leaver_rate_without_doctors_in_training_matches_the_team_m
     files must give its figures: the same leavers and staff at the end. staff_start differs slightly by
     definition: the team-month file's is staff in post at the end of March 2024 (people leaving on
     31/03/2024 still in post), the ESR figure counts people in post on 01/04/2024."""
-    excluded = hr.hr_metrics(sample_staff, start="2024-04-01", end="2025-03-31", exclude_doctors_in_training=True,
+    excluded = hr.hr_metrics(sample_staff, start="2024-04-01", end="2025-03-31", exclusions=HRExclusions(doctors_in_training=True),
                              levels=["organisation"]).iloc[0]
     everyone = hr.hr_metrics(sample_staff, start="2024-04-01", end="2025-03-31", levels=["organisation"]).iloc[0]
     team_month = hr.hr_metrics(hr.read_staff_file(SAMPLE / "hr_team_month.csv"), start="2024-04-01",

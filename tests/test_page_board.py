@@ -16,6 +16,7 @@ from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spe
 from test_board import TEAMS_2024, TEAMS_2025, HIDDEN_TEAMS, _survey_frame
 from ui import board_view as view
 from analytics import format as fmt
+from analytics.hr import HRExclusions
 
 PAGE = "pages/board.py"
 K = settings.DEFAULT_MIN_GROUP_SIZE
@@ -61,9 +62,9 @@ def _run(app_test, spec: DatasetSpec | None = None):
 
 def test_board_page_on_sample_data(app_test):
     at = _run(app_test)
-    dataset = load_dataset(sample_spec(), min_group_size=K, exclude_doctors_in_training=True)
+    dataset = load_dataset(sample_spec(), min_group_size=K, exclusions=HRExclusions(doctors_in_training=True))
     wave = dataset.waves[-1]
-    headline = board.headline_measures(dataset.survey, dataset.hr, wave=wave, min_group_size=K,
+    headline = board.headline_measures(dataset.survey, dataset.hr, wave=wave,
                                        hr_description=dataset.hr_exclusions).set_index("ref")
     kinds = {"score": "score", "pct": "pct", "count": "n"}
     for ref, row in headline.iterrows():
@@ -94,10 +95,10 @@ def test_board_page_on_sample_data(app_test):
     # Statements read as a numbered list of prose, each with its figure reference; one plain-text block
     # (with a copy button) holds them all.
     statements = board.board_statements(
-        board.apply_thresholds(board.headline_figures(dataset.survey, dataset.hr, wave=wave, min_group_size=K,
+        board.apply_thresholds(board.headline_figures(dataset.survey, dataset.hr, wave=wave,
                                                       hr_description=dataset.hr_exclusions)),
-        board.exceptions(dataset.survey, dataset.hr, wave=wave, min_group_size=K),
-        weakest, min_group_size=K)
+        board.exceptions(dataset.survey, dataset.hr, wave=wave),
+        weakest)
     listed = next(m.value for m in at.markdown if m.value.startswith("1. "))
     first = statements.iloc[0]
     assert listed.splitlines()[0] == f"1. {view.escape_markdown(first['statement'])} \\[{first['figure_ref']}\\]"
@@ -167,7 +168,7 @@ def test_board_page_after_upload_two_waves_with_hr(app_test):
                        staff_file=FilePayload("hr_team_month.csv", _team_month_csv()))
     at = _run(app_test, spec)
     dataset = load_dataset(spec, min_group_size=K)
-    headline = board.headline_measures(dataset.survey, dataset.hr, wave="2025", min_group_size=K).set_index("ref")
+    headline = board.headline_measures(dataset.survey, dataset.hr, wave="2025").set_index("ref")
     assert _metric(at, "H1").value == fmt.format_score(headline.loc["H1", "value"])
     assert _metric(at, "H4").value == fmt.format_pct(headline.loc["H4", "value"])
     assert _metric(at, "H6").value == "70"

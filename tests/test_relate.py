@@ -22,6 +22,7 @@ from analytics.dataset import SAMPLE_DIR, load_dataset, load_hr, sample_spec
 from analytics.errors import InputError
 from analytics.survey.pipeline import SurveyResults
 from analytics.survey.scoring import ScoredResponses, unit_scores
+from analytics.hr import HRExclusions
 
 Z975 = sps.norm.ppf(0.975)
 TOL = 1e-6
@@ -314,7 +315,7 @@ def test_change_between_waves_matches_pearsonr_of_the_differences(tmp_path):
     ({"weights": "staff"}, "Weights can only be 'responses'"),
     ({"by": "staff_mix"}, "Staff mix needs a staff group column"),
     ({"waves": ["2019"]}, "no wave '2019'"),
-    ({"exclude_doctors_in_training": True}, "cannot be excluded from team-month figures"),
+    ({"exclusions": HRExclusions(doctors_in_training=True)}, "cannot be excluded from team-month figures"),
 ])
 def test_refusals(hand, kwargs, message):
     survey, records = hand
@@ -329,7 +330,7 @@ def test_hr_outcomes_need_hr_data_but_survey_measures_do_not(hand):
     with pytest.raises(InputError, match="HR outcomes need HR data"):
         relate.relate_survey_hr(survey, None)
     with pytest.raises(InputError, match="when there is HR data"):
-        relate.relate_survey_hr(survey, None, outcomes=["morale"], exclude_staff_groups=["Nursing"])
+        relate.relate_survey_hr(survey, None, outcomes=["morale"], exclusions=HRExclusions(staff_groups=["Nursing"]))
     result = relate.relate_survey_hr(survey, None, measures=["compassionate_leadership"], outcomes=["morale"])
     cl, morale, *_ = shown_arrays()
     assert result.table["r"].iloc[0] == pytest.approx(sps.pearsonr(cl, morale).statistic, abs=TOL)
@@ -560,7 +561,7 @@ def test_sample_trust_employee_files_agree_once_doctors_in_training_are_excluded
     dataset, _ = sample
     raw_hr = load_hr(sample_spec())                   # as read: doctors in training included
     esr = relate.relate_survey_hr(dataset.survey, raw_hr, waves=["2024"], measures=["compassionate_leadership"],
-                                  outcomes=["leaver_rate", "sickness_rate"], exclude_doctors_in_training=True)
+                                  outcomes=["leaver_rate", "sickness_rate"], exclusions=HRExclusions(doctors_in_training=True))
     # the dashboard's dataset leaves them out by default: the same figures
     default = relate.relate_survey_hr(dataset.survey, dataset.hr, waves=["2024"],
                                       measures=["compassionate_leadership"], outcomes=["leaver_rate", "sickness_rate"])

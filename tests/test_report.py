@@ -26,6 +26,7 @@ from analytics.report.pack import SECTION_TITLES, BoardPack, Bullets, Column, Fi
 from tests.report_helpers import hand_score, html_table, spec_from, survey_csv, team_month_csv, \
     without_plotly_bundle
 from analytics import format as fmt
+from analytics.hr import HRExclusions
 from render import pack as pack_render
 from render.pack import format_kind, render_html, render_pdf
 
@@ -86,7 +87,7 @@ def test_sections_in_order(pack):
 
 
 def test_headline_table_is_the_board_analytics_unchanged(pack, dataset):
-    expected = board.headline_measures(dataset.survey, dataset.hr, wave="2025", min_group_size=K,
+    expected = board.headline_measures(dataset.survey, dataset.hr, wave="2025",
                                        hr_description=dataset.hr_exclusions)
     table = pack.tables()[0]
     assert table.ref == "Table 1"
@@ -340,7 +341,7 @@ def _staff_dataset(exclude_doctors: bool):
                       doctors_in_training={"Ward A1": 6})
     spec = spec_from([("survey_2024.csv", survey_csv(TEAMS["2024"], "2024")),
                       ("survey_2025.csv", survey_csv(TEAMS["2025"], "2025"))], hr=("staff.csv", staff))
-    return load_dataset(spec, min_group_size=K, exclude_doctors_in_training=exclude_doctors)
+    return load_dataset(spec, min_group_size=K, exclusions=HRExclusions(doctors_in_training=exclude_doctors))
 
 
 def test_doctors_in_training_follow_the_dataset_choice():
@@ -360,7 +361,7 @@ def test_doctors_in_training_follow_the_dataset_choice():
 
 
 def test_staff_group_exclusion_is_stated_and_applied(dataset):
-    pack = build_board_pack(_staff_dataset(False), exclude_staff_groups=["Medical and Dental"],
+    pack = build_board_pack(_staff_dataset(False), exclusions=HRExclusions(staff_groups=["Medical and Dental"]),
                             generated_at=GENERATED)
     summary = " ".join(pack.section("summary").blocks[1].items)
     assert "Staff groups left out of every HR figure: Medical and Dental." in summary
@@ -368,4 +369,4 @@ def test_staff_group_exclusion_is_stated_and_applied(dataset):
     left_out = pack.tables()[0].frame.set_index("measure").loc["leaver_rate", "value"]
     assert left_out == pytest.approx(baseline.tables()[0].frame.set_index("measure").loc["leaver_rate", "value"])
     with pytest.raises(InputError, match="Students"):
-        build_board_pack(_staff_dataset(False), exclude_staff_groups=["Students"])
+        build_board_pack(_staff_dataset(False), exclusions=HRExclusions(staff_groups=["Students"]))

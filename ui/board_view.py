@@ -16,10 +16,12 @@ import streamlit as st
 
 from analytics import board, settings
 from analytics.dataset import Dataset
+from analytics.hr import HRExclusions
 from analytics import format as fmt
 from analytics import labels
 from render.charts import chart_caption, figure_caption
 from ui import tables
+from ui.cache import cached_table
 
 # --- Session-state keys of the controls ------------------------------------------------------------
 KEY_PREFIX = "board_"
@@ -43,16 +45,6 @@ UNAVAILABLE_TEXT = {
 NO_HR_TEXT = ("No HR data has been uploaded, so leaver and sickness absence rates cannot be shown. Add HR files on "
               "the Data page.")
 NO_SURVEY_TEXT = "No survey results yet: upload survey files on the Data page."
-
-
-def signed(value: object, decimals: int) -> str:
-    """A change with its sign: "+0.3", "−1.2" (typographic minus), "0.0"; "no data" when missing."""
-    if fmt.is_missing(value):
-        return fmt.NO_DATA
-    text = fmt.format_number(abs(float(value)), decimals)
-    if float(text.replace(",", "")) == 0:
-        return text
-    return ("+" if float(value) > 0 else fmt.MINUS) + text
 
 
 def change_decimals(kind: str) -> int:
@@ -106,37 +98,19 @@ def _label(measure: str, dataset: Dataset) -> str:
 # =================================================================================================
 # Cached analytics
 # =================================================================================================
-@dataclass
-class BoardCore:
-    """The organisation-level figures before the user's thresholds and the directorate filter."""
-
-    headline: pd.DataFrame
-    exceptions: board.BoardExceptions
-    weakest: board.WeakestBehaviour
-    min_group_size: int
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def board_core(dataset_key: str, min_group_size: int, wave: str, exclude_doctors: bool,
-               exclude_staff_groups: tuple[str, ...], low_score_below: float | None, _dataset: Dataset) -> BoardCore:
-    """Headline figures (unrated), exceptions for the whole organisation and the weakest behaviour.
-
-    ``dataset_key``, ``min_group_size`` and ``exclude_doctors`` identify ``_dataset`` (not hashed).
-    """
-    survey, hr = _dataset.survey, _dataset.hr
-    k = max(int(min_group_size), int(survey.min_group_size))
-    headline = board.headline_figures(survey, hr, wave=wave, min_group_size=k,
-                                      exclude_staff_groups=exclude_staff_groups,
-                                      hr_description=_dataset.hr_exclusions)
-    found = board.exceptions(survey, hr, wave=wave, min_group_size=k, exclude_staff_groups=exclude_staff_groups,
-                             low_score_below=low_score_below)
-    weakest = board.weakest_behaviour(survey.item_results, wave, survey.codebook)
-    return BoardCore(headline=headline, exceptions=found, weakest=weakest, min_group_size=k)
+@cached_table()
+def board_figures(dataset: Dataset, wave: str, exclude_staff_groups: tuple[str, ...],
+                  low_score_below: float | None) -> board.BoardFigures:
+    """:func:`analytics.board.board_figures`: headline figures (unrated), the whole organisation's exceptions
+    and the weakest behaviour, with the page's staff groups left out of the HR figures."""
+    return board.board_figures(dataset.survey, dataset.hr, wave=wave,
+                               exclusions=HRExclusions(staff_groups=exclude_staff_groups),
+                               low_score_below=low_score_below, hr_description=dataset.hr_exclusions)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def staff_groups(dataset_key: str, exclude_doctors: bool, _dataset: Dataset) -> list[str]:
-    return board.hr_staff_groups(_dataset.hr)
+@cached_table(max_entries=8)
+def staff_groups(dataset: Dataset) -> list[str]:
+    return board.hr_staff_groups(dataset.hr)
 
 
 # =================================================================================================
@@ -175,7 +149,7 @@ def _benchmark_help(measure: str) -> str:
             "Survey scores are weighted by occupational group; local scores here are not. Leave blank for none.")
 
 
-def settings_controls(dataset: Dataset, dataset_key: str) -> BoardSettings:
+def settings_controls(dataset: Dataset) -> BoardSettings:
     """The expander where the user sets RAG thresholds, benchmarks and the exception rule (session state)."""
     thresholds: dict[str, labels.RagThresholds] = {}
     benchmarks: dict[str, float | None] = {}
@@ -216,7 +190,7 @@ def settings_controls(dataset: Dataset, dataset_key: str) -> BoardSettings:
             low_score = float(left.number_input("Compassionate leadership below", min_value=0.0, max_value=10.0,
                                                 value=6.5, step=0.1, format="%.1f", key=LOW_SCORE_KEY,
                                                 help="A team scoring below this (0–10) counts as low."))
-        groups = staff_groups(dataset_key, _exclude_doctors(), dataset)
+        groups = staff_groups(dataset)
         excluded: list[str] = []
         if groups:
             excluded = right.multiselect("Leave these staff groups out of the HR figures", groups,
@@ -227,16 +201,12 @@ def settings_controls(dataset: Dataset, dataset_key: str) -> BoardSettings:
                          exclude_staff_groups=tuple(excluded))
 
 
-def _exclude_doctors() -> bool:
-    from ui.state import exclude_doctors_in_training
-
-    return exclude_doctors_in_training()
-
-
-def core_for(dataset: Dataset, dataset_key: str, wave: str, min_group_size: int, chosen: BoardSettings) -> BoardCore:
-    """:func:`board_core` for the current dataset (``dataset_key`` = ``dataset.spec.key``) and choices."""
-    return board_core(dataset_key, min_group_size, str(wave), _exclude_doctors(), chosen.exclude_staff_groups,
-                      chosen.low_score_below, dataset)
+def board_for(dataset: Dataset, wave: str, chosen: BoardSettings, directorate: str | None) -> board.BoardReport:
+    """The Board of the page: :func:`analytics.board.rate_board` (the user's thresholds, benchmarks and
+    directorate) of the cached :func:`board_figures`."""
+    figures = board_figures(dataset, str(wave), chosen.exclude_staff_groups, chosen.low_score_below)
+    return board.rate_board(figures, thresholds=chosen.thresholds, benchmarks=chosen.benchmarks,
+                            directorate=directorate)
 
 
 # =================================================================================================
@@ -273,7 +243,7 @@ def tile_details(row: pd.Series) -> list[str]:
         lines.append(str(row["period"]))
     if not fmt.is_missing(row["benchmark"]):
         unit = " pp" if kind == "pct" else ""
-        diff = signed(row["vs_benchmark"], 1) + unit if not fmt.is_missing(row["vs_benchmark"]) else fmt.NO_DATA
+        diff = fmt.format_signed(row["vs_benchmark"], 1) + unit if not fmt.is_missing(row["vs_benchmark"]) else fmt.NO_DATA
         shown = fmt.format_value(row["benchmark"], TILE_KINDS[kind])
         lines.append(f"Benchmark {shown}: {diff}")
     if kind == "score" and not fmt.is_missing(row["n"]):
@@ -361,9 +331,9 @@ def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
     for _, r in headline.iterrows():
         kind = TILE_KINDS[r["kind"]]
         unit = " pp" if kind == "pct" else ""
-        change = "" if fmt.is_missing(r["change"]) else signed(r["change"], 0 if kind == "n" else 1) + unit
+        change = "" if fmt.is_missing(r["change"]) else fmt.format_signed(r["change"], 0 if kind == "n" else 1) + unit
         ci = ("" if fmt.is_missing(r["change_ci_low"])
-              else f"{signed(r['change_ci_low'], 2)} to {signed(r['change_ci_high'], 2)}{unit}")
+              else f"{fmt.format_signed(r['change_ci_low'], 2)} to {fmt.format_signed(r['change_ci_high'], 2)}{unit}")
         k = int(headline.attrs.get("min_group_size", settings.DEFAULT_MIN_GROUP_SIZE))
         value = UNAVAILABLE_TEXT.get(r["availability"], fmt.format_value(r["value"], kind))
         if bool(r["suppressed"]):

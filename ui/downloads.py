@@ -5,7 +5,7 @@
     from ui.downloads import board_pack_buttons, scorecards_button
 
     board_pack_buttons(dataset, filters, thresholds=thresholds, benchmarks=benchmarks,
-                       exclude_staff_groups=groups, low_score_below=cut_off)              # Board assurance
+                       exclusions=HRExclusions(staff_groups=groups), low_score_below=cut_off)  # Board assurance
     scorecards_button(dataset, filters)                                                   # Team explorer
 
 ``dataset`` is :func:`ui.state.current_dataset` and ``filters`` :func:`ui.state.filters` (wave, directorate,
@@ -27,15 +27,14 @@ import html
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
-import pandas as pd
 import streamlit as st
 
 from analytics.dataset import Dataset
 from analytics.errors import InputError
+from analytics.hr import HRExclusions
 from ui.state import Filters
-from ui import tables
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML_MIME = "text/html"
@@ -111,7 +110,7 @@ def _pack(dataset: Dataset, filters: Filters, options: dict):
 
 def board_pack_html(dataset: Dataset, filters: Filters, **options) -> bytes:
     """The board pack as HTML bytes (UTF-8); ``options`` go to :func:`analytics.report.pack.build_board_pack`
-    (``thresholds``, ``benchmarks``, ``exclude_staff_groups``, ``low_score_below``, ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
+    (``thresholds``, ``benchmarks``, ``exclusions``, ``low_score_below``, ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
     from render.pack import render_html
 
     def make() -> bytes:
@@ -161,9 +160,7 @@ def _key(kind: str, dataset: Dataset, filters: Filters, options: Mapping[str, ob
     frozen = tuple((name, _freeze(value) if isinstance(value, Mapping) else
                     tuple(value) if isinstance(value, (list, tuple)) else value)
                    for name, value in sorted(options.items()))
-    # The HR exclusions text tells apart datasets of one spec loaded with and without doctors in training.
-    return (kind, dataset.spec.key, dataset.min_group_size, getattr(dataset, "hr_exclusions", ""), filters.wave,
-            filters.directorate, frozen)
+    return (kind, dataset.cache_key, filters.wave, filters.directorate, frozen)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,7 +168,7 @@ def _key(kind: str, dataset: Dataset, filters: Filters, options: Mapping[str, ob
 # --------------------------------------------------------------------------------------------------
 def board_pack_buttons(dataset: Dataset, filters: Filters, *,
                        thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
-                       exclude_staff_groups: Sequence[str] = (), low_score_below: float | None = None,
+                       exclusions: HRExclusions = HRExclusions(), low_score_below: float | None = None,
                        key: str = "board_pack") -> None:
     """Two buttons side by side: the board pack as HTML and as PDF, for the wave and directorate in
     ``filters`` and the same RAG thresholds, benchmarks, staff-group exclusions and exception cut-off the
@@ -186,7 +183,7 @@ def board_pack_buttons(dataset: Dataset, filters: Filters, *,
         return
     options = {"thresholds": dict(thresholds) if thresholds else None,
                "benchmarks": dict(benchmarks) if benchmarks else None,
-               "exclude_staff_groups": tuple(exclude_staff_groups),
+               "exclusions": exclusions,
                "low_score_below": None if low_score_below is None else float(low_score_below)}
     stem = f"board-pack-{_slug(filters.wave or 'latest')}" + (
         f"-{_slug(filters.directorate)}" if filters.directorate else "")
@@ -217,10 +214,3 @@ def scorecards_button(dataset: Dataset, filters: Filters, *, csv: bool = False, 
                            file_name=f"{stem}.csv", mime=CSV_MIME, on_click="ignore",
                            help="The teams sheet of the scorecards as CSV.", icon=":material/download:",
                            key=f"{key}_csv")
-
-
-def table_download_button(frame: pd.DataFrame, *, file_name: str, label: str = "Download CSV",
-                          key: str | None = None, help: str | None = None) -> None:
-    """A CSV download of a shown table (:func:`ui.tables.download_csv`). Pass only the table the page shows
-    (aggregates of shown units), never respondent rows."""
-    tables.download_csv(frame, file_name=file_name, key=key, label=label, **({"help": help} if help else {}))

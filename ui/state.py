@@ -18,6 +18,7 @@ from analytics import settings
 from analytics.dataset import (Dataset, DatasetSpec, can_exclude_doctors_in_training, exclude_from_hr, load_hr,
                                load_survey, sample_spec)
 from analytics.errors import InputError
+from analytics.hr import HRExclusions
 
 SPEC_KEY = "dataset_spec"
 MIN_GROUP_KEY = "min_group_size"
@@ -128,15 +129,15 @@ def _hr_raw(key: str, _spec: DatasetSpec):
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
-def _hr(key: str, exclude_doctors_in_training: bool, _spec: DatasetSpec):
-    return exclude_from_hr(_hr_raw(key, _spec), exclude_doctors_in_training=exclude_doctors_in_training)
+def _hr(key: str, exclusions: HRExclusions, _spec: DatasetSpec):
+    return exclude_from_hr(_hr_raw(key, _spec), exclusions)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _dataset(key: str, min_group_size: int, exclude_doctors_in_training: bool, _spec: DatasetSpec) -> Dataset:
-    hr, exclusions = _hr(key, exclude_doctors_in_training, _spec)
+def _dataset(key: str, min_group_size: int, exclusions: HRExclusions, _spec: DatasetSpec) -> Dataset:
+    hr, text = _hr(key, exclusions, _spec)
     return Dataset(spec=_spec, min_group_size=min_group_size, survey=_survey(key, min_group_size, _spec), hr=hr,
-                   hr_exclusions=exclusions)
+                   hr_exclusions=text, exclusions=exclusions)
 
 
 def current_spec() -> DatasetSpec:
@@ -162,8 +163,9 @@ def min_group_size() -> int:
     return int(st.session_state.get(MIN_GROUP_KEY, settings.DEFAULT_MIN_GROUP_SIZE))
 
 
-def exclude_doctors_in_training() -> bool:
-    return bool(st.session_state.get(EXCLUDE_TRAINEES_KEY, True))
+def hr_exclusions() -> HRExclusions:
+    """The HR exclusions of the session: doctors in training unless the sidebar box is cleared."""
+    return HRExclusions(doctors_in_training=bool(st.session_state.get(EXCLUDE_TRAINEES_KEY, True)))
 
 
 def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
@@ -177,7 +179,7 @@ def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
         _SCORED_WITH_PROGRESS[(spec.key, min_group_size())] = load_survey(
             spec, min_group_size=min_group_size(), progress=lambda f, m: progress(0.8 * f, m))
     progress(0.85, "Reading HR files")
-    dataset = _dataset(spec.key, min_group_size(), exclude_doctors_in_training(), spec)
+    dataset = _dataset(spec.key, min_group_size(), hr_exclusions(), spec)
     progress(1.0, "Done")
     return dataset
 
@@ -186,7 +188,7 @@ def current_dataset() -> Dataset:
     """The scored, anonymised dataset for the current spec, anonymity threshold and HR exclusions (cached)."""
     spec = current_spec()
     with show_input_errors():
-        return _dataset(spec.key, min_group_size(), exclude_doctors_in_training(), spec)
+        return _dataset(spec.key, min_group_size(), hr_exclusions(), spec)
 
 
 def filters() -> Filters:

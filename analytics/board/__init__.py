@@ -50,12 +50,14 @@ import pandas as pd
 from scipy import stats as sps
 
 from analytics import settings
+from analytics import format as fmt
 from analytics.ingest.codebook import Codebook, load_codebook
+from analytics.rag import (DEFAULT_RAG_THRESHOLDS, RAG_AMBER, RAG_GREEN, RAG_NO_DATA, RAG_NOT_RATED, RAG_RED,
+                           RagThresholds, as_thresholds, rag_rating)
 from analytics.errors import InputError
-from analytics.hr import HRRecords, StaffRecords, hr_metrics, latest_complete_month, monthly_hr_table
+from analytics.hr import HRExclusions, HRRecords, StaffRecords, hr_metrics, latest_complete_month, monthly_hr_table
 from analytics.outcomes import WINDOW_CONCURRENT, outcome_window, unit_outcomes
 from analytics.survey.pipeline import SurveyResults
-from analytics.survey.privacy import check_min_group_size
 from analytics.stats import compare_waves
 
 # =================================================================================================
@@ -120,7 +122,6 @@ AVAILABILITY_NOT_COVERED = "HR data do not cover the window"
 AVAILABILITY_NO_PREVIOUS = "no previous wave"
 
 #: RAG words (column ``rag``); analytics.labels.RAG_STYLE gives the first four their shapes and colours.
-RAG_GREEN, RAG_AMBER, RAG_RED, RAG_NO_DATA, RAG_NOT_RATED = "Green", "Amber", "Red", "No data", "Not rated"
 
 #: Test names (column ``test``).
 TEST_WELCH = "Welch t-test on respondent scores"
@@ -141,7 +142,7 @@ EXCEPTION_QUANTILE = 0.25
 COHEN_D_BANDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
 
 GUIDANCE_FILE = Path(__file__).resolve().parent / "guidance.json"
-MINUS = "\u2212"
+P_MISSING = "p not available"
 
 
 # =================================================================================================
@@ -158,35 +159,6 @@ def _missing(value: object) -> bool:
 
 def _float(value: object) -> float:
     return math.nan if _missing(value) else float(value)
-
-
-def _signed(value: float, decimals: int) -> str:
-    text = f"{abs(value):,.{decimals}f}"
-    if float(text.replace(",", "")) == 0:
-        return text
-    return (MINUS if value < 0 else "") + text
-
-
-def fmt_score(value: object) -> str:
-    """A 0–10 score as NSS reports show it: one decimal (``7.1``)."""
-    return "no data" if _missing(value) else _signed(float(value), 1)
-
-
-def fmt_pct(value: object, decimals: int = 1) -> str:
-    """A percentage already on the 0–100 scale: ``11.1%``."""
-    return "no data" if _missing(value) else _signed(float(value), decimals) + "%"
-
-
-def fmt_count(value: object) -> str:
-    """A count with thousands separators: ``2,335``."""
-    return "no data" if _missing(value) else f"{int(round(float(value))):,}"
-
-
-def fmt_p(value: object) -> str:
-    """``p < 0.001`` or ``p = 0.034``."""
-    if _missing(value):
-        return "p not available"
-    return "p < 0.001" if value < 0.001 else f"p = {float(value):.3f}"
 
 
 def effect_size_magnitude(d: object) -> str | None:
@@ -220,70 +192,9 @@ def _period_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
 # =================================================================================================
 # RAG status
 # =================================================================================================
-@dataclass(frozen=True)
-class RagRule:
-    """Where Green and Red begin; both inclusive (same rule as :func:`analytics.format.rag_status`)."""
-
-    green_at: float
-    red_at: float
-    higher_is_better: bool = True
-
-    def __post_init__(self) -> None:
-        if _missing(self.green_at) or _missing(self.red_at):
-            raise InputError("Set both the green and the red threshold.")
-        if self.higher_is_better and not self.green_at > self.red_at:
-            raise InputError(f"The green threshold ({self.green_at}) must be above the red threshold "
-                             f"({self.red_at}) when higher values are better.")
-        if not self.higher_is_better and not self.green_at < self.red_at:
-            raise InputError(f"The green threshold ({self.green_at}) must be below the red threshold "
-                             f"({self.red_at}) when lower values are better.")
-
-
-def _as_rule(name: str, spec: object) -> RagRule:
-    """A :class:`RagRule` from a RagRule, anything with ``green_at``/``red_at``/``higher_is_better``
-    attributes (e.g. ``analytics.labels.RagThresholds``), a mapping with those keys, or a 2- or 3-tuple."""
-    if isinstance(spec, RagRule):
-        return spec
-    try:
-        if isinstance(spec, Mapping):
-            return RagRule(float(spec["green_at"]), float(spec["red_at"]), bool(spec.get("higher_is_better", True)))
-        if isinstance(spec, (tuple, list)):
-            return RagRule(float(spec[0]), float(spec[1]), bool(spec[2]) if len(spec) > 2 else True)
-        return RagRule(float(spec.green_at), float(spec.red_at), bool(getattr(spec, "higher_is_better", True)))
-    except InputError:
-        raise
-    except (KeyError, IndexError, AttributeError, TypeError, ValueError):
-        raise InputError(f"The RAG thresholds for '{name}' must give a green and a red threshold.") from None
-
-
-def default_rag_rules() -> dict[str, RagRule]:
-    """The starting thresholds (:data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`) as rules."""
-    return {name: RagRule(*values) for name, values in settings.DEFAULT_RAG_THRESHOLDS.items()}
-
-
-def rag_rating(value: object, *, green_at: float, red_at: float, higher_is_better: bool = True) -> str:
-    """Green, Amber or Red against the thresholds; "No data" when ``value`` is missing.
-
-    Both thresholds are inclusive: when higher is better, Green if ``value >= green_at``, Red if
-    ``value <= red_at``, Amber between; when lower is better (sickness, leaving), Green if
-    ``value <= green_at``, Red if ``value >= red_at``. The full-precision value is compared, not the
-    rounded one shown. Same rule as :func:`analytics.format.rag_status`.
-
-    >>> rag_rating(7.0, green_at=7.0, red_at=6.0), rag_rating(5.7, green_at=4.0, red_at=5.6, higher_is_better=False)
-    ('Green', 'Red')
-    """
-    rule = RagRule(green_at, red_at, higher_is_better)
-    if _missing(value):
-        return RAG_NO_DATA
-    v = float(value)
-    if rule.higher_is_better:
-        return RAG_GREEN if v >= rule.green_at else RAG_RED if v <= rule.red_at else RAG_AMBER
-    return RAG_GREEN if v <= rule.green_at else RAG_RED if v >= rule.red_at else RAG_AMBER
-
-
-def _rag_reason(rating: str, value: float, rule: RagRule, kind: str) -> str:
+def _rag_reason(rating: str, value: float, rule: RagThresholds, kind: str) -> str:
     def show(x: float) -> str:
-        return fmt_pct(x, 2) if kind == "pct" else _signed(x, 2)
+        return fmt.format_pct(x, 2) if kind == "pct" else fmt.format_number(x, 2)
 
     better, worse = ("at or above", "at or below") if rule.higher_is_better else ("at or below", "at or above")
     if rating == RAG_GREEN:
@@ -303,7 +214,7 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
     headline
         :func:`headline_figures` output (or a previous :func:`apply_thresholds` output).
     thresholds
-        Measure id → thresholds (a :class:`RagRule`, ``analytics.labels.RagThresholds``, a mapping with
+        Measure id → thresholds (an :class:`analytics.rag.RagThresholds`, a mapping with
         ``green_at``/``red_at``/``higher_is_better``, or a ``(green_at, red_at[, higher_is_better])``
         tuple). A survey measure without its own entry uses the ``"score"`` entry; anything not given
         uses :data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`. The response count is not rated.
@@ -325,10 +236,10 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
         Thresholds in the wrong order (green must be strictly better than red) or not numbers; a
         benchmark that is not a number.
     """
-    rules = default_rag_rules()
+    rules = dict(DEFAULT_RAG_THRESHOLDS)
     for name, spec in (thresholds or {}).items():
         if spec is not None:
-            rules[str(name)] = _as_rule(str(name), spec)
+            rules[str(name)] = as_thresholds(str(name), spec)
     out = headline.copy()
     for column in ("benchmark", "vs_benchmark", "green_at", "red_at"):
         out[column] = np.nan
@@ -359,8 +270,7 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
             continue
         out.at[i, "green_at"], out.at[i, "red_at"] = rule.green_at, rule.red_at
         out.at[i, "higher_is_better"] = rule.higher_is_better
-        rating = rag_rating(row["value"], green_at=rule.green_at, red_at=rule.red_at,
-                            higher_is_better=rule.higher_is_better)
+        rating = rag_rating(row["value"], **rule.as_kwargs())
         out.at[i, "rag"] = rating
         out.at[i, "rag_reason"] = ("No value to rate." if rating == RAG_NO_DATA
                                    else _rag_reason(rating, float(row["value"]), rule, kind))
@@ -643,19 +553,19 @@ def hr_windows(records: HRRecords, wave: str, *, months: int = HR_WINDOW_MONTHS,
     return HRWindows(current, previous, tuple(notes))
 
 
-def _hr_source(records: HRRecords, exclude_staff_groups: Iterable[str]) -> str:
+def _hr_source(records: HRRecords, exclusions: HRExclusions) -> str:
     files = [records.file_name]
     if isinstance(records, StaffRecords) and records.absence_file_name:
         files.append(records.absence_file_name)
     text = "HR records (" + ", ".join(files) + "), organisation level"
-    excluded = [str(g) for g in exclude_staff_groups or ()]
+    excluded = list(exclusions.staff_groups)
     if excluded:
         text += "; excluding " + ", ".join(excluded)
     return text
 
 
 def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
-                  exclude_staff_groups: Iterable[str], as_of: object, hr_description: str = "") -> list[dict]:
+                  exclusions: HRExclusions, as_of: object, hr_description: str = "") -> list[dict]:
     rows = []
     for ref, measure in zip(refs, HEADLINE_HR_MEASURES):
         row = _empty_headline_row(ref, measure, HEADLINE_LABELS[measure], "pct", wave, None)
@@ -666,9 +576,8 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
             row.update(availability=AVAILABILITY_NO_HR, source="HR records",
                        note="No HR data: upload HR files on the Data page to see this figure.")
         return rows
-    exclude = tuple(exclude_staff_groups or ())
     windows = hr_windows(records, wave, as_of=as_of)
-    source = _hr_source(records, exclude) + (f". {hr_description.strip()}" if hr_description.strip() else "")
+    source = _hr_source(records, exclusions) + (f". {hr_description.strip()}" if hr_description.strip() else "")
     for row in rows:
         row["source"] = source
         row["note"] = " ".join(windows.notes)
@@ -678,12 +587,12 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
         return rows
     org = settings.LEVEL_ORGANISATION
     now = hr_metrics(records, start=windows.current[0], end=windows.current[1],
-                     exclude_staff_groups=exclude, levels=[org])
+                     exclusions=exclusions, levels=[org])
     now = now[now["level"] == org].iloc[0]
     before = None
     if windows.previous is not None:
         before = hr_metrics(records, start=windows.previous[0], end=windows.previous[1],
-                            exclude_staff_groups=exclude, levels=[org])
+                            exclusions=exclusions, levels=[org])
         before = before[before["level"] == org].iloc[0]
     leaver, sickness = rows
     for row in rows:
@@ -713,7 +622,7 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
     sickness.update(value=_float(now["sickness_rate"]), numerator=_float(now["fte_days_lost"]),
                     denominator=_float(now["fte_days_available"]))
     if before is not None and not _missing(before["sickness_rate"]):
-        monthly = monthly_hr_table(records, level=org, exclude_staff_groups=exclude,
+        monthly = monthly_hr_table(records, level=org, exclusions=exclusions,
                                    start=windows.previous[0], end=windows.current[1])
         monthly = monthly[monthly["level"] == org]
         later = (monthly["month"] >= windows.current[0]).to_numpy()
@@ -734,10 +643,10 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
 
 
 def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
-                     min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
+                     exclusions: HRExclusions = HRExclusions(),
                      hr_as_of: object = None, hr_description: str = "") -> pd.DataFrame:
     """The headline figures and their changes, before benchmarks and RAG (see :func:`headline_measures`)."""
-    k = max(check_min_group_size(min_group_size), int(survey.min_group_size))
+    k = int(survey.min_group_size)
     wave = str(wave)
     prev = previous_wave(survey.waves, wave)
     book = survey.codebook or load_codebook(survey.codebook_id or None)
@@ -746,7 +655,7 @@ def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: 
     rows = [_survey_headline(survey, m, labels.get(m, m), ref, wave, prev, k)
             for ref, m in zip(refs, HEADLINE_SURVEY_MEASURES)]
     n_survey = len(HEADLINE_SURVEY_MEASURES)
-    rows += _hr_headlines(records, wave, refs[n_survey:n_survey + 2], exclude_staff_groups=exclude_staff_groups,
+    rows += _hr_headlines(records, wave, refs[n_survey:n_survey + 2], exclusions=exclusions,
                           as_of=hr_as_of, hr_description=hr_description)
     rows.append(_responses_headline(survey, refs[-1], wave, prev, k))
     frame = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
@@ -756,7 +665,7 @@ def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: 
 
 
 def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
-                      min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
+                      exclusions: HRExclusions = HRExclusions(),
                       thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
                       hr_as_of: object = None, hr_description: str = "") -> pd.DataFrame:
     """The organisation's headline measures against the previous wave, a benchmark and RAG thresholds.
@@ -769,10 +678,10 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
         HR records, or None (the HR rows then say "no HR data").
     wave
         The survey wave described; the previous wave is the one before it in ``survey.waves``.
-    min_group_size
-        Anonymity threshold k (the larger of this and ``survey.min_group_size`` is used).
-    exclude_staff_groups
-        Staff groups left out of the HR figures (:func:`analytics.hr.hr_metrics`).
+    exclusions
+        Staff left out of the HR figures (:class:`analytics.hr.HRExclusions`, e.g. a staff group), on top
+        of those already left out of ``records``. The anonymity threshold is the one ``survey`` was
+        suppressed with.
     thresholds, benchmarks
         See :func:`apply_thresholds`.
     hr_as_of
@@ -821,8 +730,8 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
     * A suppressed organisation (fewer than k responses) has no value, change or RAG. Missing is never
       zero: a figure that cannot be computed is NaN and ``availability``/``note`` say why.
     """
-    figures = headline_figures(survey, records, wave=wave, min_group_size=min_group_size,
-                               exclude_staff_groups=exclude_staff_groups, hr_as_of=hr_as_of,
+    figures = headline_figures(survey, records, wave=wave,
+                               exclusions=exclusions, hr_as_of=hr_as_of,
                                hr_description=hr_description)
     rated = apply_thresholds(figures, thresholds, benchmarks)
     rated.attrs.update(figures.attrs)
@@ -886,11 +795,11 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
     if low_score_below is not None:
         score_cutoff = float(low_score_below)
         low = score < score_cutoff
-        low_text = f"below the threshold of {fmt_score(score_cutoff)}"
+        low_text = f"below the threshold of {fmt.format_score(score_cutoff)}"
     else:
         score_cutoff = float(score[scored].quantile(quantile))
         low = (score <= score_cutoff) & (score < float(score[scored].median()))
-        low_text = f"in the lowest {quantile:.0%} of teams (at or below {fmt_score(score_cutoff)})"
+        low_text = f"in the lowest {quantile:.0%} of teams (at or below {fmt.format_score(score_cutoff)})"
     high: dict[str, pd.Series] = {}
     cutoffs: dict[str, float] = {}
     for rate in ("leaver_rate", "sickness_rate"):
@@ -909,13 +818,13 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
     rows = []
     for i in np.flatnonzero(flagged):
         source = frame.iloc[i]
-        reasons = [f"{label or _label_of(measure)} {fmt_score(score.iloc[i])} is {low_text}"]
+        reasons = [f"{label or _label_of(measure)} {fmt.format_score(score.iloc[i])} is {low_text}"]
         if high["leaver_rate"].iloc[i]:
-            reasons.append(f"leaver rate {fmt_pct(source['leaver_rate'])} is in the highest {quantile:.0%} "
-                           f"(at or above {fmt_pct(cutoffs['leaver_rate'])})")
+            reasons.append(f"leaver rate {fmt.format_pct(source['leaver_rate'])} is in the highest {quantile:.0%} "
+                           f"(at or above {fmt.format_pct(cutoffs['leaver_rate'])})")
         if high["sickness_rate"].iloc[i]:
-            reasons.append(f"sickness absence rate {fmt_pct(source['sickness_rate'])} is in the highest "
-                           f"{quantile:.0%} (at or above {fmt_pct(cutoffs['sickness_rate'])})")
+            reasons.append(f"sickness absence rate {fmt.format_pct(source['sickness_rate'])} is in the highest "
+                           f"{quantile:.0%} (at or above {fmt.format_pct(cutoffs['sickness_rate'])})")
         rows.append({
             "level": source.get("level", settings.LEVEL_TEAM), "unit": source["unit"], "parent": source.get("parent"),
             "measure": measure, "score": float(score.iloc[i]), "responses": _float(source.get("responses")),
@@ -944,7 +853,7 @@ def _label_of(measure: str, codebook: Codebook | None = None) -> str:
 
 
 def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
-                              exclude_staff_groups: Iterable[str] = (), measure: str = "compassionate_leadership",
+                              exclusions: HRExclusions = HRExclusions(), measure: str = "compassionate_leadership",
                               low_score_below: float | None = None, quantile: float = EXCEPTION_QUANTILE,
                               window_kind: str = WINDOW_CONCURRENT, min_teams: int = EXCEPTION_MIN_TEAMS
                               ) -> tuple[pd.DataFrame, list[str], tuple]:
@@ -967,7 +876,7 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
         return empty, ["No HR data: teams high on leaving or sickness cannot be identified."], (None, None)
     try:
         joined = unit_outcomes(survey.unit_scores, records, wave=str(wave), window_kind=window_kind,
-                               level=settings.LEVEL_TEAM, exclude_staff_groups=exclude_staff_groups)
+                               level=settings.LEVEL_TEAM, exclusions=exclusions)
     except InputError as exc:
         # The HR data do not cover the window: say so instead of refusing the whole page.
         return empty, [str(exc)], (None, None)
@@ -996,7 +905,7 @@ def _team_keys(respondents: pd.DataFrame) -> tuple[pd.Series, bool]:
     return team.astype(str), False
 
 
-def significant_falls(survey: SurveyResults, *, wave: str, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
+def significant_falls(survey: SurveyResults, *, wave: str,
                       measures: Sequence[str] = HEADLINE_SURVEY_MEASURES
                       ) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
     """Teams whose score fell significantly between the previous wave and ``wave``.
@@ -1013,7 +922,7 @@ def significant_falls(survey: SurveyResults, *, wave: str, min_group_size: int =
         the number of teams compared per measure; notes. ``teams_compared`` is the size of the family
         the adjustment was made over.
     """
-    k = max(check_min_group_size(min_group_size), int(survey.min_group_size))
+    k = int(survey.min_group_size)
     wave = str(wave)
     prev = previous_wave(survey.waves, wave)
     empty = pd.DataFrame(columns=list(FALL_COLUMNS))
@@ -1055,9 +964,9 @@ def significant_falls(survey: SurveyResults, *, wave: str, min_group_size: int =
                 "mean_from": float(r.mean_from), "mean_to": float(r.mean_to), "change": float(r.change),
                 "t": float(r.t), "p": float(r.p), "p_adj": float(r.p_adj), "cohens_d": float(r.cohens_d),
                 "effect_size_magnitude": effect_size_magnitude(r.cohens_d), "teams_compared": int(len(result)),
-                "reason": (f"{label} fell from {fmt_score(r.mean_from)} in {prev} to {fmt_score(r.mean_to)} in {wave} "
-                           f"({_signed(float(r.change), 1)}; adjusted {fmt_p(r.p_adj)} across {len(result)} teams; "
-                           f"d = {_signed(float(r.cohens_d), 2)}, {effect_size_magnitude(r.cohens_d)})."),
+                "reason": (f"{label} fell from {fmt.format_score(r.mean_from)} in {prev} to {fmt.format_score(r.mean_to)} in {wave} "
+                           f"({fmt.format_number(r.change, 1)}; adjusted {fmt.format_p(r.p_adj, missing=P_MISSING)} across {len(result)} teams; "
+                           f"d = {fmt.format_number(r.cohens_d, 2)}, {effect_size_magnitude(r.cohens_d)})."),
             })
     out = pd.DataFrame(rows, columns=[c for c in FALL_COLUMNS if c != "ref"])
     out.insert(0, "ref", [f"F{i + 1}" for i in range(len(out))])
@@ -1091,7 +1000,7 @@ class BoardExceptions:
 
 
 def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
-               min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
+               exclusions: HRExclusions = HRExclusions(),
                low_score_below: float | None = None, quantile: float = EXCEPTION_QUANTILE,
                measures: Sequence[str] = HEADLINE_SURVEY_MEASURES, directorate: str | None = None) -> BoardExceptions:
     """Both exception lists: :func:`low_leadership_exceptions` and :func:`significant_falls`.
@@ -1101,9 +1010,9 @@ def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
     for the same reason whatever the filter; refs keep their organisation-wide numbers.
     """
     low, low_notes, (start, end) = low_leadership_exceptions(
-        survey, records, wave=wave, exclude_staff_groups=exclude_staff_groups, low_score_below=low_score_below,
+        survey, records, wave=wave, exclusions=exclusions, low_score_below=low_score_below,
         quantile=quantile)
-    falls, compared, fall_notes = significant_falls(survey, wave=wave, min_group_size=min_group_size,
+    falls, compared, fall_notes = significant_falls(survey, wave=wave,
                                                     measures=measures)
     result = BoardExceptions(wave=str(wave), previous_wave=previous_wave(survey.waves, str(wave)),
                              low_leadership=low, falls=falls, teams_compared=compared, window_start=start,
@@ -1284,13 +1193,13 @@ def _significance_clause(row: pd.Series) -> str:
     if _missing(row["significant"]) or row["test"] == TEST_NONE:
         return ""
     if not bool(row["significant"]):
-        return f"; the change is not statistically significant ({fmt_p(row['p'])})"
+        return f"; the change is not statistically significant ({fmt.format_p(row['p'], missing=P_MISSING)})"
     size = ""
     if row["effect_size_name"] == "Cohen's d" and not _missing(row["effect_size"]):
-        size = f"; effect size d = {_signed(float(row['effect_size']), 2)}, {row['effect_size_magnitude']}"
+        size = f"; effect size d = {fmt.format_number(row['effect_size'], 2)}, {row['effect_size_magnitude']}"
     elif row["effect_size_name"] == "rate ratio" and not _missing(row["effect_size"]):
         size = f"; rate ratio {float(row['effect_size']):.2f}"
-    return f"; the change is statistically significant ({fmt_p(row['p'])}{size})"
+    return f"; the change is statistically significant ({fmt.format_p(row['p'], missing=P_MISSING)}{size})"
 
 
 def _benchmark_and_rag(row: pd.Series) -> str:
@@ -1298,14 +1207,14 @@ def _benchmark_and_rag(row: pd.Series) -> str:
     if not _missing(row["vs_benchmark"]):
         diff = float(row["vs_benchmark"])
         show = (lambda x: f"{abs(x):,.1f} percentage points") if row["kind"] == "pct" else (lambda x: f"{abs(x):.1f}")
-        bench = fmt_pct(row["benchmark"]) if row["kind"] == "pct" else fmt_score(row["benchmark"])
+        bench = fmt.format_pct(row["benchmark"]) if row["kind"] == "pct" else fmt.format_score(row["benchmark"])
         if round(abs(diff), 1) == 0:
             parts.append(f"This is in line with the benchmark of {bench}.")
         else:
             parts.append(f"This is {show(diff)} {'above' if diff > 0 else 'below'} the benchmark of {bench}.")
     if row["rag"] in (RAG_GREEN, RAG_AMBER, RAG_RED):
-        green = fmt_pct(row["green_at"]) if row["kind"] == "pct" else fmt_score(row["green_at"])
-        red = fmt_pct(row["red_at"]) if row["kind"] == "pct" else fmt_score(row["red_at"])
+        green = fmt.format_pct(row["green_at"]) if row["kind"] == "pct" else fmt.format_score(row["green_at"])
+        red = fmt.format_pct(row["red_at"]) if row["kind"] == "pct" else fmt.format_score(row["red_at"])
         better, worse = ("or above", "or below") if row["higher_is_better"] else ("or below", "or above")
         parts.append(f"RAG status: {row['rag']} (green at {green} {better}, red at {red} {worse}).")
     return (" " + " ".join(parts)) if parts else ""
@@ -1320,9 +1229,9 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
     if _missing(row["value"]):
         return f"{label}: no figure for {row['period'] or row['wave']}. {row['note']}".strip()
     if kind == "score":
-        text = f"{label} scored {fmt_score(row['value'])} out of 10 in {row['wave']} ({fmt_count(row['n'])} responses)"
+        text = f"{label} scored {fmt.format_score(row['value'])} out of 10 in {row['wave']} ({fmt.format_n(row['n'])} responses)"
         if not _missing(row["previous"]):
-            text += (f", {_change_words(float(row['change']), 1)} from {fmt_score(row['previous'])} in "
+            text += (f", {_change_words(float(row['change']), 1)} from {fmt.format_score(row['previous'])} in "
                      f"{row['previous_wave']}") + _significance_clause(row)
         elif row["previous_wave"] is None:
             text += "; there is no previous wave to compare with"
@@ -1331,26 +1240,26 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
         return text + "." + _benchmark_and_rag(row)
     if kind == "pct":
         if row["measure"] == "leaver_rate":
-            detail = (f"{fmt_count(row['numerator'])} leavers; average {fmt_count(row['denominator'])} staff in post")
-            text = f"The leaver rate was {fmt_pct(row['value'])} over {row['period']} ({detail})"
+            detail = (f"{fmt.format_n(row['numerator'])} leavers; average {fmt.format_n(row['denominator'])} staff in post")
+            text = f"The leaver rate was {fmt.format_pct(row['value'])} over {row['period']} ({detail})"
         else:
-            detail = (f"{fmt_count(row['numerator'])} FTE days lost of {fmt_count(row['denominator'])} available")
-            text = f"The sickness absence rate was {fmt_pct(row['value'])} over {row['period']} ({detail})"
+            detail = (f"{fmt.format_n(row['numerator'])} FTE days lost of {fmt.format_n(row['denominator'])} available")
+            text = f"The sickness absence rate was {fmt.format_pct(row['value'])} over {row['period']} ({detail})"
         if not _missing(row["previous"]):
             text += (f", {_change_words(float(row['change']), 1, ' percentage points')} from "
-                     f"{fmt_pct(row['previous'])} over {row['previous_period']}") + _significance_clause(row)
+                     f"{fmt.format_pct(row['previous'])} over {row['previous_period']}") + _significance_clause(row)
         else:
             text += "; there is no earlier 12-month period in the HR data to compare with"
         return text + "." + _benchmark_and_rag(row)
     # Responses.
-    text = f"{fmt_count(row['value'])} staff responded to the {row['wave']} survey"
+    text = f"{fmt.format_n(row['value'])} staff responded to the {row['wave']} survey"
     if not _missing(row["previous"]):
         diff = float(row["change"])
         if diff == 0:
             text += f", the same number as in {row['previous_wave']}"
         else:
-            text += (f", {fmt_count(abs(diff))} {'more' if diff > 0 else 'fewer'} than in {row['previous_wave']} "
-                     f"({fmt_count(row['previous'])})")
+            text += (f", {fmt.format_n(abs(diff))} {'more' if diff > 0 else 'fewer'} than in {row['previous_wave']} "
+                     f"({fmt.format_n(row['previous'])})")
     return text + "."
 
 
@@ -1367,7 +1276,7 @@ def _team_list(frame: pd.DataFrame, extra: str | None = None, limit: int = 10) -
 
 
 def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = None,
-                     weakest: WeakestBehaviour | None = None, *, min_group_size: int | None = None) -> pd.DataFrame:
+                     weakest: WeakestBehaviour | None = None) -> pd.DataFrame:
     """Plain-language sentences a board paper can quote, each tied to the figure it quotes.
 
     Parameters
@@ -1378,8 +1287,9 @@ def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = Non
         :func:`exceptions` output (possibly narrowed to a directorate; the sentences then say so).
     weakest
         :func:`weakest_behaviour` output.
-    min_group_size
-        k for "fewer than k responses" (default: ``headline.attrs["min_group_size"]`` or 11).
+
+    k in "fewer than k responses" is ``headline.attrs["min_group_size"]`` (the threshold the survey was
+    suppressed with), else 11.
 
     Returns
     -------
@@ -1395,7 +1305,7 @@ def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = Non
     with thousands separators, p to three decimals). Relationships are described as "associated with",
     never as causes.
     """
-    k = int(min_group_size or headline.attrs.get("min_group_size") or settings.DEFAULT_MIN_GROUP_SIZE)
+    k = int(headline.attrs.get("min_group_size") or settings.DEFAULT_MIN_GROUP_SIZE)
     rows: list[dict] = []
 
     def add(topic: str, statement: str, figure_ref: str, value: object, source: str) -> None:
@@ -1426,7 +1336,7 @@ def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = Non
                                                     "the survey's window."), "", math.nan, "HR records")
         else:
             share = f"lowest {found.quantile:.0%}"
-            low_rule = (f"below {fmt_score(found.low_score_below)}" if found.low_score_below is not None
+            low_rule = (f"below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
                         else f"in the {share} of teams")
             source = (f"Staff survey {found.wave} (teams with at least {k} responses) and HR records over "
                       f"{window} (the 12 months around the survey, cut to the months the HR data cover)")
@@ -1461,7 +1371,7 @@ def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = Non
                     count = len(part)
                     add("falls", f"{label} fell significantly between {found.previous_wave} and {found.wave} in "
                         f"{count} team{'s' if count != 1 else ''}{where} (after adjusting for comparing {compared} "
-                        f"teams): {_team_list(part.assign(_c=[_signed(c, 1) for c in part['change']]), '({_c})')}.",
+                        f"teams): {_team_list(part.assign(_c=[fmt.format_number(c, 1) for c in part['change']]), '({_c})')}.",
                         ", ".join(part["ref"]), count, source)
 
     if weakest is not None:
@@ -1476,7 +1386,7 @@ def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = Non
             first = chosen.iloc[0]
             add("behaviours",
                 f"Of the four behaviours of compassionate leadership, {described} had the lowest share of positive "
-                f"answers in {weakest.wave}: {fmt_pct(first['pct_positive'])} (n = {fmt_count(first['n'])}). "
+                f"answers in {weakest.wave}: {fmt.format_pct(first['pct_positive'])} (n = {fmt.format_n(first['n'])}). "
                 f"{BEHAVIOURS_NOTE}",
                 ", ".join(chosen["ref"]), first["pct_positive"],
                 f"Staff survey {weakest.wave}, organisation level, % positive (the two most favourable answers)")
@@ -1508,26 +1418,67 @@ class BoardReport:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class BoardFigures:
+    """The organisation's board figures for one wave before anyone's RAG thresholds, benchmarks or
+    directorate filter: ``headline`` (:func:`headline_figures`, not rated), ``exceptions`` (the whole
+    organisation, :func:`exceptions`) and ``weakest`` (:func:`weakest_behaviour`). The costly part of the
+    Board, computed once per wave and exclusion choice; :func:`rate_board` finishes it cheaply."""
+
+    wave: str
+    min_group_size: int
+    headline: pd.DataFrame
+    exceptions: BoardExceptions
+    weakest: WeakestBehaviour
+
+
+def board_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
+                  exclusions: HRExclusions = HRExclusions(), low_score_below: float | None = None,
+                  quantile: float = EXCEPTION_QUANTILE, hr_as_of: object = None,
+                  hr_description: str = "") -> BoardFigures:
+    """The first stage of the Board (see :class:`BoardFigures`); k is the one ``survey`` was suppressed with.
+
+    Raises :class:`InputError` without survey results or for a wave the survey does not have.
+    """
+    if survey is None:
+        raise InputError("No survey results: upload at least one survey file on the Data page.")
+    headline = headline_figures(survey, records, wave=wave, exclusions=exclusions, hr_as_of=hr_as_of,
+                                hr_description=hr_description)
+    found = exceptions(survey, records, wave=wave, exclusions=exclusions, low_score_below=low_score_below,
+                       quantile=quantile)
+    weakest = weakest_behaviour(survey.item_results, wave, survey.codebook)
+    return BoardFigures(wave=str(wave), min_group_size=int(survey.min_group_size), headline=headline,
+                        exceptions=found, weakest=weakest)
+
+
+def rate_board(figures: BoardFigures, *, thresholds: Mapping[str, object] | None = None,
+               benchmarks: Mapping[str, object] | None = None, directorate: str | None = None) -> BoardReport:
+    """The second stage of the Board: RAG and benchmarks on the headlines (:func:`apply_thresholds`), the
+    exceptions narrowed to ``directorate`` (:func:`restrict_to_directorate`) and the statements quoting
+    them (:func:`board_statements`)."""
+    headline = apply_thresholds(figures.headline, thresholds, benchmarks)
+    found = restrict_to_directorate(figures.exceptions, directorate)
+    statements = board_statements(headline, found, figures.weakest)
+    notes = [n for n in headline["note"].dropna().unique() if n] + found.notes
+    return BoardReport(wave=figures.wave, previous_wave=headline.attrs.get("previous_wave"),
+                       min_group_size=figures.min_group_size, headline=headline, exceptions=found,
+                       weakest=figures.weakest, statements=statements, notes=notes)
+
+
 def board_report(survey: SurveyResults, records: HRRecords | None, *, wave: str,
-                 min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE, exclude_staff_groups: Iterable[str] = (),
+                 exclusions: HRExclusions = HRExclusions(),
                  thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
                  directorate: str | None = None, low_score_below: float | None = None,
                  quantile: float = EXCEPTION_QUANTILE, hr_as_of: object = None, hr_description: str = ""
                  ) -> BoardReport:
-    """The whole board assurance content for one wave (see the functions it calls)."""
-    if survey is None:
-        raise InputError("No survey results: upload at least one survey file on the Data page.")
-    k = max(check_min_group_size(min_group_size), int(survey.min_group_size))
-    headline = headline_measures(survey, records, wave=wave, min_group_size=k,
-                                 exclude_staff_groups=exclude_staff_groups, thresholds=thresholds,
-                                 benchmarks=benchmarks, hr_as_of=hr_as_of, hr_description=hr_description)
-    found = exceptions(survey, records, wave=wave, min_group_size=k, exclude_staff_groups=exclude_staff_groups,
-                       low_score_below=low_score_below, quantile=quantile, directorate=directorate)
-    weakest = weakest_behaviour(survey.item_results, wave, survey.codebook)
-    statements = board_statements(headline, found, weakest, min_group_size=k)
-    notes = [n for n in headline["note"].dropna().unique() if n] + found.notes
-    return BoardReport(wave=str(wave), previous_wave=headline.attrs.get("previous_wave"), min_group_size=k,
-                       headline=headline, exceptions=found, weakest=weakest, statements=statements, notes=notes)
+    """The whole board assurance content for one wave: :func:`rate_board` of :func:`board_figures`.
+
+    The Board assurance page (which keeps the first stage between reruns), the board pack and the
+    command line all build the Board through these two functions.
+    """
+    figures = board_figures(survey, records, wave=wave, exclusions=exclusions, low_score_below=low_score_below,
+                            quantile=quantile, hr_as_of=hr_as_of, hr_description=hr_description)
+    return rate_board(figures, thresholds=thresholds, benchmarks=benchmarks, directorate=directorate)
 
 
 def hr_staff_groups(records: HRRecords | None) -> list[str]:

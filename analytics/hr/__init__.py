@@ -46,7 +46,7 @@ assignment number, otherwise each row. A row with a blank employee number is a p
 Exclusions
 ----------
 Staff can be left out of every figure, explicitly and visibly (domain.md §3), by staff group, job role
-or assignment category, and with ``exclude_doctors_in_training=True`` (the job roles of
+or assignment category, and with ``HRExclusions(doctors_in_training=True)`` (the job roles of
 :data:`DOCTORS_IN_TRAINING_ROLES`: doctors in training rotate between trusts on national changeover days,
 and NHS leaver statistics leave them out). See :func:`apply_exclusions`. Every table records what was
 excluded in ``DataFrame.attrs``; :func:`exclusions_text` says it in plain words for pages. Team-month
@@ -990,7 +990,7 @@ def resolve_window(records: HRRecords, start: object = None, end: object = None)
 #: academic clinical fellows, the spelling "Speciality", and the grade codes FY1-FY2 (F1, F2), CT1-CT3,
 #: DCT1-DCT3, ST1-ST8, GPST1-GPST3, StR and SpR. "Senior House Officer" and "House Officer" are not
 #: taken: trust-grade (non-training) doctors carry those titles too; name them with
-#: ``exclude_job_roles`` when they are trainees in your data.
+#: ``HRExclusions(job_roles=...)`` when they are trainees in your data.
 DOCTORS_IN_TRAINING_ROLES: tuple[str, ...] = (
     r"\bfoundation (year|doctor|trainee|house officer)\b",       # Foundation Year 1, Foundation Doctor Year 2
     r"\bcore (\w+ )?(training|trainee)\b",                      # Core Training, Core Medical Training, Dental Core Trainee
@@ -1033,19 +1033,26 @@ def is_doctor_in_training_role(job_role: object) -> bool:
 
 def doctors_in_training_roles(job_roles: Iterable[object]) -> list[str]:
     """The distinct values of ``job_roles`` that :func:`is_doctor_in_training_role` accepts, sorted (to
-    show a user which roles ``exclude_doctors_in_training`` would leave out before applying it)."""
+    show a user which roles ``HRExclusions(doctors_in_training=True)`` would leave out before applying it)."""
     values = pd.unique(pd.Series(list(job_roles), dtype=object).dropna())
     return sorted(str(v) for v in values if is_doctor_in_training_role(v))
 
 
 @dataclass(frozen=True)
 class HRExclusions:
-    """What :func:`apply_exclusions` left out, resolved against the data.
+    """Who is left out of HR figures: asked for, or as :func:`apply_exclusions` resolved it against the data.
+
+    One value carries every exclusion through the analytics, the CLI and the dashboard (it is hashable, so
+    it can key a cache). As a request, give the names to leave out, e.g.
+    ``HRExclusions(staff_groups=("Students",), doctors_in_training=True)``; a single text is one name and
+    blank names are dropped. :func:`apply_exclusions` returns the same kind of value resolved against the
+    file: the names spelled as in the file, with the records counted.
 
     Attributes
     ----------
     staff_groups, job_roles, assignment_categories
-        The values excluded by name, spelled as in the file (all spellings that match a name given).
+        The values excluded by name: as given (a request), or spelled as in the file (all spellings that
+        match a name given; a resolved value).
     doctors_in_training
         Whether doctors in training were excluded; ``doctors_in_training_roles`` are the job roles of the
         file that :func:`is_doctor_in_training_role` accepted.
@@ -1063,6 +1070,11 @@ class HRExclusions:
     records_excluded: int = 0
     records_total: int = 0
     record_kind: str = "staff records"
+
+    def __post_init__(self) -> None:
+        for name in ("staff_groups", "job_roles", "assignment_categories", "doctors_in_training_roles"):
+            object.__setattr__(self, name, tuple(_names(getattr(self, name))))
+        object.__setattr__(self, "doctors_in_training", bool(self.doctors_in_training))
 
     @property
     def any(self) -> bool:
@@ -1163,9 +1175,7 @@ def _headers_hint(headers: tuple[str, ...]) -> str:
     return ", ".join(f"'{h}'" for h in headers)
 
 
-def apply_exclusions(records: HRRecords, *, exclude_staff_groups: Iterable[str] = (),
-                     exclude_job_roles: Iterable[str] = (), exclude_assignment_categories: Iterable[str] = (),
-                     exclude_doctors_in_training: bool = False) -> tuple[HRRecords, HRExclusions]:
+def apply_exclusions(records: HRRecords, exclusions: HRExclusions = HRExclusions()) -> tuple[HRRecords, HRExclusions]:
     """Leave staff out of HR figures, explicitly (shared/design/domain.md §3: "Exclusions are explicit,
     visible parameters").
 
@@ -1173,14 +1183,11 @@ def apply_exclusions(records: HRRecords, *, exclude_staff_groups: Iterable[str] 
     ----------
     records
         Employee-level or team-month records.
-    exclude_staff_groups
-        Staff groups to leave out (the "Staff Group" column), e.g. ``["Students"]``.
-    exclude_job_roles
-        Job roles to leave out (the job-role column: "Job Role", "Occupation", "Grade", ...).
-    exclude_assignment_categories
-        Assignment categories to leave out (the "Assignment Category" column), e.g. ``["Bank"]``.
-    exclude_doctors_in_training
-        Leave out every row whose job role is a doctor-in-training role (:data:`DOCTORS_IN_TRAINING_ROLES`;
+    exclusions
+        What to leave out (:class:`HRExclusions`): ``staff_groups`` (the "Staff Group" column, e.g.
+        ``("Students",)``), ``job_roles`` (the job-role column: "Job Role", "Occupation", "Grade", ...),
+        ``assignment_categories`` (the "Assignment Category" column, e.g. ``("Bank",)``) and
+        ``doctors_in_training``: leave out every row whose job role is a doctor-in-training role (:data:`DOCTORS_IN_TRAINING_ROLES`;
         :func:`is_doctor_in_training_role`). Doctors in training rotate between trusts on national
         changeover days, so each rotation would otherwise count as a leaver; NHS leaver statistics
         leave them out. In ESR they share the staff group "Medical and Dental" with consultants and
@@ -1203,13 +1210,13 @@ def apply_exclusions(records: HRRecords, *, exclude_staff_groups: Iterable[str] 
         staff group column for staff groups; no job-role column for job roles or doctors in training; no
         assignment category column for categories); ``exclude_doctors_in_training`` when no job role in
         the file is a doctor-in-training role (the message lists the roles, so they can be named with
-        ``exclude_job_roles``); job-role, category or doctors-in-training exclusions on team-month
+        ``job_roles``); job-role, category or doctors-in-training exclusions on team-month
         records, which hold no people (refused rather than ignored: the user asked for them, and the
         figures cannot honour it); nobody left.
     """
-    staff_groups = _names(exclude_staff_groups)
-    job_roles = _names(exclude_job_roles)
-    categories = _names(exclude_assignment_categories)
+    staff_groups, job_roles = list(exclusions.staff_groups), list(exclusions.job_roles)
+    categories = list(exclusions.assignment_categories)
+    exclude_doctors_in_training = exclusions.doctors_in_training
     team_month = isinstance(records, TeamMonthRecords)
     if team_month:
         asked = ([f"job roles ({', '.join(job_roles)})"] if job_roles else []) + (
@@ -1276,35 +1283,33 @@ def apply_exclusions(records: HRRecords, *, exclude_staff_groups: Iterable[str] 
         return drop
 
     drop = dropped(frame)
-    exclusions = HRExclusions(
+    resolved = HRExclusions(
         staff_groups=spellings.get("staff_group", ()), job_roles=spellings.get("job_role", ()),
         assignment_categories=spellings.get("assignment_category", ()),
         doctors_in_training=bool(exclude_doctors_in_training), doctors_in_training_roles=trainee_roles,
         records_excluded=int(drop.sum()), records_total=len(frame),
         record_kind="team-month rows" if team_month else "staff records")
     if not drop.any():
-        return records, exclusions
+        return records, resolved
     if drop.all():
-        raise InputError(f"Nobody is left once these are excluded: {exclusions.what()} (all {len(frame):,} "
-                         f"{exclusions.record_kind}). Exclude less.", file=records.file_name)
+        raise InputError(f"Nobody is left once these are excluded: {resolved.what()} (all {len(frame):,} "
+                         f"{resolved.record_kind}). Exclude less.", file=records.file_name)
     if team_month:
-        return dataclasses.replace(records, table=records.table[~drop]), exclusions
+        return dataclasses.replace(records, table=records.table[~drop]), resolved
     absence = records.absence
     if absence is not None:
         absence = absence[~dropped(absence)]
-    return dataclasses.replace(records, assignments=records.assignments[~drop], absence=absence), exclusions
+    return dataclasses.replace(records, assignments=records.assignments[~drop], absence=absence), resolved
 
 
-def _record_exclusions(table: pd.DataFrame, exclusions: HRExclusions, *, exclude_staff_groups: Iterable[str],
-                       exclude_job_roles: Iterable[str], exclude_assignment_categories: Iterable[str],
-                       exclude_doctors_in_training: bool) -> None:
-    """Write the exclusions into ``table.attrs``: the parameters as given, and what they resolved to."""
-    table.attrs["excluded_staff_groups"] = tuple(_names(exclude_staff_groups))
-    table.attrs["excluded_job_roles"] = tuple(_names(exclude_job_roles))
-    table.attrs["excluded_assignment_categories"] = tuple(_names(exclude_assignment_categories))
-    table.attrs["exclude_doctors_in_training"] = bool(exclude_doctors_in_training)
-    table.attrs["exclusions"] = exclusions
-    table.attrs["exclusions_text"] = exclusions.text()
+def _record_exclusions(table: pd.DataFrame, asked: HRExclusions, resolved: HRExclusions) -> None:
+    """Write the exclusions into ``table.attrs``: as asked for, and what they resolved to."""
+    table.attrs["excluded_staff_groups"] = asked.staff_groups
+    table.attrs["excluded_job_roles"] = asked.job_roles
+    table.attrs["excluded_assignment_categories"] = asked.assignment_categories
+    table.attrs["exclude_doctors_in_training"] = asked.doctors_in_training
+    table.attrs["exclusions"] = resolved
+    table.attrs["exclusions_text"] = resolved.text()
 
 
 # =================================================================================================
@@ -1454,8 +1459,7 @@ def _sorted_units(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
-               exclude_staff_groups: Iterable[str] = (), exclude_job_roles: Iterable[str] = (),
-               exclude_assignment_categories: Iterable[str] = (), exclude_doctors_in_training: bool = False,
+               exclusions: HRExclusions = HRExclusions(),
                levels: Iterable[str] = settings.LEVELS) -> pd.DataFrame:
     """Leaver rate, stability index and sickness absence rate over one window, per unit.
 
@@ -1466,11 +1470,10 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     start, end
         The window's first and last day, both included (``YYYY-MM-DD`` text, dates or Timestamps). Both or
         neither; default :func:`default_window` (the 12 months ending with the latest complete month).
-    exclude_staff_groups, exclude_job_roles, exclude_assignment_categories
-        Staff groups, job roles and assignment categories (e.g. ``["Bank"]``) left out of every figure,
-        matched case- and space-insensitively; a name not in the data is refused with the values present.
-    exclude_doctors_in_training
-        Leave out doctors in training (job roles matching :data:`DOCTORS_IN_TRAINING_ROLES`), as NHS
+    exclusions
+        An :class:`HRExclusions`: staff groups, job roles and assignment categories (e.g. ``("Bank",)``)
+        left out of every figure, matched case- and space-insensitively (a name not in the data is refused
+        with the values present), and whether to leave out doctors in training (job roles matching :data:`DOCTORS_IN_TRAINING_ROLES`), as NHS
         leaver statistics do: they rotate between trusts, so every rotation would count as a leaver.
         Needs a job-role column. See :func:`apply_exclusions` for all the rules and refusals (team-month
         records accept only staff-group exclusions).
@@ -1511,10 +1514,7 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
         in the window.
     """
     first, last = resolve_window(records, start, end)
-    excluding = dict(exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
-                     exclude_assignment_categories=exclude_assignment_categories,
-                     exclude_doctors_in_training=exclude_doctors_in_training)
-    filtered, exclusions = apply_exclusions(records, **excluding)
+    filtered, resolved = apply_exclusions(records, exclusions)
     chosen = _levels(levels, records.has_directorate)
     first_day, last_day = _timestamp_to_day(first), _timestamp_to_day(last)
     if isinstance(filtered, StaffRecords):
@@ -1527,7 +1527,7 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     out = _sorted_units(_with_rates(counts, first, last))
     out.attrs["window_start"] = first
     out.attrs["window_end"] = last
-    _record_exclusions(out, exclusions, **excluding)
+    _record_exclusions(out, exclusions, resolved)
     return out
 
 
@@ -1647,9 +1647,8 @@ def _month_range(records: HRRecords, start: object, end: object) -> tuple[int, i
     return first_month, last_month
 
 
-def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, exclude_staff_groups: Iterable[str] = (),
-                     exclude_job_roles: Iterable[str] = (), exclude_assignment_categories: Iterable[str] = (),
-                     exclude_doctors_in_training: bool = False, start: object = None,
+def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM,
+                     exclusions: HRExclusions = HRExclusions(), start: object = None,
                      end: object = None) -> pd.DataFrame:
     """The team-month (or directorate-month, organisation-month) reduction of HR records.
 
@@ -1659,7 +1658,7 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
         Employee-level or team-month records.
     level
         One of ``settings.LEVELS``.
-    exclude_staff_groups, exclude_job_roles, exclude_assignment_categories, exclude_doctors_in_training
+    exclusions
         As in :func:`hr_metrics` (rules and refusals: :func:`apply_exclusions`).
     start, end
         Optional first and last month (any date in the month). Default: from the month of
@@ -1679,10 +1678,7 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
     if level not in _KEYS:
         raise InputError(f"Unknown level '{level}'; use one of {', '.join(settings.LEVELS)}.")
     first_month, last_month = _month_range(records, start, end)
-    excluding = dict(exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
-                     exclude_assignment_categories=exclude_assignment_categories,
-                     exclude_doctors_in_training=exclude_doctors_in_training)
-    filtered, exclusions = apply_exclusions(records, **excluding)
+    filtered, resolved = apply_exclusions(records, exclusions)
     if isinstance(filtered, StaffRecords):
         monthly = _employee_monthly(filtered, level, first_month, last_month)
     else:
@@ -1697,13 +1693,12 @@ def monthly_hr_table(records: HRRecords, *, level: str = settings.LEVEL_TEAM, ex
     out = (monthly.assign(_parent=monthly["parent"].fillna(""))
            .sort_values(["_parent", "unit", "month"], kind="stable").drop(columns="_parent").reset_index(drop=True))
     out.attrs = {}
-    _record_exclusions(out, exclusions, **excluding)
+    _record_exclusions(out, exclusions, resolved)
     return out
 
 
 def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTHS, level: str = settings.LEVEL_TEAM,
-                      exclude_staff_groups: Iterable[str] = (), exclude_job_roles: Iterable[str] = (),
-                      exclude_assignment_categories: Iterable[str] = (), exclude_doctors_in_training: bool = False,
+                      exclusions: HRExclusions = HRExclusions(),
                       start: object = None, end: object = None) -> pd.DataFrame:
     """Rolling leaver and sickness rates per unit and month, for trend charts.
 
@@ -1722,10 +1717,7 @@ def rolling_hr_series(records: HRRecords, *, months: int = STANDARD_WINDOW_MONTH
     """
     if months < 1:
         raise InputError("The rolling window must be at least one month.")
-    monthly = monthly_hr_table(records, level=level, exclude_staff_groups=exclude_staff_groups,
-                               exclude_job_roles=exclude_job_roles,
-                               exclude_assignment_categories=exclude_assignment_categories,
-                               exclude_doctors_in_training=exclude_doctors_in_training, start=start, end=end)
+    monthly = monthly_hr_table(records, level=level, exclusions=exclusions, start=start, end=end)
     # monthly_hr_table gives every unit every month of the range, units contiguous and months ascending,
     # so the table reshapes to units x months and windows slide along the months.
     n_months = monthly["month"].nunique()

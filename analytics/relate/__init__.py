@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from scipy import stats as sps
 from analytics import settings, stats
 from analytics.ingest.codebook import Codebook, load_codebook, normalise_label
 from analytics.errors import InputError
-from analytics.hr import HRRecords, StaffRecords, TeamMonthRecords, apply_exclusions
+from analytics.hr import HRExclusions, HRRecords, StaffRecords, TeamMonthRecords, apply_exclusions
 from analytics.ingest.io import read_table
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS, UnitOutcomes, unit_outcomes
 from analytics.survey.pipeline import SurveyResults
@@ -219,15 +219,6 @@ def _day(ts: pd.Timestamp) -> int:
     return int((pd.Timestamp(ts).normalize() - _EPOCH).days)
 
 
-def _bh(p_values: pd.Series) -> pd.Series:
-    """Benjamini–Hochberg adjusted p over the non-missing entries (``scipy.stats.false_discovery_control``)."""
-    adjusted = pd.Series(np.nan, index=p_values.index, dtype=float)
-    present = p_values.notna().to_numpy()
-    if present.any():
-        adjusted[present] = sps.false_discovery_control(p_values[present].to_numpy(dtype=float), method="bh")
-    return adjusted
-
-
 def shared_items(codebook: Codebook, first: str, second: str) -> tuple[str, ...]:
     """Question codes two measures (or themes) both rest on, e.g. morale and thinking_about_leaving share
     q26a–c, and line_management shares q9a with stressors (hence with morale). Unknown ids share none."""
@@ -355,13 +346,13 @@ def _check_choices(survey: SurveyResults, measures: Sequence[str], outcomes: Seq
                              "survey measure (" + ", ".join(available) + ").")
 
 
-def _excluded(records: HRRecords | None, exclusions: dict) -> tuple[HRRecords | None, str]:
+def _excluded(records: HRRecords | None, exclusions: HRExclusions) -> tuple[HRRecords | None, str]:
     """Records after the exclusions (:func:`analytics.hr.apply_exclusions`) and their text ("" for none)."""
     if records is None:
-        if any(exclusions.values()):
+        if exclusions.any:
             raise InputError("Staff can only be excluded from HR figures when there is HR data.")
         return None, ""
-    filtered, applied = apply_exclusions(records, **exclusions)
+    filtered, applied = apply_exclusions(records, exclusions)
     return filtered, applied.text() if applied.any else ""
 
 
@@ -505,10 +496,7 @@ def relate_survey_hr(
     weights: str | None = None,
     covariates: Sequence[str] = (),
     directorate: str | None = None,
-    exclude_staff_groups: Iterable[str] = (),
-    exclude_job_roles: Iterable[str] = (),
-    exclude_assignment_categories: Iterable[str] = (),
-    exclude_doctors_in_training: bool = False,
+    exclusions: HRExclusions = HRExclusions(),
     min_units: int = stats.MIN_UNITS,
     survey_dates: dict[str, object] | None = None,
     prepared: Sequence[WaveUnits] | None = None,
@@ -550,7 +538,7 @@ def relate_survey_hr(
         count models are adjusted.
     directorate
         Only the teams of this directorate (team level).
-    exclude_staff_groups, exclude_job_roles, exclude_assignment_categories, exclude_doctors_in_training
+    exclusions
         Staff left out of every HR figure and of the staff mix (:func:`analytics.hr.apply_exclusions`).
         Doctors in training rotate between employers, so every rotation counts as a leaver: NHS leaver
         statistics leave them out, and so should a leaver association.
@@ -618,10 +606,7 @@ def relate_survey_hr(
     if weights not in (None, WEIGHT_RESPONSES):
         raise InputError(f"Weights can only be '{WEIGHT_RESPONSES}' (survey responses per unit); got '{weights}'.")
 
-    records, exclusions_text = _excluded(records, dict(
-        exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
-        exclude_assignment_categories=exclude_assignment_categories,
-        exclude_doctors_in_training=exclude_doctors_in_training))
+    records, exclusions_text = _excluded(records, exclusions)
     explicit = waves is not None
     chosen = [str(w) for w in (waves if explicit else survey.waves)]
     unknown = [w for w in chosen if w not in survey.waves]
@@ -679,7 +664,7 @@ def relate_survey_hr(
         frames.append(result)
         windows[str(wave)] = (joined.window_start, joined.window_end)
     table = pd.concat(frames, ignore_index=True)
-    table["p_adj"] = _bh(table["p"].astype(float))
+    table["p_adj"] = stats.benjamini_hochberg(table["p"].astype(float))
     for y in ys:
         values = pd.to_numeric(everything[y], errors="coerce")
         if values.isna().all():
@@ -704,10 +689,7 @@ def relate_change(
     outcomes: Sequence[str] = DEFAULT_OUTCOMES,
     level: str = settings.LEVEL_TEAM,
     directorate: str | None = None,
-    exclude_staff_groups: Iterable[str] = (),
-    exclude_job_roles: Iterable[str] = (),
-    exclude_assignment_categories: Iterable[str] = (),
-    exclude_doctors_in_training: bool = False,
+    exclusions: HRExclusions = HRExclusions(),
     min_units: int = stats.MIN_UNITS,
     survey_dates: dict[str, object] | None = None,
     prepared: Sequence[WaveUnits] | None = None,
@@ -731,10 +713,7 @@ def relate_change(
     for wave in (wave_from, wave_to):
         if str(wave) not in survey.waves:
             raise InputError(f"There is no wave '{wave}' in the survey results. Waves: {', '.join(survey.waves)}.")
-    records, exclusions_text = _excluded(records, dict(
-        exclude_staff_groups=exclude_staff_groups, exclude_job_roles=exclude_job_roles,
-        exclude_assignment_categories=exclude_assignment_categories,
-        exclude_doctors_in_training=exclude_doctors_in_training))
+    records, exclusions_text = _excluded(records, exclusions)
     parts, windows = [], {}
     notes = [exclusions_text] if exclusions_text else []
     for wave in (str(wave_from), str(wave_to)):

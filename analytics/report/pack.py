@@ -44,7 +44,7 @@ from analytics.board import BoardReport
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
-from analytics.hr import StaffRecords, TeamMonthRecords
+from analytics.hr import HRExclusions, StaffRecords, TeamMonthRecords
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
 
 # --- Section titles (the PDF test looks for these) ------------------------------------------------------
@@ -373,10 +373,10 @@ def _trend_figure(dataset: Dataset, measures: Sequence[str], codebook: Codebook,
 
 def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
                           window_kind: str = WINDOW_CONCURRENT, directorate: str | None = None,
-                          exclude_staff_groups: Sequence[str] = ()) -> Section:
+                          exclusions: HRExclusions = HRExclusions()) -> Section:
     """Team-level associations of survey measures with HR outcomes for ``wave``: a table of r and rho with
     their 95% CIs, n, adjusted p and the count-model ratio, and a forest plot of r (organisation-wide
-    unless ``directorate`` is given; HR figures without ``exclude_staff_groups``)."""
+    unless ``directorate`` is given; HR figures without the staff of ``exclusions``)."""
     section = Section("relationships", SECTION_TITLES["relationships"])
     survey, records = dataset.survey, dataset.hr
     if survey is None or wave is None:
@@ -392,7 +392,7 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
     try:
         result = relate.relate_survey_hr(survey, records, waves=[wave], window_kind=window_kind,
                                          measures=measures or None, directorate=directorate,
-                                         exclude_staff_groups=exclude_staff_groups)
+                                         exclusions=exclusions)
     except InputError as exc:
         section.blocks.append(Text(f"Relationships could not be worked out for wave {wave}: {exc.message}", "note"))
         return section
@@ -752,7 +752,7 @@ def summary_section(dataset: Dataset, report: BoardReport | None, *, wave: str |
 # =================================================================================================
 def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: str | None = None,
                      thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
-                     exclude_staff_groups: Sequence[str] = (), low_score_below: float | None = None,
+                     exclusions: HRExclusions = HRExclusions(), low_score_below: float | None = None,
                      window_kind: str = WINDOW_CONCURRENT, generated_at: dt.datetime | None = None,
                      title: str = PACK_TITLE) -> BoardPack:
     """Every section of the board pack for one wave, as data (see the module docstring).
@@ -770,8 +770,9 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     thresholds, benchmarks
         RAG thresholds and benchmarks per headline (:func:`analytics.board.apply_thresholds`); default the
         starting thresholds of :data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`.
-    exclude_staff_groups
-        Staff groups left out of every HR figure in the pack (as on the Board assurance page).
+    exclusions
+        Staff left out of every HR figure in the pack on top of the dataset's own exclusions
+        (:class:`analytics.hr.HRExclusions`; the Board assurance page's staff groups).
     low_score_below
         The exception rule's fixed score cut-off (:func:`analytics.board.exceptions`; default: the lowest
         quarter of teams).
@@ -796,22 +797,22 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     wave, previous = _pick_wave(dataset, wave)
     records = dataset.hr
-    groups = tuple(exclude_staff_groups or ())
-    exclusions = [dataset.hr_exclusions.strip()] if dataset.hr_exclusions.strip() else []
+    groups = exclusions.staff_groups
+    exclusion_texts = [dataset.hr_exclusions.strip()] if dataset.hr_exclusions.strip() else []
     if groups and records is not None:
-        exclusions.append("Staff groups left out of every HR figure: " + ", ".join(groups) + ".")
+        exclusion_texts.append("Staff groups left out of every HR figure: " + ", ".join(groups) + ".")
     refs = _Refs()
     table_refs: dict[str, str] = {}
     codebook = _codebook(dataset)
     report = None
     sections: list[Section] = []
     if dataset.survey is not None and wave is not None:
-        report = board.board_report(dataset.survey, records, wave=wave, min_group_size=dataset.min_group_size,
-                                    exclude_staff_groups=groups, thresholds=thresholds, benchmarks=benchmarks,
+        report = board.board_report(dataset.survey, records, wave=wave,
+                                    exclusions=exclusions, thresholds=thresholds, benchmarks=benchmarks,
                                     directorate=directorate, low_score_below=low_score_below,
                                     hr_description=dataset.hr_exclusions)
     sections.append(summary_section(dataset, report, wave=wave, previous=previous, directorate=directorate,
-                                    exclusions_text=" ".join(exclusions), generated_at=generated_at))
+                                    exclusions_text=" ".join(exclusion_texts), generated_at=generated_at))
     if report is not None:
         sections.append(headlines_section(report, codebook, dataset, refs, table_refs))
         sections.append(exceptions_section(report, table_refs, refs, dataset.min_group_size))
@@ -822,7 +823,7 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
         for key in ("headlines", "exceptions", "statements", "behaviours"):
             sections.append(Section(key, SECTION_TITLES[key], [Text(
                 "There are no survey results: add at least one survey file.", "note")]))
-    sections.append(relationships_section(dataset, wave, refs, window_kind=window_kind, exclude_staff_groups=groups))
+    sections.append(relationships_section(dataset, wave, refs, window_kind=window_kind, exclusions=exclusions))
     sections.append(methods_section())
     sections.append(anonymity_section(dataset, wave, refs))
     sections.append(sources_section(dataset, refs, generated_at))
