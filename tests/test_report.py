@@ -296,15 +296,15 @@ def test_download_files(dataset):
     from ui.state import Filters
 
     downloads.clear_cache()
-    filters = Filters(wave="2025", directorate=None, min_group_size=K)
+    filters = Filters(wave="2025", directorate=None)
     first = downloads.board_pack_html(dataset, filters)
     assert first.startswith(b"<!DOCTYPE html>") and b"Headline measures" in first
     assert downloads.board_pack_html(dataset, filters) is first  # cached
-    broken = downloads.board_pack_html(dataset, Filters(wave="1999", directorate=None, min_group_size=K))
+    broken = downloads.board_pack_html(dataset, Filters(wave="1999", directorate=None))
     assert b"could not be made" in broken and b"There is no wave &#x27;1999&#x27;" in broken
     workbook = downloads.scorecards_xlsx(dataset, filters)
     assert workbook[:2] == b"PK"
-    csv_text = downloads.scorecards_csv(dataset, Filters(wave="2025", directorate="Medicine", min_group_size=K))
+    csv_text = downloads.scorecards_csv(dataset, Filters(wave="2025", directorate="Medicine"))
     assert b"Ward A1" in csv_text and b"Clinic B1" not in csv_text
 
 
@@ -319,7 +319,7 @@ def test_download_buttons_in_an_app(monkeypatch):
 
         data = load_dataset(spec_from([("survey_2025.csv", survey_csv({"Ward": ("D", [3] * 12)}, "2025"))]),
                             min_group_size=5)
-        filters = Filters(wave="2025", directorate=None, min_group_size=5)
+        filters = Filters(wave="2025", directorate=None)
         board_pack_buttons(data, filters)
         scorecards_button(data, filters, csv=True)
 

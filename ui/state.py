@@ -39,8 +39,7 @@ class Filters:
     """The sidebar's choices, shared by every page."""
 
     wave: str | None
-    directorate: str | None  # None = all directorates
-    min_group_size: int
+    directorate: str | None  # None = all directorates (the anonymity threshold is the dataset's own)
 
 
 #: Page configuration shared by app.py and by a page run on its own (see :func:`ensure_frame`).
@@ -195,8 +194,7 @@ def filters() -> Filters:
     """The sidebar's current choices (the sidebar itself is drawn by :func:`render_sidebar`)."""
     directorate = st.session_state.get(DIRECTORATE_KEY)
     return Filters(wave=st.session_state.get(WAVE_KEY),
-                   directorate=None if directorate in (None, ALL_DIRECTORATES) else directorate,
-                   min_group_size=min_group_size())
+                   directorate=None if directorate in (None, ALL_DIRECTORATES) else directorate)
 
 
 def render_sidebar() -> Filters:
