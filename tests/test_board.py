@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from analytics import board, rag, settings
+from analytics.stats import rates as rate_tests
 from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.hr import hr_metrics, load_hr_table
@@ -193,7 +194,7 @@ def test_headline_refuses_unknown_wave(two_waves):
 # --- Rate comparisons ----------------------------------------------------------------------------------
 def test_poisson_rate_comparison_against_statsmodels():
     from statsmodels.stats.rates import test_poisson_2indep
-    result = board.compare_rates_poisson(589, 4700, 519, 4680)
+    result = rate_tests.compare_rates_poisson(589, 4700, 519, 4680)
     assert result["rate_from"] == pytest.approx(100 * 589 / 4700)
     assert result["change"] == pytest.approx(100 * (519 / 4680 - 589 / 4700))
     se = 100 * math.sqrt(589 / 4700**2 + 519 / 4680**2)
@@ -204,7 +205,7 @@ def test_poisson_rate_comparison_against_statsmodels():
 
 def test_poisson_rate_comparison_refuses_bad_counts():
     with pytest.raises(InputError, match="positive exposures"):
-        board.compare_rates_poisson(3, 0, 4, 10)
+        rate_tests.compare_rates_poisson(3, 0, 4, 10)
 
 
 def test_quasi_poisson_against_statsmodels_glm():
@@ -212,7 +213,7 @@ def test_quasi_poisson_against_statsmodels_glm():
     rng = np.random.default_rng(7)
     exposure = rng.uniform(9000, 11000, 24)
     counts = rng.poisson(exposure * np.r_[np.full(12, 0.052), np.full(12, 0.047)] * rng.gamma(20, 1 / 20, 24))
-    result = board.compare_rates_quasi_poisson(counts[:12], exposure[:12], counts[12:], exposure[12:])
+    result = rate_tests.compare_rates_quasi_poisson(counts[:12], exposure[:12], counts[12:], exposure[12:])
     design = np.column_stack([np.ones(24), np.r_[np.zeros(12), np.ones(12)]])
     fit = sm.GLM(counts, design, family=sm.families.Poisson(), offset=np.log(exposure)).fit(scale="X2")
     assert math.log(result["rate_ratio"]) == pytest.approx(fit.params[1], rel=1e-8)
@@ -223,7 +224,7 @@ def test_quasi_poisson_against_statsmodels_glm():
 
 def test_quasi_poisson_refuses_missing_months():
     with pytest.raises(InputError, match="must not be missing"):
-        board.compare_rates_quasi_poisson([1, np.nan], [10, 10], [1, 2], [10, 10])
+        rate_tests.compare_rates_quasi_poisson([1, np.nan], [10, 10], [1, 2], [10, 10])
 
 
 # --- RAG -------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ Where each statistic lives
 - :mod:`analytics.stats.agreement` — :func:`cronbach_alpha`, :func:`item_total_correlations`,
   :func:`icc_aggregation`, :func:`rwg_j`.
 - :mod:`analytics.stats.waves` — :func:`compare_waves` (Welch, Cohen's d), :func:`compare_proportions`.
+- :mod:`analytics.stats.rates` — :func:`compare_rates_poisson`, :func:`compare_rates_quasi_poisson` (HR rate changes).
 - :mod:`analytics.stats.multiple` — :func:`benjamini_hochberg`, the one multiple-comparison adjustment.
 - :mod:`analytics.stats.fit` — :func:`least_squares_fit` (the line and band drawn on scatter charts).
 
@@ -51,5 +52,6 @@ from analytics.stats.multilevel import (
     MAX_SHAPLEY_PREDICTORS, MIXED_SLOPE_COLUMNS, MIXED_TERM_BETWEEN, MIXED_TERM_WITHIN, SHAPLEY_COLUMNS,
     mixed_slopes, shapley_r2)
 from analytics.stats.multiple import benjamini_hochberg
+from analytics.stats.rates import compare_rates_poisson, compare_rates_quasi_poisson
 from analytics.stats.waves import PROPORTION_CHANGE_COLUMNS, WAVE_CHANGE_COLUMNS, compare_proportions, compare_waves
 
