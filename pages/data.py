@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics.errors import InputError
+from analytics.ingest import corrections
 from ui import data_view as view
 from ui import state
 from ui.state import ensure_frame
@@ -37,7 +38,7 @@ if payloads or staff or absence:
         st.rerun()
 
 # --- 2. What was recognised, and corrections -------------------------------------------------------
-entries = [view.SurveyFileState(payload=p) for p in payloads]
+entries = [corrections.SurveyFileState(payload=p) for p in payloads]
 if entries:
     st.header("2. Survey files: what was recognised")
     st.caption("For a workbook of several sheets, check the sheet read. Check the team, directorate and wave columns "
@@ -56,7 +57,7 @@ st.header("Use the files")
 spec = None
 if payloads or staff:
     try:
-        spec = view.build_spec(entries, staff_file=staff, absence_file=absence, hr_team_col=hr_team_col)
+        spec = corrections.build_spec(entries, staff_file=staff, absence_file=absence, hr_team_col=hr_team_col)
     except InputError as exc:
         st.warning(exc.message, icon=":material/warning:")
     if not hr_ready:

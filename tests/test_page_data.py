@@ -1,5 +1,5 @@
-"""The Data page: its logic functions (ui.data_view) and AppTests of uploads, corrections, local measures,
-presets and using the files.
+"""The Data page: its logic functions (analytics.ingest.corrections) and AppTests of uploads, corrections,
+local measures, presets and using the files.
 
 AppTest in this Streamlit version drives ``st.file_uploader`` (``set_value``), ``st.data_editor`` (through its
 edit state in ``session_state``) and forms, so the page is tested through its widgets. As in the other page
@@ -15,6 +15,11 @@ import pytest
 
 from analytics import settings
 from analytics.ingest.codebook import load_codebook
+from analytics.ingest.corrections import (FINDINGS_VIEW_COLUMNS, FINDING_COLUMN_CHARS, NOT_USED, SEVERITY_ICONS,
+                                          SurveyFileState, apply_preset, build_spec, column_questions,
+                                          corrected_mapping, file_id, findings_view, item_choices, items_editor_frame,
+                                          mapping_changed, mapping_roles, preset_json, question_labels,
+                                          question_options, recognise_payload, sheet_options)
 from analytics.dataset import FilePayload, load_survey
 from analytics.errors import InputError
 from analytics.ingest.mapping import Mapping, add_custom_measure
@@ -36,10 +41,10 @@ def _corrected(recognised, **changes):
     mapping = recognised.mapping
     options = dict(team_col=mapping.team_col, directorate_col=mapping.directorate_col, wave_col=mapping.wave_col,
                    wave_label=None, wave_fallback=recognised.wave_fallback,
-                   choices=view.item_choices(view.items_editor_frame(recognised.raw.columns, mapping, BOOK), BOOK))
+                   choices=item_choices(items_editor_frame(recognised.raw.columns, mapping, BOOK), BOOK))
     options.update(changes)
-    return view.corrected_mapping(recognised.raw.columns, mapping, BOOK, file_name=recognised.source.file_name,
-                                  **options)
+    return corrected_mapping(recognised.raw.columns, mapping, BOOK, file_name=recognised.source.file_name,
+                             **options)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -47,73 +52,73 @@ def _corrected(recognised, **changes):
 # --------------------------------------------------------------------------------------------------
 def test_recognised_header_has_no_response_rows():
     for payload in (CSV, XLSX):
-        recognised = view.recognise_payload(payload)
+        recognised = recognise_payload(payload)
         assert len(recognised.raw.frame) == 0
         assert recognised.raw.columns  # the header is kept
-    assert view.recognise_payload(XLSX).raw.sheet == "Responses"
+    assert recognise_payload(XLSX).raw.sheet == "Responses"
 
 
 def test_editor_round_trip_keeps_the_recognised_questions():
-    recognised = view.recognise_payload(CSV)
-    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK)
+    recognised = recognise_payload(CSV)
+    frame = items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK)
     assert frame["Column"].tolist() == recognised.raw.columns
-    choices = view.item_choices(frame, BOOK)
+    choices = item_choices(frame, BOOK)
     assert {c: code for c, code in choices.items() if code} == recognised.mapping.items
     assert choices["Squad"] is None
-    assert frame.loc[frame["Column"] == "Q9H", "Question"].item() == view.question_labels(BOOK)["q9h"]
+    assert frame.loc[frame["Column"] == "Q9H", "Question"].item() == question_labels(BOOK)["q9h"]
 
 
 def test_editor_shows_the_role_of_the_team_directorate_and_wave_columns():
-    recognised = view.recognise_payload(CSV)
-    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK).set_index("Column")
+    recognised = recognise_payload(CSV)
+    frame = items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK).set_index("Column")
     assert frame.loc["Location", "Question"] == "team column"
     assert frame.loc["Directorate", "Question"] == "directorate column"
-    assert frame.loc["Respondent", "Question"] == view.NOT_USED and frame.loc["Squad", "Question"] == view.NOT_USED
+    assert frame.loc["Respondent", "Question"] == NOT_USED and frame.loc["Squad", "Question"] == NOT_USED
     # the roles chosen on the page win over the mapping's while the user corrects them
     roles = {"team": "Squad", "directorate": "Directorate", "wave": "Respondent"}
-    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK, roles=roles)
+    frame = items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK, roles=roles)
     shown = frame.set_index("Column")["Question"]
-    assert (shown["Squad"], shown["Location"], shown["Respondent"]) == ("team column", view.NOT_USED, "wave column")
+    assert (shown["Squad"], shown["Location"], shown["Respondent"]) == ("team column", NOT_USED, "wave column")
     # roles are not questions: no item code, and the corrected mapping keeps them as unit columns
-    choices = view.item_choices(frame, BOOK, roles=roles)
+    choices = item_choices(frame, BOOK, roles=roles)
     assert choices["Squad"] is None and choices["Directorate"] is None and choices["Q9F"] == "q9f"
     corrected = _corrected(recognised, team_col="Squad", wave_col="Respondent", choices=choices)
     assert (corrected.team_col, corrected.directorate_col, corrected.wave_col) == ("Squad", "Directorate", "Respondent")
     # the role labels are options of the editor's cells (so the role shows), before the questions
-    assert view.question_options(BOOK)[:4] == [view.NOT_USED, "team column", "directorate column", "wave column"]
+    assert question_options(BOOK)[:4] == [NOT_USED, "team column", "directorate column", "wave column"]
 
 
 def test_a_role_given_in_the_editor_to_another_column_is_refused():
-    recognised = view.recognise_payload(CSV)
-    roles = view.mapping_roles(recognised.mapping)
-    frame = view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK)
+    recognised = recognise_payload(CSV)
+    roles = mapping_roles(recognised.mapping)
+    frame = items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK)
     frame.loc[frame["Column"] == "Squad", "Question"] = "team column"
     with pytest.raises(InputError, match="'Squad' is marked as the team column.*choose it under 'Team column' above"):
-        view.item_choices(frame, BOOK, roles=roles)
+        item_choices(frame, BOOK, roles=roles)
 
 
 def test_corrected_team_column_is_a_change_made_by_the_user():
-    recognised = view.recognise_payload(CSV)
+    recognised = recognise_payload(CSV)
     assert recognised.mapping.team_col == "Location"  # the site, not the team: the user corrects it
     unchanged = _corrected(recognised)
-    assert not view.mapping_changed(recognised.mapping, unchanged)
+    assert not mapping_changed(recognised.mapping, unchanged)
     corrected = _corrected(recognised, team_col="Squad")
     assert corrected.team_col == "Squad"
     assert corrected.evidence["Squad"] == "user"
     assert "Location" in corrected.unmapped and "Squad" not in corrected.unmapped
-    assert view.mapping_changed(recognised.mapping, corrected)
+    assert mapping_changed(recognised.mapping, corrected)
 
 
 def test_two_columns_on_one_question_are_refused():
-    recognised = view.recognise_payload(CSV)
-    choices = view.item_choices(view.items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK), BOOK)
+    recognised = recognise_payload(CSV)
+    choices = item_choices(items_editor_frame(recognised.raw.columns, recognised.mapping, BOOK), BOOK)
     choices["Respondent"] = "q9h"
     with pytest.raises(InputError, match="'Respondent' and 'Q9H' are both given the question q9h"):
         _corrected(recognised, choices=choices)
 
 
 def test_a_unit_column_that_is_also_a_question_is_refused():
-    recognised = view.recognise_payload(CSV)
+    recognised = recognise_payload(CSV)
     with pytest.raises(InputError, match="'Q9F' is the team column, but it is also given the question q9f"):
         _corrected(recognised, team_col="Q9F")
     with pytest.raises(InputError, match="chosen both as the team column and as the directorate column"):
@@ -121,7 +126,7 @@ def test_a_unit_column_that_is_also_a_question_is_refused():
 
 
 def test_team_column_and_wave_are_required():
-    recognised = view.recognise_payload(CSV)
+    recognised = recognise_payload(CSV)
     with pytest.raises(InputError, match="Choose the team column"):
         _corrected(recognised, team_col=None)
     with pytest.raises(InputError, match="The survey year \\(wave\\) of this file is not known"):
@@ -131,22 +136,22 @@ def test_team_column_and_wave_are_required():
 
 
 def test_wave_label_same_as_file_name_is_not_a_change():
-    recognised = view.recognise_payload(CSV)
+    recognised = recognise_payload(CSV)
     assert recognised.wave_fallback == "2024"
     assert _corrected(recognised, wave_label="2024").wave_label is None
     typed = _corrected(recognised, wave_label="2024 pulse")
     assert typed.wave_label == "2024 pulse"
-    assert view.mapping_changed(recognised.mapping, typed)
+    assert mapping_changed(recognised.mapping, typed)
     assert _corrected(recognised, wave_col="Respondent", wave_label="2024 pulse").wave_label is None
 
 
 def test_preset_from_one_year_applies_to_the_next_years_file():
-    recognised = view.recognise_payload(CSV)
+    recognised = recognise_payload(CSV)
     corrected = add_custom_measure(_corrected(recognised, team_col="Squad", wave_label="2024 pulse"), recognised.raw,
                                    "Speaking up pulse", list(LOCAL_QUESTIONS), reverse_columns=[LOCAL_QUESTIONS[1]])
-    preset = view.preset_json(corrected)
+    preset = preset_json(corrected)
     assert Mapping.from_json(preset).wave_label is None  # the wave belongs to the file, not to the preset
-    applied = view.apply_preset(view.recognise_payload(NEXT_YEAR_CSV), preset, "column_mapping.json")
+    applied = apply_preset(recognise_payload(NEXT_YEAR_CSV), preset, "column_mapping.json")
     assert applied.team_col == "Squad"
     assert [m.label for m in applied.custom_measures] == ["Speaking up pulse"]
     assert applied.custom_measures[0].reverse_columns == [LOCAL_QUESTIONS[1]]
@@ -154,24 +159,24 @@ def test_preset_from_one_year_applies_to_the_next_years_file():
 
 
 def test_preset_that_does_not_fit_names_the_missing_columns():
-    recognised = view.recognise_payload(CSV)
-    preset = view.preset_json(_corrected(recognised, team_col="Squad"))
+    recognised = recognise_payload(CSV)
+    preset = preset_json(_corrected(recognised, team_col="Squad"))
     with pytest.raises(InputError, match="names columns this file does not have: 'Squad', 'Directorate'"):
-        view.apply_preset(view.recognise_payload(XLSX), preset, "column_mapping.json")
+        apply_preset(recognise_payload(XLSX), preset, "column_mapping.json")
     with pytest.raises(InputError, match="not valid JSON"):
-        view.apply_preset(recognised, b"{oops", "broken.json")
+        apply_preset(recognised, b"{oops", "broken.json")
 
 
 def test_build_spec_stores_file_mappings_only_when_changed():
-    csv_state = view.SurveyFileState(payload=CSV, recognised=view.recognise_payload(CSV))
-    xlsx_state = view.SurveyFileState(payload=XLSX, recognised=view.recognise_payload(XLSX))
+    csv_state = SurveyFileState(payload=CSV, recognised=recognise_payload(CSV))
+    xlsx_state = SurveyFileState(payload=XLSX, recognised=recognise_payload(XLSX))
     csv_state.corrected = _corrected(csv_state.recognised)
     xlsx_state.corrected = _corrected(xlsx_state.recognised)
-    plain = view.build_spec([csv_state, xlsx_state])
+    plain = build_spec([csv_state, xlsx_state])
     assert plain.mappings_json == () and plain.mapping_json is None
     assert plain.label == "Uploaded: pulse_2024.csv, pulse_2025.xlsx"
     csv_state.corrected = _corrected(csv_state.recognised, team_col="Squad")
-    spec = view.build_spec([csv_state, xlsx_state], hr_team_col="Team")
+    spec = build_spec([csv_state, xlsx_state], hr_team_col="Team")
     assert spec.mappings_json[1] is None
     assert Mapping.from_json(spec.mappings_json[0]).team_col == "Squad"
     assert spec.hr_team_col == "Team"
@@ -179,38 +184,38 @@ def test_build_spec_stores_file_mappings_only_when_changed():
 
 def test_build_spec_refuses_files_that_are_not_ready():
     with pytest.raises(InputError, match="Upload at least one survey file"):
-        view.build_spec([])
-    broken = view.SurveyFileState(payload=CSV, error="unreadable")
+        build_spec([])
+    broken = SurveyFileState(payload=CSV, error="unreadable")
     with pytest.raises(InputError, match="Fix the problems shown for pulse_2024.csv"):
-        view.build_spec([broken])
+        build_spec([broken])
 
 
 def test_sheet_options_name_the_automatic_choice_first():
-    assert view.sheet_options(["Read me", "Acute"], "Acute") == [
+    assert sheet_options(["Read me", "Acute"], "Acute") == [
         "Automatic (the sheet holding responses: Acute)", "Read me", "Acute"]
-    assert view.sheet_options(["A", "B"], None)[0] == "Automatic (the sheet holding responses)"
-    assert view.recognise_payload(TWO_SHEETS, "Community").raw.sheet == "Community"
-    assert view.recognise_payload(TWO_SHEETS).raw.sheet == "Acute"
+    assert sheet_options(["A", "B"], None)[0] == "Automatic (the sheet holding responses)"
+    assert recognise_payload(TWO_SHEETS, "Community").raw.sheet == "Community"
+    assert recognise_payload(TWO_SHEETS).raw.sheet == "Acute"
 
 
 def test_build_spec_stores_sheets_only_when_chosen():
     def entry(payload, sheet=None):
-        recognised = view.recognise_payload(payload, sheet)
-        return view.SurveyFileState(payload=payload, recognised=recognised, corrected=recognised.mapping,
-                                    sheet=sheet)
-    assert view.build_spec([entry(CSV), entry(TWO_SHEETS)]).survey_sheets == ()
-    spec = view.build_spec([entry(CSV), entry(TWO_SHEETS, "Community")])
+        recognised = recognise_payload(payload, sheet)
+        return SurveyFileState(payload=payload, recognised=recognised, corrected=recognised.mapping,
+                               sheet=sheet)
+    assert build_spec([entry(CSV), entry(TWO_SHEETS)]).survey_sheets == ()
+    spec = build_spec([entry(CSV), entry(TWO_SHEETS, "Community")])
     assert spec.survey_sheets == (None, "Community") and spec.mappings_json == ()
 
 
 def test_published_results_file_needs_no_mapping():
     published = FilePayload("results_2025.csv", b"Team,Number of responses,Compassionate leadership\n"
                                                 b"Ward A,25,7.12\nWard B,8,6.5\nWard C,40,7.4\n")
-    entry = view.SurveyFileState(payload=published, recognised=view.recognise_payload(published))
+    entry = SurveyFileState(payload=published, recognised=recognise_payload(published))
     assert entry.unit_level and entry.ready and not entry.changed
-    csv_state = view.SurveyFileState(payload=CSV, recognised=view.recognise_payload(CSV))
+    csv_state = SurveyFileState(payload=CSV, recognised=recognise_payload(CSV))
     csv_state.corrected = _corrected(csv_state.recognised, team_col="Squad")
-    spec = view.build_spec([entry, csv_state])
+    spec = build_spec([entry, csv_state])
     assert spec.mappings_json[0] is None and spec.mappings_json[1] is not None
 
 
@@ -221,11 +226,11 @@ def test_findings_view_puts_the_most_serious_first():
         {"severity": "error", "kind": "out_of_range", "file": "a.csv", "sheet": None, "column": "Q9g", "rows": "5",
          "count": 1, "value": "7", "message": "a 7 on a 1-5 scale"},
     ], columns=list(settings.FINDING_COLUMNS))
-    shown = view.findings_view(findings)
-    assert list(shown.columns) == list(view.FINDINGS_VIEW_COLUMNS)
+    shown = findings_view(findings)
+    assert list(shown.columns) == list(FINDINGS_VIEW_COLUMNS)
     assert shown["What was found"].tolist() == ["a 7 on a 1-5 scale", "one missing"]
-    assert shown["Severity"].iloc[0] == view.SEVERITY_ICONS["error"]
-    assert view.findings_view(None).empty
+    assert shown["Severity"].iloc[0] == SEVERITY_ICONS["error"]
+    assert findings_view(None).empty
 
 
 def test_findings_view_shows_a_short_column_and_the_full_header_last():
@@ -240,18 +245,18 @@ def test_findings_view_shows_a_short_column_and_the_full_header_last():
          "rows": "4", "count": 1, "value": "", "message": "same answer everywhere"},
     ], columns=list(settings.FINDING_COLUMNS))
     recognised = Mapping(codebook=BOOK.id, team_col="Team", items={long_header: "q2a"})
-    questions = view.column_questions([{"file": "s.csv", "mapping": recognised}])
+    questions = column_questions([{"file": "s.csv", "mapping": recognised}])
     assert questions == {("s.csv", long_header): "q2a"}
-    shown = view.findings_view(findings, questions)
+    shown = findings_view(findings, questions)
     assert list(shown.columns)[-1] == "Full column header"
     by_message = shown.set_index("What was found")
     assert by_message.loc["one missing", "Column"] == "q2a"  # recognised as a question: its code
     cut = by_message.loc["two missing", "Column"]  # not recognised: the header's first 39 characters and "…"
-    assert cut == other[:39].rstrip() + "…" and len(cut) <= view.FINDING_COLUMN_CHARS
+    assert cut == other[:39].rstrip() + "…" and len(cut) <= FINDING_COLUMN_CHARS
     assert by_message.loc["two missing", "Full column header"] == other
     assert by_message.loc["same answer everywhere", "Column"] == ""
     config = view.findings_column_config(shown)
-    assert set(config) == set(view.FINDINGS_VIEW_COLUMNS)
+    assert set(config) == set(FINDINGS_VIEW_COLUMNS)
     assert config["Sheet"] is None  # no finding has a sheet (CSV files): hidden, kept in the CSV download
     # severity, file, column, rows and count leave room for the message at a 1400-px window
     assert sum(config[c]["width"] for c in ("Severity", "File", "Column", "Rows", "Count")) <= 560
@@ -275,7 +280,7 @@ def _upload(at, files):
 
 
 def _key(at, payload: FilePayload, name: str) -> str:
-    fid = view.file_id(payload)
+    fid = file_id(payload)
     return f"{view.PREFIX}:{fid}:{at.session_state[view.GENERATION_KEY].get(fid, 0)}:{name}"
 
 
@@ -320,7 +325,7 @@ def test_upload_correct_add_measure_and_use(app_test):
     assert any("Your files are in use" in s.value for s in at.success)
     findings = [d.value for d in at.dataframe if "What was found" in d.value.columns]
     assert findings  # the findings table of the files in use
-    assert all(len(c) <= view.FINDING_COLUMN_CHARS for c in findings[0]["Column"])
+    assert all(len(c) <= FINDING_COLUMN_CHARS for c in findings[0]["Column"])
 
     # the other pages use the upload: the Methods page lists the local measure and the uploaded waves
     at.switch_page("pages/methods.py")
@@ -353,7 +358,7 @@ def test_preset_saved_from_one_file_is_loaded_onto_next_years_file(app_test):
     at.run()
     _add_local_measure(at, CSV, "Speaking up pulse", LOCAL_QUESTIONS)
     # the preset the download button offers
-    saved = view.preset_json(Mapping.from_json(at.session_state[view.MAPPINGS_KEY][view.file_id(CSV)]))
+    saved = preset_json(Mapping.from_json(at.session_state[view.MAPPINGS_KEY][file_id(CSV)]))
     # next year's file arrives: recognition takes the site again, the preset fixes it
     _upload(at, [(CSV.name, CSV.content, "text/csv"), (NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])
     assert at.selectbox(key=_key(at, NEXT_YEAR_CSV, "team")).value == "Location"
@@ -366,7 +371,7 @@ def test_preset_saved_from_one_file_is_loaded_onto_next_years_file(app_test):
     assert not at.exception and not at.error
     assert any("applied to pulse_2025.csv" in s.value for s in at.success)
     assert at.selectbox(key=_key(at, NEXT_YEAR_CSV, "team")).value == "Squad"
-    applied = Mapping.from_json(at.session_state[view.MAPPINGS_KEY][view.file_id(NEXT_YEAR_CSV)])
+    applied = Mapping.from_json(at.session_state[view.MAPPINGS_KEY][file_id(NEXT_YEAR_CSV)])
     assert [m.label for m in applied.custom_measures] == ["Speaking up pulse"]
     # both files, each with its corrections, become one dataset of two waves
     at.button(key=f"{view.PREFIX}:use").click()
@@ -384,14 +389,14 @@ def test_two_columns_on_one_question_and_an_invalid_file_show_errors(app_test):
     assert any("export.xlsx" in e and "not an Excel workbook" in e for e in errors)
     assert at.button(key=f"{view.PREFIX}:use").disabled
     # remove the bad file; then give two columns one question
-    bad_id = view.file_id(FilePayload(*bad[:2]))
+    bad_id = file_id(FilePayload(*bad[:2]))
     at.button(key=f"{view.PREFIX}:{bad_id}:remove_bad").click()
     at.run()
     assert not at.error and not at.button(key=f"{view.PREFIX}:use").disabled
     editor_key = _key(at, CSV, "items")
     frame = at.data_editor(key=editor_key).value
     row = frame.index[frame["Column"] == "Respondent"][0]
-    at.session_state[editor_key] = {"edited_rows": {int(row): {"Question": view.question_labels(BOOK)["q9h"]}},
+    at.session_state[editor_key] = {"edited_rows": {int(row): {"Question": question_labels(BOOK)["q9h"]}},
                                     "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
@@ -424,7 +429,7 @@ def test_files_stay_until_removed_from_the_uploader_or_the_page(app_test):
     _upload(at, [(CSV.name, CSV.content, "text/csv"), (NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])
     _upload(at, [(NEXT_YEAR_CSV.name, NEXT_YEAR_CSV.content, "text/csv")])  # the user removes one in the uploader
     assert [p.name for p in at.session_state[view.SURVEY_FILES_KEY]] == [NEXT_YEAR_CSV.name]
-    at.button(key=f"{view.PREFIX}:{view.file_id(NEXT_YEAR_CSV)}:remove").click()
+    at.button(key=f"{view.PREFIX}:{file_id(NEXT_YEAR_CSV)}:remove").click()
     at.run()
     assert not at.exception
     assert at.session_state[view.SURVEY_FILES_KEY] == []
@@ -447,7 +452,7 @@ def test_choosing_the_second_response_sheet_reads_its_teams(app_test):
     assert not at.exception and not at.error
     assert at.selectbox(key=_key(at, TWO_SHEETS, "sheet")).value == "Community"  # kept in the new generation
     assert any(c.value.startswith("Read: sheet 'Community'.") for c in at.caption)
-    assert at.session_state[view.SHEETS_KEY] == {view.file_id(TWO_SHEETS): "Community"}
+    assert at.session_state[view.SHEETS_KEY] == {file_id(TWO_SHEETS): "Community"}
     at.button(key=f"{view.PREFIX}:use").click()
     at.run()
     assert not at.exception and not at.error
@@ -463,5 +468,5 @@ def test_choosing_the_second_response_sheet_reads_its_teams(app_test):
     at.selectbox(key=_key(at, TWO_SHEETS, "sheet")).select("Automatic (the sheet holding responses: Acute)")
     at.run()
     assert not at.exception
-    assert view.file_id(TWO_SHEETS) not in at.session_state[view.SHEETS_KEY]
+    assert file_id(TWO_SHEETS) not in at.session_state[view.SHEETS_KEY]
     assert any(c.value.startswith("Read: sheet 'Acute'") for c in at.caption)
