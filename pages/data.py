@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics.errors import InputError
-from analytics.ingest import corrections
+from analytics import corrections
 from ui import data_view as view
 from ui import state
 from ui.state import ensure_frame

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analytics import corrections
 from ui import data_view
 from ui import methods_view as view
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
@@ -83,6 +84,6 @@ else:
                "is row 1). Values outside a question's scale are treated as missing, never as zero.")
     view.show_table(summary, key="methods_findings_summary", file_name="data_quality_summary.csv")
     with st.expander(f"All {len(findings)} findings"):
-        shown = data_view.findings_view(findings, data_view.column_questions(dataset.survey.files))
+        shown = corrections.findings_view(findings, corrections.column_questions(dataset.survey.files))
         view.show_table(shown, key="methods_findings", file_name="data_quality_findings.csv",
                         column_config=data_view.findings_column_config(shown))

@@ -1,4 +1,4 @@
-"""The Data page's logic (analytics.ingest.corrections) on small hand-made codebooks, mappings and frames.
+"""The Data page's logic (analytics.corrections) on small hand-made codebooks, mappings and frames.
 
 Expected values are written out by hand; every refusal is checked with ``pytest.raises(InputError, match=…)``.
 The same functions on real files (recognition, presets across years) are tested in test_page_data.py.
@@ -17,7 +17,7 @@ from analytics import settings
 from analytics.dataset import FilePayload
 from analytics.errors import InputError
 from analytics.ingest.codebook import Codebook, Item, Scale
-from analytics.ingest.corrections import (EDITOR_COLUMNS, FILES_VIEW_COLUMNS, FINDINGS_VIEW_COLUMNS, NOT_USED,
+from analytics.corrections import (EDITOR_COLUMNS, FILES_VIEW_COLUMNS, FINDINGS_VIEW_COLUMNS, NOT_USED,
                                           SEVERITY_ICONS, SurveyFileState, all_blank, build_spec, corrected_mapping,
                                           file_id, files_view, findings_view, free_columns, hr_overview,
                                           item_choices, items_editor_frame, mapping_changed, measure_description,

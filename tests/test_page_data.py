@@ -1,4 +1,4 @@
-"""The Data page: its logic functions (analytics.ingest.corrections) and AppTests of uploads, corrections,
+"""The Data page: its logic functions (analytics.corrections) and AppTests of uploads, corrections,
 local measures, presets and using the files.
 
 AppTest in this Streamlit version drives ``st.file_uploader`` (``set_value``), ``st.data_editor`` (through its
@@ -15,7 +15,7 @@ import pytest
 
 from analytics import settings
 from analytics.ingest.codebook import load_codebook
-from analytics.ingest.corrections import (FINDINGS_VIEW_COLUMNS, FINDING_COLUMN_CHARS, NOT_USED, SEVERITY_ICONS,
+from analytics.corrections import (FINDINGS_VIEW_COLUMNS, FINDING_COLUMN_CHARS, NOT_USED, SEVERITY_ICONS,
                                           SurveyFileState, apply_preset, build_spec, column_questions,
                                           corrected_mapping, file_id, findings_view, item_choices, items_editor_frame,
                                           mapping_changed, mapping_roles, preset_json, question_labels,

@@ -7,7 +7,7 @@ measure, or going back to the recognised columns starts a new generation, so tha
 mapping rather than stale edits.
 
 The logic (the question editor's table, the corrected mapping and its checks, presets, the dataset spec,
-the tables of what was read) is in :mod:`analytics.ingest.corrections`, tested without Streamlit; this module
+the tables of what was read) is in :mod:`analytics.corrections`, tested without Streamlit; this module
 holds the widgets, their help texts and the session state. Nothing here shows a respondent's row: only
 headers, counts and the data-quality findings (which name spreadsheet rows, not people).
 """
@@ -23,13 +23,11 @@ import streamlit as st
 from analytics.dataset import DatasetSpec, FilePayload, load_hr
 from analytics.errors import InputError
 from analytics.ingest.codebook import Codebook, load_codebook
-from analytics.ingest.corrections import (SurveyFileState, all_blank, answer_scale_labels, apply_preset,
+from analytics.corrections import (SurveyFileState, all_blank, answer_scale_labels, apply_preset,
                                           column_questions, copy_mapping, corrected_mapping, file_id, files_view,
                                           findings_view, free_columns, hr_overview, item_choices, items_editor_frame,
                                           measure_description, measure_summary_frame, preset_json, question_options,
                                           recognise_payload, sheet_options, without_measure)
-# ui/methods_view.py shows the findings' severities through data_view.SEVERITY_ICONS.
-from analytics.ingest.corrections import SEVERITY_ICONS  # noqa: F401
 from analytics.ingest.io import list_sheets, read_table
 from analytics.ingest.mapping import Mapping, add_custom_measure
 from analytics.survey.pipeline import RecognisedFile
@@ -446,7 +444,7 @@ def _render_unit_columns(entry: SurveyFileState, base: Mapping) -> tuple[dict[st
 
 def _render_items_editor(fid: str, columns: list[str], base: Mapping, codebook: Codebook,
                          roles: dict[str, str | None]) -> pd.DataFrame:
-    """The question editor (:func:`~analytics.ingest.corrections.items_editor_frame`); returns the edited
+    """The question editor (:func:`~analytics.corrections.items_editor_frame`); returns the edited
     table."""
     frame = items_editor_frame(columns, base, codebook, roles=roles)
     return st.data_editor(

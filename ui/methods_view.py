@@ -19,6 +19,7 @@ from analytics.survey import reliability
 from analytics.survey import tables as survey_tables
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset
+from analytics import corrections
 from ui import data_view
 from ui.cache import cached_table
 
@@ -311,7 +312,7 @@ def findings_summary(findings: pd.DataFrame | None) -> pd.DataFrame:
     counts["_rank"] = counts["severity"].map(rank)
     counts = counts.sort_values(["_rank", "file", "kind"], kind="stable")
     return pd.DataFrame({"File": counts["file"].to_numpy(),
-                         "Severity": counts["severity"].map(lambda s: data_view.SEVERITY_ICONS.get(s, s)).to_numpy(),
+                         "Severity": counts["severity"].map(lambda s: corrections.SEVERITY_ICONS.get(s, s)).to_numpy(),
                          "Kind": counts["kind"].str.replace("_", " ").to_numpy(),
                          "Findings": counts["Findings"].to_numpy()})
 
