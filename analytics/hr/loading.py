@@ -1,0 +1,450 @@
+"""Loading HR files: the ESR-style staff file, the absence file linked to it, or team-month figures;
+employee numbers become anonymous codes as they are read."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import settings
+from analytics.errors import InputError
+from analytics.hr.cells import (
+    _check_fte, _clean_ids, _clean_text, _find_columns, _parse_dates, _parse_months, _parse_numbers, _refuse_rows,
+    _require_columns, _require_rows, _where)
+from analytics.hr.records import (
+    ABSENCE_HEADERS, HRRecords, ROLE_LABELS, STAFF_HEADERS, StaffRecords, TEAM_MONTH_HEADERS, TeamMonthRecords,
+    _OPEN_DAY, _PERSON_COLUMNS, _UNIT_COLUMNS)
+from analytics.hr.windows import _day_to_timestamp, _month_last_day, _month_start_timestamps, _timestamp_to_day
+from analytics.ingest.raw import RawTable
+
+
+def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str | None = None) -> StaffRecords:
+    """Read an employee-level staff file (one row per employee or assignment).
+
+    Parameters
+    ----------
+    raw
+        The file as read by :func:`analytics.ingest.io.read_table` (index = spreadsheet row numbers).
+    team_col
+        The team column's header (any header text; case- and space-insensitive). Default: recognised
+        from :data:`STAFF_HEADERS` (Team, Ward, Department, Organisation, Cost Centre, in that order).
+    job_role_col
+        The job-role (or grade) column's header, likewise. Default: recognised from
+        :data:`STAFF_HEADERS` (Job Role, Occupation, Grade, Role, Job Title, Occupation Code, in that
+        order).
+
+    Returns
+    -------
+    StaffRecords
+        ``coverage_start`` is the earliest termination date in the file (the first leaver an extract
+        records; an extract rarely holds all leavers since the oldest start date), or the earliest start
+        date when nobody has left. ``coverage_end`` is the latest date anywhere in the data (start,
+        termination and, after :func:`load_absence`, absence dates). Future-dated records (a planned
+        leaving date) move it forward: give the window explicitly in that case.
+
+    Notes
+    -----
+    Required columns: team, start date, termination date. Optional: employee number, assignment number,
+    directorate (without one the directorate level is not reported), staff group, job role and
+    assignment category (needed to exclude staff by them; see :func:`apply_exclusions`), FTE (needed for
+    sickness rates). Blank team or directorate cells are reported as
+    :data:`~analytics.settings.NOT_RECORDED_UNIT`. A blank termination date (or an "end of time" marker
+    such as 31/12/4712) means still in post.
+
+    Raises
+    ------
+    InputError
+        No data rows; a required column missing (naming what was expected and the headers found); a date
+        that cannot be read or is implausible; a blank start date; a termination before the start; an FTE
+        that is blank, negative or above :data:`MAX_FTE`.
+    """
+    _require_rows(raw, "staff file")
+    found = _find_columns(raw, STAFF_HEADERS, {"team": team_col, "job_role": job_role_col})
+    _require_columns(raw, found, ("team", "start_date", "termination_date"), STAFF_HEADERS, what="staff file")
+    frame = raw.frame
+    n = len(frame)
+    start = _parse_dates(raw, found["start_date"], what="start date", required=True, open_ended=False)
+    end = _parse_dates(raw, found["termination_date"], what="termination date", required=False,
+                       open_ended=True)
+    has_end = ~np.isnat(end)
+    _refuse_rows(raw, found["termination_date"], has_end & (end < start),
+                 "The termination date {value} is before this row's start date.")
+    if "fte" in found:
+        fte = _parse_numbers(raw, found["fte"], what="FTE")
+        _check_fte(raw, found["fte"], fte, allow_blank=False)
+    else:
+        fte = np.full(n, np.nan)
+
+    def codes(role: str) -> tuple[np.ndarray | None, pd.Index | None]:
+        if role not in found:
+            return None, None
+        values, uniques = pd.factorize(_clean_ids(frame[found[role]]), use_na_sentinel=True)
+        return values.astype(np.int64), pd.Index(uniques)
+
+    employee_codes, employee_index = codes("employee")
+    assignment_codes, assignment_index = codes("assignment")
+    if employee_codes is not None:
+        person = employee_codes.copy()
+        n_known = len(employee_index)
+    elif assignment_codes is not None:
+        person = assignment_codes.copy()
+        n_known = len(assignment_index)
+    else:
+        person = np.full(n, -1, dtype=np.int64)
+        n_known = 0
+    blank_person = person < 0
+    person[blank_person] = n_known + np.arange(int(blank_person.sum()))
+
+    team = _clean_text(frame[found["team"]]).fillna(settings.NOT_RECORDED_UNIT)
+    has_directorate = "directorate" in found
+    directorate = (_clean_text(frame[found["directorate"]]).fillna(settings.NOT_RECORDED_UNIT)
+                   if has_directorate else pd.Series(settings.NOT_RECORDED_UNIT, index=frame.index))
+
+    def optional_text(role: str) -> pd.Series:
+        return (_clean_text(frame[found[role]]) if role in found
+                else pd.Series(pd.NA, index=frame.index, dtype="str"))
+
+    has_staff_group = "staff_group" in found
+    staff_group = optional_text("staff_group")
+    start_day = start.astype(np.int64)
+    end_day = np.where(has_end, end.astype(np.int64), _OPEN_DAY)
+    assignments = pd.DataFrame({
+        "row": frame.index.to_numpy(dtype=np.int64),
+        "person": person,
+        "organisation": settings.ORGANISATION_UNIT,
+        "directorate": directorate.to_numpy(),
+        "team": team.to_numpy(),
+        "staff_group": staff_group.to_numpy(),
+        "job_role": optional_text("job_role").to_numpy(),
+        "assignment_category": optional_text("assignment_category").to_numpy(),
+        "start_day": start_day,
+        "end_day": end_day,
+        "fte": fte,
+    })
+    coverage_start = int(end_day[has_end].min()) if has_end.any() else int(start_day.min())
+    coverage_end = int(max(start_day.max(), end_day[has_end].max() if has_end.any() else start_day.max()))
+    notes = [f"Team from column '{found['team']}'."]
+    if has_directorate:
+        notes.append(f"Directorate from column '{found['directorate']}'.")
+    else:
+        notes.append("No directorate column: the directorate level is not reported.")
+    if "job_role" in found:
+        notes.append(f"Job role from column '{found['job_role']}'.")
+    else:
+        notes.append("No job-role column: doctors in training cannot be told apart from other doctors.")
+    if "assignment_category" in found:
+        notes.append(f"Assignment category from column '{found['assignment_category']}'.")
+    if "fte" not in found:
+        notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
+    if employee_codes is None and assignment_codes is None:
+        notes.append("No employee or assignment number: each row is counted as one person.")
+    return StaffRecords(
+        assignments=assignments, absence=None, file_name=raw.file_name, absence_file_name=None,
+        has_directorate=has_directorate, has_staff_group=has_staff_group, has_fte="fte" in found,
+        coverage_start=_day_to_timestamp(coverage_start), coverage_end=_day_to_timestamp(coverage_end),
+        notes=tuple(notes), has_job_role="job_role" in found,
+        has_assignment_category="assignment_category" in found, _employee_codes=employee_index, _assignment_codes=assignment_index,
+        _employee_code_of_row=employee_codes, _assignment_code_of_row=assignment_codes,
+    )
+
+
+def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
+    """Attach a file of sickness episodes to ``staff``; returns new :class:`StaffRecords`.
+
+    Parameters
+    ----------
+    raw
+        The absence file (one row per episode): employee (or assignment) number, absence start date,
+        absence end date, and FTE days lost (optional; see Notes).
+    staff
+        The staff records the episodes belong to.
+
+    Notes
+    -----
+    * Linking: by employee number when both files have one, else by assignment number.
+    * FTE days lost: the file's column when present and filled in; otherwise FTE × calendar days lost
+      (the file's "Calendar Days Lost" column, or end − start + 1), where FTE is the absence file's own
+      FTE column if it has one, else the FTE of the person's assignments in post on the episode's first
+      day (summed over concurrent assignments).
+    * Attribution to a team: an episode is shared among the person's assignments in post on its first
+      day, in proportion to their FTE (equally when they are all 0 FTE). An episode of someone not in
+      post that day goes to the assignment(s) nearest in time.
+    * A blank end date means the episode is still open: it runs to ``coverage_end`` (the latest date in
+      the data), and a note says how many there were.
+    * Episodes crossing a window's edge are prorated by calendar days (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        No data rows; a required column missing; no shared employee or assignment number; a blank or
+        unknown employee; an unreadable date; an end before the start; overlapping episodes (sharing a
+        day) of the same employee, or of the same assignment when linked by assignment number; negative
+        FTE days lost; an FTE negative or above :data:`MAX_FTE`; FTE days lost that
+        cannot be worked out because there is no FTE.
+    """
+    _require_rows(raw, "absence file")
+    found = _find_columns(raw, ABSENCE_HEADERS)
+    if "employee" in found and staff._employee_codes is not None:
+        link = "employee"
+        staff_codes, staff_index = staff._employee_code_of_row, staff._employee_codes
+    elif "assignment" in found and staff._assignment_codes is not None:
+        link = "assignment"
+        staff_codes, staff_index = staff._assignment_code_of_row, staff._assignment_codes
+    else:
+        raise InputError(
+            "The absence file and the staff file need a shared 'Employee Number' (or 'Assignment Number') "
+            f"column to link episodes to staff. Headers found: {', '.join(repr(c) for c in raw.columns)}.",
+            **_where(raw))
+    _require_columns(raw, found, ("start_date", "end_date"), ABSENCE_HEADERS, what="absence file")
+    frame = raw.frame
+    link_column = found[link]
+    ids = _clean_ids(frame[link_column])
+    _refuse_rows(raw, link_column, ids.isna().to_numpy(dtype=bool),
+                 f"The {ROLE_LABELS[link]} is blank; every absence must say whose it is.")
+    key = staff_index.get_indexer(ids).astype(np.int64)
+    _refuse_rows(raw, link_column, key < 0,
+                 f"This absence is for an {ROLE_LABELS[link]} that is not in the staff file "
+                 f"'{staff.file_name}'. Check the number, or add the person to the staff file.")
+    start = _parse_dates(raw, found["start_date"], what="absence start date", required=True, open_ended=False)
+    end = _parse_dates(raw, found["end_date"], what="absence end date", required=False, open_ended=True)
+    open_episode = np.isnat(end)
+    _refuse_rows(raw, found["end_date"], ~open_episode & (end < start),
+                 "The absence end date {value} is before its start date.")
+    start_day = start.astype(np.int64)
+    coverage_end = max(_timestamp_to_day(staff.coverage_end), int(start_day.max()),
+                       int(end[~open_episode].astype(np.int64).max()) if (~open_episode).any() else 0)
+    end_day = np.where(open_episode, np.maximum(coverage_end, start_day), end.astype(np.int64))
+    _check_overlaps(raw, found["start_date"], key, start_day, end_day)
+
+    lost_given = (_parse_numbers(raw, found["fte_days_lost"], what="FTE days lost")
+                  if "fte_days_lost" in found else np.full(len(frame), np.nan))
+    if "fte_days_lost" in found:
+        _refuse_rows(raw, found["fte_days_lost"], lost_given < 0, "FTE days lost {value} is negative.")
+    calendar_days = (_parse_numbers(raw, found["calendar_days_lost"], what="calendar days lost")
+                     if "calendar_days_lost" in found else np.full(len(frame), np.nan))
+    if "calendar_days_lost" in found:
+        _refuse_rows(raw, found["calendar_days_lost"], calendar_days < 0, "Calendar days lost {value} is negative.")
+    calendar_days = np.where(np.isnan(calendar_days), end_day - start_day + 1, calendar_days)
+    episode_fte = np.full(len(frame), np.nan)
+    if "fte" in found:
+        episode_fte = _parse_numbers(raw, found["fte"], what="FTE")
+        _check_fte(raw, found["fte"], episode_fte, allow_blank=True)
+
+    # Candidate assignments of each episode, and their distance in days from the episode's first day.
+    episodes = pd.DataFrame({"episode": np.arange(len(frame)), "key": key, "ep_start": start_day})
+    assignment_keys = pd.DataFrame({"key": staff_codes, "assignment": np.arange(len(staff.assignments))})
+    pairs = episodes.merge(assignment_keys, on="key", how="inner")
+    a = staff.assignments
+    a_start = a["start_day"].to_numpy()[pairs["assignment"].to_numpy()]
+    a_end = a["end_day"].to_numpy()[pairs["assignment"].to_numpy()]
+    ep_start = pairs["ep_start"].to_numpy()
+    pairs["distance"] = np.maximum(np.maximum(a_start - ep_start, ep_start - a_end), 0)
+    nearest = pairs.groupby("episode")["distance"].transform("min")
+    pairs = pairs[pairs["distance"].to_numpy() == nearest.to_numpy()].copy()
+    pairs["fte"] = a["fte"].to_numpy()[pairs["assignment"].to_numpy()]
+    grouped = pairs.groupby("episode")
+    fte_total = grouped["fte"].transform("sum").to_numpy()   # NaN only if every FTE is NaN
+    count = grouped["fte"].transform("size").to_numpy()
+    fte = pairs["fte"].to_numpy()
+    weight = np.where(np.nan_to_num(fte_total) > 0, np.nan_to_num(fte) / np.where(fte_total > 0, fte_total, 1),
+                      1.0 / count)
+    episode = pairs["episode"].to_numpy()
+    need_fte = np.isnan(lost_given) & np.isnan(episode_fte)
+    basis = np.where(np.isnan(episode_fte[episode]), fte_total if staff.has_fte else np.nan, episode_fte[episode])
+    computed = basis * calendar_days[episode]
+    lost = np.where(np.isnan(lost_given[episode]), computed, lost_given[episode])
+    if not staff.has_fte and need_fte.any():
+        column = found.get("fte_days_lost", found["start_date"])
+        _refuse_rows(raw, column, need_fte,
+                     "FTE days lost are not given for this episode and cannot be worked out, because neither "
+                     "the staff file nor the absence file has an FTE column. Add an 'FTE Days Lost' or an "
+                     "'FTE' column.")
+    rows = frame.index.to_numpy(dtype=np.int64)
+    absence = pd.DataFrame({
+        "row": rows[episode],
+        **{c: a[c].to_numpy()[pairs["assignment"].to_numpy()] for c in _UNIT_COLUMNS + _PERSON_COLUMNS},
+        "start_day": start_day[episode],
+        "end_day": end_day[episode],
+        "fte_days_lost": lost * weight,
+    })
+    notes = list(staff.notes) + [f"Absence linked to staff by {ROLE_LABELS[link]} (column '{link_column}')."]
+    if open_episode.any():
+        notes.append(f"{int(open_episode.sum())} absence episode(s) with no end date counted as ongoing until "
+                     f"{_day_to_timestamp(coverage_end):%d/%m/%Y}, the latest date in the data.")
+    computed_rows = int(np.isnan(lost_given).sum())
+    if computed_rows:
+        notes.append(f"FTE days lost worked out as FTE x calendar days for {computed_rows} episode(s).")
+    return dataclasses.replace(staff, absence=absence, absence_file_name=raw.file_name,
+                               coverage_end=_day_to_timestamp(coverage_end), notes=tuple(notes))
+
+
+def _check_overlaps(raw: RawTable, column: str, key: np.ndarray, start_day: np.ndarray,
+                    end_day: np.ndarray) -> None:
+    """Refuse two episodes of one person sharing a day. Sorted by person and start, any overlap shows
+    up between neighbours (if episode i overlaps a later j, it overlaps i+1, which starts no later)."""
+    order = np.lexsort((start_day, key))
+    k, s, e = key[order], start_day[order], end_day[order]
+    clash = np.zeros(len(order), dtype=bool)
+    clash[1:] = (k[1:] == k[:-1]) & (s[1:] <= e[:-1])
+    if clash.any():
+        i = int(np.flatnonzero(clash)[0])
+        later, earlier = order[i], order[i - 1]
+        rows = raw.frame.index
+        raise InputError(f"This absence episode overlaps the episode on row {int(rows[earlier])} for the same "
+                         "person; one day cannot be lost twice. Merge or correct the episodes.",
+                         **_where(raw, column, int(rows[later])))
+
+
+def load_team_month(raw: RawTable, *, team_col: str | None = None) -> TeamMonthRecords:
+    """Read team-month aggregate HR figures.
+
+    Columns: team and month (required), staff in post and leavers (required headcounts), directorate and
+    staff group (optional), FTE days lost and FTE days available (optional; without them sickness
+    rates are NA).
+
+    Assumptions (stated on the Methods page)
+    ----------------------------------------
+    * "Staff in post" is the headcount at the **end** of the month, so a month's ``staff_end`` is its
+      staff in post and its ``staff_start`` is the previous month's staff in post. For the file's first
+      month no earlier figure exists: its own staff in post is used as ``staff_start``.
+    * A team whose first month comes after the file's first month did not exist before: ``staff_start``
+      0 in its first month and zeros in earlier windows; likewise after its last month.
+    * Months are whole: a window over aggregate figures must start on a month's first day and end on a
+      month's last day. Stability cannot be worked out from aggregates (NA).
+    * Leavers are summed over teams, so a move between teams counts as a leaver from the directorate
+      and organisation too (aggregates cannot tell moves from leavers).
+
+    Raises
+    ------
+    InputError
+        No data rows; a required column missing; an unreadable month; a blank, negative or fractional
+        headcount; negative FTE days; a team-month appearing twice; a month missing between a team's
+        first and last months.
+    """
+    _require_rows(raw, "team-month file")
+    found = _find_columns(raw, TEAM_MONTH_HEADERS, {"team": team_col})
+    _require_columns(raw, found, ("team", "month", "staff_in_post", "leavers"), TEAM_MONTH_HEADERS,
+                     what="team-month file")
+    frame = raw.frame
+    month = _parse_months(raw, found["month"])
+    counts = {}
+    for role in ("staff_in_post", "leavers"):
+        values = _parse_numbers(raw, found[role], what=ROLE_LABELS[role])
+        _refuse_rows(raw, found[role], np.isnan(values),
+                     f"The {ROLE_LABELS[role]} figure is blank; enter 0 if there were none.")
+        _refuse_rows(raw, found[role], (values < 0) | (values != np.round(values)),
+                     f"The {ROLE_LABELS[role]} figure {{value}} is not a whole number of people (0 or more).")
+        counts[role] = values.astype(np.int64)
+    days = {}
+    for role in ("fte_days_lost", "fte_days_available"):
+        if role in found:
+            values = _parse_numbers(raw, found[role], what=ROLE_LABELS[role])
+            _refuse_rows(raw, found[role], values < 0, f"{ROLE_LABELS[role]} {{value}} is negative.")
+            days[role] = values
+        else:
+            days[role] = np.full(len(frame), np.nan)
+    has_directorate = "directorate" in found
+    has_staff_group = "staff_group" in found
+    table = pd.DataFrame({
+        "row": frame.index.to_numpy(dtype=np.int64),
+        "organisation": settings.ORGANISATION_UNIT,
+        "directorate": (_clean_text(frame[found["directorate"]]).fillna(settings.NOT_RECORDED_UNIT).to_numpy()
+                        if has_directorate else settings.NOT_RECORDED_UNIT),
+        "team": _clean_text(frame[found["team"]]).fillna(settings.NOT_RECORDED_UNIT).to_numpy(),
+        "staff_group": (_clean_text(frame[found["staff_group"]]).to_numpy() if has_staff_group else pd.NA),
+        "month_index": month,
+        "staff_end": counts["staff_in_post"],
+        "leavers": counts["leavers"],
+        "fte_days_lost": days["fte_days_lost"],
+        "fte_days_available": days["fte_days_available"],
+    })
+    table["_sg"] = table["staff_group"].astype("str").fillna("\x00")
+    series = ["directorate", "team", "_sg"]
+    table = table.sort_values(series + ["month_index"], kind="stable")
+    same_series = (table[series].shift() == table[series]).all(axis=1).to_numpy()
+    step = table["month_index"].diff().to_numpy()
+    duplicate = same_series & (step == 0)
+    gap = same_series & (step > 1)
+    for mask, message in ((duplicate, "This team and month appear twice (on row {other} as well); each team "
+                                      "needs one row per month."),
+                          (gap, "The month before this one is missing for this team (its previous month is on "
+                                "row {other}). Add the missing month, with zeros if the team had no staff.")):
+        if mask.any():
+            i = int(np.flatnonzero(mask)[0])
+            here, before = int(table["row"].iloc[i]), int(table["row"].iloc[i - 1])
+            raise InputError(message.format(other=before), **_where(raw, found["month"], here))
+    first_month = int(table["month_index"].min())
+    previous = table.groupby(series, sort=False)["staff_end"].shift()
+    first_of_series = ~same_series
+    at_file_start = table["month_index"].to_numpy() == first_month
+    staff_start = np.where(first_of_series, np.where(at_file_start, table["staff_end"].to_numpy(), 0),
+                           previous.fillna(0).to_numpy())
+    table["staff_start"] = staff_start.astype(np.int64)
+    table["month"] = _month_start_timestamps(table["month_index"].to_numpy())
+    table = table.drop(columns="_sg").sort_values("row").reset_index(drop=True)
+    last_month = int(table["month_index"].max())
+    notes = [f"Team-month figures: team from column '{found['team']}', staff in post read as the headcount "
+             "at the end of each month."]
+    if not has_directorate:
+        notes.append("No directorate column: the directorate level is not reported.")
+    return TeamMonthRecords(
+        table=table[["row", *_UNIT_COLUMNS, "month", "month_index", "staff_start", "staff_end", "leavers",
+                     "fte_days_lost", "fte_days_available"]],
+        file_name=raw.file_name, has_directorate=has_directorate, has_staff_group=has_staff_group,
+        coverage_start=_month_start_timestamps(np.array([first_month]))[0],
+        coverage_end=_day_to_timestamp(int(_month_last_day(np.array([last_month]))[0])),
+        notes=tuple(notes),
+    )
+
+
+def load_hr_table(raw: RawTable, *, team_col: str | None = None, job_role_col: str | None = None) -> HRRecords:
+    """Read an HR table of either shape: team-month aggregates (:func:`load_team_month`) when it has a
+    month (or period) column and no start-date column, otherwise employee-level (:func:`load_staff`).
+    Missing columns are then reported against the shape the file resembles. ``job_role_col`` applies to
+    employee-level files only (team-month figures have no job roles)."""
+    found = _find_columns(raw, TEAM_MONTH_HEADERS, {"team": team_col})
+    staff_found = _find_columns(raw, STAFF_HEADERS, {"team": team_col})
+    if "month" in found and "start_date" not in staff_found:
+        if job_role_col:
+            raise InputError(f"A job-role column ('{job_role_col}') was named, but this file holds team-month "
+                             "figures, which have no job roles. Leave the job-role column out, or use an "
+                             "employee-level staff file.", **_where(raw))
+        return load_team_month(raw, team_col=team_col)
+    return load_staff(raw, team_col=team_col, job_role_col=job_role_col)
+
+
+def _read(source: str | Path | bytes, file_name: str | None, sheet: str | None, *,
+          what: str = "staff records") -> RawTable:
+    """:func:`analytics.ingest.io.read_table`, with its messages about an empty file, which speak of survey
+    "responses", re-worded to speak of ``what``."""
+    from analytics.ingest.io import read_table  # imported here: io is optional for callers holding RawTables
+    if isinstance(source, (str, Path)) and not Path(source).exists():
+        raise InputError("The file does not exist.", file=str(source))
+    try:
+        return read_table(source, file_name, sheet=sheet)
+    except InputError as error:
+        if not re.search(r"\bresponses\b", error.message, flags=re.IGNORECASE):
+            raise
+        message = re.sub(r"\bresponses\b", what, error.message)
+        message = re.sub(r"\bResponses\b", what[:1].upper() + what[1:], message)
+        raise InputError(message, file=error.file, sheet=error.sheet, column=error.column,
+                         row=error.row) from error
+
+
+def read_staff_file(source: str | Path | bytes, file_name: str | None = None, *, sheet: str | None = None,
+                    team_col: str | None = None, job_role_col: str | None = None) -> HRRecords:
+    """Read an HR staff file (CSV or workbook) of either shape; see :func:`load_hr_table`."""
+    return load_hr_table(_read(source, file_name, sheet), team_col=team_col, job_role_col=job_role_col)
+
+
+def read_absence_file(source: str | Path | bytes, staff: StaffRecords, file_name: str | None = None, *,
+                      sheet: str | None = None) -> StaffRecords:
+    """Read a sickness-absence file and attach it to ``staff``; see :func:`load_absence`."""
+    if not isinstance(staff, StaffRecords):
+        raise InputError("An absence file can only be combined with an employee-level staff file, not with "
+                         "team-month figures (which carry their own FTE days lost).")
+    return load_absence(_read(source, file_name, sheet, what="absence records"), staff)
