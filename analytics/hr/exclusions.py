@@ -255,66 +255,15 @@ def apply_exclusions(records: HRRecords, exclusions: HRExclusions = HRExclusions
         records, which hold no people (refused rather than ignored: the user asked for them, and the
         figures cannot honour it); nobody left.
     """
-    staff_groups, job_roles = list(exclusions.staff_groups), list(exclusions.job_roles)
-    categories = list(exclusions.assignment_categories)
-    exclude_doctors_in_training = exclusions.doctors_in_training
     team_month = isinstance(records, TeamMonthRecords)
     if team_month:
-        asked = ([f"job roles ({', '.join(job_roles)})"] if job_roles else []) + (
-            [f"assignment categories ({', '.join(categories)})"] if categories else [])
-        if exclude_doctors_in_training:
-            raise InputError(
-                "Doctors in training cannot be excluded from team-month figures: they hold totals per team and "
-                "month, not people with job roles. Check whether the figures already leave doctors in training "
-                "out (NHS turnover figures usually do), or use the employee-level staff file (with a 'Job Role' "
-                "column) instead.", file=records.file_name)
-        if asked:
-            joined = " and ".join(asked)
-            raise InputError(
-                f"{joined[:1].upper() + joined[1:]} cannot be excluded from team-month figures: they hold totals "
-                "per team and month, not people. Use the employee-level staff file instead, or exclude them "
-                "when the figures are made.", file=records.file_name)
+        _refuse_people_exclusions(records, exclusions)
     frame = records.table if team_month else records.assignments
-    labels: dict[str, set[str]] = {"staff_group": set(), "job_role": set(), "assignment_category": set()}
-    spellings: dict[str, tuple[str, ...]] = {}
-    if staff_groups:
-        if not records.has_staff_group:
-            raise InputError("Staff groups cannot be excluded: the file has no 'Staff Group' column.",
-                             file=records.file_name)
-        labels["staff_group"], spellings["staff_group"] = _resolve_names(
-            records, frame["staff_group"], staff_groups, one="staff group", many="staff groups")
-    if (job_roles or exclude_doctors_in_training) and not records.has_job_role:
-        what = "Doctors in training" if exclude_doctors_in_training else "Job roles"
-        why = (" Doctors in training share the staff group 'Medical and Dental' with consultants and are told "
-               "apart by their job role or grade (e.g. 'Foundation Year 1', 'Specialty Registrar')."
-               if exclude_doctors_in_training else "")
-        raise InputError(f"{what} cannot be excluded: the staff file has no job-role column.{why} Add a column "
-                         f"headed {_headers_hint(_JOB_ROLE_HEADERS)} to the file, or name the column holding "
-                         "job roles.", file=records.file_name)
-    if job_roles:
-        labels["job_role"], spellings["job_role"] = _resolve_names(
-            records, frame["job_role"], job_roles, one="job role", many="job roles")
-    if categories:
-        if not records.has_assignment_category:
-            raise InputError("Assignment categories cannot be excluded: the staff file has no assignment "
-                             f"category column (a header such as {_headers_hint(_ASSIGNMENT_CATEGORY_HEADERS)}).",
-                             file=records.file_name)
-        labels["assignment_category"], spellings["assignment_category"] = _resolve_names(
-            records, frame["assignment_category"], categories, one="assignment category",
-            many="assignment categories")
+    labels, spellings = _resolve_exclusions(records, frame, exclusions)
     trainee_roles: tuple[str, ...] = ()
-    if exclude_doctors_in_training:
-        _, values, normalised = _label_codes(frame["job_role"])
-        hit = [i for i, v in enumerate(values) if is_doctor_in_training_role(v)]
-        if not hit:
-            raise InputError(
-                "No job role in the file is one of doctors in training (Foundation Year, Core Training, "
-                "Specialty Registrar, GP Registrar, or grade codes such as FY1, CT2, ST3), so none can be "
-                f"excluded. The job roles in the file are: {_shown_values(values)}. If some of them are doctors "
-                "in training, name them as job roles to exclude; otherwise leave this exclusion off.",
-                file=records.file_name)
-        trainee_roles = tuple(sorted(values[i] for i in hit))
-        labels["job_role"] |= {normalised[i] for i in hit}
+    if exclusions.doctors_in_training:
+        trainee_roles, normalised_roles = _trainee_roles(records, frame)
+        labels["job_role"] |= normalised_roles
 
     def dropped(table: pd.DataFrame) -> np.ndarray:
         drop = np.zeros(len(table), dtype=bool)
@@ -327,7 +276,7 @@ def apply_exclusions(records: HRRecords, exclusions: HRExclusions = HRExclusions
     resolved = HRExclusions(
         staff_groups=spellings.get("staff_group", ()), job_roles=spellings.get("job_role", ()),
         assignment_categories=spellings.get("assignment_category", ()),
-        doctors_in_training=bool(exclude_doctors_in_training), doctors_in_training_roles=trainee_roles,
+        doctors_in_training=exclusions.doctors_in_training, doctors_in_training_roles=trainee_roles,
         records_excluded=int(drop.sum()), records_total=len(frame),
         record_kind="team-month rows" if team_month else "staff records")
     if not drop.any():
@@ -341,6 +290,81 @@ def apply_exclusions(records: HRRecords, exclusions: HRExclusions = HRExclusions
     if absence is not None:
         absence = absence[~dropped(absence)]
     return dataclasses.replace(records, assignments=records.assignments[~drop], absence=absence), resolved
+
+
+def _refuse_people_exclusions(records: TeamMonthRecords, exclusions: HRExclusions) -> None:
+    """Team-month figures hold totals, not people: refuse doctors-in-training, job-role and assignment
+    category exclusions on them (rather than ignore what the user asked for)."""
+    if exclusions.doctors_in_training:
+        raise InputError(
+            "Doctors in training cannot be excluded from team-month figures: they hold totals per team and "
+            "month, not people with job roles. Check whether the figures already leave doctors in training "
+            "out (NHS turnover figures usually do), or use the employee-level staff file (with a 'Job Role' "
+            "column) instead.", file=records.file_name)
+    asked = ([f"job roles ({', '.join(exclusions.job_roles)})"] if exclusions.job_roles else []) + (
+        [f"assignment categories ({', '.join(exclusions.assignment_categories)})"]
+        if exclusions.assignment_categories else [])
+    if asked:
+        joined = " and ".join(asked)
+        raise InputError(
+            f"{joined[:1].upper() + joined[1:]} cannot be excluded from team-month figures: they hold totals "
+            "per team and month, not people. Use the employee-level staff file instead, or exclude them "
+            "when the figures are made.", file=records.file_name)
+
+
+def _resolve_exclusions(records: HRRecords, frame: pd.DataFrame, exclusions: HRExclusions
+                        ) -> tuple[dict[str, set[str]], dict[str, tuple[str, ...]]]:
+    """The normalised labels to drop per column and their spellings in the file, for the staff groups,
+    job roles and assignment categories named (:func:`_resolve_names`); refuses a name for a column the file
+    lacks (and doctors in training without a job-role column)."""
+    labels: dict[str, set[str]] = {"staff_group": set(), "job_role": set(), "assignment_category": set()}
+    spellings: dict[str, tuple[str, ...]] = {}
+    if exclusions.staff_groups:
+        if not records.has_staff_group:
+            raise InputError("Staff groups cannot be excluded: the file has no 'Staff Group' column.",
+                             file=records.file_name)
+        labels["staff_group"], spellings["staff_group"] = _resolve_names(
+            records, frame["staff_group"], list(exclusions.staff_groups), one="staff group", many="staff groups")
+    if (exclusions.job_roles or exclusions.doctors_in_training) and not records.has_job_role:
+        _refuse_without_job_roles(records, exclusions.doctors_in_training)
+    if exclusions.job_roles:
+        labels["job_role"], spellings["job_role"] = _resolve_names(
+            records, frame["job_role"], list(exclusions.job_roles), one="job role", many="job roles")
+    if exclusions.assignment_categories:
+        if not records.has_assignment_category:
+            raise InputError("Assignment categories cannot be excluded: the staff file has no assignment "
+                             f"category column (a header such as {_headers_hint(_ASSIGNMENT_CATEGORY_HEADERS)}).",
+                             file=records.file_name)
+        labels["assignment_category"], spellings["assignment_category"] = _resolve_names(
+            records, frame["assignment_category"], list(exclusions.assignment_categories),
+            one="assignment category", many="assignment categories")
+    return labels, spellings
+
+
+def _refuse_without_job_roles(records: HRRecords, doctors_in_training: bool) -> None:
+    """Job roles (or doctors in training, told apart by job role) asked for on a file without job roles."""
+    what = "Doctors in training" if doctors_in_training else "Job roles"
+    why = (" Doctors in training share the staff group 'Medical and Dental' with consultants and are told "
+           "apart by their job role or grade (e.g. 'Foundation Year 1', 'Specialty Registrar')."
+           if doctors_in_training else "")
+    raise InputError(f"{what} cannot be excluded: the staff file has no job-role column.{why} Add a column "
+                     f"headed {_headers_hint(_JOB_ROLE_HEADERS)} to the file, or name the column holding "
+                     "job roles.", file=records.file_name)
+
+
+def _trainee_roles(records: HRRecords, frame: pd.DataFrame) -> tuple[tuple[str, ...], set[str]]:
+    """The file's doctor-in-training job roles (:func:`is_doctor_in_training_role`) as spelled and normalised;
+    refused when there are none (the message lists the roles, so they can be named instead)."""
+    _, values, normalised = _label_codes(frame["job_role"])
+    hit = [i for i, v in enumerate(values) if is_doctor_in_training_role(v)]
+    if not hit:
+        raise InputError(
+            "No job role in the file is one of doctors in training (Foundation Year, Core Training, "
+            "Specialty Registrar, GP Registrar, or grade codes such as FY1, CT2, ST3), so none can be "
+            f"excluded. The job roles in the file are: {_shown_values(values)}. If some of them are doctors "
+            "in training, name them as job roles to exclude; otherwise leave this exclusion off.",
+            file=records.file_name)
+    return tuple(sorted(values[i] for i in hit)), {normalised[i] for i in hit}
 
 
 def _record_exclusions(table: pd.DataFrame, asked: HRExclusions, resolved: HRExclusions) -> None:

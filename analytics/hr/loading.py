@@ -152,6 +152,48 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
     )
 
 
+def _absence_link(raw: RawTable, found: dict[str, str], staff: StaffRecords) -> tuple[str, np.ndarray, pd.Index]:
+    """How absence episodes link to staff: by employee number when both files have it, else by assignment
+    number. Returns the link role, each staff row's code and the index of codes; refused without a shared
+    column."""
+    if "employee" in found and staff._employee_codes is not None:
+        return "employee", staff._employee_code_of_row, staff._employee_codes
+    if "assignment" in found and staff._assignment_codes is not None:
+        return "assignment", staff._assignment_code_of_row, staff._assignment_codes
+    raise InputError(
+        "The absence file and the staff file need a shared 'Employee Number' (or 'Assignment Number') "
+        f"column to link episodes to staff. Headers found: {', '.join(repr(c) for c in raw.columns)}.",
+        **_where(raw))
+
+
+def _optional_days(raw: RawTable, found: dict[str, str], role: str, what: str) -> np.ndarray:
+    """An optional column of days (FTE or calendar days lost) as numbers, NaN where blank or absent;
+    a negative value is refused with its row."""
+    if role not in found:
+        return np.full(len(raw.frame), np.nan)
+    values = _parse_numbers(raw, found[role], what=what)
+    _refuse_rows(raw, found[role], values < 0, f"{what[:1].upper() + what[1:]} {{value}} is negative.")
+    return values
+
+
+def _nearest_assignments(staff: StaffRecords, key: np.ndarray, start_day: np.ndarray,
+                         staff_codes: np.ndarray) -> pd.DataFrame:
+    """Each episode's candidate assignments of the same person (``episode``, ``assignment``, ``fte``): those
+    nearest in days to the episode's first day (0 when it falls within them)."""
+    episodes = pd.DataFrame({"episode": np.arange(len(key)), "key": key, "ep_start": start_day})
+    assignment_keys = pd.DataFrame({"key": staff_codes, "assignment": np.arange(len(staff.assignments))})
+    pairs = episodes.merge(assignment_keys, on="key", how="inner")
+    a = staff.assignments
+    a_start = a["start_day"].to_numpy()[pairs["assignment"].to_numpy()]
+    a_end = a["end_day"].to_numpy()[pairs["assignment"].to_numpy()]
+    ep_start = pairs["ep_start"].to_numpy()
+    pairs["distance"] = np.maximum(np.maximum(a_start - ep_start, ep_start - a_end), 0)
+    nearest = pairs.groupby("episode")["distance"].transform("min")
+    pairs = pairs[pairs["distance"].to_numpy() == nearest.to_numpy()].copy()
+    pairs["fte"] = a["fte"].to_numpy()[pairs["assignment"].to_numpy()]
+    return pairs
+
+
 def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     """Attach a file of sickness episodes to ``staff``; returns new :class:`StaffRecords`.
 
@@ -188,17 +230,7 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     """
     _require_rows(raw, "absence file")
     found = _find_columns(raw, ABSENCE_HEADERS)
-    if "employee" in found and staff._employee_codes is not None:
-        link = "employee"
-        staff_codes, staff_index = staff._employee_code_of_row, staff._employee_codes
-    elif "assignment" in found and staff._assignment_codes is not None:
-        link = "assignment"
-        staff_codes, staff_index = staff._assignment_code_of_row, staff._assignment_codes
-    else:
-        raise InputError(
-            "The absence file and the staff file need a shared 'Employee Number' (or 'Assignment Number') "
-            f"column to link episodes to staff. Headers found: {', '.join(repr(c) for c in raw.columns)}.",
-            **_where(raw))
+    link, staff_codes, staff_index = _absence_link(raw, found, staff)
     _require_columns(raw, found, ("start_date", "end_date"), ABSENCE_HEADERS, what="absence file")
     frame = raw.frame
     link_column = found[link]
@@ -220,32 +252,16 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     end_day = np.where(open_episode, np.maximum(coverage_end, start_day), end.astype(np.int64))
     _check_overlaps(raw, found["start_date"], key, start_day, end_day)
 
-    lost_given = (_parse_numbers(raw, found["fte_days_lost"], what="FTE days lost")
-                  if "fte_days_lost" in found else np.full(len(frame), np.nan))
-    if "fte_days_lost" in found:
-        _refuse_rows(raw, found["fte_days_lost"], lost_given < 0, "FTE days lost {value} is negative.")
-    calendar_days = (_parse_numbers(raw, found["calendar_days_lost"], what="calendar days lost")
-                     if "calendar_days_lost" in found else np.full(len(frame), np.nan))
-    if "calendar_days_lost" in found:
-        _refuse_rows(raw, found["calendar_days_lost"], calendar_days < 0, "Calendar days lost {value} is negative.")
+    lost_given = _optional_days(raw, found, "fte_days_lost", "FTE days lost")
+    calendar_days = _optional_days(raw, found, "calendar_days_lost", "calendar days lost")
     calendar_days = np.where(np.isnan(calendar_days), end_day - start_day + 1, calendar_days)
     episode_fte = np.full(len(frame), np.nan)
     if "fte" in found:
         episode_fte = _parse_numbers(raw, found["fte"], what="FTE")
         _check_fte(raw, found["fte"], episode_fte, allow_blank=True)
 
-    # Candidate assignments of each episode, and their distance in days from the episode's first day.
-    episodes = pd.DataFrame({"episode": np.arange(len(frame)), "key": key, "ep_start": start_day})
-    assignment_keys = pd.DataFrame({"key": staff_codes, "assignment": np.arange(len(staff.assignments))})
-    pairs = episodes.merge(assignment_keys, on="key", how="inner")
     a = staff.assignments
-    a_start = a["start_day"].to_numpy()[pairs["assignment"].to_numpy()]
-    a_end = a["end_day"].to_numpy()[pairs["assignment"].to_numpy()]
-    ep_start = pairs["ep_start"].to_numpy()
-    pairs["distance"] = np.maximum(np.maximum(a_start - ep_start, ep_start - a_end), 0)
-    nearest = pairs.groupby("episode")["distance"].transform("min")
-    pairs = pairs[pairs["distance"].to_numpy() == nearest.to_numpy()].copy()
-    pairs["fte"] = a["fte"].to_numpy()[pairs["assignment"].to_numpy()]
+    pairs = _nearest_assignments(staff, key, start_day, staff_codes)
     grouped = pairs.groupby("episode")
     fte_total = grouped["fte"].transform("sum").to_numpy()   # NaN only if every FTE is NaN
     count = grouped["fte"].transform("size").to_numpy()
