@@ -1,0 +1,175 @@
+"""Relationships in a file of unit-level results (one row per team or organisation): reading its numbers
+(percentages, thousands separators, suppression markers) and relating its columns (:func:`relate_units`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analytics import settings, stats
+from analytics.errors import InputError
+from analytics.ingest.codebook import normalise_label
+from analytics.ingest.io import read_table
+from analytics.ingest.unit_level import MISSING_MARKERS, find_count_column
+from analytics.relate.common import RATE_RATIO_COLUMNS, RELATE_TABLE_COLUMNS, RelateResult
+
+
+_FEWER_THAN = re.compile(r"^(n\s*)?[<\u2264]\s*\d+$")
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _parse_numbers(values: pd.Series, column: str, file_name: str, sheet: str | None) -> pd.Series:
+    """Numbers from a results column: "5.6%", "1,234.5", blanks and suppression markers ("*", "n<11")
+    as missing; any other text is refused with its spreadsheet row."""
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    for row, value in values.items():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            out[row] = float(value)
+            continue
+        text = str(value).strip()
+        lowered = text.casefold()
+        if not text or lowered in MISSING_MARKERS or _FEWER_THAN.match(lowered):
+            continue
+        text = text.removesuffix("%").strip()
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            out[row] = float(text)
+        except ValueError:
+            raise InputError(f"'{value}' is not a number. Correct it, or leave the cell blank if the figure is "
+                             "missing.", file=file_name, sheet=sheet, column=column,
+                             row=int(row) if isinstance(row, (int, np.integer)) else None) from None
+    return out
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """Cells as stripped text (object dtype); blanks and missing cells as None."""
+    def clean(value: object) -> str | None:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        text = str(value).strip()
+        return text or None
+
+    return values.astype(object).map(clean).astype(object)
+
+
+def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Sequence[str], file_name: str | None = None,
+                    sheet: str | None = None, text_columns: Sequence[str] = (),
+                    min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE) -> tuple[pd.DataFrame, list[str]]:
+    """Read a unit-level file (one row per organisation or team) for :func:`relate_units`.
+
+    Parameters
+    ----------
+    source, file_name, sheet
+        As :func:`analytics.ingest.io.read_table`.
+    unit_col
+        The column naming each unit (any header text, compared case- and space-insensitively).
+    columns
+        Numeric columns to read (scores, rates): "5.6%" and "1,234" are read as numbers; blanks and
+        suppression markers ("*", "[c]", "n<11", ...) as missing; other text is refused.
+    text_columns
+        Grouping columns read as text (e.g. a benchmarking group).
+    min_group_size
+        When the file has a response-count column (``Responses``, ``n``, ...; see
+        :func:`analytics.ingest.unit_level.find_count_column`), units with fewer responses than this are left
+        out (their figures are below the reporting threshold).
+
+    Returns
+    -------
+    (frame, notes)
+        ``frame`` with the columns under the names given (unit column first), indexed by spreadsheet
+        row; ``notes`` say which columns were used and what was left out.
+
+    Raises
+    ------
+    InputError
+        A column that is not in the file; a blank unit name next to figures; the same unit twice; text
+        in a numeric column (row named).
+    """
+    raw = read_table(source, file_name, sheet=sheet)
+    unit = raw.resolve_column(unit_col, role="unit")
+    resolved = {name: raw.resolve_column(name, role="result") for name in columns}
+    groups = {name: raw.resolve_column(name, role="grouping") for name in text_columns}
+    notes: list[str] = []
+    frame = pd.DataFrame(index=raw.frame.index)
+    frame[unit_col] = _texts(raw.frame[unit])
+    for name, column in resolved.items():
+        frame[name] = _parse_numbers(raw.frame[column], column, raw.file_name, raw.sheet)
+    for name, column in groups.items():
+        frame[name] = _texts(raw.frame[column])
+    blank = frame[unit_col].isna()
+    with_figures = blank & frame[list(resolved)].notna().any(axis=1) if resolved else blank & False
+    if with_figures.any():
+        row = int(with_figures[with_figures].index[0])
+        raise InputError("This row has figures but no unit name. Add the name or delete the row.",
+                         file=raw.file_name, sheet=raw.sheet, column=unit, row=row)
+    frame = frame[~blank]
+    duplicated = frame[unit_col].map(normalise_label).duplicated(keep="first")
+    if duplicated.any():
+        row = int(duplicated[duplicated].index[0])
+        raise InputError(f"The unit '{frame.loc[row, unit_col]}' appears twice. Each unit needs one row (for several "
+                         "waves, relate one wave's file at a time).", file=raw.file_name, sheet=raw.sheet,
+                         column=unit, row=row)
+    count_col = find_count_column(raw)
+    if count_col is not None and count_col not in resolved.values():
+        counts = _parse_numbers(raw.frame.loc[frame.index, count_col], count_col, raw.file_name, raw.sheet)
+        small = counts < min_group_size
+        if small.any():
+            notes.append(f"{int(small.sum())} unit(s) with fewer than {min_group_size} responses (column "
+                         f"'{count_col}') left out.")
+            frame = frame[~small.to_numpy()]
+    return frame, notes
+
+
+def relate_units(frame: pd.DataFrame, unit_col: str, x: str | Sequence[str], y: str | Sequence[str], *,
+                 by: str | None = None, include_pooled: bool = False, weights: str | None = None,
+                 covariates: Sequence[str] = (), min_units: int = stats.MIN_UNITS,
+                 unit_of_analysis: str | None = None, wave: str = "", window: str = "") -> RelateResult:
+    """Relate columns of a unit-level table directly (e.g. organisation scores against sickness rates).
+
+    Parameters
+    ----------
+    frame
+        One row per unit (shown units only), e.g. from :func:`read_units_file`.
+    unit_col
+        Column naming the units; a unit named twice is refused.
+    x, y, by, include_pooled, weights, covariates, min_units
+        As :func:`analytics.stats.correlations` (``by``: e.g. a benchmarking group column).
+    unit_of_analysis
+        What one row is ("organisation", "trust"); default the unit column's name.
+    wave, window
+        Context to record with each row (empty when unknown).
+
+    Returns
+    -------
+    RelateResult
+        ``table`` with :data:`RELATE_TABLE_COLUMNS` (rate-ratio columns empty: a unit-level file has no
+        counts), ``units`` the rows used.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError("The unit table must be a table.")
+    if unit_col not in frame.columns:
+        raise InputError(f"There is no unit column '{unit_col}'. Columns: {', '.join(map(str, frame.columns))}.")
+    names = frame[unit_col].dropna().map(normalise_label)
+    if names.duplicated().any():
+        name = frame[unit_col].dropna()[names.duplicated()].iloc[0]
+        raise InputError(f"The unit '{name}' appears more than once; each unit needs one row.", column=unit_col)
+    result = stats.correlations(frame, x, y, by=by, include_pooled=include_pooled, weights=weights,
+                                covariates=list(covariates), min_units=min_units)
+    for column in RATE_RATIO_COLUMNS:
+        result[column] = np.nan
+    result["wave"] = wave
+    result["window"] = window
+    result["window_start"] = pd.NaT
+    result["window_end"] = pd.NaT
+    result["unit_of_analysis"] = unit_of_analysis or str(unit_col).strip().lower()
+    return RelateResult(table=result[list(RELATE_TABLE_COLUMNS)], units=frame.reset_index(drop=True), notes=[],
+                        level=unit_of_analysis or str(unit_col), window_kind=None, windows={wave: (None, None)})
