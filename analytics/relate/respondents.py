@@ -35,6 +35,37 @@ def _scope_respondents(survey: SurveyResults, wave: str, directorate: str | None
     return respondents[keep], f"directorate {directorate}"
 
 
+def _wanted_predictors(predictors: str | Sequence[str], book, respondents: pd.DataFrame, outcome: str) -> list[str]:
+    """The predictors a :func:`drivers` request names: the compassionate-leadership questions
+    (:data:`DRIVERS_ITEMS`), the sub-scores (:data:`DRIVERS_SUB_SCORES`, less the outcome) or the columns given."""
+    if isinstance(predictors, str) and predictors == DRIVERS_ITEMS:
+        return list(book.items_of("compassionate_leadership")) if "compassionate_leadership" in book.measure_ids else []
+    if isinstance(predictors, str) and predictors == DRIVERS_SUB_SCORES:
+        return [m for m in DRIVER_SUB_SCORES if m in respondents.columns and m != outcome]
+    if isinstance(predictors, str):
+        raise InputError(f"Choose the predictors as one of {', '.join(DRIVER_SETS)} or as a list of columns.")
+    return [str(p) for p in predictors]
+
+
+def _usable_predictors(wanted: list[str], outcome: str, book, respondents: pd.DataFrame, items: pd.DataFrame,
+                       notes: list[str]) -> list[str]:
+    """The predictors present in the results that share no question with the outcome (a shared question would
+    make the association circular); each one left out gets a note."""
+    kept: list[str] = []
+    outcome_items = set(book.items_of(outcome)) if outcome in book.measure_ids else set()
+    for name in wanted:
+        if name not in respondents.columns and name not in items.columns:
+            notes.append(f"'{name}' is not in these survey results and is left out.")
+            continue
+        own = set(book.items_of(name)) if name in book.measure_ids else {name}
+        overlap = sorted(own & outcome_items)
+        if overlap:
+            notes.append(f"'{name}' shares question(s) {', '.join(overlap)} with '{outcome}' and is left out.")
+            continue
+        kept.append(name)
+    return kept
+
+
 def drivers(survey: SurveyResults, outcome: str = "morale", *, predictors: str | Sequence[str] = DRIVERS_ITEMS,
             wave: str | None = None, directorate: str | None = None) -> DriversResult:
     """Relative importance of compassionate-leadership questions (or sub-scores) for a survey outcome.
@@ -75,28 +106,9 @@ def drivers(survey: SurveyResults, outcome: str = "morale", *, predictors: str |
     if outcome not in respondents.columns:
         raise InputError(f"There is no survey measure '{outcome}' in these results.")
     notes: list[str] = []
-    if isinstance(predictors, str) and predictors == DRIVERS_ITEMS:
-        has_measure = "compassionate_leadership" in book.measure_ids
-        wanted = list(book.items_of("compassionate_leadership")) if has_measure else []
-    elif isinstance(predictors, str) and predictors == DRIVERS_SUB_SCORES:
-        wanted = [m for m in DRIVER_SUB_SCORES if m in respondents.columns and m != outcome]
-    elif isinstance(predictors, str):
-        raise InputError(f"Choose the predictors as one of {', '.join(DRIVER_SETS)} or as a list of columns.")
-    else:
-        wanted = [str(p) for p in predictors]
+    wanted = _wanted_predictors(predictors, book, respondents, outcome)
+    kept = _usable_predictors(wanted, outcome, book, respondents, survey.scored.item_scores, notes)
     items = survey.scored.item_scores
-    kept: list[str] = []
-    outcome_items = set(book.items_of(outcome)) if outcome in book.measure_ids else set()
-    for name in wanted:
-        if name not in respondents.columns and name not in items.columns:
-            notes.append(f"'{name}' is not in these survey results and is left out.")
-            continue
-        own = set(book.items_of(name)) if name in book.measure_ids else {name}
-        overlap = sorted(own & outcome_items)
-        if overlap:
-            notes.append(f"'{name}' shares question(s) {', '.join(overlap)} with '{outcome}' and is left out.")
-            continue
-        kept.append(name)
     empty = pd.DataFrame(columns=DRIVER_COLUMNS)
     result = DriversResult(table=empty, outcome=outcome, predictors=kept, wave=str(wave), scope=scope, n=0,
                            r2=float("nan"), notes=notes)

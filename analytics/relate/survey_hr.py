@@ -119,22 +119,9 @@ def relate_survey_hr(
     records, exclusions_text = _excluded(records, exclusions)
     chosen, explicit = _chosen_waves(survey, waves)
     notes = [exclusions_text] if exclusions_text else []
-    units, joins = [], []
-    for wave in chosen:
-        try:
-            frame, joined, wave_notes = _unit_frame(
-                survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
-                survey_dates=survey_dates, prepared=prepared)
-        except InputError as exc:
-            if explicit or records is None or "does not cover" not in str(exc):
-                raise
-            notes.append(f"Wave {wave} skipped: {exc.message}")
-            continue
-        notes.extend(f"Wave {wave}: {n}" for n in wave_notes)
-        if needs_mix and frame[COVARIATE_PCT_REGISTERED_NURSING].isna().all():
-            notes.append(f"Wave {wave}: no staff mix could be matched to the {level}s.")
-        units.append(frame)
-        joins.append(joined)
+    units, joins = _join_waves(survey, records, chosen, explicit=explicit, window_kind=window_kind, level=level,
+                               directorate=directorate, survey_dates=survey_dates, prepared=prepared,
+                               needs_mix=needs_mix, notes=notes)
     if not units:
         raise InputError(f"The HR data covers none of the survey waves' {window_kind} windows. Add HR data for the "
                          "months around the surveys, or choose the other window.")
@@ -156,6 +143,30 @@ def relate_survey_hr(
                         windows=windows, exclusions=exclusions_text)
 
 
+def _join_waves(survey: SurveyResults, records: HRRecords | None, chosen: list[str], *, explicit: bool,
+                window_kind: str, level: str, directorate: str | None, survey_dates: dict | None,
+                prepared: Sequence[WaveUnits] | None, needs_mix: bool, notes: list[str]) -> tuple[list, list]:
+    """Each wave's units joined to their HR outcomes (:func:`analytics.relate.units._unit_frame`). A wave the HR
+    data does not cover is skipped with a note unless the waves were named (then it is refused)."""
+    units, joins = [], []
+    for wave in chosen:
+        try:
+            frame, joined, wave_notes = _unit_frame(
+                survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
+                survey_dates=survey_dates, prepared=prepared)
+        except InputError as exc:
+            if explicit or records is None or "does not cover" not in str(exc):
+                raise
+            notes.append(f"Wave {wave} skipped: {exc.message}")
+            continue
+        notes.extend(f"Wave {wave}: {n}" for n in wave_notes)
+        if needs_mix and frame[COVARIATE_PCT_REGISTERED_NURSING].isna().all():
+            notes.append(f"Wave {wave}: no staff mix could be matched to the {level}s.")
+        units.append(frame)
+        joins.append(joined)
+    return units, joins
+
+
 def _check_request(survey: SurveyResults, records: HRRecords | None, *, measures: Sequence[str] | None,
                    outcomes: Sequence[str] | None, level: str, window_kind: str, by: str | None,
                    covariates: Sequence[str], weights: str | None) -> tuple[list[str], list[str], str | None, bool]:
@@ -174,6 +185,14 @@ def _check_request(survey: SurveyResults, records: HRRecords | None, *, measures
                          + ("" if records is not None else " (HR outcomes need HR data)") + ".")
     _check_choices(survey, xs, ys, records is not None)
     by_column = _stratify_column(by, level)
+    needs_mix = _check_adjustment(records, by, covariates, weights)
+    return xs, ys, by_column, needs_mix
+
+
+def _check_adjustment(records: HRRecords | None, by: str | None, covariates: Sequence[str],
+                      weights: str | None) -> bool:
+    """Refuse unknown covariates or weights, and staff mix or team size without the HR data they come from;
+    returns whether the staff mix is needed."""
     for cov in covariates:
         if cov not in COVARIATES:
             raise InputError(f"Adjust for any of: {', '.join(COVARIATES)} (got '{cov}').")
@@ -185,7 +204,7 @@ def _check_request(survey: SurveyResults, records: HRRecords | None, *, measures
         raise InputError("Staff mix needs a staff group column in the HR file.", file=records.file_name)
     if weights not in (None, WEIGHT_RESPONSES):
         raise InputError(f"Weights can only be '{WEIGHT_RESPONSES}' (survey responses per unit); got '{weights}'.")
-    return xs, ys, by_column, needs_mix
+    return needs_mix
 
 
 def _stratify_column(by: str | None, level: str) -> str | None:
