@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from analytics.hr import HRExclusions
 from ui import board_view as view
 from ui.downloads import board_pack_buttons
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors
@@ -29,7 +28,7 @@ k = report.min_group_size
 
 st.markdown("**Papers for the board**: the same figures, statements and caveats as one file to print or circulate.")
 board_pack_buttons(dataset, chosen, thresholds=settings_chosen.thresholds, benchmarks=settings_chosen.benchmarks,
-                   exclusions=HRExclusions(staff_groups=settings_chosen.exclude_staff_groups),
+                   exclusions=settings_chosen.exclusions,
                    low_score_below=settings_chosen.low_score_below)
 
 # --- Headlines ------------------------------------------------------------------------------------

@@ -99,12 +99,12 @@ def _label(measure: str, dataset: Dataset) -> str:
 # Cached analytics
 # =================================================================================================
 @cached_table()
-def board_figures(dataset: Dataset, wave: str, exclude_staff_groups: tuple[str, ...],
+def board_figures(dataset: Dataset, wave: str, exclusions: HRExclusions,
                   low_score_below: float | None) -> board.BoardFigures:
     """:func:`analytics.board.board_figures`: headline figures (unrated), the whole organisation's exceptions
     and the weakest behaviour, with the page's staff groups left out of the HR figures."""
     return board.board_figures(dataset.survey, dataset.hr, wave=wave,
-                               exclusions=HRExclusions(staff_groups=exclude_staff_groups),
+                               exclusions=exclusions,
                                low_score_below=low_score_below, hr_description=dataset.hr_exclusions)
 
 
@@ -123,7 +123,8 @@ class BoardSettings:
     thresholds: dict[str, labels.RagThresholds]
     benchmarks: dict[str, float | None]
     low_score_below: float | None
-    exclude_staff_groups: tuple[str, ...]
+    #: Staff left out of the Board's HR figures on top of the dataset's own exclusions (staff groups).
+    exclusions: HRExclusions
 
 
 def _default_thresholds(measure: str) -> labels.RagThresholds:
@@ -198,13 +199,13 @@ def settings_controls(dataset: Dataset) -> BoardSettings:
                                          help="E.g. bank staff. Applies to the leaver and sickness tiles and to the "
                                               "exceptions on this page.")
     return BoardSettings(thresholds=thresholds, benchmarks=benchmarks, low_score_below=low_score,
-                         exclude_staff_groups=tuple(excluded))
+                         exclusions=HRExclusions(staff_groups=tuple(excluded)))
 
 
 def board_for(dataset: Dataset, wave: str, chosen: BoardSettings, directorate: str | None) -> board.BoardReport:
     """The Board of the page: :func:`analytics.board.rate_board` (the user's thresholds, benchmarks and
     directorate) of the cached :func:`board_figures`."""
-    figures = board_figures(dataset, str(wave), chosen.exclude_staff_groups, chosen.low_score_below)
+    figures = board_figures(dataset, str(wave), chosen.exclusions, chosen.low_score_below)
     return board.rate_board(figures, thresholds=chosen.thresholds, benchmarks=chosen.benchmarks,
                             directorate=directorate)
 
