@@ -16,8 +16,7 @@ differently. Respondent-level scores never reach this module: :mod:`analytics.su
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +32,7 @@ from render import charts
 from analytics import labels
 from analytics import format as fmt
 from ui import tables
+from ui.state import section_errors  # noqa: F401  (pages call view.section_errors)
 from ui.cache import cached_object, cached_table
 
 #: Measures drawn by default in trend charts (those present in the data are used).
@@ -82,15 +82,6 @@ def set_title(fig: go.Figure, text: str) -> go.Figure:
     fig.update_layout(title=dict(text=text, y=0.98, yanchor="top", x=0, xanchor="left"),
                       margin=dict(t=TITLED_MARGIN_TOP))
     return fig
-
-
-@contextmanager
-def section_errors() -> Iterator[None]:
-    """Show an :class:`InputError` in one section with ``st.error`` and carry on with the rest of the page."""
-    try:
-        yield
-    except InputError as exc:
-        st.error(str(exc), icon=":material/error:")
 
 
 def survey_label(dataset: Dataset) -> str:

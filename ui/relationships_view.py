@@ -12,8 +12,7 @@ Wording: every sentence says "associated with", never "causes" or "drives".
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,12 +21,12 @@ import streamlit as st
 from analytics import relate, settings, stats
 from analytics.ingest.codebook import Codebook
 from analytics.dataset import Dataset
-from analytics.errors import InputError
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
 from render import charts
 from analytics import labels
 from analytics import format as fmt
 from ui import tables
+from ui.state import section_errors  # noqa: F401  (pages call view.section_errors)
 from ui.cache import cached_table
 
 # --------------------------------------------------------------------------------------------------
@@ -642,12 +641,3 @@ def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: 
 def show_figure(fig: go.Figure, *, key: str) -> None:
     st.plotly_chart(fig, theme="streamlit", key=key)
     st.caption(charts.figure_caption(fig))
-
-
-@contextmanager
-def section_errors() -> Iterator[None]:
-    """Show an :class:`InputError` in one section with ``st.error`` and carry on with the rest of the page."""
-    try:
-        yield
-    except InputError as exc:
-        st.error(str(exc), icon=":material/error:")

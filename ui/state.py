@@ -93,6 +93,15 @@ def show_input_errors() -> Iterator[None]:
         st.stop()
 
 
+@contextmanager
+def section_errors() -> Iterator[None]:
+    """Show an :class:`InputError` in one section with ``st.error`` and carry on with the rest of the page."""
+    try:
+        yield
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+
+
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _sample_spec() -> DatasetSpec:
     return sample_spec()
