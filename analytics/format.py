@@ -13,40 +13,17 @@ Nothing here imports Streamlit or Plotly.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from numbers import Number
 
-import pandas as pd
-
+from analytics import labels
 from analytics import settings
 from analytics.errors import InputError
-from analytics import labels
+from analytics.missing import is_missing
 from analytics.rag import rag_rating
+
 
 MINUS = "\u2212"
 NO_DATA = settings.NO_DATA_LABEL
-
-
-def is_missing(value: object) -> bool:
-    """True for ``None``, ``NaN``, ``pd.NA``, ``NaT`` and infinities (nothing that can be shown as a number).
-
-    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NA), is_missing(0)
-    (True, True, True, False)
-    """
-    if value is None:
-        return True
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):  # arrays and other non-scalars
-        return False
-    if isinstance(value, Number):
-        try:
-            return math.isinf(float(value))
-        except (TypeError, ValueError, OverflowError):
-            return False
-    return False
 
 
 def _fixed(value: float, decimals: int, *, sign: bool = False) -> str:

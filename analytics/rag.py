@@ -10,25 +10,15 @@ full-precision value is compared, not the rounded one shown. The default thresho
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import pandas as pd
-
 from analytics import settings
 from analytics.errors import InputError
+from analytics.missing import is_missing
+
 
 RAG_GREEN, RAG_AMBER, RAG_RED, RAG_NO_DATA, RAG_NOT_RATED = "Green", "Amber", "Red", "No data", "Not rated"
-
-
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 @dataclass(frozen=True)
@@ -46,7 +36,7 @@ class RagThresholds:
     def checked(self) -> "RagThresholds":
         """These thresholds, or :class:`InputError` when one is missing or Green is not strictly better than
         Red."""
-        if _missing(self.green_at) or _missing(self.red_at):
+        if is_missing(self.green_at) or is_missing(self.red_at):
             raise InputError("Set both the green and the red threshold.")
         if self.higher_is_better and not self.green_at > self.red_at:
             raise InputError(f"The green threshold ({self.green_at}) must be above the red threshold "
@@ -91,7 +81,7 @@ def rag_rating(value: object, *, green_at: float, red_at: float, higher_is_bette
     ('Green', 'Red')
     """
     rule = RagThresholds(green_at, red_at, higher_is_better).checked()
-    if _missing(value) or (isinstance(value, float) and math.isinf(value)):
+    if is_missing(value):
         return RAG_NO_DATA
     v = float(value)
     if rule.higher_is_better:

@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import settings
-from analytics.board.common import BEHAVIOUR_COLUMNS, GUIDANCE_COLUMNS, _float, _missing, previous_wave
+from analytics.board.common import BEHAVIOUR_COLUMNS, GUIDANCE_COLUMNS, _float, previous_wave
 from analytics.errors import InputError
 from analytics.ingest.codebook import Codebook, load_codebook
+from analytics.missing import is_missing
 
 
 #: The four-behaviours mapping is the project's reading (domain.md §1).
@@ -112,8 +113,8 @@ def behaviour_results(item_results: pd.DataFrame, wave: str, codebook: Codebook 
             hit = org[(org["wave"].astype(str) == w) & (org["item"].astype(str).str.casefold() == item.casefold())]
             return None if hit.empty else hit.iloc[0]
         now, before = find(wave), find(prev)
-        hidden = now is None or bool(now["suppressed"]) or _missing(now["pct_positive"])
-        before_ok = before is not None and not bool(before["suppressed"]) and not _missing(before["pct_positive"])
+        hidden = now is None or bool(now["suppressed"]) or is_missing(now["pct_positive"])
+        before_ok = before is not None and not bool(before["suppressed"]) and not is_missing(before["pct_positive"])
         pct = math.nan if hidden else float(now["pct_positive"])
         pct_before = float(before["pct_positive"]) if before_ok else math.nan
         wording = book.items[item].wording if item in book.items else ""

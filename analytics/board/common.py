@@ -9,6 +9,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
+from analytics.missing import is_missing
 
 
 #: Survey measures shown as headlines (codebook measure ids), in display order.
@@ -123,22 +124,13 @@ TEST_NONE = "not tested"
 COHEN_D_BANDS = ((0.2, "negligible"), (0.5, "small"), (0.8, "medium"), (math.inf, "large"))
 
 
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _float(value: object) -> float:
-    return math.nan if _missing(value) else float(value)
+    return math.nan if is_missing(value) else float(value)
 
 
 def effect_size_magnitude(d: object) -> str | None:
     """Cohen's (1988) words for a standardised mean difference: negligible, small, medium or large."""
-    if _missing(d):
+    if is_missing(d):
         return None
     size = abs(float(d))
     return next(word for bound, word in COHEN_D_BANDS if size < bound)

@@ -16,11 +16,12 @@ from analytics.board.common import (
     ALPHA, AVAILABILITY_NOT_COVERED, AVAILABILITY_NO_ABSENCE, AVAILABILITY_NO_HR, AVAILABILITY_NO_SURVEY_DATA,
     AVAILABILITY_SUPPRESSED, AVAILABLE, HEADLINE_COLUMNS, HEADLINE_HR_MEASURES, HEADLINE_LABELS, HEADLINE_ORDER,
     HEADLINE_SURVEY_MEASURES, HR_WINDOW_MONTHS, RESPONSES, TEST_NONE, TEST_POISSON_EXACT, TEST_QUASI_POISSON,
-    TEST_WELCH, _float, _missing, _month_start, _period_text, effect_size_magnitude, previous_wave)
+    TEST_WELCH, _float, _month_start, _period_text, effect_size_magnitude, previous_wave)
 from analytics.board.thresholds import apply_thresholds
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRRecords, StaffRecords, hr_metrics, latest_complete_month, monthly_hr_table
 from analytics.ingest.codebook import load_codebook
+from analytics.missing import is_missing
 from analytics.outcomes import WINDOW_CONCURRENT, outcome_window
 from analytics.stats import compare_waves
 from analytics.stats.rates import compare_rates_poisson, compare_rates_quasi_poisson
@@ -61,7 +62,7 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
     row["period"], row["previous_period"] = str(wave), prev
     row["source"] = "Staff survey, organisation level, all respondents (unweighted)"
     current = _org_row(survey.unit_scores, wave, measure)
-    if current is None or (_missing(current["n"]) and not bool(current["suppressed"])):
+    if current is None or (is_missing(current["n"]) and not bool(current["suppressed"])):
         row["availability"] = AVAILABILITY_NO_SURVEY_DATA
         row["note"] = f"No {label.lower()} scores in the {wave} survey."
         return row
@@ -74,7 +75,7 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
         row["note"] = "No previous wave to compare with."
         return row
     earlier = _org_row(survey.unit_scores, prev, measure)
-    if earlier is None or bool(earlier["suppressed"]) or _missing(earlier["mean"]):
+    if earlier is None or bool(earlier["suppressed"]) or is_missing(earlier["mean"]):
         row["note"] = (f"The {prev} result is not shown (fewer than {k} responses)."
                        if earlier is not None and bool(earlier["suppressed"])
                        else f"No {label.lower()} scores in the {prev} survey to compare with.")
@@ -246,25 +247,25 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
     mean_now = (_float(now["staff_start"]) + _float(now["staff_end"])) / 2
     leaver.update(value=_float(now["leaver_rate"]), numerator=_float(now["leavers"]), denominator=mean_now,
                   n=mean_now)
-    if before is not None and not _missing(before["leaver_rate"]) and not _missing(leaver["value"]):
+    if before is not None and not is_missing(before["leaver_rate"]) and not is_missing(leaver["value"]):
         mean_before = (_float(before["staff_start"]) + _float(before["staff_end"])) / 2
         test = compare_rates_poisson(_float(before["leavers"]), mean_before, _float(now["leavers"]), mean_now)
         leaver.update(previous=_float(before["leaver_rate"]), previous_numerator=_float(before["leavers"]),
                       previous_denominator=mean_before, previous_n=mean_before, change=test["change"],
                       change_ci_low=test["change_ci_low"], change_ci_high=test["change_ci_high"],
                       test=TEST_POISSON_EXACT, p=test["p"],
-                      significant=None if _missing(test["p"]) else bool(test["p"] < ALPHA),
+                      significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
                       effect_size=test["rate_ratio"], effect_size_name="rate ratio")
 
     # Sickness absence rate: FTE days lost over FTE days available.
-    if _missing(now["sickness_rate"]):
+    if is_missing(now["sickness_rate"]):
         sickness["availability"] = AVAILABILITY_NO_ABSENCE
         sickness["note"] = (sickness["note"] + " No sickness absence figures (FTE days lost and available) "
                             "in the HR data.").strip()
         return rows
     sickness.update(value=_float(now["sickness_rate"]), numerator=_float(now["fte_days_lost"]),
                     denominator=_float(now["fte_days_available"]))
-    if before is not None and not _missing(before["sickness_rate"]):
+    if before is not None and not is_missing(before["sickness_rate"]):
         monthly = monthly_hr_table(records, level=org, exclusions=exclusions,
                                    start=windows.previous[0], end=windows.current[1])
         monthly = monthly[monthly["level"] == org]
@@ -280,7 +281,7 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
             test = compare_rates_quasi_poisson(lost[~later], available[~later], lost[later], available[later])
             sickness.update(change=test["change"], change_ci_low=test["change_ci_low"],
                             change_ci_high=test["change_ci_high"], test=TEST_QUASI_POISSON, p=test["p"],
-                            significant=None if _missing(test["p"]) else bool(test["p"] < ALPHA),
+                            significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
                             effect_size=test["rate_ratio"], effect_size_name="rate ratio")
     return rows
 

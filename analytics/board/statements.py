@@ -10,9 +10,9 @@ from analytics import format as fmt
 from analytics import settings
 from analytics.board.behaviours import BEHAVIOURS_NOTE, WeakestBehaviour
 from analytics.board.common import (
-    P_MISSING, AVAILABILITY_NO_HR, AVAILABILITY_SUPPRESSED, STATEMENT_COLUMNS, TEST_NONE, _float, _missing,
-    _period_text)
+    P_MISSING, AVAILABILITY_NO_HR, AVAILABILITY_SUPPRESSED, STATEMENT_COLUMNS, TEST_NONE, _float, _period_text)
 from analytics.board.exceptions import BoardExceptions, _label_of
+from analytics.missing import is_missing
 from analytics.rag import RAG_AMBER, RAG_GREEN, RAG_RED
 
 
@@ -23,21 +23,21 @@ def _change_words(change: float, decimals: int, unit: str = "") -> str:
 
 
 def _significance_clause(row: pd.Series) -> str:
-    if _missing(row["significant"]) or row["test"] == TEST_NONE:
+    if is_missing(row["significant"]) or row["test"] == TEST_NONE:
         return ""
     if not bool(row["significant"]):
         return f"; the change is not statistically significant ({fmt.format_p(row['p'], missing=P_MISSING)})"
     size = ""
-    if row["effect_size_name"] == "Cohen's d" and not _missing(row["effect_size"]):
+    if row["effect_size_name"] == "Cohen's d" and not is_missing(row["effect_size"]):
         size = f"; effect size d = {fmt.format_number(row['effect_size'], 2)}, {row['effect_size_magnitude']}"
-    elif row["effect_size_name"] == "rate ratio" and not _missing(row["effect_size"]):
+    elif row["effect_size_name"] == "rate ratio" and not is_missing(row["effect_size"]):
         size = f"; rate ratio {float(row['effect_size']):.2f}"
     return f"; the change is statistically significant ({fmt.format_p(row['p'], missing=P_MISSING)}{size})"
 
 
 def _benchmark_and_rag(row: pd.Series) -> str:
     parts = []
-    if not _missing(row["vs_benchmark"]):
+    if not is_missing(row["vs_benchmark"]):
         diff = float(row["vs_benchmark"])
         show = (lambda x: f"{abs(x):,.1f} percentage points") if row["kind"] == "pct" else (lambda x: f"{abs(x):.1f}")
         bench = fmt.format_pct(row["benchmark"]) if row["kind"] == "pct" else fmt.format_score(row["benchmark"])
@@ -59,11 +59,11 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
         return None  # one statement covers both HR rows
     if row["availability"] == AVAILABILITY_SUPPRESSED:
         return f"{label} is not reported for {row['wave']}: fewer than {k} responses."
-    if _missing(row["value"]):
+    if is_missing(row["value"]):
         return f"{label}: no figure for {row['period'] or row['wave']}. {row['note']}".strip()
     if kind == "score":
         text = f"{label} scored {fmt.format_score(row['value'])} out of 10 in {row['wave']} ({fmt.format_n(row['n'])} responses)"
-        if not _missing(row["previous"]):
+        if not is_missing(row["previous"]):
             text += (f", {_change_words(float(row['change']), 1)} from {fmt.format_score(row['previous'])} in "
                      f"{row['previous_wave']}") + _significance_clause(row)
         elif row["previous_wave"] is None:
@@ -78,7 +78,7 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
         else:
             detail = (f"{fmt.format_n(row['numerator'])} FTE days lost of {fmt.format_n(row['denominator'])} available")
             text = f"The sickness absence rate was {fmt.format_pct(row['value'])} over {row['period']} ({detail})"
-        if not _missing(row["previous"]):
+        if not is_missing(row["previous"]):
             text += (f", {_change_words(float(row['change']), 1, ' percentage points')} from "
                      f"{fmt.format_pct(row['previous'])} over {row['previous_period']}") + _significance_clause(row)
         else:
@@ -86,7 +86,7 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
         return text + "." + _benchmark_and_rag(row)
     # Responses.
     text = f"{fmt.format_n(row['value'])} staff responded to the {row['wave']} survey"
-    if not _missing(row["previous"]):
+    if not is_missing(row["previous"]):
         diff = float(row["change"])
         if diff == 0:
             text += f", the same number as in {row['previous_wave']}"
@@ -99,7 +99,7 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
 def _team_list(frame: pd.DataFrame, extra: str | None = None, limit: int = 10) -> str:
     names = []
     for _, r in frame.head(limit).iterrows():
-        has_parent = not _missing(r.get("parent")) and str(r.get("parent"))
+        has_parent = not is_missing(r.get("parent")) and str(r.get("parent"))
         name = f"{r['unit']} ({r['parent']})" if has_parent else str(r["unit"])
         if extra:
             name += f" {extra.format(**r.to_dict())}"

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from analytics import format as fmt
-from analytics.board.common import HEADLINE_COLUMNS, _missing
+from analytics.board.common import HEADLINE_COLUMNS
 from analytics.errors import InputError
+from analytics.missing import is_missing
 from analytics.rag import (
     DEFAULT_RAG_THRESHOLDS, RAG_GREEN, RAG_NO_DATA, RAG_NOT_RATED, RAG_RED, RagThresholds, as_thresholds, rag_rating)
 
@@ -78,13 +79,13 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
     for i, row in out.iterrows():
         measure, kind = row["measure"], row["kind"]
         bench = benchmarks.get(measure)
-        if not _missing(bench):
+        if not is_missing(bench):
             try:
                 bench = float(bench)
             except (TypeError, ValueError):
                 raise InputError(f"The benchmark for {row['label']} must be a number (got '{bench}').") from None
             out.at[i, "benchmark"] = bench
-            if not _missing(row["value"]):
+            if not is_missing(row["value"]):
                 out.at[i, "vs_benchmark"] = float(row["value"]) - bench
             if kind == "score":
                 note = row["note"] or ""
