@@ -25,7 +25,7 @@ import pandas as pd
 
 from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.errors import InputError
-from analytics.ingest.mapping import header_words, recognise_item, recognise_unit_columns
+from analytics.ingest.recognise import header_words, recognise_item, recognise_unit_columns
 from analytics.ingest.raw import RawTable
 
 #: Columns of :attr:`UnitResults.frame`.
