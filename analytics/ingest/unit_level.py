@@ -25,7 +25,7 @@ import pandas as pd
 
 from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.errors import InputError
-from analytics.ingest.mapping import header_words, recognise_item, recognise_unit_columns
+from analytics.ingest.recognise import header_words, recognise_item, recognise_unit_columns
 from analytics.ingest.raw import RawTable
 
 #: Columns of :attr:`UnitResults.frame`.
@@ -224,24 +224,34 @@ def is_unit_level(raw: RawTable, *, sample_rows: int = 500) -> bool:
         return False
     sample = raw.frame.head(sample_rows)
     head = RawTable(frame=sample, file_name=raw.file_name, sheet=raw.sheet, header_texts=raw.header_texts)
-    counts = [c for c in _parse_column(head, count_col) if c.kind in ("number", "bad")]
+    if not _holds_counts(_parse_column(head, count_col)):
+        return False
+    return any(_holds_figures(_parse_column(head, column)) for column in head.columns if column != count_col)
+
+
+def _filled(cells: list[_Cell]) -> list[_Cell]:
+    """The number and bad cells (blanks and missing markers left out)."""
+    return [c for c in cells if c.kind in ("number", "bad")]
+
+
+def _holds_counts(cells: list[_Cell]) -> bool:
+    """At least 90% of the filled cells (and at least one) are whole numbers >= 0 without a percent sign."""
+    counts = _filled(cells)
     if not counts:
         return False
     good = [c for c in counts if c.kind == "number" and c.value >= 0 and float(c.value).is_integer()
             and not c.percent_sign]
-    if len(good) < 0.9 * len(counts):
+    return len(good) >= 0.9 * len(counts)
+
+
+def _holds_figures(cells: list[_Cell]) -> bool:
+    """At least 90% of the filled cells are numbers, and not all of them are answer codes (whole numbers
+    0 to 5 without a percent sign)."""
+    filled = _filled(cells)
+    numbers = [c for c in filled if c.kind == "number"]
+    if not numbers or len(numbers) < 0.9 * len(filled):
         return False
-    for column in head.columns:
-        if column == count_col:
-            continue
-        cells = [c for c in _parse_column(head, column) if c.kind in ("number", "bad")]
-        numbers = [c for c in cells if c.kind == "number"]
-        if not numbers or len(numbers) < 0.9 * len(cells):
-            continue
-        answer_codes = all(c.value.is_integer() and 0 <= c.value <= 5 and not c.percent_sign for c in numbers)
-        if not answer_codes:
-            return True
-    return False
+    return not all(c.value.is_integer() and 0 <= c.value <= 5 and not c.percent_sign for c in numbers)
 
 
 def _measure_from_header(text: str, codebook: Codebook) -> str | None:
@@ -358,18 +368,47 @@ def read_unit_results(
     where = {"file": raw.file_name, "sheet": raw.sheet}
     notes: list[str] = []
     rows = _rows(raw)
+    count_col = _count_column(raw, count_col, notes, where)
+    counts = _read_counts(raw, count_col, rows, notes, where)
+    taken = {count_col}
+    wave_col = _wave_column(raw, wave_col, wave_label, taken, notes, where)
+    unit_col = _unit_column(raw, unit_col, taken, notes, where)
 
-    # -- the count column
+    units = [_label_text(v) for v in raw.frame[unit_col].tolist()]
+    waves = ([_label_text(v) for v in raw.frame[wave_col].tolist()] if wave_col is not None
+             else [wave_label] * len(rows))
+    kept = _result_columns(raw, codebook, taken, rows, notes, where)
+
+    table = _UnitTable(rows, units, waves, counts, kept, unit_col, wave_col, wave_label, where)
+    records = table.records()
+    if table.skipped_blank:
+        notes.append(f"{table.skipped_blank} row(s) without a unit name or any figure skipped.")
+
+    frame = pd.DataFrame.from_records(records, columns=list(UNIT_RESULT_COLUMNS))
+    frame = frame.astype({"wave": "object", "unit": "object", "measure": "object", "n": "Int64",
+                          "value": "float64", "value_kind": "object"})
+    return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
+                       columns={column: measure for column, measure, _, _ in kept})
+
+
+def _count_column(raw: RawTable, count_col: str | None, notes: list[str], where: dict) -> str:
+    """The column the user named, else the one :func:`find_count_column` recognises; refused if none."""
     if count_col is not None:
         count_col = raw.resolve_column(count_col, role="response-count")
         notes.append(f"Column '{count_col}' read as the number of responses (as chosen).")
-    else:
-        count_col = find_count_column(raw)
-        if count_col is None:
-            raise InputError("No column with the number of responses was found (a header such as 'Responses', "
-                             "'Number of responses', 'n' or 'Base'). Name the count column, or, if the file has one "
-                             "row per respondent, read it as survey responses instead.", **where)
-        notes.append(f"Column '{count_col}' read as the number of responses.")
+        return count_col
+    count_col = find_count_column(raw)
+    if count_col is None:
+        raise InputError("No column with the number of responses was found (a header such as 'Responses', "
+                         "'Number of responses', 'n' or 'Base'). Name the count column, or, if the file has one "
+                         "row per respondent, read it as survey responses instead.", **where)
+    notes.append(f"Column '{count_col}' read as the number of responses.")
+    return count_col
+
+
+def _read_counts(raw: RawTable, count_col: str, rows: list[int], notes: list[str], where: dict) -> list[int | None]:
+    """The response counts: blanks and suppression markers missing; anything but a whole number >= 0
+    refused (cell named); thousands separators removed (said in the notes)."""
     counts: list[int | None] = []
     separated: list[str] = []
     count_markers = 0
@@ -389,9 +428,13 @@ def read_unit_results(
                      f"{separated[0].replace(',', '')}).")
     if count_markers:
         notes.append(f"In column '{count_col}', {count_markers} suppressed cell(s) read as a missing count.")
+    return counts
 
-    # -- the wave column
-    taken = {count_col}
+
+def _wave_column(raw: RawTable, wave_col: str | None, wave_label: str | None, taken: set[str], notes: list[str],
+                 where: dict) -> str | None:
+    """The column the user named, else one recognised by its header words, else ``None`` (every row
+    then has ``wave_label``, possibly blank); added to ``taken``."""
     if wave_col is not None:
         wave_col = raw.resolve_column(wave_col, role="wave")
         notes.append(f"Column '{wave_col}' read as the survey wave (as chosen).")
@@ -408,8 +451,12 @@ def read_unit_results(
         notes.append(f"No wave column: every row read as wave {wave_label}.")
     else:
         notes.append("No wave column and no wave given: the wave is left blank.")
+    return wave_col
 
-    # -- the unit column
+
+def _unit_column(raw: RawTable, unit_col: str | None, taken: set[str], notes: list[str], where: dict) -> str:
+    """The column the user named (not the count or wave column), else :func:`_find_unit_column`; refused
+    if none; added to ``taken``."""
     if unit_col is not None:
         unit_col = raw.resolve_column(unit_col, role="unit")
         if unit_col in taken:
@@ -422,13 +469,14 @@ def read_unit_results(
             raise InputError("No column with the names of the teams or organisations was found. Name the unit "
                              "column.", **where)
     taken.add(unit_col)
+    return unit_col
 
-    units = [_label_text(v) for v in raw.frame[unit_col].tolist()]
-    waves = ([_label_text(v) for v in raw.frame[wave_col].tolist()] if wave_col is not None
-             else [wave_label] * len(rows))
 
-    # -- result columns
-    kept: list[tuple[str, str, str, list[float | None]]] = []  # column, measure, kind, values
+def _result_columns(raw: RawTable, codebook: Codebook, taken: set[str], rows: list[int], notes: list[str],
+                    where: dict) -> list[tuple[str, str, str, list[float | None]]]:
+    """``(column, measure, kind, values)`` of every result column kept; refused when there is none or
+    two columns give the same measure and kind."""
+    kept: list[tuple[str, str, str, list[float | None]]] = []
     for column in raw.columns:
         if column in taken:
             continue
@@ -445,41 +493,60 @@ def read_unit_results(
                              f"({'scores' if kind == VALUE_KIND_SCORE else 'percentages'}); remove one of them.",
                              **where)
         seen[(measure, kind)] = column
+    return kept
 
-    # -- rows
-    records = []
-    skipped_blank = 0
-    seen_units: dict[tuple[str | None, str], int] = {}
-    for i, row in enumerate(rows):
-        has_figures = counts[i] is not None or any(values[i] is not None for *_, values in kept)
-        if units[i] is None:
-            if has_figures:
-                raise InputError("This row has figures but no unit name. Fill in the name or delete the row.",
-                                 column=unit_col, row=row, **where)
-            skipped_blank += 1
-            continue
-        wave = waves[i]
-        if wave is None and wave_col is not None:
-            if wave_label is None:
+
+@dataclass
+class _UnitTable:
+    """The rows of a unit-level file, column by column, turned into long records."""
+
+    rows: list[int]
+    units: list[str | None]
+    waves: list[str | None]
+    counts: list[int | None]
+    kept: list[tuple[str, str, str, list[float | None]]]
+    unit_col: str
+    wave_col: str | None
+    wave_label: str | None
+    where: dict
+    skipped_blank: int = 0
+
+    def records(self) -> list[tuple]:
+        """``(wave, unit, measure, n, value, kind)`` per unit row and result column. A row without a unit
+        name is skipped when it has no figure and refused otherwise; a unit twice in one wave is refused."""
+        records = []
+        seen_units: dict[tuple[str | None, str], int] = {}
+        for i, row in enumerate(self.rows):
+            if self.units[i] is None:
+                self._skip_unnamed(i, row)
+                continue
+            wave = self._wave(i, row)
+            key = (wave, self.units[i])
+            if key in seen_units:
+                raise InputError(f"The unit '{self.units[i]}' appears twice{f' in wave {wave}' if wave else ''} "
+                                 f"(rows {seen_units[key]} and {row}). Remove the repeat, or name a unit column "
+                                 "whose names are unique.", column=self.unit_col, row=row, **self.where)
+            seen_units[key] = row
+            for _, measure, kind, values in self.kept:
+                records.append((wave, self.units[i], measure, self.counts[i], values[i], kind))
+        return records
+
+    def _skip_unnamed(self, i: int, row: int) -> None:
+        has_figures = self.counts[i] is not None or any(values[i] is not None for *_, values in self.kept)
+        if has_figures:
+            raise InputError("This row has figures but no unit name. Fill in the name or delete the row.",
+                             column=self.unit_col, row=row, **self.where)
+        self.skipped_blank += 1
+
+    def _wave(self, i: int, row: int) -> str | None:
+        """The row's wave; a blank wave cell takes ``wave_label``, refused when there is none."""
+        wave = self.waves[i]
+        if wave is None and self.wave_col is not None:
+            if self.wave_label is None:
                 raise InputError("This row has no wave. Fill it in, or give the wave for rows without one.",
-                                 column=wave_col, row=row, **where)
-            wave = wave_label
-        key = (wave, units[i])
-        if key in seen_units:
-            raise InputError(f"The unit '{units[i]}' appears twice{f' in wave {wave}' if wave else ''} (rows "
-                             f"{seen_units[key]} and {row}). Remove the repeat, or name a unit column whose names "
-                             "are unique.", column=unit_col, row=row, **where)
-        seen_units[key] = row
-        for _, measure, kind, values in kept:
-            records.append((wave, units[i], measure, counts[i], values[i], kind))
-    if skipped_blank:
-        notes.append(f"{skipped_blank} row(s) without a unit name or any figure skipped.")
-
-    frame = pd.DataFrame.from_records(records, columns=list(UNIT_RESULT_COLUMNS))
-    frame = frame.astype({"wave": "object", "unit": "object", "measure": "object", "n": "Int64",
-                          "value": "float64", "value_kind": "object"})
-    return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
-                       columns={column: measure for column, measure, _, _ in kept})
+                                 column=self.wave_col, row=row, **self.where)
+            wave = self.wave_label
+        return wave
 
 
 def _find_unit_column(raw: RawTable, taken: set[str], notes: list[str]) -> str | None:
@@ -510,70 +577,133 @@ def _find_unit_column(raw: RawTable, taken: set[str], notes: list[str]) -> str |
 
 def _read_result_column(raw: RawTable, column: str, codebook: Codebook, rows: list[int], notes: list[str],
                         where: dict) -> tuple[str, str, list[float | None]] | None:
-    """Read one candidate result column: ``(measure, value_kind, values)``, or None when left out."""
-    cells = _parse_column(raw, column)
-    numbers, bad = _numeric_share(cells)
-    meaning = _column_meaning(raw, column, codebook)
-    if numbers == 0 and bad == 0:
-        notes.append(f"Column '{column}' is empty and was left out.")
-        return None
-    if meaning is None and bad >= numbers:
-        notes.append(f"Column '{column}' holds text and was left out.")
-        return None
-    for row, cell in zip(rows, cells):
-        if cell.kind == "bad":
-            raise InputError(f"'{cell.text}' is not a number. Correct the cell, or mark a suppressed value with "
-                             "'*' or leave it blank.", column=column, row=row, **where)
+    """Read one candidate result column: ``(measure, value_kind, values)``, or None when left out.
 
+    Left out (with a note): an empty column; a column of mostly text that names no measure or question;
+    a column that names neither and whose values lie outside the range of its kind. A bad cell in a
+    column that is kept, or a value out of range in a column that names a measure or question, is
+    refused (cell named).
+    """
+    cells = _parse_column(raw, column)
+    meaning = _column_meaning(raw, column, codebook)
+    if not _usable_result_column(column, cells, meaning, rows, notes, where):
+        return None
     texts = raw.texts_of(column)
     any_percent_sign = any(c.percent_sign for c in cells)
     says_percent = any_percent_sign or any("%" in t for t in texts) or _has_words(texts, PERCENT_WORDS)
-    says_score = _has_words(texts, SCORE_WORDS)
-    if meaning is not None and meaning[1] == "item":
-        kind = VALUE_KIND_SCORE if says_score and not says_percent else VALUE_KIND_PCT_POSITIVE
-    else:
-        kind = VALUE_KIND_PCT_POSITIVE if says_percent else VALUE_KIND_SCORE
+    kind = _value_kind(meaning, says_percent, _has_words(texts, SCORE_WORDS))
     measure = meaning[0] if meaning is not None else column
     values = [c.value if c.kind == "number" else None for c in cells]
-    numeric = [v for v in values if v is not None]
-    markers = sorted({c.text for c in cells if c.kind == "marker"})
-    what = (f"measure '{measure}'" if meaning and meaning[1] == "measure"
-            else f"question {measure}" if meaning else "not a codebook measure; kept under its header")
-
+    what = _what_column_gives(measure, meaning)
     if kind == VALUE_KIND_PCT_POSITIVE:
-        fractions = numeric and not any_percent_sign and all(0 <= v <= 1 for v in numeric)
-        if fractions:
-            values = [v * 100 if v is not None else None for v in values]
-        for row, value in zip(rows, values):
-            if value is not None and not 0 <= value <= 100:
-                if meaning is None:
-                    notes.append(f"Column '{column}' has values outside 0–100 and is neither a score nor a "
-                                 "percentage; it was left out.")
-                    return None
-                raise InputError(f"{_fmt(value)} is not a percentage (0 to 100). Correct the cell.", column=column,
-                                 row=row, **where)
-        if meaning is not None and meaning[1] == "item" and not says_percent:
-            what += ": question-level results are % positive"
-        note = f"Column '{column}' read as percentages ({what})"
-        example = next((c.text for c in cells if c.percent_sign), None)
-        if example is not None:
-            note += f"; '{example}' read as {_fmt(float(example.rstrip('% ').replace(',', '')))}"
-        notes.append(note + ".")
-        if fractions:
-            notes.append(f"The values in column '{column}' all lie between 0 and 1, so they were read as fractions "
-                         "and multiplied by 100.")
+        values = _read_percentages(column, cells, values, rows, meaning, what, says_percent, notes, where)
     else:
-        for row, value in zip(rows, values):
-            if value is not None and not 0 <= value <= 10:
-                if meaning is None:
-                    notes.append(f"Column '{column}' has values outside 0–10 and is neither a 0–10 score nor a "
-                                 "percentage; it was left out.")
-                    return None
-                raise InputError(f"{_fmt(value)} is outside the 0–10 score scale. Correct the cell, or, if the "
-                                 "column holds percentages, put '%' in its header.", column=column, row=row, **where)
-        notes.append(f"Column '{column}' read as a 0–10 score ({what}).")
+        values = _read_scores(column, values, rows, meaning, what, notes, where)
+    if values is None:
+        return None
+    _note_markers(column, cells, notes)
+    return measure, kind, values
+
+
+def _note_markers(column: str, cells: list[_Cell], notes: list[str]) -> None:
+    """Say how many cells held a missing marker ("*", "[c]" ...), and which markers, if any."""
+    markers = sorted({c.text for c in cells if c.kind == "marker"})
     if markers:
         shown = ", ".join(f"'{m}'" for m in markers)
         notes.append(f"In column '{column}', {sum(c.kind == 'marker' for c in cells)} cell(s) marked {shown} read "
                      "as missing (not zero).")
-    return measure, kind, values
+
+
+def _usable_result_column(column: str, cells: list[_Cell], meaning: tuple[str, str] | None, rows: list[int],
+                          notes: list[str], where: dict) -> bool:
+    """False (with a note) for an empty column or one of mostly text naming nothing; a bad cell in any
+    other column is refused."""
+    numbers, bad = _numeric_share(cells)
+    if numbers == 0 and bad == 0:
+        notes.append(f"Column '{column}' is empty and was left out.")
+        return False
+    if meaning is None and bad >= numbers:
+        notes.append(f"Column '{column}' holds text and was left out.")
+        return False
+    for row, cell in zip(rows, cells):
+        if cell.kind == "bad":
+            raise InputError(f"'{cell.text}' is not a number. Correct the cell, or mark a suppressed value with "
+                             "'*' or leave it blank.", column=column, row=row, **where)
+    return True
+
+
+def _value_kind(meaning: tuple[str, str] | None, says_percent: bool, says_score: bool) -> str:
+    """A question column is % positive unless its header says score (and not percent); any other column is
+    percentages when something says percent, else a 0–10 score."""
+    if meaning is not None and meaning[1] == "item":
+        return VALUE_KIND_SCORE if says_score and not says_percent else VALUE_KIND_PCT_POSITIVE
+    return VALUE_KIND_PCT_POSITIVE if says_percent else VALUE_KIND_SCORE
+
+
+def _what_column_gives(measure: str, meaning: tuple[str, str] | None) -> str:
+    """For the notes: "measure 'x'", "question q9f", or "not a codebook measure; ..."."""
+    if meaning is None:
+        return "not a codebook measure; kept under its header"
+    return f"measure '{measure}'" if meaning[1] == "measure" else f"question {measure}"
+
+
+def _values_in_range(column: str, values: list[float | None], rows: list[int], meaning: tuple[str, str] | None,
+                     high: float, notes: list[str], where: dict) -> bool:
+    """Every value lies in 0..``high``. Otherwise a column naming nothing is left out (False, with a note)
+    and one naming a measure or question is refused at its first value out of range."""
+    for row, value in zip(rows, values):
+        if value is None or 0 <= value <= high:
+            continue
+        if meaning is None:
+            scale = "a 0–10 score" if high == 10 else "a score"
+            notes.append(f"Column '{column}' has values outside 0–{high:g} and is neither {scale} nor a "
+                         "percentage; it was left out.")
+            return False
+        if high == 100:
+            raise InputError(f"{_fmt(value)} is not a percentage (0 to 100). Correct the cell.", column=column,
+                             row=row, **where)
+        raise InputError(f"{_fmt(value)} is outside the 0–10 score scale. Correct the cell, or, if the "
+                         "column holds percentages, put '%' in its header.", column=column, row=row, **where)
+    return True
+
+
+def _read_percentages(column: str, cells: list[_Cell], values: list[float | None], rows: list[int],
+                      meaning: tuple[str, str] | None, what: str, says_percent: bool, notes: list[str],
+                      where: dict) -> list[float | None] | None:
+    """Percentages 0–100; values all in [0, 1] without percent signs are fractions (times 100, noted)."""
+    fractions = _are_fractions(cells, values)
+    if fractions:
+        values = [v * 100 if v is not None else None for v in values]
+    if not _values_in_range(column, values, rows, meaning, 100, notes, where):
+        return None
+    if meaning is not None and meaning[1] == "item" and not says_percent:
+        what += ": question-level results are % positive"
+    notes.append(_percentages_note(column, cells, what))
+    if fractions:
+        notes.append(f"The values in column '{column}' all lie between 0 and 1, so they were read as fractions "
+                     "and multiplied by 100.")
+    return values
+
+
+def _are_fractions(cells: list[_Cell], values: list[float | None]) -> bool:
+    """No cell has a percent sign and every value (at least one) lies in [0, 1]: Excel's 0.63 for 63%."""
+    numeric = [v for v in values if v is not None]
+    return bool(numeric) and not any(c.percent_sign for c in cells) and all(0 <= v <= 1 for v in numeric)
+
+
+def _percentages_note(column: str, cells: list[_Cell], what: str) -> str:
+    """"Column 'x' read as percentages (...)", with how the first "63%"-style cell was read."""
+    note = f"Column '{column}' read as percentages ({what})"
+    example = next((c.text for c in cells if c.percent_sign), None)
+    if example is not None:
+        note += f"; '{example}' read as {_fmt(float(example.rstrip('% ').replace(',', '')))}"
+    return note + "."
+
+
+def _read_scores(column: str, values: list[float | None], rows: list[int], meaning: tuple[str, str] | None,
+                 what: str, notes: list[str], where: dict) -> list[float | None] | None:
+    """0–10 scores."""
+    if not _values_in_range(column, values, rows, meaning, 10, notes, where):
+        return None
+    notes.append(f"Column '{column}' read as a 0–10 score ({what}).")
+    return values

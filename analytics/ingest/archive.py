@@ -1,0 +1,194 @@
+"""Safety checks on binary containers before anything parses them: OLE2 files (password-protected
+workbooks, old ``.xls``) are refused with what to do, and zip archives (XLSX/XLSM) are checked to be
+workbooks that unpack to a sane size (zip-bomb guard).
+
+The limits are ``settings.MAX_UNCOMPRESSED_BYTES`` and ``settings.MAX_COMPRESSION_RATIO`` (read when a
+file is checked, so that tests and deployments can change them). See the module docstring of
+:mod:`analytics.ingest.io` ("File type", "Zip-bomb guard").
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+from analytics import settings
+from analytics.errors import InputError
+
+#: Members smaller than this are not checked individually against the compression-ratio limit.
+ZIP_MEMBER_RATIO_MIN_BYTES = 1024 * 1024
+
+_END_OF_CHAIN, _FREE_SECTOR = 0xFFFFFFFE, 0xFFFFFFFF
+_NO_SECTOR = (_FREE_SECTOR, _END_OF_CHAIN)
+
+
+# --- OLE2 (password-protected workbooks, legacy .xls) ---------------------------------------------
+def refuse_ole2(src) -> None:
+    """An OLE2 container is never read: say whether it is encrypted, an old .xls, or something else.
+
+    ``src`` is an :class:`analytics.ingest.source.Source`. Always raises :class:`InputError`.
+    """
+    names = _ole2_stream_names(src.read_all())
+    lowered = {n.lower() for n in names}
+    if "encryptioninfo" in lowered or "encryptedpackage" in lowered:
+        raise InputError("This workbook is password-protected, so it cannot be read. Open it in Excel, remove "
+                         "the password (File > Info > Protect Workbook > Encrypt with Password, clear the "
+                         "box), save it, and upload it again.", file=src.name)
+    if "workbook" in lowered or "book" in lowered or Path(src.name).suffix.lower() == ".xls":
+        raise InputError("This is an old-style Excel 97-2003 workbook (.xls), which is not supported. Open it "
+                         "in Excel and save it as an Excel Workbook (.xlsx) or as CSV, then upload that.",
+                         file=src.name)
+    raise InputError("This is an older Microsoft Office file (such as a Word document), not a spreadsheet. "
+                     "Upload the survey export as an Excel workbook (.xlsx) or a CSV file.", file=src.name)
+
+
+def _ole2_stream_names(data: bytes) -> list[str]:
+    """Names of the entries in an OLE2 compound file's directory ([MS-CFB] 2.2 and 2.6).
+
+    Follows the header's DIFAT (and its extension sectors) to the FAT, then the FAT chain of the
+    directory. If the structure is damaged, falls back to searching the bytes for the UTF-16 names of
+    interest, so that a damaged encrypted file is still recognised.
+    """
+    try:
+        return _parse_ole2_directory(data)
+    except (struct.error, ValueError, IndexError):
+        found = []
+        for name in ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book"):
+            if name.encode("utf-16-le") in data:
+                found.append(name)
+        return found
+
+
+class _Ole2Sectors:
+    """The sectors of an OLE2 file: size from the header's sector shift (512 or 4096 bytes); sector ``n``
+    starts at ``(n + 1) * size`` (the header takes the first sector's place)."""
+
+    def __init__(self, data: bytes):
+        sector_shift = struct.unpack_from("<H", data, 30)[0]
+        if sector_shift not in (9, 12):
+            raise ValueError("bad sector size")
+        self.data = data
+        self.size = 1 << sector_shift
+        self.count = max(0, (len(data) - self.size) // self.size + 1)
+
+    def __getitem__(self, number: int) -> bytes:
+        offset = (number + 1) * self.size
+        if number >= self.count or offset + self.size > len(self.data) + self.size:
+            raise ValueError("sector out of range")
+        return self.data[offset:offset + self.size].ljust(self.size, b"\0")
+
+    def numbers(self, number: int) -> tuple[int, ...]:
+        """Sector ``number`` read as little-endian 32-bit sector numbers."""
+        return struct.unpack(f"<{self.size // 4}I", self[number])
+
+
+def _fat(data: bytes, sectors: _Ole2Sectors) -> list[int]:
+    """The file allocation table: the header's 109 DIFAT entries, then the DIFAT extension chain."""
+    first_difat, n_difat = struct.unpack_from("<II", data, 68)
+    fat_sectors = [s for s in struct.unpack_from("<109I", data, 76) if s not in _NO_SECTOR]
+    next_difat, seen = first_difat, 0
+    while next_difat not in _NO_SECTOR and seen <= n_difat and seen < sectors.count:
+        entries = sectors.numbers(next_difat)
+        fat_sectors.extend(s for s in entries[:-1] if s not in _NO_SECTOR)
+        next_difat, seen = entries[-1], seen + 1
+    fat: list[int] = []
+    for number in fat_sectors:
+        fat.extend(sectors.numbers(number))
+    return fat
+
+
+def _parse_ole2_directory(data: bytes) -> list[str]:
+    """Names of the storage, stream and root entries (types 1, 2, 5) along the directory's FAT chain."""
+    sectors = _Ole2Sectors(data)
+    first_dir, = struct.unpack_from("<I", data, 48)
+    fat = _fat(data, sectors)
+    names: list[str] = []
+    current, steps = first_dir, 0
+    while current not in _NO_SECTOR:
+        block = sectors[current]
+        for start in range(0, sectors.size, 128):
+            entry = block[start:start + 128]
+            name_length, entry_type = struct.unpack_from("<HB", entry, 64)
+            if entry_type in (1, 2, 5) and 2 <= name_length <= 64:
+                names.append(entry[:name_length - 2].decode("utf-16-le", errors="replace"))
+        steps += 1
+        if steps > sectors.count or current >= len(fat):
+            break
+        current = fat[current]
+    return names
+
+
+# --- Zip (XLSX/XLSM) -------------------------------------------------------------------------------
+def check_workbook_zip(src) -> None:
+    """Refuse a zip that is not a workbook or that would unpack to too much (zip-bomb guard).
+
+    First the sizes declared in the zip's central directory are checked against the limits; then every
+    member is unpacked as a stream (1 MiB at a time, nothing kept) to confirm that its content really is
+    the declared size: Python's reader stops at the declared size and checks the CRC, so a file that
+    under-declares its sizes to slip past the first check is refused before the spreadsheet parser
+    (which might trust the stream rather than the directory) sees it. About 0.15 s for a workbook of
+    120 MB unpacked.
+    """
+    try:
+        with src.opener() as handle, zipfile.ZipFile(handle) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+        raise InputError("This file looks like an Excel workbook but is damaged (it cannot be opened as one). "
+                         "Open it in Excel and save it again, or export the responses again.",
+                         file=src.name) from error
+    member_names = {info.filename for info in infos}
+    if not ({"xl/workbook.xml", "xl/workbook.bin"} & member_names):
+        raise InputError("This is a zip archive but not an Excel workbook. Upload the survey export itself, "
+                         "saved as an Excel workbook (.xlsx) or a CSV file.", file=src.name)
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise InputError("This workbook's contents are encrypted, so it cannot be read. Open it in Excel, "
+                         "remove the password, save it, and upload it again.", file=src.name)
+    _check_declared_sizes(src.name, infos)
+    _check_declared_sizes_hold(src)
+
+
+def _check_declared_sizes(name: str, infos: list[zipfile.ZipInfo]) -> None:
+    """Total uncompressed size at most ``settings.MAX_UNCOMPRESSED_BYTES``; compression ratio of the
+    archive, and of every member of at least :data:`ZIP_MEMBER_RATIO_MIN_BYTES`, at most
+    ``settings.MAX_COMPRESSION_RATIO``."""
+    total_uncompressed = sum(info.file_size for info in infos)
+    total_compressed = sum(info.compress_size for info in infos)
+    limit = settings.MAX_UNCOMPRESSED_BYTES
+    if total_uncompressed > limit:
+        raise InputError(f"This workbook is too large to open safely: its contents would take "
+                         f"{_human_bytes(total_uncompressed)} once unpacked (the limit is {_human_bytes(limit)}). "
+                         "Remove sheets you do not need, or save the responses sheet as CSV and upload that.",
+                         file=name)
+    max_ratio = settings.MAX_COMPRESSION_RATIO
+    ratios = [total_uncompressed / max(total_compressed, 1)]
+    ratios += [info.file_size / max(info.compress_size, 1) for info in infos
+               if info.file_size >= ZIP_MEMBER_RATIO_MIN_BYTES]
+    if max(ratios) > max_ratio:
+        raise InputError(f"This workbook is compressed unusually tightly ({max(ratios):,.0f} to 1; the limit is "
+                         f"{max_ratio} to 1), which is how files built to exhaust memory look, so it was not "
+                         "opened. Open it in Excel and save it again, or save the responses as CSV.",
+                         file=name)
+
+
+def _check_declared_sizes_hold(src) -> None:
+    """Unpack every member as a stream and refuse the file if a member's content does not match its
+    declared size and checksum (see :func:`check_workbook_zip`)."""
+    try:
+        with src.opener() as handle, zipfile.ZipFile(handle) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    while member.read(1 << 20):
+                        pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
+        raise InputError("This workbook's contents do not match the sizes and checksums it declares, so it was "
+                         "not opened (a damaged file, or one built to exhaust memory). Open it in Excel and save "
+                         "it again, or save the responses as CSV.", file=src.name) from error
+
+
+def _human_bytes(n_bytes: int) -> str:
+    """``1.5 MB``-style size, in binary units."""
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:,.1f} {unit}"
+    return f"{n_bytes} bytes"

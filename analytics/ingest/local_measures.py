@@ -1,0 +1,142 @@
+"""Local measures: a measure the user defines over any columns of the file (e.g. a pulse survey's own
+questions), added to a :class:`~analytics.ingest.mapping_model.Mapping`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from analytics.errors import InputError
+from analytics.ingest.codebook import Codebook, normalise_label
+from analytics.ingest.mapping_model import CustomMeasure, Mapping, copy_mapping
+from analytics.ingest.raw import RawTable
+
+
+def measure_id_from_label(label: str) -> str:
+    """A safe measure id from a label: ASCII letters, digits and underscores, starting with a letter.
+
+    >>> measure_id_from_label("Local wellbeing pulse")
+    'local_wellbeing_pulse'
+    >>> measure_id_from_label("2025 pulse: café & teamwork!")
+    'local_2025_pulse_cafe_teamwork'
+    """
+    ascii_text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.casefold()).strip("_")
+    if not slug:
+        return "local_measure"
+    if not slug[0].isalpha():
+        slug = f"local_{slug}"
+    return slug
+
+
+def add_custom_measure(
+    mapping: Mapping,
+    raw: RawTable,
+    label: str,
+    columns: list[str] | tuple[str, ...],
+    scale: str | list[str] = "agreement",
+    reverse_columns: list[str] | tuple[str, ...] = (),
+    *,
+    description: str = "",
+    codebook: Codebook | None = None,
+) -> Mapping:
+    """Add a user-defined measure over any columns (e.g. a local pulse survey's own questions).
+
+    Parameters
+    ----------
+    mapping
+        The current mapping; it is not modified.
+    raw
+        The file, to check the columns: any header text of any header row, case- and
+        space-insensitive (:meth:`~analytics.ingest.raw.RawTable.resolve_column`).
+    label
+        The measure's name as users see it ("Local wellbeing pulse"); its id is made from it
+        (:func:`measure_id_from_label`, e.g. ``"local_wellbeing_pulse"``).
+    columns
+        The measure's item columns.
+    scale
+        A codebook scale name (``"agreement"``, ``"frequency"``, ``"yes_no"``) or the options from least
+        to most favourable wording order.
+    reverse_columns
+        Columns among ``columns`` that are reverse-keyed.
+    description
+        Shown with the measure.
+    codebook
+        When given, the new measure is checked against it (scale name known, id not a codebook
+        measure's id) by :meth:`analytics.ingest.codebook.Codebook.with_custom_measures`.
+
+    Returns
+    -------
+    Mapping
+        A copy with the measure appended to ``custom_measures``; its columns leave ``unmapped`` and
+        get evidence ``"user"`` unless already recognised.
+
+    Raises
+    ------
+    InputError
+        Empty label or column list; a column named twice, not in the file, or already the team,
+        directorate or wave column; a reverse-keyed column
+        that is not one of the columns; a scale with fewer than two options; a label (or id) already
+        used by another local measure.
+    """
+    where = {"file": raw.file_name, "sheet": raw.sheet}
+    label = str(label or "").strip()
+    if not label:
+        raise InputError("Give the local measure a name.", **where)
+    if not columns:
+        raise InputError(f"The local measure '{label}' needs at least one column.", **where)
+    resolved_cols = _measure_columns(mapping, raw, label, columns, where)
+    reverse = [raw.resolve_column(str(c), role=f"'{label}'") for c in reverse_columns]
+    outside = [c for c in reverse if c not in resolved_cols]
+    if outside:
+        raise InputError(f"Reverse-keyed column(s) {', '.join(outside)} are not among the columns of the local "
+                         f"measure '{label}'.", **where)
+    scale_value = _scale_value(scale, label, where)
+    measure_id = measure_id_from_label(label)
+    _refuse_taken_name(mapping, label, measure_id, where)
+    new = CustomMeasure(id=measure_id, label=label, columns=resolved_cols, scale=scale_value,
+                        reverse_columns=reverse, description=str(description or ""))
+    if codebook is not None:
+        codebook.with_custom_measures([new])
+    result = copy_mapping(mapping)
+    result.custom_measures.append(new)
+    for column in resolved_cols:
+        result.evidence.setdefault(column, "user")
+    result.unmapped = [c for c in result.unmapped if c not in resolved_cols]
+    return result
+
+
+def _measure_columns(mapping: Mapping, raw: RawTable, label: str, columns, where: dict) -> list[str]:
+    """The measure's columns as the file's labels; refused when one is named twice or is the team,
+    directorate or wave column."""
+    resolved_cols = [raw.resolve_column(str(c), role=f"'{label}'") for c in columns]
+    repeated = sorted({c for c in resolved_cols if resolved_cols.count(c) > 1})
+    if repeated:
+        raise InputError(f"The local measure '{label}' lists the column(s) {', '.join(repeated)} more than once.",
+                         **where)
+    roles = {mapping.team_col: "team", mapping.directorate_col: "directorate", mapping.wave_col: "wave"}
+    for column in resolved_cols:
+        if column in roles:
+            raise InputError(f"'{column}' is the {roles[column]} column; the columns of the local measure '{label}' "
+                             "must hold answers.", **where)
+    return resolved_cols
+
+
+def _refuse_taken_name(mapping: Mapping, label: str, measure_id: str, where: dict) -> None:
+    """Another local measure has this id, or this label (case- and space-insensitively)."""
+    for cm in mapping.custom_measures:
+        if cm.id == measure_id or normalise_label(cm.label) == normalise_label(label):
+            raise InputError(f"There is already a local measure called '{cm.label}'; choose another name.", **where)
+
+
+def _scale_value(scale: str | list[str], label: str, where: dict) -> str | list[str]:
+    """A scale name (stripped, not blank), or at least two different options (stripped)."""
+    if isinstance(scale, str):
+        if not scale.strip():
+            raise InputError(f"Choose a scale for the local measure '{label}'.", **where)
+        return scale.strip()
+    options = [str(o).strip() for o in scale]
+    if len(options) < 2 or len({normalise_label(o) for o in options}) != len(options):
+        raise InputError(f"The scale of the local measure '{label}' needs at least two different options, "
+                         "listed from least to most favourable.", **where)
+    return options

@@ -1,0 +1,243 @@
+"""Reading an XLSX/XLSM workbook with calamine: choosing the sheet that holds the responses, finding its
+header (:mod:`analytics.ingest.header`) and turning its cells into typed columns.
+
+The rules ("Sheet", "Cells") are in the module docstring of :mod:`analytics.ingest.io`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics.errors import InputError
+from analytics.ingest.frames import HEADER_ONLY_ROWS, finish_table, no_responses, select_positions
+from analytics.ingest.header import PREVIEW_ROWS, Header, detect_header, header_notes
+from analytics.ingest.raw import RawTable
+from analytics.ingest.source import Source
+
+#: Whole-number floats below this magnitude are exact as integers.
+_EXACT_INTEGER = 2**53
+
+
+def load_workbook(src: Source):
+    """The calamine workbook of ``src``; :class:`InputError` when calamine cannot open it."""
+    import python_calamine
+
+    try:
+        if src.path is not None:
+            return python_calamine.CalamineWorkbook.from_path(str(src.path))
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(src.data))
+    except Exception as error:  # calamine raises several types for damaged files
+        raise InputError("This workbook is damaged and cannot be read. Open it in Excel and save it again, or "
+                         "export the responses again.", file=src.name) from error
+
+
+def _sheet_unreadable(name: str, sheet: str) -> InputError:
+    return InputError("This sheet cannot be read (the workbook may be damaged). Open it in Excel and save "
+                      "it again.", file=name, sheet=sheet)
+
+
+def _sheet_rows(sheet_obj, nrows: int | None, name: str, sheet: str) -> list[list]:
+    try:
+        return sheet_obj.to_python(skip_empty_area=True, nrows=nrows) if nrows else sheet_obj.to_python()
+    except Exception as error:
+        raise _sheet_unreadable(name, sheet) from error
+
+
+def read_workbook(src: Source, *, sheet: str | None, columns: list[str] | None, header_only: bool) -> RawTable:
+    """Read a workbook source into a :class:`RawTable` (see :func:`analytics.ingest.io.read_table`)."""
+    workbook = load_workbook(src)
+    try:
+        return _read_open_workbook(workbook, src, sheet=sheet, columns=columns, header_only=header_only)
+    finally:
+        workbook.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Choosing the sheet
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class _SheetCandidate:
+    """A sheet whose preview has a header: score = data rows x columns kept."""
+
+    score: int
+    name: str
+    sheet_obj: object
+    header: Header
+    n_data_rows: int
+
+
+def _candidate_rounds(workbook, src: Source, sheet: str | None) -> list[list[str]]:
+    """Sheets to examine, in rounds: the sheet asked for (case-insensitive; refused if absent), or the
+    visible worksheets and then, only if none has data, the hidden ones."""
+    names = list(workbook.sheet_names)
+    if sheet is not None:
+        matches = [n for n in names if n.strip().casefold() == str(sheet).strip().casefold()]
+        if not matches:
+            raise InputError(f"There is no sheet called '{sheet}'. The sheets are: "
+                             f"{', '.join(repr(n) for n in names)}.", file=src.name)
+        return [matches[:1]]
+    metadata = {m.name: m for m in workbook.sheets_metadata}
+
+    def is_worksheet(n: str) -> bool:
+        return str(metadata[n].typ).endswith("WorkSheet") if n in metadata else True
+
+    def is_visible(n: str) -> bool:
+        return str(metadata[n].visible).endswith(".Visible") if n in metadata else True
+
+    worksheets = [n for n in names if is_worksheet(n)]
+    return [[n for n in worksheets if is_visible(n)], [n for n in worksheets if not is_visible(n)]]
+
+
+def _examine_sheet(workbook, src: Source, name: str) -> _SheetCandidate | None:
+    """The sheet's header and score, or ``None`` when it is empty or its preview has no filled cell."""
+    try:
+        sheet_obj = workbook.get_sheet_by_name(name)
+    except Exception as error:
+        raise _sheet_unreadable(src.name, name) from error
+    if not sheet_obj.height or sheet_obj.start is None:
+        return None
+    preview = _sheet_rows(sheet_obj, PREVIEW_ROWS, src.name, name)
+    header = detect_header(preview, first_column=sheet_obj.start[1])
+    if header is None:
+        return None
+    n_data_rows = sheet_obj.height - header.data_start
+    score = max(n_data_rows, 0) * max(len(header.positions), 1)
+    return _SheetCandidate(score, name, sheet_obj, header, n_data_rows)
+
+
+def _best_sheet(workbook, src: Source, rounds: list[list[str]]) -> tuple[_SheetCandidate | None, list[str]]:
+    """The highest-scoring sheet (first wins ties) and the sheets examined; a later round is examined only
+    when no sheet of the earlier rounds has a positive score."""
+    best: _SheetCandidate | None = None
+    examined: list[str] = []
+    for candidates in rounds:
+        for name in candidates:
+            examined.append(name)
+            candidate = _examine_sheet(workbook, src, name)
+            if candidate is not None and (best is None or candidate.score > best.score):
+                best = candidate
+        if best is not None and best.score > 0:
+            break
+    return best, examined
+
+
+def _sheet_note(name: str, examined: list[str], chosen_by_user: bool) -> str:
+    """Which sheet was read and why."""
+    others = [n for n in examined if n != name]
+    if chosen_by_user:
+        return f"Sheet '{name}' read, as asked."
+    if others:
+        return (f"Sheet '{name}' chosen: it holds the most responses; "
+                f"{', '.join(repr(n) for n in others)} skipped.")
+    return f"Sheet '{name}' read (the only sheet with data)."
+
+
+def _read_open_workbook(workbook, src: Source, *, sheet, columns, header_only) -> RawTable:
+    chosen_by_user = sheet is not None
+    rounds = _candidate_rounds(workbook, src, sheet)
+    best, examined = _best_sheet(workbook, src, rounds)
+    if best is None:
+        what = "This sheet has no values in it" if chosen_by_user else "No sheet of this workbook has any values in it"
+        raise InputError(f"{what}. Check that this is the export with the responses in it.", file=src.name,
+                         sheet=rounds[0][0] if chosen_by_user else None)
+    name, header = best.name, best.header
+    row_offset, first_column = best.sheet_obj.start
+    header_row = header.header_rows[-1] + row_offset + 1
+    if best.n_data_rows <= 0:
+        raise no_responses(src.name, name, header_row)
+
+    notes = list(src.notes)
+    notes.append(_sheet_note(name, examined, chosen_by_user))
+    notes += header_notes(header, row_offset, first_column)
+    positions, labels = select_positions(header, columns, src.name, name)
+
+    nrows = header.data_start + HEADER_ONLY_ROWS if header_only else None
+    rows = _sheet_rows(best.sheet_obj, nrows, src.name, name)
+    frame = _frame_from_rows(rows[header.data_start:], positions, labels)
+    return finish_table(frame, row_offset + header.data_start + 1, file_name=src.name, sheet=name,
+                        header=header, labels=labels, header_row=header_row, notes=notes, columns=columns,
+                        header_only=header_only)
+
+
+# ------------------------------------------------------------------------------------------------
+# Cells to columns
+# ------------------------------------------------------------------------------------------------
+def _frame_from_rows(data_rows: list[list], positions: list[int], labels: list[str]) -> pd.DataFrame:
+    """The columns at ``positions`` of ``data_rows`` (a position past a short sheet is all empty), named
+    ``labels``; an empty frame of text columns when there are no rows."""
+    if not data_rows:
+        return pd.DataFrame({label: pd.Series([], dtype=object) for label in labels})
+    transposed = list(zip(*data_rows))
+    width = len(transposed)
+    return pd.DataFrame({label: _column_from_cells(list(transposed[p]) if p < width else [None] * len(data_rows))
+                         for p, label in zip(positions, labels)})
+
+
+def _whole_numbers(numbers: np.ndarray) -> bool:
+    """Every number is a whole number that a float holds exactly."""
+    return bool(np.all(np.mod(numbers, 1) == 0) and np.all(np.abs(numbers) < _EXACT_INTEGER))
+
+
+def _column_via_arrow(values: list):
+    """Fast path for the common cases, or ``None``: all text (blanks as ``""``, which become missing) ->
+    Arrow-backed ``str``; all numbers with none missing -> int64 when all whole, else float64."""
+    try:
+        arrow = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return None
+    if pa.types.is_string(arrow.type):
+        arrow = pc.if_else(pc.equal(arrow, ""), pa.scalar(None, pa.string()), arrow)
+        return pd.Series(arrow, dtype="str").array
+    if pa.types.is_floating(arrow.type) and arrow.null_count == 0:
+        numbers = arrow.to_numpy()
+        return numbers.astype(np.int64) if _whole_numbers(numbers) else numbers
+    return None
+
+
+def _numbers_column(values: list, has_missing: bool) -> np.ndarray:
+    """Numbers (missing as NaN) as float64, or int64 when all whole and none missing."""
+    numbers = np.array([np.nan if v is None else v for v in values] if has_missing else values, dtype=float)
+    if not has_missing and _whole_numbers(numbers):
+        return numbers.astype(np.int64)
+    return numbers
+
+
+def _mixed_column(values: list):
+    """Cells of several kinds as object, whole-number floats shown as integers."""
+    return pd.array([int(v) if isinstance(v, float) and v.is_integer() and abs(v) < _EXACT_INTEGER else v
+                     for v in values], dtype=object)
+
+
+def _column_from_cells(values: list):
+    """One column of calamine cells as a pandas array, keeping each cell's kind.
+
+    Empty cells (calamine gives ``""``) are missing. All text -> Arrow-backed ``str``; all numbers ->
+    float64 (int64 when every cell is a whole number and none is missing); all dates -> datetime64;
+    all booleans -> bool; anything mixed -> object, with whole-number floats shown as integers.
+    """
+    fast = _column_via_arrow(values)
+    if fast is not None:
+        return fast
+    if "" in values:
+        values = [None if v == "" else v for v in values]
+    kinds = {type(v) for v in values}
+    kinds.discard(type(None))
+    has_missing = None in values
+    if not kinds:
+        return pd.array(values, dtype=object)
+    if kinds <= {str}:
+        return pd.array(values, dtype="str")
+    if kinds <= {float, int}:
+        return _numbers_column(values, has_missing)
+    if kinds <= {_dt.date, _dt.datetime}:
+        return pd.to_datetime(pd.Series(values, dtype=object)).array
+    if kinds == {bool} and not has_missing:
+        return np.array(values, dtype=bool)
+    return _mixed_column(values)
