@@ -139,91 +139,110 @@ def board_statements(headline: pd.DataFrame, found: BoardExceptions | None = Non
     never as causes.
     """
     k = int(headline.attrs.get("min_group_size") or settings.DEFAULT_MIN_GROUP_SIZE)
-    rows: list[dict] = []
+    rows = _headline_rows(headline, k)
+    if found is not None:
+        rows += _low_leadership_rows(found, k) + _fall_rows(found)
+    if weakest is not None:
+        rows += _behaviour_rows(weakest)
+    out = pd.DataFrame(rows, columns=[c for c in STATEMENT_COLUMNS if c != "ref"])
+    out.insert(0, "ref", [f"S{i + 1}" for i in range(len(out))])
+    return out
 
-    def add(topic: str, statement: str, figure_ref: str, value: object, source: str) -> None:
-        rows.append({"topic": topic, "statement": statement, "figure_ref": figure_ref,
-                     "value": _float(value), "source": source})
 
+def _statement(topic: str, statement: str, figure_ref: str, value: object, source: str) -> dict:
+    return {"topic": topic, "statement": statement, "figure_ref": figure_ref, "value": _float(value), "source": source}
+
+
+def _headline_rows(headline: pd.DataFrame, k: int) -> list[dict]:
+    """One statement per headline figure; one for the HR figures together when there is no HR data."""
+    rows = []
     no_hr = headline[headline["availability"] == AVAILABILITY_NO_HR]
     for _, row in headline.iterrows():
         text = _headline_statement(row, k)
         if text is not None:
             method = "" if row["test"] == TEST_NONE else f"; change tested with {row['test']}"
-            add("headline", text, row["ref"], row["value"], f"{row['source']}{method}")
+            rows.append(_statement("headline", text, row["ref"], row["value"], f"{row['source']}{method}"))
         elif row["ref"] == no_hr["ref"].iloc[0]:
-            add("headline", "No HR data were provided, so the leaver rate and the sickness absence rate are not "
-                "reported.", ", ".join(no_hr["ref"]), math.nan, "HR records")
+            rows.append(_statement("headline", "No HR data were provided, so the leaver rate and the sickness "
+                                   "absence rate are not reported.", ", ".join(no_hr["ref"]), math.nan, "HR records"))
+    return rows
 
-    if found is not None:
-        where = f" in {found.directorate}" if found.directorate else ""
-        low = found.low_leadership
-        window = (_period_text(found.window_start, found.window_end)
-                  if found.window_start is not None and found.window_end is not None else None)
-        if not found.has_hr:
-            add("exceptions", "Teams low on compassionate leadership and high on leaving or sickness cannot be "
-                "identified without HR data.", "", math.nan, "Staff survey")
-        elif window is None:
-            add("exceptions", "Teams low on compassionate leadership and high on leaving or sickness could not be "
-                f"identified for {found.wave}: " + (found.notes[0] if found.notes else "the HR data do not cover "
-                                                    "the survey's window."), "", math.nan, "HR records")
-        else:
-            share = f"lowest {found.quantile:.0%}"
-            low_rule = (f"below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
-                        else f"in the {share} of teams")
-            source = (f"Staff survey {found.wave} (teams with at least {k} responses) and HR records over "
-                      f"{window} (the 12 months around the survey, cut to the months the HR data cover)")
-            if low.empty:
-                add("exceptions", f"No team{where} had compassionate leadership {low_rule} together with a leaver "
-                    f"rate or sickness absence rate in the highest {found.quantile:.0%} of teams over {window}.",
-                    "", 0, source)
-            else:
-                count = len(low)
-                add("exceptions",
-                    f"{count} team{'s' if count != 1 else ''}{where} had compassionate leadership {low_rule} together "
-                    f"with a leaver rate or sickness absence rate in the highest {found.quantile:.0%} of teams over "
-                    f"{window}: {_team_list(low)}. In these teams lower compassionate leadership is associated with "
-                    "more leaving or sickness; these figures alone cannot say why.",
-                    ", ".join(low["ref"]), count, source)
-        falls = found.falls
-        if found.previous_wave is None:
-            add("falls", f"There is no survey wave before {found.wave}, so falls in team scores cannot be tested.",
-                "", math.nan, "Staff survey")
-        else:
-            for measure, compared in found.teams_compared.items():
-                part = falls[falls["measure"] == measure]
-                label = _label_of(measure)
-                if not part.empty:
-                    label = str(part["label"].iloc[0])
-                source = (f"Staff survey {found.previous_wave} and {found.wave}, teams shown in both waves; Welch "
-                          "t-test per team, Benjamini–Hochberg adjustment across teams")
-                if part.empty:
-                    add("falls", f"No team{where} had a significant fall in {label.lower()} between "
-                        f"{found.previous_wave} and {found.wave} ({compared} teams compared).", "", 0, source)
-                else:
-                    count = len(part)
-                    add("falls", f"{label} fell significantly between {found.previous_wave} and {found.wave} in "
-                        f"{count} team{'s' if count != 1 else ''}{where} (after adjusting for comparing {compared} "
-                        f"teams): {_team_list(part.assign(_c=[fmt.format_number(c, 1) for c in part['change']]), '({_c})')}.",
-                        ", ".join(part["ref"]), count, source)
 
-    if weakest is not None:
-        table = weakest.table
-        chosen = table[table["weakest"].astype(bool)]
-        if chosen.empty:
-            add("behaviours", "The four behaviours of compassionate leadership cannot be compared: their questions "
-                "are not shown at organisation level.", "", math.nan, "Staff survey")
-        else:
-            described = " and ".join(f"{r['label'].lower()} ({r['item']}: \u201c{r['wording']}\u201d)"
-                                     for _, r in chosen.iterrows())
-            first = chosen.iloc[0]
-            add("behaviours",
-                f"Of the four behaviours of compassionate leadership, {described} had the lowest share of positive "
-                f"answers in {weakest.wave}: {fmt.format_pct(first['pct_positive'])} (n = {fmt.format_n(first['n'])}). "
-                f"{BEHAVIOURS_NOTE}",
-                ", ".join(chosen["ref"]), first["pct_positive"],
-                f"Staff survey {weakest.wave}, organisation level, % positive (the two most favourable answers)")
+def _low_leadership_rows(found: BoardExceptions, k: int) -> list[dict]:
+    """The statement on teams low on compassionate leadership and high on leaving or sickness (or why there
+    is none: no HR data, or HR data not covering the survey's window)."""
+    where = f" in {found.directorate}" if found.directorate else ""
+    low = found.low_leadership
+    window = (_period_text(found.window_start, found.window_end)
+              if found.window_start is not None and found.window_end is not None else None)
+    if not found.has_hr:
+        return [_statement("exceptions", "Teams low on compassionate leadership and high on leaving or sickness "
+                           "cannot be identified without HR data.", "", math.nan, "Staff survey")]
+    if window is None:
+        return [_statement("exceptions", "Teams low on compassionate leadership and high on leaving or sickness could "
+                           f"not be identified for {found.wave}: " + (found.notes[0] if found.notes else "the HR data "
+                                                                      "do not cover the survey's window."),
+                           "", math.nan, "HR records")]
+    share = f"lowest {found.quantile:.0%}"
+    low_rule = (f"below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
+                else f"in the {share} of teams")
+    source = (f"Staff survey {found.wave} (teams with at least {k} responses) and HR records over "
+              f"{window} (the 12 months around the survey, cut to the months the HR data cover)")
+    if low.empty:
+        return [_statement("exceptions", f"No team{where} had compassionate leadership {low_rule} together with a "
+                           f"leaver rate or sickness absence rate in the highest {found.quantile:.0%} of teams over "
+                           f"{window}.", "", 0, source)]
+    count = len(low)
+    return [_statement(
+        "exceptions",
+        f"{count} team{'s' if count != 1 else ''}{where} had compassionate leadership {low_rule} together "
+        f"with a leaver rate or sickness absence rate in the highest {found.quantile:.0%} of teams over "
+        f"{window}: {_team_list(low)}. In these teams lower compassionate leadership is associated with "
+        "more leaving or sickness; these figures alone cannot say why.",
+        ", ".join(low["ref"]), count, source)]
 
-    out = pd.DataFrame(rows, columns=[c for c in STATEMENT_COLUMNS if c != "ref"])
-    out.insert(0, "ref", [f"S{i + 1}" for i in range(len(out))])
-    return out
+
+def _fall_rows(found: BoardExceptions) -> list[dict]:
+    """One statement per measure compared between waves: the teams whose score fell significantly, or none."""
+    where = f" in {found.directorate}" if found.directorate else ""
+    falls = found.falls
+    if found.previous_wave is None:
+        return [_statement("falls", f"There is no survey wave before {found.wave}, so falls in team scores cannot "
+                           "be tested.", "", math.nan, "Staff survey")]
+    rows = []
+    for measure, compared in found.teams_compared.items():
+        part = falls[falls["measure"] == measure]
+        label = str(part["label"].iloc[0]) if not part.empty else _label_of(measure)
+        source = (f"Staff survey {found.previous_wave} and {found.wave}, teams shown in both waves; Welch "
+                  "t-test per team, Benjamini–Hochberg adjustment across teams")
+        if part.empty:
+            rows.append(_statement("falls", f"No team{where} had a significant fall in {label.lower()} between "
+                                   f"{found.previous_wave} and {found.wave} ({compared} teams compared).", "", 0,
+                                   source))
+            continue
+        count = len(part)
+        changes = part.assign(_c=[fmt.format_number(c, 1) for c in part["change"]])
+        rows.append(_statement(
+            "falls", f"{label} fell significantly between {found.previous_wave} and {found.wave} in "
+            f"{count} team{'s' if count != 1 else ''}{where} (after adjusting for comparing {compared} "
+            f"teams): {_team_list(changes, '({_c})')}.", ", ".join(part["ref"]), count, source))
+    return rows
+
+
+def _behaviour_rows(weakest: WeakestBehaviour) -> list[dict]:
+    """The statement naming the weakest of the four behaviours (or why they cannot be compared)."""
+    table = weakest.table
+    chosen = table[table["weakest"].astype(bool)]
+    if chosen.empty:
+        return [_statement("behaviours", "The four behaviours of compassionate leadership cannot be compared: their "
+                           "questions are not shown at organisation level.", "", math.nan, "Staff survey")]
+    described = " and ".join(f"{r['label'].lower()} ({r['item']}: \u201c{r['wording']}\u201d)"
+                             for _, r in chosen.iterrows())
+    first = chosen.iloc[0]
+    return [_statement(
+        "behaviours",
+        f"Of the four behaviours of compassionate leadership, {described} had the lowest share of positive "
+        f"answers in {weakest.wave}: {fmt.format_pct(first['pct_positive'])} (n = {fmt.format_n(first['n'])}). "
+        f"{BEHAVIOURS_NOTE}",
+        ", ".join(chosen["ref"]), first["pct_positive"],
+        f"Staff survey {weakest.wave}, organisation level, % positive (the two most favourable answers)")]
