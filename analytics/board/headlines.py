@@ -242,48 +242,60 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
     for row in rows:
         row["period"] = _period_text(*windows.current)
         row["previous_period"] = _period_text(*windows.previous) if windows.previous else None
-
-    # Leaver rate: leavers over average staff in post.
-    mean_now = (_float(now["staff_start"]) + _float(now["staff_end"])) / 2
-    leaver.update(value=_float(now["leaver_rate"]), numerator=_float(now["leavers"]), denominator=mean_now,
-                  n=mean_now)
-    if before is not None and not is_missing(before["leaver_rate"]) and not is_missing(leaver["value"]):
-        mean_before = (_float(before["staff_start"]) + _float(before["staff_end"])) / 2
-        test = compare_rates_poisson(_float(before["leavers"]), mean_before, _float(now["leavers"]), mean_now)
-        leaver.update(previous=_float(before["leaver_rate"]), previous_numerator=_float(before["leavers"]),
-                      previous_denominator=mean_before, previous_n=mean_before, change=test["change"],
-                      change_ci_low=test["change_ci_low"], change_ci_high=test["change_ci_high"],
-                      test=TEST_POISSON_EXACT, p=test["p"],
-                      significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
-                      effect_size=test["rate_ratio"], effect_size_name="rate ratio")
-
-    # Sickness absence rate: FTE days lost over FTE days available.
-    if is_missing(now["sickness_rate"]):
-        sickness["availability"] = AVAILABILITY_NO_ABSENCE
-        sickness["note"] = (sickness["note"] + " No sickness absence figures (FTE days lost and available) "
-                            "in the HR data.").strip()
-        return rows
-    sickness.update(value=_float(now["sickness_rate"]), numerator=_float(now["fte_days_lost"]),
-                    denominator=_float(now["fte_days_available"]))
-    if before is not None and not is_missing(before["sickness_rate"]):
-        monthly = monthly_hr_table(records, level=org, exclusions=exclusions,
-                                   start=windows.previous[0], end=windows.current[1])
-        monthly = monthly[monthly["level"] == org]
-        later = (monthly["month"] >= windows.current[0]).to_numpy()
-        lost = monthly["fte_days_lost"].to_numpy(dtype=float, na_value=np.nan)
-        available = monthly["fte_days_available"].to_numpy(dtype=float, na_value=np.nan)
-        sickness.update(previous=_float(before["sickness_rate"]), previous_numerator=_float(before["fte_days_lost"]),
-                        previous_denominator=_float(before["fte_days_available"]),
-                        change=sickness["value"] - _float(before["sickness_rate"]))
-        if np.isnan(lost).any() or np.isnan(available).any():
-            sickness["note"] = (sickness["note"] + " Some months lack FTE days, so the change was not tested.").strip()
-        else:
-            test = compare_rates_quasi_poisson(lost[~later], available[~later], lost[later], available[later])
-            sickness.update(change=test["change"], change_ci_low=test["change_ci_low"],
-                            change_ci_high=test["change_ci_high"], test=TEST_QUASI_POISSON, p=test["p"],
-                            significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
-                            effect_size=test["rate_ratio"], effect_size_name="rate ratio")
+    _fill_leaver_rate(leaver, now, before)
+    _fill_sickness_rate(sickness, now, before, records, windows, exclusions)
     return rows
+
+
+def _fill_leaver_rate(row: dict, now: pd.Series, before: pd.Series | None) -> None:
+    """The leaver-rate headline: leavers over average staff in post, and its change from the previous 12
+    months with the exact conditional Poisson test (:func:`analytics.stats.rates.compare_rates_poisson`)."""
+    mean_now = (_float(now["staff_start"]) + _float(now["staff_end"])) / 2
+    row.update(value=_float(now["leaver_rate"]), numerator=_float(now["leavers"]), denominator=mean_now, n=mean_now)
+    if before is None or is_missing(before["leaver_rate"]) or is_missing(row["value"]):
+        return
+    mean_before = (_float(before["staff_start"]) + _float(before["staff_end"])) / 2
+    test = compare_rates_poisson(_float(before["leavers"]), mean_before, _float(now["leavers"]), mean_now)
+    row.update(previous=_float(before["leaver_rate"]), previous_numerator=_float(before["leavers"]),
+               previous_denominator=mean_before, previous_n=mean_before, change=test["change"],
+               change_ci_low=test["change_ci_low"], change_ci_high=test["change_ci_high"],
+               test=TEST_POISSON_EXACT, p=test["p"],
+               significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
+               effect_size=test["rate_ratio"], effect_size_name="rate ratio")
+
+
+def _fill_sickness_rate(row: dict, now: pd.Series, before: pd.Series | None, records: HRRecords,
+                        windows: HRWindows, exclusions: HRExclusions) -> None:
+    """The sickness-absence headline: FTE days lost over FTE days available, and its change from the previous
+    12 months with a quasi-Poisson Wald test on the 24 monthly figures
+    (:func:`analytics.stats.rates.compare_rates_quasi_poisson`)."""
+    if is_missing(now["sickness_rate"]):
+        row["availability"] = AVAILABILITY_NO_ABSENCE
+        row["note"] = (row["note"] + " No sickness absence figures (FTE days lost and available) "
+                       "in the HR data.").strip()
+        return
+    row.update(value=_float(now["sickness_rate"]), numerator=_float(now["fte_days_lost"]),
+               denominator=_float(now["fte_days_available"]))
+    if before is None or is_missing(before["sickness_rate"]):
+        return
+    org = settings.LEVEL_ORGANISATION
+    monthly = monthly_hr_table(records, level=org, exclusions=exclusions,
+                               start=windows.previous[0], end=windows.current[1])
+    monthly = monthly[monthly["level"] == org]
+    later = (monthly["month"] >= windows.current[0]).to_numpy()
+    lost = monthly["fte_days_lost"].to_numpy(dtype=float, na_value=np.nan)
+    available = monthly["fte_days_available"].to_numpy(dtype=float, na_value=np.nan)
+    row.update(previous=_float(before["sickness_rate"]), previous_numerator=_float(before["fte_days_lost"]),
+               previous_denominator=_float(before["fte_days_available"]),
+               change=row["value"] - _float(before["sickness_rate"]))
+    if np.isnan(lost).any() or np.isnan(available).any():
+        row["note"] = (row["note"] + " Some months lack FTE days, so the change was not tested.").strip()
+        return
+    test = compare_rates_quasi_poisson(lost[~later], available[~later], lost[later], available[later])
+    row.update(change=test["change"], change_ci_low=test["change_ci_low"], change_ci_high=test["change_ci_high"],
+               test=TEST_QUASI_POISSON, p=test["p"],
+               significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
+               effect_size=test["rate_ratio"], effect_size_name="rate ratio")
 
 
 def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
