@@ -423,28 +423,39 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
     tref = refs.table()
     section.blocks.append(Table(ref=tref, title="Team-level associations with 95% confidence intervals",
                                 frame=frame.reset_index(drop=True), columns=columns, caption=caption))
-    shown = frame[np.isfinite(pd.to_numeric(frame["r"], errors="coerce").astype(float))]
-    if len(shown):
-        data = pd.DataFrame({"label": (shown["measure_label"] + " vs " + shown["outcome_label"]).to_numpy(),
-                             "r": shown["r"].astype(float).to_numpy(),
-                             "r_ci_low": shown["r_ci_low"].astype(float).to_numpy(),
-                             "r_ci_high": shown["r_ci_high"].astype(float).to_numpy(),
-                             "n": shown["n"].astype(int).to_numpy()})
-        section.blocks.append(Figure(ref=refs.figure(), kind="forest",
-                                     title="Pearson r between team scores and HR outcomes, with 95% CI",
-                                     data=data, caption=caption))
-    row_notes = [n for n in dict.fromkeys(frame["note"].astype(str)) if n]
-    for note in row_notes:
-        pairs = frame.loc[frame["note"].astype(str) == note]
-        which = "; ".join(f"{m} vs {o}" for m, o in zip(pairs["measure_label"], pairs["outcome_label"]))
-        section.blocks.append(Text(f"{which}: {note}.", "note"))
-    for note in result.notes:
-        section.blocks.append(Text(note, "note"))
+    forest = _forest_figure(frame, caption, refs)
+    if forest is not None:
+        section.blocks.append(forest)
+    section.blocks.extend(_relationship_notes(frame, result.notes))
     if can_exclude_doctors_in_training(records):
         section.blocks.append(Text(DOCTORS_IN_TRAINING_CAVEAT, "caveat"))
     section.blocks.append(Text("Correlation between teams is not causation: teams differ in staff mix, workload "
                                "and setting, any of which may be associated with both measures.", "caveat"))
     return section
+
+
+def _forest_figure(frame: pd.DataFrame, caption: str, refs: _Refs) -> Figure | None:
+    """The forest plot of Pearson r with its 95% CI for every pair that has one (None when none has)."""
+    shown = frame[np.isfinite(pd.to_numeric(frame["r"], errors="coerce").astype(float))]
+    if not len(shown):
+        return None
+    data = pd.DataFrame({"label": (shown["measure_label"] + " vs " + shown["outcome_label"]).to_numpy(),
+                         "r": shown["r"].astype(float).to_numpy(),
+                         "r_ci_low": shown["r_ci_low"].astype(float).to_numpy(),
+                         "r_ci_high": shown["r_ci_high"].astype(float).to_numpy(),
+                         "n": shown["n"].astype(int).to_numpy()})
+    return Figure(ref=refs.figure(), kind="forest", title="Pearson r between team scores and HR outcomes, with 95% CI",
+                  data=data, caption=caption)
+
+
+def _relationship_notes(frame: pd.DataFrame, notes: list[str]) -> list[Text]:
+    """The notes of the relationships: one per distinct row note (naming its pairs), then the analysis notes."""
+    blocks = []
+    for note in [n for n in dict.fromkeys(frame["note"].astype(str)) if n]:
+        pairs = frame.loc[frame["note"].astype(str) == note]
+        which = "; ".join(f"{m} vs {o}" for m, o in zip(pairs["measure_label"], pairs["outcome_label"]))
+        blocks.append(Text(f"{which}: {note}.", "note"))
+    return blocks + [Text(note, "note") for note in notes]
 
 
 #: Shown when the HR figures still count doctors in training.
