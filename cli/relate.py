@@ -123,15 +123,23 @@ def _check_form(args: argparse.Namespace) -> str:
     if not args.survey and not args.units:
         raise InputError("Give the survey files with --survey FILE ... and the HR file with --hr FILE, or a unit-level "
                          "file with --units FILE.")
-    if args.survey:
-        wrong = [flag for flag, name in _UNITS_ONLY.items() if getattr(args, name)]
-        if wrong:
-            raise InputError(f"{wrong[0]} belongs with --units, not with --survey.")
-        if not args.hr:
-            raise InputError("Give the HR file with --hr FILE (an employee-level staff file or a team-month file).")
-        if args.window not in WINDOW_KINDS:
-            raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{args.window}').")
-        return "survey"
+    return _check_survey_form(args) if args.survey else _check_units_form(args)
+
+
+def _check_survey_form(args: argparse.Namespace) -> str:
+    """The ``--survey`` form: no ``--units`` options, an HR file, a known window."""
+    wrong = [flag for flag, name in _UNITS_ONLY.items() if getattr(args, name)]
+    if wrong:
+        raise InputError(f"{wrong[0]} belongs with --units, not with --survey.")
+    if not args.hr:
+        raise InputError("Give the HR file with --hr FILE (an employee-level staff file or a team-month file).")
+    if args.window not in WINDOW_KINDS:
+        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{args.window}').")
+    return "survey"
+
+
+def _check_units_form(args: argparse.Namespace) -> str:
+    """The ``--units`` form: no ``--survey`` options, the unit column and at least one x and one y."""
     wrong = [flag for flag, name in _SURVEY_ONLY.items() if getattr(args, name)]
     if args.window != WINDOW_CONCURRENT:
         wrong.append("--window")
