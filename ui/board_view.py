@@ -222,41 +222,53 @@ def _tile_thresholds(row: pd.Series) -> labels.RagThresholds | None:
 
 def tile_details(row: pd.Series) -> list[str]:
     """The lines under a tile: comparison period, effect size and p, benchmark, n, notes."""
-    lines = []
-    kind = row["kind"]
     if row["availability"] in (board.AVAILABILITY_NO_HR, board.AVAILABILITY_NOT_COVERED, board.AVAILABILITY_NO_ABSENCE):
         return [row["note"] or NO_HR_TEXT]
     if row["availability"] == board.AVAILABILITY_SUPPRESSED:
         return [row["note"]]
-    if not fmt.is_missing(row["previous"]):
-        span = (f"{row['wave']} vs {row['previous_wave']}" if kind != "pct"
-                else f"{row['period']} vs {row['previous_period']}")
-        if row["test"] != board.TEST_NONE:
-            size = ""
-            if row["effect_size_name"] == "Cohen's d" and not fmt.is_missing(row["effect_size"]):
-                size = f"d = {fmt.format_r(row['effect_size'])} ({row['effect_size_magnitude']}), "
-            elif row["effect_size_name"] == "rate ratio" and not fmt.is_missing(row["effect_size"]):
-                size = f"rate ratio {fmt.format_number(row['effect_size'], 2)}, "
-            lines.append(f"{span}: {size}{fmt.format_p(row['p'])}")
-        else:
-            lines.append(f"{span} (a count: not tested)" if kind == "count" else span)
-    elif kind == "pct":
-        lines.append(str(row["period"]))
-    if not fmt.is_missing(row["benchmark"]):
-        unit = " pp" if kind == "pct" else ""
-        diff = fmt.format_signed(row["vs_benchmark"], 1) + unit if not fmt.is_missing(row["vs_benchmark"]) else fmt.NO_DATA
-        shown = fmt.format_value(row["benchmark"], TILE_KINDS[kind])
-        lines.append(f"Benchmark {shown}: {diff}")
-    if kind == "score" and not fmt.is_missing(row["n"]):
-        lines.append(f"n = {fmt.format_n(row['n'])} responses")
-    elif kind == "pct" and not fmt.is_missing(row["numerator"]):
-        if row["measure"] == "leaver_rate":
-            lines.append(f"{fmt.format_n(row['numerator'])} leavers; average {fmt.format_n(row['denominator'])} staff")
-        else:
-            lines.append(f"{fmt.format_n(row['numerator'])} of {fmt.format_n(row['denominator'])} FTE days lost")
+    kind = row["kind"]
+    lines = [line for line in (_comparison_line(row), _benchmark_line(row), _count_line(row)) if line]
     if row["note"] and (kind != "count" or fmt.is_missing(row["previous"])):
         lines.append(str(row["note"]))
     return lines
+
+
+def _comparison_line(row: pd.Series) -> str:
+    """"2025 vs 2024: d = 0.12 (negligible), p = 0.034", the period alone for an HR rate without a previous
+    window, or "" without a comparison."""
+    kind = row["kind"]
+    if fmt.is_missing(row["previous"]):
+        return str(row["period"]) if kind == "pct" else ""
+    span = (f"{row['wave']} vs {row['previous_wave']}" if kind != "pct"
+            else f"{row['period']} vs {row['previous_period']}")
+    if row["test"] == board.TEST_NONE:
+        return f"{span} (a count: not tested)" if kind == "count" else span
+    size = ""
+    if row["effect_size_name"] == "Cohen's d" and not fmt.is_missing(row["effect_size"]):
+        size = f"d = {fmt.format_r(row['effect_size'])} ({row['effect_size_magnitude']}), "
+    elif row["effect_size_name"] == "rate ratio" and not fmt.is_missing(row["effect_size"]):
+        size = f"rate ratio {fmt.format_number(row['effect_size'], 2)}, "
+    return f"{span}: {size}{fmt.format_p(row['p'])}"
+
+
+def _benchmark_line(row: pd.Series) -> str:
+    """"Benchmark 7.0: +0.1" (percentage points for a rate), or "" without a benchmark."""
+    if fmt.is_missing(row["benchmark"]):
+        return ""
+    unit = " pp" if row["kind"] == "pct" else ""
+    diff = fmt.format_signed(row["vs_benchmark"], 1) + unit if not fmt.is_missing(row["vs_benchmark"]) else fmt.NO_DATA
+    return f"Benchmark {fmt.format_value(row['benchmark'], TILE_KINDS[row['kind']])}: {diff}"
+
+
+def _count_line(row: pd.Series) -> str:
+    """n of a score (responses) or the numerator and denominator of a rate; "" when unknown."""
+    if row["kind"] == "score" and not fmt.is_missing(row["n"]):
+        return f"n = {fmt.format_n(row['n'])} responses"
+    if row["kind"] != "pct" or fmt.is_missing(row["numerator"]):
+        return ""
+    if row["measure"] == "leaver_rate":
+        return f"{fmt.format_n(row['numerator'])} leavers; average {fmt.format_n(row['denominator'])} staff"
+    return f"{fmt.format_n(row['numerator'])} of {fmt.format_n(row['denominator'])} FTE days lost"
 
 
 def rag_markdown(rag: object) -> str:
@@ -328,34 +340,42 @@ def download_csv(frame: pd.DataFrame, *, file_name: str, key: str, label: str = 
 
 def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
     """The headline table as people read it (formatted strings; full precision stays in the download)."""
-    rows = []
-    for _, r in headline.iterrows():
-        kind = TILE_KINDS[r["kind"]]
-        unit = " pp" if kind == "pct" else ""
-        change = "" if fmt.is_missing(r["change"]) else fmt.format_signed(r["change"], 0 if kind == "n" else 1) + unit
-        ci = ("" if fmt.is_missing(r["change_ci_low"])
-              else f"{fmt.format_signed(r['change_ci_low'], 2)} to {fmt.format_signed(r['change_ci_high'], 2)}{unit}")
-        k = int(headline.attrs.get("min_group_size", settings.DEFAULT_MIN_GROUP_SIZE))
-        value = UNAVAILABLE_TEXT.get(r["availability"], fmt.format_value(r["value"], kind))
-        if bool(r["suppressed"]):
-            value = fmt.suppressed_text(k)
-        effect = ""
-        if not fmt.is_missing(r["effect_size"]):
-            effect = f"{r['effect_size_name']} {fmt.format_number(r['effect_size'], 2)}"
-            if r["effect_size_magnitude"]:
-                effect += f" ({r['effect_size_magnitude']})"
-        rows.append({
-            "Ref": r["ref"], "Headline": r["label"], "Value": value, "Period": r["period"] or "",
-            "Previous": "" if fmt.is_missing(r["previous"]) else fmt.format_value(r["previous"], kind),
-            "Previous period": r["previous_period"] or "", "Change": change, "95% CI of change": ci,
-            "Test": r["test"], "p": "" if fmt.is_missing(r["p"]) else fmt.format_p(r["p"]),
-            "Significant": "" if r["significant"] is None else ("yes" if r["significant"] else "no"),
-            "Effect size": effect,
-            "Benchmark": "" if fmt.is_missing(r["benchmark"]) else fmt.format_value(r["benchmark"], kind),
-            "RAG": "" if r["rag"] not in labels.RAG_STYLE else f"{labels.RAG_STYLE[r['rag']][0]} {r['rag']}",
-            "n": "" if fmt.is_missing(r["n"]) else fmt.format_n(r["n"]), "Notes": r["note"] or "",
-        })
-    return pd.DataFrame(rows)
+    k = int(headline.attrs.get("min_group_size", settings.DEFAULT_MIN_GROUP_SIZE))
+    return pd.DataFrame([_headline_display_row(r, k) for _, r in headline.iterrows()])
+
+
+def _headline_display_row(r: pd.Series, k: int) -> dict[str, str]:
+    kind = TILE_KINDS[r["kind"]]
+    unit = " pp" if kind == "pct" else ""
+    change = "" if fmt.is_missing(r["change"]) else fmt.format_signed(r["change"], 0 if kind == "n" else 1) + unit
+    ci = ("" if fmt.is_missing(r["change_ci_low"])
+          else f"{fmt.format_signed(r['change_ci_low'], 2)} to {fmt.format_signed(r['change_ci_high'], 2)}{unit}")
+    value = UNAVAILABLE_TEXT.get(r["availability"], fmt.format_value(r["value"], kind))
+    if bool(r["suppressed"]):
+        value = fmt.suppressed_text(k)
+
+    def shown(column: str, text) -> str:
+        return "" if fmt.is_missing(r[column]) else text(r[column])
+
+    return {
+        "Ref": r["ref"], "Headline": r["label"], "Value": value, "Period": r["period"] or "",
+        "Previous": shown("previous", lambda v: fmt.format_value(v, kind)),
+        "Previous period": r["previous_period"] or "", "Change": change, "95% CI of change": ci,
+        "Test": r["test"], "p": shown("p", fmt.format_p),
+        "Significant": "" if r["significant"] is None else ("yes" if r["significant"] else "no"),
+        "Effect size": _effect_size_text(r),
+        "Benchmark": shown("benchmark", lambda v: fmt.format_value(v, kind)),
+        "RAG": "" if r["rag"] not in labels.RAG_STYLE else f"{labels.RAG_STYLE[r['rag']][0]} {r['rag']}",
+        "n": shown("n", fmt.format_n), "Notes": r["note"] or "",
+    }
+
+
+def _effect_size_text(r: pd.Series) -> str:
+    """"Cohen's d 0.12 (negligible)", "rate ratio 0.95", or "" without one."""
+    if fmt.is_missing(r["effect_size"]):
+        return ""
+    effect = f"{r['effect_size_name']} {fmt.format_number(r['effect_size'], 2)}"
+    return effect + (f" ({r['effect_size_magnitude']})" if r["effect_size_magnitude"] else "")
 
 
 #: Column widths (pixels) of the exception tables: every column fits the main area of a 1400-pixel-wide
