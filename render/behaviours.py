@@ -154,8 +154,8 @@ def _bar_trace(spec: _BarSpec, bars: _Bars, unit_name: str, colour: str, pattern
 def _set_axes(fig: go.Figure, spec: _BarSpec) -> None:
     """Room past the scale's end for the label of a full bar ("100.0%"); ticks stop at the scale's end."""
     end = spec.scale_end
-    fig.update_xaxes(range=[0, end * X_AXIS_END_PERCENT / 100], tickmode="array", tickvals=[end * i / 5 for i in range(6)],
-                     zeroline=True)
+    fig.update_xaxes(range=[0, end * X_AXIS_END_PERCENT / 100], tickmode="array",
+                     tickvals=[end * i / 5 for i in range(6)], zeroline=True)
     fig.update_yaxes(autorange="reversed", type="category")
 
 

@@ -277,20 +277,26 @@ def _whole_row_reason(cells: list[_Cell]) -> str | None:
 
 
 @dataclass
-class _Grid:
-    """The matrices of the three heatmap traces, the score labels and the labels across whole rows."""
+class _Layer:
+    """One heatmap trace's matrices, a row per figure row: values, cell texts, hover texts."""
 
-    score_range: tuple[float, float]
-    min_group_size: int
     z: list = field(default_factory=list)
     text: list = field(default_factory=list)
     hover: list = field(default_factory=list)
-    blank: list = field(default_factory=list)
-    blank_text: list = field(default_factory=list)
-    blank_hover: list = field(default_factory=list)
-    grey: list = field(default_factory=list)
-    grey_text: list = field(default_factory=list)
-    grey_hover: list = field(default_factory=list)
+
+    def add_row(self, z: list, text: list, hover: list) -> None:
+        self.z.append(z); self.text.append(text); self.hover.append(hover)
+
+
+@dataclass
+class _Grid:
+    """The three heatmap traces' layers, the score labels and the labels across whole rows."""
+
+    score_range: tuple[float, float]
+    min_group_size: int
+    scores: _Layer = field(default_factory=_Layer)
+    no_data: _Layer = field(default_factory=_Layer)
+    grey: _Layer = field(default_factory=_Layer)
     label_x: list = field(default_factory=list)
     label_y: list = field(default_factory=list)
     label_text: list = field(default_factory=list)
@@ -298,10 +304,8 @@ class _Grid:
     row_labels: list[tuple[str, str]] = field(default_factory=list)
 
     def add_heading_row(self, width: int) -> None:
-        for matrix in (self.z, self.blank, self.grey):
-            matrix.append([None] * width)
-        for matrix in (self.text, self.hover, self.blank_text, self.blank_hover, self.grey_text, self.grey_hover):
-            matrix.append([""] * width)
+        for layer in (self.scores, self.no_data, self.grey):
+            layer.add_row([None] * width, [""] * width, [""] * width)
 
     def add_unit_row(self, category: str, cells: list[_Cell], measure_names: list[str]) -> None:
         grey_text = [c.grey_text for c in cells]
@@ -309,13 +313,10 @@ class _Grid:
         if reason is not None:  # the words once across the row instead of a short text in each cell
             grey_text = [""] * len(cells)
             self.row_labels.append((category, privacy.suppression_label(reason, self.min_group_size)))
-        for matrix, values in ((self.z, [c.score for c in cells]), (self.text, [c.score_text for c in cells]),
-                               (self.hover, [c.hover for c in cells]), (self.blank, [c.no_data for c in cells]),
-                               (self.blank_text, [c.no_data_text for c in cells]),
-                               (self.blank_hover, [c.no_data_hover for c in cells]),
-                               (self.grey, [c.grey for c in cells]), (self.grey_text, grey_text),
-                               (self.grey_hover, [c.grey_hover for c in cells])):
-            matrix.append(values)
+        self.scores.add_row([c.score for c in cells], [c.score_text for c in cells], [c.hover for c in cells])
+        self.no_data.add_row([c.no_data for c in cells], [c.no_data_text for c in cells],
+                             [c.no_data_hover for c in cells])
+        self.grey.add_row([c.grey for c in cells], grey_text, [c.grey_hover for c in cells])
         for cell, measure_name in zip(cells, measure_names):
             if cell.score is not None:
                 self.label_x.append(measure_name); self.label_y.append(category)
@@ -343,17 +344,17 @@ def _add_traces(fig: go.Figure, grid: _Grid, measure_names: list[str], categorie
     common = dict(x=measure_names, y=categories, xgap=2, ygap=2, hoverongaps=False)
     low, high = grid.score_range
     fig.add_trace(go.Heatmap(
-        name="Scores", z=grid.z, text=grid.text, hovertext=grid.hover, hoverinfo="text",
+        name="Scores", z=grid.scores.z, text=grid.scores.text, hovertext=grid.scores.hover, hoverinfo="text",
         colorscale=labels.SEQUENTIAL_SCALE, zmin=low, zmax=high,
         colorbar=dict(title=dict(text="Score<br>(0–10)")), **common,
     ))
     fig.add_trace(go.Heatmap(
-        name="No data", z=grid.blank, text=grid.blank_text, texttemplate="%{text}", hovertext=grid.blank_hover,
+        name="No data", z=grid.no_data.z, text=grid.no_data.text, texttemplate="%{text}", hovertext=grid.no_data.hover,
         hoverinfo="text", textfont=dict(size=9, color=NO_DATA_TEXT_COLOUR),
         colorscale=[[0, NO_DATA_FILL], [1, NO_DATA_FILL]], showscale=False, **common,
     ))
     fig.add_trace(go.Heatmap(
-        name="Suppressed", z=grid.grey, text=grid.grey_text, texttemplate="%{text}", hovertext=grid.grey_hover,
+        name="Suppressed", z=grid.grey.z, text=grid.grey.text, texttemplate="%{text}", hovertext=grid.grey.hover,
         hoverinfo="text", textfont=dict(size=10, color=text_colour_on(labels.SUPPRESSED_COLOUR)),
         colorscale=[[0, labels.SUPPRESSED_COLOUR], [1, labels.SUPPRESSED_COLOUR]], showscale=False, **common,
     ))
