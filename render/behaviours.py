@@ -101,10 +101,9 @@ class _Bars:
     notes: list[tuple[str, str]]
 
 
-def _by_item(rows: pd.DataFrame, min_group_size: int) -> dict[str, object]:
+def _by_item(rows: pd.DataFrame, hidden: pd.Series) -> dict[str, object]:
     """The unit's question rows by case-folded question code, each with ``is_hidden``."""
-    rows = rows.assign(is_hidden=suppressed_mask(rows, min_group_size).to_numpy(),
-                       item_key=rows["item"].astype(str).str.casefold().to_numpy())
+    rows = rows.assign(is_hidden=hidden.to_numpy(), item_key=rows["item"].astype(str).str.casefold().to_numpy())
     return {r.item_key: r for r in rows.astype(object).itertuples(index=False)}
 
 
@@ -212,7 +211,7 @@ def behaviours_bar(
     for unit_name, rows, colour, pattern, group in (
             (team, team_rows, labels.UNIT_COLOUR, "", "unit"),
             (organisation, org_rows, labels.ORGANISATION_COLOUR, "/", "organisation")):
-        bars = _unit_bars(spec, unit_name, _by_item(rows, min_group_size))
+        bars = _unit_bars(spec, unit_name, _by_item(rows, suppressed_mask(rows, min_group_size)))
         if unit_name == team:  # only the team's missing bars are explained on the chart
             annotations += bars.notes
         fig.add_trace(_bar_trace(spec, bars, unit_name, colour, pattern))

@@ -240,15 +240,6 @@ class _Cell(NamedTuple):
     reason: str | None = None
 
 
-def _hidden_cell(head: str, row: object, min_group_size: int) -> _Cell:
-    """A suppressed cell: grey, its reason's short text, the full words on hover; no numbers read."""
-    reason = reason_code(row)
-    reason = reason if reason in SUPPRESSED_CELL_TEXT else settings.SUPPRESSION_PRIMARY
-    words = f"{head}: {privacy.suppression_label(reason, min_group_size)}"
-    return _Cell(hover=words, grey=1, grey_text=SUPPRESSED_CELL_TEXT[reason].format(k=min_group_size),
-                 grey_hover=words, reason=reason)
-
-
 def _no_data_cell(head: str) -> _Cell:
     no_data = f"{head}: {fmt.NO_DATA}"
     return _Cell(hover=no_data, no_data=1, no_data_text=fmt.NO_DATA, no_data_hover=no_data)
@@ -259,13 +250,6 @@ def _scored_cell(head: str, row: object, score: float) -> _Cell:
     hover = (f"{head}: {text}<br>{fmt.format_ci(row.ci_low, row.ci_high, 'score')}"
              f"<br>n = {fmt.format_n(row.n)} responses")
     return _Cell(score=score, score_text=text, hover=hover)
-
-
-def _cell(head: str, row: object | None, min_group_size: int) -> _Cell:
-    if row is not None and row.is_hidden:  # never read the numbers of a hidden row
-        return _hidden_cell(head, row, min_group_size)
-    score = None if row is None else trace_value(row.mean)
-    return _no_data_cell(head) if score is None else _scored_cell(head, row, score)
 
 
 def _whole_row_reason(cells: list[_Cell]) -> str | None:
@@ -290,7 +274,8 @@ class _Layer:
 
 @dataclass
 class _Grid:
-    """The three heatmap traces' layers, the score labels and the labels across whole rows."""
+    """The three heatmap traces' layers, the score labels and the labels across whole rows, filled a
+    row at a time from the cells it makes (the threshold ``min_group_size`` is needed for hidden cells)."""
 
     score_range: tuple[float, float]
     min_group_size: int
@@ -302,6 +287,21 @@ class _Grid:
     label_text: list = field(default_factory=list)
     label_colour: list = field(default_factory=list)
     row_labels: list[tuple[str, str]] = field(default_factory=list)
+
+    def hidden_cell(self, head: str, row: object) -> _Cell:
+        """A suppressed cell: grey, its reason's short text, the full words on hover; no numbers read."""
+        reason = reason_code(row)
+        reason = reason if reason in SUPPRESSED_CELL_TEXT else settings.SUPPRESSION_PRIMARY
+        words = f"{head}: {privacy.suppression_label(reason, self.min_group_size)}"
+        return _Cell(hover=words, grey=1, grey_text=SUPPRESSED_CELL_TEXT[reason].format(k=self.min_group_size),
+                     grey_hover=words, reason=reason)
+
+    def cell(self, head: str, row: object | None) -> _Cell:
+        """The cell of ``row`` (``None``: no row for the unit and measure), hover headed by ``head``."""
+        if row is not None and row.is_hidden:  # never read the numbers of a hidden row
+            return self.hidden_cell(head, row)
+        score = None if row is None else trace_value(row.mean)
+        return _no_data_cell(head) if score is None else _scored_cell(head, row, score)
 
     def add_heading_row(self, width: int) -> None:
         for layer in (self.scores, self.no_data, self.grey):
@@ -331,8 +331,8 @@ def _fill_grid(grid: _Grid, figure_rows: list[_FigureRow], lookup: dict, measure
             grid.add_heading_row(len(measures))
             continue
         head = f"<b>{row.category}</b>" + ("" if is_blank(row.parent) else f" ({row.parent})")
-        cells = [_cell(f"{head}<br>{measure_name}", lookup.get((str(row.parent), str(row.unit), measure)),
-                       grid.min_group_size) for measure, measure_name in zip(measures, measure_names)]
+        cells = [grid.cell(f"{head}<br>{measure_name}", lookup.get((str(row.parent), str(row.unit), measure)))
+                 for measure, measure_name in zip(measures, measure_names)]
         grid.add_unit_row(row.category, cells, measure_names)
     return grid
 

@@ -48,9 +48,9 @@ def _period_text(frame: pd.DataFrame, x: str) -> str | None:
     return prefix + (f"{low} to {high}" if low != high else str(low))
 
 
-def _gaps_text(frame: pd.DataFrame, hidden: pd.Series, min_group_size: int) -> str:
-    """"; 2 points with fewer than k responses and 1 point hidden to protect ... left as gaps"."""
-    reasons = [hidden_label(r, min_group_size) for r in frame[hidden.to_numpy()].itertuples(index=False)]
+def _gaps_text(reasons: list[str]) -> str:
+    """"; 2 points with fewer than k responses and 1 point hidden to protect ... left as gaps", from the
+    hidden points' words."""
     counts = {words: reasons.count(words) for words in dict.fromkeys(reasons)}
     parts = [f"{_points(count)} {'with ' if words.startswith('fewer') else ''}{words}"
              for words, count in counts.items()]
@@ -74,7 +74,8 @@ def trend_caption(frame: pd.DataFrame, x: str, y: str, *, color: str, markers_si
         low, high = n_range
         n_text += f" ({low} responses each)" if low == high else f" ({low}–{high} responses each)"
     if hidden.any():
-        n_text += _gaps_text(frame, hidden, min_group_size)
+        n_text += _gaps_text([hidden_label(r, min_group_size)
+                              for r in frame[hidden.to_numpy()].itertuples(index=False)])
     if no_data.any():
         n_text += f"; {_points(int(no_data.sum()))} with {fmt.NO_DATA}"
     notes = ["Bars or bands: 95% confidence intervals"]
