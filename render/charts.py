@@ -11,7 +11,8 @@ Each builder takes one of the tables that leave the analytics layer (fixed colum
 :mod:`analytics.settings`) and returns a figure with axis titles that name their units, colour-blind-safe
 colours (:mod:`analytics.labels`) and a caption stored in ``fig.layout.meta["caption"]`` that names the data,
 the period, the unit of analysis and n. Pages show it with ``st.caption(figure_caption(fig))``; every
-builder also has a ``*_caption`` function giving the same text without drawing.
+builder's module also has a ``*_caption`` function giving the same text without drawing (e.g.
+:func:`render.heatmap.heatmap_caption`).
 
 Anonymity (domain.md §2)
 ------------------------
@@ -36,31 +37,26 @@ rather than base64 blocks; that keeps the figure inspectable in tests and in the
 
 from __future__ import annotations
 
-from render.behaviours import behaviours_bar, behaviours_caption
+from render.behaviours import behaviours_bar
 from render.colours import relative_luminance, scale_colour, text_colour_on
 from render.common import chart_caption, figure_caption, suppressed_mask
-from render.correlations import correlation_caption, correlation_matrix
-from render.heatmap import NO_DATA_FILL, default_score_range, heatmap_caption, heatmap_teams_by_measure
-from render.scatter import scatter_caption, scatter_with_fit
-from render.trends import trend_caption, trend_lines
+from render.correlations import correlation_matrix
+from render.heatmap import NO_DATA_FILL, default_score_range, heatmap_teams_by_measure
+from render.scatter import scatter_with_fit
+from render.trends import trend_lines
 
 __all__ = [
     "NO_DATA_FILL",
     "behaviours_bar",
-    "behaviours_caption",
     "chart_caption",
-    "correlation_caption",
     "correlation_matrix",
     "default_score_range",
     "figure_caption",
-    "heatmap_caption",
     "heatmap_teams_by_measure",
     "relative_luminance",
     "scale_colour",
-    "scatter_caption",
     "scatter_with_fit",
     "suppressed_mask",
     "text_colour_on",
-    "trend_caption",
     "trend_lines",
 ]
