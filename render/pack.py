@@ -95,42 +95,44 @@ footer { font-size: 8.5pt; color: #555555; border-top: 1px solid #bbbbbb; margin
 # --------------------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------------------
+def _bool_text(value: object) -> str:
+    if fmt.is_missing(value):
+        return "not tested"
+    return "yes" if bool(value) else "no"
+
+
+#: Kinds whose cells are words: each formats its own missing value.
+_WORD_KINDS = {
+    "bool": _bool_text,
+    "text": lambda value: "" if fmt.is_missing(value) else str(value),
+    "rag": lambda value: fmt.NO_DATA if fmt.is_missing(value) else str(value),
+}
+#: Kinds whose cells are numbers (given as floats; a missing value is "no data"); any other kind is a
+#: plain number.
+_NUMBER_KINDS = {
+    "score": fmt.format_score,
+    "pct": fmt.format_pct,
+    "n": fmt.format_n,
+    "r": fmt.format_r,
+    "ratio": lambda v: fmt.format_number(v, 2),
+    "p": lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}",
+    "change": lambda v: fmt.format_signed(v, 1),
+    "pp": lambda v: fmt.format_signed(v, 1, " pp"),
+    "change_n": lambda v: fmt.format_signed(v, 0),
+}
+
+
 def format_kind(value: object, kind: str) -> str:
     """One cell's text for a :data:`analytics.report.pack.COLUMN_KINDS` kind; missing values are "no data".
 
     >>> format_kind(7.06, "score"), format_kind(-0.234, "r"), format_kind(1.5, "pp"), format_kind(None, "pct")
     ('7.1', '−0.23', '+1.5 pp', 'no data')
     """
-    if kind == "bool":
-        if fmt.is_missing(value):
-            return "not tested"
-        return "yes" if bool(value) else "no"
-    if kind == "text":
-        return "" if fmt.is_missing(value) else str(value)
-    if kind == "rag":
-        return fmt.NO_DATA if fmt.is_missing(value) else str(value)
+    if kind in _WORD_KINDS:
+        return _WORD_KINDS[kind](value)
     if fmt.is_missing(value):
         return fmt.NO_DATA
-    v = float(value)
-    if kind == "score":
-        return fmt.format_score(v)
-    if kind == "pct":
-        return fmt.format_pct(v)
-    if kind == "n":
-        return fmt.format_n(v)
-    if kind == "r":
-        return fmt.format_r(v)
-    if kind == "ratio":
-        return fmt.format_number(v, 2)
-    if kind == "p":
-        return "< 0.001" if v < 0.001 else f"{v:.3f}"
-    if kind == "change":
-        return fmt.format_signed(v, 1)
-    if kind == "pp":
-        return fmt.format_signed(v, 1, " pp")
-    if kind == "change_n":
-        return fmt.format_signed(v, 0)
-    return fmt.format_number(v)
+    return _NUMBER_KINDS.get(kind, fmt.format_number)(float(value))
 
 
 def _rag_html(word: str) -> str:

@@ -51,6 +51,7 @@ from analytics.stats.count_models import (
 from analytics.stats.multilevel import (
     MAX_SHAPLEY_PREDICTORS, MIXED_SLOPE_COLUMNS, MIXED_TERM_BETWEEN, MIXED_TERM_WITHIN, SHAPLEY_COLUMNS,
     mixed_slopes, shapley_r2)
+from analytics.stats.fit import least_squares_fit
 from analytics.stats.multiple import benjamini_hochberg
 from analytics.stats.rates import compare_rates_poisson, compare_rates_quasi_poisson
 from analytics.stats.waves import PROPORTION_CHANGE_COLUMNS, WAVE_CHANGE_COLUMNS, compare_proportions, compare_waves

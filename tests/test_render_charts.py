@@ -19,6 +19,7 @@ from scipy import stats
 
 from analytics import settings
 from analytics.errors import InputError
+from analytics.stats.fit import least_squares_fit
 from render import charts
 from analytics import labels
 
@@ -340,7 +341,7 @@ def test_scatter_band_matches_statsmodels_get_prediction():
     # By hand at x̄ = 3 (the middle of a 3-point grid): fitted 2.8, 3.4, 4.0, 4.6, 5.2, residuals
     # −0.8, 0.6, 1.0, −0.6, −0.2, SSE = 0.64 + 0.36 + 1 + 0.36 + 0.04 = 2.4, s = √(2.4 / 3); the
     # half-width is t(0.975, 3) · s · √(1/5 + 0).
-    fit = charts.least_squares_fit([1, 2, 3, 4, 5], [2, 4, 5, 4, 5], n_grid=3)
+    fit = least_squares_fit([1, 2, 3, 4, 5], [2, 4, 5, 4, 5], n_grid=3)
     assert fit.fitted[1] == pytest.approx(4.0)
     assert fit.ci_high[1] - fit.fitted[1] == pytest.approx(stats.t.ppf(0.975, 3) * np.sqrt(2.4 / 3) / np.sqrt(5))
 
@@ -371,7 +372,7 @@ def test_scatter_without_enough_points_draws_no_line():
     names = [t.name for t in fig.data]
     assert names == ["Teams"] and "fit" not in fig.layout.meta
     assert "Too few points for a fitted line" in charts.figure_caption(fig)
-    assert charts.least_squares_fit([1, 1, 1, 1], [1, 2, 3, 4]) is None  # no spread in x
+    assert least_squares_fit([1, 1, 1, 1], [1, 2, 3, 4]) is None  # no spread in x
 
 
 def test_scatter_groups_by_colour_and_drops_incomplete_rows():
