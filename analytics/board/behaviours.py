@@ -72,6 +72,14 @@ def guidance_table(behaviours: Iterable[str], guidance: dict | None = None) -> p
     return pd.DataFrame(rows, columns=list(GUIDANCE_COLUMNS))
 
 
+def _organisation_row(org: pd.DataFrame, wave: str | None, item: str) -> pd.Series | None:
+    """The organisation's item-result row of ``item`` (code matched without case) in ``wave``, or None."""
+    if wave is None:
+        return None
+    hit = org[(org["wave"].astype(str) == wave) & (org["item"].astype(str).str.casefold() == item.casefold())]
+    return None if hit.empty else hit.iloc[0]
+
+
 def behaviour_results(item_results: pd.DataFrame, wave: str, codebook: Codebook | None = None) -> pd.DataFrame:
     """The four behaviours of compassionate leadership at organisation level, % positive.
 
@@ -107,12 +115,7 @@ def behaviour_results(item_results: pd.DataFrame, wave: str, codebook: Codebook 
               "helping": "Helping"}
     rows = []
     for i, (behaviour, item) in enumerate(mapping.items()):
-        def find(w: str | None) -> pd.Series | None:
-            if w is None:
-                return None
-            hit = org[(org["wave"].astype(str) == w) & (org["item"].astype(str).str.casefold() == item.casefold())]
-            return None if hit.empty else hit.iloc[0]
-        now, before = find(wave), find(prev)
+        now, before = _organisation_row(org, wave, item), _organisation_row(org, prev, item)
         hidden = now is None or bool(now["suppressed"]) or is_missing(now["pct_positive"])
         before_ok = before is not None and not bool(before["suppressed"]) and not is_missing(before["pct_positive"])
         pct = math.nan if hidden else float(now["pct_positive"])

@@ -77,31 +77,42 @@ def apply_thresholds(headline: pd.DataFrame, thresholds: Mapping[str, object] | 
     out["higher_is_better"] = out["higher_is_better"].astype(object)
     benchmarks = dict(benchmarks or {})
     for i, row in out.iterrows():
-        measure, kind = row["measure"], row["kind"]
-        bench = benchmarks.get(measure)
-        if not is_missing(bench):
-            try:
-                bench = float(bench)
-            except (TypeError, ValueError):
-                raise InputError(f"The benchmark for {row['label']} must be a number (got '{bench}').") from None
-            out.at[i, "benchmark"] = bench
-            if not is_missing(row["value"]):
-                out.at[i, "vs_benchmark"] = float(row["value"]) - bench
-            if kind == "score":
-                note = row["note"] or ""
-                if BENCHMARK_WEIGHTING_NOTE not in note:
-                    out.at[i, "note"] = (note + " " + BENCHMARK_WEIGHTING_NOTE).strip()
-        rule = rules.get(measure) or (rules.get("score") if kind == "score" else None)
-        if rule is None:
-            out.at[i, "rag"] = RAG_NOT_RATED
-            out.at[i, "rag_reason"] = "No RAG thresholds are set for this figure."
-            continue
-        out.at[i, "green_at"], out.at[i, "red_at"] = rule.green_at, rule.red_at
-        out.at[i, "higher_is_better"] = rule.higher_is_better
-        rating = rag_rating(row["value"], **rule.as_kwargs())
-        out.at[i, "rag"] = rating
-        out.at[i, "rag_reason"] = ("No value to rate." if rating == RAG_NO_DATA
-                                   else _rag_reason(rating, float(row["value"]), rule, kind))
+        _add_benchmark(out, i, row, benchmarks.get(row["measure"]))
+        rule = rules.get(row["measure"]) or (rules.get("score") if row["kind"] == "score" else None)
+        _add_rag(out, i, row, rule)
     out = out[list(HEADLINE_COLUMNS)]
     out.attrs = dict(headline.attrs)
     return out
+
+
+def _add_benchmark(out: pd.DataFrame, i: object, row: pd.Series, bench: object) -> None:
+    """Row ``i``'s benchmark and ``vs_benchmark`` (value − benchmark); a benchmark on a survey score adds
+    :data:`BENCHMARK_WEIGHTING_NOTE` to the note. A benchmark that is not a number is refused."""
+    if is_missing(bench):
+        return
+    try:
+        bench = float(bench)
+    except (TypeError, ValueError):
+        raise InputError(f"The benchmark for {row['label']} must be a number (got '{bench}').") from None
+    out.at[i, "benchmark"] = bench
+    if not is_missing(row["value"]):
+        out.at[i, "vs_benchmark"] = float(row["value"]) - bench
+    if row["kind"] == "score":
+        note = row["note"] or ""
+        if BENCHMARK_WEIGHTING_NOTE not in note:
+            out.at[i, "note"] = (note + " " + BENCHMARK_WEIGHTING_NOTE).strip()
+
+
+def _add_rag(out: pd.DataFrame, i: object, row: pd.Series, rule: RagThresholds | None) -> None:
+    """Row ``i``'s RAG status (:func:`analytics.rag.rag_rating`), its reason in words and the thresholds used;
+    "Not rated" without thresholds."""
+    if rule is None:
+        out.at[i, "rag"] = RAG_NOT_RATED
+        out.at[i, "rag_reason"] = "No RAG thresholds are set for this figure."
+        return
+    out.at[i, "green_at"], out.at[i, "red_at"] = rule.green_at, rule.red_at
+    out.at[i, "higher_is_better"] = rule.higher_is_better
+    rating = rag_rating(row["value"], **rule.as_kwargs())
+    out.at[i, "rag"] = rating
+    out.at[i, "rag_reason"] = ("No value to rate." if rating == RAG_NO_DATA
+                               else _rag_reason(rating, float(row["value"]), rule, row["kind"]))
