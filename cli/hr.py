@@ -3,7 +3,8 @@
 ::
 
     python -m analytics hr STAFF_FILE [--absence FILE] [--team-col COL] [--job-role-col COL]
-           [--start YYYY-MM-DD --end YYYY-MM-DD] [--exclude-doctors-in-training] [--exclude-staff-group NAME ...]
+           [--start YYYY-MM-DD --end YYYY-MM-DD] [--include-doctors-in-training | --exclude-doctors-in-training]
+           [--exclude-staff-group NAME ...]
            [--exclude-job-role NAME ...] [--exclude-assignment-category NAME ...] --out FILE.csv
 
 STAFF_FILE is an employee-level staff file (one row per employee or assignment) or a team-month aggregate
@@ -12,10 +13,12 @@ The output has one row per level x unit with the columns :data:`analytics.hr.HR_
 full precision; a figure that cannot be worked out is left empty). Small teams are not suppressed: HR
 turnover is reported per team internally, and ``staff_start`` / ``staff_end`` show each unit's size.
 
-Exclusions (:func:`analytics.hr.apply_exclusions`) are explicit: ``--exclude-doctors-in-training`` leaves out
-the job roles of doctors in training (:data:`analytics.hr.DOCTORS_IN_TRAINING_ROLES`), who rotate between
-trusts and would otherwise count as leavers; it needs a job-role column and employee-level records. The
-command prints what was excluded.
+Exclusions (:func:`analytics.hr.apply_exclusions`) are stated in the output. Doctors in training (the job roles
+of :data:`analytics.hr.DOCTORS_IN_TRAINING_ROLES`), who rotate between trusts and would otherwise count as
+leavers, are left out by default whenever the file's job roles tell them apart, as in the dashboard and
+``report`` (:func:`cli.options.hr_exclusions`); ``--include-doctors-in-training`` counts them, and
+``--exclude-doctors-in-training`` insists (refusing a file that cannot tell them apart). The command prints
+what was excluded.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import argparse
 from analytics import hr
 from analytics.errors import InputError
 from analytics.export import write_table
-from cli.options import hr_exclusions
+from cli.options import add_doctors_in_training_options, hr_exclusions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,10 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="job role(s) to leave out, as written in the job-role column")
     parser.add_argument("--exclude-assignment-category", metavar="NAME", nargs="+", action="extend", default=[],
                         help="assignment categories to leave out, e.g. 'Bank'")
-    parser.add_argument("--exclude-doctors-in-training", action="store_true",
-                        help="leave out doctors in training (job roles such as Foundation Year 1, Core Training, "
-                             "Specialty Registrar, ST3), who rotate between trusts and would count as leavers; "
-                             "needs a job-role column")
+    add_doctors_in_training_options(parser)
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output file (.csv or .xlsx)")
     parser.set_defaults(handler=run_hr)
 
@@ -70,9 +70,10 @@ def run_hr(args: argparse.Namespace) -> int:
                              "team-month figures, which carry their own FTE days lost.",
                              file=records.file_name)
         records = hr.read_absence_file(args.absence, records)
-    metrics = hr.hr_metrics(records, start=args.start, end=args.end, exclusions=hr_exclusions(args))
+    exclusions, note = hr_exclusions(args, records)
+    metrics = hr.hr_metrics(records, start=args.start, end=args.end, exclusions=exclusions)
     table = metrics[list(hr.HR_CLI_COLUMNS)]
     path = write_table(table, args.out, sheet_name="HR outcomes")
     print(f"Wrote {len(table)} rows to {path} (window {metrics.attrs['window_start']:%Y-%m-%d} to "
-          f"{metrics.attrs['window_end']:%Y-%m-%d}). {hr.exclusions_text(metrics)}")
+          f"{metrics.attrs['window_end']:%Y-%m-%d}). {hr.exclusions_text(metrics)}" + (f" {note}" if note else ""))
     return 0

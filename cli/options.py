@@ -4,18 +4,51 @@ from __future__ import annotations
 
 import argparse
 
-from analytics.hr import HRExclusions
+from analytics.dataset import can_exclude_doctors_in_training
+from analytics.errors import InputError
+from analytics.hr import HRExclusions, HRRecords
+
+#: Said when doctors in training are left out by default but the HR file cannot tell them apart.
+DOCTORS_NOT_TOLD_APART = ("Doctors in training could not be told apart in this HR file (no job role naming a "
+                          "training grade), so they are counted.")
 
 
-def hr_exclusions(args: argparse.Namespace) -> HRExclusions:
-    """The ``--exclude-…`` flags of a command as one :class:`~analytics.hr.HRExclusions` (flags a command
-    does not have count as not given). ``--include-doctors-in-training`` (the ``report`` command, which
-    leaves doctors in training out by default) wins over the default."""
-    if hasattr(args, "include_doctors_in_training"):
-        doctors = not args.include_doctors_in_training
+def add_doctors_in_training_options(parser: argparse.ArgumentParser) -> None:
+    """``--include-doctors-in-training`` and ``--exclude-doctors-in-training`` (the default, stated)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--include-doctors-in-training", action="store_true",
+                       help="count doctors in training in the HR figures. By default they are left out (when the "
+                            "job roles tell them apart), as NHS leaver statistics do: they rotate between "
+                            "employers, so each rotation would count as a leaver")
+    group.add_argument("--exclude-doctors-in-training", action="store_true",
+                       help="leave doctors in training out and refuse files that cannot tell them apart (no "
+                            "job-role column, or team-month figures); without either flag they are left out "
+                            "whenever the file can tell them apart")
+
+
+def hr_exclusions(args: argparse.Namespace, records: HRRecords | None = None) -> tuple[HRExclusions, str]:
+    """The ``--exclude-…`` flags of a command as one :class:`~analytics.hr.HRExclusions`, and a note to print.
+
+    Doctors in training are left out by default. With neither doctors flag, they are left out when
+    ``records`` can tell them apart (a job-role column naming training grades), else counted with
+    :data:`DOCTORS_NOT_TOLD_APART` as the note; ``--exclude-doctors-in-training`` asks for it whatever the
+    file (refused by :func:`analytics.hr.apply_exclusions` when impossible); ``--include-doctors-in-training``
+    counts them. Flags a command does not have count as not given.
+    """
+    include = bool(getattr(args, "include_doctors_in_training", False))
+    explicit = bool(getattr(args, "exclude_doctors_in_training", False))
+    if include and explicit:
+        raise InputError("Give --include-doctors-in-training or --exclude-doctors-in-training, not both.")
+    note = ""
+    if include:
+        doctors = False
+    elif explicit or records is None:
+        doctors = True
     else:
-        doctors = bool(getattr(args, "exclude_doctors_in_training", False))
-    return HRExclusions(staff_groups=tuple(getattr(args, "exclude_staff_group", None) or ()),
-                        job_roles=tuple(getattr(args, "exclude_job_role", None) or ()),
-                        assignment_categories=tuple(getattr(args, "exclude_assignment_category", None) or ()),
-                        doctors_in_training=doctors)
+        doctors = can_exclude_doctors_in_training(records)
+        note = "" if doctors else DOCTORS_NOT_TOLD_APART
+    exclusions = HRExclusions(staff_groups=tuple(getattr(args, "exclude_staff_group", None) or ()),
+                              job_roles=tuple(getattr(args, "exclude_job_role", None) or ()),
+                              assignment_categories=tuple(getattr(args, "exclude_assignment_category", None) or ()),
+                              doctors_in_training=doctors)
+    return exclusions, note

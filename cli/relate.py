@@ -5,7 +5,8 @@
     python -m analytics relate --survey FILE [FILE ...] --hr FILE [--absence FILE] [--window concurrent|lagged]
            [--wave W ...] [--level team|directorate] [--x MEASURE ...] [--y OUTCOME ...]
            [--by directorate|staff_mix] [--weight-by-responses] [--adjust pct_registered_nursing|mean_staff ...]
-           [--exclude-doctors-in-training] [--exclude-staff-group NAME ...] [--exclude-job-role NAME ...]
+           [--include-doctors-in-training | --exclude-doctors-in-training] [--exclude-staff-group NAME ...]
+           [--exclude-job-role NAME ...]
            [--min-group K] --out FILE.csv
 
     python -m analytics relate --units FILE --unit-col COL --x COL [--x COL ...] --y COL [--y COL ...]
@@ -45,7 +46,7 @@ from analytics.export import write_table
 from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS
 from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
 from analytics.survey.privacy import check_min_group_size
-from cli.options import hr_exclusions
+from cli.options import add_doctors_in_training_options, hr_exclusions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,9 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     survey.add_argument("--hr-team-col", metavar="COL", help="the HR file's team column")
     survey.add_argument("--weight-by-responses", action="store_true",
                         help="weight Pearson r by each unit's survey responses")
-    survey.add_argument("--exclude-doctors-in-training", action="store_true",
-                        help="leave doctors in training (job roles such as Foundation Year 1, Specialty Registrar) "
-                             "out of the HR figures, as NHS leaver statistics do")
+    add_doctors_in_training_options(survey)
     survey.add_argument("--exclude-staff-group", metavar="NAME", nargs="+", action="extend", default=[],
                         help="staff group(s) to leave out of the HR figures")
     survey.add_argument("--exclude-job-role", metavar="NAME", nargs="+", action="extend", default=[],
@@ -110,6 +109,7 @@ _SURVEY_ONLY = {"--hr": "hr", "--absence": "absence", "--wave": "wave", "--team-
                 "--directorate-col": "directorate_col", "--hr-team-col": "hr_team_col",
                 "--weight-by-responses": "weight_by_responses",
                 "--exclude-doctors-in-training": "exclude_doctors_in_training",
+                "--include-doctors-in-training": "include_doctors_in_training",
                 "--exclude-staff-group": "exclude_staff_group", "--exclude-job-role": "exclude_job_role"}
 _UNITS_ONLY = {"--unit-col": "unit_col", "--sheet": "sheet", "--weight": "weight"}
 
@@ -162,11 +162,15 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
     sources = [SurveySource.from_path(path) for path in args.survey]
     options = ColumnOptions(team_col=args.team_col, directorate_col=args.directorate_col)
     survey = score_survey_files(sources, options, min_group_size=args.min_group)
-    return relate.relate_survey_hr(
+    exclusions, note = hr_exclusions(args, records)
+    result = relate.relate_survey_hr(
         survey, records, waves=args.wave or None, window_kind=args.window, measures=args.x or None,
         outcomes=args.y or None, level=args.level, by=args.by,
         weights=relate.WEIGHT_RESPONSES if args.weight_by_responses else None, covariates=args.adjust,
-        exclusions=hr_exclusions(args))
+        exclusions=exclusions)
+    if note:
+        result.notes.insert(0, note)
+    return result
 
 
 def _run_units(args: argparse.Namespace) -> tuple[relate.RelateResult, list[str]]:

@@ -217,7 +217,7 @@ def rotation_file(tmp_path):
 
 def test_exclude_doctors_in_training(rotation_file, capsys):
     staff, out = rotation_file
-    assert main(["hr", str(staff), *WINDOW, "--out", str(out)]) == 0
+    assert main(["hr", str(staff), *WINDOW, "--include-doctors-in-training", "--out", str(out)]) == 0
     m = row_of(read_output(out), "team", "M")
     assert (m["staff_start"], m["staff_end"], m["leavers"]) == (2, 2, 1)   # rows 3, 4 -> 3, 5; row 4 leaves
     assert m["leaver_rate"] == pytest.approx(100 * 1 / ((2 + 2) / 2))
@@ -232,6 +232,37 @@ def test_exclude_doctors_in_training(rotation_file, capsys):
     org = row_of(table, "organisation", "Organisation")
     assert (org["staff_start"], org["staff_end"], org["leavers"]) == (4, 3, 1)   # 1, 2, 3, 8 -> 1, 3, 8
     assert org["leaver_rate"] == pytest.approx(100 * 1 / ((4 + 3) / 2))
+
+
+def test_doctors_in_training_are_left_out_by_default(rotation_file, capsys):
+    staff, out = rotation_file
+    assert main(["hr", str(staff), *WINDOW, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "doctors in training" in printed and "2 of 6 staff records are left out" in printed
+    default = read_output(out)
+    assert main(["hr", str(staff), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 0
+    pd.testing.assert_frame_equal(default, read_output(out))
+    org = row_of(default, "organisation", "Organisation")
+    assert (org["staff_start"], org["staff_end"], org["leavers"]) == (4, 3, 1)   # as with the flag, by hand above
+
+
+def test_a_file_that_cannot_tell_doctors_in_training_apart_counts_them_and_says_so(tmp_path, capsys):
+    path = tmp_path / "staff.csv"
+    path.write_text(ROTATION_CSV.replace("Job Role", "Post"), encoding="utf-8")   # no job-role column
+    out = tmp_path / "out.csv"
+    assert main(["hr", str(path), *WINDOW, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "No staff are excluded" in printed and "could not be told apart" in printed
+    assert row_of(read_output(out), "team", "M")["leavers"] == 1   # the rotating trainee still counts
+
+
+def test_include_and_exclude_doctors_in_training_together_are_refused(rotation_file, capsys):
+    staff, out = rotation_file
+    with pytest.raises(SystemExit) as stopped:   # argparse: usage and one line, exit 2
+        main(["hr", str(staff), *WINDOW, "--include-doctors-in-training", "--exclude-doctors-in-training",
+              "--out", str(out)])
+    assert stopped.value.code == 2
+    assert "not allowed with argument --include-doctors-in-training" in capsys.readouterr().err
 
 
 def test_exclude_job_roles_and_assignment_categories(rotation_file, capsys):

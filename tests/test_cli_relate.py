@@ -201,6 +201,23 @@ def test_user_errors_exit_2_with_one_line(files, tmp_path, capsys, argv, message
     assert message in err
 
 
+def test_sample_trust_leaves_doctors_in_training_out_by_default(tmp_path):
+    """Without a flag the figures are those with --exclude-doctors-in-training (sample_data/README.md: 2024
+    wave, odds ratio 0.862 per point for leaving); --include-doctors-in-training gives other figures."""
+    outputs = {}
+    for flag in ([], ["--exclude-doctors-in-training"], ["--include-doctors-in-training"]):
+        out_path = tmp_path / f"relate{len(outputs)}.csv"
+        assert main(["relate", "--survey", str(SAMPLE_DIR / "survey_2024.xlsx"),
+                     "--hr", str(SAMPLE_DIR / "hr_staff_esr.csv"), "--absence", str(SAMPLE_DIR / "hr_absence_esr.csv"),
+                     *flag, "--x", "compassionate_leadership", "--out", str(out_path)]) == 0
+        outputs[tuple(flag)] = read_out(out_path).set_index("y")
+    default, excluded = outputs[()], outputs[("--exclude-doctors-in-training",)]
+    pd.testing.assert_frame_equal(default, excluded)
+    assert default.loc["leaver_rate", "rate_ratio"] == pytest.approx(0.862, abs=0.005)
+    assert outputs[("--include-doctors-in-training",)].loc["leaver_rate", "r"] != pytest.approx(
+        default.loc["leaver_rate", "r"], abs=0.01)
+
+
 def test_sample_trust_employee_files_with_doctors_in_training_excluded(tmp_path):
     out_path = tmp_path / "relate.csv"
     code = main(["relate", "--survey", str(SAMPLE_DIR / "survey_2024.xlsx"),
