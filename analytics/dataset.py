@@ -174,7 +174,7 @@ class Dataset:
         tables key on it (the dashboard hashes a :class:`Dataset` argument by it), so no cached function
         takes these settings one by one."""
         h = hashlib.sha256(self.spec.key.encode())
-        h.update(f"|k={self.min_group_size}|hr={self.exclusions!r}|{self.hr_exclusions}".encode())
+        h.update(f"|k={self.min_group_size}|hr={self.exclusions!r}".encode())
         return h.hexdigest()
 
 

@@ -1,10 +1,7 @@
-"""Display layer shared by the pages.
+"""Streamlit glue shared by the pages: the dataset in use and the sidebar (:mod:`ui.state`), cached wrappers
+keyed by the dataset (:mod:`ui.cache`), one ``<page>_view`` module per page, and tables with their
+downloads (:mod:`ui.tables`, :mod:`ui.downloads`).
 
-* :mod:`render.charts` — Plotly figure builders: pure functions returning ``plotly.graph_objects.Figure``.
-* :mod:`analytics.format` — number, change, RAG and suppressed-cell formatting.
-* :mod:`analytics.labels` — labels, help texts, units, palettes and default RAG thresholds.
-
-These three modules import neither Streamlit nor anything that does, so they are tested without an app.
-Streamlit glue (session state, cached wrappers, error display) lives in other ``ui`` modules; this
-package file stays empty of imports so that importing :mod:`render.charts` never pulls Streamlit in.
+Figures come from :mod:`render` and numbers, labels and thresholds from :mod:`analytics.format`,
+:mod:`analytics.labels` and :mod:`analytics.rag`, none of which import Streamlit.
 """
