@@ -4,17 +4,8 @@ Survey results and HR records cannot be joined per person (the survey is anonymo
 are at unit level (domain.md §4): one row per team (or directorate), its survey scores at wave *t* next
 to its HR outcomes over a window defined from the survey's date.
 
-Survey date and windows (the project's choice, stated on the Methods page)
--------------------------------------------------------------------------
-* The NHS Staff Survey's fieldwork runs from September to late November; a wave labelled with a year
-  (``"2025"``) is dated **1 October** of that year (mid-fieldwork) unless the caller gives a date.
-* **Concurrent** window: the 12 whole months around the survey — from the first day of the month six
-  months before the survey month to the last day of the month five months after it (a 2025 survey:
-  1 April 2025 to 31 March 2026).
-* **Lagged** window: the 12 whole months after the survey month (a 2025 survey: 1 November 2025 to
-  31 October 2026).
-* A window is clipped to the months the HR data covers; a clipped window is reported with its real
-  dates and a note, and rates over it are not annualised (leaver rates over fewer months are lower).
+The window of a wave is :func:`analytics.wave_window.wave_window` (concurrent, lagged or previous 12
+months, cut to the HR period), the one every page, the board pack and the CLI use.
 
 Unit names are matched between the survey and the HR files case-, space- and punctuation-insensitively
 (:func:`analytics.ingest.codebook.normalise_label`); units found in only one source are listed in the notes.
@@ -32,47 +23,12 @@ import pandas as pd
 from analytics import settings
 from analytics.ingest.codebook import normalise_label
 from analytics.errors import InputError
-from analytics.hr import HRExclusions, HRRecords, hr_metrics
-
-WINDOW_CONCURRENT = "concurrent"
-WINDOW_LAGGED = "lagged"
-WINDOW_KINDS = (WINDOW_CONCURRENT, WINDOW_LAGGED)
-WINDOW_LABELS = {
-    WINDOW_CONCURRENT: "concurrent (the 12 months around the survey)",
-    WINDOW_LAGGED: "lagged (the 12 months after the survey)",
-}
-#: Survey month and day used to date a wave labelled by its year (mid-fieldwork of the NHS Staff Survey).
-SURVEY_MONTH_DAY = (10, 1)
+from analytics.hr import HRExclusions, HRRecords
+from analytics.wave_window import WINDOW_CONCURRENT, HRWindow, HRWindowUnavailable, wave_window, window_metrics, window_within
 
 #: HR columns carried into the joined table.
 OUTCOME_COLUMNS = ("staff_start", "staff_end", "leavers", "leaver_rate", "stability_index", "fte_days_lost",
                    "fte_days_available", "sickness_rate")
-
-
-def survey_date(wave: str, override: object = None) -> pd.Timestamp:
-    """The date a wave stands for: ``override`` if given, else 1 October of the year in the wave label."""
-    if override is not None:
-        return pd.Timestamp(override).normalize()
-    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", str(wave))
-    if not years:
-        raise InputError(f"The survey wave '{wave}' has no year in its label, so its date is unknown. Give the "
-                         "survey date.")
-    month, day = SURVEY_MONTH_DAY
-    return pd.Timestamp(year=int(years[-1]), month=month, day=day)
-
-
-def outcome_window(wave: str, kind: str = WINDOW_CONCURRENT, *, date: object = None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day (both included) of the concurrent or lagged window of a wave."""
-    if kind not in WINDOW_KINDS:
-        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{kind}').")
-    surveyed = survey_date(wave, date)
-    month_start = surveyed.to_period("M").to_timestamp()
-    if kind == WINDOW_CONCURRENT:
-        first = month_start - pd.DateOffset(months=6)
-    else:
-        first = month_start + pd.DateOffset(months=1)
-    last = first + pd.DateOffset(months=12) - pd.Timedelta(days=1)
-    return pd.Timestamp(first), pd.Timestamp(last)
 
 
 @dataclass
@@ -92,6 +48,8 @@ class UnitOutcomes:
     window_start: pd.Timestamp | None
     window_end: pd.Timestamp | None
     notes: list[str] = field(default_factory=list)
+    #: The HR window used (None without HR records).
+    window: HRWindow | None = None
 
     @property
     def n_units(self) -> int:
@@ -99,6 +57,8 @@ class UnitOutcomes:
 
     @property
     def window_text(self) -> str:
+        if self.window is not None:
+            return self.window.short_text
         if self.window_start is None:
             return "no HR window"
         return f"{self.window_start:%d %b %Y} to {self.window_end:%d %b %Y}"
@@ -106,19 +66,6 @@ class UnitOutcomes:
 
 def _key(name: object) -> str:
     return re.sub(r"[^0-9a-z]+", " ", normalise_label(name)).strip()
-
-
-def _clip(records: HRRecords, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    start = max(first, pd.Timestamp(records.coverage_start).normalize())
-    end = min(last, pd.Timestamp(records.coverage_end).normalize())
-    if end < start:
-        return None
-    # Whole months only, so team-month records can be summed over it.
-    if start.day != 1:
-        start = (start + pd.offsets.MonthBegin(1)).normalize()
-    if (end + pd.Timedelta(days=1)).day != 1:
-        end = (end.to_period("M").to_timestamp() - pd.Timedelta(days=1)).normalize()
-    return (start, end) if end >= start else None
 
 
 def survey_measure_table(unit_scores: pd.DataFrame, *, wave: str, level: str = settings.LEVEL_TEAM,
@@ -146,7 +93,7 @@ def survey_measure_table(unit_scores: pd.DataFrame, *, wave: str, level: str = s
 def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave: str,
                   window_kind: str = WINDOW_CONCURRENT, level: str = settings.LEVEL_TEAM,
                   exclusions: HRExclusions = HRExclusions(), survey_dates: dict[str, object] | None = None,
-                  window: tuple[object, object] | None = None) -> UnitOutcomes:
+                  window: tuple[object, object] | None = None, min_group_size: int | None = None) -> UnitOutcomes:
     """Survey scores of the shown units of ``wave`` at ``level``, joined to their HR outcomes.
 
     Parameters
@@ -156,9 +103,13 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
     records
         HR records, or None (the result then has survey columns only).
     window_kind
-        ``"concurrent"`` or ``"lagged"`` (see the module docstring); ``window=(start, end)`` overrides it.
+        ``"concurrent"``, ``"lagged"`` or ``"previous"`` (:func:`analytics.wave_window.wave_window`);
+        ``window=(start, end)`` overrides it. Either is cut to the HR period.
     exclusions
         Passed to :func:`analytics.hr.hr_metrics` (:class:`analytics.hr.HRExclusions`).
+    min_group_size
+        k: teams with fewer than k staff in post have no HR figures
+        (:func:`analytics.hr.privacy.suppress_small_hr_units`) and are left out, with a note.
 
     Returns
     -------
@@ -176,20 +127,19 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
         return UnitOutcomes(frame=survey, wave=str(wave), level=level, window_kind=window_kind,
                             window_start=None, window_end=None, notes=["No HR data: survey measures only."])
     if window is not None:
-        first, last = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+        hr_window = window_within(records, window[0], window[1], wave=str(wave), kind=window_kind)
     else:
-        first, last = outcome_window(wave, window_kind, date=(survey_dates or {}).get(str(wave)))
-    clipped = _clip(records, first, last)
-    if clipped is None:
-        raise InputError(f"The HR data ({records.coverage_start:%b %Y} to {records.coverage_end:%b %Y}) does not "
-                         f"cover the {window_kind} window of the {wave} survey ({first:%b %Y} to {last:%b %Y}). "
-                         "Choose another wave or window, or add HR data for those months.")
-    if clipped != (first, last):
-        notes.append(f"The {window_kind} window ({first:%b %Y} to {last:%b %Y}) was cut to the months the HR data "
-                     f"covers: {clipped[0]:%b %Y} to {clipped[1]:%b %Y}. Rates over a shorter window are not "
-                     "annual rates.")
-    first, last = clipped
-    hr = hr_metrics(records, start=first, end=last, exclusions=exclusions, levels=[level])
+        hr_window = wave_window(records, str(wave), window_kind, date=(survey_dates or {}).get(str(wave)))
+    if not hr_window.available:
+        raise HRWindowUnavailable(hr_window.reason + " Choose another wave or window, or add HR data for those "
+                                  "months.")
+    if hr_window.is_short:
+        notes.append(f"HR window: {hr_window.text}. Rates over a shorter window are not annual rates.")
+    first, last = hr_window.start, hr_window.end
+    hr = window_metrics(records, hr_window, exclusions=exclusions, levels=(level,), min_group_size=min_group_size)
+    if min_group_size is not None and hr["suppressed"].any():
+        notes.append(hr.attrs["hr_suppression"] + " They are left out here.")
+        hr = hr[~hr["suppressed"]]
     hr = hr[hr["level"] == level]
     hr = hr.assign(_key=hr["unit"].map(_key))[["_key", *OUTCOME_COLUMNS]]
     joined = survey.assign(_key=survey["unit"].map(_key)).merge(hr, on="_key", how="left", indicator=True)
@@ -206,4 +156,4 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
     if exclusions.staff_groups:
         notes.append("Excluded from HR figures: " + ", ".join(exclusions.staff_groups) + ".")
     return UnitOutcomes(frame=frame, wave=str(wave), level=level, window_kind=window_kind, window_start=first,
-                        window_end=last, notes=notes)
+                        window_end=last, notes=notes, window=hr_window)

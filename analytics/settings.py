@@ -108,3 +108,18 @@ DEFAULT_RAG_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "leaver_rate_12m": (10.0, 12.5, False),
     "stability_index": (85.0, 80.0, True),
 }
+
+# --- HR period and windows (analytics.hr.period, analytics.hr_window) ------------------------------------
+#: Events separated from the rest by more than this many empty months are a detached tail (outlying dates).
+HR_PERIOD_GAP_MONTHS = 3
+#: ... and are dropped when they hold less than this share of all events.
+HR_PERIOD_TAIL_SHARE = 0.05
+#: An edge month is judged thin only when the 12 months before it average at least this many events.
+HR_PERIOD_MIN_MONTHLY_EVENTS = 4
+#: A last (or first) month with fewer events than this share of that average is outside the extract.
+HR_PERIOD_EDGE_SHARE = 0.5
+#: The standard HR window (domain.md §3) and the shortest window reported at all: a wave's window cut
+#: to fewer months than this by the HR data is not used (rates over a few months are mostly noise and
+#: seasonal: winter sickness is higher).
+HR_WINDOW_MONTHS = 12
+MIN_HR_WINDOW_MONTHS = 6

@@ -43,7 +43,7 @@ import sys
 from analytics import hr, relate, settings
 from analytics.errors import InputError
 from analytics.export import write_table
-from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS
+from analytics.wave_window import WINDOW_CONCURRENT, WINDOW_KINDS
 from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
 from analytics.survey.privacy import check_min_group_size
 from cli.options import add_doctors_in_training_options, hr_exclusions

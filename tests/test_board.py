@@ -155,13 +155,15 @@ def test_headline_one_wave_has_no_previous(one_wave):
 
 
 def test_headline_hr_rates_equal_hr_metrics_and_tests(two_waves, hr_records):
+    # The 2025 wave's concurrent window (Apr 2025 to Mar 2026) cut to the data (to Dec 2025): 9 months,
+    # compared with the same 9 months of 2024; the leaver rate is annualised (x 12 / 9).
     headline = board.headline_measures(two_waves, hr_records, wave="2025").set_index("measure")
-    now = hr_metrics(hr_records, start="2025-01-01", end="2025-12-31", levels=["organisation"]).iloc[0]
-    before = hr_metrics(hr_records, start="2024-01-01", end="2024-12-31", levels=["organisation"]).iloc[0]
+    now = hr_metrics(hr_records, start="2025-04-01", end="2025-12-31", levels=["organisation"]).iloc[0]
+    before = hr_metrics(hr_records, start="2024-04-01", end="2024-12-31", levels=["organisation"]).iloc[0]
     leaver = headline.loc["leaver_rate"]
-    assert leaver["period"] == "Jan 2025 to Dec 2025" and leaver["previous_period"] == "Jan 2024 to Dec 2024"
-    assert leaver["value"] == pytest.approx(float(now["leaver_rate"]), rel=1e-12)
-    assert leaver["previous"] == pytest.approx(float(before["leaver_rate"]), rel=1e-12)
+    assert leaver["period"] == "Apr 2025 to Dec 2025, 9 months" and leaver["previous_period"] == "Apr 2024 to Dec 2024"
+    assert leaver["value"] == pytest.approx(float(now["leaver_rate"]) * 12 / 9, rel=1e-12)
+    assert leaver["previous"] == pytest.approx(float(before["leaver_rate"]) * 12 / 9, rel=1e-12)
     from statsmodels.stats.rates import test_poisson_2indep
     mean_now = (now["staff_start"] + now["staff_end"]) / 2
     mean_before = (before["staff_start"] + before["staff_end"]) / 2
@@ -179,11 +181,13 @@ def test_hr_window_follows_the_wave(hr_records):
     # Wave 2024: its concurrent window ends March 2025, before the data's last month (December 2025).
     windows = board.hr_windows(hr_records, "2024")
     assert windows.current == (pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31"))
-    # The 12 months before start in April 2023, before the data (January 2024): no comparison.
-    assert windows.previous is None and "do not cover the previous" in windows.notes[0]
+    # The same months a year before start in April 2023, before the data (January 2024): no comparison.
+    assert windows.previous is None and "do not cover the same months a year before" in windows.notes[0]
+    # Wave 2025: April 2025 to March 2026, cut to the data's last month: 9 months, against the same 9 of 2024.
     latest = board.hr_windows(hr_records, "2025")
-    assert latest.current == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
-    assert latest.previous == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    assert latest.current == (pd.Timestamp("2025-04-01"), pd.Timestamp("2025-12-31"))
+    assert latest.previous == (pd.Timestamp("2024-04-01"), pd.Timestamp("2024-12-31"))
+    assert latest.window.months == 9 and latest.window.is_short
 
 
 def test_headline_refuses_unknown_wave(two_waves):

@@ -167,7 +167,7 @@ def test_output_text_is_neutralised_against_formula_injection(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--survey", "{survey}", "--out", "{out}"], "Give the HR file with --hr FILE"),
     (["--survey", "{survey}", "--hr", "{hr}", "--window", "sideways", "--out", "{out}"],
-     "The window must be one of: concurrent, lagged (got 'sideways')"),
+     "The window must be one of: concurrent, lagged, previous (got 'sideways')"),
     (["--survey", "{survey}", "--hr", "{hr}", "--x", "happiness", "--out", "{out}"], "no survey measure 'happiness'"),
     (["--survey", "{survey}", "--hr", "{hr}", "--by", "ward", "--out", "{out}"], "Stratify by one of"),
     (["--survey", "{survey}", "--hr", "{hr}", "--wave", "2019", "--out", "{out}"], "no wave '2019'"),

@@ -406,9 +406,11 @@ def test_exclusion_needs_a_staff_group_column():
 
 # --- Default window -----------------------------------------------------------------------------
 def test_default_window_is_the_12_months_ending_with_the_latest_complete_month(records):
-    # the latest date in the data is the absence ending 10/01/2025, so December 2024 is the latest
-    # complete month
-    assert records.coverage_end == pd.Timestamp("2025-01-10")
+    # the latest event (a start, leaving date or absence's first day) is the absence starting 20/12/2024,
+    # so the HR period ends on 31/12/2024 (an absence's end date is not an event: it may be an expected
+    # return), and December 2024 is the latest complete month
+    assert records.coverage_start == pd.Timestamp("2023-12-01")   # the absence starting 20/12/2023
+    assert records.coverage_end == pd.Timestamp("2024-12-31")
     assert hr.latest_complete_month(records) == pd.Timestamp("2024-12-01")
     assert hr.default_window(records) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
     pd.testing.assert_frame_equal(hr.hr_metrics(records), hr.hr_metrics(records, start="2024-01-01", end="2024-12-31"))

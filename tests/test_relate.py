@@ -256,7 +256,7 @@ def test_a_wave_the_hr_data_does_not_cover_is_skipped_by_default_and_refused_whe
     result = relate.relate_survey_hr(survey_of(table), records, measures=["compassionate_leadership"])
     assert result.waves == ["2024"]
     assert any(note.startswith("Wave 2021 skipped") for note in result.notes)
-    with pytest.raises(InputError, match="does not cover the concurrent window of the 2021 survey"):
+    with pytest.raises(InputError, match="do not cover the concurrent window of the 2021 survey"):
         relate.relate_survey_hr(survey_of(table), records, waves=["2021"])
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import hr, outcomes, settings, stats
+from analytics import hr, settings, stats, wave_window
 from analytics.survey import reliability
 from analytics.survey import tables as survey_tables
 from analytics.ingest.codebook import Codebook, load_codebook
@@ -41,22 +41,24 @@ NO_SCORED_TEXT = ("Missing answers, reliability and team agreement need responde
 # Text
 # --------------------------------------------------------------------------------------------------
 def _window_text(kind: str) -> str:
-    first, last = outcomes.outcome_window("2025", kind)
-    where = "around" if kind == outcomes.WINDOW_CONCURRENT else "after"
+    first, last = wave_window.outcome_window("2025", kind)
+    where = {wave_window.WINDOW_CONCURRENT: "around", wave_window.WINDOW_LAGGED: "after"}.get(kind, "before")
     return (f"the 12 whole months {where} the survey month (for a 2025 survey: {first:%d %B %Y} to "
             f"{last:%d %B %Y})")
 
 
 def methods_values() -> dict[str, str]:
     """The numbers the methods text quotes, taken from the modules that define them."""
-    month, day = outcomes.SURVEY_MONTH_DAY
+    month, day = wave_window.SURVEY_MONTH_DAY
     return {
         "k_default": str(settings.DEFAULT_MIN_GROUP_SIZE),
         "k_floor": str(settings.MIN_GROUP_SIZE_FLOOR),
         "standard_window_months": str(hr.STANDARD_WINDOW_MONTHS),
         "survey_date": f"{day} {pd.Timestamp(year=2000, month=month, day=day):%B}",
-        "concurrent_text": _window_text(outcomes.WINDOW_CONCURRENT),
-        "lagged_text": _window_text(outcomes.WINDOW_LAGGED),
+        "concurrent_text": _window_text(wave_window.WINDOW_CONCURRENT),
+        "lagged_text": _window_text(wave_window.WINDOW_LAGGED),
+        "previous_text": _window_text(wave_window.WINDOW_PREVIOUS),
+        "min_window_months": str(settings.MIN_HR_WINDOW_MONTHS),
         "min_units": str(stats.MIN_UNITS),
         "alpha_adequate": f"{reliability.ALPHA_ADEQUATE:.2f}",
         "icc2_reliable": f"{reliability.ICC2_RELIABLE:.2f}",

@@ -21,7 +21,7 @@ import streamlit as st
 from analytics import relate, settings, stats
 from analytics.ingest.codebook import Codebook
 from analytics.dataset import Dataset
-from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
+from analytics.wave_window import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
 from render import charts
 from analytics import labels
 from analytics import format as fmt

@@ -19,7 +19,8 @@ from analytics.board.common import (
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRRecords
 from analytics.ingest.codebook import Codebook, load_codebook
-from analytics.outcomes import WINDOW_CONCURRENT, unit_outcomes
+from analytics.outcomes import unit_outcomes
+from analytics.wave_window import WINDOW_CONCURRENT
 from analytics.stats import compare_waves
 from analytics.survey.pipeline import SurveyResults
 
@@ -167,7 +168,8 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
         return empty, ["No HR data: teams high on leaving or sickness cannot be identified."], (None, None)
     try:
         joined = unit_outcomes(survey.unit_scores, records, wave=str(wave), window_kind=window_kind,
-                               level=settings.LEVEL_TEAM, exclusions=exclusions)
+                               level=settings.LEVEL_TEAM, exclusions=exclusions,
+                               min_group_size=int(survey.min_group_size))
     except InputError as exc:
         # The HR data do not cover the window: say so instead of refusing the whole page.
         return empty, [str(exc)], (None, None)

@@ -16,13 +16,13 @@ from analytics.board.common import (
     ALPHA, AVAILABILITY_NOT_COVERED, AVAILABILITY_NO_ABSENCE, AVAILABILITY_NO_HR, AVAILABILITY_NO_SURVEY_DATA,
     AVAILABILITY_SUPPRESSED, AVAILABLE, HEADLINE_COLUMNS, HEADLINE_HR_MEASURES, HEADLINE_LABELS, HEADLINE_ORDER,
     HEADLINE_SURVEY_MEASURES, HR_WINDOW_MONTHS, RESPONSES, TEST_NONE, TEST_POISSON_EXACT, TEST_QUASI_POISSON,
-    TEST_WELCH, _float, _month_start, _period_text, effect_size_magnitude, previous_wave)
+    TEST_WELCH, _float, _period_text, effect_size_magnitude, previous_wave)
 from analytics.board.thresholds import apply_thresholds
 from analytics.errors import InputError
-from analytics.hr import HRExclusions, HRRecords, StaffRecords, hr_metrics, latest_complete_month, monthly_hr_table
+from analytics.hr import HRExclusions, HRRecords, StaffRecords, hr_metrics, monthly_hr_table
 from analytics.ingest.codebook import load_codebook
 from analytics.missing import is_missing
-from analytics.outcomes import WINDOW_CONCURRENT, outcome_window
+from analytics.wave_window import WINDOW_CONCURRENT, HRWindow, latest_window, wave_window, window_within
 from analytics.stats import compare_waves
 from analytics.stats.rates import compare_rates_poisson, compare_rates_quasi_poisson
 from analytics.survey.pipeline import SurveyResults
@@ -143,58 +143,45 @@ def _responses_headline(survey: SurveyResults, ref: str, wave: str, prev: str | 
 
 @dataclass(frozen=True)
 class HRWindows:
-    """The HR headline windows: ``current`` and ``previous`` as ``(first day, last day)`` or None."""
+    """The HR headline windows: ``current`` and ``previous`` as ``(first day, last day)`` or None, and the
+    wave's :class:`~analytics.wave_window.HRWindow` (``window``, for its words and length)."""
 
     current: tuple[pd.Timestamp, pd.Timestamp] | None
     previous: tuple[pd.Timestamp, pd.Timestamp] | None
     notes: tuple[str, ...] = ()
+    window: HRWindow | None = None
 
 
-def _covered(records: HRRecords, first: pd.Timestamp, last: pd.Timestamp) -> bool:
-    # Month granularity at the start: an employee-level extract's coverage starts at its first leaver,
-    # which rarely falls on the 1st of a month.
-    return (_month_start(first) >= _month_start(records.coverage_start)
-            and last <= pd.Timestamp(records.coverage_end).normalize())
+def hr_windows(records: HRRecords, wave: str) -> HRWindows:
+    """The HR window a wave's headlines describe, and the same months a year before.
 
-
-def hr_windows(records: HRRecords, wave: str, *, months: int = HR_WINDOW_MONTHS, as_of: object = None) -> HRWindows:
-    """The 12 months the HR headlines describe for a survey wave, and the 12 months before.
-
-    The current window ends with the earlier of (a) the latest complete month of the HR data
-    (:func:`analytics.hr.latest_complete_month`) and (b) the last month of the wave's concurrent window
-    (:func:`analytics.outcomes.outcome_window`: the 12 months around the survey). So the latest wave is
-    described by the latest 12 months, and an earlier wave by the 12 months around it (for a wave
-    labelled 2024: April 2024 to March 2025). A wave label without a year uses (a). The previous window
-    is the ``months`` months before. A window the data do not cover is None, with a note.
+    The current window is the wave's concurrent window cut to the HR period
+    (:func:`analytics.wave_window.wave_window`), the window every page uses for the wave (for a wave
+    labelled 2024: April 2024 to March 2025). A wave label without a year uses the latest 12 months of
+    the HR period (:func:`analytics.wave_window.latest_window`). The previous window is the same months
+    one year earlier, when the HR period covers all of them (so a 9-month window is compared with the
+    same 9 months, seasons alike). A window the data do not cover is None, with a note.
     """
     notes: list[str] = []
-    end_month = _month_start(latest_complete_month(records, as_of=as_of))
     try:
-        _, concurrent_last = outcome_window(str(wave), WINDOW_CONCURRENT)
-        if _month_start(concurrent_last) < end_month:
-            end_month = _month_start(concurrent_last)
-        else:
-            window_first, _ = outcome_window(str(wave), WINDOW_CONCURRENT)
-            if end_month < _month_start(window_first):
-                notes.append(f"The HR data end ({end_month:%b %Y}) before the {wave} survey's window starts: "
-                             "the HR figures describe an earlier period.")
+        window = wave_window(records, str(wave), WINDOW_CONCURRENT)
     except InputError:
-        notes.append(f"The wave label '{wave}' has no year, so the HR figures use the latest {months} months.")
-    first = end_month - pd.DateOffset(months=months - 1)
-    last = end_month + pd.offsets.MonthEnd(0)
-    previous_last = first - pd.Timedelta(days=1)
-    previous_first = first - pd.DateOffset(months=months)
-    current = (pd.Timestamp(first), pd.Timestamp(last))
-    previous = (pd.Timestamp(previous_first), pd.Timestamp(previous_last))
-    coverage = _period_text(pd.Timestamp(records.coverage_start), pd.Timestamp(records.coverage_end))
-    if not _covered(records, *current):
-        notes.append(f"The HR data ({coverage}) do not cover the {months} months {_period_text(*current)}.")
-        return HRWindows(None, None, tuple(notes))
-    if not _covered(records, *previous):
-        notes.append(f"The HR data ({coverage}) do not cover the previous {months} months "
-                     f"({_period_text(*previous)}), so there is no comparison.")
-        previous = None
-    return HRWindows(current, previous, tuple(notes))
+        window = latest_window(records)
+        notes.append(f"The wave label '{wave}' has no year, so the HR figures use the latest "
+                     f"{HR_WINDOW_MONTHS} months of the HR data.")
+    if not window.available:
+        return HRWindows(None, None, (*notes, window.reason), window)
+    current = (window.start, window.end)
+    if window.is_short:
+        notes.append(f"HR window: {window.text}; the leaver rate is annualised (× 12 ÷ {window.months}).")
+    earlier = window.shifted_back()
+    covered = window_within(records, earlier.start, earlier.end, kind=window.kind)
+    if not covered.available or (covered.start, covered.end) != (earlier.start, earlier.end):
+        notes.append(f"The HR data ({_period_text(records.coverage_start, records.coverage_end)}) do not cover the "
+                     f"same months a year before ({_period_text(earlier.start, earlier.end)}), so there is no "
+                     "comparison.")
+        return HRWindows(current, None, tuple(notes), window)
+    return HRWindows(current, (earlier.start, earlier.end), tuple(notes), window)
 
 
 def _hr_source(records: HRRecords, exclusions: HRExclusions) -> str:
@@ -209,7 +196,7 @@ def _hr_source(records: HRRecords, exclusions: HRExclusions) -> str:
 
 
 def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
-                  exclusions: HRExclusions, as_of: object, hr_description: str = "") -> list[dict]:
+                  exclusions: HRExclusions, hr_description: str = "") -> list[dict]:
     rows = []
     for ref, measure in zip(refs, HEADLINE_HR_MEASURES):
         row = _empty_headline_row(ref, measure, HEADLINE_LABELS[measure], "pct", wave, None)
@@ -220,7 +207,7 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
             row.update(availability=AVAILABILITY_NO_HR, source="HR records",
                        note="No HR data: upload HR files on the Data page to see this figure.")
         return rows
-    windows = hr_windows(records, wave, as_of=as_of)
+    windows = hr_windows(records, wave)
     source = _hr_source(records, exclusions) + (f". {hr_description.strip()}" if hr_description.strip() else "")
     for row in rows:
         row["source"] = source
@@ -240,23 +227,27 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
         before = before[before["level"] == org].iloc[0]
     leaver, sickness = rows
     for row in rows:
-        row["period"] = _period_text(*windows.current)
+        row["period"] = windows.window.short_text
         row["previous_period"] = _period_text(*windows.previous) if windows.previous else None
-    _fill_leaver_rate(leaver, now, before)
+    _fill_leaver_rate(leaver, now, before, windows.window.annual_factor)
     _fill_sickness_rate(sickness, now, before, records, windows, exclusions)
     return rows
 
 
-def _fill_leaver_rate(row: dict, now: pd.Series, before: pd.Series | None) -> None:
-    """The leaver-rate headline: leavers over average staff in post, and its change from the previous 12
-    months with the exact conditional Poisson test (:func:`analytics.stats.rates.compare_rates_poisson`)."""
+def _fill_leaver_rate(row: dict, now: pd.Series, before: pd.Series | None, annual_factor: float) -> None:
+    """The leaver-rate headline: leavers over average staff in post, annualised over a window shorter than 12
+    months (× ``annual_factor`` = 12 ÷ months), and its change from the same months a year before with the
+    exact conditional Poisson test (:func:`analytics.stats.rates.compare_rates_poisson`; exposure = average
+    staff in post × months ÷ 12, in staff-years, so the rates compared are annual)."""
     mean_now = (_float(now["staff_start"]) + _float(now["staff_end"])) / 2
-    row.update(value=_float(now["leaver_rate"]), numerator=_float(now["leavers"]), denominator=mean_now, n=mean_now)
+    row.update(value=_float(now["leaver_rate"]) * annual_factor, numerator=_float(now["leavers"]),
+               denominator=mean_now, n=mean_now)
     if before is None or is_missing(before["leaver_rate"]) or is_missing(row["value"]):
         return
     mean_before = (_float(before["staff_start"]) + _float(before["staff_end"])) / 2
-    test = compare_rates_poisson(_float(before["leavers"]), mean_before, _float(now["leavers"]), mean_now)
-    row.update(previous=_float(before["leaver_rate"]), previous_numerator=_float(before["leavers"]),
+    test = compare_rates_poisson(_float(before["leavers"]), mean_before / annual_factor, _float(now["leavers"]),
+                                 mean_now / annual_factor)
+    row.update(previous=_float(before["leaver_rate"]) * annual_factor, previous_numerator=_float(before["leavers"]),
                previous_denominator=mean_before, previous_n=mean_before, change=test["change"],
                change_ci_low=test["change_ci_low"], change_ci_high=test["change_ci_high"],
                test=TEST_POISSON_EXACT, p=test["p"],
@@ -282,7 +273,11 @@ def _fill_sickness_rate(row: dict, now: pd.Series, before: pd.Series | None, rec
     monthly = monthly_hr_table(records, level=org, exclusions=exclusions,
                                start=windows.previous[0], end=windows.current[1])
     monthly = monthly[monthly["level"] == org]
-    later = (monthly["month"] >= windows.current[0]).to_numpy()
+    # The months between the two windows (when the window is shorter than 12 months) belong to neither.
+    month = monthly["month"]
+    later = (month >= windows.current[0]).to_numpy()
+    earlier = (month <= windows.previous[1]).to_numpy()
+    monthly, later, earlier = monthly[later | earlier], later[later | earlier], earlier[later | earlier]
     lost = monthly["fte_days_lost"].to_numpy(dtype=float, na_value=np.nan)
     available = monthly["fte_days_available"].to_numpy(dtype=float, na_value=np.nan)
     row.update(previous=_float(before["sickness_rate"]), previous_numerator=_float(before["fte_days_lost"]),
@@ -291,7 +286,7 @@ def _fill_sickness_rate(row: dict, now: pd.Series, before: pd.Series | None, rec
     if np.isnan(lost).any() or np.isnan(available).any():
         row["note"] = (row["note"] + " Some months lack FTE days, so the change was not tested.").strip()
         return
-    test = compare_rates_quasi_poisson(lost[~later], available[~later], lost[later], available[later])
+    test = compare_rates_quasi_poisson(lost[earlier], available[earlier], lost[later], available[later])
     row.update(change=test["change"], change_ci_low=test["change_ci_low"], change_ci_high=test["change_ci_high"],
                test=TEST_QUASI_POISSON, p=test["p"],
                significant=None if is_missing(test["p"]) else bool(test["p"] < ALPHA),
@@ -299,8 +294,7 @@ def _fill_sickness_rate(row: dict, now: pd.Series, before: pd.Series | None, rec
 
 
 def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
-                     exclusions: HRExclusions = HRExclusions(),
-                     hr_as_of: object = None, hr_description: str = "") -> pd.DataFrame:
+                     exclusions: HRExclusions = HRExclusions(), hr_description: str = "") -> pd.DataFrame:
     """The headline figures and their changes, before benchmarks and RAG (see :func:`headline_measures`)."""
     k = int(survey.min_group_size)
     wave = str(wave)
@@ -312,7 +306,7 @@ def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: 
             for ref, m in zip(refs, HEADLINE_SURVEY_MEASURES)]
     n_survey = len(HEADLINE_SURVEY_MEASURES)
     rows += _hr_headlines(records, wave, refs[n_survey:n_survey + 2], exclusions=exclusions,
-                          as_of=hr_as_of, hr_description=hr_description)
+                          hr_description=hr_description)
     rows.append(_responses_headline(survey, refs[-1], wave, prev, k))
     frame = pd.DataFrame(rows, columns=list(HEADLINE_COLUMNS))
     frame["significant"] = frame["significant"].astype(object)
@@ -323,7 +317,7 @@ def headline_figures(survey: SurveyResults, records: HRRecords | None, *, wave: 
 def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                       exclusions: HRExclusions = HRExclusions(),
                       thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
-                      hr_as_of: object = None, hr_description: str = "") -> pd.DataFrame:
+                      hr_description: str = "") -> pd.DataFrame:
     """The organisation's headline measures against the previous wave, a benchmark and RAG thresholds.
 
     Parameters
@@ -340,8 +334,6 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
         suppressed with.
     thresholds, benchmarks
         See :func:`apply_thresholds`.
-    hr_as_of
-        Overrides the date the HR extract was taken (for the latest complete month).
     hr_description
         What was left out of the HR records upstream, in words (e.g. ``Dataset.hr_exclusions``); added
         to the HR rows' ``source``.
@@ -374,11 +366,12 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
       tested with Welch's t-test on the respondent scores of the two waves
       (:func:`analytics.stats.compare_waves` at organisation level; Welch 1947), with its 95% Welch
       interval and Cohen's d (pooled SD). The waves are independent samples (the survey is anonymous).
-    * **Leaver rate** over :func:`hr_windows` (12 months) vs the 12 months before, each from
-      :func:`analytics.hr.hr_metrics` (NHS definition, headcount). Tested with
+    * **Leaver rate** over :func:`hr_windows` (the wave's window) vs the same months a year before, each
+      from :func:`analytics.hr.hr_metrics` (NHS definition, headcount), annualised when the window is
+      shorter than 12 months. Tested with
       :func:`compare_rates_poisson` (exact conditional Poisson test); effect size: rate ratio.
     * **Sickness absence rate** over the same windows; tested with :func:`compare_rates_quasi_poisson` on
-      the 24 monthly organisation figures (:func:`analytics.hr.monthly_hr_table`); effect size: rate
+      the monthly organisation figures of both windows (:func:`analytics.hr.monthly_hr_table`); effect size: rate
       ratio.
     * **Responses**: respondents with at least one score in the wave; the change is a count, not tested.
     * Each headline is tested on its own (as NHS Staff Survey trend reports do); no multiplicity
@@ -386,9 +379,7 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
     * A suppressed organisation (fewer than k responses) has no value, change or RAG. Missing is never
       zero: a figure that cannot be computed is NaN and ``availability``/``note`` say why.
     """
-    figures = headline_figures(survey, records, wave=wave,
-                               exclusions=exclusions, hr_as_of=hr_as_of,
-                               hr_description=hr_description)
+    figures = headline_figures(survey, records, wave=wave, exclusions=exclusions, hr_description=hr_description)
     rated = apply_thresholds(figures, thresholds, benchmarks)
     rated.attrs.update(figures.attrs)
     return rated

@@ -53,7 +53,7 @@ class BoardFigures:
 
 def board_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                   exclusions: HRExclusions = HRExclusions(), low_score_below: float | None = None,
-                  quantile: float = EXCEPTION_QUANTILE, hr_as_of: object = None,
+                  quantile: float = EXCEPTION_QUANTILE,
                   hr_description: str = "") -> BoardFigures:
     """The first stage of the Board (see :class:`BoardFigures`); k is the one ``survey`` was suppressed with.
 
@@ -61,7 +61,7 @@ def board_figures(survey: SurveyResults, records: HRRecords | None, *, wave: str
     """
     if survey is None:
         raise InputError("No survey results: upload at least one survey file on the Data page.")
-    headline = headline_figures(survey, records, wave=wave, exclusions=exclusions, hr_as_of=hr_as_of,
+    headline = headline_figures(survey, records, wave=wave, exclusions=exclusions,
                                 hr_description=hr_description)
     found = exceptions(survey, records, wave=wave, exclusions=exclusions, low_score_below=low_score_below,
                        quantile=quantile)
@@ -88,7 +88,7 @@ def board_report(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                  exclusions: HRExclusions = HRExclusions(),
                  thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
                  directorate: str | None = None, low_score_below: float | None = None,
-                 quantile: float = EXCEPTION_QUANTILE, hr_as_of: object = None, hr_description: str = ""
+                 quantile: float = EXCEPTION_QUANTILE, hr_description: str = ""
                  ) -> BoardReport:
     """The whole board assurance content for one wave: :func:`rate_board` of :func:`board_figures`.
 
@@ -96,7 +96,7 @@ def board_report(survey: SurveyResults, records: HRRecords | None, *, wave: str,
     command line all build the Board through these two functions.
     """
     figures = board_figures(survey, records, wave=wave, exclusions=exclusions, low_score_below=low_score_below,
-                            quantile=quantile, hr_as_of=hr_as_of, hr_description=hr_description)
+                            quantile=quantile, hr_description=hr_description)
     return rate_board(figures, thresholds=thresholds, benchmarks=benchmarks, directorate=directorate)
 
 

@@ -65,8 +65,9 @@ Modules
 cells: dates, numbers, identifiers), :mod:`~analytics.hr.loading` (the staff, absence and team-month
 files), :mod:`~analytics.hr.windows` (months and reporting windows), :mod:`~analytics.hr.exclusions`
 (:class:`HRExclusions`), :mod:`~analytics.hr.spells` (continuous time in a unit),
-:mod:`~analytics.hr.metrics` (:func:`hr_metrics`) and :mod:`~analytics.hr.monthly` (monthly tables and
-rolling rates). The package re-exports their public names.
+:mod:`~analytics.hr.metrics` (:func:`hr_metrics`), :mod:`~analytics.hr.monthly` (monthly tables and
+rolling rates), :mod:`~analytics.hr.period` (the period an extract covers, inferred or set; planned
+leavers) and :mod:`~analytics.hr.privacy` (no per-team HR figures for fewer than k staff). The package re-exports their public names.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ from analytics.hr.exclusions import (
 from analytics.hr.loading import (
     load_absence, load_hr_table, load_staff, load_team_month, read_absence_file, read_staff_file)
 from analytics.hr.metrics import hr_metrics
+from analytics.hr.period import HRPeriod, infer_period, set_period
+from analytics.hr.privacy import small_hr_units, suppress_small_hr_units
 from analytics.hr.monthly import monthly_hr_table, rolling_hr_series
 from analytics.hr.records import (
     ABSENCE_HEADERS, EARLIEST_PLAUSIBLE_YEAR, HR_CLI_COLUMNS, HR_METRIC_COLUMNS, HR_MONTHLY_COLUMNS,

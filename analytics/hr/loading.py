@@ -18,6 +18,7 @@ from analytics.hr.cells import (
 from analytics.hr.records import (
     ABSENCE_HEADERS, HRRecords, ROLE_LABELS, STAFF_HEADERS, StaffRecords, TEAM_MONTH_HEADERS, TeamMonthRecords,
     _OPEN_DAY, _PERSON_COLUMNS, _UNIT_COLUMNS)
+from analytics.hr.period import infer_period, set_period
 from analytics.hr.windows import _day_to_timestamp, _month_last_day, _month_start_timestamps, _timestamp_to_day
 from analytics.ingest.raw import RawTable
 
@@ -40,11 +41,10 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
     Returns
     -------
     StaffRecords
-        ``coverage_start`` is the earliest termination date in the file (the first leaver an extract
-        records; an extract rarely holds all leavers since the oldest start date), or the earliest start
-        date when nobody has left. ``coverage_end`` is the latest date anywhere in the data (start,
-        termination and, after :func:`load_absence`, absence dates). Future-dated records (a planned
-        leaving date) move it forward: give the window explicitly in that case.
+        ``coverage_start`` / ``coverage_end``: the HR period, inferred from the whole file
+        (:func:`analytics.hr.period.infer_period`: whole months, outlying dates and planned leavers left
+        out); the notes say how, and list planned leavers. :func:`analytics.hr.period.set_period` sets
+        another.
 
     Notes
     -----
@@ -125,8 +125,6 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         "end_day": end_day,
         "fte": fte,
     })
-    coverage_start = int(end_day[has_end].min()) if has_end.any() else int(start_day.min())
-    coverage_end = int(max(start_day.max(), end_day[has_end].max() if has_end.any() else start_day.max()))
     notes = [f"Team from column '{found['team']}'."]
     if has_directorate:
         notes.append(f"Directorate from column '{found['directorate']}'.")
@@ -142,14 +140,15 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
     if employee_codes is None and assignment_codes is None:
         notes.append("No employee or assignment number: each row is counted as one person.")
-    return StaffRecords(
+    unset = pd.Timestamp("NaT")
+    return set_period(StaffRecords(
         assignments=assignments, absence=None, file_name=raw.file_name, absence_file_name=None,
         has_directorate=has_directorate, has_staff_group=has_staff_group, has_fte="fte" in found,
-        coverage_start=_day_to_timestamp(coverage_start), coverage_end=_day_to_timestamp(coverage_end),
+        coverage_start=unset, coverage_end=unset,
         notes=tuple(notes), has_job_role="job_role" in found,
         has_assignment_category="assignment_category" in found, _employee_codes=employee_index, _assignment_codes=assignment_index,
         _employee_code_of_row=employee_codes, _assignment_code_of_row=assignment_codes,
-    )
+    ))
 
 
 def _absence_link(raw: RawTable, found: dict[str, str], staff: StaffRecords) -> tuple[str, np.ndarray, pd.Index]:
@@ -215,8 +214,9 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     * Attribution to a team: an episode is shared among the person's assignments in post on its first
       day, in proportion to their FTE (equally when they are all 0 FTE). An episode of someone not in
       post that day goes to the assignment(s) nearest in time.
-    * A blank end date means the episode is still open: it runs to ``coverage_end`` (the latest date in
-      the data), and a note says how many there were.
+    * A blank end date means the episode is still open: it runs to the end of the HR period inferred
+      with the absence dates (:func:`analytics.hr.period.infer_period`), and a note says how many there
+      were.
     * Episodes crossing a window's edge are prorated by calendar days (see the module docstring).
 
     Raises
@@ -247,8 +247,7 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     _refuse_rows(raw, found["end_date"], ~open_episode & (end < start),
                  "The absence end date {value} is before its start date.")
     start_day = start.astype(np.int64)
-    coverage_end = max(_timestamp_to_day(staff.coverage_end), int(start_day.max()),
-                       int(end[~open_episode].astype(np.int64).max()) if (~open_episode).any() else 0)
+    coverage_end = _timestamp_to_day(infer_period(staff, absence_starts=start_day).end)
     end_day = np.where(open_episode, np.maximum(coverage_end, start_day), end.astype(np.int64))
     _check_overlaps(raw, found["start_date"], key, start_day, end_day)
 
@@ -290,12 +289,12 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     notes = list(staff.notes) + [f"Absence linked to staff by {ROLE_LABELS[link]} (column '{link_column}')."]
     if open_episode.any():
         notes.append(f"{int(open_episode.sum())} absence episode(s) with no end date counted as ongoing until "
-                     f"{_day_to_timestamp(coverage_end):%d/%m/%Y}, the latest date in the data.")
+                     f"{_day_to_timestamp(coverage_end):%d/%m/%Y}, the end of the HR period.")
     computed_rows = int(np.isnan(lost_given).sum())
     if computed_rows:
         notes.append(f"FTE days lost worked out as FTE x calendar days for {computed_rows} episode(s).")
-    return dataclasses.replace(staff, absence=absence, absence_file_name=raw.file_name,
-                               coverage_end=_day_to_timestamp(coverage_end), notes=tuple(notes))
+    return set_period(dataclasses.replace(staff, absence=absence, absence_file_name=raw.file_name,
+                                          notes=tuple(notes)))
 
 
 def _check_overlaps(raw: RawTable, column: str, key: np.ndarray, start_day: np.ndarray,

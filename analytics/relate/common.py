@@ -10,7 +10,7 @@ import pandas as pd
 
 from analytics import settings, stats
 from analytics.ingest.codebook import Codebook, normalise_label
-from analytics.outcomes import WINDOW_CONCURRENT
+from analytics.wave_window import WINDOW_CONCURRENT
 
 
 #: Survey measures related by default (x).

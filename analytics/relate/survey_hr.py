@@ -11,7 +11,8 @@ import pandas as pd
 from analytics import settings, stats
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRRecords
-from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS, UnitOutcomes
+from analytics.outcomes import UnitOutcomes
+from analytics.wave_window import HRWindowUnavailable, check_window_kind, WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
 from analytics.relate.common import (
     BY_DIRECTORATE, BY_STAFF_MIX, COUNT_OUTCOMES, COVARIATES, COVARIATE_PCT_REGISTERED_NURSING, COVARIATE_TEAM_SIZE,
     DEFAULT_OUTCOMES, HR_OUTCOMES, RATE_RATIO_COLUMNS, RELATE_TABLE_COLUMNS, RelateResult, STRATIFY_COLUMNS,
@@ -154,8 +155,8 @@ def _join_waves(survey: SurveyResults, records: HRRecords | None, chosen: list[s
             frame, joined, wave_notes = _unit_frame(
                 survey, records, wave, window_kind=window_kind, level=level, directorate=directorate,
                 survey_dates=survey_dates, prepared=prepared)
-        except InputError as exc:
-            if explicit or records is None or "does not cover" not in str(exc):
+        except HRWindowUnavailable as exc:
+            if explicit:
                 raise
             notes.append(f"Wave {wave} skipped: {exc.message}")
             continue
@@ -176,8 +177,7 @@ def _check_request(survey: SurveyResults, records: HRRecords | None, *, measures
         raise InputError("There are no survey results to relate: add survey files.")
     if level not in (settings.LEVEL_TEAM, settings.LEVEL_DIRECTORATE):
         raise InputError(f"Relationships are worked out between teams or between directorates, not '{level}'.")
-    if window_kind not in WINDOW_KINDS:
-        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
+    check_window_kind(window_kind)
     xs = list(measures) if measures is not None else _default_measures(survey)
     ys = list(outcomes) if outcomes is not None else [y for y in DEFAULT_OUTCOMES if records is not None]
     if not xs or not ys:

@@ -13,7 +13,8 @@ from analytics import settings
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRRecords, StaffRecords, TeamMonthRecords, apply_exclusions
 from analytics.ingest.codebook import load_codebook, normalise_label
-from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, UnitOutcomes, unit_outcomes
+from analytics.outcomes import UnitOutcomes, unit_outcomes
+from analytics.wave_window import WINDOW_CONCURRENT, check_window_kind
 from analytics.relate.common import (
     COVARIATE_PCT_REGISTERED_NURSING, DEFAULT_MEASURES, HR_OUTCOMES, IMPLAUSIBLE_LEAVER_RATE,
     REGISTERED_NURSING_GROUPS, STAFF_MIX_BANDS, _day, _match_key)
@@ -205,10 +206,9 @@ def wave_units(survey: SurveyResults, records: HRRecords | None, *, wave: str,
     """
     if level not in (settings.LEVEL_TEAM, settings.LEVEL_DIRECTORATE):
         raise InputError(f"Relationships are worked out between teams or between directorates, not '{level}'.")
-    if window_kind not in WINDOW_KINDS:
-        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
+    check_window_kind(window_kind)
     joined = unit_outcomes(survey.unit_scores, records, wave=str(wave), window_kind=window_kind, level=level,
-                           survey_dates=survey_dates)
+                           survey_dates=survey_dates, min_group_size=int(survey.min_group_size))
     frame = joined.frame.copy()
     notes = list(joined.notes)
     not_recorded = frame["unit"].astype(str) == settings.NOT_RECORDED_UNIT

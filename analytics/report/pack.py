@@ -45,7 +45,7 @@ from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, StaffRecords, TeamMonthRecords
-from analytics.outcomes import WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
+from analytics.wave_window import check_window_kind, WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
 
 # --- Section titles (the PDF test looks for these) ------------------------------------------------------
 SECTION_TITLES: dict[str, str] = {
@@ -803,8 +803,7 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     InputError
         An unknown wave or window; a staff group that is not in the HR data.
     """
-    if window_kind not in WINDOW_KINDS:
-        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{window_kind}').")
+    check_window_kind(window_kind)
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
     wave, previous = _pick_wave(dataset, wave)
     records = dataset.hr
