@@ -16,8 +16,8 @@ from pathlib import Path
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.hr import (HRExclusions, HRRecords, StaffRecords, apply_exclusions, doctors_in_training_roles,
-                         exclusions_text, load_absence, load_hr_table)
+from analytics.hr import (HRExclusions, HRPeriod, HRRecords, StaffRecords, apply_exclusions,
+                         doctors_in_training_roles, exclusions_text, load_absence, load_hr_table, set_period)
 from analytics.ingest.io import read_table
 from analytics.ingest.codebook import load_codebook
 from analytics.ingest.mapping import CustomMeasure, Mapping
@@ -70,6 +70,9 @@ class DatasetSpec:
     own ``wave_label`` (it was made for that file) and without the spec-level column options. Empty (the
     default) means every file is read with ``mapping_json`` and the column options.
 
+    ``hr_period`` is the HR period the user set (:class:`analytics.hr.HRPeriod`); unset, it is inferred
+    from the HR files (:func:`analytics.hr.infer_period`).
+
     ``survey_sheets`` names the worksheet to read of each survey file (same order), for workbooks holding
     several response sheets: entry *i* is survey file *i*'s sheet (case-insensitive), or ``None`` to take
     the sheet holding the responses, as :func:`analytics.ingest.io.read_table` chooses it. Empty (the default)
@@ -89,6 +92,8 @@ class DatasetSpec:
     hr_team_col: str | None = None
     mappings_json: tuple[str | None, ...] = ()
     survey_sheets: tuple[str | None, ...] = ()
+    #: The HR period the user set (the Data page, or --start/--end/--extract-date); unset: inferred.
+    hr_period: HRPeriod = HRPeriod()
 
     @cached_property
     def key(self) -> str:
@@ -107,6 +112,8 @@ class DatasetSpec:
             # Only when a sheet is named, so that the keys of specs reading the automatic sheets do not change.
             for sheet in self.survey_sheets:
                 h.update(b"|file sheet:" + str(sheet).encode())
+        if self.hr_period.is_set:
+            h.update(b"|hr period:" + repr(self.hr_period).encode())
         return h.hexdigest()
 
     @property
@@ -204,7 +211,7 @@ def load_hr(spec: DatasetSpec) -> HRRecords | None:
             raise InputError("An absence file can only be linked to an employee-level staff file, not to team-month "
                              "figures (which already hold FTE days lost).", file=spec.absence_file.name)
         records = load_absence(read_table(spec.absence_file.content, spec.absence_file.name), records)
-    return records
+    return set_period(records, spec.hr_period) if spec.hr_period.is_set else records
 
 
 def _merged_custom_measures(mappings: list[Mapping]) -> list[CustomMeasure]:

@@ -22,7 +22,6 @@ import pandas as pd
 
 from analytics import settings
 from analytics.ingest.codebook import normalise_label
-from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRRecords
 from analytics.wave_window import WINDOW_CONCURRENT, HRWindow, HRWindowUnavailable, wave_window, window_metrics, window_within
 

@@ -6,7 +6,7 @@ import argparse
 
 from analytics.dataset import can_exclude_doctors_in_training
 from analytics.errors import InputError
-from analytics.hr import HRExclusions, HRRecords
+from analytics.hr import HRExclusions, HRPeriod, HRRecords
 
 #: Said when doctors in training are left out by default but the HR file cannot tell them apart.
 DOCTORS_NOT_TOLD_APART = ("Doctors in training could not be told apart in this HR file (no job role naming a "
@@ -52,3 +52,21 @@ def hr_exclusions(args: argparse.Namespace, records: HRRecords | None = None) ->
                               assignment_categories=tuple(getattr(args, "exclude_assignment_category", None) or ()),
                               doctors_in_training=doctors)
     return exclusions, note
+
+
+def add_hr_period_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *,
+                          start_end: bool = True) -> None:
+    """``--start``/``--end`` (the HR period; with ``start_end``) and ``--extract-date``."""
+    if start_end:
+        parser.add_argument("--start", metavar="YYYY-MM-DD",
+                            help="first day the HR files cover (give --end too). Default: inferred from the files' "
+                                 "dates, in whole months (a financial-year extract covers 1 April to 31 March)")
+        parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day the HR files cover (give --start too)")
+    parser.add_argument("--extract-date", metavar="YYYY-MM-DD",
+                        help="the day the HR extract was taken: the HR period ends that day, and termination dates "
+                             "after it are planned leavers (in post, not leavers)")
+
+
+def hr_period(args: argparse.Namespace) -> HRPeriod:
+    """The HR period options of a command as one :class:`~analytics.hr.HRPeriod` (checked)."""
+    return HRPeriod.of(getattr(args, "start", None), getattr(args, "end", None), getattr(args, "extract_date", None))

@@ -43,10 +43,10 @@ import sys
 from analytics import hr, relate, settings
 from analytics.errors import InputError
 from analytics.export import write_table
-from analytics.wave_window import WINDOW_CONCURRENT, WINDOW_KINDS
+from analytics.wave_window import WINDOW_CONCURRENT, check_window_kind
 from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
 from analytics.survey.privacy import check_min_group_size
-from cli.options import add_doctors_in_training_options, hr_exclusions
+from cli.options import add_doctors_in_training_options, add_hr_period_options, hr_exclusions, hr_period
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="employee-level staff file or team-month aggregate file (CSV, XLSX)")
     survey.add_argument("--absence", metavar="FILE", help="sickness absence episodes (employee-level staff file only)")
     survey.add_argument("--window", metavar="KIND", default=WINDOW_CONCURRENT,
-                        help="concurrent (the 12 months around the survey; default) or lagged (the 12 months after)")
+                        help="concurrent (the 12 months around the survey; default), lagged (the 12 months after) "
+                             "or previous (the 12 months before)")
+    add_hr_period_options(survey)
     survey.add_argument("--wave", metavar="W", nargs="+", action="extend", default=[],
                         help="wave(s) to relate (default: every wave the HR data covers)")
     survey.add_argument("--level", default=settings.LEVEL_TEAM, metavar="LEVEL",
@@ -110,7 +112,8 @@ _SURVEY_ONLY = {"--hr": "hr", "--absence": "absence", "--wave": "wave", "--team-
                 "--weight-by-responses": "weight_by_responses",
                 "--exclude-doctors-in-training": "exclude_doctors_in_training",
                 "--include-doctors-in-training": "include_doctors_in_training",
-                "--exclude-staff-group": "exclude_staff_group", "--exclude-job-role": "exclude_job_role"}
+                "--exclude-staff-group": "exclude_staff_group", "--exclude-job-role": "exclude_job_role",
+                "--start": "start", "--end": "end", "--extract-date": "extract_date"}
 _UNITS_ONLY = {"--unit-col": "unit_col", "--sheet": "sheet", "--weight": "weight"}
 
 
@@ -133,8 +136,7 @@ def _check_survey_form(args: argparse.Namespace) -> str:
         raise InputError(f"{wrong[0]} belongs with --units, not with --survey.")
     if not args.hr:
         raise InputError("Give the HR file with --hr FILE (an employee-level staff file or a team-month file).")
-    if args.window not in WINDOW_KINDS:
-        raise InputError(f"The window must be one of: {', '.join(WINDOW_KINDS)} (got '{args.window}').")
+    check_window_kind(args.window)
     return "survey"
 
 
@@ -159,6 +161,9 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
             raise InputError("--absence can only be used with an employee-level staff file; this file holds "
                              "team-month figures, which carry their own FTE days lost.", file=records.file_name)
         records = hr.read_absence_file(args.absence, records)
+    period = hr_period(args)
+    if period.is_set:
+        records = hr.set_period(records, period)
     sources = [SurveySource.from_path(path) for path in args.survey]
     options = ColumnOptions(team_col=args.team_col, directorate_col=args.directorate_col)
     survey = score_survey_files(sources, options, min_group_size=args.min_group)
@@ -170,6 +175,7 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
         exclusions=exclusions)
     if note:
         result.notes.insert(0, note)
+    result.notes[:0] = [n for n in records.notes if n.startswith(("Inferred from", "HR period", "Planned leavers"))]
     return result
 
 

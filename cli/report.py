@@ -30,8 +30,9 @@ from pathlib import Path
 from analytics import settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
-from analytics.hr import HRExclusions
+from analytics.hr import HRExclusions, HRPeriod
 from analytics.ingest.mapping import Mapping
+from cli.options import add_hr_period_options, hr_period
 
 #: Output extensions and what each writes.
 OUTPUT_KINDS = {".html": "board pack (HTML)", ".pdf": "board pack (PDF)", ".xlsx": "team scorecards workbook"}
@@ -61,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="count doctors in training in the HR figures (by default they are left out when the "
                              "staff file's job roles show them: they rotate between employers, so NHS leaver "
                              "statistics leave them out)")
+    add_hr_period_options(parser)
     parser.add_argument("--team-col", metavar="COL", help="the survey team column, as its header appears")
     parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
@@ -84,7 +86,7 @@ def _output_path(out: str) -> Path:
 
 def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str | None = None,
                     team_col: str | None = None, directorate_col: str | None = None, wave_col: str | None = None,
-                    mapping: str | None = None) -> DatasetSpec:
+                    mapping: str | None = None, hr_period: HRPeriod = HRPeriod()) -> DatasetSpec:
     """A :class:`~analytics.dataset.DatasetSpec` from file paths (the command line's dataset)."""
     if absence and not hr:
         raise InputError("--absence needs the staff file it belongs to: give it with --hr.", file=Path(absence).name)
@@ -96,6 +98,7 @@ def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str |
         staff_file=FilePayload.from_path(hr) if hr else None,
         absence_file=FilePayload.from_path(absence) if absence else None,
         mapping_json=mapping_json, team_col=team_col, directorate_col=directorate_col, wave_col=wave_col,
+        hr_period=hr_period,
     )
 
 
@@ -109,7 +112,8 @@ def run_report(args: argparse.Namespace) -> int:
         if chromium_path() is None:  # say so before the files are read
             raise InputError(PDF_NEEDS_CHROMIUM)
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
-                           directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping)
+                           directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
+                           hr_period=hr_period(args))
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":

@@ -53,7 +53,7 @@ def row_of(table: pd.DataFrame, level: str, unit: str) -> pd.Series:
 
 def test_employee_level_files_with_the_default_window(files, capsys):
     staff, absence, out = files
-    assert main(["hr", str(staff), "--absence", str(absence), "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(staff), "--absence", str(absence), "--out", str(out)]) == 0
     assert "window 2024-01-01 to 2024-12-31" in capsys.readouterr().out   # Dec 2024: latest complete month
     table = read_output(out)
     assert list(table.columns) == list(hr.HR_CLI_COLUMNS)
@@ -72,7 +72,7 @@ def test_employee_level_files_with_the_default_window(files, capsys):
 
 def test_window_and_exclusions(files):
     staff, absence, out = files
-    code = main(["hr", str(staff), "--absence", str(absence), "--start", "2024-01-01", "--end", "2024-12-31",
+    code = main(["hr", "--show-small-units", str(staff), "--absence", str(absence), "--start", "2024-01-01", "--end", "2024-12-31",
                  "--exclude-staff-group", "Doctors in training", "--exclude-staff-group", "admin", "--out", str(out)])
     assert code == 0
     table = read_output(out)
@@ -85,7 +85,7 @@ def test_window_and_exclusions(files):
 
 def test_no_absence_file_leaves_sickness_empty(files):
     staff, _, out = files
-    assert main(["hr", str(staff), "--start", "2024-04-01", "--end", "2024-06-30", "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(staff), "--start", "2024-04-01", "--end", "2024-06-30", "--out", str(out)]) == 0
     table = read_output(out)
     assert table["fte_days_lost"].isna().all() and table["sickness_rate"].isna().all()
     assert table["fte_days_available"].notna().all()
@@ -101,11 +101,11 @@ def test_workbook_with_date_cells_and_team_column_override(tmp_path):
     path = tmp_path / "staff.xlsx"
     workbook.save(path)
     out = tmp_path / "out.csv"
-    assert main(["hr", str(path), "--start", "2024-01-01", "--end", "2024-12-31", "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(path), "--start", "2024-01-01", "--end", "2024-12-31", "--out", str(out)]) == 0
     ward = row_of(read_output(out), "team", "Ward 1")
     assert (ward["staff_start"], ward["staff_end"], ward["leavers"]) == (2, 1, 1)
     assert ward["fte_days_available"] == pytest.approx(366 + 0.5 * (31 + 29 + 31 + 30 + 31 + 30))
-    assert main(["hr", str(path), "--team-col", "department", "--start", "2024-01-01", "--end", "2024-12-31",
+    assert main(["hr", "--show-small-units", str(path), "--team-col", "department", "--start", "2024-01-01", "--end", "2024-12-31",
                  "--out", str(out)]) == 0
     surgery = row_of(read_output(out), "team", "Surgery")
     assert surgery["leaver_rate"] == pytest.approx(100 * 1 / ((3 + 2) / 2))
@@ -116,7 +116,7 @@ def test_team_month_file(tmp_path):
     path.write_text("Team,Month,Staff in post,Leavers,FTE days lost,FTE days available\n"
                     "X,2024-01,10,0,5,300\nX,2024-02,9,1,6,280\nX,2024-03,11,0,7,310\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    assert main(["hr", str(path), "--start", "2024-02-01", "--end", "2024-03-31", "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(path), "--start", "2024-02-01", "--end", "2024-03-31", "--out", str(out)]) == 0
     x = row_of(read_output(out), "team", "X")
     assert (x["staff_start"], x["staff_end"], x["leavers"]) == (10, 11, 1)
     assert x["leaver_rate"] == pytest.approx(100 * 1 / ((10 + 11) / 2))
@@ -138,7 +138,7 @@ def _one_line_error(capsys, pattern: str) -> None:
 ])
 def test_bad_options_exit_2_with_one_line(files, capsys, extra, pattern):
     staff, absence, out = files
-    assert main(["hr", str(staff), "--absence", str(absence), *extra, "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(staff), "--absence", str(absence), *extra, "--out", str(out)]) == 2
     _one_line_error(capsys, pattern)
     assert not out.exists()
 
@@ -164,34 +164,34 @@ def test_bad_files_exit_2_with_file_column_and_row(tmp_path, capsys, staff_text,
     staff, absence, out = tmp_path / "staff.csv", tmp_path / "absence.csv", tmp_path / "out.csv"
     staff.write_text(staff_text, encoding="utf-8")
     absence.write_text(absence_text, encoding="utf-8")
-    assert main(["hr", str(staff), "--absence", str(absence), "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(staff), "--absence", str(absence), "--out", str(out)]) == 2
     _one_line_error(capsys, pattern)
 
 
 def test_file_level_refusals(tmp_path, files, capsys):
     staff, absence, out = files
-    assert main(["hr", str(tmp_path / "missing.csv"), "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(tmp_path / "missing.csv"), "--out", str(out)]) == 2
     _one_line_error(capsys, "missing.csv: The file does not exist")
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
-    assert main(["hr", str(empty), "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(empty), "--out", str(out)]) == 2
     _one_line_error(capsys, "empty.csv: .*empty")
     header_only = tmp_path / "header.csv"
     header_only.write_text(STAFF_CSV.splitlines()[0] + "\n", encoding="utf-8")
-    assert main(["hr", str(header_only), "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(header_only), "--out", str(out)]) == 2
     _one_line_error(capsys, r"header.csv: .*row 1")
     months = tmp_path / "months.csv"
     months.write_text("Team,Month,Staff in post,Leavers\nX,2024-01,10,0\n", encoding="utf-8")
-    assert main(["hr", str(months), "--absence", str(absence), "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(months), "--absence", str(absence), "--out", str(out)]) == 2
     _one_line_error(capsys, "--absence can only be used with an employee-level staff file")
-    assert main(["hr", str(staff), "--out", str(tmp_path / "out.txt")]) == 2
+    assert main(["hr", "--show-small-units", str(staff), "--out", str(tmp_path / "out.txt")]) == 2
     _one_line_error(capsys, "must end in .csv or .xlsx")
 
 
 def test_missing_out_is_a_usage_error(files):
     staff, _, _ = files
     with pytest.raises(SystemExit) as caught:
-        main(["hr", str(staff)])
+        main(["hr", "--show-small-units", str(staff)])
     assert caught.value.code == 2
 
 
@@ -217,12 +217,12 @@ def rotation_file(tmp_path):
 
 def test_exclude_doctors_in_training(rotation_file, capsys):
     staff, out = rotation_file
-    assert main(["hr", str(staff), *WINDOW, "--include-doctors-in-training", "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(staff), *WINDOW, "--include-doctors-in-training", "--out", str(out)]) == 0
     m = row_of(read_output(out), "team", "M")
     assert (m["staff_start"], m["staff_end"], m["leavers"]) == (2, 2, 1)   # rows 3, 4 -> 3, 5; row 4 leaves
     assert m["leaver_rate"] == pytest.approx(100 * 1 / ((2 + 2) / 2))
     assert "No staff are excluded" in capsys.readouterr().out
-    assert main(["hr", str(staff), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(staff), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert ("doctors in training, who rotate between employers on national changeover days (job role "
             "'Foundation Year 1'). 2 of 6 staff records are left out.") in printed
@@ -236,11 +236,11 @@ def test_exclude_doctors_in_training(rotation_file, capsys):
 
 def test_doctors_in_training_are_left_out_by_default(rotation_file, capsys):
     staff, out = rotation_file
-    assert main(["hr", str(staff), *WINDOW, "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(staff), *WINDOW, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "doctors in training" in printed and "2 of 6 staff records are left out" in printed
     default = read_output(out)
-    assert main(["hr", str(staff), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(staff), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 0
     pd.testing.assert_frame_equal(default, read_output(out))
     org = row_of(default, "organisation", "Organisation")
     assert (org["staff_start"], org["staff_end"], org["leavers"]) == (4, 3, 1)   # as with the flag, by hand above
@@ -250,7 +250,7 @@ def test_a_file_that_cannot_tell_doctors_in_training_apart_counts_them_and_says_
     path = tmp_path / "staff.csv"
     path.write_text(ROTATION_CSV.replace("Job Role", "Post"), encoding="utf-8")   # no job-role column
     out = tmp_path / "out.csv"
-    assert main(["hr", str(path), *WINDOW, "--out", str(out)]) == 0
+    assert main(["hr", "--show-small-units", str(path), *WINDOW, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "No staff are excluded" in printed and "could not be told apart" in printed
     assert row_of(read_output(out), "team", "M")["leavers"] == 1   # the rotating trainee still counts
@@ -259,7 +259,7 @@ def test_a_file_that_cannot_tell_doctors_in_training_apart_counts_them_and_says_
 def test_include_and_exclude_doctors_in_training_together_are_refused(rotation_file, capsys):
     staff, out = rotation_file
     with pytest.raises(SystemExit) as stopped:   # argparse: usage and one line, exit 2
-        main(["hr", str(staff), *WINDOW, "--include-doctors-in-training", "--exclude-doctors-in-training",
+        main(["hr", "--show-small-units", str(staff), *WINDOW, "--include-doctors-in-training", "--exclude-doctors-in-training",
               "--out", str(out)])
     assert stopped.value.code == 2
     assert "not allowed with argument --include-doctors-in-training" in capsys.readouterr().err
@@ -267,7 +267,7 @@ def test_include_and_exclude_doctors_in_training_together_are_refused(rotation_f
 
 def test_exclude_job_roles_and_assignment_categories(rotation_file, capsys):
     staff, out = rotation_file
-    assert main(["hr", str(staff), *WINDOW, "--exclude-job-role", "foundation year 1", "--exclude-assignment-category",
+    assert main(["hr", "--show-small-units", str(staff), *WINDOW, "--exclude-job-role", "foundation year 1", "--exclude-assignment-category",
                  "BANK", "--out", str(out)]) == 0
     assert "job role 'Foundation Year 1'; assignment category 'Bank'" in capsys.readouterr().out
     org = row_of(read_output(out), "organisation", "Organisation")
@@ -279,9 +279,9 @@ def test_job_role_column_can_be_named(tmp_path, capsys):
     path = tmp_path / "staff.csv"
     path.write_text(ROTATION_CSV.replace("Job Role", "Post"), encoding="utf-8")
     out = tmp_path / "out.csv"
-    assert main(["hr", str(path), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(path), *WINDOW, "--exclude-doctors-in-training", "--out", str(out)]) == 2
     _one_line_error(capsys, "Doctors in training cannot be excluded: the staff file has no job-role column")
-    assert main(["hr", str(path), *WINDOW, "--job-role-col", "post", "--exclude-doctors-in-training",
+    assert main(["hr", "--show-small-units", str(path), *WINDOW, "--job-role-col", "post", "--exclude-doctors-in-training",
                  "--out", str(out)]) == 0
     assert row_of(read_output(out), "team", "M")["leavers"] == 0
 
@@ -293,19 +293,19 @@ def test_job_role_column_can_be_named(tmp_path, capsys):
 ])
 def test_exclusions_without_the_column_exit_2(files, capsys, extra, pattern):
     staff, absence, out = files
-    assert main(["hr", str(staff), "--absence", str(absence), *extra, "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(staff), "--absence", str(absence), *extra, "--out", str(out)]) == 2
     _one_line_error(capsys, pattern)
     assert not out.exists()
 
 
 def test_unknown_job_role_and_team_month_exclusions_exit_2(rotation_file, tmp_path, capsys):
     staff, out = rotation_file
-    assert main(["hr", str(staff), *WINDOW, "--exclude-job-role", "Matron", "--out", str(out)]) == 2
+    assert main(["hr", "--show-small-units", str(staff), *WINDOW, "--exclude-job-role", "Matron", "--out", str(out)]) == 2
     _one_line_error(capsys, r"There is no job role 'Matron' to exclude. The job roles in the file are: "
                             r"'Administrator', 'Consultant', 'Foundation Year 1', 'Staff Nurse'\.")
     months = tmp_path / "months.csv"
     months.write_text("Team,Month,Staff in post,Leavers\nX,2024-01,10,0\n", encoding="utf-8")
-    assert main(["hr", str(months), "--start", "2024-01-01", "--end", "2024-01-31", "--exclude-doctors-in-training",
+    assert main(["hr", "--show-small-units", str(months), "--start", "2024-01-01", "--end", "2024-01-31", "--exclude-doctors-in-training",
                  "--out", str(out)]) == 2
     _one_line_error(capsys, "months.csv: Doctors in training cannot be excluded from team-month figures")
     assert not out.exists()

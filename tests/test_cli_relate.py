@@ -88,8 +88,11 @@ def test_survey_and_hr_files_two_waves(files, capsys):
                  "--x", "compassionate_leadership", "--y", "leaver_rate", "sickness_rate", "--out", files["out"]])
     assert code == 0
     out = read_out(files["out"])
-    assert list(out.columns) == [*ISSUE_COLUMNS, *RATE_RATIO_COLUMNS, "note"]
+    assert list(out.columns) == [*ISSUE_COLUMNS, "window_start", "window_end", *RATE_RATIO_COLUMNS, "note"]
     assert list(out["group"]) == ["wave 2023", "wave 2023", "wave 2024", "wave 2024"]
+    # each row names its wave's HR window (the concurrent 12 months: April to March)
+    assert list(out["window_start"]) == ["2023-04-01"] * 2 + ["2024-04-01"] * 2
+    assert list(out["window_end"]) == ["2024-03-31"] * 2 + ["2025-03-31"] * 2
     leaving = out[(out["y"] == "leaver_rate") & (out["group"] == "wave 2024")].iloc[0]
     reference = sps.pearsonr(team_scores(), leaver_rates())
     assert leaving["n"] == len(SHOWN)                      # the suppressed team is not counted

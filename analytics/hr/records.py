@@ -19,10 +19,11 @@ HR_METRIC_COLUMNS = (
 )
 
 
-#: ``python -m analytics hr``: the command's CSV columns (rates in %).
+#: ``python -m analytics hr``: the command's CSV columns (rates in %; the window's first and last day and
+#: its whole months, empty for a window that is not whole months).
 HR_CLI_COLUMNS = (
     "level", "unit", "staff_start", "staff_end", "leavers", "leaver_rate", "stability_index",
-    "fte_days_lost", "fte_days_available", "sickness_rate",
+    "fte_days_lost", "fte_days_available", "sickness_rate", "window_start", "window_end", "window_months",
 )
 
 

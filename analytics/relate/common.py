@@ -169,13 +169,20 @@ class RelateResult:
     def cli_table(self) -> pd.DataFrame:
         """The rows as ``python -m analytics relate`` writes them.
 
-        Columns :data:`RELATE_COLUMNS`, then :data:`RATE_RATIO_COLUMNS` when an outcome has counts,
-        then ``note``. When the result covers more than one wave, the wave is put into ``group``
+        Columns :data:`RELATE_COLUMNS`, then ``window_start`` and ``window_end`` (the HR window of the
+        row's wave, ISO dates) for survey x HR results, then :data:`RATE_RATIO_COLUMNS` when an outcome
+        has counts, then ``note``. When the result covers more than one wave, the wave is put into ``group``
         ("wave 2024", or "wave 2024; Medicine" when stratified), so that every row stays identifiable
         with the issue's columns.
         """
         columns = [*RELATE_COLUMNS, *(RATE_RATIO_COLUMNS if self.has_counts else ()), "note"]
         out = self.table[columns].copy()
+        if any(start is not None for start, _ in self.windows.values()):
+            # The HR window of each row's wave (survey x HR results), as the hr command writes it.
+            starts = {w: (s.date().isoformat() if s is not None else "") for w, (s, _) in self.windows.items()}
+            ends = {w: (e.date().isoformat() if e is not None else "") for w, (_, e) in self.windows.items()}
+            out.insert(len(RELATE_COLUMNS), "window_start", self.table["wave"].astype(str).map(starts).fillna(""))
+            out.insert(len(RELATE_COLUMNS) + 1, "window_end", self.table["wave"].astype(str).map(ends).fillna(""))
         if self.table["wave"].nunique() > 1:
             wave_text = "wave " + self.table["wave"].astype(str)
             out["group"] = np.where(out["group"] == "", wave_text, wave_text + "; " + out["group"])

@@ -12,7 +12,7 @@ from analytics import settings, stats
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRRecords
 from analytics.outcomes import UnitOutcomes
-from analytics.wave_window import HRWindowUnavailable, check_window_kind, WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
+from analytics.wave_window import HRWindowUnavailable, check_window_kind, WINDOW_CONCURRENT, WINDOW_LABELS
 from analytics.relate.common import (
     BY_DIRECTORATE, BY_STAFF_MIX, COUNT_OUTCOMES, COVARIATES, COVARIATE_PCT_REGISTERED_NURSING, COVARIATE_TEAM_SIZE,
     DEFAULT_OUTCOMES, HR_OUTCOMES, RATE_RATIO_COLUMNS, RELATE_TABLE_COLUMNS, RelateResult, STRATIFY_COLUMNS,

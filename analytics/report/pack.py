@@ -45,7 +45,7 @@ from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, StaffRecords, TeamMonthRecords
-from analytics.wave_window import check_window_kind, WINDOW_CONCURRENT, WINDOW_KINDS, WINDOW_LABELS
+from analytics.wave_window import check_window_kind, WINDOW_CONCURRENT, WINDOW_LABELS
 
 # --- Section titles (the PDF test looks for these) ------------------------------------------------------
 SECTION_TITLES: dict[str, str] = {
