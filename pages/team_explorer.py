@@ -97,6 +97,6 @@ else:
     st.caption("Choose at least one measure to draw the trend.")
 
 st.markdown("#### HR outcomes")
-view.render_team_hr(dataset, team=team, parent=parent)
+view.render_team_hr(dataset, wave=wave, team=team, parent=parent)
 st.caption("Survey scores and HR outcomes of the same team sit side by side here; any link between them is an "
            "association, not a cause.")

@@ -197,10 +197,12 @@ def test_upload_suppressed_teams_have_no_values(whole_app):
     assert items["Question"].tolist() == ["q9f", "q9g", "q9h", "q9i", "q26a", "q26b", "q26c"]
     assert items["Wording"].iloc[2] == "My immediate manager cares about my concerns."
     hr_table = at.dataframe[-1].value
-    assert hr_table["Numerator"].iloc[0] == 4  # a leaver in Mar, Jun, Sep and Dec 2025
+    # The 2025 wave's HR window: April 2025 to March 2026, cut to the data (to December 2025), 9 months.
+    assert hr_table["Numerator"].iloc[0] == 3  # a leaver in Jun, Sep and Dec 2025 (March is before the window)
     assert hr_table["Denominator"].iloc[0] == 30
-    assert hr_table["Rate (%)"].iloc[0] == pytest.approx(100 * 4 / 30)
-    assert hr_table["Rate (%)"].iloc[2] == pytest.approx(100 * 40 * 12 / (800 * 12))
+    assert hr_table["Rate (%)"].iloc[0] == pytest.approx(100 * 3 / 30)
+    assert hr_table["Rate (%)"].iloc[2] == pytest.approx(100 * 40 * 9 / (800 * 9))
+    assert any("Apr 2025 to Dec 2025 (9 months of the concurrent window" in c.value for c in at.caption)
 
     at.selectbox(key="team_explorer_team").set_value("Ward B").run()
     check_no_exception(at)

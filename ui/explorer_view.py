@@ -25,7 +25,7 @@ import streamlit as st
 from analytics import hr as hr_module
 from analytics.survey import privacy, trends
 from analytics.survey import tables as survey_tables
-from analytics import settings
+from analytics import settings, wave_window
 from analytics.dataset import Dataset
 from analytics.errors import InputError
 from render import charts
@@ -289,20 +289,25 @@ def unit_title(level: str, unit: str, parent: str | None) -> str:
 # The records in ``dataset.hr`` are already filtered by the HR exclusions, which are part of the dataset's
 # ``cache_key``: the same files with another exclusion choice are another dataset.
 @cached_table()
-def hr_metrics_table(dataset: Dataset) -> pd.DataFrame:
-    """:func:`analytics.hr.hr_metrics` over the default window (the 12 months to the latest complete month)."""
-    return hr_module.hr_metrics(dataset.hr)
+def hr_metrics_table(dataset: Dataset, wave: str) -> pd.DataFrame:
+    """HR figures of every unit over the wave's HR window (:func:`analytics.wave_window.wave_window`, the
+    window every page uses for the wave), units with fewer than k staff in post hidden
+    (:func:`analytics.wave_window.window_metrics`). Raises when the HR data do not cover the window."""
+    window = wave_window.wave_window(dataset.hr, wave)
+    return wave_window.window_metrics(dataset.hr, window, min_group_size=dataset.min_group_size)
 
 
 @cached_table()
 def rolling_series(dataset: Dataset, level: str) -> pd.DataFrame:
     """:func:`analytics.hr.rolling_hr_series` for every unit of a level, computed once per dataset.
 
-    Months before the first complete 12-month window (rates unknown) are left out.
+    Months before the first complete 12-month window (rates unknown) are left out, and so are units with
+    fewer than k staff in post in any month (:func:`analytics.hr.drop_small_hr_series`).
     """
     series = hr_module.rolling_hr_series(dataset.hr, level=level)
     first_month = pd.Timestamp(dataset.hr.coverage_start).to_period("M").to_timestamp()
-    return series[series["window_start"] >= first_month].reset_index(drop=True)
+    series = series[series["window_start"] >= first_month].reset_index(drop=True)
+    return hr_module.drop_small_hr_series(series, dataset.min_group_size)
 
 
 def unit_rolling_series(dataset: Dataset, level: str, unit: str, parent: str | None) -> pd.DataFrame:
@@ -352,7 +357,8 @@ def hr_caption(dataset: Dataset, frame: pd.DataFrame, *, unit_of_analysis: str, 
         n_text=f"Series: {series_text}; {hr_staff_text(frame)}",
         notes=["Each point: the rate over the 12 months ending that month (sums of numerators and denominators, "
                "not an average of monthly rates)",
-               "HR figures are not survey responses and are not suppressed",
+               f"No HR series for a {labels.level_label(settings.LEVEL_TEAM, 1)} with fewer than "
+               f"{dataset.min_group_size} staff in post in any month",
                dataset.hr_exclusions])
 
 
@@ -533,32 +539,39 @@ def hr_summary_display(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return out, config
 
 
-def render_team_hr(dataset: Dataset, *, team: str, parent: str) -> None:
-    """A team's HR outcomes over the default window and its rolling 12-month rates."""
+def render_team_hr(dataset: Dataset, *, wave: str, team: str, parent: str) -> None:
+    """A team's HR outcomes over the wave's HR window and its rolling 12-month rates."""
     if dataset.hr is None:
         st.info(NO_HR_TEXT, icon=":material/info:")
         return
+    window = wave_window.wave_window(dataset.hr, wave)
+    if not window.available:
+        st.info(f"No HR figures for wave {wave}: {window.reason}", icon=":material/info:")
+        return
     with section_errors():
-        metrics = hr_metrics_table(dataset)
+        metrics = hr_metrics_table(dataset, wave)
         row = trends.unit_hr_rows(metrics, level=settings.LEVEL_TEAM, unit=team, parent=parent)
         if row.empty:
             st.info(f"No HR data for {team}: no team of that name (in {parent}) in the HR file. Team names are "
                     "matched ignoring case and spaces.", icon=":material/info:")
             return
-        window = f"{metrics.attrs['window_start']:%d %b %Y} to {metrics.attrs['window_end']:%d %b %Y}"
+        if bool(row["suppressed"].iloc[0]):
+            st.info(f"No HR figures for {team}: {metrics.attrs['hr_suppression']}", icon=":material/info:")
+            return
         summary = trends.hr_outcome_summary(row)
         columns = st.columns(len(HR_OUTCOMES))
         for column, (_, item) in zip(columns, summary.iterrows()):
             outcome = labels.OUTCOMES[item["outcome"]]
             column.metric(outcome.label, fmt.format_pct(item["value"]), help=outcome.help)
-        st.caption(f"{hr_label(dataset)}, {window} (the 12 months to the latest complete month). Unit of analysis: "
+        st.caption(f"{hr_label(dataset)}, {window.text} (the HR window of the {wave} survey: "
+                   f"{wave_window.WINDOW_LABELS[window.kind]}). Unit of analysis: "
                    f"team. n = {fmt.format_n(row['staff_start'].iloc[0])} staff in post at the start, "
                    f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. {dataset.hr_exclusions}")
         display, config = hr_summary_display(summary)
         show_table(display, key="team_explorer_hr_table", file_name=f"hr_outcomes_{team}.csv", column_config=config)
         fig = unit_hr_figure(dataset, settings.LEVEL_TEAM, team, parent)
         if fig is None:
-            st.info(f"No monthly HR figures for {team}: the HR data covers fewer than 12 months.",
-                    icon=":material/info:")
+            st.info(f"No monthly HR figures for {team}: the HR data cover fewer than 12 months, or the team had "
+                    f"fewer than {dataset.min_group_size} staff in post in some month.", icon=":material/info:")
             return
         show_figure(fig, key="team_explorer_hr_chart")

@@ -79,7 +79,7 @@ from analytics.hr.loading import (
     load_absence, load_hr_table, load_staff, load_team_month, read_absence_file, read_staff_file)
 from analytics.hr.metrics import hr_metrics
 from analytics.hr.period import HRPeriod, infer_period, set_period
-from analytics.hr.privacy import small_hr_units, suppress_small_hr_units
+from analytics.hr.privacy import drop_small_hr_series, small_hr_units, suppress_small_hr_units
 from analytics.hr.monthly import monthly_hr_table, rolling_hr_series
 from analytics.hr.records import (
     ABSENCE_HEADERS, EARLIEST_PLAUSIBLE_YEAR, HR_CLI_COLUMNS, HR_METRIC_COLUMNS, HR_MONTHLY_COLUMNS,

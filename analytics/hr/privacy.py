@@ -53,3 +53,19 @@ def hr_suppression_text(n_hidden: int, min_group_size: int) -> str:
     rule = (f"HR figures are not shown for a team with fewer than {min_group_size} staff in post at the start or "
             "end of the window (health data about few people).")
     return rule + (f" {n_hidden} unit(s) hidden." if n_hidden else "")
+
+
+def drop_small_hr_series(series: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """A monthly or rolling HR table (:func:`analytics.hr.rolling_hr_series`, ``level, unit, parent``,
+    ``staff_start``, ``staff_end`` per row) without the units that had fewer than ``min_group_size`` staff
+    in post in any of its months: their series are never shown. Rows without staff counts (months before
+    the first complete window) do not decide. ``attrs['hr_suppression']`` states the rule."""
+    known = series["staff_start"].notna() & series["staff_end"].notna()
+    small = small_hr_units(series[known], min_group_size)
+    keys = ["level", "unit", "parent"]
+    hidden = series.loc[small[small].index, keys].astype(str).drop_duplicates()
+    row_keys = pd.MultiIndex.from_frame(series[keys].astype(str))
+    out = series[~row_keys.isin(pd.MultiIndex.from_frame(hidden))].reset_index(drop=True)
+    out.attrs.update(series.attrs)
+    out.attrs["hr_suppression"] = hr_suppression_text(len(hidden), min_group_size)
+    return out
