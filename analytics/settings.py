@@ -123,3 +123,24 @@ HR_PERIOD_EDGE_SHARE = 0.5
 #: seasonal: winter sickness is higher).
 HR_WINDOW_MONTHS = 12
 MIN_HR_WINDOW_MONTHS = 6
+# --- Count models and funnel plots (analytics.stats) ---------------------------------------------------
+#: A count model fitted on fewer units than this carries :data:`FEW_UNITS_NOTE`: with so few teams the
+#: quasi-likelihood dispersion, and so the interval, rests on a handful of residuals.
+FEW_UNITS_WARNING = 10
+FEW_UNITS_NOTE = "fewer than {n} teams: intervals are wide and unstable"
+#: Funnel plot control limits (Spiegelhalter 2005): about 1 in 20 and 1 in 500 units in control fall
+#: outside them by chance. Each is two-sided: the lower limit is the (1 - level) / 2 quantile.
+FUNNEL_LEVELS = (0.95, 0.998)
+#: Share of units at each end whose z-scores are winsorised before the overdispersion factor is estimated
+#: (Spiegelhalter 2005, Qual Saf Health Care 14:347-351: 10% at each end).
+FUNNEL_WINSOR_FRACTION = 0.10
+#: ``position`` of a unit on a funnel plot, from the highest to the lowest; "no data" when it has no
+#: denominator or no events figure (missing is never zero).
+FUNNEL_ABOVE_998 = "above 99.8%"
+FUNNEL_ABOVE_95 = "above 95%"
+FUNNEL_WITHIN = "within"
+FUNNEL_BELOW_95 = "below 95%"
+FUNNEL_BELOW_998 = "below 99.8%"
+FUNNEL_NO_DATA = "no data"
+FUNNEL_POSITIONS = (FUNNEL_ABOVE_998, FUNNEL_ABOVE_95, FUNNEL_WITHIN, FUNNEL_BELOW_95, FUNNEL_BELOW_998,
+                    FUNNEL_NO_DATA)

@@ -3,7 +3,8 @@
 This module is the one callers import (``from render import charts``); each figure lives in its own
 module: :mod:`render.heatmap` (units × measures), :mod:`render.scatter` (one variable against another,
 with the least-squares fit of :mod:`analytics.stats.fit`), :mod:`render.trends` (lines over time),
-:mod:`render.behaviours` (the four behaviours, team against organisation) and :mod:`render.correlations`;
+:mod:`render.behaviours` (the four behaviours, team against organisation), :mod:`render.funnel` (team HR
+rates against the organisation with control limits) and :mod:`render.correlations`;
 what they share is in :mod:`render.common` (caption, suppression check, styling) and
 :mod:`render.colours` (luminance, text colour, colour-scale look-up).
 
@@ -41,6 +42,7 @@ from render.behaviours import behaviours_bar
 from render.colours import relative_luminance, scale_colour, text_colour_on
 from render.common import chart_caption, figure_caption, suppressed_mask
 from render.correlations import correlation_matrix
+from render.funnel import funnel_caption, funnel_figure
 from render.heatmap import NO_DATA_FILL, default_score_range, heatmap_teams_by_measure
 from render.scatter import scatter_with_fit
 from render.trends import trend_lines
@@ -52,6 +54,8 @@ __all__ = [
     "correlation_matrix",
     "default_score_range",
     "figure_caption",
+    "funnel_caption",
+    "funnel_figure",
     "heatmap_teams_by_measure",
     "relative_luminance",
     "scale_colour",

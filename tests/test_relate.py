@@ -143,13 +143,18 @@ def test_correlations_and_count_models_match_scipy_and_statsmodels(hand):
     design = sm.add_constant(cl)
     # Leavers out of staff in post: the (successes, failures) form gives the same coefficient ...
     two_column = sm.GLM(np.column_stack([leavers, staff - leavers]), design, family=sm.families.Binomial()).fit()
-    quasi = sm.GLM(leavers / staff, design, family=sm.families.Binomial(), var_weights=staff).fit(scale="X2")
+    # Quasi models: Pearson dispersion floored at 1, t quantiles on the residual df.
+    binomial = sm.GLM(leavers / staff, design, family=sm.families.Binomial(), var_weights=staff)
+    plain = binomial.fit()
+    quasi = binomial.fit(scale=max(1.0, plain.pearson_chi2 / plain.df_resid), use_t=True)
     got = row(result.table, "compassionate_leadership", "leaver_rate")
     assert got["rate_ratio"] == pytest.approx(math.exp(two_column.params[1]), abs=TOL)
     low, high = quasi.conf_int()[1]
     assert (got["rr_ci_low"], got["rr_ci_high"]) == pytest.approx((math.exp(low), math.exp(high)), abs=TOL)
     # ... and FTE days lost with log FTE days available as offset, quasi-Poisson.
-    poisson = sm.GLM(lost, design, family=sm.families.Poisson(), offset=np.log(available)).fit(scale="X2")
+    poisson_model = sm.GLM(lost, design, family=sm.families.Poisson(), offset=np.log(available))
+    plain = poisson_model.fit()
+    poisson = poisson_model.fit(scale=max(1.0, plain.pearson_chi2 / plain.df_resid), use_t=True)
     got = row(result.table, "compassionate_leadership", "sickness_rate")
     low, high = poisson.conf_int()[1]
     assert got["rate_ratio"] == pytest.approx(math.exp(poisson.params[1]), abs=TOL)

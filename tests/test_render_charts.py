@@ -630,3 +630,85 @@ def test_figures_have_transparent_backgrounds_and_a_caption():
     for fig in figures:
         assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)" and fig.layout.plot_bgcolor == "rgba(0,0,0,0)"
         assert "Unit of analysis:" in charts.figure_caption(fig)
+
+
+# --- funnel_figure ----------------------------------------------------------------------------------------
+
+def funnel_units() -> pd.DataFrame:
+    return pd.DataFrame({
+        "unit": ["Ward 1", "Ward 2", "Ward 3", "Ward 4", "Ward 5", "Ward 6"],
+        "parent": ["Medicine"] * 3 + ["Surgery"] * 3,
+        "days_lost": [300.0, 520.0, 410.0, 150.0, 900.0, np.nan],
+        "days_available": [8000.0, 9000.0, 10000.0, 5000.0, 12000.0, 7000.0],
+    })
+
+
+@pytest.mark.parametrize("kind, events, denominator", [("rate", "days_lost", "days_available"),
+                                                       ("proportion", "leavers", "staff")])
+def test_funnel_figure_traces_curves_and_points(kind, events, denominator):
+    from analytics import stats as st
+
+    units = funnel_units().assign(leavers=[3.0, 9.0, 4.0, 1.0, 20.0, 2.0], staff=[30.0, 45.5, 52.0, 12.0, 80.0, np.nan])
+    table = st.funnel_table(units, events=events, denominator=denominator, kind=kind)
+    fig = charts.funnel_figure(table, title="Funnel", rate_label="Rate", denominator_label="Denominator")
+    spec = figure_json(fig)
+    names = [t["name"] for t in spec["data"]]
+    assert names[0].startswith("Target")
+    assert names.count("95% limits") == 2 and names.count("99.8% limits") == 2
+    legend = [t["name"] for t in spec["data"] if t.get("showlegend", True)]
+    assert "95% limits" in legend and "99.8% limits" in legend
+    # Target line at the table's target, across the grid.
+    target = spec["data"][0]
+    assert target["y"] == pytest.approx([table.attrs["target"]] * len(target["y"]))
+    # Curves: x increasing; upper limits come down and lower limits go up as the denominator grows
+    # (for a proportion, discreteness of the binomial allows wiggles within 0.5 percentage points).
+    slack = 1e-9 if kind == "rate" else 0.5
+    curves = {t["meta"]["limit"]: t for t in spec["data"] if isinstance(t.get("meta"), dict)}
+    assert set(curves) == {"upper_95", "lower_95", "upper_998", "lower_998"}
+    for key, trace in curves.items():
+        x, y = np.array(trace["x"]), np.array(trace["y"])
+        assert np.all(np.diff(x) > 0)
+        assert x[0] == pytest.approx(0.9 * table["denominator"][table["position"] != "no data"].min())
+        steps = np.diff(y)
+        assert (steps <= slack).all() if key.startswith("upper") else (steps >= -slack).all()
+        assert y[-1] < y[0] if key.startswith("upper") else y[-1] >= y[0]
+    assert np.all(np.array(curves["upper_998"]["y"]) >= np.array(curves["upper_95"]["y"]))
+    # The curves are funnel_limits on the grid.
+    dispersion = table.attrs["phi"] if table.attrs["overdispersion_applied"] else None
+    grid = np.array(curves["upper_95"]["x"])
+    expected = 100 * st.funnel_limits(table.attrs["target"] / 100, grid, kind=kind, dispersion=dispersion)["upper_95"]
+    assert curves["upper_95"]["y"] == pytest.approx(expected.tolist())
+    # Points at (denominator, rate), one per unit with data, hover naming unit, rate and denominator.
+    points = [t for t in spec["data"] if t["mode"] == "markers"]
+    drawn = {u: (x, y) for t in points for u, x, y in zip(t["text"], t["x"], t["y"])}
+    shown = table[table["position"] != "no data"]
+    assert set(drawn) == set(shown["unit"])
+    for _, row in shown.iterrows():
+        assert drawn[row["unit"]] == (pytest.approx(row["denominator"]), pytest.approx(row["rate"]))
+    for trace in points:
+        assert trace["name"].lower() in settings.FUNNEL_POSITIONS
+        for unit, hover in zip(trace["text"], trace["hovertext"]):
+            assert unit in hover and "Rate:" in hover and "Denominator:" in hover
+    missing = table.loc[table["position"] == "no data", "unit"].tolist()
+    assert len(missing) == 1 and missing[0] not in drawn
+    caption = charts.figure_caption(fig)
+    assert "n = 5 teams" in caption and "1 with no data not shown" in caption and "99.8%" in caption
+
+
+def test_funnel_figure_point_outside_curve_matches_position():
+    from analytics import stats as st
+
+    units = pd.DataFrame({"unit": list("ABCD"), "leavers": [30.0, 10.0, 11.0, 9.0], "staff": [100.0] * 4})
+    table = st.funnel_table(units, events="leavers", denominator="staff", kind="proportion", target=10.0,
+                            overdispersion=False)
+    fig = charts.funnel_figure(table, title="Leavers", rate_label="Leaver rate")
+    spec = figure_json(fig)
+    above = [t for t in spec["data"] if t["name"] == "Above 99.8%"]
+    assert len(above) == 1 and above[0]["text"] == ["A"]
+    colours = {t["name"]: t["marker"]["color"] for t in spec["data"] if t["mode"] == "markers"}
+    assert colours["Above 99.8%"] in labels.SERIES_COLOURS and colours["Within"] in labels.SERIES_COLOURS
+    assert colours["Above 99.8%"] != colours["Within"]
+    bare = table.copy()
+    bare.attrs.clear()
+    with pytest.raises(InputError, match="attrs"):
+        charts.funnel_figure(bare, title="x", rate_label="y")

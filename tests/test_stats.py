@@ -19,6 +19,7 @@ import statsmodels.formula.api as smf
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
+from analytics import settings
 from analytics import stats as st
 from analytics.errors import InputError
 
@@ -323,7 +324,7 @@ def test_poisson_rate_model_matches_statsmodels_quasi_poisson():
     result = st.poisson_rate_model(teams, "compassionate_leadership", "fte_days_lost", "fte_days_available")
     assert list(result.columns) == list(st.COUNT_MODEL_COLUMNS)
     reference = smf.glm("fte_days_lost ~ compassionate_leadership", data=teams, family=sm.families.Poisson(),
-                        offset=np.log(teams["fte_days_available"])).fit(scale="X2")
+                        offset=np.log(teams["fte_days_available"])).fit(scale="X2", use_t=True)
     row = result.iloc[0]
     assert row["n"] == 200
     assert row["coef"] == pytest.approx(reference.params["compassionate_leadership"], abs=TOL)
@@ -360,7 +361,8 @@ def test_binomial_rate_model_matches_statsmodels_and_counts_form():
     result = st.binomial_rate_model(teams, "compassionate_leadership", "leavers", "staff_in_post_whole").iloc[0]
     events, trials = teams["leavers"], teams["staff_in_post_whole"]
     exog = sm.add_constant(teams["compassionate_leadership"])
-    quasi = sm.GLM(events / trials, exog, family=sm.families.Binomial(), var_weights=trials).fit(scale="X2")
+    quasi = sm.GLM(events / trials, exog, family=sm.families.Binomial(), var_weights=trials).fit(scale="X2",
+                                                                                                use_t=True)
     assert result["coef"] == pytest.approx(quasi.params["compassionate_leadership"], abs=TOL)
     assert result["se"] == pytest.approx(quasi.bse["compassionate_leadership"], abs=TOL)
     assert result["p"] == pytest.approx(quasi.pvalues["compassionate_leadership"], abs=TOL)
@@ -395,6 +397,71 @@ def test_binomial_rate_model_caps_leavers_above_staff_and_skips_empty_teams():
     capped.loc[0, "leavers"] = capped.loc[0, "average_staff_in_post"]
     reference = st.binomial_rate_model(capped, "compassionate_leadership", "leavers", "average_staff_in_post")
     assert row["coef"] == pytest.approx(reference["coef"].iloc[0], abs=1e-12)
+
+
+# A small hand-made table: 8 teams, sickness days lost close to their expectation (underdispersed).
+FEW_TEAMS = pd.DataFrame({
+    "score": [5.5, 6.0, 6.4, 6.9, 7.2, 7.6, 8.0, 8.5],
+    "days_lost": [620.0, 540.0, 515.0, 470.0, 430.0, 410.0, 370.0, 330.0],
+    "days_available": [10000.0, 9500.0, 9800.0, 9900.0, 9400.0, 9700.0, 9300.0, 9100.0],
+    "leavers": [9.0, 8.0, 8.0, 7.0, 6.0, 6.0, 5.0, 4.0],
+    "staff": [60.0, 58.0, 61.0, 62.0, 57.0, 60.0, 59.0, 55.0],
+})
+
+
+def test_quasi_poisson_dispersion_floored_at_one_and_t_interval():
+    result = st.poisson_rate_model(FEW_TEAMS, "score", "days_lost", "days_available").iloc[0]
+    exog = sm.add_constant(FEW_TEAMS["score"])
+    plain = sm.GLM(FEW_TEAMS["days_lost"], exog, family=sm.families.Poisson(),
+                   offset=np.log(FEW_TEAMS["days_available"])).fit()
+    dispersion = plain.pearson_chi2 / plain.df_resid
+    assert dispersion < 1  # underdispersed: the floor applies
+    assert result["dispersion"] == pytest.approx(dispersion, rel=1e-9)  # the estimate is still reported
+    assert result["se"] == pytest.approx(plain.bse["score"], rel=1e-9)  # same SE as the plain Poisson fit
+    df = plain.df_resid
+    assert df == 6
+    half = sps.t.ppf(0.975, df) * plain.bse["score"]
+    assert result["rr_ci_low"] == pytest.approx(math.exp(plain.params["score"] - half), rel=1e-9)
+    assert result["rr_ci_high"] == pytest.approx(math.exp(plain.params["score"] + half), rel=1e-9)
+    t_value = plain.params["score"] / plain.bse["score"]
+    assert result["p"] == pytest.approx(2 * sps.t.sf(abs(t_value), df), rel=1e-9)
+    assert result["note"] == "fewer than 10 teams: intervals are wide and unstable"
+    assert settings.FEW_UNITS_WARNING == 10
+    # The plain model keeps normal (Wald) quantiles.
+    wald = st.poisson_rate_model(FEW_TEAMS, "score", "days_lost", "days_available", quasi=False).iloc[0]
+    low, _ = plain.conf_int().loc["score"]
+    assert wald["rr_ci_low"] == pytest.approx(math.exp(low), rel=1e-9)
+    assert wald["rr_ci_low"] > result["rr_ci_low"]
+
+
+def test_quasi_models_overdispersed_use_pearson_scale_and_t():
+    teams = FEW_TEAMS.assign(days_lost=[700.0, 420.0, 610.0, 380.0, 520.0, 300.0, 450.0, 250.0])
+    result = st.poisson_rate_model(teams, "score", "days_lost", "days_available").iloc[0]
+    exog = sm.add_constant(teams["score"])
+    plain = sm.GLM(teams["days_lost"], exog, family=sm.families.Poisson(),
+                   offset=np.log(teams["days_available"])).fit()
+    phi = plain.pearson_chi2 / plain.df_resid
+    assert phi > 1
+    se = plain.bse["score"] * math.sqrt(phi)
+    assert result["se"] == pytest.approx(se, rel=1e-9)
+    half = sps.t.ppf(0.975, plain.df_resid) * se
+    assert result["rr_ci_low"] == pytest.approx(math.exp(plain.params["score"] - half), rel=1e-9)
+    assert result["rr_ci_high"] == pytest.approx(math.exp(plain.params["score"] + half), rel=1e-9)
+
+
+def test_quasi_binomial_dispersion_floored_at_one():
+    result = st.binomial_rate_model(FEW_TEAMS, "score", "leavers", "staff").iloc[0]
+    exog = sm.add_constant(FEW_TEAMS["score"])
+    plain = sm.GLM(np.column_stack([FEW_TEAMS["leavers"], FEW_TEAMS["staff"] - FEW_TEAMS["leavers"]]), exog,
+                   family=sm.families.Binomial()).fit()
+    assert plain.pearson_chi2 / plain.df_resid < 1
+    assert result["se"] == pytest.approx(plain.bse["score"], rel=1e-6)
+    half = sps.t.ppf(0.975, 6) * plain.bse["score"]
+    assert result["rr_ci_high"] == pytest.approx(math.exp(plain.params["score"] + half), rel=1e-6)
+    assert "fewer than 10 teams" in result["note"]
+    many = st.binomial_rate_model(simulated_teams(30), "compassionate_leadership", "leavers",
+                                  "average_staff_in_post").iloc[0]
+    assert "fewer than" not in many["note"]
 
 
 def test_count_models_too_few_units_and_refusals():

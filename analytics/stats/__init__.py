@@ -31,6 +31,8 @@ Where each statistic lives
 - :mod:`analytics.stats.rates` — :func:`compare_rates_poisson`, :func:`compare_rates_quasi_poisson` (HR rate changes).
 - :mod:`analytics.stats.multiple` — :func:`benjamini_hochberg`, the one multiple-comparison adjustment.
 - :mod:`analytics.stats.fit` — :func:`least_squares_fit` (the line and band drawn on scatter charts).
+- :mod:`analytics.stats.funnel` — :func:`funnel_table`, :func:`funnel_limits`, :func:`funnel_exceptions`
+  (team HR rates against the organisation with 95% and 99.8% limits, overdispersion-adjusted).
 
 The package re-exports the public names of these modules, so ``from analytics import stats`` and
 ``stats.correlations(...)`` work as before.
@@ -52,6 +54,9 @@ from analytics.stats.multilevel import (
     MAX_SHAPLEY_PREDICTORS, MIXED_SLOPE_COLUMNS, MIXED_TERM_BETWEEN, MIXED_TERM_WITHIN, SHAPLEY_COLUMNS,
     mixed_slopes, shapley_r2)
 from analytics.stats.fit import least_squares_fit
+from analytics.stats.funnel import (
+    FUNNEL_COLUMNS, FUNNEL_KINDS, FUNNEL_LIMIT_COLUMNS, funnel_exceptions, funnel_limits, funnel_table, pearson_z,
+    winsorised_dispersion)
 from analytics.stats.multiple import benjamini_hochberg
 from analytics.stats.rates import compare_rates_poisson, compare_rates_quasi_poisson
 from analytics.stats.waves import PROPORTION_CHANGE_COLUMNS, WAVE_CHANGE_COLUMNS, compare_proportions, compare_waves

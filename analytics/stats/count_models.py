@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.settings import CONFIDENCE_LEVEL
+from analytics.settings import CONFIDENCE_LEVEL, FEW_UNITS_NOTE, FEW_UNITS_WARNING
 from analytics.stats._common import (
     MIN_UNITS, _as_list, _check_confidence, _check_min_units, _design, _non_negative, _numeric, _require_columns,
     _require_frame)
@@ -71,6 +71,8 @@ def _fit_glm(
             row.update(coef=coef, se=float(result.bse[1]), rate_ratio=math.exp(coef),
                        rr_ci_low=math.exp(low), rr_ci_high=math.exp(high), p=float(result.pvalues[1]),
                        dispersion=float(result.pearson_chi2 / result.df_resid))
+            if len(frame) < FEW_UNITS_WARNING:
+                notes.append(FEW_UNITS_NOTE.format(n=FEW_UNITS_WARNING))
     row["note"] = "; ".join(notes)
     return pd.DataFrame([row], columns=COUNT_MODEL_COLUMNS).astype({"n": "int64"})
 
@@ -94,7 +96,14 @@ def _fitted(frame: pd.DataFrame, exog: np.ndarray, family: str, quasi: bool, not
 
     Binomial: the proportion ``events / denominator`` with the denominator as variance weights (the
     two-column form gives a wrong quasi-likelihood scale in statsmodels 0.15). Poisson: the events with
-    ``log(denominator)`` as offset. ``quasi`` estimates the scale from Pearson's X² (quasi-likelihood).
+    ``log(denominator)`` as offset.
+
+    ``quasi``: the plain model is fitted first, then refitted with the scale fixed at
+    :func:`_quasi_scale` (Pearson's X² / df, floored at 1) and ``use_t=True``, so that intervals and
+    p-values use Student's t on the residual degrees of freedom: the scale is estimated from n − p
+    residuals, and with few teams the normal quantile would understate the uncertainty (McCullagh &
+    Nelder 1989, §9.2.4; the quasi-likelihood F/t reference distribution). Plain models (``quasi=False``)
+    keep the likelihood's normal (Wald) quantiles.
     """
     import statsmodels.api as sm
 
@@ -107,7 +116,9 @@ def _fitted(frame: pd.DataFrame, exog: np.ndarray, family: str, quasi: bool, not
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = model.fit(scale="X2" if quasi else None)
+            result = model.fit()
+            if quasi:
+                result = model.fit(scale=_quasi_scale(result), use_t=True)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:  # pragma: no cover
             notes.append(f"the model could not be fitted ({exc})")
             return None
@@ -116,6 +127,17 @@ def _fitted(frame: pd.DataFrame, exog: np.ndarray, family: str, quasi: bool, not
         notes.append("the model did not converge (e.g. every unit at 0% or 100%)")
         return None
     return result
+
+
+def _quasi_scale(plain) -> float:
+    """Quasi-likelihood dispersion of a fitted plain GLM, ``max(1, Pearson X² / df_resid)``.
+
+    Floored at 1: the binomial or Poisson variance is the least there can be for counts of people or
+    days, so an apparently underdispersed sample (X²/df < 1, common by chance with few teams) is not
+    allowed to give intervals narrower than the plain model's. The ``dispersion`` column still reports
+    the estimate itself.
+    """
+    return max(1.0, float(plain.pearson_chi2 / plain.df_resid))
 
 
 def binomial_rate_model(
@@ -144,8 +166,9 @@ def binomial_rate_model(
     covariates
         Optional adjustment columns; text columns are dummy-coded.
     quasi
-        ``True`` (default): quasi-binomial — standard errors scaled by the Pearson dispersion
-        ``X² / (n - p)``, as between-team variation in leaving is almost always larger than binomial.
+        ``True`` (default): quasi-binomial — standard errors scaled by the square root of the Pearson
+        dispersion ``X² / (n - p)`` floored at 1, as between-team variation in leaving is almost always
+        larger than binomial; the interval and p use t on ``n - p`` degrees of freedom.
         ``False``: plain binomial (dispersion fixed at 1).
     min_units
         Fewest units to fit (also at least the number of parameters + 2).
@@ -157,8 +180,11 @@ def binomial_rate_model(
     pandas.DataFrame
         One row, columns :data:`COUNT_MODEL_COLUMNS`: ``score``, ``outcome`` (the events column), ``n``
         (units used), ``coef`` (log-odds per 1-point higher score) and its ``se``, ``rate_ratio`` =
-        exp(coef) with Wald interval ``rr_ci_low``/``rr_ci_high``, ``p`` (Wald), ``dispersion``
-        (Pearson χ²/df; well above 1 means overdispersion), ``effect_measure`` and ``note``.
+        exp(coef) with Wald interval ``rr_ci_low``/``rr_ci_high`` (t quantile when quasi), ``p`` (Wald;
+        t when quasi), ``dispersion`` (the estimate Pearson χ²/df; well above 1 means overdispersion;
+        the standard error uses ``max(1, dispersion)``), ``effect_measure`` and ``note`` (includes
+        "fewer than 10 teams: intervals are wide and unstable" when fitted on fewer than
+        :data:`analytics.settings.FEW_UNITS_WARNING` units).
 
     Notes
     -----
@@ -223,8 +249,9 @@ def poisson_rate_model(
     covariates
         Optional adjustment columns; text columns are dummy-coded.
     quasi
-        ``True`` (default): quasi-Poisson, standard errors scaled by the Pearson dispersion
-        ``X² / (n - p)`` (days lost come in spells, so they are far more variable than Poisson).
+        ``True`` (default): quasi-Poisson, standard errors scaled by the square root of the Pearson
+        dispersion ``X² / (n - p)`` floored at 1 (days lost come in spells, so they are far more
+        variable than Poisson); the interval and p use t on ``n - p`` degrees of freedom.
         ``False``: plain Poisson.
     min_units, confidence
         As in :func:`binomial_rate_model`.
@@ -233,7 +260,7 @@ def poisson_rate_model(
     -------
     pandas.DataFrame
         One row, columns :data:`COUNT_MODEL_COLUMNS`; ``rate_ratio`` = exp(coef) is the ratio of the
-        sickness absence rate per 1-point higher score, with its Wald interval.
+        sickness absence rate per 1-point higher score, with its Wald interval (t quantile when quasi).
 
     Notes
     -----
@@ -241,7 +268,8 @@ def poisson_rate_model(
     (Wedderburn 1974, quasi-likelihood; McCullagh & Nelder 1989, §6.2). Units with exposure missing or
     0 are left out (note); negative values raise :class:`InputError`. Missing data: listwise.
 
-    Validated against ``statsmodels`` GLM Poisson fitted directly (``offset``, ``scale="X2"``) and by
+    Validated against ``statsmodels`` GLM Poisson fitted directly (``offset``, ``scale="X2"``,
+    ``use_t=True``; and a floored scale on underdispersed data) and by
     recovering a planted rate ratio exp(-0.16) in 200 simulated teams (tests/test_stats.py).
     """
     data = _require_frame(data, "unit table")
