@@ -134,6 +134,8 @@ FUNNEL_LEVELS = (0.95, 0.998)
 #: Share of units at each end whose z-scores are winsorised before the overdispersion factor is estimated
 #: (Spiegelhalter 2005, Qual Saf Health Care 14:347-351: 10% at each end).
 FUNNEL_WINSOR_FRACTION = 0.10
+#: Over-dispersion is estimated (and the limits widened) only from at least this many units.
+FUNNEL_MIN_UNITS_FOR_DISPERSION = 10
 #: ``position`` of a unit on a funnel plot, from the highest to the lowest; "no data" when it has no
 #: denominator or no events figure (missing is never zero).
 FUNNEL_ABOVE_998 = "above 99.8%"

@@ -298,47 +298,63 @@ def dataclass_kwargs(rule: rag.RagThresholds) -> dict:
 
 # --- Exceptions ----------------------------------------------------------------------------------------
 def _outcomes_frame() -> pd.DataFrame:
-    return pd.DataFrame({
+    """16 teams: T0 and T3 (100 staff, 30 leavers) and T1 (10 staff, 3 leavers) leave at 30%, the others at
+    8-12%; T2 loses 9% of its FTE days to sickness, the others about 4%."""
+    frame = pd.DataFrame({
         "level": "team",
-        "unit": [f"T{i}" for i in range(8)],
-        "parent": ["D1", "D1", "D1", "D2", "D2", "D2", "D2", "D2"],
-        "responses": [20] * 8,
-        "compassionate_leadership": [5.0, 6.0, 6.5, 7.0, 7.2, 7.5, 8.0, 8.5],
-        "leaver_rate": [20.0, 5.0, 30.0, 10.0, 12.0, 14.0, 8.0, 9.0],
-        "sickness_rate": [3.0, 9.0, 4.0, 5.0, 4.0, 4.0, 4.0, 4.0],
+        "unit": [f"T{i}" for i in range(16)],
+        "parent": ["D1"] * 8 + ["D2"] * 8,
+        "responses": [20] * 16,
+        "compassionate_leadership": [5.0, 5.5, 6.0, 6.5] + [7.0 + 0.1 * i for i in range(12)],
+        "leavers": [30, 3, 5, 30] + [5, 6, 4, 5, 5, 6, 4, 5, 5, 6, 4, 5],
+        "mean_staff": [100, 10, 50, 100] + [50] * 12,
+        "fte_days_lost": [400, 80, 900, 400] + [400, 420, 380, 400, 410, 390, 400, 400, 420, 380, 400, 400],
+        "fte_days_available": [10000, 2000, 10000, 10000] + [10000] * 12,
     })
+    frame["leaver_rate"] = 100 * frame["leavers"] / frame["mean_staff"]
+    frame["sickness_rate"] = 100 * frame["fte_days_lost"] / frame["fte_days_available"]
+    return frame
 
 
-def test_exceptions_bottom_quarter_and_top_quarter():
-    table, notes = board.exceptions_from_outcomes(_outcomes_frame())
-    # Score quartile (linear): position 0.25 × 7 = 1.75 between 6.0 and 6.5 -> 6.0 + 0.75 × 0.5 = 6.375.
-    # Leaver 75th percentile of [5, 8, 9, 10, 12, 14, 20, 30]: position 5.25 -> 14 + 0.25 × 6 = 15.5.
-    # Sickness 75th percentile of [3, 4, 4, 4, 4, 4, 5, 9]: position 5.25 -> 4 + 0.25 × 1 = 4.25.
-    assert table["score_cutoff"].iloc[0] == pytest.approx(6.0 + 0.75 * 0.5)
-    assert table["leaver_cutoff"].iloc[0] == pytest.approx(14 + 0.25 * 6)
-    assert table["sickness_cutoff"].iloc[0] == pytest.approx(4 + 0.25 * 1)
-    # T0 (5.0, leaver 20 >= 15.5) and T1 (6.0, sickness 9 >= 4.25); T2 is high on leaving but not low.
-    assert list(table["unit"]) == ["T0", "T1"]
-    assert list(table["high_leaver_rate"]) == [True, False]
-    assert list(table["high_sickness_rate"]) == [False, True]
-    assert "leaver rate 20.0%" in table["reason"].iloc[0] and "lowest 25%" in table["reason"].iloc[0]
+def test_exceptions_lowest_quarter_and_above_the_funnel_limit():
+    frame = _outcomes_frame()
+    table, notes = board.exceptions_from_outcomes(frame)
+    # Score quartile (linear): position 0.25 x 15 = 3.75 between 6.5 and 7.0 -> 6.5 + 0.75 x 0.5 = 6.875.
+    assert table["score_cutoff"].iloc[0] == pytest.approx(6.5 + 0.75 * 0.5)
+    # High = above the team's upper 95% funnel limit (analytics.stats.funnel_table, checked against scipy
+    # in test_funnel.py): T0 and T3 on leaving, T2 on sickness.
+    leaving = stats_funnel(frame, "leavers", "mean_staff", "proportion")
+    sickness = stats_funnel(frame, "fte_days_lost", "fte_days_available", "rate")
+    assert list(table["unit"]) == ["T0", "T2", "T3"]
+    assert list(table["high_leaver_rate"]) == [True, False, True]
+    assert list(table["high_sickness_rate"]) == [False, True, False]
+    assert table["leaver_cutoff"].iloc[0] == pytest.approx(leaving.loc[0, "upper_95"])
+    assert table["sickness_cutoff"].iloc[1] == pytest.approx(sickness.loc[2, "upper_95"])
+    # T1 leaves at the same 30% as T0 with a lower score, but 3 leavers of 10 staff are within chance: its
+    # limit is far higher. Quartiles of the rates would have listed it.
+    assert leaving.loc[1, "rate"] == pytest.approx(30.0) and leaving.loc[1, "upper_95"] > 30.0
+    assert "T1" not in set(table["unit"])
+    assert "above the 95% control limit" in table["reason"].iloc[0] and "lowest 25%" in table["reason"].iloc[0]
     assert "sickness absence rate 9.0%" in table["reason"].iloc[1]
     assert notes == []
 
 
-def test_exceptions_ties_at_the_cutoff_are_not_high():
-    frame = _outcomes_frame().assign(leaver_rate=[0.0] * 7 + [10.0], compassionate_leadership=[5.0] + [7.0] * 6 + [4.0])
-    table, _ = board.exceptions_from_outcomes(frame)
-    # 75th percentile of seven 0s and one 10 is 0, as is the median: only a rate above the median is high.
-    # Scores: the 25th percentile is 7.0 = the median, so only 5.0 and 4.0 (below the median) are low.
-    assert table["leaver_cutoff"].iloc[0] == 0
-    assert list(table["unit"]) == ["T7"]   # score 4.0, leaver rate 10 (T0: 5.0 but leaver rate 0, sickness 3)
+def stats_funnel(frame: pd.DataFrame, events: str, denominator: str, kind: str) -> pd.DataFrame:
+    from analytics.stats import funnel_table
+    return funnel_table(frame, events=events, denominator=denominator, kind=kind)
+
+
+def test_exceptions_without_counts_cannot_be_high():
+    frame = _outcomes_frame().drop(columns=["leavers", "mean_staff"])
+    table, notes = board.exceptions_from_outcomes(frame)
+    assert list(table["unit"]) == ["T2"] and not table["high_leaver_rate"].any()
+    assert any("No counts behind the leaver rate" in note for note in notes)
 
 
 def test_exceptions_with_a_score_threshold():
-    table, _ = board.exceptions_from_outcomes(_outcomes_frame(), low_score_below=6.6)
-    assert list(table["unit"]) == ["T0", "T1", "T2"]   # 6.5 < 6.6, and its leaver rate 30 >= 15.5
-    assert "below the threshold of 6.6" in table["reason"].iloc[2]
+    table, _ = board.exceptions_from_outcomes(_outcomes_frame(), low_score_below=5.8)
+    assert list(table["unit"]) == ["T0"]   # 5.0 < 5.8 and above the limit; T1 (5.5) is within its limit
+    assert "below the threshold of 5.8" in table["reason"].iloc[0]
 
 
 def test_exceptions_need_enough_teams():
@@ -382,9 +398,12 @@ def test_directorate_filter_keeps_refs(two_waves):
 
 def test_no_suppressed_team_in_any_output(two_waves, hr_records):
     report = board.board_report(two_waves, hr_records, wave="2025")
-    # Every shown team is "low" below 10 and the hidden teams have high sickness: they would be listed
-    # if they were not left out before the rule is applied.
-    low, _, _ = board.low_leadership_exceptions(two_waves, hr_records, wave="2025", low_score_below=10,
+    # Every shown team is "low" below 10 and the hidden teams have high sickness (as has Theatre F, so that
+    # something is listed): they would be listed if they were not left out before the rule is applied.
+    months = pd.period_range("2024-01", "2025-12", freq="M")
+    sickness = {"Ward A": 4.0, "Ward B": 4.0, "Ward C": 30.0, "Tiny Unit": 30.0, "Theatre E": 4.0, "Theatre F": 30.0}
+    records = _team_month_records(months, {name: (d, 40, 1, sickness[name]) for name, (d, _, _) in TEAMS_2025.items()})
+    low, _, _ = board.low_leadership_exceptions(two_waves, records, wave="2025", low_score_below=10,
                                                 min_teams=2, quantile=0.49)
     assert set(low["unit"]) <= {"Ward A", "Ward B", "Theatre E", "Theatre F"} and not low.empty
     texts = [report.headline, report.exceptions.low_leadership, report.exceptions.falls, report.weakest.table,

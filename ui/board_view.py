@@ -432,8 +432,8 @@ STATEMENT_CONFIG = {
 
 
 def low_leadership_caption(found: board.BoardExceptions, min_group_size: int) -> str:
-    window = (f"HR records {found.window_start:%b %Y} to {found.window_end:%b %Y} (the 12 months around the survey, "
-              "cut to the months the HR data cover)" if found.window_start is not None else "no HR window")
+    window = (f"HR records {found.window_start:%b %Y} to {found.window_end:%b %Y} (the survey's HR window)"
+              if found.window_start is not None else "no HR window")
     where = f" in {found.directorate}" if found.directorate else ""
     rule = (f"scores below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
             else f"the lowest {found.quantile:.0%} of scores")
@@ -446,18 +446,8 @@ def low_leadership_caption(found: board.BoardExceptions, min_group_size: int) ->
         unit_of_analysis="team",
         n_text=f"{len(found.low_leadership)} teams listed{where}, of {found.teams_checked} teams with survey and HR "
                "figures in the organisation",
-        notes=[f"Low: {rule}; high: the highest {found.quantile:.0%} of leaver or sickness rates, across all teams"
-               + _cutoffs_text(found.low_leadership), "Shows an association only"])
-
-
-def _cutoffs_text(frame: pd.DataFrame) -> str:
-    """" (leaver rate at or above 11.7%, sickness absence at or above 6.0%)" from the listed rows, or ""."""
-    parts = []
-    for column, what in (("leaver_cutoff", "leaver rate"), ("sickness_cutoff", "sickness absence")):
-        values = pd.to_numeric(frame[column], errors="coerce").dropna() if column in frame.columns else []
-        if len(values):
-            parts.append(f"{what} at or above {fmt.format_pct(values.iloc[0])}")
-    return f" ({', '.join(parts)})" if parts else ""
+        notes=[f"Low: {rule}; high: a leaver or sickness rate {board.HIGH_RATE_RULE}. Each team's limit is in "
+               "the table", "Shows an association only"])
 
 
 def falls_caption(found: board.BoardExceptions, min_group_size: int) -> str:

@@ -158,3 +158,9 @@ def _period_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
 
 #: How a missing p-value reads in a sentence.
 P_MISSING = "p not available"
+
+
+#: How the Board decides a team's leaver or sickness rate is high (one phrase for the statements, the
+#: page and the pack): :func:`analytics.board.exceptions.exceptions_from_outcomes`.
+HIGH_RATE_RULE = ("above the 95% control limit for a team of its size (funnel plot against all teams' rate, "
+                  "allowing for chance)")

@@ -21,7 +21,7 @@ from analytics.hr import HRExclusions, HRRecords
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.outcomes import unit_outcomes
 from analytics.wave_window import WINDOW_CONCURRENT
-from analytics.stats import compare_waves
+from analytics.stats import compare_waves, funnel_table
 from analytics.survey.pipeline import SurveyResults
 
 
@@ -50,7 +50,7 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
         A score threshold: "low" means a score strictly below it. Default: the bottom quarter, i.e. at or
         below the ``quantile`` of the teams' scores.
     quantile
-        Share of teams in the low-score and high-rate groups (default 0.25: quarters).
+        Share of teams in the low-score group (default 0.25: the lowest quarter).
     min_teams
         Fewest teams with a score and the rate before quarters are formed (default 8).
     label
@@ -61,17 +61,23 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
     (pandas.DataFrame, list of str)
         Rows (columns :data:`LOW_LEADERSHIP_COLUMNS` without ``ref``, ``wave``, ``window_start`` and
         ``window_end``, which :func:`low_leadership_exceptions` adds) for teams that are low on the score
-        **and** at or above the ``1 − quantile`` quantile of the leaver rate or of the sickness rate,
-        sorted by score; ``high_leaver_rate`` / ``high_sickness_rate`` say which, ``reason`` says why in
+        **and** above the upper 95% control limit of a funnel plot of the leaver rate or of the sickness
+        rate, sorted by score; ``high_leaver_rate`` / ``high_sickness_rate`` say which,
+        ``leaver_cutoff`` / ``sickness_cutoff`` are the team's upper 95% limits, ``reason`` says why in
         words. The notes say what could not be checked.
 
     Notes
     -----
-    Quantiles are over the teams in ``frame`` that have the figure (``pandas.Series.quantile``, linear
-    interpolation); a team without a rate cannot be high on it. Cut-offs are at full precision. Ties:
-    a team must also be strictly below (above) the median to count as low (high), so when most teams
-    share a value — often a leaver rate of 0 among small teams — they are not all "in the highest
-    quarter".
+    **Low**: the score quantile is over the teams in ``frame`` with a score (``pandas.Series.quantile``,
+    linear interpolation); a team must also be strictly below the median, so that when most teams share
+    a score they are not all "in the lowest quarter".
+
+    **High** (domain.md §3: exceptions come from control limits, not quartiles of noisy rates): each
+    rate is put on a funnel plot (:func:`analytics.stats.funnel_table`) — leavers out of mean staff in
+    post (exact binomial limits), FTE days lost out of FTE days available (exact Poisson limits), both
+    against the pooled rate of the teams in ``frame`` and widened for over-dispersion (Spiegelhalter
+    2005). A team is high when its rate lies above its upper 95% limit: a small team needs a much higher
+    rate than a large one before it stands out from chance. A team without the counts cannot be high.
     """
     notes: list[str] = []
     columns = [c for c in LOW_LEADERSHIP_COLUMNS if c not in ("ref", "wave", "window_start", "window_end")]
@@ -92,38 +98,25 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
         score_cutoff = float(score[scored].quantile(quantile))
         low = (score <= score_cutoff) & (score < float(score[scored].median()))
         low_text = f"in the lowest {quantile:.0%} of teams (at or below {fmt.format_score(score_cutoff)})"
-    high: dict[str, pd.Series] = {}
-    cutoffs: dict[str, float] = {}
-    for rate in ("leaver_rate", "sickness_rate"):
-        values = (pd.to_numeric(frame[rate], errors="coerce").astype(float) if rate in frame.columns
-                  else pd.Series(np.nan, index=frame.index))
-        usable = values.notna() & scored
-        if usable.sum() < min_teams:
-            high[rate] = pd.Series(False, index=frame.index)
-            cutoffs[rate] = math.nan
-            notes.append(f"Too few teams with a {HEADLINE_LABELS[rate].lower()} ({int(usable.sum())}) to find the "
-                         "highest quarter.")
-            continue
-        cutoffs[rate] = float(values[usable].quantile(1 - quantile))
-        high[rate] = ((values >= cutoffs[rate]) & (values > float(values[usable].median()))).fillna(False)
+    high, cutoffs, targets = _high_on_funnel(frame, scored, notes)
     flagged = (low & (high["leaver_rate"] | high["sickness_rate"])).to_numpy()
     rows = []
     for i in np.flatnonzero(flagged):
         source = frame.iloc[i]
         reasons = [f"{label or _label_of(measure)} {fmt.format_score(score.iloc[i])} is {low_text}"]
-        if high["leaver_rate"].iloc[i]:
-            reasons.append(f"leaver rate {fmt.format_pct(source['leaver_rate'])} is in the highest {quantile:.0%} "
-                           f"(at or above {fmt.format_pct(cutoffs['leaver_rate'])})")
-        if high["sickness_rate"].iloc[i]:
-            reasons.append(f"sickness absence rate {fmt.format_pct(source['sickness_rate'])} is in the highest "
-                           f"{quantile:.0%} (at or above {fmt.format_pct(cutoffs['sickness_rate'])})")
+        for rate, words in (("leaver_rate", "leaver rate"), ("sickness_rate", "sickness absence rate")):
+            if high[rate].iloc[i]:
+                reasons.append(f"{words} {fmt.format_pct(source[rate])} is above the 95% control limit for a team "
+                               f"of its size ({fmt.format_pct(cutoffs[rate].iloc[i])}; all teams "
+                               f"{fmt.format_pct(targets[rate])})")
         rows.append({
             "level": source.get("level", settings.LEVEL_TEAM), "unit": source["unit"], "parent": source.get("parent"),
             "measure": measure, "score": float(score.iloc[i]), "responses": _float(source.get("responses")),
             "score_cutoff": score_cutoff,
-            "leaver_rate": _float(source.get("leaver_rate")), "leaver_cutoff": cutoffs["leaver_rate"],
+            "leaver_rate": _float(source.get("leaver_rate")), "leaver_cutoff": _float(cutoffs["leaver_rate"].iloc[i]),
             "high_leaver_rate": bool(high["leaver_rate"].iloc[i]),
-            "sickness_rate": _float(source.get("sickness_rate")), "sickness_cutoff": cutoffs["sickness_rate"],
+            "sickness_rate": _float(source.get("sickness_rate")),
+            "sickness_cutoff": _float(cutoffs["sickness_rate"].iloc[i]),
             "high_sickness_rate": bool(high["sickness_rate"].iloc[i]),
             "leavers": _float(source.get("leavers")), "mean_staff": _float(source.get("mean_staff")),
             "fte_days_lost": _float(source.get("fte_days_lost")),
@@ -134,6 +127,37 @@ def exceptions_from_outcomes(frame: pd.DataFrame, *, measure: str = "compassiona
     if not out.empty:
         out = out.sort_values(["score", "unit"], kind="stable").reset_index(drop=True)
     return out, notes
+
+
+#: Rate column -> (events, denominator, funnel kind) of the funnel plot it is judged on.
+FUNNEL_RATES = {"leaver_rate": ("leavers", "mean_staff", "proportion"),
+                "sickness_rate": ("fte_days_lost", "fte_days_available", "rate")}
+
+
+def _high_on_funnel(frame: pd.DataFrame, scored: pd.Series, notes: list[str]
+                    ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, float]]:
+    """Per rate: which teams lie above the upper 95% funnel limit (:func:`analytics.stats.funnel_table`,
+    target = all teams' pooled rate, over-dispersion allowed for), each team's upper 95% limit, and the
+    target (%)."""
+    high, cutoffs, targets = {}, {}, {}
+    for rate, (events, denominator, kind) in FUNNEL_RATES.items():
+        high[rate] = pd.Series(False, index=frame.index)
+        cutoffs[rate] = pd.Series(np.nan, index=frame.index)
+        targets[rate] = math.nan
+        if events not in frame.columns or denominator not in frame.columns:
+            if rate in frame.columns:
+                notes.append(f"No counts behind the {HEADLINE_LABELS[rate].lower()}, so teams cannot be compared "
+                             "with control limits.")
+            continue
+        funnel = funnel_table(frame.reset_index(drop=True), events=events, denominator=denominator, kind=kind)
+        if funnel.attrs["units_with_data"] == 0:
+            notes.append(f"No team has a {HEADLINE_LABELS[rate].lower()}.")
+            continue
+        above = funnel["position"].isin([settings.FUNNEL_ABOVE_95, settings.FUNNEL_ABOVE_998]).to_numpy()
+        high[rate] = pd.Series(above, index=frame.index) & scored
+        cutoffs[rate] = pd.Series(funnel["upper_95"].to_numpy(float), index=frame.index)
+        targets[rate] = float(funnel.attrs["target"])
+    return high, cutoffs, targets
 
 
 def _label_of(measure: str, codebook: Codebook | None = None) -> str:

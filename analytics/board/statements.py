@@ -10,7 +10,8 @@ from analytics import format as fmt
 from analytics import settings
 from analytics.board.behaviours import BEHAVIOURS_NOTE, WeakestBehaviour
 from analytics.board.common import (
-    P_MISSING, AVAILABILITY_NO_HR, AVAILABILITY_SUPPRESSED, STATEMENT_COLUMNS, TEST_NONE, _float, _period_text)
+    HIGH_RATE_RULE, P_MISSING, AVAILABILITY_NO_HR, AVAILABILITY_SUPPRESSED, STATEMENT_COLUMNS, TEST_NONE, _float,
+    _period_text)
 from analytics.board.exceptions import BoardExceptions, _label_of
 from analytics.missing import is_missing
 from analytics.rag import RAG_AMBER, RAG_GREEN, RAG_RED
@@ -187,16 +188,16 @@ def _low_leadership_rows(found: BoardExceptions, k: int) -> list[dict]:
     low_rule = (f"below {fmt.format_score(found.low_score_below)}" if found.low_score_below is not None
                 else f"in the {share} of teams")
     source = (f"Staff survey {found.wave} (teams with at least {k} responses) and HR records over "
-              f"{window} (the 12 months around the survey, cut to the months the HR data cover)")
+              f"{window} (the survey's HR window)")
     if low.empty:
         return [_statement("exceptions", f"No team{where} had compassionate leadership {low_rule} together with a "
-                           f"leaver rate or sickness absence rate in the highest {found.quantile:.0%} of teams over "
-                           f"{window}.", "", 0, source)]
+                           f"leaver rate or sickness absence rate {HIGH_RATE_RULE} over {window} "
+                           f"({found.teams_checked} teams checked).", "", 0, source)]
     count = len(low)
     return [_statement(
         "exceptions",
         f"{count} team{'s' if count != 1 else ''}{where} had compassionate leadership {low_rule} together "
-        f"with a leaver rate or sickness absence rate in the highest {found.quantile:.0%} of teams over "
+        f"with a leaver rate or sickness absence rate {HIGH_RATE_RULE} over "
         f"{window}: {_team_list(low)}. In these teams lower compassionate leadership is associated with "
         "more leaving or sickness; these figures alone cannot say why.",
         ", ".join(low["ref"]), count, source)]

@@ -29,7 +29,9 @@ plots for proportions / for ratios and rates" (APHO 2008, used by Public Health 
   ``θ ± z_p sqrt(φ V(θ)/n)`` when the exact limit is close to the normal one). FTE days lost come in
   spells of several days, and one team's leavers are not independent either, so between-team
   variation is nearly always wider than binomial or Poisson; without the factor most teams would be
-  "outside" the limits. ``φ ≤ 1`` leaves the limits as they are (never narrower).
+  "outside" the limits. ``φ ≤ 1`` leaves the limits as they are (never narrower). With fewer than
+  :data:`~analytics.settings.FUNNEL_MIN_UNITS_FOR_DISPERSION` units φ is not used: a single outlying
+  unit among a handful would set φ itself and hide inside the limits it widened.
 
 Missing values: a unit whose denominator is missing or zero, or whose events figure is missing, gets no
 rate and no limits and position "no data"; it does not enter the target or φ. Missing is never zero.
@@ -226,7 +228,8 @@ def funnel_table(
         ``100 × Σ events ÷ Σ denominator``.
     overdispersion
         ``True`` (default): estimate ``φ`` from the winsorised z-scores and widen the limits by
-        ``sqrt(φ)`` when ``φ > 1``. ``False``: plain binomial / Poisson limits (``φ`` is still reported).
+        ``sqrt(φ)`` when ``φ > 1`` and at least
+        :data:`~analytics.settings.FUNNEL_MIN_UNITS_FOR_DISPERSION` units have data. ``False``: plain binomial / Poisson limits (``φ`` is still reported).
     unit, parent
         Names of the unit column and of its parent (directorate) column; a missing parent column gives
         an empty ``parent``.
@@ -260,7 +263,8 @@ def funnel_table(
     z = pearson_z(rate, base, theta, kind=kind) if np.isfinite(theta) else np.full(len(data), np.nan)
     z = np.where(has_data.to_numpy(), z, np.nan)
     phi = winsorised_dispersion(z)
-    applied = bool(overdispersion and np.isfinite(phi) and phi > 1)
+    applied = bool(overdispersion and np.isfinite(phi) and phi > 1
+                   and int(has_data.sum()) >= settings.FUNNEL_MIN_UNITS_FOR_DISPERSION)
     if np.isfinite(theta):
         limits = funnel_limits(theta, base.where(has_data), kind=kind, dispersion=phi if applied else None)
     else:
