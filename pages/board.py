@@ -61,6 +61,14 @@ if found.has_hr and found.window_start is not None:
     st.caption(view.low_leadership_caption(found, k))
     view.download_csv(found.low_leadership, file_name=f"board_low_leadership_{wave}.csv",
                       key="board_low_download")
+    funnels = view.funnel_figures(found)
+    if funnels:
+        with st.expander("Funnel plots: each team's leaver and sickness rate against all teams"):
+            st.caption("A team outside the dashed lines (95% control limits) differs from all teams by more than "
+                       "chance would usually give for a team of its size; outside the dotted lines (99.8%), by "
+                       "much more. Small teams sit to the left, where the limits are wide.")
+            for rate, figure in funnels:
+                view.show_figure(figure, key=f"board_funnel_{rate}")
 
 st.markdown(f"**Teams{where} whose scores fell significantly since the previous survey**")
 if found.previous_wave is None:

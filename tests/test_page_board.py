@@ -86,7 +86,12 @@ def test_board_page_on_sample_data(app_test):
         if row["rag"] in ("Green", "Amber", "Red"):
             assert f"**{row['rag']}** · {row['rag_reason']}" in text
     # The behaviours chart holds this wave and the previous one, in % positive.
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    spec = next(sp for sp in specs if "four behaviours" in sp["layout"]["title"]["text"])
+    # The funnel plots behind the exceptions: every shown team with HR figures against all teams.
+    funnels = [sp for sp in specs if "against all teams" in sp["layout"]["title"]["text"]]
+    assert len(funnels) == 2
+    assert {"95% limits", "99.8% limits"} <= {t["name"] for t in funnels[0]["data"]}
     weakest = board.weakest_behaviour(dataset.survey.item_results, wave, dataset.survey.codebook)
     traces = {t["name"]: t for t in spec["data"]}
     assert set(traces) == {wave, board.previous_wave(dataset.waves, wave)}
@@ -115,7 +120,7 @@ def test_board_page_on_sample_data(app_test):
     assert suppressed
     for team in suppressed:
         assert team not in text, team
-    assert f"Staff survey {wave} compared with {board.previous_wave(dataset.waves, wave)}; HR records Jan 2025" in text
+    assert f"Staff survey {wave} compared with {board.previous_wave(dataset.waves, wave)}; HR records Apr 2025" in text
     # Every table has its download, and the board pack comes as HTML and PDF.
     keys = [button.proto.id for button in at.get("download_button")]
     labels = [button.proto.label for button in at.get("download_button")]

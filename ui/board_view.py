@@ -19,6 +19,7 @@ from analytics.dataset import Dataset
 from analytics.hr import HRExclusions
 from analytics import format as fmt
 from analytics import labels
+from render import funnel as render_funnel
 from render.charts import chart_caption, figure_caption
 from ui import tables
 from ui.cache import cached_table
@@ -458,6 +459,31 @@ def falls_caption(found: board.BoardExceptions, min_group_size: int) -> str:
         n_text=f"{len(found.falls)} falls listed{where}; {compared} teams with at least {min_group_size} responses in "
                "both waves compared per measure",
         notes=["Welch t-test per team, Benjamini–Hochberg adjustment across teams; adjusted p < 0.05"])
+
+
+#: Funnel plots drawn under the exceptions: rate column -> (title, rate label, denominator label).
+FUNNEL_CHARTS = {
+    "leaver_rate": ("Leaver rate of each team against all teams", "Leaver rate",
+                    "Average staff in post (headcount)"),
+    "sickness_rate": ("Sickness absence rate of each team against all teams", "Sickness absence rate",
+                      "FTE days available"),
+}
+
+
+def funnel_figures(found: board.BoardExceptions) -> list[tuple[str, go.Figure]]:
+    """The funnel plots behind the "high" rule, one per rate with counts: ``(rate, figure)``. Teams are the
+    shown teams of the whole organisation (the directorate filter narrows the lists, not the comparison)."""
+    period = (f"{found.window_start:%b %Y} to {found.window_end:%b %Y}" if found.window_start is not None else None)
+    out = []
+    for rate, table in found.funnels.items():
+        if table.attrs.get("units_with_data", 0) == 0 or rate not in FUNNEL_CHARTS:
+            continue
+        title, rate_label, denominator_label = FUNNEL_CHARTS[rate]
+        out.append((rate, render_funnel.funnel_figure(table, title=title, rate_label=rate_label,
+                                                      denominator_label=denominator_label,
+                                                      data_label=f"HR records, wave {found.wave}'s window",
+                                                      period=period)))
+    return out
 
 
 # =================================================================================================

@@ -55,7 +55,7 @@ from analytics.board.common import (
     HEADLINE_SURVEY_MEASURES, HR_WINDOW_MONTHS, LOW_LEADERSHIP_COLUMNS, P_MISSING, RESPONSES, STATEMENT_COLUMNS,
     TEST_NONE, TEST_POISSON_EXACT, TEST_QUASI_POISSON, TEST_WELCH, effect_size_magnitude, previous_wave)
 from analytics.board.exceptions import (
-    EXCEPTION_MIN_TEAMS, EXCEPTION_QUANTILE, BoardExceptions, exceptions, exceptions_from_outcomes,
+    EXCEPTION_MIN_TEAMS, EXCEPTION_QUANTILE, BoardExceptions, exceptions, exceptions_from_outcomes, team_funnels,
     low_leadership_exceptions, restrict_to_directorate, significant_falls)
 from analytics.board.headlines import HRWindows, headline_figures, headline_measures, hr_windows
 from analytics.board.report import BoardFigures, BoardReport, board_figures, board_report, hr_staff_groups, rate_board

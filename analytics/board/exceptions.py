@@ -134,22 +134,32 @@ FUNNEL_RATES = {"leaver_rate": ("leavers", "mean_staff", "proportion"),
                 "sickness_rate": ("fte_days_lost", "fte_days_available", "rate")}
 
 
+def team_funnels(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The funnel plot table (:func:`analytics.stats.funnel_table`) of each rate whose counts ``frame``
+    has: ``{"leaver_rate": …, "sickness_rate": …}``, teams against all teams' pooled rate."""
+    out = {}
+    for rate, (events, denominator, kind) in FUNNEL_RATES.items():
+        if events in frame.columns and denominator in frame.columns:
+            out[rate] = funnel_table(frame.reset_index(drop=True), events=events, denominator=denominator, kind=kind)
+    return out
+
+
 def _high_on_funnel(frame: pd.DataFrame, scored: pd.Series, notes: list[str]
                     ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], dict[str, float]]:
-    """Per rate: which teams lie above the upper 95% funnel limit (:func:`analytics.stats.funnel_table`,
-    target = all teams' pooled rate, over-dispersion allowed for), each team's upper 95% limit, and the
-    target (%)."""
+    """Per rate: which teams lie above the upper 95% funnel limit (:func:`team_funnels`: target = all
+    teams' pooled rate, over-dispersion allowed for), each team's upper 95% limit, and the target (%)."""
+    funnels = team_funnels(frame)
     high, cutoffs, targets = {}, {}, {}
-    for rate, (events, denominator, kind) in FUNNEL_RATES.items():
+    for rate in FUNNEL_RATES:
         high[rate] = pd.Series(False, index=frame.index)
         cutoffs[rate] = pd.Series(np.nan, index=frame.index)
         targets[rate] = math.nan
-        if events not in frame.columns or denominator not in frame.columns:
+        if rate not in funnels:
             if rate in frame.columns:
                 notes.append(f"No counts behind the {HEADLINE_LABELS[rate].lower()}, so teams cannot be compared "
                              "with control limits.")
             continue
-        funnel = funnel_table(frame.reset_index(drop=True), events=events, denominator=denominator, kind=kind)
+        funnel = funnels[rate]
         if funnel.attrs["units_with_data"] == 0:
             notes.append(f"No team has a {HEADLINE_LABELS[rate].lower()}.")
             continue
@@ -183,8 +193,8 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
     Returns
     -------
     (pandas.DataFrame, list of str, (window_start, window_end))
-        Columns :data:`LOW_LEADERSHIP_COLUMNS` with refs E1, E2, …, and ``attrs["teams_checked"]`` (shown
-        teams with a score and an HR rate); notes; the HR window used (None, None without HR data or when
+        Columns :data:`LOW_LEADERSHIP_COLUMNS` with refs E1, E2, …, ``attrs["teams_checked"]`` (shown
+        teams with a score and an HR rate) and ``attrs["funnels"]`` (:func:`team_funnels`); notes; the HR window used (None, None without HR data or when
         the data do not cover the window).
     """
     empty = pd.DataFrame(columns=list(LOW_LEADERSHIP_COLUMNS))
@@ -209,6 +219,7 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
     table["window_start"], table["window_end"] = joined.window_start, joined.window_end
     table = table[list(LOW_LEADERSHIP_COLUMNS)].copy()
     table.attrs["teams_checked"] = int((has_score & has_rate).sum())
+    table.attrs["funnels"] = team_funnels(joined.frame)
     return table, list(joined.notes) + notes, (joined.window_start, joined.window_end)
 
 
@@ -314,6 +325,8 @@ class BoardExceptions:
     has_hr: bool = True
     directorate: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The funnel plot tables the "high" rule used (:func:`team_funnels`), per rate; empty without HR.
+    funnels: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
@@ -335,7 +348,8 @@ def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                              low_leadership=low, falls=falls, teams_compared=compared, window_start=start,
                              window_end=end, teams_checked=int(low.attrs.get("teams_checked", 0)), quantile=quantile,
                              low_score_below=low_score_below,
-                             has_hr=records is not None, notes=low_notes + fall_notes)
+                             has_hr=records is not None, notes=low_notes + fall_notes,
+                             funnels=dict(low.attrs.get("funnels", {})))
     return restrict_to_directorate(result, directorate)
 
 
