@@ -186,27 +186,39 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
     """Teams low on compassionate leadership and high on leaving or sickness, for one wave.
 
     Teams and their HR outcomes come from :func:`analytics.outcomes.unit_outcomes` (shown survey teams
-    only, HR over the wave's concurrent window — the 12 months around the survey, cut to the months the
-    HR data cover); the rule is :func:`exceptions_from_outcomes`. Quarters are formed across all shown
-    teams of the organisation.
+    only, teams with fewer than k staff in post left out, HR over the wave's concurrent window — the 12
+    months around the survey, cut to the HR period); the rule is :func:`exceptions_from_outcomes`.
+    Quarters of scores and the funnel plots are formed across all shown teams of the organisation.
 
     Returns
     -------
     (pandas.DataFrame, list of str, (window_start, window_end))
-        Columns :data:`LOW_LEADERSHIP_COLUMNS` with refs E1, E2, …, ``attrs["teams_checked"]`` (shown
-        teams with a score and an HR rate) and ``attrs["funnels"]`` (:func:`team_funnels`); notes; the HR window used (None, None without HR data or when
+        Columns :data:`LOW_LEADERSHIP_COLUMNS` with refs E1, E2, …, and ``attrs["teams_checked"]`` (shown
+        teams with a score and an HR rate); notes; the HR window used (None, None without HR data or when
         the data do not cover the window).
     """
+    table, notes, window, _ = _low_leadership(
+        survey, records, wave=wave, exclusions=exclusions, measure=measure, low_score_below=low_score_below,
+        quantile=quantile, window_kind=window_kind, min_teams=min_teams)
+    return table, notes, window
+
+
+def _low_leadership(survey: SurveyResults, records: HRRecords | None, *, wave: str,
+                    exclusions: HRExclusions = HRExclusions(), measure: str = "compassionate_leadership",
+                    low_score_below: float | None = None, quantile: float = EXCEPTION_QUANTILE,
+                    window_kind: str = WINDOW_CONCURRENT, min_teams: int = EXCEPTION_MIN_TEAMS
+                    ) -> tuple[pd.DataFrame, list[str], tuple, dict]:
+    """:func:`low_leadership_exceptions` and the funnel tables behind it (:func:`team_funnels`)."""
     empty = pd.DataFrame(columns=list(LOW_LEADERSHIP_COLUMNS))
     if records is None:
-        return empty, ["No HR data: teams high on leaving or sickness cannot be identified."], (None, None)
+        return empty, ["No HR data: teams high on leaving or sickness cannot be identified."], (None, None), {}
     try:
         joined = unit_outcomes(survey.unit_scores, records, wave=str(wave), window_kind=window_kind,
                                level=settings.LEVEL_TEAM, exclusions=exclusions,
                                min_group_size=int(survey.min_group_size))
     except InputError as exc:
         # The HR data do not cover the window: say so instead of refusing the whole page.
-        return empty, [str(exc)], (None, None)
+        return empty, [str(exc)], (None, None), {}
     table, notes = exceptions_from_outcomes(joined.frame, measure=measure, low_score_below=low_score_below,
                                             quantile=quantile, min_teams=min_teams,
                                             label=_label_of(measure, survey.codebook))
@@ -219,8 +231,7 @@ def low_leadership_exceptions(survey: SurveyResults, records: HRRecords | None, 
     table["window_start"], table["window_end"] = joined.window_start, joined.window_end
     table = table[list(LOW_LEADERSHIP_COLUMNS)].copy()
     table.attrs["teams_checked"] = int((has_score & has_rate).sum())
-    table.attrs["funnels"] = team_funnels(joined.frame)
-    return table, list(joined.notes) + notes, (joined.window_start, joined.window_end)
+    return table, list(joined.notes) + notes, (joined.window_start, joined.window_end), team_funnels(joined.frame)
 
 
 def _team_keys(respondents: pd.DataFrame) -> tuple[pd.Series, bool]:
@@ -339,7 +350,7 @@ def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
     quarters and Benjamini–Hochberg adjustment (:func:`restrict_to_directorate`), so a team is listed
     for the same reason whatever the filter; refs keep their organisation-wide numbers.
     """
-    low, low_notes, (start, end) = low_leadership_exceptions(
+    low, low_notes, (start, end), funnels = _low_leadership(
         survey, records, wave=wave, exclusions=exclusions, low_score_below=low_score_below,
         quantile=quantile)
     falls, compared, fall_notes = significant_falls(survey, wave=wave,
@@ -349,7 +360,7 @@ def exceptions(survey: SurveyResults, records: HRRecords | None, *, wave: str,
                              window_end=end, teams_checked=int(low.attrs.get("teams_checked", 0)), quantile=quantile,
                              low_score_below=low_score_below,
                              has_hr=records is not None, notes=low_notes + fall_notes,
-                             funnels=dict(low.attrs.get("funnels", {})))
+                             funnels=funnels)
     return restrict_to_directorate(result, directorate)
 
 

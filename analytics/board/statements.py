@@ -61,7 +61,10 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
     if row["availability"] == AVAILABILITY_SUPPRESSED:
         return f"{label} is not reported for {row['wave']}: fewer than {k} responses."
     if is_missing(row["value"]):
-        return f"{label}: no figure for {row['period'] or row['wave']}. {row['note']}".strip()
+        # Words only: never a missing period ("nan") or an empty claim.
+        period = row["period"] if isinstance(row["period"], str) and row["period"] else f"wave {row['wave']}"
+        note = row["note"] if isinstance(row["note"], str) else ""
+        return f"{label}: no figure for {period}. {note}".strip()
     if kind == "score":
         text = f"{label} scored {fmt.format_score(row['value'])} out of 10 in {row['wave']} ({fmt.format_n(row['n'])} responses)"
         if not is_missing(row["previous"]):

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import board, relate, settings
-from analytics.board import BoardReport
+from analytics.board import HIGH_RATE_RULE, BoardReport
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
@@ -594,7 +594,7 @@ def exceptions_section(report: BoardReport, table_refs: dict[str, str], refs: _R
     section.blocks.append(Text(
         "Teams that may need attention: teams shown in the survey (at least "
         f"{min_group_size} responses) whose compassionate leadership score is among the lowest and whose leaver or "
-        "sickness absence rate is among the highest, and teams whose scores fell significantly since the previous "
+        f"sickness absence rate is {HIGH_RATE_RULE}, and teams whose scores fell significantly since the previous "
         "wave." + where, "lead"))
     low = found.low_leadership
     window = (f"{_date(found.window_start)} to {_date(found.window_end)}"
@@ -602,6 +602,11 @@ def exceptions_section(report: BoardReport, table_refs: dict[str, str], refs: _R
     if not found.has_hr:
         section.blocks.append(Text("No HR data was supplied, so teams high on leaving or sickness cannot be "
                                    "identified.", "note"))
+    elif found.window_start is None:
+        # No "no team" claim over no data: say why the check could not be made.
+        reason = found.notes[0] if found.notes else "The HR data do not cover this survey's HR window."
+        section.blocks.append(Text("Teams high on leaving or sickness could not be identified for wave "
+                                   f"{report.wave}: {reason}", "note"))
     else:
         ref = refs.table()
         table_refs["E"] = ref
@@ -615,7 +620,8 @@ def exceptions_section(report: BoardReport, table_refs: dict[str, str], refs: _R
                      Column("sickness_rate", "Sickness absence rate", "pct"),
                      Column("reason", "Why listed")],
             caption=(f"Staff survey wave {report.wave} and HR records over {window}. Unit of analysis: team. "
-                     f"{len(low)} teams listed. 'Lowest' and 'highest' are quarters of the teams shown.")))
+                     f"{len(low)} teams listed, of {found.teams_checked} checked. 'Lowest' is the lowest quarter of "
+                     f"the teams shown; 'high' is {HIGH_RATE_RULE}.")))
     falls = found.falls
     if found.previous_wave is None:
         section.blocks.append(Text(f"There is no survey wave before {found.wave}, so falls cannot be tested.", "note"))
