@@ -152,14 +152,12 @@ def test_bad_options_exit_2_with_one_line(files, capsys, extra, pattern):
     (STAFF_CSV.replace(",0.6", ",-1"), ABSENCE_CSV, r"column 'FTE', row 5: The FTE -1(.0)? is negative"),
     (STAFF_CSV, ABSENCE_CSV.replace("10000006,", "99999999,"),
      r"absence.csv, column 'Employee Number', row 4: This absence is for an employee number that is not in"),
-    (STAFF_CSV, ABSENCE_CSV + "10000001,05/01/2024,07/01/2024,3\n",
-     r"absence.csv, column 'Absence Start Date', row 6: This absence episode overlaps the episode on row 2"),
     (STAFF_CSV, ABSENCE_CSV.replace("01/02/2024,05/02/2024", "06/02/2024,05/02/2024"),
      r"column 'Absence End Date', row 3: The absence end date 05/02/2024 is before its start date"),
     (STAFF_CSV.replace("Termination Date", "Notes"), ABSENCE_CSV,
      r"staff.csv: This staff file has no column for: termination date .*The headers found are: 'Employee Number'"),
 ], ids=["month-first date", "termination before start", "FTE above 1.5", "negative FTE", "unknown employee",
-        "overlapping episodes", "absence end before start", "missing column"])
+        "absence end before start", "missing column"])
 def test_bad_files_exit_2_with_file_column_and_row(tmp_path, capsys, staff_text, absence_text, pattern):
     staff, absence, out = tmp_path / "staff.csv", tmp_path / "absence.csv", tmp_path / "out.csv"
     staff.write_text(staff_text, encoding="utf-8")

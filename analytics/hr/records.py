@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
+from analytics.hr.overlaps import AbsenceOverlaps
 
 
 #: :func:`hr_metrics`: one row per level x unit for one window.
@@ -171,7 +172,9 @@ class StaffRecords:
         ``None`` without an absence file; otherwise one row per episode and assignment it was attributed
         to: ``row`` (spreadsheet row of the episode), ``organisation``, ``directorate``, ``team``,
         ``staff_group``, ``job_role``, ``assignment_category`` (those of the assignment), ``start_day``,
-        ``end_day`` and ``fte_days_lost`` (that assignment's share).
+        ``end_day`` and ``fte_days_lost`` (that assignment's share). Overlapping episodes of one person are
+        merged first (:mod:`analytics.hr.overlaps`): a row is then a kept piece of an episode (its
+        ``start_day`` to ``end_day``), so every calendar day of a person is lost once.
     file_name, absence_file_name
         The files read, for messages.
     has_directorate, has_staff_group, has_fte, has_job_role, has_assignment_category
@@ -179,7 +182,9 @@ class StaffRecords:
     coverage_start, coverage_end
         The dates the data covers (see :func:`load_staff`).
     notes
-        What the reader decided, in plain words.
+        What the reader decided, in plain words (including the finding below, when there is one).
+    absence_overlaps
+        The data-quality finding about overlapping absence episodes (:class:`AbsenceOverlaps`), or None.
     """
 
     assignments: pd.DataFrame
@@ -194,6 +199,7 @@ class StaffRecords:
     notes: tuple[str, ...] = ()
     has_job_role: bool = False
     has_assignment_category: bool = False
+    absence_overlaps: AbsenceOverlaps | None = None
     # Private: the employee / assignment numbers behind the codes, needed only to link an absence file.
     _employee_codes: pd.Index | None = field(default=None, repr=False)
     _assignment_codes: pd.Index | None = field(default=None, repr=False)
