@@ -52,7 +52,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
     Required columns: team, start date, termination date. Optional: employee number, assignment number,
     directorate (without one the directorate level is not reported), staff group, job role and
     assignment category (needed to exclude staff by them; see :func:`apply_exclusions`), FTE (needed for
-    sickness rates). Blank team or directorate cells are reported as
+    sickness rates), leaving reason (for the voluntary resignation rate). Blank team or directorate cells are reported as
     :data:`~analytics.settings.NOT_RECORDED_UNIT`. A blank termination date (or an "end of time" marker
     such as 31/12/4712) means still in post.
 
@@ -125,6 +125,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         "start_day": start_day,
         "end_day": end_day,
         "fte": fte,
+        "leaving_reason": optional_text("leaving_reason").to_numpy(),
     })
     coverage_start = int(end_day[has_end].min()) if has_end.any() else int(start_day.min())
     coverage_end = int(max(start_day.max(), end_day[has_end].max() if has_end.any() else start_day.max()))
@@ -139,6 +140,8 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         notes.append("No job-role column: doctors in training cannot be told apart from other doctors.")
     if "assignment_category" in found:
         notes.append(f"Assignment category from column '{found['assignment_category']}'.")
+    if "leaving_reason" in found:
+        notes.append(f"Leaving reason from column '{found['leaving_reason']}'.")
     if "fte" not in found:
         notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
     if employee_codes is None and assignment_codes is None:
@@ -148,7 +151,8 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         has_directorate=has_directorate, has_staff_group=has_staff_group, has_fte="fte" in found,
         coverage_start=_day_to_timestamp(coverage_start), coverage_end=_day_to_timestamp(coverage_end),
         notes=tuple(notes), has_job_role="job_role" in found,
-        has_assignment_category="assignment_category" in found, _employee_codes=employee_index, _assignment_codes=assignment_index,
+        has_assignment_category="assignment_category" in found, has_leaving_reason="leaving_reason" in found,
+        _employee_codes=employee_index, _assignment_codes=assignment_index,
         _employee_code_of_row=employee_codes, _assignment_code_of_row=assignment_codes,
     )
 
