@@ -5,7 +5,8 @@
     python -m analytics hr STAFF_FILE [--absence FILE] [--team-col COL] [--job-role-col COL]
            [--start YYYY-MM-DD --end YYYY-MM-DD] [--include-doctors-in-training | --exclude-doctors-in-training]
            [--exclude-staff-group NAME ...]
-           [--exclude-job-role NAME ...] [--exclude-assignment-category NAME ...] --out FILE.csv
+           [--exclude-job-role NAME ...] [--exclude-assignment-category NAME ...]
+           [--leaver-definition {spell,snapshot}] [--fte-based] --out FILE.csv
 
 STAFF_FILE is an employee-level staff file (one row per employee or assignment) or a team-month aggregate
 file (team, month, staff in post, leavers, FTE days lost, FTE days available); see :mod:`analytics.hr`.
@@ -19,13 +20,19 @@ leavers, are left out by default whenever the file's job roles tell them apart, 
 ``report`` (:func:`cli.options.hr_exclusions`); ``--include-doctors-in-training`` counts them, and
 ``--exclude-doctors-in-training`` insists (refusing a file that cannot tell them apart). The command prints
 what was excluded.
+
+Leavers (:mod:`analytics.hr.leavers`) are counted spell-based by default (every spell in a unit ending in the
+window); ``--leaver-definition snapshot`` uses NHS Digital's method (in post on the first day, not on the
+last; employee-level files only), and ``--fte-based`` divides leavers' FTE by mean FTE in post instead of
+headcounts. The ``leaver_definition`` column and the printed line name the definition used;
+``voluntary_leavers`` and ``voluntary_resignation_rate`` need a leaving-reason column.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from analytics import hr
+from analytics import hr, settings
 from analytics.errors import InputError
 from analytics.export import write_table
 from cli.options import add_doctors_in_training_options, hr_exclusions
@@ -54,6 +61,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exclude-assignment-category", metavar="NAME", nargs="+", action="extend", default=[],
                         help="assignment categories to leave out, e.g. 'Bank'")
     add_doctors_in_training_options(parser)
+    parser.add_argument("--leaver-definition", choices=list(settings.LEAVER_METHODS),
+                        default=settings.LEAVER_METHOD_SPELL,
+                        help="how leavers are counted: 'spell' (default: every spell in a unit ending in the "
+                             "window, a joiner who leaves within it included) or 'snapshot' (NHS Digital: in post "
+                             "on the window's first day and not on its last; employee-level files only)")
+    parser.add_argument("--fte-based", action="store_true",
+                        help="leaver and voluntary resignation rates by FTE (leavers' FTE / mean FTE in post at "
+                             "the start and end) instead of headcount; needs an FTE column")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output file (.csv or .xlsx)")
     parser.set_defaults(handler=run_hr)
 
@@ -71,9 +86,12 @@ def run_hr(args: argparse.Namespace) -> int:
                              file=records.file_name)
         records = hr.read_absence_file(args.absence, records)
     exclusions, note = hr_exclusions(args, records)
-    metrics = hr.hr_metrics(records, start=args.start, end=args.end, exclusions=exclusions)
+    definition = hr.LeaverDefinition(args.leaver_definition, settings.LEAVER_BASIS_FTE if args.fte_based
+                                     else settings.LEAVER_BASIS_HEADCOUNT)
+    metrics = hr.hr_metrics(records, start=args.start, end=args.end, exclusions=exclusions, definition=definition)
     table = metrics[list(hr.HR_CLI_COLUMNS)]
     path = write_table(table, args.out, sheet_name="HR outcomes")
     print(f"Wrote {len(table)} rows to {path} (window {metrics.attrs['window_start']:%Y-%m-%d} to "
-          f"{metrics.attrs['window_end']:%Y-%m-%d}). {hr.exclusions_text(metrics)}" + (f" {note}" if note else ""))
+          f"{metrics.attrs['window_end']:%Y-%m-%d}; leavers: {table['leaver_definition'].iloc[0]}). "
+          f"{hr.exclusions_text(metrics)}" + (f" {note}" if note else ""))
     return 0

@@ -140,8 +140,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         notes.append("No job-role column: doctors in training cannot be told apart from other doctors.")
     if "assignment_category" in found:
         notes.append(f"Assignment category from column '{found['assignment_category']}'.")
-    if "leaving_reason" in found:
-        notes.append(f"Leaving reason from column '{found['leaving_reason']}'.")
+    notes.extend(_found_notes(found, ("leaving_reason",)))
     if "fte" not in found:
         notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
     if employee_codes is None and assignment_codes is None:
@@ -155,6 +154,11 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         _employee_codes=employee_index, _assignment_codes=assignment_index,
         _employee_code_of_row=employee_codes, _assignment_code_of_row=assignment_codes,
     )
+
+
+def _found_notes(found: dict[str, str], roles: tuple[str, ...]) -> list[str]:
+    """"<Role> from column '<header>'." for each of ``roles`` the file has."""
+    return [f"{ROLE_LABELS[r][:1].upper()}{ROLE_LABELS[r][1:]} from column '{found[r]}'." for r in roles if r in found]
 
 
 def _absence_link(raw: RawTable, found: dict[str, str], staff: StaffRecords) -> tuple[str, np.ndarray, pd.Index]:

@@ -17,6 +17,7 @@ from analytics.hr.overlaps import AbsenceOverlaps
 HR_METRIC_COLUMNS = (
     "level", "unit", "parent", "window_start", "window_end", "staff_start", "staff_end", "leavers",
     "leaver_rate", "stability_index", "fte_days_lost", "fte_days_available", "sickness_rate",
+    "voluntary_leavers", "voluntary_resignation_rate", "leaver_definition",
 )
 
 
