@@ -146,3 +146,27 @@ FUNNEL_BELOW_998 = "below 99.8%"
 FUNNEL_NO_DATA = "no data"
 FUNNEL_POSITIONS = (FUNNEL_ABOVE_998, FUNNEL_ABOVE_95, FUNNEL_WITHIN, FUNNEL_BELOW_95, FUNNEL_BELOW_998,
                     FUNNEL_NO_DATA)
+# --- HR leaver definitions (analytics.hr.leavers; domain.md §3) --------------------------------------
+#: How leavers are counted: the values ``LeaverDefinition.method`` accepts and their plain labels.
+#: "spell": every continuous spell in the unit that ends inside the window (a joiner who leaves within it
+#: counts); "snapshot": NHS Digital's method, people in post in the unit on the window's first day who are
+#: not in post in it on its last day.
+LEAVER_METHOD_SPELL = "spell"
+LEAVER_METHOD_SNAPSHOT = "snapshot"
+LEAVER_METHODS: dict[str, str] = {
+    LEAVER_METHOD_SPELL: "spell-based",
+    LEAVER_METHOD_SNAPSHOT: "NHS Digital snapshot",
+}
+#: What leaver rates count: ``LeaverDefinition.basis`` values and labels. "headcount" (people; NHS
+#: Digital's headline) or "fte" (leavers' FTE ÷ mean FTE in post at the start and end).
+LEAVER_BASIS_HEADCOUNT = "headcount"
+LEAVER_BASIS_FTE = "fte"
+LEAVER_BASES: dict[str, str] = {
+    LEAVER_BASIS_HEADCOUNT: "headcount",
+    LEAVER_BASIS_FTE: "FTE",
+}
+#: The ``leaver_definition`` text of team-month figures, whose leavers are counted by whoever made the file.
+LEAVER_DEFINITION_AS_GIVEN = "as given in the team-month file"
+#: ESR leaving reasons of voluntary resignations all start with this ("Voluntary Resignation - Relocation",
+#: "Voluntary Resignation - Work Life Balance", ...); compared case- and space-insensitively.
+VOLUNTARY_RESIGNATION_PREFIX = "Voluntary Resignation"

@@ -27,7 +27,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.hr import HRExclusions, hr_metrics
+from analytics.hr import HRExclusions, LeaverDefinition, hr_metrics
 from analytics.hr.privacy import suppress_small_hr_units
 
 WINDOW_CONCURRENT = "concurrent"
@@ -200,7 +200,8 @@ def latest_window(records: object) -> HRWindow:
 
 
 def window_metrics(records: object, window: HRWindow, *, exclusions: HRExclusions | None = None,
-                   levels: tuple[str, ...] = settings.LEVELS, min_group_size: int | None = None) -> pd.DataFrame:
+                   levels: tuple[str, ...] = settings.LEVELS, min_group_size: int | None = None,
+                   definition: LeaverDefinition | None = None) -> pd.DataFrame:
     """:func:`analytics.hr.hr_metrics` over an :class:`HRWindow`, with two more columns and small units
     hidden.
 
@@ -214,7 +215,8 @@ def window_metrics(records: object, window: HRWindow, *, exclusions: HRExclusion
     if not window.available:
         raise HRWindowUnavailable(window.reason)
     table = hr_metrics(records, start=window.start, end=window.end,
-                       exclusions=exclusions if exclusions is not None else HRExclusions(), levels=levels)
+                       exclusions=exclusions if exclusions is not None else HRExclusions(), levels=levels,
+                       definition=definition)
     attrs = dict(table.attrs)
     table["window_months"] = window.months
     table["leaver_rate_annualised"] = table["leaver_rate"] * window.annual_factor

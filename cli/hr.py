@@ -6,7 +6,8 @@
            [--start YYYY-MM-DD --end YYYY-MM-DD | --wave W [--window KIND]] [--extract-date YYYY-MM-DD]
            [--min-group K] [--include-doctors-in-training | --exclude-doctors-in-training]
            [--exclude-staff-group NAME ...]
-           [--exclude-job-role NAME ...] [--exclude-assignment-category NAME ...] --out FILE.csv
+           [--exclude-job-role NAME ...] [--exclude-assignment-category NAME ...]
+           [--leaver-definition {spell,snapshot}] [--fte-based] --out FILE.csv
 
 STAFF_FILE is an employee-level staff file (one row per employee or assignment) or a team-month aggregate
 file (team, month, staff in post, leavers, FTE days lost, FTE days available); see :mod:`analytics.hr`.
@@ -29,6 +30,12 @@ leavers, are left out by default whenever the file's job roles tell them apart, 
 ``report`` (:func:`cli.options.hr_exclusions`); ``--include-doctors-in-training`` counts them, and
 ``--exclude-doctors-in-training`` insists (refusing a file that cannot tell them apart). The command prints
 what was excluded.
+
+Leavers (:mod:`analytics.hr.leavers`) are counted spell-based by default (every spell in a unit ending in the
+window); ``--leaver-definition snapshot`` uses NHS Digital's method (in post on the first day, not on the
+last; employee-level files only), and ``--fte-based`` divides leavers' FTE by mean FTE in post instead of
+headcounts. The ``leaver_definition`` column and the printed line name the definition used;
+``voluntary_leavers`` and ``voluntary_resignation_rate`` need a leaving-reason column.
 """
 
 from __future__ import annotations
@@ -81,6 +88,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exclude-assignment-category", metavar="NAME", nargs="+", action="extend", default=[],
                         help="assignment categories to leave out, e.g. 'Bank'")
     add_doctors_in_training_options(parser)
+    parser.add_argument("--leaver-definition", choices=list(settings.LEAVER_METHODS),
+                        default=settings.LEAVER_METHOD_SPELL,
+                        help="how leavers are counted: 'spell' (default: every spell in a unit ending in the "
+                             "window, a joiner who leaves within it included) or 'snapshot' (NHS Digital: in post "
+                             "on the window's first day and not on its last; employee-level files only)")
+    parser.add_argument("--fte-based", action="store_true",
+                        help="leaver and voluntary resignation rates by FTE (leavers' FTE / mean FTE in post at "
+                             "the start and end) instead of headcount; needs an FTE column")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output file (.csv or .xlsx)")
     parser.set_defaults(handler=run_hr)
 
@@ -117,11 +132,13 @@ def run_hr(args: argparse.Namespace) -> int:
     if period.is_set:
         records = hr.set_period(records, period)
     exclusions, note = hr_exclusions(args, records)
+    definition = hr.LeaverDefinition(args.leaver_definition, settings.LEAVER_BASIS_FTE if args.fte_based
+                                     else settings.LEAVER_BASIS_HEADCOUNT)
     first, last, window = _window(args, records)
     if window is not None:
-        metrics = window_metrics(records, window, exclusions=exclusions)
+        metrics = window_metrics(records, window, exclusions=exclusions, definition=definition)
     else:
-        metrics = hr.hr_metrics(records, start=first, end=last, exclusions=exclusions)
+        metrics = hr.hr_metrics(records, start=first, end=last, exclusions=exclusions, definition=definition)
         metrics["window_months"] = pd.NA
     hidden = ""
     if not args.show_small_units:
@@ -131,7 +148,8 @@ def run_hr(args: argparse.Namespace) -> int:
     path = write_table(table, args.out, sheet_name="HR outcomes")
     window_text = window.text if window is not None else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
     print(f"Wrote {len(table)} rows to {path} (window {first:%Y-%m-%d} to {last:%Y-%m-%d}"
-          + (f": {window_text}" if window is not None and window.is_short else "") + f"). "
+          + (f": {window_text}" if window is not None and window.is_short else "")
+          + f"; leavers: {table['leaver_definition'].iloc[0]}). "
           f"{hr.exclusions_text(metrics)}{hidden}" + (f" {note}" if note else ""))
     for line in records.notes:
         if line.startswith(("Inferred from", "HR period", "Planned leavers")):

@@ -152,14 +152,12 @@ def test_bad_options_exit_2_with_one_line(files, capsys, extra, pattern):
     (STAFF_CSV.replace(",0.6", ",-1"), ABSENCE_CSV, r"column 'FTE', row 5: The FTE -1(.0)? is negative"),
     (STAFF_CSV, ABSENCE_CSV.replace("10000006,", "99999999,"),
      r"absence.csv, column 'Employee Number', row 4: This absence is for an employee number that is not in"),
-    (STAFF_CSV, ABSENCE_CSV + "10000001,05/01/2024,07/01/2024,3\n",
-     r"absence.csv, column 'Absence Start Date', row 6: This absence episode overlaps the episode on row 2"),
     (STAFF_CSV, ABSENCE_CSV.replace("01/02/2024,05/02/2024", "06/02/2024,05/02/2024"),
      r"column 'Absence End Date', row 3: The absence end date 05/02/2024 is before its start date"),
     (STAFF_CSV.replace("Termination Date", "Notes"), ABSENCE_CSV,
      r"staff.csv: This staff file has no column for: termination date .*The headers found are: 'Employee Number'"),
 ], ids=["month-first date", "termination before start", "FTE above 1.5", "negative FTE", "unknown employee",
-        "overlapping episodes", "absence end before start", "missing column"])
+        "absence end before start", "missing column"])
 def test_bad_files_exit_2_with_file_column_and_row(tmp_path, capsys, staff_text, absence_text, pattern):
     staff, absence, out = tmp_path / "staff.csv", tmp_path / "absence.csv", tmp_path / "out.csv"
     staff.write_text(staff_text, encoding="utf-8")
@@ -309,3 +307,42 @@ def test_unknown_job_role_and_team_month_exclusions_exit_2(rotation_file, tmp_pa
                  "--out", str(out)]) == 2
     _one_line_error(capsys, "months.csv: Doctors in training cannot be excluded from team-month figures")
     assert not out.exists()
+
+
+LEAVER_CSV = """Employee Number,Team,Assignment Start Date,Termination Date,FTE,Leaving Reason
+1,A,01/01/2020,,1,
+2,A,01/01/2019,15/03/2024,1,Voluntary Resignation - Relocation
+3,A,01/02/2024,31/08/2024,0.5,Voluntary Resignation - Work Life Balance
+4,A,01/01/2018,30/06/2024,0.5,Retirement Age
+"""
+
+
+@pytest.mark.parametrize("extra, leavers, voluntary, rate, voluntary_rate, definition", [
+    # in post 1 Jan: 1, 2, 4 (FTE 2.5); 31 Dec: 1 (FTE 1). Spells ending: 2, 3, 4; snapshot: 2, 4
+    ([], 3, 2, 100 * 3 / ((3 + 1) / 2), 100 * 2 / ((3 + 1) / 2), "spell-based, headcount"),
+    (["--leaver-definition", "snapshot"], 2, 1, 100 * 2 / ((3 + 1) / 2), 100 * 1 / ((3 + 1) / 2),
+     "NHS Digital snapshot, headcount"),
+    (["--fte-based"], 3, 2, 100 * (1 + 0.5 + 0.5) / ((2.5 + 1) / 2), 100 * (1 + 0.5) / ((2.5 + 1) / 2),
+     "spell-based, FTE"),
+    (["--leaver-definition", "snapshot", "--fte-based"], 2, 1, 100 * (1 + 0.5) / ((2.5 + 1) / 2),
+     100 * 1 / ((2.5 + 1) / 2), "NHS Digital snapshot, FTE"),
+])
+def test_leaver_definition_options(tmp_path, capsys, extra, leavers, voluntary, rate, voluntary_rate, definition):
+    staff, out = tmp_path / "staff.csv", tmp_path / "out.csv"
+    staff.write_text(LEAVER_CSV, encoding="utf-8")
+    assert main(["hr", "--show-small-units", str(staff), "--start", "2024-01-01", "--end", "2024-12-31", *extra, "--out", str(out)]) == 0
+    assert f"leavers: {definition})" in capsys.readouterr().out
+    table = read_output(out)
+    assert list(table.columns) == list(hr.HR_CLI_COLUMNS)
+    a = row_of(table, "team", "A")
+    assert (a["leavers"], a["voluntary_leavers"], a["leaver_definition"]) == (leavers, voluntary, definition)
+    assert a["leaver_rate"] == pytest.approx(rate)
+    assert a["voluntary_resignation_rate"] == pytest.approx(voluntary_rate)
+
+
+def test_snapshot_of_team_month_figures_exits_2(tmp_path, capsys):
+    months = tmp_path / "months.csv"
+    months.write_text("Team,Month,Staff in post,Leavers\nA,2024-01,10,1\nA,2024-02,10,0\n", encoding="utf-8")
+    assert main(["hr", str(months), "--start", "2024-01-01", "--end", "2024-02-29", "--leaver-definition",
+                 "snapshot", "--out", str(tmp_path / "o.csv")]) == 2
+    _one_line_error(capsys, "cannot be worked out from team-month figures")

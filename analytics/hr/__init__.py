@@ -17,7 +17,10 @@ soon as a file is read and never appear in any table this module returns.
 Definitions (NHS England / NHS Digital; the issue's wording)
 -----------------------------------------------------------
 * in post on day D  ⇔  start date ≤ D and (no termination date or termination date ≥ D);
-* leaver  ⇔  termination date inside the window (first day to last day, both included);
+* leaver  ⇔  termination date inside the window (first day to last day, both included): the default,
+  spell-based count; NHS Digital's snapshot method (in post on the first day, not on the last) and an
+  FTE basis are offered too (:class:`LeaverDefinition`, :mod:`~analytics.hr.leavers`), with the
+  voluntary resignation rate from the leaving reason;
 * staff_start / staff_end = headcount in post on the window's first / last day;
 * ``leaver_rate = 100 × leavers ÷ mean(staff_start, staff_end)`` (headcount-based);
 * ``stability_index = 100 × (staff in post on the first day who are not leavers) ÷ staff_start``;
@@ -65,9 +68,11 @@ Modules
 cells: dates, numbers, identifiers), :mod:`~analytics.hr.loading` (the staff, absence and team-month
 files), :mod:`~analytics.hr.windows` (months and reporting windows), :mod:`~analytics.hr.exclusions`
 (:class:`HRExclusions`), :mod:`~analytics.hr.spells` (continuous time in a unit),
-:mod:`~analytics.hr.metrics` (:func:`hr_metrics`), :mod:`~analytics.hr.monthly` (monthly tables and
-rolling rates), :mod:`~analytics.hr.period` (the period an extract covers, inferred or set; planned
-leavers) and :mod:`~analytics.hr.privacy` (no per-team HR figures for fewer than k staff). The package re-exports their public names.
+:mod:`~analytics.hr.leavers` (:class:`LeaverDefinition`), :mod:`~analytics.hr.overlaps` (overlapping
+absence episodes), :mod:`~analytics.hr.metrics` (:func:`hr_metrics`), :mod:`~analytics.hr.monthly` (monthly
+tables and rolling rates), :mod:`~analytics.hr.period` (the period an extract covers, inferred or set;
+planned leavers) and :mod:`~analytics.hr.privacy` (no per-team HR figures for fewer than k staff). The
+package re-exports their public names.
 """
 
 from __future__ import annotations
@@ -77,7 +82,9 @@ from analytics.hr.exclusions import (
     doctors_in_training_roles, exclusions_text, is_doctor_in_training_role)
 from analytics.hr.loading import (
     load_absence, load_hr_table, load_staff, load_team_month, read_absence_file, read_staff_file)
+from analytics.hr.leavers import LeaverDefinition, is_voluntary_resignation
 from analytics.hr.metrics import hr_metrics
+from analytics.hr.overlaps import AbsenceOverlaps
 from analytics.hr.period import HRPeriod, infer_period, set_period
 from analytics.hr.privacy import drop_small_hr_series, small_hr_units, suppress_small_hr_units
 from analytics.hr.monthly import monthly_hr_table, rolling_hr_series

@@ -15,6 +15,7 @@ from analytics.errors import InputError
 from analytics.hr.cells import (
     _check_fte, _clean_ids, _clean_text, _find_columns, _parse_dates, _parse_months, _parse_numbers, _refuse_rows,
     _require_columns, _require_rows, _where)
+from analytics.hr.overlaps import merge_episodes
 from analytics.hr.records import (
     ABSENCE_HEADERS, HRRecords, ROLE_LABELS, STAFF_HEADERS, StaffRecords, TEAM_MONTH_HEADERS, TeamMonthRecords,
     _OPEN_DAY, _PERSON_COLUMNS, _UNIT_COLUMNS)
@@ -51,7 +52,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
     Required columns: team, start date, termination date. Optional: employee number, assignment number,
     directorate (without one the directorate level is not reported), staff group, job role and
     assignment category (needed to exclude staff by them; see :func:`apply_exclusions`), FTE (needed for
-    sickness rates). Blank team or directorate cells are reported as
+    sickness rates), leaving reason (for the voluntary resignation rate). Blank team or directorate cells are reported as
     :data:`~analytics.settings.NOT_RECORDED_UNIT`. A blank termination date (or an "end of time" marker
     such as 31/12/4712) means still in post.
 
@@ -124,6 +125,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         "start_day": start_day,
         "end_day": end_day,
         "fte": fte,
+        "leaving_reason": optional_text("leaving_reason").to_numpy(),
     })
     notes = [f"Team from column '{found['team']}'."]
     if has_directorate:
@@ -136,6 +138,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         notes.append("No job-role column: doctors in training cannot be told apart from other doctors.")
     if "assignment_category" in found:
         notes.append(f"Assignment category from column '{found['assignment_category']}'.")
+    notes.extend(_found_notes(found, ("leaving_reason",)))
     if "fte" not in found:
         notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
     if employee_codes is None and assignment_codes is None:
@@ -146,9 +149,15 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         has_directorate=has_directorate, has_staff_group=has_staff_group, has_fte="fte" in found,
         coverage_start=unset, coverage_end=unset,
         notes=tuple(notes), has_job_role="job_role" in found,
-        has_assignment_category="assignment_category" in found, _employee_codes=employee_index, _assignment_codes=assignment_index,
+        has_assignment_category="assignment_category" in found, has_leaving_reason="leaving_reason" in found,
+        _employee_codes=employee_index, _assignment_codes=assignment_index,
         _employee_code_of_row=employee_codes, _assignment_code_of_row=assignment_codes,
     ))
+
+
+def _found_notes(found: dict[str, str], roles: tuple[str, ...]) -> list[str]:
+    """"<Role> from column '<header>'." for each of ``roles`` the file has."""
+    return [f"{ROLE_LABELS[r][:1].upper()}{ROLE_LABELS[r][1:]} from column '{found[r]}'." for r in roles if r in found]
 
 
 def _absence_link(raw: RawTable, found: dict[str, str], staff: StaffRecords) -> tuple[str, np.ndarray, pd.Index]:
@@ -193,6 +202,46 @@ def _nearest_assignments(staff: StaffRecords, key: np.ndarray, start_day: np.nda
     return pairs
 
 
+def _episode_days_lost(pairs: pd.DataFrame, n: int, lost_given: np.ndarray, calendar_days: np.ndarray,
+                       episode_fte: np.ndarray, has_fte: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each episode's FTE days lost (the given figure, else FTE x calendar days, the FTE being the absence
+    file's own or the sum over the person's nearest assignments), and each pair's share of it (in
+    proportion to the assignments' FTE; equal shares when they are all 0 FTE)."""
+    grouped = pairs.groupby("episode")
+    fte_total = grouped["fte"].transform("sum").to_numpy()   # NaN only if every FTE is NaN
+    count = grouped["fte"].transform("size").to_numpy()
+    fte = pairs["fte"].to_numpy()
+    weight = np.where(np.nan_to_num(fte_total) > 0, np.nan_to_num(fte) / np.where(fte_total > 0, fte_total, 1),
+                      1.0 / count)
+    staff_fte = np.full(n, np.nan)
+    staff_fte[pairs["episode"].to_numpy()] = fte_total if has_fte else np.nan
+    basis = np.where(np.isnan(episode_fte), staff_fte, episode_fte)
+    lost = np.where(np.isnan(lost_given), basis * calendar_days, lost_given)
+    return lost, weight
+
+
+def _absence_table(a: pd.DataFrame, pairs: pd.DataFrame, weight: np.ndarray, pieces: pd.DataFrame,
+                   lost: np.ndarray, start_day: np.ndarray, end_day: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """:attr:`StaffRecords.absence`: one row per kept piece of an episode (:func:`merge_episodes`) and
+    assignment the episode is attributed to, with that assignment's share of the piece's FTE days lost."""
+    episode = pieces["episode"].to_numpy()
+    piece_days = pieces["end_day"].to_numpy() - pieces["start_day"].to_numpy() + 1
+    span = end_day[episode] - start_day[episode] + 1
+    piece_lost = np.where(pieces["whole"].to_numpy(), lost[episode], lost[episode] / span * piece_days)
+    shares = pd.DataFrame({"episode": pairs["episode"].to_numpy(), "assignment": pairs["assignment"].to_numpy(),
+                           "weight": weight})
+    joined = pieces.assign(_lost=piece_lost, _order=np.arange(len(pieces))).merge(shares, on="episode")
+    joined = joined.sort_values(["_order", "assignment"], kind="stable")
+    assignment = joined["assignment"].to_numpy()
+    return pd.DataFrame({
+        "row": rows[joined["episode"].to_numpy()],
+        **{c: a[c].to_numpy()[assignment] for c in _UNIT_COLUMNS + _PERSON_COLUMNS},
+        "start_day": joined["start_day"].to_numpy(),
+        "end_day": joined["end_day"].to_numpy(),
+        "fte_days_lost": joined["_lost"].to_numpy() * joined["weight"].to_numpy(),
+    })
+
+
 def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     """Attach a file of sickness episodes to ``staff``; returns new :class:`StaffRecords`.
 
@@ -218,15 +267,19 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
       with the absence dates (:func:`analytics.hr.period.infer_period`), and a note says how many there
       were.
     * Episodes crossing a window's edge are prorated by calendar days (see the module docstring).
+    * Overlapping episodes of one person (by the linking number: the same episode listed once per
+      assignment, an episode inside another, or two that share some days) are merged, never refused:
+      each calendar day is lost once, at the largest FTE days lost per day of the episodes listing it
+      (:mod:`analytics.hr.overlaps`). ``absence`` then holds the kept pieces of the episodes, and the
+      finding (how many episodes, people and double-listed days, and the rows) is
+      :attr:`StaffRecords.absence_overlaps` and is added to the notes.
 
     Raises
     ------
     InputError
         No data rows; a required column missing; no shared employee or assignment number; a blank or
-        unknown employee; an unreadable date; an end before the start; overlapping episodes (sharing a
-        day) of the same employee, or of the same assignment when linked by assignment number; negative
-        FTE days lost; an FTE negative or above :data:`MAX_FTE`; FTE days lost that
-        cannot be worked out because there is no FTE.
+        unknown employee; an unreadable date; an end before the start; negative FTE days lost; an FTE
+        negative or above :data:`MAX_FTE`; FTE days lost that cannot be worked out because there is no FTE.
     """
     _require_rows(raw, "absence file")
     found = _find_columns(raw, ABSENCE_HEADERS)
@@ -249,8 +302,6 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     start_day = start.astype(np.int64)
     coverage_end = _timestamp_to_day(infer_period(staff, absence_starts=start_day).end)
     end_day = np.where(open_episode, np.maximum(coverage_end, start_day), end.astype(np.int64))
-    _check_overlaps(raw, found["start_date"], key, start_day, end_day)
-
     lost_given = _optional_days(raw, found, "fte_days_lost", "FTE days lost")
     calendar_days = _optional_days(raw, found, "calendar_days_lost", "calendar days lost")
     calendar_days = np.where(np.isnan(calendar_days), end_day - start_day + 1, calendar_days)
@@ -258,34 +309,21 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     if "fte" in found:
         episode_fte = _parse_numbers(raw, found["fte"], what="FTE")
         _check_fte(raw, found["fte"], episode_fte, allow_blank=True)
-
-    a = staff.assignments
-    pairs = _nearest_assignments(staff, key, start_day, staff_codes)
-    grouped = pairs.groupby("episode")
-    fte_total = grouped["fte"].transform("sum").to_numpy()   # NaN only if every FTE is NaN
-    count = grouped["fte"].transform("size").to_numpy()
-    fte = pairs["fte"].to_numpy()
-    weight = np.where(np.nan_to_num(fte_total) > 0, np.nan_to_num(fte) / np.where(fte_total > 0, fte_total, 1),
-                      1.0 / count)
-    episode = pairs["episode"].to_numpy()
     need_fte = np.isnan(lost_given) & np.isnan(episode_fte)
-    basis = np.where(np.isnan(episode_fte[episode]), fte_total if staff.has_fte else np.nan, episode_fte[episode])
-    computed = basis * calendar_days[episode]
-    lost = np.where(np.isnan(lost_given[episode]), computed, lost_given[episode])
     if not staff.has_fte and need_fte.any():
         column = found.get("fte_days_lost", found["start_date"])
         _refuse_rows(raw, column, need_fte,
                      "FTE days lost are not given for this episode and cannot be worked out, because neither "
                      "the staff file nor the absence file has an FTE column. Add an 'FTE Days Lost' or an "
                      "'FTE' column.")
+
+    pairs = _nearest_assignments(staff, key, start_day, staff_codes)
+    lost, weight = _episode_days_lost(pairs, len(frame), lost_given, calendar_days, episode_fte, staff.has_fte)
     rows = frame.index.to_numpy(dtype=np.int64)
-    absence = pd.DataFrame({
-        "row": rows[episode],
-        **{c: a[c].to_numpy()[pairs["assignment"].to_numpy()] for c in _UNIT_COLUMNS + _PERSON_COLUMNS},
-        "start_day": start_day[episode],
-        "end_day": end_day[episode],
-        "fte_days_lost": lost * weight,
-    })
+    pieces, overlaps = merge_episodes(key, start_day, end_day, lost / (end_day - start_day + 1), rows,
+                                      raw.file_name)
+    absence = _absence_table(staff.assignments, pairs, weight, pieces, lost, start_day, end_day, rows)
+
     notes = list(staff.notes) + [f"Absence linked to staff by {ROLE_LABELS[link]} (column '{link_column}')."]
     if open_episode.any():
         notes.append(f"{int(open_episode.sum())} absence episode(s) with no end date counted as ongoing until "
@@ -293,25 +331,10 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
     computed_rows = int(np.isnan(lost_given).sum())
     if computed_rows:
         notes.append(f"FTE days lost worked out as FTE x calendar days for {computed_rows} episode(s).")
+    if overlaps is not None:
+        notes.append(overlaps.text)
     return set_period(dataclasses.replace(staff, absence=absence, absence_file_name=raw.file_name,
-                                          notes=tuple(notes)))
-
-
-def _check_overlaps(raw: RawTable, column: str, key: np.ndarray, start_day: np.ndarray,
-                    end_day: np.ndarray) -> None:
-    """Refuse two episodes of one person sharing a day. Sorted by person and start, any overlap shows
-    up between neighbours (if episode i overlaps a later j, it overlaps i+1, which starts no later)."""
-    order = np.lexsort((start_day, key))
-    k, s, e = key[order], start_day[order], end_day[order]
-    clash = np.zeros(len(order), dtype=bool)
-    clash[1:] = (k[1:] == k[:-1]) & (s[1:] <= e[:-1])
-    if clash.any():
-        i = int(np.flatnonzero(clash)[0])
-        later, earlier = order[i], order[i - 1]
-        rows = raw.frame.index
-        raise InputError(f"This absence episode overlaps the episode on row {int(rows[earlier])} for the same "
-                         "person; one day cannot be lost twice. Merge or correct the episodes.",
-                         **_where(raw, column, int(rows[later])))
+                                          notes=tuple(notes), absence_overlaps=overlaps))
 
 
 def load_team_month(raw: RawTable, *, team_col: str | None = None) -> TeamMonthRecords:

@@ -10,6 +10,7 @@ import pandas as pd
 from analytics import settings
 from analytics.errors import InputError
 from analytics.hr.exclusions import HRExclusions, _record_exclusions, apply_exclusions
+from analytics.hr.leavers import LeaverDefinition, leaver_rates, unit_leavers
 from analytics.hr.monthly import _team_month_monthly
 from analytics.hr.records import HRRecords, HR_METRIC_COLUMNS, StaffRecords, TeamMonthRecords, _KEYS
 from analytics.hr.spells import _overlap_days, _spells, _unit_frame
@@ -27,7 +28,8 @@ def _levels(levels: Iterable[str], has_directorate: bool) -> list[str]:
     return [lvl for lvl in settings.LEVELS if lvl in chosen]
 
 
-def _employee_window_counts(records: StaffRecords, first: int, last: int, levels: list[str]) -> pd.DataFrame:
+def _employee_window_counts(records: StaffRecords, first: int, last: int, levels: list[str],
+                            definition: LeaverDefinition) -> pd.DataFrame:
     a = records.assignments
     fte_days = a["fte"].to_numpy() * _overlap_days(a["start_day"].to_numpy(), a["end_day"].to_numpy(), first, last)
     in_window_rows = (a["start_day"].to_numpy() <= last) & (a["end_day"].to_numpy() >= first)
@@ -47,12 +49,13 @@ def _employee_window_counts(records: StaffRecords, first: int, last: int, levels
         s, e = spells["start_day"].to_numpy(), spells["end_day"].to_numpy()
         in_start = (s <= first) & (e >= first)
         leaver = (e >= first) & (e <= last)
-        spells = spells.assign(staff_start=in_start, staff_end=(s <= last) & (e >= last), leavers=leaver,
+        spells = spells.assign(staff_start=in_start, staff_end=(s <= last) & (e >= last),
                                stayers=in_start & ~leaver)
-        counts = spells.groupby(keys, sort=True)[["staff_start", "staff_end", "leavers", "stayers"]].sum()
+        counts = spells.groupby(keys, sort=True)[["staff_start", "staff_end", "stayers"]].sum()
         fte = a.groupby(keys, sort=True).agg(fte_days_available=("fte_days_available", "sum"),
                                              _active=("_active", "any"))
-        parts = [counts, fte]
+        # leavers, their FTE and voluntary resignations as the definition counts them (analytics.hr.leavers)
+        parts = [counts, fte, unit_leavers(a, keys, first, last, definition, records.has_leaving_reason)]
         if absence is not None:
             lost = absence.groupby(keys, sort=True).agg(fte_days_lost=("fte_days_lost", "sum"),
                                                         _absent=("_active", "any"))
@@ -70,6 +73,8 @@ def _employee_window_counts(records: StaffRecords, first: int, last: int, levels
         sums = sums[active.to_numpy()].drop(columns="_active")
         for c in ("staff_start", "staff_end", "leavers", "stayers"):
             sums[c] = sums[c].fillna(0).astype(np.int64)
+        if records.has_leaving_reason:
+            sums["voluntary_leavers"] = sums["voluntary_leavers"].fillna(0)
         frames.append(_unit_frame(sums, level, keys, records.has_directorate))
     return pd.concat(frames, ignore_index=True)
 
@@ -86,6 +91,7 @@ def _team_month_window_counts(records: TeamMonthRecords, first: int, last: int, 
             "staff_end": grouped["staff_end"].last(),
             "leavers": grouped["leavers"].sum(),
             "stayers": pd.NA,
+            "voluntary_leavers": pd.NA,
             "fte_days_lost": grouped["fte_days_lost"].sum(skipna=False),
             "fte_days_available": grouped["fte_days_available"].sum(skipna=False),
             "_rows": grouped["_rows"].sum(),
@@ -96,15 +102,16 @@ def _team_month_window_counts(records: TeamMonthRecords, first: int, last: int, 
     return pd.concat(frames, ignore_index=True)
 
 
-def _with_rates(counts: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """Add the three rates, from summed numerators and denominators; 0 denominators give NA."""
+def _with_rates(counts: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, definition: LeaverDefinition,
+                label: str) -> pd.DataFrame:
+    """Add the rates, from summed numerators and denominators; 0 denominators give NA."""
     out = counts.copy()
-    for c in ("staff_start", "staff_end", "leavers", "stayers"):
-        out[c] = out[c].astype("Int64")
+    for c in ("staff_start", "staff_end", "leavers", "stayers", "voluntary_leavers"):
+        out[c] = pd.to_numeric(out[c]).astype("Int64")
     for c in ("fte_days_lost", "fte_days_available"):
         out[c] = pd.to_numeric(out[c]).astype("Float64")
-    mean_staff = (out["staff_start"].astype("Float64") + out["staff_end"].astype("Float64")) / 2
-    out["leaver_rate"] = 100 * out["leavers"].astype("Float64") / mean_staff.where(mean_staff > 0)
+    out["leaver_rate"], out["voluntary_resignation_rate"] = leaver_rates(out, definition)
+    out["leaver_definition"] = label
     start = out["staff_start"].astype("Float64")
     out["stability_index"] = 100 * out["stayers"].astype("Float64") / start.where(start > 0)
     available = out["fte_days_available"]
@@ -122,9 +129,24 @@ def _sorted_units(frame: pd.DataFrame) -> pd.DataFrame:
             .drop(columns=["_level", "_parent"]).reset_index(drop=True))
 
 
+def _check_definition(records: HRRecords, definition: LeaverDefinition) -> str:
+    """The ``leaver_definition`` text; refuses what the records cannot give."""
+    if isinstance(records, StaffRecords):
+        if definition.basis == settings.LEAVER_BASIS_FTE and not records.has_fte:
+            raise InputError("An FTE-based leaver rate needs an FTE column in the staff file; this file has none. "
+                             "Use the headcount basis.", file=records.file_name)
+        return definition.text
+    if definition.method != settings.LEAVER_METHOD_SPELL or definition.basis != settings.LEAVER_BASIS_HEADCOUNT:
+        raise InputError(f"The {definition.text} leaver rate cannot be worked out from team-month figures: they "
+                         "hold headcounts of leavers, not people or FTE. Use the default definition (the file's "
+                         "leavers, headcount) or an employee-level staff file.", file=records.file_name)
+    return settings.LEAVER_DEFINITION_AS_GIVEN
+
+
 def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
                exclusions: HRExclusions = HRExclusions(),
-               levels: Iterable[str] = settings.LEVELS) -> pd.DataFrame:
+               levels: Iterable[str] = settings.LEVELS,
+               definition: LeaverDefinition | str | None = None) -> pd.DataFrame:
     """Leaver rate, stability index and sickness absence rate over one window, per unit.
 
     Parameters
@@ -143,6 +165,10 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
         records accept only staff-group exclusions).
     levels
         Any of ``settings.LEVELS``. The directorate level is skipped when the data has no directorate.
+    definition
+        A :class:`~analytics.hr.leavers.LeaverDefinition` (or just its method, ``"spell"`` or
+        ``"snapshot"``): how leavers are counted and whether the leaver rates are by headcount or FTE.
+        Default: spell-based, headcount. See :mod:`analytics.hr.leavers`.
 
     Returns
     -------
@@ -155,8 +181,14 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
         ``staff_end``, ``leavers`` (Int64 headcounts of people), ``leaver_rate`` =
         100 × leavers ÷ ((staff_start + staff_end) / 2), ``stability_index`` = 100 × (in post on the first
         day and not a leaver) ÷ staff_start (NA for team-month input), ``fte_days_lost``,
-        ``fte_days_available``, ``sickness_rate`` = 100 × fte_days_lost ÷ fte_days_available. Rates are
-        Float64 percentages at full precision; NA when the denominator is 0 or unknown.
+        ``fte_days_available``, ``sickness_rate`` = 100 × fte_days_lost ÷ fte_days_available,
+        ``voluntary_leavers`` (Int64 headcount of leavers whose leaving reason is a voluntary resignation;
+        NA without a leaving-reason column or for team-month input), ``voluntary_resignation_rate`` =
+        100 × voluntary_leavers ÷ ((staff_start + staff_end) / 2) and ``leaver_definition`` (the
+        definition used in words, e.g. "spell-based, headcount"). ``leavers`` follow ``definition``; on the
+        FTE basis ``leaver_rate`` and ``voluntary_resignation_rate`` divide FTE by mean FTE in post instead
+        (the headcount columns stay headcounts). Rates are Float64 percentages at full precision; NA when
+        the denominator is 0 or unknown.
 
     Notes
     -----
@@ -173,23 +205,27 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     Raises
     ------
     InputError
-        A bad window (see :func:`resolve_window`), an exclusion refused by :func:`apply_exclusions`
+        A bad window (see :func:`resolve_window`); an unknown leaver definition; the snapshot method or
+        the FTE basis with team-month records, or the FTE basis without an FTE column; an exclusion refused by :func:`apply_exclusions`
         (unknown name, missing column, team-month records), nobody left after exclusions, nobody in post
         in the window.
     """
     first, last = resolve_window(records, start, end)
+    definition = LeaverDefinition.of(definition)
+    label = _check_definition(records, definition)
     filtered, resolved = apply_exclusions(records, exclusions)
     chosen = _levels(levels, records.has_directorate)
     first_day, last_day = _timestamp_to_day(first), _timestamp_to_day(last)
     if isinstance(filtered, StaffRecords):
-        counts = _employee_window_counts(filtered, first_day, last_day, chosen)
+        counts = _employee_window_counts(filtered, first_day, last_day, chosen, definition)
     else:
         counts = _team_month_window_counts(filtered, first_day, last_day, chosen)
     if counts.empty:
         raise InputError(f"Nobody in the data was in post between {first:%d/%m/%Y} and {last:%d/%m/%Y}. Check "
                          "the window.", file=records.file_name)
-    out = _sorted_units(_with_rates(counts, first, last))
+    out = _sorted_units(_with_rates(counts, first, last, definition, label))
     out.attrs["window_start"] = first
     out.attrs["window_end"] = last
+    out.attrs["leaver_definition"] = definition
     _record_exclusions(out, exclusions, resolved)
     return out

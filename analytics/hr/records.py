@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
+from analytics.hr.overlaps import AbsenceOverlaps
 
 
 #: :func:`hr_metrics`: one row per level x unit for one window.
 HR_METRIC_COLUMNS = (
     "level", "unit", "parent", "window_start", "window_end", "staff_start", "staff_end", "leavers",
     "leaver_rate", "stability_index", "fte_days_lost", "fte_days_available", "sickness_rate",
+    "voluntary_leavers", "voluntary_resignation_rate", "leaver_definition",
 )
 
 
@@ -23,7 +25,8 @@ HR_METRIC_COLUMNS = (
 #: its whole months, empty for a window that is not whole months).
 HR_CLI_COLUMNS = (
     "level", "unit", "staff_start", "staff_end", "leavers", "leaver_rate", "stability_index",
-    "fte_days_lost", "fte_days_available", "sickness_rate", "window_start", "window_end", "window_months",
+    "fte_days_lost", "fte_days_available", "sickness_rate", "voluntary_leavers", "voluntary_resignation_rate",
+    "leaver_definition", "window_start", "window_end", "window_months",
 )
 
 
@@ -83,6 +86,10 @@ _ASSIGNMENT_CATEGORY_HEADERS = ("Assignment Category", "Employee Category", "Con
 _FTE_HEADERS = ("FTE", "WTE", "Contracted FTE", "Assignment FTE")
 
 
+#: ESR "Leaving Reason" (e.g. "Voluntary Resignation - Relocation", "Retirement Age") and its other names.
+_LEAVING_REASON_HEADERS = ("Leaving Reason", "Reason for Leaving", "Termination Reason", "Leaver Reason")
+
+
 STAFF_HEADERS: dict[str, tuple[str, ...]] = {
     "employee": _EMPLOYEE_HEADERS,
     "assignment": _ASSIGNMENT_HEADERS,
@@ -94,6 +101,7 @@ STAFF_HEADERS: dict[str, tuple[str, ...]] = {
     "start_date": ("Assignment Start Date", "Start Date", "Hire Date", "Date Started"),
     "termination_date": ("Termination Date", "Leaving Date", "End Date", "Date Left"),
     "fte": _FTE_HEADERS,
+    "leaving_reason": _LEAVING_REASON_HEADERS,
 }
 
 
@@ -128,6 +136,7 @@ ROLE_LABELS = {
     "fte_days_lost": "FTE days lost", "calendar_days_lost": "calendar days lost", "month": "month",
     "staff_in_post": "staff in post", "leavers": "leavers", "fte_days_available": "FTE days available",
     "job_role": "job role", "assignment_category": "assignment category",
+    "leaving_reason": "leaving reason",
 }
 
 
@@ -167,20 +176,25 @@ class StaffRecords:
         :data:`~analytics.settings.NOT_RECORDED_UNIT`), ``staff_group``, ``job_role``,
         ``assignment_category`` (text; NA when blank or when the file has no such column),
         ``start_day``, ``end_day`` (days since 1970-01-01, both included; an open end is a far-future
-        day) and ``fte`` (NA when the file has no FTE column).
+        day), ``fte`` (NA when the file has no FTE column) and ``leaving_reason`` (text; NA when blank or
+        when the file has no leaving-reason column).
     absence
         ``None`` without an absence file; otherwise one row per episode and assignment it was attributed
         to: ``row`` (spreadsheet row of the episode), ``organisation``, ``directorate``, ``team``,
         ``staff_group``, ``job_role``, ``assignment_category`` (those of the assignment), ``start_day``,
-        ``end_day`` and ``fte_days_lost`` (that assignment's share).
+        ``end_day`` and ``fte_days_lost`` (that assignment's share). Overlapping episodes of one person are
+        merged first (:mod:`analytics.hr.overlaps`): a row is then a kept piece of an episode (its
+        ``start_day`` to ``end_day``), so every calendar day of a person is lost once.
     file_name, absence_file_name
         The files read, for messages.
-    has_directorate, has_staff_group, has_fte, has_job_role, has_assignment_category
+    has_directorate, has_staff_group, has_fte, has_job_role, has_assignment_category, has_leaving_reason
         Whether the staff file had those columns.
     coverage_start, coverage_end
         The dates the data covers (see :func:`load_staff`).
     notes
-        What the reader decided, in plain words.
+        What the reader decided, in plain words (including the finding below, when there is one).
+    absence_overlaps
+        The data-quality finding about overlapping absence episodes (:class:`AbsenceOverlaps`), or None.
     """
 
     assignments: pd.DataFrame
@@ -195,6 +209,8 @@ class StaffRecords:
     notes: tuple[str, ...] = ()
     has_job_role: bool = False
     has_assignment_category: bool = False
+    absence_overlaps: AbsenceOverlaps | None = None
+    has_leaving_reason: bool = False
     # Private: the employee / assignment numbers behind the codes, needed only to link an absence file.
     _employee_codes: pd.Index | None = field(default=None, repr=False)
     _assignment_codes: pd.Index | None = field(default=None, repr=False)
