@@ -4,7 +4,7 @@
 
     python -m analytics report --survey FILE [FILE ...] [--hr FILE] [--absence FILE] [--min-group K]
            [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--include-doctors-in-training]
-           [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json]
+           [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json] [--unit-map FILE.csv]
            --out board.html|board.pdf|scorecards.xlsx
 
 The output's file extension chooses what is written:
@@ -32,6 +32,8 @@ from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
 from analytics.hr import HRExclusions
 from analytics.ingest.mapping import Mapping
+from analytics.unit_matching import read_unit_map, unit_map_csv
+from cli.options import add_unit_map_option, unmatched_units_notes
 
 #: Output extensions and what each writes.
 OUTPUT_KINDS = {".html": "board pack (HTML)", ".pdf": "board pack (PDF)", ".xlsx": "team scorecards workbook"}
@@ -65,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
     parser.add_argument("--mapping", metavar="FILE.json", help="a saved column mapping (JSON) for the survey files")
+    add_unit_map_option(parser)
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="board.html, board.pdf or scorecards.xlsx (the extension chooses the output)")
     parser.set_defaults(handler=run_report)
@@ -84,7 +87,7 @@ def _output_path(out: str) -> Path:
 
 def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str | None = None,
                     team_col: str | None = None, directorate_col: str | None = None, wave_col: str | None = None,
-                    mapping: str | None = None) -> DatasetSpec:
+                    mapping: str | None = None, unit_map: str | None = None) -> DatasetSpec:
     """A :class:`~analytics.dataset.DatasetSpec` from file paths (the command line's dataset)."""
     if absence and not hr:
         raise InputError("--absence needs the staff file it belongs to: give it with --hr.", file=Path(absence).name)
@@ -96,6 +99,7 @@ def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str |
         staff_file=FilePayload.from_path(hr) if hr else None,
         absence_file=FilePayload.from_path(absence) if absence else None,
         mapping_json=mapping_json, team_col=team_col, directorate_col=directorate_col, wave_col=wave_col,
+        unit_map_csv=unit_map_csv(read_unit_map(unit_map, name=Path(unit_map).name)) if unit_map else None,
     )
 
 
@@ -109,7 +113,8 @@ def run_report(args: argparse.Namespace) -> int:
         if chromium_path() is None:  # say so before the files are read
             raise InputError(PDF_NEEDS_CHROMIUM)
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
-                           directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping)
+                           directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
+                           unit_map=args.unit_map)
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":
@@ -128,6 +133,8 @@ def run_report(args: argparse.Namespace) -> int:
     from analytics.report.pack import build_board_pack
     from render.pack import render_html, render_pdf  # Plotly: imported only for a board pack
 
+    for note in unmatched_units_notes(dataset.survey, dataset.hr):
+        print(f"note: {note}", file=sys.stderr)
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
                             exclusions=HRExclusions(staff_groups=tuple(args.exclude_staff_group or ())))
     if suffix == ".html":
