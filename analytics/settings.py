@@ -108,3 +108,8 @@ DEFAULT_RAG_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "leaver_rate_12m": (10.0, 12.5, False),
     "stability_index": (85.0, 80.0, True),
 }
+
+#: Survey-to-HR unit matching (analytics/unit_matching.py): the Data page fills in a unit's best suggested HR
+#: unit for the user to confirm only when its similarity (rapidfuzz token-set ratio, 0-100) is at least this
+#: and no other suggestion scores as high; the user confirms every pair either way.
+UNIT_SUGGESTION_PREFILL_SCORE = 90

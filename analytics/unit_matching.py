@@ -151,6 +151,20 @@ def _check_unit_map(table: pd.DataFrame, source: str, row_of: list[int]) -> pd.D
     return table.reset_index(drop=True)
 
 
+def _read_csv(source: object, name: str | None) -> tuple[str, pd.DataFrame]:
+    """(the file's name for messages, its cells as text) of a path or bytes."""
+    if isinstance(source, (bytes, bytearray)):
+        label, data = name or "unit map", io.BytesIO(bytes(source))
+    else:
+        label, data = name or str(source), source
+    try:
+        return label, pd.read_csv(data, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("The unit map file does not exist.", file=label) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"The unit map is not a readable CSV file ({exc}).", file=label) from None
+
+
 def read_unit_map(source: object, *, name: str | None = None) -> pd.DataFrame:
     """Read a unit map (CSV: ``survey_directorate, survey_team, hr_directorate, hr_team``).
 
@@ -164,16 +178,7 @@ def read_unit_map(source: object, *, name: str | None = None) -> pd.DataFrame:
         Unreadable file, a missing column, a blank team, one survey team mapped twice, or one HR team
         given to two survey teams (naming the file, column and row).
     """
-    if isinstance(source, (bytes, bytearray)):
-        label, data = name or "unit map", io.BytesIO(bytes(source))
-    else:
-        label, data = name or str(source), source
-    try:
-        raw = pd.read_csv(data, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("The unit map file does not exist.", file=label) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"The unit map is not a readable CSV file ({exc}).", file=label) from None
+    label, raw = _read_csv(source, name)
     headers = {normalise_unit_name(c).replace(" ", "_"): c for c in raw.columns}
     missing = [c for c in UNIT_MAP_COLUMNS if c not in headers]
     if missing:
@@ -371,20 +376,54 @@ def attention_note(matches: pd.DataFrame, level: str = settings.LEVEL_TEAM, *, s
     return notes
 
 
-def confirmed_map(attention: pd.DataFrame, chosen: Iterable[str | None], base: pd.DataFrame | None = None
-                  ) -> pd.DataFrame:
+#: Columns of :func:`attention_editor_frame` (the Data page's table of units to confirm).
+EDITOR_COLUMNS = ("Survey directorate", "Survey team", "Status", "Why", "Suggestions", "HR team")
+#: The editor's choice for "no HR unit".
+NO_HR_UNIT = "(none)"
+
+
+def hr_unit_options(hr_units: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Every HR unit as :func:`unit_label` -> (directorate, team), sorted by label (the editor's choices)."""
+    units = _units(hr_units, "HR")
+    options = {unit_label(d, t): (d, t) for d, t in zip(units["directorate"], units["team"])}
+    return dict(sorted(options.items(), key=lambda kv: kv[0].casefold()))
+
+
+def attention_editor_frame(attention: pd.DataFrame) -> pd.DataFrame:
+    """The units needing attention (:func:`needing_attention`) as the Data page's editor table
+    (:data:`EDITOR_COLUMNS`). "HR team" is filled in with the best suggestion only when it scores at least
+    :data:`analytics.settings.UNIT_SUGGESTION_PREFILL_SCORE` and no other suggestion scores as high (else
+    :data:`NO_HR_UNIT`): the user confirms every pair."""
+    def prefill(suggestions: list) -> str:
+        if not suggestions or suggestions[0][2] < settings.UNIT_SUGGESTION_PREFILL_SCORE:
+            return NO_HR_UNIT
+        if len(suggestions) > 1 and suggestions[1][2] >= suggestions[0][2]:
+            return NO_HR_UNIT
+        return unit_label(suggestions[0][0], suggestions[0][1])
+
+    return pd.DataFrame({
+        "Survey directorate": attention["survey_directorate"].astype(str),
+        "Survey team": attention["survey_team"].astype(str),
+        "Status": attention["status"].astype(str),
+        "Why": attention["reason"].astype(str),
+        "Suggestions": ["; ".join(f"{unit_label(d, t)} ({score:.0f})" for d, t, score in sug)
+                        for sug in attention["suggestions"]],
+        "HR team": [prefill(sug) for sug in attention["suggestions"]],
+    }, columns=list(EDITOR_COLUMNS))
+
+
+def confirmed_map(attention: pd.DataFrame, chosen: Iterable[str | None], options: dict[str, tuple[str, str]],
+                  base: pd.DataFrame | None = None) -> pd.DataFrame:
     """The unit map after the user's choices: ``base`` (the map so far) plus one row per unit of
-    ``attention`` (rows of :func:`needing_attention`) whose choice (a :func:`unit_label` of one of its
-    suggestions, or None / "" for none) names an HR unit. A unit chosen again replaces its old row.
+    ``attention`` (rows of :func:`needing_attention`) whose choice names an HR unit of ``options``
+    (:func:`hr_unit_options`; None, "" or :data:`NO_HR_UNIT` for none). A unit chosen again replaces its
+    old row.
 
     Raises :class:`InputError` when the result gives one HR unit to two survey teams.
     """
     rows = [] if base is None or base.empty else base[list(UNIT_MAP_COLUMNS)].to_dict("records")
     for (_, unit), choice in zip(attention.iterrows(), chosen):
-        if not choice:
-            continue
-        options = {unit_label(d, t): (d, t) for d, t, _ in unit["suggestions"]}
-        if choice not in options:
+        if not choice or choice not in options:
             continue
         key = (_directorate_key(unit["survey_directorate"]), normalise_unit_name(unit["survey_team"]))
         rows = [r for r in rows if (_directorate_key(r["survey_directorate"]),

@@ -5,7 +5,8 @@ import pytest
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.unit_matching import (MATCH_COLUMNS, confirmed_map, esr_core_name, match_units, needing_attention,
+from analytics.unit_matching import (MATCH_COLUMNS, NO_HR_UNIT, attention_editor_frame, confirmed_map,
+                                     hr_unit_options, esr_core_name, match_units, needing_attention,
                                      normalise_unit_name, read_unit_map, unit_label, unit_map_csv,
                                      unit_map_from_records, unit_map_records)
 
@@ -191,13 +192,20 @@ def test_unit_map_round_trips_through_csv_and_preset_records():
 
 
 def test_confirmed_map_from_choices():
-    m = match_units(units(("Medicine", "Ward 4"), ("Surgery", "Theatres")),
-                    units(("Medicine", "123 ABC Ward 4 CC"), ("Surgery", "789 XYZ Theatres CC")))
+    hr = units(("Medicine", "123 ABC Ward 4 CC"), ("Surgery", "789 XYZ Theatres CC"))
+    m = match_units(units(("Medicine", "Ward 4"), ("Surgery", "Theatres")), hr)
     attention = needing_attention(m)
     assert len(attention) == 2
-    choices = [unit_label("Medicine", "123 ABC Ward 4 CC"), None]
-    table = confirmed_map(attention, choices)
+    editor = attention_editor_frame(attention)
+    # both best suggestions score 100 and stand alone: filled in for the user to confirm
+    assert list(editor["HR team"]) == ["123 ABC Ward 4 CC (Medicine)", "789 XYZ Theatres CC (Surgery)"]
+    choices = [unit_label("Medicine", "123 ABC Ward 4 CC"), NO_HR_UNIT]
+    table = confirmed_map(attention, choices, hr_unit_options(hr))
     assert table.values.tolist() == [["Medicine", "Ward 4", "Medicine", "123 ABC Ward 4 CC"]]
-    again = match_units(units(("Medicine", "Ward 4"), ("Surgery", "Theatres")),
-                        units(("Medicine", "123 ABC Ward 4 CC"), ("Surgery", "789 XYZ Theatres CC")), table)
+    again = match_units(units(("Medicine", "Ward 4"), ("Surgery", "Theatres")), hr, table)
     assert list(again["status"]) == ["mapped", "unmatched"]
+
+
+def test_editor_leaves_a_tie_for_the_user():
+    m = match_units(units(("", "Ward 4")), units(("Medicine", "Ward 4"), ("Surgery", "Ward 4")))
+    assert list(attention_editor_frame(needing_attention(m))["HR team"]) == [NO_HR_UNIT]
