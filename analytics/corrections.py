@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -33,6 +34,7 @@ from analytics.errors import InputError
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.ingest.mapping import CustomMeasure, Mapping, apply_mapping, summarise_mapping
 from analytics.survey.pipeline import RecognisedFile, SurveySource, recognise_file
+from analytics.unit_matching import unit_map_csv, unit_map_from_records, unit_map_records
 
 # --------------------------------------------------------------------------------------------------
 # Labels
@@ -450,11 +452,34 @@ def apply_preset(recognised: RecognisedFile, preset_text: str | bytes, preset_na
     return apply_mapping(recognised.raw, preset, codebook)
 
 
-def preset_json(mapping: Mapping) -> str:
-    """The mapping as a preset to download (JSON). The wave label belongs to this file and is left out."""
+def preset_json(mapping: Mapping, unit_map: pd.DataFrame | None = None) -> str:
+    """The mapping as a preset to download (JSON). The wave label belongs to this file and is left out.
+
+    With a confirmed unit map (:func:`analytics.unit_matching.read_unit_map`) the preset carries it as
+    ``"unit_map"``: a list of rows ``{survey_directorate, survey_team, hr_directorate, hr_team}``. Mapping
+    readers ignore the key, so the preset still loads as a mapping everywhere.
+    """
     preset = copy_mapping(mapping)
     preset.wave_label = None
-    return preset.to_json()
+    if unit_map is None or unit_map.empty:
+        return preset.to_json()
+    data = preset.to_dict()
+    data["unit_map"] = unit_map_records(unit_map)
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def preset_unit_map(preset_text: str | bytes, preset_name: str) -> pd.DataFrame | None:
+    """The confirmed unit map a preset carries (:func:`preset_json`), or None (older presets have none).
+
+    Raises :class:`InputError` for a preset that is not JSON or whose unit map is malformed (naming the row).
+    """
+    try:
+        data = json.loads(preset_text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"The saved column mapping is not valid JSON ({exc}).", file=preset_name) from None
+    if not isinstance(data, dict) or "unit_map" not in data:
+        return None
+    return unit_map_from_records(data["unit_map"], source=preset_name)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -490,13 +515,15 @@ class SurveyFileState:
 
 
 def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None = None,
-               absence_file: FilePayload | None = None, hr_team_col: str | None = None) -> DatasetSpec:
+               absence_file: FilePayload | None = None, hr_team_col: str | None = None,
+               unit_map: pd.DataFrame | None = None) -> DatasetSpec:
     """The dataset spec for the uploaded files and the user's corrections.
 
     A file whose columns the user did not change is recognised again when loaded (entry ``None`` of
     ``mappings_json``); a corrected file carries its own mapping. When no file was corrected,
     ``mappings_json`` is left empty, so the spec is the same as for a plain upload. Likewise a file's
     chosen sheet goes into ``survey_sheets`` (``None``: automatic), left empty when no sheet was chosen.
+    A confirmed unit map (non-empty) goes into ``unit_map_csv`` when there is a staff file.
 
     Raises
     ------
@@ -509,7 +536,9 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
                        staff_file=staff_file, absence_file=absence_file,
                        mappings_json=_unless_all_none(f.corrected.to_json() if f.changed else None for f in files),
                        survey_sheets=_unless_all_none(f.sheet for f in files),
-                       hr_team_col=hr_team_col or None)
+                       hr_team_col=hr_team_col or None,
+                       unit_map_csv=(unit_map_csv(unit_map) if staff_file is not None and unit_map is not None
+                                     and not unit_map.empty else None))
 
 
 def check_files_ready(files: list[SurveyFileState], staff_file: FilePayload | None) -> None:

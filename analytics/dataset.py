@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
@@ -25,6 +26,7 @@ from analytics.survey.pipeline import (ColumnOptions, Progress, SurveyResults, S
                                 score_survey_files)
 from analytics.survey.privacy import check_min_group_size
 from analytics.survey.scoring import ScoredResponses
+from analytics.unit_matching import read_unit_map, with_unit_map
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 #: The fictional trust shipped in ``sample_data/`` (see its README).
@@ -94,6 +96,9 @@ class DatasetSpec:
     survey_sheets: tuple[str | None, ...] = ()
     #: The HR period the user set (the Data page, or --start/--end/--extract-date); unset: inferred.
     hr_period: HRPeriod = HRPeriod()
+    #: The user's confirmed survey-to-HR unit pairs as CSV (:func:`analytics.unit_matching.unit_map_csv`),
+    #: or None: carried by the HR records into every survey x HR join.
+    unit_map_csv: bytes | None = None
 
     @cached_property
     def key(self) -> str:
@@ -114,7 +119,14 @@ class DatasetSpec:
                 h.update(b"|file sheet:" + str(sheet).encode())
         if self.hr_period.is_set:
             h.update(b"|hr period:" + repr(self.hr_period).encode())
+        if self.unit_map_csv is not None:
+            # Only when given, so that the keys of specs without a unit map do not change.
+            h.update(b"|unit map:" + hashlib.sha256(self.unit_map_csv).hexdigest().encode())
         return h.hexdigest()
+
+    def unit_map(self) -> pd.DataFrame | None:
+        """The confirmed unit map (:func:`analytics.unit_matching.read_unit_map`), or None."""
+        return None if self.unit_map_csv is None else read_unit_map(self.unit_map_csv, name="unit map")
 
     @property
     def file_names(self) -> list[str]:
@@ -198,7 +210,8 @@ def sample_spec(directory: str | Path = SAMPLE_DIR) -> DatasetSpec:
 
 
 def load_hr(spec: DatasetSpec) -> HRRecords | None:
-    """Read the spec's HR files (employee-level staff + absence, or a team-month aggregate file)."""
+    """Read the spec's HR files (employee-level staff + absence, or a team-month aggregate file), carrying
+    the spec's unit map (:attr:`DatasetSpec.unit_map_csv`)."""
     if spec.staff_file is None:
         if spec.absence_file is not None:
             raise InputError("An absence file needs the staff file it belongs to (the ESR staff list): add it too.",
@@ -211,7 +224,9 @@ def load_hr(spec: DatasetSpec) -> HRRecords | None:
             raise InputError("An absence file can only be linked to an employee-level staff file, not to team-month "
                              "figures (which already hold FTE days lost).", file=spec.absence_file.name)
         records = load_absence(read_table(spec.absence_file.content, spec.absence_file.name), records)
-    return set_period(records, spec.hr_period) if spec.hr_period.is_set else records
+    if spec.hr_period.is_set:
+        records = set_period(records, spec.hr_period)
+    return with_unit_map(records, spec.unit_map()) if spec.unit_map_csv is not None else records
 
 
 def _merged_custom_measures(mappings: list[Mapping]) -> list[CustomMeasure]:

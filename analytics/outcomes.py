@@ -7,23 +7,25 @@ to its HR outcomes over a window defined from the survey's date.
 The window of a wave is :func:`analytics.wave_window.wave_window` (concurrent, lagged or previous 12
 months, cut to the HR period), the one every page, the board pack and the CLI use.
 
-Unit names are matched between the survey and the HR files case-, space- and punctuation-insensitively
-(:func:`analytics.ingest.codebook.normalise_label`); units found in only one source are listed in the notes.
+Teams are matched between the survey and the HR files on directorate and team, case-, space- and
+punctuation-insensitively, never on a team name alone where it could be wrong
+(:func:`analytics.unit_matching.match_units`; directorates on their name alone); the user's confirmed unit
+map joins the others. Unmatched and ambiguous units are listed in the notes and left out.
 Suppressed survey units never enter (their scores are empty already and they are dropped).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import pandas as pd
 
 from analytics import settings
-from analytics.ingest.codebook import normalise_label
 from analytics.hr import HRExclusions, HRRecords
 from analytics.wave_window import WINDOW_CONCURRENT, HRWindow, HRWindowUnavailable, wave_window, window_metrics, window_within
+from analytics.unit_matching import (STATUS_MAPPED, UNIT_MAP_COLUMNS, attention_note, joined_pairs,
+                                     match_units)
 
 #: HR columns carried into the joined table.
 OUTCOME_COLUMNS = ("staff_start", "staff_end", "leavers", "leaver_rate", "stability_index", "fte_days_lost",
@@ -63,8 +65,36 @@ class UnitOutcomes:
         return f"{self.window_start:%d %b %Y} to {self.window_end:%d %b %Y}"
 
 
-def _key(name: object) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", normalise_label(name)).strip()
+def _join_matched(survey: pd.DataFrame, hr: pd.DataFrame, level: str,
+                  unit_map: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    """Survey rows joined to the HR rows of their matched or mapped unit (:func:`match_units`), and notes.
+
+    Teams are matched on (directorate, team), with ``parent`` as the directorate; directorates on their
+    name alone (their parent is the organisation, named differently in the two sources)."""
+    def units(table: pd.DataFrame) -> pd.DataFrame:
+        directorate = table["parent"] if level == settings.LEVEL_TEAM else pd.Series("", index=table.index)
+        return pd.DataFrame({"directorate": directorate.astype(object).where(directorate.notna(), "").astype(str),
+                             "team": table["unit"].astype(str)}, index=table.index)
+
+    matches = match_units(units(survey), units(hr), unit_map)
+    pairs = joined_pairs(matches)
+    s_units, h_units = units(survey), units(hr)
+    left = survey.assign(_sd=s_units["directorate"], _st=s_units["team"])
+    carried = [*OUTCOME_COLUMNS, *(["suppressed"] if "suppressed" in hr.columns else [])]
+    right = hr.assign(_hd=h_units["directorate"], _ht=h_units["team"])[["_hd", "_ht", *carried]]
+    frame = (left.merge(pairs, left_on=["_sd", "_st"], right_on=["survey_directorate", "survey_team"])
+             .merge(right, left_on=["hr_directorate", "hr_team"], right_on=["_hd", "_ht"]))
+    frame = frame.drop(columns=["_sd", "_st", "_hd", "_ht", *UNIT_MAP_COLUMNS]).reset_index(drop=True)
+    how = "directorate and team" if level == settings.LEVEL_TEAM else "name"
+    notes = [f"Survey and HR {level}s were matched on {how}"
+             + (f" ({int((matches['status'] == STATUS_MAPPED).sum())} by the confirmed unit map)."
+                if (matches["status"] == STATUS_MAPPED).any() else ".")]
+    notes += attention_note(matches, level)
+    unjoined_hr = len(h_units.drop_duplicates()) - len(pairs)
+    if unjoined_hr > 0:
+        notes.append(f"{unjoined_hr} {level}s in the HR data are not among the survey's shown {level}s "
+                     "(no survey results, fewer responses than the anonymity threshold, or not matched).")
+    return frame, notes
 
 
 def survey_measure_table(unit_scores: pd.DataFrame, *, wave: str, level: str = settings.LEVEL_TEAM,
@@ -92,7 +122,8 @@ def survey_measure_table(unit_scores: pd.DataFrame, *, wave: str, level: str = s
 def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave: str,
                   window_kind: str = WINDOW_CONCURRENT, level: str = settings.LEVEL_TEAM,
                   exclusions: HRExclusions = HRExclusions(), survey_dates: dict[str, object] | None = None,
-                  window: tuple[object, object] | None = None, min_group_size: int | None = None) -> UnitOutcomes:
+                  window: tuple[object, object] | None = None, min_group_size: int | None = None,
+                  unit_map: pd.DataFrame | None = None) -> UnitOutcomes:
     """Survey scores of the shown units of ``wave`` at ``level``, joined to their HR outcomes.
 
     Parameters
@@ -109,11 +140,15 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
     min_group_size
         k: teams with fewer than k staff in post have no HR figures
         (:func:`analytics.hr.privacy.suppress_small_hr_units`) and are left out, with a note.
+    unit_map
+        The user's confirmed survey-to-HR unit pairs (:func:`analytics.unit_matching.read_unit_map`);
+        None takes the one the records carry (``records.unit_map``, from the dataset spec or ``--unit-map``).
 
     Returns
     -------
     UnitOutcomes
-        Units present in both sources (inner join on normalised names); the notes list the others.
+        Units present in both sources, joined on the matched and mapped pairs of
+        :func:`analytics.unit_matching.match_units` (directorate and team); the notes list the others.
     """
     survey = survey_measure_table(unit_scores, wave=wave, level=level)
     notes: list[str] = []
@@ -136,21 +171,17 @@ def unit_outcomes(unit_scores: pd.DataFrame, records: HRRecords | None, *, wave:
         notes.append(f"HR window: {hr_window.text}. Rates over a shorter window are not annual rates.")
     first, last = hr_window.start, hr_window.end
     hr = window_metrics(records, hr_window, exclusions=exclusions, levels=(level,), min_group_size=min_group_size)
-    if min_group_size is not None and hr["suppressed"].any():
-        notes.append(hr.attrs["hr_suppression"] + " They are left out here.")
-        hr = hr[~hr["suppressed"]]
     hr = hr[hr["level"] == level]
-    hr = hr.assign(_key=hr["unit"].map(_key))[["_key", *OUTCOME_COLUMNS]]
-    joined = survey.assign(_key=survey["unit"].map(_key)).merge(hr, on="_key", how="left", indicator=True)
-    unmatched_survey = joined.loc[joined["_merge"] == "left_only", "unit"].tolist()
-    unmatched_hr = sorted(set(hr["_key"]) - set(joined["_key"]))
-    if unmatched_survey:
-        notes.append(f"{len(unmatched_survey)} surveyed {level}s have no HR records under the same name: "
-                     + ", ".join(map(str, unmatched_survey[:10])) + (" …" if len(unmatched_survey) > 10 else ""))
-    if unmatched_hr:
-        notes.append(f"{len(unmatched_hr)} {level}s in the HR data are not among the survey's shown {level}s "
-                     "(no survey results, or fewer responses than the anonymity threshold).")
-    frame = joined[joined["_merge"] == "both"].drop(columns=["_key", "_merge"]).reset_index(drop=True)
+    frame, join_notes = _join_matched(survey, hr, level,
+                                      unit_map if unit_map is not None else getattr(records, "unit_map", None))
+    notes += join_notes
+    if "suppressed" in frame.columns:
+        # Matched, but too few staff in post for HR figures: left out after matching, so not "unmatched".
+        small = frame["suppressed"].fillna(False).astype(bool)
+        if small.any():
+            notes.append(hr.attrs["hr_suppression"].replace(" unit(s) hidden.", "") + f" {int(small.sum())} "
+                         f"surveyed {level}(s) are left out here for that reason.")
+        frame = frame[~small].drop(columns="suppressed").reset_index(drop=True)
     frame["mean_staff"] = (frame["staff_start"].astype("Float64") + frame["staff_end"].astype("Float64")) / 2
     if exclusions.staff_groups:
         notes.append("Excluded from HR figures: " + ", ".join(exclusions.staff_groups) + ".")

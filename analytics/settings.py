@@ -170,3 +170,7 @@ LEAVER_DEFINITION_AS_GIVEN = "as given in the team-month file"
 #: ESR leaving reasons of voluntary resignations all start with this ("Voluntary Resignation - Relocation",
 #: "Voluntary Resignation - Work Life Balance", ...); compared case- and space-insensitively.
 VOLUNTARY_RESIGNATION_PREFIX = "Voluntary Resignation"
+#: Survey-to-HR unit matching (analytics/unit_matching.py): the Data page fills in a unit's best suggested HR
+#: unit for the user to confirm only when its similarity (rapidfuzz token-set ratio, 0-100) is at least this
+#: and no other suggestion scores as high; the user confirms every pair either way.
+UNIT_SUGGESTION_PREFILL_SCORE = 90

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+import pandas as pd
 
 from analytics.dataset import can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRPeriod, HRRecords
+from analytics.survey.pipeline import SurveyResults
+from analytics.unit_matching import attention_note, hr_team_units, match_units, read_unit_map, survey_team_units
 
 #: Said when doctors in training are left out by default but the HR file cannot tell them apart.
 DOCTORS_NOT_TOLD_APART = ("Doctors in training could not be told apart in this HR file (no job role naming a "
@@ -70,3 +75,28 @@ def add_hr_period_options(parser: argparse.ArgumentParser | argparse._ArgumentGr
 def hr_period(args: argparse.Namespace) -> HRPeriod:
     """The HR period options of a command as one :class:`~analytics.hr.HRPeriod` (checked)."""
     return HRPeriod.of(getattr(args, "start", None), getattr(args, "end", None), getattr(args, "extract_date", None))
+
+
+UNIT_MAP_HELP = ("a CSV of confirmed survey-to-HR team pairs (columns survey_directorate, survey_team, "
+                 "hr_directorate, hr_team; directorates may be blank), as downloaded from the Data page. Teams "
+                 "are otherwise joined only where directorate and team agree; the others are listed as notes")
+
+
+def add_unit_map_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--unit-map FILE.csv`` (:func:`analytics.unit_matching.read_unit_map`)."""
+    parser.add_argument("--unit-map", metavar="FILE.csv", help=UNIT_MAP_HELP)
+
+
+def read_unit_map_option(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The ``--unit-map`` file read and checked, or None when not given."""
+    path = getattr(args, "unit_map", None)
+    return read_unit_map(path, name=Path(path).name) if path else None
+
+
+def unmatched_units_notes(survey: SurveyResults | None, records: HRRecords | None) -> list[str]:
+    """Notes naming the shown survey teams of any wave not joined to an HR team (unmatched or ambiguous)."""
+    if survey is None or records is None:
+        return []
+    matches = match_units(survey_team_units(survey.unit_scores), hr_team_units(records),
+                          getattr(records, "unit_map", None))
+    return attention_note(matches)

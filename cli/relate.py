@@ -6,7 +6,7 @@
            [--wave W ...] [--level team|directorate] [--x MEASURE ...] [--y OUTCOME ...]
            [--by directorate|staff_mix] [--weight-by-responses] [--adjust pct_registered_nursing|mean_staff ...]
            [--include-doctors-in-training | --exclude-doctors-in-training] [--exclude-staff-group NAME ...]
-           [--exclude-job-role NAME ...]
+           [--exclude-job-role NAME ...] [--unit-map FILE.csv]
            [--min-group K] --out FILE.csv
 
     python -m analytics relate --units FILE --unit-col COL --x COL [--x COL ...] --y COL [--y COL ...]
@@ -16,7 +16,9 @@ The first form scores the survey files (:func:`analytics.survey.pipeline.score_s
 suppressed), reads the HR files (:mod:`analytics.hr`) and relates each wave's team scores to the HR
 outcomes over the wave's window (:func:`analytics.relate.relate_survey_hr`); by default every wave whose
 window the HR data covers, the measures of :data:`analytics.relate.DEFAULT_MEASURES` and the outcomes
-leaver rate, sickness rate and stability index (those the HR data can give). The second form relates
+leaver rate, sickness rate and stability index (those the HR data can give). Survey teams are joined
+to HR teams where directorate and team agree (:func:`analytics.unit_matching.match_units`) or as
+``--unit-map FILE.csv`` pairs them; the others are printed as notes. The second form relates
 the columns of a unit-level file directly (:func:`analytics.relate.relate_units`), e.g. organisation
 scores against sickness rates, stratified by a benchmarking group.
 
@@ -46,7 +48,9 @@ from analytics.export import write_table
 from analytics.wave_window import WINDOW_CONCURRENT, check_window_kind
 from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
 from analytics.survey.privacy import check_min_group_size
-from cli.options import add_doctors_in_training_options, add_hr_period_options, hr_exclusions, hr_period
+from analytics.unit_matching import with_unit_map
+from cli.options import (add_doctors_in_training_options, add_hr_period_options, add_unit_map_option, hr_exclusions,
+                         hr_period, read_unit_map_option)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -75,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     survey.add_argument("--team-col", metavar="COL", help="the survey files' team column")
     survey.add_argument("--directorate-col", metavar="COL", help="the survey files' directorate column")
     survey.add_argument("--hr-team-col", metavar="COL", help="the HR file's team column")
+    add_unit_map_option(survey)
     survey.add_argument("--weight-by-responses", action="store_true",
                         help="weight Pearson r by each unit's survey responses")
     add_doctors_in_training_options(survey)
@@ -108,7 +113,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 _SURVEY_ONLY = {"--hr": "hr", "--absence": "absence", "--wave": "wave", "--team-col": "team_col",
-                "--directorate-col": "directorate_col", "--hr-team-col": "hr_team_col",
+                "--directorate-col": "directorate_col", "--hr-team-col": "hr_team_col", "--unit-map": "unit_map",
                 "--weight-by-responses": "weight_by_responses",
                 "--exclude-doctors-in-training": "exclude_doctors_in_training",
                 "--include-doctors-in-training": "include_doctors_in_training",
@@ -164,6 +169,7 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
     period = hr_period(args)
     if period.is_set:
         records = hr.set_period(records, period)
+    records = with_unit_map(records, read_unit_map_option(args))
     sources = [SurveySource.from_path(path) for path in args.survey]
     options = ColumnOptions(team_col=args.team_col, directorate_col=args.directorate_col)
     survey = score_survey_files(sources, options, min_group_size=args.min_group)

@@ -4,7 +4,7 @@
 
     python -m analytics report --survey FILE [FILE ...] [--hr FILE] [--absence FILE] [--min-group K]
            [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--include-doctors-in-training]
-           [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json]
+           [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json] [--unit-map FILE.csv]
            --out board.html|board.pdf|scorecards.xlsx
 
 The output's file extension chooses what is written:
@@ -32,7 +32,8 @@ from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRPeriod
 from analytics.ingest.mapping import Mapping
-from cli.options import add_hr_period_options, hr_period
+from analytics.unit_matching import read_unit_map, unit_map_csv
+from cli.options import add_hr_period_options, add_unit_map_option, hr_period, unmatched_units_notes
 
 #: Output extensions and what each writes.
 OUTPUT_KINDS = {".html": "board pack (HTML)", ".pdf": "board pack (PDF)", ".xlsx": "team scorecards workbook"}
@@ -67,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
     parser.add_argument("--mapping", metavar="FILE.json", help="a saved column mapping (JSON) for the survey files")
+    add_unit_map_option(parser)
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="board.html, board.pdf or scorecards.xlsx (the extension chooses the output)")
     parser.set_defaults(handler=run_report)
@@ -86,7 +88,8 @@ def _output_path(out: str) -> Path:
 
 def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str | None = None,
                     team_col: str | None = None, directorate_col: str | None = None, wave_col: str | None = None,
-                    mapping: str | None = None, hr_period: HRPeriod = HRPeriod()) -> DatasetSpec:
+                    mapping: str | None = None, hr_period: HRPeriod = HRPeriod(),
+                    unit_map: str | None = None) -> DatasetSpec:
     """A :class:`~analytics.dataset.DatasetSpec` from file paths (the command line's dataset)."""
     if absence and not hr:
         raise InputError("--absence needs the staff file it belongs to: give it with --hr.", file=Path(absence).name)
@@ -99,6 +102,7 @@ def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str |
         absence_file=FilePayload.from_path(absence) if absence else None,
         mapping_json=mapping_json, team_col=team_col, directorate_col=directorate_col, wave_col=wave_col,
         hr_period=hr_period,
+        unit_map_csv=unit_map_csv(read_unit_map(unit_map, name=Path(unit_map).name)) if unit_map else None,
     )
 
 
@@ -113,7 +117,7 @@ def run_report(args: argparse.Namespace) -> int:
             raise InputError(PDF_NEEDS_CHROMIUM)
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
                            directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
-                           hr_period=hr_period(args))
+                           hr_period=hr_period(args), unit_map=args.unit_map)
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":
@@ -132,6 +136,8 @@ def run_report(args: argparse.Namespace) -> int:
     from analytics.report.pack import build_board_pack
     from render.pack import render_html, render_pdf  # Plotly: imported only for a board pack
 
+    for note in unmatched_units_notes(dataset.survey, dataset.hr):
+        print(f"note: {note}", file=sys.stderr)
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
                             exclusions=HRExclusions(staff_groups=tuple(args.exclude_staff_group or ())))
     if suffix == ".html":

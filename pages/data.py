@@ -57,7 +57,8 @@ st.header("Use the files")
 spec = None
 if payloads or staff:
     try:
-        spec = corrections.build_spec(entries, staff_file=staff, absence_file=absence, hr_team_col=hr_team_col)
+        spec = corrections.build_spec(entries, staff_file=staff, absence_file=absence, hr_team_col=hr_team_col,
+                                      unit_map=view.confirmed_unit_map())
     except InputError as exc:
         st.warning(exc.message, icon=":material/warning:")
     if not hr_ready:
@@ -76,3 +77,6 @@ if spec is not None and use:
 
 st.subheader("Files read and data-quality findings")
 view.render_last_load(spec.key if spec is not None else None)
+
+with state.section_errors():
+    view.render_unit_matching()

@@ -236,3 +236,57 @@ def test_sample_trust_employee_files_with_doctors_in_training_excluded(tmp_path)
     assert out.loc["leaver_rate", "rr_ci_high"] < 1
     assert out.loc["sickness_rate", "rate_ratio"] == pytest.approx(0.902, abs=0.005)
     assert math.isnan(out.loc["stability_index", "rate_ratio"]) and out.loc["stability_index", "r"] > 0
+
+
+def esr_teams() -> dict:
+    """TEAMS with ESR-style HR names for the Medicine wards ("101 MED Ward A CC")."""
+    return {(f"10{i} MED {t} CC" if d == "Medicine" else t): v
+            for i, (t, v) in enumerate(TEAMS.items()) for d in [v[0]]}
+
+
+def test_unit_map_joins_renamed_hr_teams(files, tmp_path, capsys):
+    """ESR names are never joined by name: the three Medicine wards are left out with a note on stderr;
+    --unit-map pairs them and the figures are those of the plain names (scipy reference, all 7 teams)."""
+    hr_file = team_month_file(tmp_path / "esr.csv", pd.period_range("2023-04", "2025-03", freq="M"), esr_teams())
+    argv = ["relate", "--survey", files["2024"], "--hr", hr_file, "--x", "compassionate_leadership",
+            "--y", "leaver_rate", "--out", files["out"]]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "note: Wave 2024: Survey and HR teams were matched on directorate and team." in err
+    assert ("3 surveyed team(s) have no HR unit of the same directorate and name: Ward A (Medicine), "
+            "Ward B (Medicine), Ward C (Medicine)") in err
+    assert "--unit-map FILE.csv" in err
+    without = read_out(files["out"]).iloc[0]
+    others = [t for t in SHOWN if TEAMS[t][0] != "Medicine"]
+    assert without["n"] == len(others)
+    assert math.isnan(without["r"]) and "too few units" in without["note"]  # 4 teams: fewer than 5
+
+    unit_map = tmp_path / "units.csv"
+    unit_map.write_text("survey_directorate,survey_team,hr_directorate,hr_team\n"
+                        + "".join(f"Medicine,{t},Medicine,{h}\n" for t, h in zip(TEAMS, esr_teams())
+                                  if TEAMS[t][0] == "Medicine"), encoding="utf-8")
+    assert main([*argv, "--unit-map", str(unit_map)]) == 0
+    err = capsys.readouterr().err
+    assert "have no HR unit" not in err and "3 by the confirmed unit map" in err
+    mapped = read_out(files["out"]).iloc[0]
+    assert mapped["n"] == len(SHOWN)
+    assert mapped["r"] == pytest.approx(sps.pearsonr(team_scores(), leaver_rates()).statistic, abs=TOL)
+
+
+def test_bad_unit_map_exits_2_naming_the_row(files, tmp_path, capsys):
+    unit_map = tmp_path / "units.csv"
+    unit_map.write_text("survey_directorate,survey_team,hr_directorate,hr_team\nMedicine,Ward A,Medicine,W1\n"
+                        "Medicine,Ward A,Medicine,W2\n", encoding="utf-8")
+    code = main(["relate", "--survey", files["2024"], "--hr", files["hr"], "--unit-map", str(unit_map),
+                 "--out", files["out"]])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "units.csv" in err and "row 3" in err and "mapped twice" in err
+
+
+def test_unit_map_belongs_with_survey_form(tmp_path, capsys):
+    units = tmp_path / "units.csv"
+    units.write_text("Trust,CL,Sick\nA,7,5\n", encoding="utf-8")
+    code = main(["relate", "--units", str(units), "--unit-col", "Trust", "--x", "CL", "--y", "Sick",
+                 "--unit-map", str(units), "--out", str(tmp_path / "o.csv")])
+    assert code == 2 and "--unit-map belongs with --survey" in capsys.readouterr().err

@@ -470,3 +470,63 @@ def test_choosing_the_second_response_sheet_reads_its_teams(app_test):
     assert not at.exception
     assert file_id(TWO_SHEETS) not in at.session_state[view.SHEETS_KEY]
     assert any(c.value.startswith("Read: sheet 'Acute'") for c in at.caption)
+
+
+def test_renamed_hr_team_is_listed_and_confirming_it_fixes_the_join(app_test):
+    """The sample trust with "Pharmacy" renamed ESR-style in the staff file: the team is not joined by name,
+    the section lists it with the ESR name filled in, and confirming joins it on every page."""
+    from analytics.dataset import load_dataset
+    from analytics.outcomes import unit_outcomes
+    from analytics.unit_matching import read_unit_map
+
+    at = _open(app_test)
+    survey = ROOT / "sample_data" / "survey_2024.xlsx"
+    _upload(at, [(survey.name, survey.read_bytes(), XLSX_MIME)])
+    staff = (ROOT / "sample_data" / "hr_staff_esr.csv").read_text(encoding="utf-8")
+    renamed = staff.replace(",Clinical Support Services,Pharmacy,", ",Clinical Support Services,123 ABC Pharmacy CC,")
+    at.file_uploader(key=view.STAFF_UPLOADER_KEY).set_value(("hr_staff_esr.csv", renamed.encode(), "text/csv"))
+    at.run()
+    at.button(key=f"{view.PREFIX}:use").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(h.value == "Match survey teams to HR teams" for h in at.header)
+    editor = at.data_editor(key=view.UNIT_EDITOR_KEY).value
+    row = editor[editor["Survey team"] == "Pharmacy"].iloc[0]
+    assert (row["Status"], row["HR team"]) == ("unmatched", "123 ABC Pharmacy CC (Clinical Support Services)")
+    spec = at.session_state["dataset_spec"]
+    before = unit_outcomes(load_dataset(spec).survey.unit_scores, load_dataset(spec).hr, wave="2024")
+    assert "Pharmacy" not in set(before.frame["unit"])
+    assert any("Pharmacy (Clinical Support Services)" in n for n in before.notes)
+
+    at.button(key=f"{view.PREFIX}:unit_confirm").click()
+    at.run()
+    assert not at.exception and not at.error
+    spec = at.session_state["dataset_spec"]
+    assert read_unit_map(spec.unit_map_csv).values.tolist() == [
+        ["Clinical Support Services", "Pharmacy", "Clinical Support Services", "123 ABC Pharmacy CC"]]
+    dataset = load_dataset(spec)
+    after = unit_outcomes(dataset.survey.unit_scores, dataset.hr, wave="2024")
+    assert set(after.frame["unit"]) == set(before.frame["unit"]) | {"Pharmacy"}
+    assert any("1 by the confirmed unit map" in n for n in after.notes)
+    assert any("Every shown survey team is joined" in s.value for s in at.success)
+    # the preset saved now carries the confirmed map
+    saved = preset_json(Mapping(items={}), at.session_state[view.UNIT_MAP_KEY])
+    assert '"hr_team": "123 ABC Pharmacy CC"' in saved
+
+
+def test_preset_carries_the_unit_map_and_old_presets_still_load():
+    from analytics.corrections import preset_unit_map
+
+    recognised = recognise_payload(CSV)
+    table = pd.DataFrame([["Medicine", "Ward 4", "Medicine", "123 ABC Ward 4 CC"]],
+                         columns=["survey_directorate", "survey_team", "hr_directorate", "hr_team"])
+    with_map = preset_json(recognised.mapping, table)
+    assert preset_unit_map(with_map, "p.json").equals(table)
+    # the preset is still a mapping: it applies as before
+    assert apply_preset(recognised, with_map, "p.json").team_col == recognised.mapping.team_col
+    old = preset_json(recognised.mapping)
+    assert "unit_map" not in old and preset_unit_map(old, "old.json") is None
+    broken = with_map.replace('"survey_team": "Ward 4"', '"survey_team": ""')
+    with pytest.raises(InputError) as err:
+        preset_unit_map(broken, "p.json")
+    assert (err.value.file, err.value.column, err.value.row) == ("p.json", "survey_team", 1)

@@ -27,10 +27,11 @@ from analytics.corrections import (SurveyFileState, all_blank, answer_scale_labe
                                           column_questions, copy_mapping, corrected_mapping, file_id, files_view,
                                           findings_view, free_columns, hr_overview, item_choices, items_editor_frame,
                                           measure_description, measure_summary_frame, preset_json, question_options,
-                                          recognise_payload, sheet_options, without_measure)
+                                          preset_unit_map, recognise_payload, sheet_options, without_measure)
 from analytics.ingest.io import list_sheets, read_table
 from analytics.ingest.mapping import Mapping, add_custom_measure
 from analytics.survey.pipeline import RecognisedFile
+from analytics import unit_matching as um
 from ui import state
 from ui import tables
 
@@ -103,6 +104,16 @@ ABSENCE_UPLOADER_KEY = f"{PREFIX}:absence_uploader"
 PRESET_UPLOADER_KEY = f"{PREFIX}:preset_uploader"
 PRESET_TARGET_KEY = f"{PREFIX}:preset_target"
 ALL_FILES = "All survey files"
+UNIT_MAP_KEY = f"{PREFIX}:unit_map"                # the confirmed survey-to-HR unit map (DataFrame) or absent
+UNIT_EDITOR_KEY = f"{PREFIX}:unit_editor"
+UNIT_UPLOADER_KEY = f"{PREFIX}:unit_map_uploader"
+UNIT_MATCH_HELP = (
+    "Survey teams are joined to HR teams only where both the directorate and the team name agree (ignoring "
+    "case, spaces and punctuation), or by a team name alone when one file has no directorates and the name is "
+    "unique. The teams below are not joined: choose the HR team each one is (the closest names are suggested, "
+    "with their similarity out of 100), then confirm. Your choices are used on every page and saved with the "
+    "preset; you can also download them as a unit map for the command line (--unit-map)."
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -487,11 +498,12 @@ def _render_mapping_actions(entry: SurveyFileState, shown: Mapping, *, saved: bo
     payload, fid = entry.payload, entry.id
     b1, b2, b3 = st.columns(3)
     with b1:
-        st.download_button("Save this mapping as a preset", data=preset_json(shown).encode("utf-8"),
+        st.download_button("Save this mapping as a preset", data=preset_json(shown, confirmed_unit_map()).encode("utf-8"),
                            file_name=f"column_mapping_{payload.name.rsplit('.', 1)[0]}.json",
                            mime="application/json", key=f"{PREFIX}:{fid}:preset_download", on_click="ignore",
                            icon=":material/save:", disabled=not saved,
-                           help="Download the column choices (and local measures) to re-use them next year.")
+                           help="Download the column choices (and local measures, and the survey-to-HR team "
+                                "matches confirmed below) to re-use them next year.")
     with b2:
         if st.button("Back to the recognised columns", key=f"{PREFIX}:{fid}:reset", icon=":material/undo:",
                      help="Forget the corrections to this file."):
@@ -578,6 +590,7 @@ def render_preset_loader(entries: list[SurveyFileState]) -> None:
         set_mapping(entry.id, mapping, new_generation=True)
         applied.append(entry.payload.name)
     if applied:
+        _take_preset_unit_map(text, preset.name)
         flash("success", f"Preset '{preset.name}' applied to {', '.join(applied)}.")
     for message in failed:
         flash("error", f"Preset '{preset.name}' not applied to {message}")
@@ -683,3 +696,96 @@ def render_last_load(spec_key: str | None) -> None:
                    "spreadsheet rows as in Excel (the header is row 1).")
         show_table(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv",
                    column_config=findings_column_config(findings))
+
+
+# --------------------------------------------------------------------------------------------------
+# Matching survey teams to HR teams
+# --------------------------------------------------------------------------------------------------
+def confirmed_unit_map() -> pd.DataFrame | None:
+    """The survey-to-HR unit map the user confirmed on this page (or loaded), or None."""
+    return st.session_state.get(UNIT_MAP_KEY)
+
+
+def _set_unit_map(table: pd.DataFrame | None, message: str) -> None:
+    """Keep the map for the page's spec and put it into the dataset in use (every page uses it)."""
+    st.session_state[UNIT_MAP_KEY] = table
+    in_use = state.current_spec()
+    if not in_use.is_sample and in_use.staff_file is not None:
+        csv = um.unit_map_csv(table) if table is not None and not table.empty else None
+        state.use_uploaded(dataclasses.replace(in_use, unit_map_csv=csv))
+    flash("success", message)
+    st.rerun()
+
+
+def _take_preset_unit_map(text: bytes, name: str) -> None:
+    try:
+        table = preset_unit_map(text, name)
+    except InputError as exc:
+        flash("error", str(exc))
+        return
+    if table is not None:
+        st.session_state[UNIT_MAP_KEY] = table
+        flash("info", f"Preset '{name}' holds {len(table)} confirmed survey-to-HR team match(es); they are used "
+                      "with these files.")
+
+
+def render_unit_matching() -> None:
+    """The "Match survey teams to HR teams" section, for the uploaded dataset in use with survey and HR files."""
+    in_use = state.current_spec()
+    if in_use.is_sample or not in_use.survey_files or in_use.staff_file is None:
+        return
+    dataset = state.current_dataset()
+    if dataset.survey is None or dataset.hr is None:
+        return
+    st.header("Match survey teams to HR teams")
+    st.caption(UNIT_MATCH_HELP)
+    hr_units = um.hr_team_units(dataset.hr)
+    matches = um.match_units(um.survey_team_units(dataset.survey.unit_scores), hr_units, dataset.hr.unit_map)
+    attention = um.needing_attention(matches)
+    counts = matches["status"].value_counts()
+    st.markdown(f"**{counts.get(um.STATUS_MATCHED, 0)}** teams matched on directorate and team, "
+                f"**{counts.get(um.STATUS_MAPPED, 0)}** by your confirmed matches, **{len(attention)}** not joined.")
+    if attention.empty:
+        st.success("Every shown survey team is joined to an HR team.", icon=":material/check_circle:")
+    else:
+        _render_unit_editor(attention, hr_units)
+    _render_unit_map_files()
+
+
+def _render_unit_editor(attention: pd.DataFrame, hr_units: pd.DataFrame) -> None:
+    options = um.hr_unit_options(hr_units)
+    frame = um.attention_editor_frame(attention)
+    edited = st.data_editor(
+        frame, hide_index=True, key=UNIT_EDITOR_KEY, width="stretch",
+        disabled=[c for c in um.EDITOR_COLUMNS if c != "HR team"],
+        column_config={"HR team": st.column_config.SelectboxColumn(
+            "HR team", options=[um.NO_HR_UNIT, *options], required=True,
+            help="The HR team this survey team is; (none) leaves it out of the survey x HR figures.")})
+    if st.button("Confirm these matches", key=f"{PREFIX}:unit_confirm", type="primary", icon=":material/link:"):
+        try:
+            table = um.confirmed_map(attention, edited["HR team"].tolist(), options, base=confirmed_unit_map())
+        except InputError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        _set_unit_map(table, f"{len(table)} confirmed survey-to-HR team match(es) are used on every page.")
+
+
+def _render_unit_map_files() -> None:
+    table = confirmed_unit_map()
+    left, right = st.columns(2)
+    with left:
+        st.download_button("Download the unit map (CSV)", data=um.unit_map_csv(table), file_name="unit_map.csv",
+                           mime="text/csv", key=f"{PREFIX}:unit_map_download", on_click="ignore",
+                           icon=":material/download:", disabled=table is None or table.empty,
+                           help="The confirmed matches, for next time or for the command line (--unit-map).")
+    with right:
+        upload = st.file_uploader("Load a unit map (CSV)", type=["csv"], key=UNIT_UPLOADER_KEY,
+                                  help="Columns survey_directorate, survey_team, hr_directorate, hr_team.")
+        if upload is not None and st.button("Use this unit map", key=f"{PREFIX}:unit_map_use",
+                                            icon=":material/input:"):
+            try:
+                loaded = um.read_unit_map(upload.getvalue(), name=upload.name)
+            except InputError as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+            _set_unit_map(loaded, f"Unit map '{upload.name}' ({len(loaded)} matches) is used on every page.")

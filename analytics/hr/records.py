@@ -216,6 +216,8 @@ class StaffRecords:
     _assignment_codes: pd.Index | None = field(default=None, repr=False)
     _employee_code_of_row: np.ndarray | None = field(default=None, repr=False)
     _assignment_code_of_row: np.ndarray | None = field(default=None, repr=False)
+    #: The user's confirmed survey-to-HR unit pairs (:func:`analytics.unit_matching.read_unit_map`), or None.
+    unit_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ class TeamMonthRecords:
     coverage_start: pd.Timestamp
     coverage_end: pd.Timestamp
     notes: tuple[str, ...] = ()
+    #: The user's confirmed survey-to-HR unit pairs (:func:`analytics.unit_matching.read_unit_map`), or None.
+    unit_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 HRRecords = Union[StaffRecords, TeamMonthRecords]
