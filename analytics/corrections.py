@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import settings
+from analytics.hr import HRPeriod, LeaverDefinition
 from analytics.dataset import DatasetSpec, FilePayload
 from analytics.errors import InputError
 from analytics.ingest.codebook import Codebook, load_codebook
@@ -516,14 +517,16 @@ class SurveyFileState:
 
 def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None = None,
                absence_file: FilePayload | None = None, hr_team_col: str | None = None,
-               unit_map: pd.DataFrame | None = None) -> DatasetSpec:
+               unit_map: pd.DataFrame | None = None, hr_period: HRPeriod = HRPeriod(),
+               leaver_definition: LeaverDefinition = LeaverDefinition()) -> DatasetSpec:
     """The dataset spec for the uploaded files and the user's corrections.
 
     A file whose columns the user did not change is recognised again when loaded (entry ``None`` of
     ``mappings_json``); a corrected file carries its own mapping. When no file was corrected,
     ``mappings_json`` is left empty, so the spec is the same as for a plain upload. Likewise a file's
     chosen sheet goes into ``survey_sheets`` (``None``: automatic), left empty when no sheet was chosen.
-    A confirmed unit map (non-empty) goes into ``unit_map_csv`` when there is a staff file.
+    A confirmed unit map (non-empty) goes into ``unit_map_csv`` when there is a staff file, as do the HR
+    period and the leaver definition the user chose.
 
     Raises
     ------
@@ -538,7 +541,9 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
                        survey_sheets=_unless_all_none(f.sheet for f in files),
                        hr_team_col=hr_team_col or None,
                        unit_map_csv=(unit_map_csv(unit_map) if staff_file is not None and unit_map is not None
-                                     and not unit_map.empty else None))
+                                     and not unit_map.empty else None),
+                       hr_period=hr_period if staff_file is not None else HRPeriod(),
+                       leaver_definition=leaver_definition if staff_file is not None else LeaverDefinition())
 
 
 def check_files_ready(files: list[SurveyFileState], staff_file: FilePayload | None) -> None:
@@ -673,8 +678,10 @@ def hr_overview(records) -> dict[str, str]:
     Returns
     -------
     dict
-        ``Read as`` (the kind of file), ``Period covered`` ("01 Apr 2024 to 31 Mar 2025"), ``Teams`` (count),
-        ``Directorates`` ("yes" or "no directorate column"), ``Notes``.
+        ``Read as`` (the kind of file), ``HR period`` ("01 Apr 2024 to 31 Mar 2025"), ``How the period was
+        found``, ``Planned leavers`` and ``Overlapping absences`` (findings, when there are any), ``Leavers
+        counted``, ``Teams`` (count), ``Directorates`` ("yes" or "no directorate column"), ``Notes`` (the
+        rest of what the reader decided).
     """
     if hasattr(records, "assignments"):  # employee-level (StaffRecords)
         kind = "employee-level staff list" + (" with sickness absence episodes" if records.absence is not None else "")
@@ -682,6 +689,19 @@ def hr_overview(records) -> dict[str, str]:
     else:
         kind = "team-month HR figures"
         teams = records.table["team"].nunique()
-    return {"Read as": kind, "Period covered": f"{records.coverage_start:%d %b %Y} to {records.coverage_end:%d %b %Y}",
-            "Teams": str(int(teams)), "Directorates": "yes" if records.has_directorate else "no directorate column",
-            "Notes": " ".join(records.notes)}
+    sections = {"How the period was found": ("Inferred from the dates", "HR period"),
+                "Planned leavers": ("Planned leavers:",)}
+    found = {title: [n for n in records.notes if n.startswith(prefixes)] for title, prefixes in sections.items()}
+    overlaps = getattr(records, "absence_overlaps", None)
+    found["Overlapping absences"] = [overlaps.text] if overlaps is not None else []
+    placed = {n for notes in found.values() for n in notes}
+    overview = {"Read as": kind, "HR period": f"{records.coverage_start:%d %b %Y} to {records.coverage_end:%d %b %Y}"}
+    overview.update({title: " ".join(notes) for title, notes in found.items() if notes})
+    definition = getattr(records, "leaver_definition", None)
+    overview["Leavers counted"] = (definition.text if definition is not None else
+                                   LeaverDefinition().text if kind != "team-month HR figures"
+                                   else settings.LEAVER_DEFINITION_AS_GIVEN)
+    overview.update({"Teams": str(int(teams)),
+                     "Directorates": "yes" if records.has_directorate else "no directorate column",
+                     "Notes": " ".join(n for n in records.notes if n not in placed)})
+    return overview

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.hr import (HRExclusions, HRPeriod, HRRecords, StaffRecords, apply_exclusions,
+from analytics.hr import (HRExclusions, HRPeriod, HRRecords, LeaverDefinition, StaffRecords, apply_exclusions,
                          doctors_in_training_roles, exclusions_text, load_absence, load_hr_table, set_period)
 from analytics.ingest.io import read_table
 from analytics.ingest.codebook import load_codebook
@@ -96,6 +96,8 @@ class DatasetSpec:
     survey_sheets: tuple[str | None, ...] = ()
     #: The HR period the user set (the Data page, or --start/--end/--extract-date); unset: inferred.
     hr_period: HRPeriod = HRPeriod()
+    #: How leavers are counted in every HR figure (the Data page's choice; default spell-based, headcount).
+    leaver_definition: LeaverDefinition = LeaverDefinition()
     #: The user's confirmed survey-to-HR unit pairs as CSV (:func:`analytics.unit_matching.unit_map_csv`),
     #: or None: carried by the HR records into every survey x HR join.
     unit_map_csv: bytes | None = None
@@ -119,6 +121,8 @@ class DatasetSpec:
                 h.update(b"|file sheet:" + str(sheet).encode())
         if self.hr_period.is_set:
             h.update(b"|hr period:" + repr(self.hr_period).encode())
+        if self.leaver_definition != LeaverDefinition():
+            h.update(b"|leavers:" + repr(self.leaver_definition).encode())
         if self.unit_map_csv is not None:
             # Only when given, so that the keys of specs without a unit map do not change.
             h.update(b"|unit map:" + hashlib.sha256(self.unit_map_csv).hexdigest().encode())
@@ -226,6 +230,12 @@ def load_hr(spec: DatasetSpec) -> HRRecords | None:
         records = load_absence(read_table(spec.absence_file.content, spec.absence_file.name), records)
     if spec.hr_period.is_set:
         records = set_period(records, spec.hr_period)
+    if spec.leaver_definition != LeaverDefinition():
+        if not isinstance(records, StaffRecords):
+            raise InputError(f"Leavers can be counted {spec.leaver_definition.text} only from an employee-level staff "
+                             "file; team-month figures hold the leavers as they were counted. Choose the default "
+                             "(spell-based, headcount).", file=spec.staff_file.name)
+        records = dataclasses.replace(records, leaver_definition=spec.leaver_definition)
     return with_unit_map(records, spec.unit_map()) if spec.unit_map_csv is not None else records
 
 

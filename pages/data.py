@@ -50,18 +50,19 @@ if entries:
         view.render_preset_loader(entries)
 
 st.header("3. HR files" if entries else "2. HR files")
-hr_ready, hr_team_col = view.render_hr(staff, absence)
+hr_choices = view.render_hr(staff, absence)
 
 # --- 3. Use the files ------------------------------------------------------------------------------
 st.header("Use the files")
 spec = None
 if payloads or staff:
     try:
-        spec = corrections.build_spec(entries, staff_file=staff, absence_file=absence, hr_team_col=hr_team_col,
-                                      unit_map=view.confirmed_unit_map())
+        spec = corrections.build_spec(entries, staff_file=staff, absence_file=absence,
+                                      hr_team_col=hr_choices.team_col, unit_map=view.confirmed_unit_map(),
+                                      hr_period=hr_choices.period, leaver_definition=hr_choices.leaver_definition)
     except InputError as exc:
         st.warning(exc.message, icon=":material/warning:")
-    if not hr_ready:
+    if not hr_choices.ready:
         spec = None
 else:
     st.caption("Upload at least one survey or HR file.")

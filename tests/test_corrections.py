@@ -283,11 +283,17 @@ def test_files_view_one_row_per_file_with_nullable_counts():
 def test_hr_overview_of_team_month_figures():
     records = SimpleNamespace(table=pd.DataFrame({"team": ["A", "A", "B"]}), coverage_start=dt.date(2024, 4, 1),
                               coverage_end=dt.date(2025, 3, 31), has_directorate=False, notes=["One.", "Two."])
-    assert hr_overview(records) == {"Read as": "team-month HR figures", "Period covered": "01 Apr 2024 to 31 Mar 2025",
+    assert hr_overview(records) == {"Read as": "team-month HR figures", "HR period": "01 Apr 2024 to 31 Mar 2025",
+                                    "Leavers counted": "as given in the team-month file",
                                     "Teams": "2", "Directorates": "no directorate column", "Notes": "One. Two."}
     staff = SimpleNamespace(assignments=pd.DataFrame({"team": ["A", "B", "C"]}), absence=pd.DataFrame(),
                             coverage_start=dt.date(2024, 4, 1), coverage_end=dt.date(2025, 3, 31),
-                            has_directorate=True, notes=[])
+                            has_directorate=True, notes=["Inferred from the dates in the files: …",
+                                                         "Planned leavers: 2 termination date(s) …", "Other."])
     overview = hr_overview(staff)
+    # the period's inference and the planned leavers are findings of their own, not lost in the notes
+    assert overview["How the period was found"] == "Inferred from the dates in the files: …"
+    assert overview["Planned leavers"] == "Planned leavers: 2 termination date(s) …"
+    assert overview["Notes"] == "Other." and overview["Leavers counted"] == "spell-based, headcount"
     assert overview["Read as"] == "employee-level staff list with sickness absence episodes"
     assert (overview["Teams"], overview["Directorates"]) == ("3", "yes")

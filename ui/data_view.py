@@ -21,7 +21,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.dataset import DatasetSpec, FilePayload, load_hr
+from analytics import settings
 from analytics.errors import InputError
+from analytics.hr import HRPeriod, LeaverDefinition
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.corrections import (SurveyFileState, all_blank, answer_scale_labels, apply_preset,
                                           column_questions, copy_mapping, corrected_mapping, file_id, files_view,
@@ -597,20 +599,31 @@ def render_preset_loader(entries: list[SurveyFileState]) -> None:
     st.rerun()
 
 
-def render_hr(staff: FilePayload | None, absence: FilePayload | None) -> tuple[bool, str | None]:
-    """What the HR files were read as; returns (ready, chosen team column)."""
+@dataclass(frozen=True)
+class HRChoices:
+    """What the HR section of the Data page returns: whether the HR files can be used, and the user's
+    choices for them (team column, HR period, leaver definition)."""
+
+    ready: bool
+    team_col: str | None = None
+    period: HRPeriod = HRPeriod()
+    leaver_definition: LeaverDefinition = LeaverDefinition()
+
+
+def render_hr(staff: FilePayload | None, absence: FilePayload | None) -> HRChoices:
+    """What the HR files were read as, with the team column, the HR period and how leavers are counted."""
     if staff is None and absence is None:
         st.caption("No HR files: the pages will show survey results only.")
-        return True, None
+        return HRChoices(ready=True)
     if staff is None:
         st.error("An absence file needs the staff list it belongs to: upload the ESR staff list too.",
                  icon=":material/error:")
-        return False, None
+        return HRChoices(ready=False)
     try:
         columns = staff_columns(staff)
     except InputError as exc:
         st.error(str(exc), icon=":material/error:")
-        return False, None
+        return HRChoices(ready=False)
     options = [AUTO_COLUMN, *columns]
     kept = st.session_state.setdefault(HR_TEAM_KEY, {})
     chosen = st.selectbox("Team column of the staff file", options,
@@ -620,14 +633,74 @@ def render_hr(staff: FilePayload | None, absence: FilePayload | None) -> tuple[b
     kept[file_id(staff)] = team_col
     spec = DatasetSpec(label="HR check", staff_file=staff, absence_file=absence, hr_team_col=team_col)
     try:
-        records = hr_records(spec)
+        inferred = hr_records(spec)
     except InputError as exc:
         st.error(str(exc), icon=":material/error:")
-        return False, team_col
+        return HRChoices(ready=False, team_col=team_col)
+    employee_level = hasattr(inferred, "assignments")
+    period = render_hr_period(inferred, file_id(staff))
+    definition = render_leaver_definition(file_id(staff)) if employee_level else LeaverDefinition()
+    if period is None:
+        return HRChoices(ready=False, team_col=team_col)
+    try:
+        records = hr_records(dataclasses.replace(spec, hr_period=period, leaver_definition=definition))
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return HRChoices(ready=False, team_col=team_col)
     overview = hr_overview(records)
     st.dataframe(pd.DataFrame({"": list(overview), "What was read": list(overview.values())}), hide_index=True,
                  key=f"{PREFIX}:hr_overview")
-    return True, team_col
+    return HRChoices(ready=True, team_col=team_col, period=period, leaver_definition=definition)
+
+
+HR_PERIOD_MODES = ("Inferred from the files", "The date the extract was taken", "Start and end dates")
+HR_PERIOD_HELP = ("The HR period is the stretch of time the HR files cover. It is inferred from the whole file (the "
+                  "first leaving dates to the latest month the dates fill, in whole months: a financial-year extract "
+                  "covers 1 April to 31 March). Give the extract date if later termination dates are planned "
+                  "leavers, or set the period if the inference is wrong.")
+
+
+def render_hr_period(records, staff_id: str) -> HRPeriod | None:
+    """The HR period control: inferred (with how), the extract date, or start and end. None when the
+    dates given are not a period (the error is shown)."""
+    key = f"{PREFIX}:hr_period:{staff_id}"
+    st.caption(f"**HR period:** {records.coverage_start:%d %b %Y} to {records.coverage_end:%d %b %Y}, as inferred.")
+    mode = st.radio("HR period", HR_PERIOD_MODES, key=f"{key}:mode", horizontal=True, help=HR_PERIOD_HELP)
+    try:
+        if mode == HR_PERIOD_MODES[1]:
+            taken = st.date_input("Date the extract was taken", value=records.coverage_end.date(),
+                                  key=f"{key}:extract", format="DD/MM/YYYY",
+                                  help="The HR period ends on this day; termination dates after it are planned "
+                                       "leavers (in post, not leavers).")
+            return HRPeriod.of(extract_date=taken)
+        if mode == HR_PERIOD_MODES[2]:
+            left, right = st.columns(2)
+            first = left.date_input("First day covered", value=records.coverage_start.date(), key=f"{key}:start",
+                                    format="DD/MM/YYYY")
+            last = right.date_input("Last day covered", value=records.coverage_end.date(), key=f"{key}:end",
+                                    format="DD/MM/YYYY")
+            return HRPeriod.of(first, last)
+    except InputError as exc:
+        st.error(exc.message, icon=":material/error:")
+        return None
+    return HRPeriod()
+
+
+LEAVER_METHOD_HELP = ("Spell-based: every stay in a team that ends in the period is a leaver, including people "
+                      "who joined and left within it. NHS Digital snapshot: people in post on the first day who "
+                      "are not in post on the last day (the method of NHS Digital's published turnover figures).")
+
+
+def render_leaver_definition(staff_id: str) -> LeaverDefinition:
+    """How leavers are counted on every page: the method and the headcount or FTE basis."""
+    key = f"{PREFIX}:leavers:{staff_id}"
+    left, right = st.columns(2)
+    method = left.selectbox("Leavers counted", list(settings.LEAVER_METHODS), key=f"{key}:method",
+                            format_func=lambda m: settings.LEAVER_METHODS[m].capitalize(), help=LEAVER_METHOD_HELP)
+    fte = right.toggle("Leaver rate by FTE", key=f"{key}:fte",
+                       help="Leavers' FTE out of the average FTE in post, instead of people out of the average "
+                            "headcount (NHS Digital's headline figure).")
+    return LeaverDefinition(method, settings.LEAVER_BASIS_FTE if fte else settings.LEAVER_BASIS_HEADCOUNT)
 
 
 def load_with_progress(spec: DatasetSpec) -> LoadSummary | None:

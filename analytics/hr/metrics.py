@@ -168,7 +168,8 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
     definition
         A :class:`~analytics.hr.leavers.LeaverDefinition` (or just its method, ``"spell"`` or
         ``"snapshot"``): how leavers are counted and whether the leaver rates are by headcount or FTE.
-        Default: spell-based, headcount. See :mod:`analytics.hr.leavers`.
+        Default: the records' own (``records.leaver_definition``, the user's choice), else spell-based,
+        headcount. See :mod:`analytics.hr.leavers`.
 
     Returns
     -------
@@ -211,7 +212,7 @@ def hr_metrics(records: HRRecords, *, start: object = None, end: object = None,
         in the window.
     """
     first, last = resolve_window(records, start, end)
-    definition = LeaverDefinition.of(definition)
+    definition = LeaverDefinition.of(definition if definition is not None else records.leaver_definition)
     label = _check_definition(records, definition)
     filtered, resolved = apply_exclusions(records, exclusions)
     chosen = _levels(levels, records.has_directorate)

@@ -218,6 +218,9 @@ class StaffRecords:
     _assignment_code_of_row: np.ndarray | None = field(default=None, repr=False)
     #: The user's confirmed survey-to-HR unit pairs (:func:`analytics.unit_matching.read_unit_map`), or None.
     unit_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: How leavers are counted when :func:`analytics.hr.hr_metrics` is not told (an
+    #: :class:`analytics.hr.LeaverDefinition`, the user's choice on the Data page); None: the default.
+    leaver_definition: object = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,9 @@ class TeamMonthRecords:
     notes: tuple[str, ...] = ()
     #: The user's confirmed survey-to-HR unit pairs (:func:`analytics.unit_matching.read_unit_map`), or None.
     unit_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: How leavers are counted when :func:`analytics.hr.hr_metrics` is not told (an
+    #: :class:`analytics.hr.LeaverDefinition`, the user's choice on the Data page); None: the default.
+    leaver_definition: object = None
 
 
 HRRecords = Union[StaffRecords, TeamMonthRecords]
