@@ -566,7 +566,8 @@ def render_team_hr(dataset: Dataset, *, wave: str, team: str, parent: str) -> No
         st.caption(f"{hr_label(dataset)}, {window.text} (the HR window of the {wave} survey: "
                    f"{wave_window.WINDOW_LABELS[window.kind]}). Unit of analysis: "
                    f"team. n = {fmt.format_n(row['staff_start'].iloc[0])} staff in post at the start, "
-                   f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. {dataset.hr_exclusions}")
+                   f"{fmt.format_n(row['staff_end'].iloc[0])} at the end. Leavers counted "
+                   f"{row['leaver_definition'].iloc[0]}. {dataset.hr_exclusions}")
         display, config = hr_summary_display(summary)
         show_table(display, key="team_explorer_hr_table", file_name=f"hr_outcomes_{team}.csv", column_config=config)
         fig = unit_hr_figure(dataset, settings.LEVEL_TEAM, team, parent)

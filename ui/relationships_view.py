@@ -21,7 +21,7 @@ import streamlit as st
 from analytics import relate, settings, stats
 from analytics.ingest.codebook import Codebook
 from analytics.dataset import Dataset
-from analytics.wave_window import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS
+from analytics.wave_window import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS, WINDOW_PREVIOUS
 from render import charts
 from analytics import labels
 from analytics import format as fmt
@@ -37,10 +37,12 @@ SURVEY_OUTCOMES = ("morale", "thinking_about_leaving", "staff_engagement")
 #: Measures and outcomes of the correlation matrix (without HR data: survey outcomes only).
 MATRIX_MEASURES = relate.DEFAULT_MEASURES
 MATRIX_SURVEY_OUTCOMES = ("morale", "thinking_about_leaving")
-WINDOW_CHOICES = (WINDOW_CONCURRENT, WINDOW_LAGGED)
-WINDOW_HELP = ("Concurrent: HR outcomes over the 12 whole months around the survey (six before its month, five "
-               "after). Lagged: the 12 months after the survey month. A survey wave is dated 1 October of its year. "
-               "A window the HR data does not fully cover is cut, and its rates are then not annual rates.")
+WINDOW_CHOICES = (WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_PREVIOUS)
+WINDOW_HELP = ("Concurrent (used on every other page): HR outcomes over the 12 whole months around the survey (six "
+               "before its month, five after). Lagged: the 12 months after the survey month. Previous: the 12 months "
+               "before it. A survey wave is dated 1 October of its year. A window the HR data do not fully cover is "
+               "cut to the whole months they cover, and its length is shown; under "
+               f"{settings.MIN_HR_WINDOW_MONTHS} months it is not used.")
 LEVEL_CHOICES = (settings.LEVEL_TEAM, settings.LEVEL_DIRECTORATE)
 STRATIFY_LABELS = {
     None: "No stratification",
@@ -246,7 +248,9 @@ def window_text(result: relate.RelateResult, wave: str) -> str:
     start, end = result.windows.get(str(wave), (None, None))
     if start is None or result.window_kind is None:
         return "survey measures only (no HR window)"
-    return f"{result.window_kind} window, {start:%d %b %Y} to {end:%d %b %Y}"
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    length = f" ({months} months)" if months < settings.HR_WINDOW_MONTHS else ""
+    return f"{result.window_kind} window, {start:%d %b %Y} to {end:%d %b %Y}{length}"
 
 
 def context_line(dataset: Dataset, result: relate.RelateResult, wave: str, n: object) -> str:

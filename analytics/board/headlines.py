@@ -229,6 +229,7 @@ def _hr_headlines(records: HRRecords | None, wave: str, refs: Sequence[str], *,
     for row in rows:
         row["period"] = windows.window.short_text
         row["previous_period"] = _period_text(*windows.previous) if windows.previous else None
+    leaver["source"] += f"; leavers counted {now['leaver_definition']}"
     _fill_leaver_rate(leaver, now, before, windows.window.annual_factor)
     _fill_sickness_rate(sickness, now, before, records, windows, exclusions)
     return rows
