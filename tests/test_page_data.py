@@ -8,6 +8,7 @@ tests, ``switch_page`` before the first run runs the page script on its own (wit
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -530,3 +531,38 @@ def test_preset_carries_the_unit_map_and_old_presets_still_load():
     with pytest.raises(InputError) as err:
         preset_unit_map(broken, "p.json")
     assert (err.value.file, err.value.column, err.value.row) == ("p.json", "survey_team", 1)
+
+
+def test_hr_period_from_the_extract_date_and_the_leaver_definition_reach_the_dataset(app_test):
+    """An ESR staff list with a planned leaver: the period is inferred and shown with how; giving the date the
+    extract was taken moves its end; the leaver definition chosen goes into the dataset in use."""
+    at = _open(app_test)
+    _upload(at, [(CSV.name, CSV.content, "text/csv")])
+    staff = (ROOT / "sample_data" / "hr_staff_esr.csv").read_text(encoding="utf-8")
+    lines = staff.splitlines()
+    planned = lines[1].split(",")
+    header = lines[0].split(",")
+    planned[header.index("Termination Date")] = "30/06/2026"   # notice given: leaves after the extract
+    staff = "\n".join([lines[0], ",".join(planned), *lines[2:]]) + "\n"
+    at.file_uploader(key=view.STAFF_UPLOADER_KEY).set_value(("hr_staff_esr.csv", staff.encode(), "text/csv"))
+    at.run()
+    assert not at.exception and not at.error
+    overview = next(d.value for d in at.dataframe if "What was read" in d.value.columns).set_index("")
+    read = overview["What was read"]
+    assert read["HR period"] == "01 Apr 2022 to 31 Dec 2025"          # the planned leaver does not move it
+    assert read["How the period was found"].startswith("Inferred from the dates in the files")
+    assert read["Planned leavers"].startswith("Planned leavers: 1 termination date(s) after the HR period's end")
+    key = next(r.key for r in at.radio if r.key.startswith(f"{view.PREFIX}:hr_period:"))
+    at.radio(key=key).set_value(view.HR_PERIOD_MODES[1]).run()
+    at.date_input(key=key.removesuffix(":mode") + ":extract").set_value(dt.date(2025, 11, 15)).run()
+    method = next(s.key for s in at.selectbox if s.key.startswith(f"{view.PREFIX}:leavers:"))
+    at.selectbox(key=method).set_value("snapshot").run()
+    assert not at.exception and not at.error
+    read = next(d.value for d in at.dataframe if "What was read" in d.value.columns).set_index("")["What was read"]
+    assert read["HR period"] == "01 Apr 2022 to 15 Nov 2025"
+    assert read["Leavers counted"] == "NHS Digital snapshot, headcount"
+    at.button(key=f"{view.PREFIX}:use").click().run()
+    assert not at.exception
+    spec = at.session_state["dataset_spec"]
+    assert spec.hr_period.extract_date == pd.Timestamp("2025-11-15")
+    assert spec.leaver_definition.method == "snapshot"
