@@ -669,6 +669,15 @@ def files_view(files: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def _leavers_counted(records) -> str:
+    """How the records' leavers are counted, in words: their definition, the default, or as a team-month
+    file gives them."""
+    if not hasattr(records, "assignments"):
+        return settings.LEAVER_DEFINITION_AS_GIVEN
+    definition = getattr(records, "leaver_definition", None)
+    return (definition or LeaverDefinition()).text
+
+
 def hr_overview(records) -> dict[str, str]:
     """What an HR file was read as, in words (no person-level data).
 
@@ -697,10 +706,7 @@ def hr_overview(records) -> dict[str, str]:
     placed = {n for notes in found.values() for n in notes}
     overview = {"Read as": kind, "HR period": f"{records.coverage_start:%d %b %Y} to {records.coverage_end:%d %b %Y}"}
     overview.update({title: " ".join(notes) for title, notes in found.items() if notes})
-    definition = getattr(records, "leaver_definition", None)
-    overview["Leavers counted"] = (definition.text if definition is not None else
-                                   LeaverDefinition().text if kind != "team-month HR figures"
-                                   else settings.LEAVER_DEFINITION_AS_GIVEN)
+    overview["Leavers counted"] = _leavers_counted(records)
     overview.update({"Teams": str(int(teams)),
                      "Directorates": "yes" if records.has_directorate else "no directorate column",
                      "Notes": " ".join(n for n in records.notes if n not in placed)})

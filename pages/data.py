@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics.errors import InputError
 from analytics import corrections
+from ui import data_hr_view as hr_view
 from ui import data_view as view
 from ui import state
 from ui.state import ensure_frame
@@ -50,7 +51,7 @@ if entries:
         view.render_preset_loader(entries)
 
 st.header("3. HR files" if entries else "2. HR files")
-hr_choices = view.render_hr(staff, absence)
+hr_choices = hr_view.render_hr(staff, absence)
 
 # --- 3. Use the files ------------------------------------------------------------------------------
 st.header("Use the files")
@@ -80,4 +81,4 @@ st.subheader("Files read and data-quality findings")
 view.render_last_load(spec.key if spec is not None else None)
 
 with state.section_errors():
-    view.render_unit_matching()
+    hr_view.render_unit_matching()

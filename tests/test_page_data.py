@@ -26,6 +26,7 @@ from analytics.errors import InputError
 from analytics.ingest.mapping import Mapping, add_custom_measure
 from sheet_fixtures import two_response_sheets_xlsx
 from survey_fixtures import LOCAL_QUESTIONS, codes_csv, not_a_spreadsheet, question_text_xlsx
+from ui import data_hr_view as hr_view
 from ui import data_view as view
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -553,7 +554,7 @@ def test_hr_period_from_the_extract_date_and_the_leaver_definition_reach_the_dat
     assert read["How the period was found"].startswith("Inferred from the dates in the files")
     assert read["Planned leavers"].startswith("Planned leavers: 1 termination date(s) after the HR period's end")
     key = next(r.key for r in at.radio if r.key.startswith(f"{view.PREFIX}:hr_period:"))
-    at.radio(key=key).set_value(view.HR_PERIOD_MODES[1]).run()
+    at.radio(key=key).set_value(hr_view.HR_PERIOD_MODES[1]).run()
     at.date_input(key=key.removesuffix(":mode") + ":extract").set_value(dt.date(2025, 11, 15)).run()
     method = next(s.key for s in at.selectbox if s.key.startswith(f"{view.PREFIX}:leavers:"))
     at.selectbox(key=method).set_value("snapshot").run()

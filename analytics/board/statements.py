@@ -54,6 +54,13 @@ def _benchmark_and_rag(row: pd.Series) -> str:
     return (" " + " ".join(parts)) if parts else ""
 
 
+def _no_figure_statement(row: pd.Series) -> str:
+    """A headline without a value, in words only: never a missing period ("nan") or an empty claim."""
+    period = row["period"] if isinstance(row["period"], str) and row["period"] else f"wave {row['wave']}"
+    note = row["note"] if isinstance(row["note"], str) else ""
+    return f"{row['label']}: no figure for {period}. {note}".strip()
+
+
 def _headline_statement(row: pd.Series, k: int) -> str | None:
     label, kind = row["label"], row["kind"]
     if row["availability"] == AVAILABILITY_NO_HR:
@@ -61,10 +68,7 @@ def _headline_statement(row: pd.Series, k: int) -> str | None:
     if row["availability"] == AVAILABILITY_SUPPRESSED:
         return f"{label} is not reported for {row['wave']}: fewer than {k} responses."
     if is_missing(row["value"]):
-        # Words only: never a missing period ("nan") or an empty claim.
-        period = row["period"] if isinstance(row["period"], str) and row["period"] else f"wave {row['wave']}"
-        note = row["note"] if isinstance(row["note"], str) else ""
-        return f"{label}: no figure for {period}. {note}".strip()
+        return _no_figure_statement(row)
     if kind == "score":
         text = f"{label} scored {fmt.format_score(row['value'])} out of 10 in {row['wave']} ({fmt.format_n(row['n'])} responses)"
         if not is_missing(row["previous"]):
