@@ -250,3 +250,41 @@ def test_small_teams_get_no_hr_figures(records):
     # k = 21: Theatres (and its directorate, Surgery) end the year with 20 people; the wards with 21
     some = hr.suppress_small_hr_units(hr.hr_metrics(records, start=FY_START, end=FY_END), 21)
     assert set(some.loc[some["suppressed"], "unit"]) == {"Theatres", "Surgery"}
+
+
+def test_a_leaver_typed_decades_early_does_not_move_the_start(records):
+    rows = staff_rows()
+    rows[0][5:7] = ["01/04/1995", "15/03/1999"]    # an old record of someone who left in 1999
+    staff = hr.load_staff(read_table(to_csv(STAFF_HEADER, rows), "typo.csv"))
+    typo = hr.load_absence(read_table(ABSENCE_CSV, "esr_absence.csv"), staff)
+    assert (typo.coverage_start, typo.coverage_end) == (pd.Timestamp(FY_START), pd.Timestamp(FY_END))
+
+
+def test_a_staff_list_with_no_leavers_starts_at_its_earliest_start():
+    staff = hr.load_staff(read_table(to_csv(STAFF_HEADER, [
+        ["1", "D", "T", "Nursing", "Nurse", "01/02/2020", "", "1"],
+        ["2", "D", "T", "Nursing", "Nurse", "17/06/2024", "", "1"]]), "none.csv"))
+    assert (staff.coverage_start, staff.coverage_end) == (pd.Timestamp("2020-02-01"), pd.Timestamp("2024-06-30"))
+    assert "the earliest start date (nobody has left)" in next(n for n in staff.notes if n.startswith("Inferred"))
+
+
+def test_a_team_month_file_keeps_its_months_and_refuses_a_period_outside_them():
+    months = to_csv(["Team", "Month", "Staff in post", "Leavers"],
+                    [["A", f"2024-{m:02d}", "20", "1"] for m in range(1, 13)])
+    records = hr.load_hr_table(read_table(months, "months.csv"))
+    assert (records.coverage_start, records.coverage_end) == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"))
+    shorter = hr.set_period(records, HRPeriod.of("2024-04-01", "2024-09-30"))
+    assert (shorter.coverage_start, shorter.coverage_end) == (pd.Timestamp("2024-04-01"), pd.Timestamp("2024-09-30"))
+    with pytest.raises(InputError, match="outside the months of the file"):
+        hr.set_period(records, HRPeriod.of("2023-04-01", "2024-09-30"))
+
+
+def test_a_window_cut_below_six_months_is_not_used_and_says_why(records):
+    cut = hr.set_period(records, HRPeriod.of("2024-04-01", "2024-08-31"))   # 5 months of the 2024 window
+    window = wave_window(cut, "2024")
+    assert not window.available
+    assert "cover only 5 month(s) of the concurrent window of the 2024 survey" in window.reason
+    assert "at least 6 are needed" in window.reason
+    seven = wave_window(hr.set_period(records, HRPeriod.of("2024-04-01", "2024-10-31")), "2024")
+    assert (seven.months, seven.is_short, seven.annual_factor) == (7, True, 12 / 7)
+    assert seven.short_text == "Apr 2024 to Oct 2024, 7 months"
