@@ -10,7 +10,7 @@
            [--min-group K] --out FILE.csv
 
     python -m analytics relate --units FILE --unit-col COL --x COL [--x COL ...] --y COL [--y COL ...]
-           [--by COL] [--weight COL] [--adjust COL ...] [--sheet NAME] [--min-group K] --out FILE.csv
+           [--wave-col COL] [--by COL] [--weight COL] [--adjust COL ...] [--sheet NAME] [--min-group K] --out FILE.csv
 
 The first form scores the survey files (:func:`analytics.survey.pipeline.score_survey_files`, small teams
 suppressed), reads the HR files (:mod:`analytics.hr`) and relates each wave's team scores to the HR
@@ -93,6 +93,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     units.add_argument("--unit-col", metavar="COL", help="the column naming each unit")
     units.add_argument("--sheet", metavar="NAME", help="worksheet to read (workbooks)")
     units.add_argument("--weight", metavar="COL", help="column of weights for Pearson r (e.g. responses)")
+    units.add_argument("--wave-col", metavar="COL",
+                       help="the column naming each row's wave (survey year) in a file of several waves: every "
+                            "wave is related in one run, a unit appearing once per wave")
     both = parser.add_argument_group("both forms")
     both.add_argument("--x", metavar="COL", nargs="+", action="extend", default=[],
                       help="score(s): measure ids with --survey (default: the main measures), columns with --units")
@@ -119,7 +122,7 @@ _SURVEY_ONLY = {"--hr": "hr", "--absence": "absence", "--wave": "wave", "--team-
                 "--include-doctors-in-training": "include_doctors_in_training",
                 "--exclude-staff-group": "exclude_staff_group", "--exclude-job-role": "exclude_job_role",
                 "--start": "start", "--end": "end", "--extract-date": "extract_date"}
-_UNITS_ONLY = {"--unit-col": "unit_col", "--sheet": "sheet", "--weight": "weight"}
+_UNITS_ONLY = {"--unit-col": "unit_col", "--sheet": "sheet", "--weight": "weight", "--wave-col": "wave_col"}
 
 
 def _check_form(args: argparse.Namespace) -> str:
@@ -189,9 +192,10 @@ def _run_units(args: argparse.Namespace) -> tuple[relate.RelateResult, list[str]
     k = check_min_group_size(args.min_group)
     numeric = list(dict.fromkeys([*args.x, *args.y, *([args.weight] if args.weight else []), *args.adjust]))
     frame, notes = relate.read_units_file(args.units, unit_col=args.unit_col, columns=numeric, sheet=args.sheet,
-                                          text_columns=[args.by] if args.by else [], min_group_size=k)
-    result = relate.relate_units(frame, args.unit_col, args.x, args.y, by=args.by, weights=args.weight,
-                                 covariates=args.adjust)
+                                          text_columns=[args.by] if args.by else [], min_group_size=k,
+                                          wave_col=args.wave_col)
+    result = relate.relate_units(frame, args.unit_col, args.x, args.y, by=args.by, include_pooled=bool(args.by),
+                                 weights=args.weight, covariates=args.adjust, wave_col=args.wave_col)
     return result, notes
 
 

@@ -7,6 +7,8 @@ compassionate-leadership score is then ``(code - 1) / 4 * 10`` and a team's scor
 
 from __future__ import annotations
 
+import io
+
 import math
 
 import numpy as np
@@ -147,15 +149,61 @@ def test_unit_level_file_stratified_by_benchmarking_group(tmp_path, capsys):
                  "--y", "Sickness rate", "--by", "Benchmarking group", "--out", str(out_path)])
     assert code == 0
     out = pd.read_excel(out_path, sheet_name="Relationships", engine="openpyxl")
-    assert list(out.columns) == [*ISSUE_COLUMNS, "note"]            # no counts in a unit-level file
-    assert list(out["group"]) == ["Acute", "Community"]
-    acute = out.iloc[0]
+    # no counts in a unit-level file; each row says what its two columns held (n, mean, min, max)
+    assert list(out.columns) == [*ISSUE_COLUMNS, "x_n", "x_mean", "x_min", "x_max", "y_n", "y_mean", "y_min", "y_max",
+                                 "note"]
+    # the pooled row (all ten trusts, group empty) beside the two groups
+    assert [g if isinstance(g, str) else "" for g in out["group"]] == ["", "Acute", "Community"]
+    assert out.iloc[0]["n"] == 10
+    acute = out.iloc[1]
     x, y = [7.1, 6.8, 7.4, 6.5, 7.0], [5.6, 6.1, 4.9, 6.4, 5.2]
+    assert (acute["x_n"], acute["x_mean"], acute["x_min"], acute["x_max"]) == pytest.approx((5, sum(x) / 5, 6.5, 7.4))
+    assert (acute["y_min"], acute["y_max"]) == pytest.approx((4.9, 6.4))
     assert acute["n"] == 5
     assert acute["r"] == pytest.approx(sps.pearsonr(x, y).statistic, abs=TOL)
     ci = sps.pearsonr(x, y).confidence_interval()
     assert (acute["r_ci_low"], acute["r_ci_high"]) == pytest.approx((ci.low, ci.high), abs=TOL)
     assert "unit of analysis: trust" in capsys.readouterr().out
+
+
+MULTI_YEAR_CSV = """Organisation,Year,Compassionate leadership,Sickness rate,Response rate
+A,2023,7.1,5.6%,0.51
+B,2023,6.8,6.1%,0.43
+C,2023,7.4,4.9%,0.62
+D,2023,6.5,6.4%,0.38
+E,2023,7.0,5.2%,0.47
+A,2024,7.2,5.3%,0.55
+B,2024,6.7,6.3%,0.41
+C,2024,7.3,5.0%,0.60
+D,2024,6.9,5.8%,0.44
+E,2024,6.6,6.2%,0.39
+Median,2024,6.9,5.8%,0.44
+"""
+
+
+def test_a_multi_year_file_is_related_wave_by_wave_in_one_run(tmp_path):
+    units = tmp_path / "orgs.csv"
+    units.write_text(MULTI_YEAR_CSV, encoding="utf-8")
+    out_path = tmp_path / "relate.csv"
+    assert main(["relate", "--units", str(units), "--unit-col", "Organisation", "--wave-col", "Year",
+                 "--x", "Compassionate leadership", "--y", "Sickness rate", "Response rate",
+                 "--out", str(out_path)]) == 0
+    out = pd.read_csv(out_path, encoding="utf-8-sig")
+    assert list(out["group"]) == ["wave 2023", "wave 2023", "wave 2024", "wave 2024"]
+    frame = pd.read_csv(io.StringIO(MULTI_YEAR_CSV))
+    frame = frame[frame["Organisation"] != "Median"]          # a comparator row, not a unit
+    p_values = []
+    for i, (year, part) in enumerate(frame.groupby("Year")):
+        x = part["Compassionate leadership"].to_numpy(float)
+        sickness = part["Sickness rate"].str.rstrip("%").astype(float).to_numpy()
+        row = out.iloc[2 * i]
+        assert row["n"] == 5 and row["r"] == pytest.approx(sps.pearsonr(x, sickness).statistic, abs=TOL)
+        rate = out.iloc[2 * i + 1]
+        assert rate["r"] == pytest.approx(sps.pearsonr(x, part["Response rate"]).statistic, abs=TOL)
+        # the summaries show a fraction column beside a percentage one
+        assert rate["y_max"] < 1 < row["y_min"]
+        p_values += [row["p"], rate["p"]]
+    assert out["p_adj"].to_numpy() == pytest.approx(sps.false_discovery_control(p_values, method="bh"), abs=TOL)
 
 
 def test_output_text_is_neutralised_against_formula_injection(tmp_path):

@@ -171,11 +171,13 @@ class RelateResult:
 
         Columns :data:`RELATE_COLUMNS`, then ``window_start`` and ``window_end`` (the HR window of the
         row's wave, ISO dates) for survey x HR results, then :data:`RATE_RATIO_COLUMNS` when an outcome
-        has counts, then ``note``. When the result covers more than one wave, the wave is put into ``group``
+        has counts, the columns' n, mean, min and max for unit-level files, then ``note``. When the result covers more than one wave, the wave is put into ``group``
         ("wave 2024", or "wave 2024; Medicine" when stratified), so that every row stays identifiable
         with the issue's columns.
         """
-        columns = [*RELATE_COLUMNS, *(RATE_RATIO_COLUMNS if self.has_counts else ()), "note"]
+        summaries = [c for c in ("x_n", "x_mean", "x_min", "x_max", "y_n", "y_mean", "y_min", "y_max")
+                     if c in self.table.columns]
+        columns = [*RELATE_COLUMNS, *(RATE_RATIO_COLUMNS if self.has_counts else ()), *summaries, "note"]
         out = self.table[columns].copy()
         if any(start is not None for start, _ in self.windows.values()):
             # The HR window of each row's wave (survey x HR results), as the hr command writes it.
