@@ -24,6 +24,7 @@ from analytics.ingest.codebook import load_codebook
 from analytics.ingest.mapping import CustomMeasure, Mapping
 from analytics.survey.pipeline import (ColumnOptions, Progress, SurveyResults, SurveySource, pooled_results,
                                 score_survey_files)
+from analytics.survey import published
 from analytics.survey.privacy import check_min_group_size
 from analytics.survey.scoring import ScoredResponses
 from analytics.unit_matching import read_unit_map, with_unit_map
@@ -98,6 +99,8 @@ class DatasetSpec:
     hr_period: HRPeriod = HRPeriod()
     #: How leavers are counted in every HR figure (the Data page's choice; default spell-based, headcount).
     leaver_definition: LeaverDefinition = LeaverDefinition()
+    #: The user's organisation in a file of several organisations' published results (the Board's choice).
+    our_organisation: str | None = None
     #: The user's confirmed survey-to-HR unit pairs as CSV (:func:`analytics.unit_matching.unit_map_csv`),
     #: or None: carried by the HR records into every survey x HR join.
     unit_map_csv: bytes | None = None
@@ -123,6 +126,8 @@ class DatasetSpec:
             h.update(b"|hr period:" + repr(self.hr_period).encode())
         if self.leaver_definition != LeaverDefinition():
             h.update(b"|leavers:" + repr(self.leaver_definition).encode())
+        if self.our_organisation is not None:
+            h.update(b"|ours:" + self.our_organisation.encode())
         if self.unit_map_csv is not None:
             # Only when given, so that the keys of specs without a unit map do not change.
             h.update(b"|unit map:" + hashlib.sha256(self.unit_map_csv).hexdigest().encode())
@@ -131,6 +136,18 @@ class DatasetSpec:
     def unit_map(self) -> pd.DataFrame | None:
         """The confirmed unit map (:func:`analytics.unit_matching.read_unit_map`), or None."""
         return None if self.unit_map_csv is None else read_unit_map(self.unit_map_csv, name="unit map")
+
+    @cached_property
+    def survey_key(self) -> str:
+        """A digest of what the survey results depend on (the survey files and their column choices): HR
+        files, the HR period, the unit map or the organisation chosen do not change the scores."""
+        h = hashlib.sha256()
+        for payload in self.survey_files:
+            h.update(b"|" + f"{payload.name}:{payload.digest}".encode())
+        for value in (self.mapping_json, self.team_col, self.directorate_col, self.wave_col, self.wave_label,
+                      self.mappings_json, self.survey_sheets):
+            h.update(b"|" + str(value).encode())
+        return h.hexdigest()
 
     @property
     def file_names(self) -> list[str]:
@@ -189,6 +206,26 @@ class Dataset:
     @property
     def waves(self) -> list[str]:
         return self.survey.waves if self.survey is not None else []
+
+    @property
+    def organisations(self) -> list[str]:
+        """The organisations of a file of several organisations' published results (else one or none)."""
+        return published.organisations(self.survey)
+
+    @property
+    def needs_our_organisation(self) -> bool:
+        """True when the results hold several organisations and the user has not said which is theirs."""
+        return published.needs_our_organisation(self.survey) and self.spec.our_organisation is None
+
+    @cached_property
+    def board_survey(self) -> SurveyResults | None:
+        """The survey results the Board and the board pack describe: with several organisations' published
+        results, only the user's organisation at the organisation level
+        (:func:`analytics.survey.published.for_organisation`)."""
+        if self.survey is None or self.spec.our_organisation is None or not published.needs_our_organisation(
+                self.survey):
+            return self.survey
+        return published.for_organisation(self.survey, self.spec.our_organisation)
 
     @cached_property
     def cache_key(self) -> str:

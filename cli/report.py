@@ -24,6 +24,7 @@ registry) never imports Plotly.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "staff file's job roles show them: they rotate between employers, so NHS leaver "
                              "statistics leave them out)")
     add_hr_period_options(parser)
+    parser.add_argument("--organisation", metavar="NAME",
+                        help="with published results of several organisations in one file: the one the board pack "
+                             "describes (the others are its benchmark group: their median is each headline's "
+                             "benchmark)")
     parser.add_argument("--team-col", metavar="COL", help="the survey team column, as its header appears")
     parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
@@ -118,6 +123,8 @@ def run_report(args: argparse.Namespace) -> int:
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
                            directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
                            hr_period=hr_period(args), unit_map=args.unit_map)
+    if args.organisation:
+        spec = dataclasses.replace(spec, our_organisation=args.organisation)
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":

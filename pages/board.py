@@ -19,6 +19,8 @@ if dataset.survey is None or not dataset.waves:
     st.info(view.NO_SURVEY_TEXT, icon=":material/info:")
     st.stop()
 wave = chosen.wave if chosen.wave in dataset.waves else dataset.waves[-1]
+if not view.choose_our_organisation(dataset):
+    st.stop()
 
 settings_chosen = view.settings_controls(dataset)
 with show_input_errors():
@@ -37,6 +39,14 @@ st.caption("Organisation level. The directorate filter does not change the headl
 view.render_tiles(headline, k)
 if dataset.hr is None:
     st.info(view.NO_HR_TEXT, icon=":material/info:")
+if dataset.spec.our_organisation is not None and len(dataset.organisations) > 1:
+    with st.expander(f"{dataset.spec.our_organisation} against the other organisations in the file, {wave}",
+                     expanded=True):
+        st.dataframe(view.peer_table(dataset, wave), hide_index=True, key="board_peer_table",
+                     column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                    for c in ("Ours", "Median of the others", "Best", "Worst")})
+        st.caption("Published scores (0–10) of every organisation in the file for this wave; the median of the "
+                   "others is each headline's benchmark unless you set one. Rank 1 is the highest score.")
 with st.expander("Headline table: values, changes, tests and effect sizes"):
     st.dataframe(view.headline_display(headline), hide_index=True, key="board_headline_table")
     st.caption(view.headline_caption(headline))

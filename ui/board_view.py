@@ -8,6 +8,7 @@ directorate filter (cheap, uncached), and renders with the helpers below. All co
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,13 +16,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import board, settings
+from analytics.survey import published
 from analytics.dataset import Dataset
 from analytics.hr import HRExclusions
 from analytics import format as fmt
 from analytics import labels
 from render import funnel as render_funnel
 from render.charts import chart_caption, figure_caption
-from ui import tables
+from ui import state, tables
 from ui.cache import cached_table
 
 # --- Session-state keys of the controls ------------------------------------------------------------
@@ -104,7 +106,7 @@ def board_figures(dataset: Dataset, wave: str, exclusions: HRExclusions,
                   low_score_below: float | None) -> board.BoardFigures:
     """:func:`analytics.board.board_figures`: headline figures (unrated), the whole organisation's exceptions
     and the weakest behaviour, with the page's staff groups left out of the HR figures."""
-    return board.board_figures(dataset.survey, dataset.hr, wave=wave,
+    return board.board_figures(dataset.board_survey, dataset.hr, wave=wave,
                                exclusions=exclusions,
                                low_score_below=low_score_below, hr_description=dataset.hr_exclusions)
 
@@ -207,8 +209,47 @@ def board_for(dataset: Dataset, wave: str, chosen: BoardSettings, directorate: s
     """The Board of the page: :func:`analytics.board.rate_board` (the user's thresholds, benchmarks and
     directorate) of the cached :func:`board_figures`."""
     figures = board_figures(dataset, str(wave), chosen.exclusions, chosen.low_score_below)
-    return board.rate_board(figures, thresholds=chosen.thresholds, benchmarks=chosen.benchmarks,
-                            directorate=directorate)
+    benchmarks = published.peer_benchmarks(dataset.survey, dataset.spec.our_organisation, str(wave), chosen.benchmarks)
+    return board.rate_board(figures, thresholds=chosen.thresholds, benchmarks=benchmarks, directorate=directorate)
+
+
+# =================================================================================================
+# Several organisations' published results
+# =================================================================================================
+OUR_ORGANISATION_KEY = "board:our_organisation"
+
+
+def choose_our_organisation(dataset: Dataset) -> bool:
+    """With several organisations' published results, the "Our organisation" choice (it goes into the
+    dataset in use, so the board pack uses it too). Returns False while no organisation is chosen."""
+    if len(dataset.organisations) < 2:
+        return True
+    names = dataset.organisations
+    current = dataset.spec.our_organisation
+    chosen = st.selectbox("Our organisation", names, index=names.index(current) if current in names else None,
+                          placeholder="Choose your organisation", key=OUR_ORGANISATION_KEY,
+                          help=f"These published results hold {len(names)} organisations. The Board describes "
+                               "yours and compares it with the others (their median, best and worst).")
+    if chosen is not None and chosen != current:
+        state.use_uploaded(dataclasses.replace(dataset.spec, our_organisation=chosen))
+        st.rerun()
+    if chosen is None:
+        st.info(f"These results hold {len(names)} organisations' published figures. Choose yours above to see its "
+                "headlines against the others.", icon=":material/info:")
+        return False
+    return True
+
+
+@cached_table()
+def peer_table(dataset: Dataset, wave: str) -> pd.DataFrame:
+    """:func:`analytics.survey.published.peer_comparison` of the chosen organisation, for display."""
+    peers = published.peer_comparison(dataset.survey, dataset.spec.our_organisation, wave)
+    codebook = dataset.survey.codebook
+    out = pd.DataFrame({
+        "Measure": [labels.display_label(m, codebook) for m in peers["measure"]],
+        "Ours": peers["value"], "Median of the others": peers["median"], "Best": peers["best"],
+        "Worst": peers["worst"], "Rank": peers["rank"], "Of": peers["of"]})
+    return out
 
 
 # =================================================================================================

@@ -144,7 +144,9 @@ def _hr(key: str, exclusions: HRExclusions, _spec: DatasetSpec):
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _dataset(key: str, min_group_size: int, exclusions: HRExclusions, _spec: DatasetSpec) -> Dataset:
     hr, text = _hr(key, exclusions, _spec)
-    return Dataset(spec=_spec, min_group_size=min_group_size, survey=_survey(key, min_group_size, _spec), hr=hr,
+    # The survey is cached on the survey files' own key: choices about HR or the Board do not score it again.
+    return Dataset(spec=_spec, min_group_size=min_group_size,
+                   survey=_survey(_spec.survey_key, min_group_size, _spec), hr=hr,
                    hr_exclusions=text, exclusions=exclusions)
 
 
@@ -183,8 +185,8 @@ def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
     use them. Raises :class:`InputError` for bad files.
     """
     _SCORED_WITH_PROGRESS.clear()
-    if (spec.key, min_group_size()) not in _SCORED_KEYS:
-        _SCORED_WITH_PROGRESS[(spec.key, min_group_size())] = load_survey(
+    if (spec.survey_key, min_group_size()) not in _SCORED_KEYS:
+        _SCORED_WITH_PROGRESS[(spec.survey_key, min_group_size())] = load_survey(
             spec, min_group_size=min_group_size(), progress=lambda f, m: progress(0.8 * f, m))
     progress(0.85, "Reading HR files")
     dataset = _dataset(spec.key, min_group_size(), hr_exclusions(), spec)

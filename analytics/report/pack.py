@@ -45,6 +45,7 @@ from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, StaffRecords, TeamMonthRecords
+from analytics.survey import published
 from analytics.wave_window import check_window_kind, WINDOW_CONCURRENT, WINDOW_LABELS
 
 # --- Section titles (the PDF test looks for these) ------------------------------------------------------
@@ -347,7 +348,7 @@ def _pick_wave(dataset: Dataset, wave: str | None) -> tuple[str | None, str | No
 # =================================================================================================
 def _trend_figure(dataset: Dataset, measures: Sequence[str], codebook: Codebook, refs: _Refs) -> Figure | None:
     """Organisation scores of the headline measures across every wave (shown rows only)."""
-    table = dataset.survey.unit_scores
+    table = dataset.board_survey.unit_scores
     rows = table[(table["level"] == settings.LEVEL_ORGANISATION) & table["measure"].isin(list(measures))
                  & ~table["suppressed"].fillna(True).astype(bool) & table["mean"].notna()]
     if rows.empty:
@@ -822,8 +823,14 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     codebook = _codebook(dataset)
     report = None
     sections: list[Section] = []
-    if dataset.survey is not None and wave is not None:
-        report = board.board_report(dataset.survey, records, wave=wave,
+    if dataset.needs_our_organisation:
+        raise InputError(f"These results hold {len(dataset.organisations)} organisations. Say which is yours (on "
+                         "the Board page, or --organisation NAME on the command line) before writing the board "
+                         "pack. Organisations: " + ", ".join(dataset.organisations[:10])
+                         + (" …" if len(dataset.organisations) > 10 else "") + ".")
+    if dataset.board_survey is not None and wave is not None:
+        benchmarks = published.peer_benchmarks(dataset.survey, dataset.spec.our_organisation, wave, benchmarks)
+        report = board.board_report(dataset.board_survey, records, wave=wave,
                                     exclusions=exclusions, thresholds=thresholds, benchmarks=benchmarks,
                                     directorate=directorate, low_score_below=low_score_below,
                                     hr_description=dataset.hr_exclusions)

@@ -1,0 +1,106 @@
+"""Published results of several organisations in one file: which one is "ours", and how it compares with
+the others (the benchmark group).
+
+A file of published results (one row per trust, e.g. the NSS People Promise scores by organisation)
+holds many organisations at the organisation level. The Board describes one organisation, so the user
+picks theirs — never the first row (domain.md §2a). :func:`for_organisation` gives the survey results
+the Board then reads (only that organisation at the organisation level), and :func:`peer_comparison`
+the median, best and worst of the other organisations of the same wave, which serve as the Board's
+benchmarks. Comparator rows of the file (a median or an average row: :mod:`analytics.ingest.comparators`)
+are never an organisation of their own and never counted among the peers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from analytics import settings
+from analytics.errors import InputError
+from analytics.ingest.comparators import comparator_kind
+from analytics.survey.pipeline import SurveyResults
+
+#: Columns of :func:`peer_comparison`.
+PEER_COLUMNS = ("measure", "value", "peers", "median", "best", "worst", "rank", "of")
+
+
+def _organisation_rows(survey: SurveyResults) -> pd.DataFrame:
+    table = survey.unit_scores
+    rows = table[table["level"] == settings.LEVEL_ORGANISATION]
+    return rows[rows["unit"].map(comparator_kind).isna()]
+
+
+def organisations(survey: SurveyResults | None) -> list[str]:
+    """The organisations of the file at the organisation level (comparator rows left out), sorted."""
+    if survey is None:
+        return []
+    return sorted(_organisation_rows(survey)["unit"].astype(str).unique().tolist())
+
+
+def needs_our_organisation(survey: SurveyResults | None) -> bool:
+    """True when the results hold several organisations, so the user must say which one is theirs."""
+    return len(organisations(survey)) > 1
+
+
+def for_organisation(survey: SurveyResults, organisation: str) -> SurveyResults:
+    """The survey results with ``organisation`` as the only unit at the organisation level (the others
+    and comparator rows are left out of that level; other levels are unchanged).
+
+    Raises :class:`InputError` for a name the file does not hold.
+    """
+    names = organisations(survey)
+    if organisation not in names:
+        raise InputError(f"'{organisation}' is not an organisation of these results. Choose one of: "
+                         + ", ".join(names[:10]) + (" …" if len(names) > 10 else "") + ".")
+    table = survey.unit_scores
+    keep = (table["level"] != settings.LEVEL_ORGANISATION) | (table["unit"].astype(str) == organisation)
+    items = survey.item_results
+    if "level" in items.columns and "unit" in items.columns:
+        items = items[(items["level"] != settings.LEVEL_ORGANISATION) | (items["unit"].astype(str) == organisation)]
+    return dataclasses.replace(survey, unit_scores=table[keep].reset_index(drop=True),
+                               item_results=items.reset_index(drop=True))
+
+
+def peer_comparison(survey: SurveyResults, organisation: str, wave: str) -> pd.DataFrame:
+    """Our organisation against the other organisations of the same wave, per measure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PEER_COLUMNS`: ``measure``; ``value`` (ours, 0–10; missing when suppressed or absent);
+        ``peers`` (other organisations with a value); their ``median``, ``best`` (highest) and ``worst``
+        (lowest) value; our ``rank`` (1 = highest, ties share the better rank) ``of`` the organisations
+        with a value, ours included. Missing is never zero: a measure no other organisation has gets
+        missing peer figures.
+    """
+    rows = _organisation_rows(survey)
+    rows = rows[(rows["wave"].astype(str) == str(wave)) & ~rows["suppressed"].astype(bool)]
+    out = []
+    for measure, part in rows.groupby("measure", sort=True):
+        values = pd.to_numeric(part["mean"], errors="coerce")
+        ours = values[part["unit"].astype(str) == organisation].dropna()
+        others = values[part["unit"].astype(str) != organisation].dropna()
+        value = float(ours.iloc[0]) if len(ours) else float("nan")
+        everyone = values.dropna()
+        rank = int((everyone > value).sum()) + 1 if len(ours) else pd.NA
+        out.append({"measure": measure, "value": value, "peers": len(others),
+                    "median": float(others.median()) if len(others) else float("nan"),
+                    "best": float(others.max()) if len(others) else float("nan"),
+                    "worst": float(others.min()) if len(others) else float("nan"),
+                    "rank": rank, "of": len(everyone)})
+    return pd.DataFrame(out, columns=list(PEER_COLUMNS))
+
+
+def peer_benchmarks(survey: SurveyResults, organisation: str | None, wave: str,
+                    given: dict[str, object] | None = None) -> dict[str, object]:
+    """The Board's benchmarks: those the user gave, and for every other survey measure the median of the
+    other organisations in the file (:func:`peer_comparison`), when the file holds several."""
+    out = dict(given or {})
+    if organisation is None or not needs_our_organisation(survey):
+        return out
+    peers = peer_comparison(survey, organisation, wave)
+    for _, row in peers.iterrows():
+        if out.get(row["measure"]) is None and row["peers"] > 0:
+            out[row["measure"]] = float(row["median"])
+    return out

@@ -1,0 +1,85 @@
+"""Published results of several organisations in one file: the user picks their organisation (never the
+first row), the Board and the board pack describe it and compare it with the others."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics import board
+from analytics.dataset import DatasetSpec, FilePayload, load_dataset
+from analytics.errors import InputError
+from analytics.survey import published
+from cli import main
+from test_page_board import _metric, _run
+
+#: One row per trust, a response count and two published 0–10 scores; a median row as some files have.
+TRUSTS_CSV = """Organisation,Survey year,Responses,Compassionate leadership,Morale
+Northfield Trust,2025,1200,7.10,6.00
+Southgate Trust,2025,950,6.80,5.80
+Eastwood Trust,2025,1500,7.40,6.20
+Westmere Trust,2025,800,6.50,5.50
+Median,2025,1100,6.95,5.90
+"""
+
+
+def trusts_spec(**kwargs) -> DatasetSpec:
+    return DatasetSpec(label="Published", survey_files=(FilePayload("trusts_2025.csv", TRUSTS_CSV.encode()),),
+                       **kwargs)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_dataset(trusts_spec())
+
+
+def test_organisations_leave_out_the_median_row(dataset):
+    assert dataset.organisations == ["Eastwood Trust", "Northfield Trust", "Southgate Trust", "Westmere Trust"]
+    assert dataset.needs_our_organisation
+
+
+def test_peer_comparison_by_hand(dataset):
+    peers = published.peer_comparison(dataset.survey, "Southgate Trust", "2025").set_index("measure")
+    cl = peers.loc["compassionate_leadership"]
+    # others: 7.10, 7.40, 6.50 -> median 7.10, best 7.40, worst 6.50; Southgate's 6.80 ranks 3rd of 4
+    assert (cl["value"], cl["median"], cl["best"], cl["worst"]) == pytest.approx((6.80, 7.10, 7.40, 6.50))
+    assert (cl["peers"], cl["rank"], cl["of"]) == (3, 3, 4)
+    chosen = load_dataset(trusts_spec(our_organisation="Southgate Trust"))
+    assert not chosen.needs_our_organisation
+    headline = board.headline_measures(
+        chosen.board_survey, None, wave="2025",
+        benchmarks=published.peer_benchmarks(chosen.survey, "Southgate Trust", "2025")).set_index("measure")
+    assert headline.loc["compassionate_leadership", "value"] == pytest.approx(6.80)      # not the first row's 7.10
+    assert headline.loc["compassionate_leadership", "benchmark"] == pytest.approx(7.10)
+    assert headline.loc["morale", "benchmark"] == pytest.approx(6.00)                     # 6.00, 6.20, 5.50
+
+
+def test_an_unknown_organisation_is_refused(dataset):
+    with pytest.raises(InputError, match="'Nowhere' is not an organisation of these results"):
+        published.for_organisation(dataset.survey, "Nowhere")
+
+
+def test_board_page_asks_for_our_organisation_then_describes_it(app_test):
+    at = _run(app_test, trusts_spec())
+    assert not at.error and not at.metric
+    assert any("hold 4 organisations' published figures" in i.value for i in at.info)
+    at.selectbox(key="board:our_organisation").set_value("Westmere Trust").run()
+    assert not at.exception and not at.error
+    assert at.session_state["dataset_spec"].our_organisation == "Westmere Trust"
+    assert _metric(at, "H1").value == "6.5"
+    peers = next(d.value for d in at.dataframe if "Median of the others" in d.value.columns)
+    row = peers.set_index("Measure").loc["Compassionate leadership"]
+    assert (row["Ours"], row["Median of the others"], row["Rank"], row["Of"]) == (6.5, 7.1, 4, 4)
+
+
+def test_report_needs_the_organisation_and_then_uses_it(tmp_path, capsys):
+    path = tmp_path / "trusts_2025.csv"
+    path.write_text(TRUSTS_CSV, encoding="utf-8")
+    out = tmp_path / "board.html"
+    assert main(["report", "--survey", str(path), "--out", str(out)]) == 2
+    assert "These results hold 4 organisations" in capsys.readouterr().err
+    assert main(["report", "--survey", str(path), "--organisation", "Eastwood Trust", "--out", str(out)]) == 0
+    document = out.read_text(encoding="utf-8")
+    # Eastwood's own score, against the median of the other three (7.10, 6.80, 6.50)
+    assert ("Compassionate leadership scored 7.4 out of 10 in 2025 (1,500 responses)" in document
+            and "0.6 above the benchmark of 6.8" in document)
