@@ -21,6 +21,9 @@ wave = view.current_wave(dataset, chosen.wave)
 if dataset.survey is None or wave is None:
     st.info("No survey results yet: upload survey files (and HR files) on the Data page.", icon=":material/info:")
     st.stop()
+if not view.published.has_level(dataset.survey, settings.LEVEL_TEAM) and dataset.survey.scored is None:
+    view.render_published_units(dataset)
+    st.stop()
 has_hr = dataset.hr is not None
 if not has_hr:
     st.info(view.NO_HR_TEXT, icon=":material/info:")

@@ -20,6 +20,9 @@ wave = view.current_wave(dataset, chosen.wave)
 if dataset.survey is None or wave is None:
     st.info("No survey results yet: upload survey files on the Data page.", icon=":material/info:")
     st.stop()
+if not view.has_team_results(dataset):
+    st.info(view.NO_TEAM_RESULTS_TEXT, icon=":material/info:")
+    st.stop()
 scope = chosen.directorate or "all directorates"
 codebook = dataset.survey.codebook
 measures = view.measures_present(dataset)

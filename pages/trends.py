@@ -26,6 +26,14 @@ left, right = st.columns([1, 2])
 level = left.radio("Level", view.LEVEL_CHOICES, index=0, key="trends_level", format_func=view.level_name,
                    horizontal=True, help="The whole organisation, one directorate or one team.")
 unit, parent, unit_label, suppressed_everywhere = settings.ORGANISATION_UNIT, None, settings.ORGANISATION_UNIT, False
+organisations = dataset.organisations
+if level == settings.LEVEL_ORGANISATION and len(organisations) > 1:
+    # Published results of several organisations: follow one of them (yours, once chosen on the Board).
+    ours = dataset.spec.our_organisation
+    unit = unit_label = right.selectbox("Organisation", organisations,
+                                        index=organisations.index(ours) if ours in organisations else 0,
+                                        key="trends_organisation",
+                                        help="These published results hold several organisations.")
 if level != settings.LEVEL_ORGANISATION:
     with show_input_errors():
         options = view.unit_choices(dataset, level, chosen.directorate)

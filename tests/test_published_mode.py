@@ -83,3 +83,32 @@ def test_report_needs_the_organisation_and_then_uses_it(tmp_path, capsys):
     # Eastwood's own score, against the median of the other three (7.10, 6.80, 6.50)
     assert ("Compassionate leadership scored 7.4 out of 10 in 2025 (1,500 responses)" in document
             and "0.6 above the benchmark of 6.8" in document)
+
+
+def _multi_year_csv() -> str:
+    rows = ["Organisation,Survey year,Responses,Compassionate leadership,Morale"]
+    scores = {"A Trust": (7.1, 6.0), "B Trust": (6.8, 5.8), "C Trust": (7.4, 6.3), "D Trust": (6.5, 5.4),
+              "E Trust": (7.0, 5.9), "F Trust": (6.6, 5.7)}
+    for year, shift in (("2024", 0.0), ("2025", 0.1)):
+        for name, (cl, morale) in scores.items():
+            rows.append(f"{name},{year},900,{cl + shift:.2f},{morale - shift:.2f}")
+        rows.append(f"Average,{year},900,6.90,5.80")
+    return "\n".join(rows) + "\n"
+
+
+def test_pages_of_published_organisation_results_say_what_they_can_show(app_test):
+    import scipy.stats as sps
+    spec = DatasetSpec(label="Published", survey_files=(FilePayload("trusts.csv", _multi_year_csv().encode()),),
+                       our_organisation="C Trust")
+    at = _run(app_test, spec)
+    for page in ("pages/team_explorer.py", "pages/trends.py", "pages/methods.py", "pages/relationships.py"):
+        at.switch_page(page).run()
+        assert not at.exception and not at.error, (page, [e.value for e in at.error])
+    # Relationships relates the six organisations, both waves in one run, the average row left out
+    table = next(d.value for d in at.dataframe if "p (BH-adjusted)" in d.value.columns)
+    assert list(table["Wave"]) == ["2024", "2025"] and list(table["n"]) == [6, 6]
+    cl = [7.1, 6.8, 7.4, 6.5, 7.0, 6.6]
+    morale = [6.0, 5.8, 6.3, 5.4, 5.9, 5.7]
+    assert table["r"].iloc[0] == pytest.approx(sps.pearsonr(cl, morale).statistic, abs=1e-9)
+    at.switch_page("pages/team_explorer.py").run()
+    assert any("hold no team-level figures" in i.value for i in at.info)

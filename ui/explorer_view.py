@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import hr as hr_module
-from analytics.survey import privacy, trends
+from analytics.survey import privacy, published, trends
 from analytics.survey import tables as survey_tables
 from analytics import settings, wave_window
 from analytics.dataset import Dataset
@@ -276,6 +276,18 @@ def trend_figure(dataset: Dataset, level: str, unit: str, parent: str | None, me
     set_title(fig, f"{unit_title(level, unit, parent)}: measures across waves")
     return append_caption(fig, "Significance: Welch t-test against the previous wave, Benjamini–Hochberg adjusted "
                                "across the changes in this chart")
+
+
+NO_TEAM_RESULTS_TEXT = ("These survey results hold no team-level figures: they are published results for whole "
+                        "organisations (or directorates). The Board compares your organisation with the others in "
+                        "the file, Trends follows an organisation across waves, and Relationships relates the "
+                        "organisations' figures. Upload team-level results or respondent-level survey files to "
+                        "explore teams.")
+
+
+def has_team_results(dataset: Dataset) -> bool:
+    """Whether the survey results hold any team (published organisation-level files hold none)."""
+    return published.has_level(dataset.survey, settings.LEVEL_TEAM)
 
 
 def unit_title(level: str, unit: str, parent: str | None) -> str:

@@ -21,6 +21,7 @@ import streamlit as st
 from analytics import relate, settings, stats
 from analytics.ingest.codebook import Codebook
 from analytics.dataset import Dataset
+from analytics.survey import published
 from analytics.wave_window import WINDOW_CONCURRENT, WINDOW_LAGGED, WINDOW_LABELS, WINDOW_PREVIOUS
 from render import charts
 from analytics import labels
@@ -645,3 +646,64 @@ def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: 
 def show_figure(fig: go.Figure, *, key: str) -> None:
     st.plotly_chart(fig, theme="streamlit", key=key)
     st.caption(charts.figure_caption(fig))
+
+
+# --------------------------------------------------------------------------------------------------
+# Published organisation-level results: relating organisations
+# --------------------------------------------------------------------------------------------------
+PUBLISHED_UNITS_TEXT = ("These survey results are published organisation-level figures (one row per organisation), "
+                        "with no team results and no respondent answers, so the analyses below relate the "
+                        "organisations' figures to each other, as `relate --units` does on the command line. Team "
+                        "relationships, key drivers and slopes need respondent-level survey files.")
+
+
+@cached_table()
+def published_relationships(dataset: Dataset, xs: tuple[str, ...], ys: tuple[str, ...]) -> relate.RelateResult:
+    """:func:`analytics.relate.relate_units` on the organisations of the file, every wave in one run."""
+    table = published.organisation_table(dataset.survey)
+    several = table["wave"].nunique() > 1
+    return relate.relate_units(table, "organisation", list(xs), list(ys), unit_of_analysis="organisation",
+                               wave_col="wave" if several else None,
+                               wave="" if several else str(table["wave"].iloc[0]))
+
+
+def published_display(result: relate.RelateResult, dataset: Dataset) -> pd.DataFrame:
+    """The unit-level result as a table: pair, wave, n, r with its interval, p, adjusted p, rho, and each
+    column's range (so a percentage beside a 0–10 score shows)."""
+    t = result.table
+    return pd.DataFrame({
+        "x": [name(dataset, m) for m in t["x"]], "y": [name(dataset, m) for m in t["y"]], "Wave": t["wave"],
+        "n": t["n"], "r": t["r"], "r 95% CI": [fmt.format_ci(lo, hi, "r") for lo, hi in zip(t["r_ci_low"], t["r_ci_high"])],
+        "p": t["p"], "p (BH-adjusted)": t["p_adj"], "rho": t["rho"],
+        "x range": [f"{fmt.format_score(lo)}–{fmt.format_score(hi)}" for lo, hi in zip(t["x_min"], t["x_max"])],
+        "y range": [f"{fmt.format_score(lo)}–{fmt.format_score(hi)}" for lo, hi in zip(t["y_min"], t["y_max"])],
+        "Note": t["note"]})
+
+
+def render_published_units(dataset: Dataset) -> None:
+    """The Relationships page for published organisation-level results."""
+    st.info(PUBLISHED_UNITS_TEXT, icon=":material/info:")
+    table = published.organisation_table(dataset.survey)
+    measures = [c for c in table.columns if c not in ("wave", "organisation")]
+    if len(measures) < 2 or table["organisation"].nunique() < stats.MIN_UNITS:
+        st.info(f"Relating organisations needs at least two measures and {stats.MIN_UNITS} organisations; these "
+                f"results hold {len(measures)} measure(s) and {table['organisation'].nunique()} organisation(s).",
+                icon=":material/info:")
+        return
+    left, right = st.columns(2)
+    xs = left.multiselect("Scores (x)", measures, default=measures[:1], key="relationships_published_x",
+                          format_func=lambda m: name(dataset, m))
+    ys = right.multiselect("Outcomes (y)", measures, default=measures[1:2], key="relationships_published_y",
+                           format_func=lambda m: name(dataset, m))
+    if not xs or not ys:
+        st.caption("Choose at least one score and one outcome.")
+        return
+    with section_errors():
+        result = published_relationships(dataset, tuple(xs), tuple(ys))
+        st.dataframe(published_display(result, dataset), hide_index=True, key="relationships_published_table")
+        st.caption(f"Unit of analysis: organisation; one row per pair and wave ({', '.join(result.waves)}); "
+                   "Pearson r with its Fisher-z 95% CI, Spearman rho; p adjusted by Benjamini–Hochberg across "
+                   "every row. Comparator rows of the file (medians, averages, totals) are not organisations. "
+                   "Associations between organisations, not causes.")
+        tables.download_csv(result.cli_table(), file_name="relationships_organisations.csv",
+                            key="relationships_published_download")

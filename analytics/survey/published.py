@@ -104,3 +104,23 @@ def peer_benchmarks(survey: SurveyResults, organisation: str | None, wave: str,
         if out.get(row["measure"]) is None and row["peers"] > 0:
             out[row["measure"]] = float(row["median"])
     return out
+
+
+def has_level(survey: SurveyResults | None, level: str) -> bool:
+    """Whether the results hold any unit at ``level`` (published organisation-level files hold no teams)."""
+    return survey is not None and bool((survey.unit_scores["level"] == level).any())
+
+
+def organisation_table(survey: SurveyResults) -> pd.DataFrame:
+    """The shown organisation-level results one row per organisation and wave, for relating them
+    (:func:`analytics.relate.relate_units`): ``wave``, ``organisation`` and one column per measure (0–10
+    scores; a question's % positive where the file gives that). Comparator rows and suppressed values are
+    left out (missing, never zero)."""
+    rows = _organisation_rows(survey)
+    rows = rows[~rows["suppressed"].astype(bool)].copy()
+    rows["value"] = pd.to_numeric(rows["mean"], errors="coerce").astype(float)
+    pct = pd.to_numeric(rows["pct_positive"], errors="coerce").astype(float)
+    rows["value"] = rows["value"].where(rows["value"].notna(), pct)
+    wide = rows.pivot_table(index=["wave", "unit"], columns="measure", values="value", aggfunc="first")
+    wide.columns.name = None
+    return wide.reset_index().rename(columns={"unit": "organisation"})
