@@ -4,10 +4,15 @@ Spreadsheet formula injection: a cell whose text begins with ``=``, ``+``, ``-``
 carriage return may be run as a formula by Excel or LibreOffice when a CSV is opened (OWASP "CSV
 Injection"). Every text cell that begins so is prefixed with a single quote, which spreadsheets show as
 text. Numbers are left alone (a negative number is a number, not a formula).
+
+Characters XML 1.0 does not allow (the C0 control characters other than tab, line feed and carriage
+return, e.g. ESC, which a workbook may carry escaped as ``_x001B_``) cannot be written to an XLSX file, and
+are invisible in a CSV: every text cell loses them before it is written.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,19 +20,23 @@ import pandas as pd
 from analytics.errors import InputError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters an XLSX cell cannot hold (XML 1.0): C0 controls except tab, line feed, carriage return.
+ILLEGAL_XML_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def neutralise_cell(value: object) -> object:
-    """Prefix a text cell that a spreadsheet could read as a formula with ``'``.
+    """Prefix a text cell that a spreadsheet could read as a formula with ``'``, and drop the characters an
+    XLSX cell cannot hold (:data:`ILLEGAL_XML_CHARACTERS`).
 
     >>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
     >>> neutralise_cell(-3.5)
     -3.5
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_XML_CHARACTERS.sub("", value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -224,13 +224,17 @@ def test_an_episode_is_shared_among_concurrent_assignments_by_fte():
     assert "C" not in set(table["unit"])                  # nobody in post in C during the window
 
 
-def test_an_absence_while_not_in_post_goes_to_the_nearest_assignment():
+def test_an_absence_while_not_in_post_is_left_out_with_a_finding():
+    # 5 days after leaving A, 117 before joining B: no team lost working time, so no days are counted
     staff = hr.load_staff(make_raw([STAFF_HEADER, ["7", "D1", "A", "N", "01/01/2020", "31/01/2024", "1"],
                                     ["7", "D1", "B", "N", "01/06/2024", "", "1"]]))
-    records = hr.load_absence(make_raw([ABSENCE_HEADER, ["7", "05/02/2024", "06/02/2024", "2"]], "abs.csv"), staff)
+    records = hr.load_absence(make_raw([ABSENCE_HEADER, ["7", "05/02/2024", "06/02/2024", "2"],
+                                        ["7", "10/06/2024", "11/06/2024", "2"]], "abs.csv"), staff)
     table = hr.hr_metrics(records, start="2024-01-01", end="2024-12-31")
-    assert row_of(table, "team", "A")["fte_days_lost"] == 2   # 5 days after leaving A, 117 before joining B
-    assert row_of(table, "team", "B")["fte_days_lost"] == 0
+    assert row_of(table, "team", "A")["fte_days_lost"] == 0
+    assert row_of(table, "team", "B")["fte_days_lost"] == 2
+    assert any(n.startswith("1 absence episode(s) start when the person is not in post") and "rows 2 of 'abs.csv'" in n
+               for n in records.notes)
 
 
 def test_open_absence_runs_to_the_latest_date_in_the_data():

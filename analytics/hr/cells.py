@@ -13,6 +13,7 @@ from analytics.hr.records import (
     EARLIEST_PLAUSIBLE_YEAR, LATEST_PLAUSIBLE_YEAR, MAX_FTE, OPEN_ENDED_FROM_YEAR, ROLE_LABELS, _EPOCH_EXCEL_SERIAL,
     _MAX_EXCEL_SERIAL)
 from analytics.ingest.codebook import normalise_label
+from analytics.ingest.numbers import number_texts
 from analytics.ingest.raw import RawTable
 
 
@@ -147,11 +148,15 @@ def _parse_dates(raw: RawTable, column: str, *, what: str, required: bool, open_
 
 
 def _parse_numbers(raw: RawTable, column: str, *, what: str) -> np.ndarray:
-    """Read a numeric column: float per row, NaN for blanks; text that is not a number is refused."""
+    """Read a numeric column: float per row, NaN for blanks; text that is not a number is refused.
+
+    Commas are decimal commas or thousands separators as the whole column shows
+    (:func:`analytics.ingest.numbers.number_texts`): "4,3998" is 4.3998, "1,234" is 1234.
+    """
     series = raw.frame[column]
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=float, na_value=np.nan)
-    text = series.astype("str").str.strip().str.replace(",", "", regex=False)
+    text, _ = number_texts(series)
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool)
     numbers = pd.to_numeric(text.mask(text == ""), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     _refuse_rows(raw, column, ~blank & np.isnan(numbers), f"'{{value}}' is not a number ({what}).")

@@ -17,7 +17,7 @@ from analytics.hr.cells import (
     _require_columns, _require_rows, _where)
 from analytics.hr.overlaps import merge_episodes
 from analytics.hr.records import (
-    ABSENCE_HEADERS, HRRecords, ROLE_LABELS, STAFF_HEADERS, StaffRecords, TEAM_MONTH_HEADERS, TeamMonthRecords,
+    ABSENCE_HEADERS, MAX_FTE, HRRecords, ROLE_LABELS, STAFF_HEADERS, StaffRecords, TEAM_MONTH_HEADERS, TeamMonthRecords,
     _OPEN_DAY, _PERSON_COLUMNS, _UNIT_COLUMNS)
 from analytics.hr.period import infer_period, set_period
 from analytics.hr.windows import _day_to_timestamp, _month_last_day, _month_start_timestamps, _timestamp_to_day
@@ -202,6 +202,19 @@ def _nearest_assignments(staff: StaffRecords, key: np.ndarray, start_day: np.nda
     return pairs
 
 
+def _outside_employment(pairs: pd.DataFrame, n: int) -> np.ndarray:
+    """Episodes (by position) whose first day falls in none of the person's assignments."""
+    nearest = pairs.groupby("episode")["distance"].min()
+    outside = np.zeros(n, dtype=bool)
+    outside[nearest.index.to_numpy()] = nearest.to_numpy() > 0
+    return outside
+
+
+def _rows_text(rows: np.ndarray, shown: int = 20) -> str:
+    text = ", ".join(str(int(r)) for r in rows[:shown])
+    return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
 def _episode_days_lost(pairs: pd.DataFrame, n: int, lost_given: np.ndarray, calendar_days: np.ndarray,
                        episode_fte: np.ndarray, has_fte: bool) -> tuple[np.ndarray, np.ndarray]:
     """Each episode's FTE days lost (the given figure, else FTE x calendar days, the FTE being the absence
@@ -317,9 +330,26 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
                      "the staff file nor the absence file has an FTE column. Add an 'FTE Days Lost' or an "
                      "'FTE' column.")
 
-    pairs = _nearest_assignments(staff, key, start_day, staff_codes)
-    lost, weight = _episode_days_lost(pairs, len(frame), lost_given, calendar_days, episode_fte, staff.has_fte)
+    if "fte_days_lost" in found:
+        _refuse_rows(raw, found["fte_days_lost"], lost_given > MAX_FTE * (end_day - start_day + 1) + 1e-9,
+                     "FTE days lost {value} is more than this episode's calendar days allow (at most "
+                     f"{MAX_FTE:g} FTE a day). Check the figure and the episode's dates (a decimal comma read "
+                     "as a thousands separator gives such numbers).")
     rows = frame.index.to_numpy(dtype=np.int64)
+    pairs = _nearest_assignments(staff, key, start_day, staff_codes)
+    outside = _outside_employment(pairs, len(frame))
+    outside_note = ""
+    if outside.any():
+        # Absence when the person holds no assignment: not lost working time of any team; left out.
+        outside_note = (f"{int(outside.sum())} absence episode(s) start when the person is not in post (before "
+                        "their first start date or after their termination): left out of sickness figures (rows "
+                        + _rows_text(rows[outside]) + f" of '{raw.file_name}').")
+        keep = np.flatnonzero(~outside)
+        key, start_day, end_day, rows = key[keep], start_day[keep], end_day[keep], rows[keep]
+        lost_given, calendar_days, episode_fte = lost_given[keep], calendar_days[keep], episode_fte[keep]
+        open_episode = open_episode[keep]
+        pairs = _nearest_assignments(staff, key, start_day, staff_codes)
+    lost, weight = _episode_days_lost(pairs, len(key), lost_given, calendar_days, episode_fte, staff.has_fte)
     pieces, overlaps = merge_episodes(key, start_day, end_day, lost / (end_day - start_day + 1), rows,
                                       raw.file_name)
     absence = _absence_table(staff.assignments, pairs, weight, pieces, lost, start_day, end_day, rows)
@@ -333,6 +363,8 @@ def load_absence(raw: RawTable, staff: StaffRecords) -> StaffRecords:
         notes.append(f"FTE days lost worked out as FTE x calendar days for {computed_rows} episode(s).")
     if overlaps is not None:
         notes.append(overlaps.text)
+    if outside_note:
+        notes.append(outside_note)
     return set_period(dataclasses.replace(staff, absence=absence, absence_file_name=raw.file_name,
                                           notes=tuple(notes), absence_overlaps=overlaps))
 
@@ -385,6 +417,13 @@ def load_team_month(raw: RawTable, *, team_col: str | None = None) -> TeamMonthR
             days[role] = values
         else:
             days[role] = np.full(len(frame), np.nan)
+    if "fte_days_lost" in found:
+        # A sickness rate above 100%: more days lost than were available (a decimal comma misread, or swapped
+        # columns).
+        _refuse_rows(raw, found["fte_days_lost"], days["fte_days_lost"] > days["fte_days_available"] + 1e-9,
+                     "FTE days lost {value} is more than the FTE days available in the same row, a sickness rate "
+                     "over 100%. Check the two figures (and whether a decimal comma was read as a thousands "
+                     "separator).")
     has_directorate = "directorate" in found
     has_staff_group = "staff_group" in found
     table = pd.DataFrame({

@@ -1,0 +1,108 @@
+"""Hostile and messy inputs, one class at a time, with small generated files: each gives the right figures
+or a one-line message naming the real problem (time and memory are measured in ``bench/``)."""
+
+from __future__ import annotations
+
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analytics import hr
+from analytics.errors import InputError
+from analytics.export import csv_bytes, write_table
+from analytics.ingest.io import read_table
+from analytics.ingest.numbers import number_texts
+
+
+# --- Exports write any text ------------------------------------------------------------------------
+CONTROL_NAMES = ["Ward\x1b 7", "Theatres\x00", "=cmd|'/C calc'!A0", "Day\x07 Unit", "Tab\tok"]
+
+
+def test_xlsx_export_drops_characters_xml_cannot_hold(tmp_path):
+    frame = pd.DataFrame({"team\x0b": CONTROL_NAMES, "n": range(5)})
+    path = write_table(frame, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    values = [row[0] for row in sheet.iter_rows(min_row=1, values_only=True)]
+    assert values == ["team", "Ward 7", "Theatres", "'=cmd|'/C calc'!A0", "Day Unit", "Tab\tok"]
+
+
+def test_csv_export_drops_control_characters_and_keeps_formula_neutralisation():
+    text = csv_bytes(pd.DataFrame({"team": CONTROL_NAMES})).decode("utf-8-sig")
+    assert "\x1b" not in text and "\x00" not in text and "'=cmd" in text
+
+
+def test_a_workbook_escape_of_a_control_character_survives_the_round_trip(tmp_path):
+    # Excel writes ESC in a cell as _x001B_; openpyxl reads it back as the character itself
+    book = openpyxl.Workbook()
+    book.active.append(["Team"])
+    book.active.append(["Ward_x001B_ 9"])
+    source = tmp_path / "escaped.xlsx"
+    book.save(source)
+    read = read_table(source.read_bytes(), "escaped.xlsx").frame
+    path = write_table(read, tmp_path / "again.xlsx")
+    assert openpyxl.load_workbook(path).active["A2"].value in ("Ward 9", "Ward_x001B_ 9")
+
+
+# --- Numbers by the evidence of the whole column ------------------------------------------------------
+@pytest.mark.parametrize("cells, expected", [
+    (["4,3998", "12"], [4.3998, 12.0]),            # a decimal comma: no thousands group has four digits
+    (["0,5", "1"], [0.5, 1.0]),                     # a leading zero
+    (["1.234,5", "2"], [1234.5, 2.0]),              # European thousands dot and decimal comma
+    (["1,234", "2,000"], [1234.0, 2000.0]),         # thousands separators
+    (["1,234.5", "3"], [1234.5, 3.0]),
+    (["1 234", "7"], [1234.0, 7.0]),                # a space as thousands separator
+])
+def test_commas_are_read_by_the_whole_column(cells, expected):
+    texts, _ = number_texts(pd.Series(cells, dtype="str"))
+    assert pd.to_numeric(texts).tolist() == pytest.approx(expected)
+
+
+STAFF = "Employee Number,Team,Start Date,Termination Date,FTE\n1,A,01/01/2020,,1\n2,A,01/01/2020,,\"0,5\"\n"
+
+
+def test_a_quoted_decimal_comma_in_an_hr_file_is_a_decimal():
+    absence = ("Employee Number,Absence Start Date,Absence End Date,FTE Days Lost\n"
+               "1,01/03/2024,05/03/2024,\"4,3998\"\n2,10/03/2024,11/03/2024,\"1,0\"\n")
+    staff = hr.load_staff(read_table(STAFF.encode(), "staff.csv"))
+    records = hr.load_absence(read_table(absence.encode(), "absence.csv"), staff)
+    assert staff.assignments["fte"].tolist() == [1.0, 0.5]
+    org = hr.hr_metrics(records, start="2024-03-01", end="2024-03-31", levels=["organisation"]).iloc[0]
+    assert float(org["fte_days_lost"]) == pytest.approx(4.3998 + 1.0)
+    assert float(org["sickness_rate"]) == pytest.approx(100 * 5.3998 / (31 * 1.5))
+
+
+# --- Plausibility ------------------------------------------------------------------------------------
+def test_fte_days_lost_beyond_the_episode_is_refused_with_its_row():
+    absence = ("Employee Number,Absence Start Date,Absence End Date,FTE Days Lost\n"
+               "1,01/03/2024,05/03/2024,4\n1,10/03/2024,11/03/2024,43998\n")
+    staff = hr.load_staff(read_table(STAFF.encode(), "staff.csv"))
+    with pytest.raises(InputError, match=r"absence.csv, column 'FTE Days Lost', row 3: FTE days lost 43998 is more"):
+        hr.load_absence(read_table(absence.encode(), "absence.csv"), staff)
+
+
+def test_a_team_month_sickness_rate_over_100_percent_is_refused():
+    months = ("Team,Month,Staff in post,Leavers,FTE days lost,FTE days available\n"
+              "A,2024-01,10,0,30,310\nA,2024-02,10,0,2900,290\n")
+    with pytest.raises(InputError, match=r"row 3: FTE days lost 2900 is more than the FTE days available"):
+        hr.load_hr_table(read_table(months.encode(), "months.csv"))
+
+
+def test_an_absence_after_termination_adds_no_days_and_is_a_finding():
+    staff_csv = "Employee Number,Team,Start Date,Termination Date,FTE\n1,A,01/01/2020,29/02/2024,1\n2,A,01/01/2020,,1\n"
+    absence = ("Employee Number,Absence Start Date,Absence End Date\n"
+               "1,10/03/2024,20/03/2024\n2,10/03/2024,11/03/2024\n")
+    staff = hr.load_staff(read_table(staff_csv.encode(), "staff.csv"))
+    records = hr.load_absence(read_table(absence.encode(), "absence.csv"), staff)
+    org = hr.hr_metrics(records, start="2024-03-01", end="2024-03-31", levels=["organisation"]).iloc[0]
+    assert float(org["fte_days_lost"]) == pytest.approx(2.0)         # only the person in post
+    assert any("not in post" in note and "rows 2 of 'absence.csv'" in note for note in records.notes)
+
+
+def test_one_date_typed_far_in_the_future_does_not_move_the_period():
+    rows = ["Employee Number,Team,Start Date,Termination Date,FTE"]
+    rows += [f"{i},A,01/01/2015,{'' if i % 4 else f'{(i % 28) + 1:02d}/{(i % 12) + 1:02d}/2024'},1" for i in range(1, 200)]
+    rows.append("999,A,01/01/2015,15/06/2099,1")
+    staff = hr.load_staff(read_table(("\n".join(rows) + "\n").encode(), "staff.csv"))
+    assert staff.coverage_end.year == 2024
+    assert any(n.startswith("Planned leavers: 1 termination date(s)") for n in staff.notes)
