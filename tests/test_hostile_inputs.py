@@ -106,3 +106,35 @@ def test_one_date_typed_far_in_the_future_does_not_move_the_period():
     staff = hr.load_staff(read_table(("\n".join(rows) + "\n").encode(), "staff.csv"))
     assert staff.coverage_end.year == 2024
     assert any(n.startswith("Planned leavers: 1 termination date(s)") for n in staff.notes)
+
+
+# --- Team names: one team however it was typed -------------------------------------------------------
+
+
+def test_clean_name_removes_invisible_and_bidi_characters_and_normalises():
+    from analytics.ingest.names import clean_name
+    assert clean_name("Ward\u200b 7") == "Ward 7"
+    assert clean_name("\u202eWard 7\u202c") == "Ward 7"           # a right-to-left override never shows
+    assert clean_name("Cafe\u0301") == "Caf\u00e9"                  # NFD -> NFC
+    assert clean_name(" \t\n") is None
+
+
+def test_a_team_typed_several_ways_is_one_team_with_a_finding():
+    from analytics.survey.pipeline import SurveySource, score_survey_files
+    rows = ["Team,Q9F,Q9G,Q9H,Q9I"]
+    names = ["Ward 7"] * 9 + ["ward 7"] * 4 + ["Ward 7 "] * 3 + ["Ward\u200b 7"] * 3 + ["\u202eWard 7"] * 2
+    rows += [f"{name},4,4,4,4" for name in names]                    # 21 people, one team
+    results = score_survey_files([SurveySource("pulse_2025.csv", ("\n".join(rows) + "\n").encode())])
+    teams = results.unit_scores[(results.unit_scores["level"] == "team")
+                                & (results.unit_scores["measure"] == "compassionate_leadership")]
+    assert teams["unit"].tolist() == ["Ward 7"] and int(teams["n"].iloc[0]) == 21 and not teams["suppressed"].iloc[0]
+    merged = results.findings[results.findings["kind"] == "unit_spellings_merged"]
+    assert len(merged) == 1 and "'Ward 7', 'ward 7'" in merged["message"].iloc[0]
+
+
+def test_hr_team_names_are_merged_too():
+    staff = ("Employee Number,Team,Start Date,Termination Date,FTE\n1,Ward 7,01/01/2020,,1\n2,WARD 7,01/01/2020,,1\n"
+             "3,Ward\u200b 7,01/01/2020,,1\n")
+    records = hr.load_staff(read_table(staff.encode(), "staff.csv"))
+    assert set(records.assignments["team"]) == {"Ward 7"}
+    assert any("'Ward 7', 'WARD 7'" in note for note in records.notes)

@@ -8,11 +8,13 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from analytics import settings
 from analytics.errors import InputError
 from analytics.hr.records import (
     EARLIEST_PLAUSIBLE_YEAR, LATEST_PLAUSIBLE_YEAR, MAX_FTE, OPEN_ENDED_FROM_YEAR, ROLE_LABELS, _EPOCH_EXCEL_SERIAL,
     _MAX_EXCEL_SERIAL)
 from analytics.ingest.codebook import normalise_label
+from analytics.ingest.names import clean_name, merge_spellings
 from analytics.ingest.numbers import number_texts
 from analytics.ingest.raw import RawTable
 
@@ -39,6 +41,19 @@ def _clean_text(series: pd.Series) -> pd.Series:
     text = series.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
     text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
     return text.mask(text == "")
+
+
+def _unit_names(series: pd.Series, role: str) -> tuple[pd.Series, list[str]]:
+    """A team (or directorate) column: text as :func:`_clean_text`, cleaned by
+    :func:`analytics.ingest.names.clean_name` and with case variants merged
+    (:func:`analytics.ingest.names.merge_spellings`), blanks as :data:`~analytics.settings.NOT_RECORDED_UNIT`;
+    and a note per merge."""
+    text = _clean_text(series)
+    cleaned = text.map(clean_name, na_action="ignore").astype("str")
+    merged, merges = merge_spellings(cleaned)
+    notes = [f"The {role} names " + ", ".join(f"'{v}'" for v in variants) + f" differ only in letter case or "
+             f"spacing: one {role}, shown as '{kept}' ({count} row(s) renamed)." for kept, variants, count in merges]
+    return merged.fillna(settings.NOT_RECORDED_UNIT), notes
 
 
 def _clean_ids(series: pd.Series) -> pd.Series:

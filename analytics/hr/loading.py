@@ -13,7 +13,7 @@ import pandas as pd
 from analytics import settings
 from analytics.errors import InputError
 from analytics.hr.cells import (
-    _check_fte, _clean_ids, _clean_text, _find_columns, _parse_dates, _parse_months, _parse_numbers, _refuse_rows,
+    _check_fte, _clean_ids, _clean_text, _find_columns, _unit_names, _parse_dates, _parse_months, _parse_numbers, _refuse_rows,
     _require_columns, _require_rows, _where)
 from analytics.hr.overlaps import merge_episodes
 from analytics.hr.records import (
@@ -100,10 +100,12 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
     blank_person = person < 0
     person[blank_person] = n_known + np.arange(int(blank_person.sum()))
 
-    team = _clean_text(frame[found["team"]]).fillna(settings.NOT_RECORDED_UNIT)
+    team, merged_names = _unit_names(frame[found["team"]], "team")
     has_directorate = "directorate" in found
-    directorate = (_clean_text(frame[found["directorate"]]).fillna(settings.NOT_RECORDED_UNIT)
-                   if has_directorate else pd.Series(settings.NOT_RECORDED_UNIT, index=frame.index))
+    directorate = pd.Series(settings.NOT_RECORDED_UNIT, index=frame.index)
+    if has_directorate:
+        directorate, merged_directorates = _unit_names(frame[found["directorate"]], "directorate")
+        merged_names += merged_directorates
 
     def optional_text(role: str) -> pd.Series:
         return (_clean_text(frame[found[role]]) if role in found
@@ -143,6 +145,7 @@ def load_staff(raw: RawTable, *, team_col: str | None = None, job_role_col: str 
         notes.append("No FTE column: FTE days available and sickness rates cannot be worked out.")
     if employee_codes is None and assignment_codes is None:
         notes.append("No employee or assignment number: each row is counted as one person.")
+    notes += merged_names
     unset = pd.Timestamp("NaT")
     return set_period(StaffRecords(
         assignments=assignments, absence=None, file_name=raw.file_name, absence_file_name=None,
@@ -426,12 +429,17 @@ def load_team_month(raw: RawTable, *, team_col: str | None = None) -> TeamMonthR
                      "separator).")
     has_directorate = "directorate" in found
     has_staff_group = "staff_group" in found
+    teams, merged_names = _unit_names(frame[found["team"]], "team")
+    directorates = settings.NOT_RECORDED_UNIT
+    if has_directorate:
+        directorates, merged_directorates = _unit_names(frame[found["directorate"]], "directorate")
+        directorates = directorates.to_numpy()
+        merged_names += merged_directorates
     table = pd.DataFrame({
         "row": frame.index.to_numpy(dtype=np.int64),
         "organisation": settings.ORGANISATION_UNIT,
-        "directorate": (_clean_text(frame[found["directorate"]]).fillna(settings.NOT_RECORDED_UNIT).to_numpy()
-                        if has_directorate else settings.NOT_RECORDED_UNIT),
-        "team": _clean_text(frame[found["team"]]).fillna(settings.NOT_RECORDED_UNIT).to_numpy(),
+        "directorate": directorates,
+        "team": teams.to_numpy(),
         "staff_group": (_clean_text(frame[found["staff_group"]]).to_numpy() if has_staff_group else pd.NA),
         "month_index": month,
         "staff_end": counts["staff_in_post"],
@@ -468,6 +476,7 @@ def load_team_month(raw: RawTable, *, team_col: str | None = None) -> TeamMonthR
              "at the end of each month."]
     if not has_directorate:
         notes.append("No directorate column: the directorate level is not reported.")
+    notes += merged_names
     return TeamMonthRecords(
         table=table[["row", *_UNIT_COLUMNS, "month", "month_index", "staff_start", "staff_end", "leavers",
                      "fte_days_lost", "fte_days_available"]],

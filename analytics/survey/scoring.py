@@ -50,6 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse, stats
 
+from analytics.ingest.names import clean_name, merge_spellings, spelling_findings
 from analytics.ingest import quality
 from analytics import settings
 from analytics.ingest.codebook import Codebook, Scale, custom_item_code, normalise_label
@@ -352,8 +353,7 @@ def _mapped_items(raw: RawTable, mapping: Mapping, book: Codebook) -> dict[str, 
 def _clean_unit_text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
-    text = " ".join(_display_text(value).split())
-    return text or None
+    return clean_name(_display_text(value))
 
 
 def _unit_texts(series: pd.Series) -> pd.Series:
@@ -419,9 +419,12 @@ def _unit_columns(raw: RawTable, mapping: Mapping) -> tuple[dict[str, pd.Series]
             unit_values[role] = pd.Series(np.nan, index=raw.frame.index, dtype="str")
             continue
         column = _require_column(raw, column, role)
-        texts = _unit_texts(raw.frame[column])
+        texts, merges = merge_spellings(_unit_texts(raw.frame[column]))
         unit_findings.append(quality.unit_not_recorded_findings(texts.isna(), column=column, role=role,
                                                                 file=raw.file_name, sheet=raw.sheet))
+        if merges:
+            unit_findings.append(spelling_findings(merges, column=column, role=role, file=raw.file_name,
+                                                   sheet=raw.sheet))
         unit_values[role] = texts.fillna(settings.NOT_RECORDED_UNIT)
     return unit_values, unit_findings
 
@@ -514,9 +517,11 @@ def score_responses(raw: RawTable, mapping: Mapping, codebook: Codebook, *, wave
     ``mapping.wave_label`` or ``wave`` (with a finding), and without either they are refused. Without a
     wave column: ``mapping.wave_label``, else ``wave``, else :class:`InputError`.
 
-    Team and directorate: text with outer/repeated spaces removed, otherwise as written (case is kept:
-    "Ward 7" and "ward 7" are two teams). A blank cell is :data:`~analytics.settings.NOT_RECORDED_UNIT`,
-    with a finding.
+    Team and directorate: text cleaned by :func:`analytics.ingest.names.clean_name` (Unicode NFC,
+    invisible and bidirectional control characters removed, spaces collapsed), and spellings that differ
+    only by letter case merged into the most frequent one, with a finding listing each merge
+    (:func:`analytics.ingest.names.merge_spellings`). A blank cell is
+    :data:`~analytics.settings.NOT_RECORDED_UNIT`, with a finding.
 
     Raises
     ------
