@@ -64,6 +64,10 @@ FINDING_COLUMNS = ("severity", "kind", "file", "sheet", "column", "rows", "count
 # --- Files ------------------------------------------------------------------------------------------
 #: A workbook larger than this once uncompressed is refused before parsing (zip-bomb guard).
 MAX_UNCOMPRESSED_BYTES = 1024**3
+#: A worksheet whose cells reach over more than this many cells (last row x last column) is not opened: the
+#: workbook reader allocates the whole grid (about 32 bytes a cell), so one stray cell at XFD1048576 would
+#: ask for hundreds of GB. 25 million cells is 1,000,000 rows x 25 columns, or 100,000 x 250.
+MAX_SHEET_CELLS = 25_000_000
 #: A workbook whose uncompressed / compressed size exceeds this ratio is refused (zip-bomb guard).
 MAX_COMPRESSION_RATIO = 200
 #: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped

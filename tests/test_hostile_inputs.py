@@ -4,6 +4,8 @@ or a one-line message naming the real problem (time and memory are measured in `
 from __future__ import annotations
 
 
+import io
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -138,3 +140,29 @@ def test_hr_team_names_are_merged_too():
     records = hr.load_staff(read_table(staff.encode(), "staff.csv"))
     assert set(records.assignments["team"]) == {"Ward 7"}
     assert any("'Ward 7', 'WARD 7'" in note for note in records.notes)
+
+
+# --- A workbook whose cells stretch over the whole grid ----------------------------------------------
+def _stray_cell_workbook(far: str) -> bytes:
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Notes"
+    notes["A1"] = "About this export"
+    notes[far] = "x"                   # one stray cell: the reader would allocate the whole grid up to it
+    data = book.create_sheet("Responses")
+    data.append(["Team", "Q9F", "Q9G", "Q9H", "Q9I"])
+    for _ in range(12):
+        data.append(["Ward A", 4, 4, 3, 5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "ZZ1048576", "XFD2000"])
+def test_a_stray_far_cell_skips_its_sheet_and_never_allocates_the_grid(far):
+    data = _stray_cell_workbook(far)
+    raw = read_table(data, "export.xlsx")                  # automatic sheet choice: the Notes sheet is skipped
+    assert raw.sheet == "Responses" and len(raw.frame) == 12
+    assert any(note.startswith("Sheet 'Notes' was not read") for note in raw.notes)
+    with pytest.raises(InputError, match=f"sheet 'Notes': This sheet cannot be opened.*cell {far[:3]}"):
+        read_table(data, "export.xlsx", sheet="Notes")

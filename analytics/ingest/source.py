@@ -30,6 +30,8 @@ class Source:
     size: int
     kind: str = "csv"  # "csv" or "workbook"
     notes: list[str] = field(default_factory=list)
+    #: A workbook's sheets and how far their cells reach (:class:`analytics.ingest.archive.SheetExtent`).
+    sheet_extents: dict = field(default_factory=dict)
 
     def opener(self):
         """A fresh binary file object for the content."""

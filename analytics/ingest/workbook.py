@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analytics import settings
 from analytics.errors import InputError
 from analytics.ingest.frames import HEADER_ONLY_ROWS, finish_table, no_responses, select_positions
 from analytics.ingest.header import PREVIEW_ROWS, Header, detect_header, header_notes
@@ -95,8 +96,26 @@ def _candidate_rounds(workbook, src: Source, sheet: str | None) -> list[list[str
     return [[n for n in worksheets if is_visible(n)], [n for n in worksheets if not is_visible(n)]]
 
 
+def oversized_sheet(src: Source, name: str) -> str:
+    """Why a sheet is too large to open ("" when it is not): its cells reach further than
+    :data:`~analytics.settings.MAX_SHEET_CELLS` allows (the reader would allocate the whole grid, however
+    empty, and could exhaust the server's memory). Measured from the file before the reader opens it
+    (:class:`analytics.ingest.archive.SheetExtent`)."""
+    extent = src.sheet_extents.get(name)
+    if extent is None or extent.cells <= settings.MAX_SHEET_CELLS:
+        return ""
+    return (f"Its cells stretch over {extent.rows:,} rows and {extent.columns:,} columns (to cell {extent.far_cell}), "
+            "too far to open safely, though most of that grid is probably empty. Delete the stray cells far from "
+            f"the data (cell {extent.far_cell} and any others) in Excel, save, and upload again.")
+
+
 def _examine_sheet(workbook, src: Source, name: str) -> _SheetCandidate | None:
-    """The sheet's header and score, or ``None`` when it is empty or its preview has no filled cell."""
+    """The sheet's header and score, or ``None`` when it is empty or its preview has no filled cell (or is
+    too large to open: :func:`oversized_sheet`; a note says so)."""
+    too_large = oversized_sheet(src, name)
+    if too_large:
+        src.notes.append(f"Sheet '{name}' was not read. {too_large}")
+        return None
     try:
         sheet_obj = workbook.get_sheet_by_name(name)
     except Exception as error:
@@ -142,6 +161,9 @@ def _sheet_note(name: str, examined: list[str], chosen_by_user: bool) -> str:
 def _read_open_workbook(workbook, src: Source, *, sheet, columns, header_only) -> RawTable:
     chosen_by_user = sheet is not None
     rounds = _candidate_rounds(workbook, src, sheet)
+    if chosen_by_user and oversized_sheet(src, rounds[0][0]):
+        raise InputError("This sheet cannot be opened. " + oversized_sheet(src, rounds[0][0]), file=src.name,
+                         sheet=rounds[0][0])
     best, examined = _best_sheet(workbook, src, rounds)
     if best is None:
         what = "This sheet has no values in it" if chosen_by_user else "No sheet of this workbook has any values in it"
