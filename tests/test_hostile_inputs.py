@@ -166,3 +166,10 @@ def test_a_stray_far_cell_skips_its_sheet_and_never_allocates_the_grid(far):
     assert any(note.startswith("Sheet 'Notes' was not read") for note in raw.notes)
     with pytest.raises(InputError, match=f"sheet 'Notes': This sheet cannot be opened.*cell {far[:3]}"):
         read_table(data, "export.xlsx", sheet="Notes")
+
+
+def test_a_workbook_named_like_another_format_is_read_by_its_content(tmp_path):
+    path = tmp_path / "export.xlsb"                     # a real .xlsx saved under the wrong extension
+    path.write_bytes(_stray_cell_workbook("B2"))
+    raw = read_table(path)
+    assert raw.sheet == "Responses" and len(raw.frame) == 12

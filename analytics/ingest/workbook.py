@@ -31,8 +31,13 @@ def load_workbook(src: Source):
     import python_calamine
 
     try:
-        if src.path is not None:
+        if src.path is not None and src.path.suffix.lower() in (".xlsx", ".xlsm"):
             return python_calamine.CalamineWorkbook.from_path(str(src.path))
+        if src.path is not None:
+            # The file is a workbook by its content (source.py), whatever its name: a reader chosen by a
+            # wrong extension (".xlsb", ".csv") would call a good workbook damaged.
+            with open(src.path, "rb") as handle:
+                return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(src.data))
     except Exception as error:  # calamine raises several types for damaged files
         raise InputError("This workbook is damaged and cannot be read. Open it in Excel and save it again, or "
