@@ -27,6 +27,12 @@ Aliases (benchmark / published variable names such as ``PP1_2``, ``pp1_2_2025``,
 matched by :meth:`Codebook.measure_by_alias` after :func:`normalise_alias`: case, separators and a
 trailing year are ignored. A measure's id and label are always aliases of it.
 
+Choosing a codebook: :func:`load_codebook` takes a shipped id (``"nss_2024_2025"``, ``"nss_2021_2023"``)
+or a JSON path; :func:`codebook_for_year` picks the shipped codebook whose ``years`` include a wave year.
+Shipped: ``nss_2024_2025`` (the default; scored measures and People Promise element 1, the other elements
+published-only) and ``nss_2021_2023`` (published element and theme names only: no question list of those
+years could be verified, so it scores nothing).
+
 Scale options are listed from the least to the most favourable *wording order of the scale* (e.g.
 Strongly disagree ... Strongly agree); an item's ``reverse`` flag says that agreeing is unfavourable.
 """
