@@ -16,7 +16,9 @@ import pandas as pd
 from analytics.ingest.codebook import load_codebook
 from analytics.dataset import DatasetSpec, FilePayload
 
-ITEMS = tuple(load_codebook().items)
+_BOOK = load_codebook()
+# 5-point questions only: every question of a row gets the same code 1..5 (a yes/no question would refuse 3-5).
+ITEMS = tuple(c for c, item in _BOOK.items.items() if _BOOK.scales[item.scale].n_options == 5)
 
 
 def survey_csv(teams: Mapping[str, tuple[str, Sequence[int]]], wave: str) -> bytes:

@@ -10,9 +10,28 @@ JSON layout::
      "scales": {"agreement": {"label": "...", "options": ["Strongly disagree", ..., "Strongly agree"]}},
      "missing_options": ["Don't know", "Not applicable", ...],
      "items": {"q9f": {"wording": "...", "scale": "agreement", "reverse": false}, ...},
-     "measures": [{"id": "compassionate_leadership", "label": "...", "items": ["q9f", ...]},
+     "measures": [{"id": "compassionate_leadership", "label": "...", "items": ["q9f", ...],
+                   "aliases": ["PP1_2", ...], "source": "..."},
                   {"id": "morale", "label": "...", "sub_measures": ["thinking_about_leaving", ...]}],
+     "published_measures": [{"id": "pp4_burnout", "label": "Burnout", "aliases": ["PP4_2", ...],
+                             "questions": [], "source": "..."}],
+     "sources": [{"title": "...", "url": "..."}], "notes": "...",
      "behaviours": {"note": "...", "items": {"attending": "q9g", ...}}}
+
+``measures`` are scored from respondent answers. ``published_measures`` are NSS scores whose question
+list (or the questions' scales) could not be verified against a published source for the codebook's
+years: they are never scored, but their names and aliases let a reader of *published* results (benchmark
+workbooks, contractor files) recognise the column. ``questions`` lists codes a source gives, if any.
+
+Aliases (benchmark / published variable names such as ``PP1_2``, ``pp1_2_2025``, ``theme_morale``) are
+matched by :meth:`Codebook.measure_by_alias` after :func:`normalise_alias`: case, separators and a
+trailing year are ignored. A measure's id and label are always aliases of it.
+
+Choosing a codebook: :func:`load_codebook` takes a shipped id (``"nss_2024_2025"``, ``"nss_2021_2023"``)
+or a JSON path; :func:`codebook_for_year` picks the shipped codebook whose ``years`` include a wave year.
+Shipped: ``nss_2024_2025`` (the default; scored measures and People Promise element 1, the other elements
+published-only) and ``nss_2021_2023`` (published element and theme names only: no question list of those
+years could be verified, so it scores nothing).
 
 Scale options are listed from the least to the most favourable *wording order of the scale* (e.g.
 Strongly disagree ... Strongly agree); an item's ``reverse`` flag says that agreeing is unfavourable.
@@ -78,7 +97,10 @@ class Item:
 class Measure:
     """A sub-score (mean of items) or a theme (mean of sub-scores).
 
-    Exactly one of ``items`` and ``sub_measures`` is non-empty.
+    Exactly one of ``items`` and ``sub_measures`` is non-empty for a scored measure; a published-only
+    measure (:attr:`Codebook.published_measures`) has neither and is never scored. ``aliases`` are
+    published variable names; ``source`` cites where the question list was taken from; ``questions``
+    (published-only measures) are the question codes a source lists.
     """
 
     id: str
@@ -86,10 +108,39 @@ class Measure:
     items: tuple[str, ...] = ()
     sub_measures: tuple[str, ...] = ()
     description: str = ""
+    aliases: tuple[str, ...] = ()
+    source: str = ""
+    questions: tuple[str, ...] = ()
 
     @property
     def is_theme(self) -> bool:
         return bool(self.sub_measures)
+
+    @property
+    def alias_keys(self) -> tuple[str, ...]:
+        """Normalised names this measure answers to: its id, label and aliases (:func:`normalise_alias`)."""
+        keys = dict.fromkeys(normalise_alias(a) for a in (self.id, self.label, *self.aliases))
+        return tuple(k for k in keys if k)
+
+
+_TRAILING_YEAR = re.compile(r"(?:[\s_\-.]+|(?<=[a-z]))(?:19|20)\d{2}$")
+
+
+def normalise_alias(name: object) -> str:
+    """Normalise a published variable name for alias matching: case-folded, a trailing year removed
+    (``_2025``, ``-2024``, ``2023`` after a letter), then every character that is not a letter or digit
+    removed.
+
+    >>> normalise_alias("pp1_2_2025")
+    'pp12'
+    >>> normalise_alias(" Theme-Morale 2024 ")
+    'thememorale'
+    >>> normalise_alias("People_Promise_1")
+    'peoplepromise1'
+    """
+    s = str(name).strip().casefold()
+    s = _TRAILING_YEAR.sub("", s)
+    return re.sub(r"[^0-9a-z]", "", s)
 
 
 @dataclass(frozen=True)
@@ -105,6 +156,9 @@ class Codebook:
     missing_options: tuple[str, ...] = ()
     behaviours: dict[str, str] = field(default_factory=dict)
     behaviours_note: str = ""
+    published_measures: tuple[Measure, ...] = ()
+    sources: tuple[dict, ...] = ()
+    notes: str = ""
 
     # -- look-ups --------------------------------------------------------------------------------
     @property
@@ -132,6 +186,21 @@ class Codebook:
     def scale_of(self, item_code: str) -> Scale:
         return self.scales[self.items[item_code].scale]
 
+    def measure_by_alias(self, name: object) -> Measure | None:
+        """The measure (scored or published-only) a published variable name stands for, or ``None``.
+
+        Matching is on :func:`normalise_alias` keys of the measure's id, label and ``aliases``: case,
+        separators and a trailing year are ignored, so ``PP1_2``, ``pp1_2_2025`` and ``pp1-2`` all give
+        compassionate leadership. Scored measures are searched before published-only ones.
+        """
+        key = normalise_alias(name)
+        if not key:
+            return None
+        for m in (*self.measures, *self.published_measures):
+            if key in m.alias_keys:
+                return m
+        return None
+
     # -- building ----------------------------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: dict, *, source: str = "codebook") -> "Codebook":
@@ -146,20 +215,16 @@ class Codebook:
                                       reverse=bool(i.get("reverse", False)))
                 for code, i in data["items"].items()
             }
-            measures = tuple(
-                Measure(id=m["id"], label=m.get("label", m["id"]),
-                        items=tuple(c.casefold() for c in m.get("items", ())),
-                        sub_measures=tuple(m.get("sub_measures", ())),
-                        description=m.get("description", ""))
-                for m in data["measures"]
-            )
+            measures = tuple(_measure_from_dict(m) for m in data["measures"])
+            published = tuple(_measure_from_dict(m, published=True) for m in data.get("published_measures", ()))
             behaviours = data.get("behaviours", {}) or {}
             book = cls(
                 id=str(data.get("id", source)), name=str(data.get("name", source)),
                 years=tuple(int(y) for y in data.get("years", ())), scales=scales, items=items,
                 measures=measures, missing_options=tuple(data.get("missing_options", ())),
                 behaviours={k: v.casefold() for k, v in behaviours.get("items", {}).items()},
-                behaviours_note=behaviours.get("note", ""),
+                behaviours_note=behaviours.get("note", ""), published_measures=published,
+                sources=tuple(dict(x) for x in data.get("sources", ())), notes=str(data.get("notes", "")),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InputError(f"The codebook is not in the expected layout ({exc!r} is missing or wrong). "
@@ -188,6 +253,22 @@ class Codebook:
                 if sub not in ids or self.measure(sub).is_theme:
                     raise InputError(f"Theme '{m.id}' lists '{sub}', which is not a sub-score measure.",
                                      file=source)
+        self._validate_published(source)
+
+    def _validate_published(self, source: str) -> None:
+        """Published-only measures: unique ids not shared with scored measures, no items; no alias key
+        shared by two measures (an alias must name one measure)."""
+        ids = set(self.measure_ids)
+        for m in self.published_measures:
+            if m.id in ids:
+                raise InputError(f"Measure id '{m.id}' is used twice (scored and published-only).", file=source)
+            ids.add(m.id)
+        owner: dict[str, str] = {}
+        for m in (*self.measures, *self.published_measures):
+            for key in m.alias_keys:
+                if owner.setdefault(key, m.id) != m.id:
+                    raise InputError(f"The alias '{key}' names two measures ('{owner[key]}' and '{m.id}').",
+                                     file=source)
 
     def to_dict(self) -> dict:
         return {
@@ -197,9 +278,16 @@ class Codebook:
             "items": {c: {"wording": i.wording, "scale": i.scale, "reverse": i.reverse} for c, i in self.items.items()},
             "measures": [
                 {"id": m.id, "label": m.label, "description": m.description,
-                 **({"sub_measures": list(m.sub_measures)} if m.is_theme else {"items": list(m.items)})}
+                 **({"sub_measures": list(m.sub_measures)} if m.is_theme else {"items": list(m.items)}),
+                 **_measure_extras(m)}
                 for m in self.measures
             ],
+            "published_measures": [
+                {"id": m.id, "label": m.label, "description": m.description, "questions": list(m.questions),
+                 **_measure_extras(m)}
+                for m in self.published_measures
+            ],
+            "sources": [dict(x) for x in self.sources], "notes": self.notes,
             "behaviours": {"note": self.behaviours_note, "items": dict(self.behaviours)},
         }
 
@@ -236,9 +324,29 @@ class Codebook:
                                     description=cm.description or "Local measure defined by the user."))
         book = Codebook(id=self.id, name=self.name, years=self.years, scales=scales, items=items,
                         measures=tuple(measures), missing_options=self.missing_options,
-                        behaviours=self.behaviours, behaviours_note=self.behaviours_note)
+                        behaviours=self.behaviours, behaviours_note=self.behaviours_note,
+                        published_measures=self.published_measures, sources=self.sources, notes=self.notes)
         book.validate("local measures")
         return book
+
+
+def _measure_from_dict(m: dict, *, published: bool = False) -> Measure:
+    """One measure of the JSON layout (see the module docstring)."""
+    return Measure(id=m["id"], label=m.get("label", m["id"]),
+                   items=() if published else tuple(c.casefold() for c in m.get("items", ())),
+                   sub_measures=() if published else tuple(m.get("sub_measures", ())),
+                   description=m.get("description", ""), aliases=tuple(str(a) for a in m.get("aliases", ())),
+                   source=str(m.get("source", "")), questions=tuple(c.casefold() for c in m.get("questions", ())))
+
+
+def _measure_extras(m: Measure) -> dict:
+    """The optional keys of a measure in the JSON layout, only when set."""
+    out: dict = {}
+    if m.aliases:
+        out["aliases"] = list(m.aliases)
+    if m.source:
+        out["source"] = m.source
+    return out
 
 
 def custom_item_code(measure_id: str, column: str) -> str:
@@ -272,3 +380,28 @@ def load_codebook(source: str | Path | None = None) -> Codebook:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"The codebook is not valid JSON ({exc}).", file=path.name) from None
     return Codebook.from_dict(data, source=path.name)
+
+
+def codebook_for_year(year: int | str) -> Codebook:
+    """The shipped codebook whose ``years`` include a survey (wave) year, e.g. ``codebook_for_year(2023)``.
+
+    NHS Staff Survey question numbers change between years, so a wave must be scored and its published
+    results read with that year's codebook. A year such as ``"2024.0"`` or ``" 2024 "`` is accepted.
+    When two shipped codebooks list the year, the one with the fewest years (the most specific) is used.
+
+    Raises
+    ------
+    InputError
+        The year is not a number, or no shipped codebook covers it (the message lists the years covered).
+    """
+    try:
+        wanted = int(float(str(year).strip()))
+    except ValueError:
+        raise InputError(f"'{year}' is not a survey year.") from None
+    books = [load_codebook(cid) for cid in available_codebooks()]
+    covering = sorted((b for b in books if wanted in b.years), key=lambda b: (len(b.years), b.id))
+    if not covering:
+        covered = sorted({y for b in books for y in b.years})
+        raise InputError(f"No shipped codebook covers the survey year {wanted}. Years covered: "
+                         f"{', '.join(str(y) for y in covered)}. Give a codebook file for that year.")
+    return covering[0]
