@@ -173,3 +173,17 @@ def test_a_workbook_named_like_another_format_is_read_by_its_content(tmp_path):
     path.write_bytes(_stray_cell_workbook("B2"))
     raw = read_table(path)
     assert raw.sheet == "Responses" and len(raw.frame) == 12
+
+
+def test_two_sheets_with_one_name_are_refused():
+    import zipfile
+    data = _stray_cell_workbook("B2")
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                content = content.replace(b'name="Notes"', b'name="Responses"')
+            target.writestr(info, content)
+    with pytest.raises(InputError, match="more than one sheet called 'Responses'"):
+        read_table(out.getvalue(), "export.xlsx")

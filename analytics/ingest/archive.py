@@ -150,7 +150,14 @@ def check_workbook_zip(src) -> None:
     _check_declared_sizes(src.name, infos)
     extents = _check_declared_sizes_hold(src)
     parts = sheet_parts(src)
-    src.sheet_extents = {name: extents[part] for name, part in parts.items() if part in extents}
+    names = [name.strip().casefold() for name, _ in parts]
+    twice = sorted({name for name, _ in parts if names.count(name.strip().casefold()) > 1})
+    if twice:
+        raise InputError(f"This workbook has more than one sheet called '{twice[0]}', which Excel never allows: "
+                         "the file was altered after it was saved, and it is not clear which sheet holds the "
+                         "responses. Open it in Excel, save it again, or export the responses again.",
+                         file=src.name)
+    src.sheet_extents = {name: extents[part] for name, part in parts if part in extents}
 
 
 def _check_declared_sizes(name: str, infos: list[zipfile.ZipInfo]) -> None:
@@ -278,27 +285,26 @@ _RELATION = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^
 _RELATION_TARGET_FIRST = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 
 
-def sheet_parts(src) -> dict[str, str]:
-    """Sheet name -> its worksheet part (``xl/worksheets/sheet1.xml``), from the workbook's own index
-    (read as text, never with an XML parser: no entity can expand)."""
+def sheet_parts(src) -> list[tuple[str, str]]:
+    """``(sheet name, worksheet part)`` pairs (``xl/worksheets/sheet1.xml``) from the workbook's own index,
+    in its order (read as text, never with an XML parser: no entity can expand)."""
     try:
         with src.opener() as handle, zipfile.ZipFile(handle) as archive:
             book = archive.read("xl/workbook.xml")
             rels = archive.read("xl/_rels/workbook.xml.rels")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return {}
-    ids = {rid: name for name, rid in _SHEET.findall(book)}
-    ids.update({rid: name for rid, name in _SHEET_ID_FIRST.findall(book)})
+        return []
+    sheets = _SHEET.findall(book) or [(name, rid) for rid, name in _SHEET_ID_FIRST.findall(book)]
     targets = dict(_RELATION.findall(rels))
     targets.update({rid: target for target, rid in _RELATION_TARGET_FIRST.findall(rels)})
-    out = {}
-    for rid, name in ids.items():
+    out = []
+    for name, rid in sheets:
         target = targets.get(rid)
         if target is None:
             continue
         target = target.decode().lstrip("/")
         part = target if target.startswith("xl/") else "xl/" + target
-        out[html.unescape(name.decode("utf-8", "replace"))] = part
+        out.append((html.unescape(name.decode("utf-8", "replace")), part))
     return out
 
 
