@@ -187,3 +187,22 @@ def test_two_sheets_with_one_name_are_refused():
             target.writestr(info, content)
     with pytest.raises(InputError, match="more than one sheet called 'Responses'"):
         read_table(out.getvalue(), "export.xlsx")
+
+
+# --- CSV files that another delimiter trial used to abort, and empty padding ---------------------------
+def test_a_carriage_return_inside_a_quoted_cell_is_read():
+    raw = read_table(b'Team,Q9F,Comment\nWard A,4,"line one\rline two"\nWard B,3,ok\n', "cr.csv")
+    assert raw.frame["Comment"].tolist() == ["line one\rline two", "ok"]
+
+
+def test_a_header_of_twenty_thousand_columns_is_read():
+    header = ",".join(f"Q{i}" for i in range(20_000))        # one line of about 130 KB
+    row = ",".join("1" for _ in range(20_000))
+    raw = read_table(f"{header}\n{row}\n{row}\n".encode(), "wide.csv")
+    assert raw.frame.shape == (2, 20_000)
+
+
+@pytest.mark.parametrize("padding", [b"\x00" * 5000 + b"\n", b" \t, \n" * 3, b"\n" * 10_000, b",\n,\n"])
+def test_blank_whitespace_and_nul_rows_are_not_respondents(padding):
+    raw = read_table(b"Team,Q9F\nWard A,4\nWard B,3\n" + padding, "padded.csv")
+    assert raw.frame["Team"].tolist() == ["Ward A", "Ward B"]

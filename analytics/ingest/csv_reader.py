@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from collections import Counter
 
 import pandas as pd
@@ -90,11 +91,16 @@ def _delimiter_score(text: str, delimiter: str) -> tuple[int, int]:
     """(records, fields) of the most common field count (> 1) among the first 100 non-blank records when
     split by ``delimiter``, ties to more fields; ``(0, 0)`` when that count is 1 or nothing is filled."""
     counts = Counter()
-    for i, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
-        if i >= _SNIFF_RECORDS:
-            break
-        if any(cell.strip() for cell in record):
-            counts[len(record)] += 1
+    try:
+        for i, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+            if i >= _SNIFF_RECORDS:
+                break
+            if any(cell.strip() for cell in record):
+                counts[len(record)] += 1
+    except csv.Error:
+        # Split by the wrong delimiter a record can look broken (a whole header line as one over-long
+        # field): this delimiter does not fit, which must not stop the others being tried.
+        return (0, 0)
     if not counts:
         return (0, 0)
     n_fields, n_rows = max(counts.items(), key=lambda item: (item[1], item[0]))
@@ -206,7 +212,9 @@ def _read_csv_frame(src: Source, encoding: str, options: dict) -> tuple[pd.DataF
     the sniffed head is not UTF-8."""
     for attempt in (encoding, "cp1252"):
         try:
-            with src.opener() as handle:
+            with src.opener() as handle, warnings.catch_warnings():
+                # Chunks of blank lines make pandas warn of mixed types; the column is text either way.
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
                 return pd.read_csv(handle, encoding=attempt, **options), attempt
         except UnicodeDecodeError:
             if attempt == "cp1252" or encoding not in ("utf-8", "utf-8-sig"):

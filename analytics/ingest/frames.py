@@ -4,6 +4,7 @@ spreadsheet row numbers)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analytics.errors import InputError
@@ -37,17 +38,33 @@ def no_responses(name: str, sheet: str | None, header_row: int) -> InputError:
                       "export with the responses in it, or export the responses again.", file=name, sheet=sheet)
 
 
+#: Characters a cell may hold and still be empty: white space, NUL padding and other control characters.
+_EMPTY_CHARACTERS = "".join(chr(c) for c in range(33)) + "\x7f\u00a0\u200b\ufeff"
+
+
+def _cells_missing(values: pd.Series) -> np.ndarray:
+    """Missing cells, and text cells holding only white space, NUL padding or control characters."""
+    missing = values.isna().to_numpy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        text = values.astype("str").str.strip(_EMPTY_CHARACTERS)
+        missing = missing | (text == "").fillna(False).to_numpy(dtype=bool)
+    return missing
+
+
 def drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop rows with no value in any column, checking column by column only the rows still empty."""
+    """Drop rows with no value in any column (a cell of white space, NUL padding or control characters is
+    no value), checking column by column only the rows still empty."""
     if frame.shape[1] == 0 or frame.empty:
         return frame
-    empty = None
+    candidates = np.arange(len(frame))
     for position in range(frame.shape[1]):
-        missing = frame.iloc[:, position].isna().to_numpy()
-        empty = missing if empty is None else (empty & missing)
-        if not empty.any():
+        still = _cells_missing(frame.iloc[candidates, position])
+        candidates = candidates[still]
+        if not len(candidates):
             return frame
-    return frame.loc[~empty]
+    keep = np.ones(len(frame), dtype=bool)
+    keep[candidates] = False
+    return frame.loc[keep]
 
 
 def finish_table(frame: pd.DataFrame, first_row: int, *, file_name: str, sheet: str | None, header: Header,

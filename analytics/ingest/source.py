@@ -127,9 +127,12 @@ def _read_first_bytes(path: Path, n_bytes: int) -> bytes:
 
 
 def looks_like_text(sample: bytes) -> bool:
-    """True when ``sample`` has no NUL bytes (unless UTF-16 with a BOM) and almost no control bytes."""
+    """True when ``sample`` has no NUL bytes (unless UTF-16 with a BOM) and almost no control bytes.
+    NUL padding at the end (a file written into a larger preallocated space) does not count: those rows
+    are dropped as empty when the table is read."""
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
+    sample = sample.rstrip(b"\x00\r\n")
     if b"\x00" in sample:
         return False
     control = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
