@@ -206,3 +206,16 @@ def test_a_header_of_twenty_thousand_columns_is_read():
 def test_blank_whitespace_and_nul_rows_are_not_respondents(padding):
     raw = read_table(b"Team,Q9F\nWard A,4\nWard B,3\n" + padding, "padded.csv")
     assert raw.frame["Team"].tolist() == ["Ward A", "Ward B"]
+
+
+def test_a_stray_space_far_below_the_only_sheet_names_the_cell_to_delete():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Team", "Q9F", "Q9G", "Q9H", "Q9I"])
+    for _ in range(12):
+        sheet.append(["Ward A", 4, 4, 3, 5])
+    sheet["Z1048576"] = " "                # one space typed in the last row of the grid
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InputError, match=r"The sheet 'Sheet' cannot be opened.*cell Z1048576"):
+        read_table(buffer.getvalue(), "export.xlsx")

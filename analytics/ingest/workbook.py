@@ -171,6 +171,10 @@ def _read_open_workbook(workbook, src: Source, *, sheet, columns, header_only) -
                          sheet=rounds[0][0])
     best, examined = _best_sheet(workbook, src, rounds)
     if best is None:
+        too_large = [n for n in examined if oversized_sheet(src, n)]
+        if too_large:
+            raise InputError(f"The sheet '{too_large[0]}' cannot be opened. " + oversized_sheet(src, too_large[0]),
+                             file=src.name, sheet=too_large[0])
         what = "This sheet has no values in it" if chosen_by_user else "No sheet of this workbook has any values in it"
         raise InputError(f"{what}. Check that this is the export with the responses in it.", file=src.name,
                          sheet=rounds[0][0] if chosen_by_user else None)
