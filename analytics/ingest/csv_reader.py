@@ -210,9 +210,10 @@ def _read_options(records: list[list], header: Header, delimiter: str, decimal: 
 def _read_csv_frame(src: Source, encoding: str, options: dict) -> tuple[pd.DataFrame, str]:
     """The data as parsed by pandas, and the codec used: ``encoding``, or Windows-1252 when a byte after
     the sniffed head is not UTF-8."""
+    opener = _content_opener(src)
     for attempt in (encoding, "cp1252"):
         try:
-            with src.opener() as handle, warnings.catch_warnings():
+            with opener() as handle, warnings.catch_warnings():
                 # Chunks of blank lines make pandas warn of mixed types; the column is text either way.
                 warnings.simplefilter("ignore", pd.errors.DtypeWarning)
                 return pd.read_csv(handle, encoding=attempt, **options), attempt
@@ -230,6 +231,39 @@ def _read_csv_frame(src: Source, encoding: str, options: dict) -> tuple[pd.DataF
         except pd.errors.EmptyDataError:
             return pd.DataFrame(columns=options.get("names") or options["usecols"]), attempt
     raise AssertionError("unreachable")
+
+
+#: Bytes of blank lines, white space or NUL padding at a file's end above which they are cut before parsing.
+TRAILING_PADDING_CUT = 64 * 1024
+_PADDING = b" \t\r\n\x00\x0b\x0c"
+
+
+def _content_end(src: Source) -> int:
+    """Where the file's content ends: its size less the blank lines, white space and NUL bytes at its end
+    (read backwards, 1 MiB at a time)."""
+    end = src.size
+    with src.opener() as handle:
+        while end > 0:
+            start = max(0, end - (1 << 20))
+            handle.seek(start)
+            block = handle.read(end - start)
+            kept = len(block.rstrip(_PADDING))
+            if kept:
+                return start + kept
+            end = start
+    return 0
+
+
+def _content_opener(src: Source):
+    """A function opening the file for pandas: the file itself, or, when more than
+    :data:`TRAILING_PADDING_CUT` bytes of padding end it (two million blank lines, NUL padding), its content
+    without them, so that they are never parsed into empty rows (they would take seconds and gigabytes)."""
+    end = _content_end(src)
+    if src.size - end <= TRAILING_PADDING_CUT:
+        return src.opener
+    with src.opener() as handle:
+        content = handle.read(end) + b"\n"
+    return lambda: io.BytesIO(content)
 
 
 def _parser_error(error: Exception, name: str) -> InputError:
