@@ -165,16 +165,17 @@ def wave_from_dates(raw: RawTable) -> WaveSource | None:
     return None
 
 
-def detect_wave(raw: RawTable, file_name: str, *, wave_col: str | None = None,
-                wave_label: str | None = None) -> WaveSource:
+def detect_wave(raw: RawTable, file_name: str, *, wave_col: str | None = None, wave_label: str | None = None,
+                found: WaveSource | None = None) -> WaveSource:
     """Where the wave of a file comes from (the rule of the module docstring).
 
     ``wave_col`` is the file's wave column (each row its own wave); ``wave_label`` the wave the user typed,
-    which replaces the year found (``where`` then names what the file itself says, if anything).
+    which replaces the year found (``where`` then names what the file itself says, if anything); ``found``
+    is :func:`found_in_file` when already known.
     """
     if wave_col:
         return WaveSource(wave=None, kind=FROM_WAVE_COLUMN, column=wave_col, where=f"from column '{wave_col}'")
-    found = _found_in_file(raw, file_name)
+    found = found or found_in_file(raw, file_name)
     typed = str(wave_label or "").strip()
     if typed:
         said = "" if found.kind == NOT_FOUND else f"; the file itself gives {found.wave} {found.where}"
@@ -182,7 +183,8 @@ def detect_wave(raw: RawTable, file_name: str, *, wave_col: str | None = None,
     return found
 
 
-def _found_in_file(raw: RawTable, file_name: str) -> WaveSource:
+def found_in_file(raw: RawTable, file_name: str) -> WaveSource:
+    """The wave the file itself gives (rules 2-5 of the module docstring), without a wave column."""
     from_dates = wave_from_dates(raw)
     if from_dates is not None:
         return from_dates
