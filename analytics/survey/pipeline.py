@@ -91,6 +91,8 @@ class RecognisedFile:
     wave_fallback: str | None
     unit_results: UnitResults | None = None
     wave_source: WaveSource | None = None
+    #: What the file itself gives for the wave (never a wave column or a typed wave): shown on the Data page.
+    wave_found: WaveSource | None = None
 
     @property
     def is_unit_level(self) -> bool:
@@ -171,7 +173,7 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
         unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
                                          wave_label=options.wave_label or wave_fallback)
         return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
-                              unit_results=unit_results,
+                              unit_results=unit_results, wave_found=found,
                               wave_source=detect_wave(raw, source.file_name, wave_col=unit_results.wave_col,
                                                       wave_label=options.wave_label, found=found))
     if options.mapping is not None:
@@ -190,7 +192,7 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     wave_source = detect_wave(header, source.file_name, wave_col=mapping.wave_col, wave_label=mapping.wave_label,
                               found=found)
     return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback,
-                          wave_source=wave_source)
+                          wave_source=wave_source, wave_found=found)
 
 
 def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:
