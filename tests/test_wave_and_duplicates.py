@@ -269,3 +269,35 @@ def test_a_few_identical_rows_across_files_are_a_warning_not_removed():
     assert found["rows"].iloc[0] == "2 and 3" and found["count"].iloc[0] == 2
     assert "rows 8 and 9 of 'pulse_2025_a.csv'" in found["message"].iloc[0]
     assert _org_n(results) == 44
+
+
+# ------------------------------------------------------------------------------------------------
+# The Data page
+# ------------------------------------------------------------------------------------------------
+def _data_page(app_test, files):
+    from ui import data_view as view
+
+    app_test.switch_page("pages/data.py")
+    app_test.run()
+    app_test.file_uploader(key=view.SURVEY_UPLOADER_KEY).set_value(files)
+    app_test.run()
+    assert not app_test.exception
+    return app_test
+
+
+def test_data_page_shows_where_the_wave_came_from(app_test):
+    dates = [f"2025-10-{1 + i // 2:02d} 09:12:00" for i in range(32)]
+    at = _data_page(app_test, [("pulse.csv", _csv(_frame(dates=dates)), "text/csv")])
+    captions = [c.value for c in at.caption]
+    assert "Found in the file: Wave 2025 from column 'StartDate' (median response 08/10/2025)." in captions
+    assert any(t.value == "2025" for t in at.text_input)
+
+
+def test_data_page_refuses_the_same_file_twice_with_both_names(app_test):
+    from ui import data_view as view
+
+    content = _csv(_frame())
+    at = _data_page(app_test, [("pulse_2025.csv", content, "text/csv"), ("pulse_2025 (1).csv", content, "text/csv")])
+    messages = [w.value for w in at.warning]
+    assert any("'pulse_2025 (1).csv' is the same file as 'pulse_2025.csv'" in m for m in messages)
+    assert at.button(key=f"{view.PREFIX}:use").disabled
