@@ -209,6 +209,16 @@ def _cross_file_ids(keys: list[RowKeys]) -> tuple[list[np.ndarray], list[tuple[i
     return drops, findings
 
 
+def _holders_of_every_row(k: RowKeys, others: list[RowKeys]) -> list[int]:
+    """Positions in ``others`` of the files holding rows identical to ``k``'s, when together they hold every
+    row of ``k``; else ``[]``."""
+    fingerprints = set(k.frame["fingerprint"].tolist())
+    sets = [set(o.frame["fingerprint"].tolist()) for o in others]
+    holders = [h for h, found in enumerate(sets) if fingerprints & found]
+    pooled = set().union(*(sets[h] for h in holders)) if holders else set()
+    return holders if holders and fingerprints <= pooled else []
+
+
 def _whole_file_copies(keys: list[RowKeys]) -> tuple[list[bool], list[tuple[int, dict]]]:
     """Rule 4: files (without usable ids) every row of which is identical to a row of the other kept files,
     checked from the last file to the first so that, of two copies, the later one is removed."""
@@ -219,12 +229,9 @@ def _whole_file_copies(keys: list[RowKeys]) -> tuple[list[bool], list[tuple[int,
         if k.has_global_ids or k.frame.empty:
             continue
         others = [j for j in range(len(keys)) if j != i and not removed[j] and keys[j].layout == k.layout]
-        if not others:
-            continue
-        fingerprints = set(k.frame["fingerprint"].tolist())
-        holders = [j for j in others if fingerprints & set(keys[j].frame["fingerprint"].tolist())]
-        pooled = set().union(*(set(keys[j].frame["fingerprint"].tolist()) for j in holders)) if holders else set()
-        if holders and fingerprints <= pooled:
+        holders = _holders_of_every_row(k, [keys[j] for j in others])
+        if holders:
+            holders = [others[h] for h in holders]
             removed[i] = True
             names = " and ".join(f"'{keys[j].file}'" for j in holders)
             findings.append((i, {"severity": "warning", "kind": KIND_DUPLICATE_FILE, "file": k.file, "sheet": k.sheet or "",
