@@ -115,12 +115,17 @@ def _is_counter(ids: pd.Series, n_rows: int) -> bool:
 
 
 def _cell_hashes(values: pd.Series) -> np.ndarray:
-    """A 64-bit hash per cell: numbers by value, text case- and space-insensitively, blanks alike."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    text = values.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True).fillna("")
+    """A 64-bit hash per cell: numbers by value, text case- and space-insensitively, blanks alike.
+
+    Only the distinct values are normalised and hashed (a column of answers holds few), then spread back."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(np.asarray(uniques, dtype=object))
+    numbers = pd.to_numeric(distinct, errors="coerce")
+    text = distinct.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True).fillna("")
     by_text = pd.util.hash_array(text.to_numpy(dtype=object))
     by_number = pd.util.hash_array(numbers.to_numpy(dtype=float, na_value=np.nan))
-    return np.where(numbers.notna().to_numpy(), by_number, by_text)
+    hashes = np.append(np.where(numbers.notna().to_numpy(), by_number, by_text), pd.util.hash_array(np.array([""], dtype=object)))
+    return hashes[codes]  # code -1 (blank) takes the last entry: the hash of empty text
 
 
 def _roles(mapping: Mapping) -> list[tuple[str, str]]:
@@ -185,27 +190,22 @@ def _pair_finding(kind: str, severity: str, later: RowKeys, rows: np.ndarray, ea
 def _cross_file_ids(keys: list[RowKeys]) -> tuple[list[np.ndarray], list[tuple[int, dict]]]:
     """Rule 3: response ids of a wave already seen in an earlier file."""
     drops = [np.array([], dtype=np.int64) for _ in keys]
+    parts = [k.frame[k.frame["response_id"].notna()][["wave", "response_id"]].astype(str).assign(file=i)
+             .reset_index(names="row") for i, k in enumerate(keys) if k.has_global_ids]
+    if len(parts) < 2:
+        return drops, []
+    ids = pd.concat(parts, ignore_index=True)
+    first = ids.groupby(["wave", "response_id"], sort=False)[["file", "row"]].transform("first")
+    later = (ids["file"] != first["file"]).to_numpy()
+    hits = ids[later].assign(first_file=first["file"][later], first_row=first["row"][later])
     findings: list[tuple[int, dict]] = []
-    seen: dict[tuple[str, str], tuple[int, int]] = {}
-    for i, k in enumerate(keys):
-        if not k.has_global_ids:
-            continue
-        frame = k.frame[k.frame["response_id"].notna()]
-        hits: dict[int, tuple[list[int], list[int]]] = {}
-        for row, wave, rid in zip(frame.index, frame["wave"], frame["response_id"]):
-            key = (str(wave), str(rid))
-            if key in seen:
-                j, earlier_row = seen[key]
-                hits.setdefault(j, ([], []))[0].append(row)
-                hits[j][1].append(earlier_row)
-            else:
-                seen[key] = (i, row)
-        for j, (rows, earlier_rows) in hits.items():
-            drops[i] = np.concatenate([drops[i], np.asarray(rows, dtype=np.int64)])
-            findings.append((i, _pair_finding(
-                KIND_DUPLICATE_ID, "warning", k, np.asarray(rows), keys[j], np.asarray(earlier_rows),
-                f"{len(rows)} response(s) of this file have the same response ID as responses of '{keys[j].file}' "
-                "in the same wave; these later copies were removed before any count", column=k.id_column or "")))
+    for (i, j), pair in hits.groupby(["file", "first_file"], sort=True):
+        rows, k = pair["row"].to_numpy(dtype=np.int64), keys[i]
+        drops[i] = np.concatenate([drops[i], rows])
+        findings.append((i, _pair_finding(
+            KIND_DUPLICATE_ID, "warning", k, rows, keys[j], pair["first_row"].to_numpy(),
+            f"{len(rows)} response(s) of this file have the same response ID as responses of '{keys[j].file}' "
+            "in the same wave; these later copies were removed before any count", column=k.id_column or "")))
     return drops, findings
 
 
