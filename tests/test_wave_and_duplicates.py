@@ -188,7 +188,8 @@ def test_the_same_file_twice_is_refused_naming_both():
 
 def test_the_same_file_twice_in_a_dataset_spec_is_refused():
     content = _csv(_frame())
-    spec = DatasetSpec(label="test", survey_files=(FilePayload("a_2025.csv", content), FilePayload("b_2025.csv", content)))
+    spec = DatasetSpec(label="test",
+                       survey_files=(FilePayload("a_2025.csv", content), FilePayload("b_2025.csv", content)))
     with pytest.raises(InputError, match="'b_2025.csv' is the same file as 'a_2025.csv'"):
         load_survey(spec, min_group_size=K)
 

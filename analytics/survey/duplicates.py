@@ -124,7 +124,8 @@ def _cell_hashes(values: pd.Series) -> np.ndarray:
     text = distinct.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True).fillna("")
     by_text = pd.util.hash_array(text.to_numpy(dtype=object))
     by_number = pd.util.hash_array(numbers.to_numpy(dtype=float, na_value=np.nan))
-    hashes = np.append(np.where(numbers.notna().to_numpy(), by_number, by_text), pd.util.hash_array(np.array([""], dtype=object)))
+    blank = pd.util.hash_array(np.array([""], dtype=object))
+    hashes = np.append(np.where(numbers.notna().to_numpy(), by_number, by_text), blank)
     return hashes[codes]  # code -1 (blank) takes the last entry: the hash of empty text
 
 
@@ -234,11 +235,12 @@ def _whole_file_copies(keys: list[RowKeys]) -> tuple[list[bool], list[tuple[int,
             holders = [others[h] for h in holders]
             removed[i] = True
             names = " and ".join(f"'{keys[j].file}'" for j in holders)
-            findings.append((i, {"severity": "warning", "kind": KIND_DUPLICATE_FILE, "file": k.file, "sheet": k.sheet or "",
-                             "rows": quality.format_rows(k.frame.index.to_numpy()), "count": len(k.frame),
-                             "message": f"Every one of the {len(k.frame)} rows of this file is identical (all answers "
-                                        f"and units) to a row of {names}: the file is a copy, and its rows were "
-                                        "removed before any count, so no respondent is counted twice."}))
+            findings.append((i, {"severity": "warning", "kind": KIND_DUPLICATE_FILE, "file": k.file,
+                                 "sheet": k.sheet or "",
+                                 "rows": quality.format_rows(k.frame.index.to_numpy()), "count": len(k.frame),
+                                 "message": f"Every one of the {len(k.frame)} rows of this file is identical (all "
+                                            f"answers and units) to a row of {names}: the file is a copy, and its rows "
+                                            "were removed before any count, so no respondent is counted twice."}))
     return removed, findings
 
 

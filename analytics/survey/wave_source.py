@@ -158,8 +158,8 @@ def wave_from_dates(raw: RawTable) -> WaveSource | None:
         first, last = pd.Timestamp(ordered[0]), pd.Timestamp(ordered[-1])
         note = ""
         if first.year != last.year:
-            note = (f"Responses run from {_format_date(first)} to {_format_date(last)}, over {last.year - first.year + 1} "
-                    "calendar years; the wave is the year of the median response date.")
+            note = (f"Responses run from {_format_date(first)} to {_format_date(last)}, over "
+                    f"{last.year - first.year + 1} calendar years; the wave is the year of the median response date.")
         return WaveSource(wave=str(median.year), kind=FROM_DATE_COLUMN, column=column, note=note,
                           where=f"from column '{column}' (median response {_format_date(median)})")
     return None
@@ -189,7 +189,8 @@ def found_in_file(raw: RawTable, file_name: str) -> WaveSource:
     if from_dates is not None:
         return from_dates
     if raw.sheet and year_in_text(raw.sheet):
-        return WaveSource(wave=year_in_text(raw.sheet), kind=FROM_SHEET_NAME, where=f"from the sheet name '{raw.sheet}'")
+        return WaveSource(wave=year_in_text(raw.sheet), kind=FROM_SHEET_NAME,
+                          where=f"from the sheet name '{raw.sheet}'")
     for title in raw.title_texts:
         if year_in_text(title):
             return WaveSource(wave=year_in_text(title), kind=FROM_TITLE_ROW, where=f"from the title row '{title}'")
