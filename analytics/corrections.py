@@ -34,6 +34,7 @@ from analytics.dataset import DatasetSpec, FilePayload
 from analytics.errors import InputError
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.ingest.mapping import CustomMeasure, Mapping, apply_mapping, summarise_mapping
+from analytics.survey.duplicates import refuse_identical_files
 from analytics.survey.pipeline import RecognisedFile, SurveySource, recognise_file
 from analytics.unit_matching import unit_map_csv, unit_map_from_records, unit_map_records
 
@@ -531,8 +532,11 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
     Raises
     ------
     InputError
-        There is nothing to load, or a survey file is not ready (:func:`check_files_ready`).
+        There is nothing to load, two survey files hold the same bytes (every respondent would be counted
+        twice: :func:`analytics.survey.duplicates.refuse_identical_files`), or a survey file is not ready
+        (:func:`check_files_ready`).
     """
+    _refuse_identical_uploads(files)
     check_files_ready(files, staff_file)
     names = [f.payload.name for f in files] + [p.name for p in (staff_file, absence_file) if p is not None]
     return DatasetSpec(label="Uploaded: " + ", ".join(names), survey_files=tuple(f.payload for f in files),
@@ -544,6 +548,11 @@ def build_spec(files: list[SurveyFileState], *, staff_file: FilePayload | None =
                                      and not unit_map.empty else None),
                        hr_period=hr_period if staff_file is not None else HRPeriod(),
                        leaver_definition=leaver_definition if staff_file is not None else LeaverDefinition())
+
+
+def _refuse_identical_uploads(files: list[SurveyFileState]) -> None:
+    """:func:`analytics.survey.duplicates.refuse_identical_files` on the uploaded survey files."""
+    refuse_identical_files([f.payload.name for f in files], [f.payload.digest for f in files])
 
 
 def check_files_ready(files: list[SurveyFileState], staff_file: FilePayload | None) -> None:

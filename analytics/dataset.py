@@ -22,6 +22,7 @@ from analytics.hr import (HRExclusions, HRPeriod, HRRecords, LeaverDefinition, S
 from analytics.ingest.io import read_table
 from analytics.ingest.codebook import load_codebook
 from analytics.ingest.mapping import CustomMeasure, Mapping
+from analytics.survey.duplicates import refuse_identical_files
 from analytics.survey.pipeline import (ColumnOptions, Progress, SurveyResults, SurveySource, pooled_results,
                                 score_survey_files)
 from analytics.survey import published
@@ -368,9 +369,12 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
     Each workbook is read from its sheet in ``spec.survey_sheets`` (:meth:`DatasetSpec.survey_source`),
     else from the sheet holding the responses.
 
-    Raises :class:`InputError` for unreadable files, a named sheet the workbook does not have, and
-    ``mappings_json`` or ``survey_sheets`` not holding one entry per survey file.
+    Raises :class:`InputError` for unreadable files, a named sheet the workbook does not have,
+    ``mappings_json`` or ``survey_sheets`` not holding one entry per survey file, and two survey files with
+    the same bytes (:func:`analytics.survey.duplicates.refuse_identical_files`: every respondent would be
+    counted twice).
     """
+    refuse_identical_files([p.name for p in spec.survey_files], [p.digest for p in spec.survey_files])
     if spec.survey_files and spec.mappings_json:
         return _score_with_file_mappings(spec, min_group_size, progress)
     if spec.survey_files:

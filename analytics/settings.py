@@ -61,6 +61,21 @@ ITEM_RESULT_COLUMNS = (
 #: Data-quality findings (``analytics.ingest.quality``): one row per finding.
 FINDING_COLUMNS = ("severity", "kind", "file", "sheet", "column", "rows", "count", "value", "message")
 
+# --- Survey wave and duplicate respondents (analytics.survey.wave_source, analytics.survey.duplicates) ---
+#: Headers of the response-time columns a survey tool writes (compared case-, space- and
+#: underscore-insensitively), in the order they are tried: Qualtrics, Microsoft Forms, SurveyMonkey.
+RESPONSE_DATE_HEADERS = ("StartDate", "EndDate", "RecordedDate", "Start time", "Completion time", "Start Date",
+                         "End Date")
+#: A column is a date column when at least this share of its filled cells read as dates.
+DATE_COLUMN_MIN_SHARE = 0.5
+#: Headers of a respondent (response) id column (compared like the date headers), in the order tried.
+RESPONSE_ID_HEADERS = ("ResponseId", "Response ID", "Respondent ID", "RespondentId",
+                       "Response number", "ID")
+#: Rows of one file identical (all answers and units) to rows of another, with no id column: the
+#: file is removed as a copy when every one of its rows is found in the others; otherwise a warning
+#: is given (two people may answer identically) when there are at least this many.
+DUPLICATE_ROWS_WARN_MIN = 1
+
 # --- Files ------------------------------------------------------------------------------------------
 #: A workbook larger than this once uncompressed is refused before parsing (zip-bomb guard).
 MAX_UNCOMPRESSED_BYTES = 1024**3

@@ -213,7 +213,9 @@ def test_preset_leaves_out_the_files_wave():
 # --------------------------------------------------------------------------------------------------
 def _entry(name: str, corrected: Mapping | None, *, sheet: str | None = None) -> SurveyFileState:
     recognised = SimpleNamespace(mapping=_recognised(), is_unit_level=False)
-    return SurveyFileState(payload=FilePayload(name, b"x"), recognised=recognised, corrected=corrected, sheet=sheet)
+    # Each file its own bytes: two uploads with the same bytes are refused (the same file twice).
+    return SurveyFileState(payload=FilePayload(name, name.encode()), recognised=recognised, corrected=corrected,
+                           sheet=sheet)
 
 
 def test_build_spec_carries_only_what_the_user_changed():

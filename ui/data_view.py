@@ -70,8 +70,9 @@ PRESET_UPLOAD_HELP = (
 TEAM_HELP = "The column naming each respondent's team (ward, department, service…): scores are reported per team."
 DIRECTORATE_HELP = "The column naming the directorate (division, care group…), if the file has one."
 WAVE_HELP = "The column giving each row's survey year or wave, if the file has one."
-WAVE_LABEL_HELP = ("The survey year (wave) of every row of this file, e.g. 2025. Taken from the file name when it "
-                   "has a year.")
+WAVE_LABEL_HELP = ("The survey year (wave) of every row of this file, e.g. 2025. Filled in from the file when it "
+                   "gives the year: a response-date column (the year of the median response), the sheet name, a "
+                   "title row above the header, or the file name, in that order. Type another year to change it.")
 QUESTION_HELP = ("The survey question this column answers, or 'not used'. Each question can be given to one column "
                  "only. The team, directorate and wave columns are chosen above and show their role here.")
 LOCAL_MEASURE_HELP = (
@@ -427,6 +428,9 @@ def _render_unit_columns(entry: SurveyFileState, base: Mapping) -> tuple[dict[st
         wave_label = st.text_input("Survey year (wave) of this file",
                                    value=base.wave_label or entry.recognised.wave_fallback or "",
                                    key=widget_key(fid, "wave_label"), help=WAVE_LABEL_HELP)
+        found = entry.recognised.wave_found
+        if found is not None:
+            st.caption(("Found in the file: " + found.text) if found.wave else found.text + " Type the year.")
     roles = {role: None if chosen == NO_COLUMN else chosen
              for role, chosen in (("team", team), ("directorate", directorate), ("wave", wave))}
     return roles, wave_label

@@ -84,4 +84,4 @@ def finish_table(frame: pd.DataFrame, first_row: int, *, file_name: str, sheet: 
         notes.append(f"Header only: the first {HEADER_ONLY_ROWS} data rows at most.")
     return RawTable(frame=frame, file_name=file_name, sheet=sheet,
                     header_texts={label: header.header_texts[label] for label in labels},
-                    header_row=header_row, notes=notes)
+                    header_row=header_row, notes=notes, title_texts=list(header.title_texts))

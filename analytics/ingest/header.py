@@ -22,7 +22,7 @@ import datetime as _dt
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,6 +60,8 @@ class Header:
     header_texts: dict[str, list[str]]
     label_rule: str
     dropped_columns: list[int]
+    #: The text of each title row (its filled cells joined with a space), top to bottom.
+    title_texts: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -358,7 +360,8 @@ def detect_header(rows: list[list], first_column: int = 0) -> Header | None:
     rule = _label_rule(p, header_rows, raw_texts)
 
     header = Header(title_rows=title_rows, header_rows=header_rows, data_start=data_start, positions=[],
-                    labels=[], header_texts={}, label_rule=rule, dropped_columns=[])
+                    labels=[], header_texts={}, label_rule=rule, dropped_columns=[],
+                    title_texts=[" ".join(t for t in map(_header_text, p.rows[r]) if t) for r in title_rows])
     _label_columns(p, header, texts, first_column)
     return header
 

@@ -34,6 +34,9 @@ class RawTable:
         about my concerns.", '{"ImportId":"QID12_4"}']``). Recognition uses all of them.
     header_row
         Spreadsheet row number of the last header row.
+    title_texts
+        The text of each title row above the header (e.g. ``"Staff pulse survey, autumn 2025"``), top to
+        bottom; the wave may be read from it (:mod:`analytics.survey.wave_source`).
     notes
         What the reader decided, in plain words ("Sheet 'Responses' chosen; 'Cover' skipped", "2 title
         rows above the header skipped", "Read as Windows-1252, semicolon-delimited").
@@ -45,6 +48,7 @@ class RawTable:
     header_texts: dict[str, list[str]] = field(default_factory=dict)
     header_row: int = 1
     notes: list[str] = field(default_factory=list)
+    title_texts: list[str] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:

@@ -14,6 +14,7 @@ the columns the mapping needs, which keeps a 1M-row export within memory.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,10 @@ from analytics.ingest.raw import RawTable
 from analytics.survey.privacy import suppress_unit_table
 from analytics.survey.scoring import ScoredResponses, item_results, score_responses, unit_scores
 from analytics.ingest.unit_level import VALUE_KIND_SCORE, UnitResults, is_unit_level, read_unit_results
+from analytics.survey.duplicates import (RowKeys, content_digest, pooled_duplicates, refuse_identical_files, row_keys,
+                                         within_file_duplicates)
+from analytics.survey.wave_source import (FROM_DATE_COLUMN, WaveSource, detect_wave, find_column, found_in_file,
+                                          wave_from_dates, wave_source_finding)
 
 #: ``progress(fraction_done, message)``: called as long work advances (the Data page shows a bar).
 Progress = Callable[[float, str], None]
@@ -74,6 +79,10 @@ class RecognisedFile:
 
     ``unit_results`` is set (and ``mapping`` is empty) when the file holds unit-level results (one row per
     team or organisation with a response count) rather than one row per respondent.
+
+    ``wave_fallback`` is the wave the file itself gives (a response-date column, the sheet name, a title
+    row, the file name: :mod:`analytics.survey.wave_source`), used when there is no wave column and the
+    user typed none; ``wave_source`` says where the wave used comes from.
     """
 
     source: SurveySource
@@ -81,6 +90,9 @@ class RecognisedFile:
     mapping: Mapping
     wave_fallback: str | None
     unit_results: UnitResults | None = None
+    wave_source: WaveSource | None = None
+    #: What the file itself gives for the wave (never a wave column or a typed wave): shown on the Data page.
+    wave_found: WaveSource | None = None
 
     @property
     def is_unit_level(self) -> bool:
@@ -154,13 +166,16 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     codebook = codebook or load_codebook()
     two_passes = _read_in_two_passes(source)
     header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=two_passes)
-    wave_fallback = wave_from_file_name(source.file_name)
+    found = found_in_file(header, source.file_name)
+    wave_fallback = found.wave
     if options.mapping is None and is_unit_level(header):
         raw = read_table(source.content, source.file_name, sheet=source.sheet) if two_passes else header
         unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
                                          wave_label=options.wave_label or wave_fallback)
         return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
-                              unit_results=unit_results)
+                              unit_results=unit_results, wave_found=found,
+                              wave_source=detect_wave(raw, source.file_name, wave_col=unit_results.wave_col,
+                                                      wave_label=options.wave_label, found=found))
     if options.mapping is not None:
         mapping = apply_mapping(header, options.mapping, codebook)
         overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
@@ -174,17 +189,45 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
         mapping = detect_mapping(header, codebook, team_col=options.team_col,
                                  directorate_col=options.directorate_col, wave_col=options.wave_col,
                                  wave_label=options.wave_label)
-    return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback)
+    wave_source = detect_wave(header, source.file_name, wave_col=mapping.wave_col, wave_label=mapping.wave_label,
+                              found=found)
+    return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback,
+                          wave_source=wave_source, wave_found=found)
 
 
 def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:
-    """Score one recognised file (reading only the mapped columns of a large CSV)."""
+    """Score one recognised file (reading only the mapped columns of a large CSV).
+
+    Rows repeating an earlier row's response id are removed, with a finding
+    (:func:`analytics.survey.duplicates.within_file_duplicates`); a finding says where the wave came from.
+    """
+    return _score_file(recognised, codebook)[0]
+
+
+def _scoring_table(recognised: RecognisedFile) -> RawTable:
+    """The table to score: the file as read, or for a large CSV only the mapped columns, the response-date
+    column and the response-id column (a second pass), with the wave re-read from all the dates."""
+    raw = recognised.raw
+    if not _read_in_two_passes(recognised.source):
+        return raw
+    ids = find_column(raw, settings.RESPONSE_ID_HEADERS)
+    source = recognised.wave_source
+    dates = [source.column] if source is not None and source.kind == FROM_DATE_COLUMN and source.column else []
+    columns = list(dict.fromkeys(recognised.mapping.used_columns() + dates + ids[:1]))
+    full = read_table(recognised.source.content, recognised.source.file_name, sheet=recognised.source.sheet,
+                      columns=columns)
+    from_all = wave_from_dates(full) if dates else None
+    if from_all is not None:
+        recognised.wave_fallback = from_all.wave
+        recognised.wave_source = from_all
+    return full
+
+
+def _score_file(recognised: RecognisedFile, codebook: Codebook | None = None) -> tuple[ScoredResponses, RowKeys]:
+    """Score one recognised file; return the scores (within-file repeats removed) and each kept row's keys."""
     mapping = recognised.mapping
     codebook = codebook or load_codebook(mapping.codebook)
-    raw = recognised.raw
-    if _read_in_two_passes(recognised.source):
-        raw = read_table(recognised.source.content, recognised.source.file_name, sheet=recognised.source.sheet,
-                         columns=mapping.used_columns())
+    raw = _scoring_table(recognised)
     if mapping.team_col is None:
         raise InputError("No team column was recognised. Name it (for example --team-col \"Ward\"), or choose it "
                          "on the Data page.", file=recognised.source.file_name, sheet=raw.sheet)
@@ -192,7 +235,21 @@ def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = Non
         raise InputError("The survey year (wave) is not known: there is no year or wave column and no year in the "
                          "file name. Give it (for example --wave 2025), or rename the file to include the year.",
                          file=recognised.source.file_name)
-    return score_responses(raw, mapping, codebook, wave=recognised.wave_fallback)
+    scored = score_responses(raw, mapping, codebook, wave=recognised.wave_fallback)
+    keys = row_keys(raw, mapping, scored.respondents["wave"])
+    repeated, repeat_findings = within_file_duplicates(keys)
+    extra = [repeat_findings]
+    if recognised.wave_source is not None:
+        extra.insert(0, wave_source_finding(recognised.wave_source, file=raw.file_name, sheet=raw.sheet))
+    scored = _without_rows(scored, repeated, extra)
+    return scored, keys.without(repeated)
+
+
+def _without_rows(scored: ScoredResponses, rows, findings: list[pd.DataFrame]) -> ScoredResponses:
+    """``scored`` without the respondents of spreadsheet ``rows``, with ``findings`` added."""
+    return dataclasses.replace(scored, respondents=scored.respondents.drop(index=rows),
+                               item_scores=scored.item_scores.drop(index=rows),
+                               findings=concat_findings([scored.findings, *findings]))
 
 
 #: Header words of a unit-level file's unit column that say which level its rows are.
@@ -264,14 +321,36 @@ def _combine(scored: list[ScoredResponses], codebook: Codebook) -> ScoredRespons
     )
 
 
+def _drop_duplicates_across_files(scored: list[ScoredResponses], files: list[dict]) -> list[ScoredResponses]:
+    """``scored`` (one per respondent-level file of ``files``, in order) without duplicates across files; the
+    findings go to the file they are about, and each file's ``respondents`` count is updated."""
+    scored_files = [f for f in files if not f.get("unit_level")]
+    if len(scored) < 2 or len(scored_files) != len(scored) or not all("row_keys" in f for f in scored_files):
+        return scored
+    drops, findings = pooled_duplicates([f["row_keys"] for f in scored_files])
+    kept = []
+    for result, info, rows, own in zip(scored, scored_files, drops, findings):
+        if len(rows) or len(own):
+            result = _without_rows(result, rows, [own])
+            info["respondents"] = int(len(result.respondents))
+            info["duplicates_removed"] = int(len(rows))
+            info["row_keys"] = info["row_keys"].without(rows)
+        kept.append(result)
+    return kept
+
+
 def pooled_results(scored: list[ScoredResponses], published: list[pd.DataFrame], files: list[dict],
                    codebook: Codebook, *, min_group_size: int) -> SurveyResults:
     """Anonymised unit tables from the pooled respondents of several files, plus published unit-level tables.
 
     Respondents are pooled before any unit is scored because suppression needs the pooled counts: a team
-    split across two exports is one team. Unit-level (published) tables are appended as they are.
+    split across two exports is one team. Duplicate respondents across files (the same response id in one
+    wave, a whole file copied under another name) are removed first, with findings
+    (:func:`analytics.survey.duplicates.pooled_duplicates`), so that nobody is counted twice; the files'
+    ``respondents`` counts are updated. Unit-level (published) tables are appended as they are.
     """
     if scored:
+        scored = _drop_duplicates_across_files(scored, files)
         combined = _combine(scored, codebook)
         table = unit_scores(combined, codebook, min_group_size=min_group_size)
         items = item_results(combined, codebook, min_group_size=min_group_size)
@@ -300,10 +379,16 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
         Column choices and/or a saved mapping applied to every file.
     min_group_size
         The anonymity threshold k (default 11, never below 5).
+
+    Raises :class:`InputError` when two sources hold the same bytes (the same file uploaded twice:
+    :func:`analytics.survey.duplicates.refuse_identical_files`). Duplicate respondents are removed before
+    pooling (:func:`pooled_results`).
     """
     min_group_size = check_min_group_size(min_group_size)
     if not sources:
         raise InputError("No survey file was given.")
+    if len(sources) > 1:
+        refuse_identical_files([s.file_name for s in sources], [content_digest(s.content) for s in sources])
     scored: list[ScoredResponses] = []
     files: list[dict] = []
     published: list[pd.DataFrame] = []
@@ -315,17 +400,20 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
             files.append({"file": source.file_name, "sheet": recognised.raw.sheet, "respondents": None,
                           "waves": sorted(published[-1]["wave"].astype(str).unique().tolist()),
                           "items_recognised": 0, "notes": list(recognised.raw.notes) + recognised.unit_results.notes,
-                          "mapping": recognised.mapping, "unit_level": True})
+                          "mapping": recognised.mapping, "unit_level": True,
+                          "wave_source": recognised.wave_source.text if recognised.wave_source else ""})
             continue
         book = codebook or load_codebook(recognised.mapping.codebook)
         _report(progress, (index + 0.5) / len(sources), f"Scoring {source.file_name}")
-        result = score_recognised(recognised, book)
+        result, keys = _score_file(recognised, book)
         scored.append(result)
+        wave_text = recognised.wave_source.text if recognised.wave_source else ""
         files.append({"file": source.file_name, "sheet": recognised.raw.sheet,
                       "respondents": int(len(result.respondents)),
                       "waves": sorted(result.respondents["wave"].dropna().astype(str).unique().tolist()),
                       "items_recognised": len(recognised.mapping.items),
-                      "notes": list(recognised.raw.notes), "mapping": recognised.mapping})
+                      "notes": list(recognised.raw.notes) + ([wave_text] if wave_text else []),
+                      "mapping": recognised.mapping, "wave_source": wave_text, "row_keys": keys})
     base_book = codebook or load_codebook(files[0]["mapping"].codebook)
     # Custom measures: every file's mapping carries the same ones when a preset is used.
     book = base_book.with_custom_measures(files[0]["mapping"].custom_measures)
