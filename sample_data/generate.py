@@ -753,10 +753,17 @@ def _solve_intercepts(targets: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return (lo + hi) / 2
 
 
+def simulated_items(codebook: Codebook) -> list[str]:
+    """The questions the model simulates, in codebook order (the codebook may define more, e.g. the
+    diversity and equality questions, which the fictional trust's exports do not hold)."""
+    simulated = {code for spec in BLOCKS.values() for code in spec["items"]}
+    return [code for code in codebook.items if code in simulated]
+
+
 def _simulate_responses(teams: pd.DataFrame, assignments: pd.DataFrame, codebook: Codebook
                         ) -> dict[int, pd.DataFrame]:
     rng = _rng(5)
-    items = list(codebook.items)
+    items = simulated_items(codebook)
     team_index = {t: i for i, t in enumerate(teams["team"])}
     team_response = np.exp(rng.normal(0.0, RESPONSE_TEAM_SD, size=len(teams)))
     block_team_noise = {b: rng.normal(0.0, spec["team_sd"], size=len(teams)) for b, spec in BLOCKS.items()}
@@ -940,7 +947,7 @@ def write_survey_2023(trust: SampleTrust, path: Path, codebook: Codebook) -> Non
     """NSS-code headers (``Q9f``), numeric codes 1-5, UTF-8 with a byte-order mark (Excel's
     "CSV UTF-8"), one row per respondent."""
     frame = trust.responses[2023]
-    items = list(codebook.items)
+    items = simulated_items(codebook)
     header = ["Respondent ID", "Survey year", "Completion date", "Directorate", "Team", "Staff group"]
     header += ["Q" + code[1:] for code in items]
     rows: list[list[object]] = [header]
@@ -969,7 +976,7 @@ def write_survey_2024(trust: SampleTrust, path: Path, codebook: Codebook) -> Non
 
     rng = _rng(6)
     frame = trust.responses[2024]
-    items = list(codebook.items)
+    items = simulated_items(codebook)
     meta = [  # (row 1 id, row 2 text, row 3 import id)
         ("StartDate", "Start Date", '{"ImportId":"startDate","timeZone":"Europe/London"}'),
         ("EndDate", "End Date", '{"ImportId":"endDate","timeZone":"Europe/London"}'),
@@ -1065,7 +1072,7 @@ def write_survey_2025(trust: SampleTrust, path: Path, codebook: Codebook) -> Non
     Windows-1252 encoding, CRLF line ends, US date-times."""
     rng = _rng(7)
     frame = trust.responses[2025]
-    items = list(codebook.items)
+    items = simulated_items(codebook)
     row1 = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
             "First Name", "Last Name", "Custom Data 1", "Which directorate do you work in?",
             "Which team do you work in?", "Which of these best describes your staff group?"]

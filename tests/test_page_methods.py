@@ -74,8 +74,10 @@ def test_missingness_names_the_theme_of_each_sub_score():
                           "measures": ["thinking_about_leaving", "compassionate_leadership"],
                           "pct_missing": [2.0, 1.0]})
     frame, _ = view.missingness_display(table, book)
+    # compassionate leadership is a sub-score of the People Promise element "We are compassionate and inclusive"
     assert frame.set_index("Question")["Measures"].to_dict() == {
-        "q26a": "Thinking about leaving (in Morale)", "q9f": "Compassionate leadership"}
+        "q26a": "Thinking about leaving (in Morale)",
+        "q9f": "Compassionate leadership (in We are compassionate and inclusive)"}
 
 
 def test_aggregation_verdicts_are_a_list_under_the_table():
