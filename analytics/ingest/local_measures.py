@@ -7,9 +7,13 @@ import re
 import unicodedata
 
 from analytics.errors import InputError
+from analytics.ingest.answer_scales import DetectedScale, column_scales, combined_scale
 from analytics.ingest.codebook import Codebook, normalise_label
 from analytics.ingest.mapping_model import CustomMeasure, Mapping, copy_mapping
 from analytics.ingest.raw import RawTable
+
+#: The scale value that asks for the scale to be detected from the answers (:func:`detected_scale_value`).
+AUTO_SCALE = "auto"
 
 
 def measure_id_from_label(label: str) -> str:
@@ -39,6 +43,7 @@ def add_custom_measure(
     *,
     description: str = "",
     codebook: Codebook | None = None,
+    scales: dict[str, DetectedScale | None] | None = None,
 ) -> Mapping:
     """Add a user-defined measure over any columns (e.g. a local pulse survey's own questions).
 
@@ -55,8 +60,9 @@ def add_custom_measure(
     columns
         The measure's item columns.
     scale
-        A codebook scale name (``"agreement"``, ``"frequency"``, ``"yes_no"``) or the options from least
-        to most favourable wording order.
+        A codebook scale name (``"agreement"``, ``"frequency"``, ``"yes_no"``), the options from least
+        to most favourable wording order, or ``"auto"``: detected from the columns' answers
+        (:func:`detected_scale_value`).
     reverse_columns
         Columns among ``columns`` that are reverse-keyed.
     description
@@ -92,6 +98,8 @@ def add_custom_measure(
         raise InputError(f"Reverse-keyed column(s) {', '.join(outside)} are not among the columns of the local "
                          f"measure '{label}'.", **where)
     scale_value = _scale_value(scale, label, where)
+    if scale_value == AUTO_SCALE:
+        scale_value = detected_scale_value(raw, resolved_cols, codebook, label=label, scales=scales)
     measure_id = measure_id_from_label(label)
     _refuse_taken_name(mapping, label, measure_id, where)
     new = CustomMeasure(id=measure_id, label=label, columns=resolved_cols, scale=scale_value,
@@ -104,6 +112,36 @@ def add_custom_measure(
         result.evidence.setdefault(column, "user")
     result.unmapped = [c for c in result.unmapped if c not in resolved_cols]
     return result
+
+
+def detected_scale_value(raw: RawTable, columns: list[str], codebook: Codebook | None = None, *, label: str = "",
+                         scales: dict[str, DetectedScale | None] | None = None) -> str | list[str]:
+    """The scale of a local measure's columns detected from their answers
+    (:func:`analytics.ingest.answer_scales.combined_scale` of each column's
+    :func:`~analytics.ingest.answer_scales.detect_scale`): the codebook's scale name when the codebook has a
+    scale with those options (``"agreement"``), else the options as a list.
+
+    ``scales`` gives each column's detected scale when ``raw`` holds only the header (the Data page);
+    otherwise they are detected from ``raw.frame``.
+
+    Raises
+    ------
+    InputError
+        The answers are on no known scale: the user chooses the scale (or lists its options).
+    """
+    if scales is None:
+        scales = column_scales(raw.frame, columns)
+    detected = combined_scale([scales.get(c) for c in columns])
+    if detected is None:
+        described = "; ".join(f"'{c}': {scales[c].label if scales.get(c) else 'no known scale'}" for c in columns)
+        raise InputError(f"The answer scale of the local measure '{label}' could not be told from the answers "
+                         f"({described}; known scales: agreement, frequency, satisfaction, likelihood, yes/no, "
+                         "numbers 1 to k or 0 to 10). Choose its answer scale.", file=raw.file_name, sheet=raw.sheet)
+    if codebook is not None:
+        for name, scale in codebook.scales.items():
+            if [normalise_label(o) for o in scale.options] == [normalise_label(o) for o in detected.options]:
+                return name
+    return list(detected.options)
 
 
 def _measure_columns(mapping: Mapping, raw: RawTable, label: str, columns, where: dict) -> list[str]:

@@ -146,8 +146,10 @@ def _is_csv(source: SurveySource) -> bool:
 
 
 def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
-                   codebook: Codebook | None = None) -> RecognisedFile:
-    """Read a survey file and recognise its columns (or apply a saved mapping)."""
+                   codebook: Codebook | None = None, *, require_items: bool = True) -> RecognisedFile:
+    """Read a survey file and recognise its columns (or apply a saved mapping). With ``require_items``
+    false, a file in which no codebook question is recognised is not refused (a local pulse survey: the
+    Data page then offers its columns for local measures)."""
     options = options or ColumnOptions()
     if options.mapping is not None:
         codebook = codebook or load_codebook(options.mapping.codebook)
@@ -173,7 +175,7 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     else:
         mapping = detect_mapping(header, codebook, team_col=options.team_col,
                                  directorate_col=options.directorate_col, wave_col=options.wave_col,
-                                 wave_label=options.wave_label)
+                                 wave_label=options.wave_label, require_items=require_items)
     return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback)
 
 
