@@ -232,7 +232,8 @@ class Codebook:
             codes = []
             for column in cm.columns:
                 code = custom_item_code(cm.id, column)
-                items[code] = Item(code=code, wording=column, scale=scale_name, reverse=column in cm.reverse_columns)
+                wording = (getattr(cm, "wordings", None) or {}).get(column) or column
+                items[code] = Item(code=code, wording=wording, scale=scale_name, reverse=column in cm.reverse_columns)
                 codes.append(code)
             measures.append(Measure(id=cm.id, label=cm.label, items=tuple(codes),
                                     description=cm.description or "Local measure defined by the user."))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pandas as pd
+
 from analytics.errors import InputError
 from analytics.ingest.answer_scales import DetectedScale, column_scales, combined_scale
 from analytics.ingest.codebook import Codebook, normalise_label
@@ -102,8 +104,9 @@ def add_custom_measure(
         scale_value = detected_scale_value(raw, resolved_cols, codebook, label=label, scales=scales)
     measure_id = measure_id_from_label(label)
     _refuse_taken_name(mapping, label, measure_id, where)
+    wordings = {c: w for c in resolved_cols if (w := question_wording(raw, c))}
     new = CustomMeasure(id=measure_id, label=label, columns=resolved_cols, scale=scale_value,
-                        reverse_columns=reverse, description=str(description or ""))
+                        reverse_columns=reverse, description=str(description or ""), wordings=wordings)
     if codebook is not None:
         codebook.with_custom_measures([new])
     result = copy_mapping(mapping)
@@ -112,6 +115,21 @@ def add_custom_measure(
         result.evidence.setdefault(column, "user")
     result.unmapped = [c for c in result.unmapped if c not in resolved_cols]
     return result
+
+
+def question_wording(raw: RawTable, column: str) -> str:
+    """A column's question text from the file's other header rows, or ``""``: the longest header text that
+    is neither the column's label nor JSON (a Qualtrics export's second row holds the question, its third
+    ``{"ImportId": "QID1"}``).
+
+    >>> raw = RawTable(frame=pd.DataFrame(columns=["Q1"]), file_name="pulse.csv",
+    ...                header_texts={"Q1": ["Q1", "I feel valued.", '{"ImportId": "QID1"}']})
+    >>> question_wording(raw, "Q1")
+    'I feel valued.'
+    """
+    texts = [str(t).strip() for t in raw.header_texts.get(column, [])]
+    texts = [t for t in texts if t and t != column and not (t.startswith("{") and t.endswith("}"))]
+    return max(texts, key=len) if texts else ""
 
 
 def detected_scale_value(raw: RawTable, columns: list[str], codebook: Codebook | None = None, *, label: str = "",
