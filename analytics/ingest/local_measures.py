@@ -196,3 +196,51 @@ def _scale_value(scale: str | list[str], label: str, where: dict) -> str | list[
         raise InputError(f"The scale of the local measure '{label}' needs at least two different options, "
                          "listed from least to most favourable.", **where)
     return options
+
+
+def parse_local_measure(text: str) -> dict:
+    """Read a local measure written as ``"NAME=COL[,COL...][;reverse=COL[,COL...]][;scale=SCALE]"`` (the
+    command line's ``--local-measure``): its name, columns, reverse-keyed columns and scale (``"auto"``:
+    detected from the answers, unless ``scale=`` names a codebook scale).
+
+    >>> parse_local_measure("Team pulse=Q1,Q2, Q3;reverse=Q3")
+    {'label': 'Team pulse', 'columns': ['Q1', 'Q2', 'Q3'], 'reverse_columns': ['Q3'], 'scale': 'auto'}
+
+    Raises
+    ------
+    InputError
+        No ``=``, a blank name or no column, or a part other than ``reverse=`` and ``scale=``.
+    """
+    head, *parts = str(text).split(";")
+    label, sep, columns = head.partition("=")
+    columns_list = [c.strip() for c in columns.split(",") if c.strip()]
+    if not sep or not label.strip() or not columns_list:
+        raise InputError(f"--local-measure '{text}' is not NAME=COL[,COL...] (e.g. \"Team pulse=Q1,Q2,Q3,Q4\").")
+    spec = {"label": label.strip(), "columns": columns_list, "reverse_columns": [], "scale": AUTO_SCALE}
+    for part in parts:
+        key, _, value = part.partition("=")
+        key = key.strip().casefold()
+        if key == "reverse":
+            spec["reverse_columns"] = [c.strip() for c in value.split(",") if c.strip()]
+        elif key == "scale" and value.strip():
+            spec["scale"] = value.strip()
+        else:
+            raise InputError(f"--local-measure '{text}': after the columns only ';reverse=COL,...' and "
+                             "';scale=NAME' are understood.")
+    return spec
+
+
+def add_local_measures(mapping: Mapping, raw: RawTable, specs: list[str] | tuple[str, ...],
+                       codebook: Codebook | None = None) -> Mapping:
+    """``mapping`` with the local measures written as :func:`parse_local_measure` texts added
+    (:func:`add_custom_measure`; a measure the mapping already has, by name, is replaced). ``raw`` must
+    hold the answers when a scale is to be detected."""
+    for text in specs:
+        spec = parse_local_measure(text)
+        kept = [m for m in mapping.custom_measures if normalise_label(m.label) != normalise_label(spec["label"])]
+        if len(kept) != len(mapping.custom_measures):
+            mapping = copy_mapping(mapping)
+            mapping.custom_measures = kept
+        mapping = add_custom_measure(mapping, raw, spec["label"], spec["columns"], spec["scale"],
+                                     spec["reverse_columns"], codebook=codebook)
+    return mapping

@@ -25,6 +25,7 @@ from analytics import settings
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.ingest.io import read_table
+from analytics.ingest.local_measures import add_local_measures
 from analytics.ingest.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
 from analytics.survey.privacy import check_min_group_size
 from analytics.ingest.quality import concat_findings
@@ -66,6 +67,9 @@ class ColumnOptions:
     wave_col: str | None = None
     wave_label: str | None = None
     mapping: Mapping | None = None
+    #: Local measures as ``"NAME=COL[,COL...][;reverse=COL...]"`` texts
+    #: (:func:`analytics.ingest.local_measures.parse_local_measure`), added to every file's mapping.
+    local_measures: tuple[str, ...] = ()
 
 
 @dataclass
@@ -155,6 +159,8 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
         codebook = codebook or load_codebook(options.mapping.codebook)
     codebook = codebook or load_codebook()
     two_passes = _read_in_two_passes(source)
+    # Local measures' scales are detected from the answers, so such a file is read whole.
+    two_passes = two_passes and not options.local_measures
     header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=two_passes)
     wave_fallback = wave_from_file_name(source.file_name)
     if options.mapping is None and is_unit_level(header):
@@ -175,7 +181,10 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     else:
         mapping = detect_mapping(header, codebook, team_col=options.team_col,
                                  directorate_col=options.directorate_col, wave_col=options.wave_col,
-                                 wave_label=options.wave_label, require_items=require_items)
+                                 wave_label=options.wave_label,
+                                 require_items=require_items and not options.local_measures)
+    if options.local_measures:
+        mapping = add_local_measures(mapping, header, options.local_measures, codebook)
     return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback)
 
 
