@@ -94,11 +94,7 @@ def add_custom_measure(
     if not columns:
         raise InputError(f"The local measure '{label}' needs at least one column.", **where)
     resolved_cols = _measure_columns(mapping, raw, label, columns, where)
-    reverse = [raw.resolve_column(str(c), role=f"'{label}'") for c in reverse_columns]
-    outside = [c for c in reverse if c not in resolved_cols]
-    if outside:
-        raise InputError(f"Reverse-keyed column(s) {', '.join(outside)} are not among the columns of the local "
-                         f"measure '{label}'.", **where)
+    reverse = _reverse_columns(raw, label, resolved_cols, reverse_columns, where)
     scale_value = _scale_value(scale, label, where)
     if scale_value == AUTO_SCALE:
         scale_value = detected_scale_value(raw, resolved_cols, codebook, label=label, scales=scales)
@@ -160,6 +156,16 @@ def detected_scale_value(raw: RawTable, columns: list[str], codebook: Codebook |
             if [normalise_label(o) for o in scale.options] == [normalise_label(o) for o in detected.options]:
                 return name
     return list(detected.options)
+
+
+def _reverse_columns(raw: RawTable, label: str, columns: list[str], reverse_columns, where: dict) -> list[str]:
+    """The reverse-keyed columns as the file's labels; refused when one is not among ``columns``."""
+    reverse = [raw.resolve_column(str(c), role=f"'{label}'") for c in reverse_columns]
+    outside = [c for c in reverse if c not in columns]
+    if outside:
+        raise InputError(f"Reverse-keyed column(s) {', '.join(outside)} are not among the columns of the local "
+                         f"measure '{label}'.", **where)
+    return reverse
 
 
 def _measure_columns(mapping: Mapping, raw: RawTable, label: str, columns, where: dict) -> list[str]:

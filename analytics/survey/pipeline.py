@@ -170,14 +170,7 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
         return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
                               unit_results=unit_results)
     if options.mapping is not None:
-        mapping = apply_mapping(header, options.mapping, codebook)
-        overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
-        for key, column in overrides.items():
-            if column:
-                setattr(mapping, key, header.resolve_column(column, role=key.removesuffix("_col")))
-                mapping.evidence[getattr(mapping, key)] = "user"
-        if options.wave_label:
-            mapping.wave_label = options.wave_label
+        mapping = _applied_mapping(header, options, codebook)
     else:
         mapping = detect_mapping(header, codebook, team_col=options.team_col,
                                  directorate_col=options.directorate_col, wave_col=options.wave_col,
@@ -186,6 +179,19 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     if options.local_measures:
         mapping = add_local_measures(mapping, header, options.local_measures, codebook)
     return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback)
+
+
+def _applied_mapping(header: RawTable, options: ColumnOptions, codebook: Codebook) -> Mapping:
+    """``options.mapping`` applied to the file, with the columns and wave the options name overriding it."""
+    mapping = apply_mapping(header, options.mapping, codebook)
+    overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
+    for key, column in overrides.items():
+        if column:
+            setattr(mapping, key, header.resolve_column(column, role=key.removesuffix("_col")))
+            mapping.evidence[getattr(mapping, key)] = "user"
+    if options.wave_label:
+        mapping.wave_label = options.wave_label
+    return mapping
 
 
 def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:
