@@ -608,6 +608,7 @@ def test_qualtrics_pulse_with_its_own_questions_reaches_every_page(app_test):
         at.switch_page(page)
         at.run()
         assert not at.exception, page
+        assert not at.error, (page, [e.value for e in at.error])
     # the Team explorer offers the local measure
     at.switch_page("pages/team_explorer.py")
     at.run()
