@@ -37,6 +37,10 @@ st.caption("Organisation level. The directorate filter does not change the headl
 view.render_tiles(headline, k)
 if dataset.hr is None:
     st.info(view.NO_HR_TEXT, icon=":material/info:")
+local_measures = view.local_measures_display(dataset, wave)
+if not local_measures.empty:
+    st.markdown("**Your local measures** (organisation level; no national thresholds, so not rated)")
+    st.dataframe(local_measures, hide_index=True, key="board_local_measures")
 with st.expander("Headline table: values, changes, tests and effect sizes"):
     st.dataframe(view.headline_display(headline), hide_index=True, key="board_headline_table")
     st.caption(view.headline_caption(headline))

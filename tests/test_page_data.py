@@ -609,6 +609,12 @@ def test_qualtrics_pulse_with_its_own_questions_reaches_every_page(app_test):
         at.run()
         assert not at.exception, page
         assert not at.error, (page, [e.value for e in at.error])
+    # the Board lists the local measure's organisation score
+    at.switch_page("pages/board.py")
+    at.run()
+    local = next(d.value for d in at.dataframe if "Measure" in d.value.columns and "Responses" in d.value.columns)
+    assert local.iloc[0]["Measure"] == "Team pulse" and local.iloc[0]["Responses"] == "24"
+    assert local.iloc[0]["Score (0–10), 2025"] == f"{ORGANISATION_SCORE:.1f}"
     # the Team explorer offers the local measure
     at.switch_page("pages/team_explorer.py")
     at.run()

@@ -589,3 +589,32 @@ def statements_text(statements: pd.DataFrame) -> str:
         ref = f" [{r['figure_ref']}]" if r["figure_ref"] else ""
         lines.append(f"{r['statement']}{ref}")
     return "\n\n".join(lines)
+
+
+def local_measures_display(dataset: Dataset, wave: str) -> pd.DataFrame:
+    """The organisation's local measures (a pulse survey's own measures, items ``custom.…``) in ``wave``:
+    ``Measure``, ``Score (0–10)``, ``Responses``, and the previous wave's score when there is one. Empty when
+    the survey has no local measure. Suppressed figures show "—"; no RAG rating (no national thresholds)."""
+    survey = dataset.survey
+    book = survey.codebook if survey is not None else None
+    local = {m.id: m.label for m in (book.measures if book is not None else ())
+             if m.items and all(c.startswith("custom.") for c in m.items)}
+    columns = ["Measure", f"Score (0–10), {wave}", "Responses", "Previous wave"]
+    if not local:
+        return pd.DataFrame(columns=columns)
+    table = survey.unit_scores
+    org = table[(table["level"] == settings.LEVEL_ORGANISATION) & table["measure"].isin(list(local))]
+    waves = [str(w) for w in survey.waves]
+    previous = waves[waves.index(str(wave)) - 1] if str(wave) in waves and waves.index(str(wave)) > 0 else None
+    rows = []
+    for measure, label in local.items():
+        now = org[(org["measure"] == measure) & (org["wave"].astype(str) == str(wave))]
+        before = org[(org["measure"] == measure) & (org["wave"].astype(str) == str(previous))]
+        if now.empty:
+            continue
+        shown = not bool(now["suppressed"].iloc[0])
+        rows.append({columns[0]: label, columns[1]: fmt.format_score(now["mean"].iloc[0]) if shown else "—",
+                     columns[2]: fmt.format_n(now["n"].iloc[0]) if shown else "—",
+                     columns[3]: (fmt.format_score(before["mean"].iloc[0])
+                                  if not before.empty and not bool(before["suppressed"].iloc[0]) else "—")})
+    return pd.DataFrame(rows, columns=columns)
