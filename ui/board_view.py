@@ -591,30 +591,40 @@ def statements_text(statements: pd.DataFrame) -> str:
     return "\n\n".join(lines)
 
 
+def _local_measure_labels(dataset: Dataset) -> dict[str, str]:
+    """Id -> label of the survey's local measures (a pulse survey's own measures, items ``custom.…``)."""
+    book = dataset.survey.codebook if dataset.survey is not None else None
+    return {m.id: m.label for m in (book.measures if book is not None else ())
+            if m.items and all(c.startswith("custom.") for c in m.items)}
+
+
+def _org_score(org: pd.DataFrame, measure: str, wave: str | None) -> tuple[str, str] | None:
+    """(score, responses) of one measure and wave at organisation level, "—" when suppressed; None if absent."""
+    row = org[(org["measure"] == measure) & (org["wave"].astype(str) == str(wave))]
+    if row.empty:
+        return None
+    if bool(row["suppressed"].iloc[0]):
+        return "—", "—"
+    return fmt.format_score(row["mean"].iloc[0]), fmt.format_n(row["n"].iloc[0])
+
+
 def local_measures_display(dataset: Dataset, wave: str) -> pd.DataFrame:
-    """The organisation's local measures (a pulse survey's own measures, items ``custom.…``) in ``wave``:
-    ``Measure``, ``Score (0–10)``, ``Responses``, and the previous wave's score when there is one. Empty when
-    the survey has no local measure. Suppressed figures show "—"; no RAG rating (no national thresholds)."""
-    survey = dataset.survey
-    book = survey.codebook if survey is not None else None
-    local = {m.id: m.label for m in (book.measures if book is not None else ())
-             if m.items and all(c.startswith("custom.") for c in m.items)}
+    """The organisation's local measures in ``wave``: ``Measure``, ``Score (0–10), <wave>``, ``Responses``,
+    and the ``Previous wave``'s score ("—" when there is none or it is suppressed). Empty when the survey has
+    no local measure. No RAG rating (no national thresholds)."""
+    local = _local_measure_labels(dataset)
     columns = ["Measure", f"Score (0–10), {wave}", "Responses", "Previous wave"]
     if not local:
         return pd.DataFrame(columns=columns)
-    table = survey.unit_scores
+    table = dataset.survey.unit_scores
     org = table[(table["level"] == settings.LEVEL_ORGANISATION) & table["measure"].isin(list(local))]
-    waves = [str(w) for w in survey.waves]
-    previous = waves[waves.index(str(wave)) - 1] if str(wave) in waves and waves.index(str(wave)) > 0 else None
+    waves = [str(w) for w in dataset.survey.waves]
+    index = waves.index(str(wave)) if str(wave) in waves else 0
+    previous = waves[index - 1] if index > 0 else None
     rows = []
     for measure, label in local.items():
-        now = org[(org["measure"] == measure) & (org["wave"].astype(str) == str(wave))]
-        before = org[(org["measure"] == measure) & (org["wave"].astype(str) == str(previous))]
-        if now.empty:
-            continue
-        shown = not bool(now["suppressed"].iloc[0])
-        rows.append({columns[0]: label, columns[1]: fmt.format_score(now["mean"].iloc[0]) if shown else "—",
-                     columns[2]: fmt.format_n(now["n"].iloc[0]) if shown else "—",
-                     columns[3]: (fmt.format_score(before["mean"].iloc[0])
-                                  if not before.empty and not bool(before["suppressed"].iloc[0]) else "—")})
+        now = _org_score(org, measure, wave)
+        if now is not None:
+            before = _org_score(org, measure, previous) if previous else None
+            rows.append([label, *now, before[0] if before else "—"])
     return pd.DataFrame(rows, columns=columns)
