@@ -32,7 +32,10 @@ from analytics import settings
 from analytics.hr import HRPeriod, LeaverDefinition
 from analytics.dataset import DatasetSpec, FilePayload
 from analytics.errors import InputError
-from analytics.ingest.codebook import Codebook, load_codebook
+from analytics.ingest.answer_scales import DetectedScale, column_scales
+from analytics.ingest.codebook import Codebook, available_codebooks, load_codebook
+from analytics.ingest.io import read_table
+from analytics.ingest.local_measures import AUTO_SCALE, question_wording
 from analytics.ingest.mapping import CustomMeasure, Mapping, apply_mapping, summarise_mapping
 from analytics.survey.duplicates import refuse_identical_files
 from analytics.survey.pipeline import RecognisedFile, SurveySource, recognise_file
@@ -71,9 +74,13 @@ def file_id(payload: FilePayload) -> str:
     return hashlib.sha256(f"{payload.name}\x1f{payload.digest}".encode()).hexdigest()[:12]
 
 
-def recognise_payload(payload: FilePayload, sheet: str | None = None) -> RecognisedFile:
+def recognise_payload(payload: FilePayload, sheet: str | None = None, codebook_id: str | None = None) -> RecognisedFile:
     """Read a survey file (from ``sheet`` of a workbook, or the sheet holding the responses when None) and
-    recognise its columns, keeping only its header (no response rows).
+    recognise its columns with the codebook ``codebook_id`` (default: the shipped default), keeping only its
+    header (no response rows).
+
+    A file in which no question of the codebook is recognised is not refused: its mapping has no items, and
+    the page offers its columns for local measures (:func:`few_questions_message`).
 
     The header is all the Data page needs (column labels and header texts); dropping the rows keeps
     respondent-level data out of the page's state and caches.
@@ -83,9 +90,52 @@ def recognise_payload(payload: FilePayload, sheet: str | None = None) -> Recogni
     InputError
         The file cannot be read (see :func:`analytics.survey.pipeline.recognise_file`).
     """
-    recognised = recognise_file(SurveySource(file_name=payload.name, content=payload.content, sheet=sheet))
+    codebook = load_codebook(codebook_id) if codebook_id else None
+    recognised = recognise_file(SurveySource(file_name=payload.name, content=payload.content, sheet=sheet),
+                                codebook=codebook, require_items=False)
     header = dataclasses.replace(recognised.raw, frame=recognised.raw.frame.iloc[:0].copy())
     return dataclasses.replace(recognised, raw=header)
+
+
+def column_answer_scales(payload: FilePayload, sheet: str | None = None) -> dict[str, DetectedScale | None]:
+    """Column -> the answer scale detected from its answers (:func:`analytics.ingest.answer_scales.column_scales`).
+
+    Reads the file's rows once; only each column's scale is returned, never an answer."""
+    raw = read_table(payload.content, payload.name, sheet=sheet)
+    return column_scales(raw.frame)
+
+
+def column_with_wording(raw, column: str) -> str:
+    """A column's header with its question text from the file's other header rows, when it has one (a
+    Qualtrics export's ``Q1``: "Q1 — I feel valued for the work I do."), cut to :data:`WORDING_CHARS`."""
+    wording = question_wording(raw, column)
+    if not wording:
+        return column
+    text = f"{column} — {' '.join(wording.split())}"
+    return text if len(text) <= WORDING_CHARS else text[:WORDING_CHARS - 1].rstrip() + "…"
+
+
+def few_questions_message(mapping: Mapping, codebook: Codebook) -> str | None:
+    """What to do when few or no questions of the codebook were recognised (fewer than
+    :data:`analytics.settings.FEW_QUESTIONS`), naming only what the Data page offers; None otherwise."""
+    found = len(mapping.items)
+    if found >= settings.FEW_QUESTIONS:
+        return None
+    what = "No question" if found == 0 else f"Only {found} question(s)"
+    return (f"{what} of the codebook '{codebook.name}' recognised in this file. If it is a survey with its own "
+            "questions (a local pulse survey), check the team column, then add each of its measures under "
+            "**Local measures** below: a name and its question columns (the answer scale is detected from the "
+            "answers). If it is a national survey of another year, choose its codebook above (or upload one), or "
+            "give each column its question in the table.")
+
+
+def codebook_choices(current: str | None) -> dict[str, str]:
+    """Codebook id -> name for the Codebook selectbox: the shipped codebooks, then ``current`` (an uploaded
+    one) when it is not shipped."""
+    choices = {cid: load_codebook(cid).name for cid in available_codebooks()}
+    if current and current not in choices:
+        choices[current] = load_codebook(current).name
+    return choices
 
 
 def automatic_sheet_label(sheet: str | None) -> str:
@@ -413,10 +463,15 @@ def free_columns(raw_columns: list[str], mapping: Mapping) -> list[str]:
     return [c for c in raw_columns if c in unmapped]
 
 
+#: The first choice of a local measure's answer scale: detected from the answers.
+DETECT_SCALE_LABEL = "Detect from the answers"
+
+
 def answer_scale_labels(codebook: Codebook) -> dict[str, str]:
-    """Scale name -> label of the codebook's answer scales offered to a local measure (local scales left
-    out)."""
-    return {name: scale.label for name, scale in codebook.scales.items() if not name.startswith("custom.")}
+    """Scale name -> label of the answer scales offered to a local measure: ``"auto"`` (detected from the
+    answers) first, then the codebook's scales (local scales left out)."""
+    return {AUTO_SCALE: DETECT_SCALE_LABEL,
+            **{name: scale.label for name, scale in codebook.scales.items() if not name.startswith("custom.")}}
 
 
 def measure_summary_frame(mapping: Mapping, codebook: Codebook) -> pd.DataFrame:

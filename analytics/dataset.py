@@ -286,7 +286,7 @@ def _merged_custom_measures(mappings: list[Mapping]) -> list[CustomMeasure]:
             if measure.id not in merged:
                 merged[measure.id] = CustomMeasure(id=measure.id, label=measure.label, columns=list(measure.columns),
                                                    scale=measure.scale, reverse_columns=list(measure.reverse_columns),
-                                                   description=measure.description)
+                                                   description=measure.description, wordings=dict(measure.wordings))
                 continue
             known = merged[measure.id]
             if known.scale != measure.scale:
@@ -294,6 +294,7 @@ def _merged_custom_measures(mappings: list[Mapping]) -> list[CustomMeasure]:
                                  "files. Give it the same scale in every file, or different names.")
             known.columns += [c for c in measure.columns if c not in known.columns]
             known.reverse_columns += [c for c in measure.reverse_columns if c not in known.reverse_columns]
+            known.wordings = {**measure.wordings, **known.wordings}
     return list(merged.values())
 
 

@@ -193,3 +193,8 @@ VOLUNTARY_RESIGNATION_PREFIX = "Voluntary Resignation"
 #: unit for the user to confirm only when its similarity (rapidfuzz token-set ratio, 0-100) is at least this
 #: and no other suggestion scores as high; the user confirms every pair either way.
 UNIT_SUGGESTION_PREFILL_SCORE = 90
+
+
+#: Fewer questions of the codebook than this recognised in a survey file: the Data page says how to add
+#: local measures (or choose another codebook) instead (:func:`analytics.corrections.few_questions_message`).
+FEW_QUESTIONS = 3

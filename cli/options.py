@@ -10,7 +10,9 @@ import pandas as pd
 from analytics.dataset import can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRPeriod, HRRecords
-from analytics.survey.pipeline import SurveyResults
+from analytics.ingest.codebook import Codebook, load_codebook
+from analytics.ingest.mapping import Mapping
+from analytics.survey.pipeline import ColumnOptions, SurveyResults, SurveySource, recognise_file
 from analytics.unit_matching import attention_note, hr_team_units, match_units, read_unit_map, survey_team_units
 
 #: Said when doctors in training are left out by default but the HR file cannot tell them apart.
@@ -100,3 +102,59 @@ def unmatched_units_notes(survey: SurveyResults | None, records: HRRecords | Non
     matches = match_units(survey_team_units(survey.unit_scores), hr_team_units(records),
                           getattr(records, "unit_map", None))
     return attention_note(matches)
+
+
+MAPPING_HELP = ("a saved column mapping (JSON, e.g. last year's, saved from the Data page; the format is "
+                "analytics/schemas/mapping.schema.json, described in the README)")
+CODEBOOK_HELP = ("codebook: the id of a shipped one (default nss_2024_2025) or the path of a codebook JSON file "
+                 "(a copy edited for another survey year or local questions)")
+LOCAL_MEASURE_HELP = ("a measure of the file's own questions (a local pulse survey): NAME=COL[,COL...], optionally "
+                      "followed by ;reverse=COL[,COL...] (reverse-keyed) and ;scale=NAME (a codebook scale; by "
+                      "default the answer scale is detected from the answers, e.g. agreement with Neutral as its "
+                      "midpoint). Repeat for several measures. Example: --local-measure \"Team pulse=Q1,Q2,Q3,Q4\"")
+
+
+def add_survey_mapping_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *,
+                               mapping: bool = True, codebook: bool = True) -> None:
+    """``--mapping FILE.json``, ``--codebook ID|FILE.json`` (each unless the command has it already) and
+    ``--local-measure "NAME=COL[,COL...]"`` (repeatable)."""
+    if mapping:
+        parser.add_argument("--mapping", metavar="FILE.json", help=MAPPING_HELP)
+    if codebook:
+        parser.add_argument("--codebook", metavar="ID|FILE.json", help=CODEBOOK_HELP)
+    parser.add_argument("--local-measure", metavar="NAME=COL[,COL...]", action="append", default=[],
+                        help=LOCAL_MEASURE_HELP)
+
+
+def survey_codebook(args: argparse.Namespace) -> Codebook | None:
+    """The ``--codebook`` given (None: the mapping's or the default)."""
+    given = getattr(args, "codebook", None)
+    return load_codebook(given) if given else None
+
+
+def survey_column_options(args: argparse.Namespace, **columns) -> ColumnOptions:
+    """The survey column options of a command: ``columns`` (team_col, directorate_col, wave_col, wave_label,
+    those the command has), ``--mapping`` and ``--local-measure``."""
+    path = getattr(args, "mapping", None)
+    return ColumnOptions(**columns, mapping=Mapping.load(path) if path else None,
+                         local_measures=tuple(getattr(args, "local_measure", None) or ()))
+
+
+def file_mappings_json(paths: list[str], args: argparse.Namespace, options: ColumnOptions) -> tuple[str | None, ...]:
+    """Each survey file's mapping as JSON, recognised with ``options`` and ``--codebook`` (which the mapping
+    then names, so that it is loaded again), for a dataset spec; ``()`` when neither ``--codebook`` nor
+    ``--local-measure`` is given (the spec recognises the files itself). Published-results files get None."""
+    given = getattr(args, "codebook", None)
+    if not given and not options.local_measures:
+        return ()
+    codebook = survey_codebook(args)
+    out: list[str | None] = []
+    for path in paths:
+        recognised = recognise_file(SurveySource.from_path(path), options, codebook)
+        if recognised.is_unit_level:
+            out.append(None)
+            continue
+        if given:
+            recognised.mapping.codebook = str(given)
+        out.append(recognised.mapping.to_json())
+    return tuple(out)

@@ -46,10 +46,11 @@ from analytics import hr, relate, settings
 from analytics.errors import InputError
 from analytics.export import write_table
 from analytics.wave_window import WINDOW_CONCURRENT, check_window_kind
-from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
+from analytics.survey.pipeline import SurveySource, score_survey_files
 from analytics.survey.privacy import check_min_group_size
 from analytics.unit_matching import with_unit_map
-from cli.options import (add_doctors_in_training_options, add_hr_period_options, add_unit_map_option, hr_exclusions,
+from cli.options import (add_survey_mapping_options, survey_codebook, survey_column_options,
+                         add_doctors_in_training_options, add_hr_period_options, add_unit_map_option, hr_exclusions,
                          hr_period, read_unit_map_option)
 
 
@@ -78,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="unit of analysis: team (default) or directorate")
     survey.add_argument("--team-col", metavar="COL", help="the survey files' team column")
     survey.add_argument("--directorate-col", metavar="COL", help="the survey files' directorate column")
+    add_survey_mapping_options(survey)
     survey.add_argument("--hr-team-col", metavar="COL", help="the HR file's team column")
     add_unit_map_option(survey)
     survey.add_argument("--weight-by-responses", action="store_true",
@@ -174,8 +176,8 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
         records = hr.set_period(records, period)
     records = with_unit_map(records, read_unit_map_option(args))
     sources = [SurveySource.from_path(path) for path in args.survey]
-    options = ColumnOptions(team_col=args.team_col, directorate_col=args.directorate_col)
-    survey = score_survey_files(sources, options, min_group_size=args.min_group)
+    options = survey_column_options(args, team_col=args.team_col, directorate_col=args.directorate_col)
+    survey = score_survey_files(sources, options, min_group_size=args.min_group, codebook=survey_codebook(args))
     exclusions, note = hr_exclusions(args, records)
     result = relate.relate_survey_hr(
         survey, records, waves=args.wave or None, window_kind=args.window, measures=args.x or None,

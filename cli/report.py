@@ -34,7 +34,8 @@ from analytics.errors import InputError
 from analytics.hr import HRExclusions, HRPeriod
 from analytics.ingest.mapping import Mapping
 from analytics.unit_matching import read_unit_map, unit_map_csv
-from cli.options import add_hr_period_options, add_unit_map_option, hr_period, unmatched_units_notes
+from cli.options import (add_hr_period_options, add_survey_mapping_options, add_unit_map_option, file_mappings_json,
+                         hr_period, survey_column_options, unmatched_units_notes)
 
 #: Output extensions and what each writes.
 OUTPUT_KINDS = {".html": "board pack (HTML)", ".pdf": "board pack (PDF)", ".xlsx": "team scorecards workbook"}
@@ -72,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--team-col", metavar="COL", help="the survey team column, as its header appears")
     parser.add_argument("--directorate-col", metavar="COL", help="the survey directorate column")
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
-    parser.add_argument("--mapping", metavar="FILE.json", help="a saved column mapping (JSON) for the survey files")
+    add_survey_mapping_options(parser)
     add_unit_map_option(parser)
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="board.html, board.pdf or scorecards.xlsx (the extension chooses the output)")
@@ -94,7 +95,7 @@ def _output_path(out: str) -> Path:
 def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str | None = None,
                     team_col: str | None = None, directorate_col: str | None = None, wave_col: str | None = None,
                     mapping: str | None = None, hr_period: HRPeriod = HRPeriod(),
-                    unit_map: str | None = None) -> DatasetSpec:
+                    unit_map: str | None = None, mappings_json: tuple[str | None, ...] = ()) -> DatasetSpec:
     """A :class:`~analytics.dataset.DatasetSpec` from file paths (the command line's dataset)."""
     if absence and not hr:
         raise InputError("--absence needs the staff file it belongs to: give it with --hr.", file=Path(absence).name)
@@ -106,7 +107,7 @@ def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str |
         staff_file=FilePayload.from_path(hr) if hr else None,
         absence_file=FilePayload.from_path(absence) if absence else None,
         mapping_json=mapping_json, team_col=team_col, directorate_col=directorate_col, wave_col=wave_col,
-        hr_period=hr_period,
+        hr_period=hr_period, mappings_json=mappings_json,
         unit_map_csv=unit_map_csv(read_unit_map(unit_map, name=Path(unit_map).name)) if unit_map else None,
     )
 
@@ -122,7 +123,10 @@ def run_report(args: argparse.Namespace) -> int:
             raise InputError(PDF_NEEDS_CHROMIUM)
     spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
                            directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
-                           hr_period=hr_period(args), unit_map=args.unit_map)
+                           hr_period=hr_period(args), unit_map=args.unit_map,
+                           mappings_json=file_mappings_json(args.survey, args, survey_column_options(
+                               args, team_col=args.team_col, directorate_col=args.directorate_col,
+                               wave_col=args.wave_col)))
     if args.organisation:
         spec = dataclasses.replace(spec, our_organisation=args.organisation)
     dataset = load_dataset(spec, min_group_size=args.min_group,

@@ -18,7 +18,8 @@ from analytics import settings
 from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.export import write_table
-from analytics.ingest.mapping import Mapping, summarise_mapping
+from analytics.ingest.mapping import summarise_mapping
+from cli.options import add_survey_mapping_options, survey_column_options
 from analytics.survey.pipeline import ColumnOptions, SurveySource, recognise_file, score_recognised, score_survey_files
 
 #: Columns of ``score``'s output, in order (issue: the survey pipeline).
@@ -26,8 +27,6 @@ SCORE_OUTPUT_COLUMNS = ["wave", "level", "unit", "measure", "n", "mean", "ci_low
                         "suppressed"]
 
 
-CODEBOOK_HELP = ("codebook: the id of a shipped one (default nss_2024_2025) or the path of a codebook JSON file "
-                 "(a copy edited for another survey year or local questions)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,8 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--directorate-col", help="the directorate column")
     validate.add_argument("--wave-col", help="the survey year / wave column")
     validate.add_argument("--wave", help="the wave of every row, when the file has no wave column")
-    validate.add_argument("--mapping", help="a saved column mapping (JSON) to apply")
-    validate.add_argument("--codebook", help=CODEBOOK_HELP)
+    add_survey_mapping_options(validate)
     validate.set_defaults(handler=run_validate)
 
     score = subparsers.add_parser(
@@ -56,8 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     waves = score.add_mutually_exclusive_group()
     waves.add_argument("--wave-col", help="the survey year / wave column")
     waves.add_argument("--wave", help="the wave of every row (e.g. 2025), when the file has no wave column")
-    score.add_argument("--mapping", help="a saved column mapping (JSON) to apply, e.g. last year's")
-    score.add_argument("--codebook", help=CODEBOOK_HELP)
+    add_survey_mapping_options(score)
     score.add_argument("--min-group", type=int, default=settings.DEFAULT_MIN_GROUP_SIZE, metavar="K",
                        help=f"anonymity threshold: minimum responses to report a unit "
                             f"(default {settings.DEFAULT_MIN_GROUP_SIZE}, never below {settings.MIN_GROUP_SIZE_FLOOR})")
@@ -66,10 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _options(args: argparse.Namespace) -> ColumnOptions:
-    mapping = Mapping.load(args.mapping) if getattr(args, "mapping", None) else None
-    return ColumnOptions(team_col=args.team_col, directorate_col=getattr(args, "directorate_col", None),
-                         wave_col=getattr(args, "wave_col", None), wave_label=getattr(args, "wave", None),
-                         mapping=mapping)
+    return survey_column_options(args, team_col=args.team_col, directorate_col=getattr(args, "directorate_col", None),
+                                 wave_col=getattr(args, "wave_col", None), wave_label=getattr(args, "wave", None))
 
 
 def _print_columns(mapping, out) -> None:

@@ -47,6 +47,10 @@ if dataset.spec.our_organisation is not None and len(dataset.organisations) > 1:
                                     for c in ("Ours", "Median of the others", "Best", "Worst")})
         st.caption("Published scores (0–10) of every organisation in the file for this wave; the median of the "
                    "others is each headline's benchmark unless you set one. Rank 1 is the highest score.")
+local_measures = view.local_measures_display(dataset, wave)
+if not local_measures.empty:
+    st.markdown("**Your local measures** (organisation level; no national thresholds, so not rated)")
+    st.dataframe(local_measures, hide_index=True, key="board_local_measures")
 with st.expander("Headline table: values, changes, tests and effect sizes"):
     st.dataframe(view.headline_display(headline), hide_index=True, key="board_headline_table")
     st.caption(view.headline_caption(headline))

@@ -100,12 +100,17 @@ else:
 
 # --- Correlation matrix ------------------------------------------------------------------------------
 st.subheader("All main measures and outcomes")
-with view.section_errors():
-    matrix = view.matrix_result(dataset, wave, window, level, directorate)
-    view.show_figure(view.matrix_figure(dataset, matrix, wave=wave), key="relationships_matrix")
-    display, config = view.result_display(dataset, matrix.table)
-    view.show_table(display, key="relationships_matrix_table", file_name=f"relationships_matrix_{wave}.csv",
-                    column_config=config, download=view.result_download(dataset, matrix.table))
+matrix_measures, matrix_outcomes = view.matrix_pairs(dataset)
+if not matrix_measures or not (has_hr or matrix_outcomes):
+    st.info("The matrix needs a survey measure and an outcome: add HR files on the Data page to relate your "
+            "measures with leaver and sickness absence rates.", icon=":material/info:")
+else:
+    with view.section_errors():
+        matrix = view.matrix_result(dataset, wave, window, level, directorate)
+        view.show_figure(view.matrix_figure(dataset, matrix, wave=wave), key="relationships_matrix")
+        display, config = view.result_display(dataset, matrix.table)
+        view.show_table(display, key="relationships_matrix_table", file_name=f"relationships_matrix_{wave}.csv",
+                        column_config=config, download=view.result_download(dataset, matrix.table))
 
 # --- Change between waves ----------------------------------------------------------------------------
 # The three analyses below run only while their section is open (each opening reruns the page once).

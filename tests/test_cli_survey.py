@@ -271,3 +271,91 @@ def test_large_csv_read_in_two_passes_gives_the_same_scores(tmp_path, monkeypatc
     assert any("Header only" in note for note in recognised.raw.notes)  # a preview, not the whole file
     assert len(score_recognised(recognised).respondents) == 20
     pd.testing.assert_frame_equal(_score(tmp_path, source), with_one_pass)
+
+
+# --------------------------------------------------------------------------------------------------
+# A local pulse survey (tests/pulse_fixtures.py): its own questions, "Neutral" answers, no mapping file
+# --------------------------------------------------------------------------------------------------
+def _pulse(tmp_path: Path) -> Path:
+    from pulse_fixtures import pulse_csv
+
+    path = tmp_path / "staff_pulse_2025.csv"
+    path.write_bytes(pulse_csv())
+    return path
+
+
+def test_local_measure_option_scores_a_pulse_survey_with_neutral_as_the_midpoint(tmp_path):
+    from pulse_fixtures import DEPT_A_SCORE, DEPT_B_SCORE, ORGANISATION_SCORE, SCORE_WITHOUT_NEUTRAL
+
+    table = _score(tmp_path, _pulse(tmp_path), extra=["--local-measure", "Team pulse=Q1,Q2,Q3,Q4"])
+    org = _row(table, "organisation", table[table["level"] == "organisation"]["unit"].iloc[0], "team_pulse")
+    assert org["mean"] == pytest.approx(ORGANISATION_SCORE, abs=1e-6)   # 6.3194, Neutral = 5.0
+    assert org["mean"] != pytest.approx(SCORE_WITHOUT_NEUTRAL, abs=1e-3)  # 6.7361 if Neutral were dropped
+    assert _row(table, "team", "Department A", "team_pulse")["mean"] == pytest.approx(DEPT_A_SCORE, abs=1e-6)
+    assert _row(table, "team", "Department B", "team_pulse")["mean"] == pytest.approx(DEPT_B_SCORE, abs=1e-6)
+
+
+def test_local_measure_reverse_keyed_column(tmp_path):
+    # Q3 reverse-keyed: Department A's Strongly agree scores 0, so its respondents (7.5 + 5 + 0 + 7.5) / 4
+    table = _score(tmp_path, _pulse(tmp_path), extra=["--local-measure", "Team pulse=Q1,Q2,Q3,Q4;reverse=Q3"])
+    assert _row(table, "team", "Department A", "team_pulse")["mean"] == pytest.approx(20 / 4, abs=1e-6)
+
+
+def test_validate_pulse_without_and_with_a_local_measure(tmp_path, capsys):
+    pulse = _pulse(tmp_path)
+    assert main(["validate", str(pulse)]) == 2
+    err = capsys.readouterr().err
+    assert "--local-measure" in err and "--codebook" in err
+    assert main(["validate", str(pulse), "--local-measure", "Team pulse=Q1,Q2,Q3,Q4"]) == 0
+    out = capsys.readouterr().out
+    assert "Team pulse" in out and "unknown_label" not in out
+
+
+def test_bad_local_measure_text_is_an_input_error(tmp_path, capsys):
+    assert main(["validate", str(_pulse(tmp_path)), "--local-measure", "Q1,Q2"]) == 2
+    assert "NAME=COL" in capsys.readouterr().err
+
+
+def test_local_measure_on_report_and_relate(tmp_path, capsys):
+    import datetime as dt
+
+    pulse = _pulse(tmp_path)
+    out = tmp_path / "scorecards.xlsx"
+    assert main(["report", "--survey", str(pulse), "--local-measure", "Team pulse=Q1,Q2,Q3,Q4", "--min-group", "5",
+                 "--out", str(out)]) == 0
+    teams = pd.read_excel(out, sheet_name="Teams", header=None, engine="openpyxl").astype(str)
+    assert teams.apply(lambda col: col.str.contains("Team pulse")).any().any()
+    hr = tmp_path / "hr.csv"
+    lines = ["Month,Team,Staff in post,Leavers,FTE days lost,FTE days available"]
+    for month in range(1, 13):
+        day = dt.date(2026 if month < 4 else 2025, month, 1)  # the 2025 wave's window: April 2025 - March 2026
+        lines += [f"{day},Department A,20,{1 if month == 6 else 0},24,600",
+                  f"{day},Department B,20,{2 if month == 6 else 0},30,600"]
+    hr.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = main(["relate", "--survey", str(pulse), "--hr", str(hr), "--local-measure", "Team pulse=Q1,Q2,Q3,Q4",
+                 "--x", "team_pulse", "--y", "leaver_rate", "--min-group", "5", "--out", str(tmp_path / "r.csv")])
+    assert code == 0, capsys.readouterr().err
+    result = pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig")
+    assert set(result["x"]) == {"team_pulse"} and int(result["n"].iloc[0]) == 2
+
+
+def test_codebook_and_mapping_files_on_score(tmp_path):
+    """--codebook FILE.json and --mapping FILE.json: a copy of the shipped codebook and the mapping the
+    pulse's local measure makes give the same scores as --local-measure."""
+    import json
+
+    from analytics.ingest.codebook import load_codebook
+    from analytics.ingest.io import read_table
+    from analytics.ingest.mapping import add_custom_measure, detect_mapping
+    from pulse_fixtures import ORGANISATION_SCORE, pulse_csv
+
+    book = tmp_path / "codebook.json"
+    book.write_text(json.dumps(load_codebook().to_dict()), encoding="utf-8")
+    raw = read_table(pulse_csv(), "staff_pulse_2025.csv")
+    mapping = add_custom_measure(detect_mapping(raw, load_codebook(), require_items=False), raw, "Team pulse",
+                                 ["Q1", "Q2", "Q3", "Q4"], "auto", codebook=load_codebook())
+    mapping_file = tmp_path / "mapping.json"
+    mapping.save(mapping_file)
+    table = _score(tmp_path, _pulse(tmp_path), extra=["--mapping", str(mapping_file), "--codebook", str(book)])
+    org = table[(table["level"] == "organisation") & (table["measure"] == "team_pulse")]["mean"].item()
+    assert org == pytest.approx(ORGANISATION_SCORE, abs=1e-6)

@@ -567,3 +567,56 @@ def test_hr_period_from_the_extract_date_and_the_leaver_definition_reach_the_dat
     spec = at.session_state["dataset_spec"]
     assert spec.hr_period.extract_date == pd.Timestamp("2025-11-15")
     assert spec.leaver_definition.method == "snapshot"
+
+
+def test_qualtrics_pulse_with_its_own_questions_reaches_every_page(app_test):
+    """A pulse export with no national question: the page goes to the local-measure form (no dead end),
+    shows the Qualtrics question text, detects the agreement scale with "Neutral" as its midpoint, and the
+    local measure is scored (hand-computed in tests/pulse_fixtures.py) and shown on the other pages."""
+    from pulse_fixtures import DEPT_A_SCORE, DEPT_B_SCORE, ORGANISATION_SCORE, QUESTIONS, pulse_csv
+
+    pulse = FilePayload("staff_pulse_2025.csv", pulse_csv())
+    at = _open(app_test)
+    _upload(at, [(pulse.name, pulse.content, "text/csv")])
+    assert not at.error
+    advice = [i.value for i in at.info if "No question of the codebook" in i.value]
+    assert advice and "Local measures" in advice[0] and "choose its codebook above" in advice[0]
+    assert at.selectbox(key=_key(at, pulse, "codebook")).value == "nss_2024_2025"
+    assert at.selectbox(key=_key(at, pulse, "team")).value == "Department"
+    assert at.selectbox(key=_key(at, pulse, "local_scale")).value == "auto"
+    columns = at.multiselect(key=_key(at, pulse, "local_columns"))
+    assert set(QUESTIONS) <= set(columns.options) or any(QUESTIONS["Q1"][:30] in o for o in columns.options)
+    _add_local_measure(at, pulse, "Team pulse", list(QUESTIONS))
+    assert not at.error
+    assert any("Team pulse" in s.value for s in at.success)
+    mapping = Mapping.from_json(at.session_state[view.MAPPINGS_KEY][file_id(pulse)])
+    measure = mapping.custom_measures[0]
+    assert measure.scale == "agreement"  # detected from the answers (Neutral is its midpoint)
+    assert measure.wordings["Q1"] == QUESTIONS["Q1"]  # the Qualtrics question text
+    at.button(key=f"{view.PREFIX}:use").click()
+    at.run()
+    assert not at.exception and not at.error
+
+    results = load_survey(at.session_state["dataset_spec"])
+    table = results.unit_scores[results.unit_scores["measure"] == "team_pulse"].set_index("unit")
+    org = table[table["level"] == settings.LEVEL_ORGANISATION]["mean"].item()
+    assert org == pytest.approx(ORGANISATION_SCORE)
+    assert table.loc["Department A", "mean"] == pytest.approx(DEPT_A_SCORE)
+    assert table.loc["Department B", "mean"] == pytest.approx(DEPT_B_SCORE)
+
+    for page in ("pages/team_explorer.py", "pages/board.py", "pages/trends.py", "pages/relationships.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, page
+        assert not at.error, (page, [e.value for e in at.error])
+    # the Board lists the local measure's organisation score
+    at.switch_page("pages/board.py")
+    at.run()
+    local = next(d.value for d in at.dataframe if "Measure" in d.value.columns and "Responses" in d.value.columns)
+    assert local.iloc[0]["Measure"] == "Team pulse" and local.iloc[0]["Responses"] == "24"
+    assert local.iloc[0]["Score (0–10), 2025"] == f"{ORGANISATION_SCORE:.1f}"
+    # the Team explorer offers the local measure
+    at.switch_page("pages/team_explorer.py")
+    at.run()
+    shown = [w for w in [*at.selectbox, *at.multiselect] if "Team pulse" in [str(o) for o in w.options]]
+    assert shown

@@ -630,3 +630,42 @@ def statements_text(statements: pd.DataFrame) -> str:
         ref = f" [{r['figure_ref']}]" if r["figure_ref"] else ""
         lines.append(f"{r['statement']}{ref}")
     return "\n\n".join(lines)
+
+
+def _local_measure_labels(dataset: Dataset) -> dict[str, str]:
+    """Id -> label of the survey's local measures (a pulse survey's own measures, items ``custom.…``)."""
+    book = dataset.survey.codebook if dataset.survey is not None else None
+    return {m.id: m.label for m in (book.measures if book is not None else ())
+            if m.items and all(c.startswith("custom.") for c in m.items)}
+
+
+def _org_score(org: pd.DataFrame, measure: str, wave: str | None) -> tuple[str, str] | None:
+    """(score, responses) of one measure and wave at organisation level, "—" when suppressed; None if absent."""
+    row = org[(org["measure"] == measure) & (org["wave"].astype(str) == str(wave))]
+    if row.empty:
+        return None
+    if bool(row["suppressed"].iloc[0]):
+        return "—", "—"
+    return fmt.format_score(row["mean"].iloc[0]), fmt.format_n(row["n"].iloc[0])
+
+
+def local_measures_display(dataset: Dataset, wave: str) -> pd.DataFrame:
+    """The organisation's local measures in ``wave``: ``Measure``, ``Score (0–10), <wave>``, ``Responses``,
+    and the ``Previous wave``'s score ("—" when there is none or it is suppressed). Empty when the survey has
+    no local measure. No RAG rating (no national thresholds)."""
+    local = _local_measure_labels(dataset)
+    columns = ["Measure", f"Score (0–10), {wave}", "Responses", "Previous wave"]
+    if not local:
+        return pd.DataFrame(columns=columns)
+    table = dataset.survey.unit_scores
+    org = table[(table["level"] == settings.LEVEL_ORGANISATION) & table["measure"].isin(list(local))]
+    waves = [str(w) for w in dataset.survey.waves]
+    index = waves.index(str(wave)) if str(wave) in waves else 0
+    previous = waves[index - 1] if index > 0 else None
+    rows = []
+    for measure, label in local.items():
+        now = _org_score(org, measure, wave)
+        if now is not None:
+            before = _org_score(org, measure, previous) if previous else None
+            rows.append([label, *now, before[0] if before else "—"])
+    return pd.DataFrame(rows, columns=columns)

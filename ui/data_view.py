@@ -23,8 +23,11 @@ import streamlit as st
 
 from analytics.dataset import DatasetSpec, FilePayload
 from analytics.errors import InputError
-from analytics.ingest.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, load_codebook, register_codebook
+from analytics.ingest.local_measures import AUTO_SCALE
 from analytics.corrections import (SurveyFileState, all_blank, answer_scale_labels, apply_preset,
+                                          codebook_choices, column_answer_scales, column_with_wording,
+                                          few_questions_message,
                                           column_questions, copy_mapping, corrected_mapping, file_id, files_view,
                                           findings_view, free_columns, hr_overview, item_choices, items_editor_frame,
                                           measure_description, measure_summary_frame, preset_json, question_options,
@@ -80,6 +83,10 @@ LOCAL_MEASURE_HELP = (
     "0–10, with the same half rule as the national measures. Use the same name in each year's file to follow it "
     "across waves."
 )
+CODEBOOK_HELP = ("The survey's questions and measures. Choose the year of a national survey, or keep the default for a "
+                 "local survey whose own questions you add as local measures below.")
+CODEBOOK_UPLOAD_HELP = ("A codebook in the JSON layout of the shipped ones (scales, items, measures), e.g. a copy edited "
+                        "for your survey. It is used for this file in this session.")
 HR_TEAM_HELP = "The column of the staff file naming the team, if the one recognised is not right."
 SHEET_HELP = ("The worksheet of this workbook to read. Automatically, the sheet holding the most responses is read; "
               "choose another when the workbook holds several response sheets (for example one per directorate "
@@ -99,6 +106,7 @@ FLASH_KEY = f"{PREFIX}:flash"                      # messages to show once: list
 LAST_LOAD_KEY = f"{PREFIX}:last_load"              # LoadSummary of the last "Use these files"
 HR_TEAM_KEY = f"{PREFIX}:hr_team_col"            # staff file id -> chosen team column (None = automatic)
 SHEETS_KEY = f"{PREFIX}:sheets"                    # survey file id -> chosen sheet (absent = automatic)
+CODEBOOKS_KEY = f"{PREFIX}:codebooks"              # survey file id -> chosen codebook id (absent = default)
 SURVEY_UPLOADER_KEY = f"{PREFIX}:survey_uploader"
 STAFF_UPLOADER_KEY = f"{PREFIX}:staff_uploader"
 ABSENCE_UPLOADER_KEY = f"{PREFIX}:absence_uploader"
@@ -163,16 +171,34 @@ class LoadSummary:
 # Cached reading
 # --------------------------------------------------------------------------------------------------
 @st.cache_resource(max_entries=16, show_spinner="Reading the file…")
-def _recognised(file_key: str, sheet: str | None, _payload: FilePayload) -> RecognisedFile:
+def _recognised(file_key: str, sheet: str | None, codebook_id: str | None, _payload: FilePayload) -> RecognisedFile:
     # file_key (name + content digest) identifies _payload. Raises InputError for an unreadable file; the
     # error is not cached, so a retry reads the file again.
-    return recognise_payload(_payload, sheet)
+    return recognise_payload(_payload, sheet, codebook_id)
 
 
 def recognised_file(payload: FilePayload, sheet: str | None = None) -> RecognisedFile:
-    """The recognised header of an uploaded file (cached by name, content and sheet). Never mutate the
-    result."""
-    return _recognised(file_id(payload), sheet, payload)
+    """The recognised header of an uploaded file (cached by name, content, sheet and chosen codebook). Never
+    mutate the result."""
+    fid = file_id(payload)
+    return _recognised(fid, sheet, stored_codebook(fid), payload)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Reading the answers' scales…")
+def _answer_scales(file_key: str, sheet: str | None, _payload: FilePayload) -> dict:
+    return column_answer_scales(_payload, sheet)
+
+
+def stored_codebook(file_key: str) -> str | None:
+    """The codebook chosen for a survey file (None: the default)."""
+    return st.session_state.setdefault(CODEBOOKS_KEY, {}).get(file_key)
+
+
+def set_codebook(file_key: str, codebook_id: str) -> None:
+    """Choose a survey file's codebook: its columns are recognised again and its corrections forgotten."""
+    st.session_state.setdefault(CODEBOOKS_KEY, {})[file_key] = codebook_id
+    st.session_state[MAPPINGS_KEY].pop(file_key, None)
+    st.session_state[GENERATION_KEY][file_key] = generation(file_key) + 1
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -195,6 +221,7 @@ def init_state() -> None:
     ss.setdefault(GENERATION_KEY, {})
     ss.setdefault(FLASH_KEY, [])
     ss.setdefault(SHEETS_KEY, {})
+    ss.setdefault(CODEBOOKS_KEY, {})
 
 
 def survey_payloads() -> list[FilePayload]:
@@ -396,6 +423,10 @@ def _render_corrections(entry: SurveyFileState) -> None:
     detected = entry.recognised.mapping
     codebook = load_codebook(detected.codebook)
     base = stored_mapping(fid) or copy_mapping(detected)
+    _render_codebook_choice(entry, detected.codebook)
+    advice = few_questions_message(base, codebook)
+    if advice:
+        st.info(advice, icon=":material/edit_note:")
     st.markdown("**Who each row belongs to**")
     roles, wave_label = _render_unit_columns(entry, base)
     st.markdown("**The question each column answers**")
@@ -408,6 +439,29 @@ def _render_corrections(entry: SurveyFileState) -> None:
     if shown.unmapped:
         st.caption("Columns not used: " + ", ".join(f"'{c}'" for c in shown.unmapped) + ".")
     _render_mapping_actions(entry, shown, saved=corrected is not None)
+
+
+def _render_codebook_choice(entry: SurveyFileState, current: str) -> None:
+    """The Codebook selectbox (shipped codebooks, and one uploaded here) and a codebook upload (JSON);
+    choosing or uploading one recognises the file's columns again (:func:`set_codebook`)."""
+    fid = entry.id
+    choices = codebook_choices(current)
+    left, right = st.columns(2)
+    chosen = left.selectbox("Codebook", list(choices), index=list(choices).index(current),
+                            format_func=lambda c: choices[c], key=widget_key(fid, "codebook"), help=CODEBOOK_HELP)
+    uploaded = right.file_uploader("Or upload a codebook (JSON)", type=["json"], key=widget_key(fid, "codebook_upload"),
+                                   help=CODEBOOK_UPLOAD_HELP)
+    if uploaded is not None:
+        try:
+            book = register_codebook(uploaded.getvalue(), uploaded.name)
+        except InputError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        chosen = book.id
+    if chosen != current:
+        set_codebook(fid, chosen)
+        flash("info", f"{entry.payload.name}: columns recognised again with the codebook '{load_codebook(chosen).name}'.")
+        st.rerun()
 
 
 def _render_unit_columns(entry: SurveyFileState, base: Mapping) -> tuple[dict[str, str | None], str | None]:
@@ -460,12 +514,17 @@ def _checked_corrections(entry: SurveyFileState, base: Mapping, codebook: Codebo
     """The corrected mapping, kept in session state and set as ``entry.corrected``; or None (with the error
     shown and set as ``entry.error``) when the corrections are refused."""
     recognised = entry.recognised
+    choices = item_choices(editor, codebook, roles=roles)
+    if not any(choices.values()) and not base.custom_measures:
+        # nothing to score yet: the page's advice (few_questions_message) says what to do, no red error
+        entry.error = "No column is given a survey question or a local measure yet."
+        return None
     try:
         corrected = corrected_mapping(
             recognised.raw.columns, base, codebook, file_name=entry.payload.name, sheet=recognised.raw.sheet,
             team_col=roles["team"], directorate_col=roles["directorate"], wave_col=roles["wave"],
             wave_label=wave_label, wave_fallback=recognised.wave_fallback,
-            choices=item_choices(editor, codebook, roles=roles))
+            choices=choices)
     except InputError as exc:
         entry.error = str(exc)
         st.error(str(exc), icon=":material/error:")
@@ -533,14 +592,16 @@ def _render_local_measure_form(entry: SurveyFileState, mapping: Mapping, codeboo
                                 key=widget_key(fid, "local_scale"),
                                 help="The options of the questions, from least to most favourable wording.")
         left, right = st.columns(2)
-        chosen = left.multiselect("Its questions (columns not used above)", free, key=widget_key(fid, "local_columns"))
+        chosen = left.multiselect("Its questions (columns not used above)", free, key=widget_key(fid, "local_columns"),
+                                  format_func=lambda c: column_with_wording(raw, c))
         reverse = right.multiselect("Reverse-keyed questions (agreeing is unfavourable)", free,
                                     key=widget_key(fid, "local_reverse"))
         submitted = st.form_submit_button("Add local measure", icon=":material/add:", key=widget_key(fid, "local_add"))
     if not submitted:
         return
     try:
-        added = add_custom_measure(mapping, raw, name, chosen, scale, reverse, codebook=codebook)
+        scales = _answer_scales(fid, raw.sheet, entry.payload) if scale == AUTO_SCALE else None
+        added = add_custom_measure(mapping, raw, name, chosen, scale, reverse, codebook=codebook, scales=scales)
     except InputError as exc:
         st.error(str(exc), icon=":material/error:")
         return

@@ -104,10 +104,30 @@ def measures_present(dataset: Dataset) -> list[str]:
 
 
 def outcome_choices(dataset: Dataset) -> list[str]:
-    """The y axis choices: HR outcomes (with HR data), then survey outcomes present."""
-    present = set(measures_present(dataset))
+    """The y axis choices: HR outcomes (with HR data), then survey outcomes present, then the local measures
+    present (a pulse survey's own measures, whose items are ``custom.`` codes)."""
+    present = measures_present(dataset)
     hr_outcomes = list(relate.HR_OUTCOMES) if dataset.hr is not None else []
-    return hr_outcomes + [m for m in SURVEY_OUTCOMES if m in present]
+    return hr_outcomes + [m for m in SURVEY_OUTCOMES if m in present] + local_measures_present(dataset)
+
+
+def local_measures_present(dataset: Dataset) -> list[str]:
+    """The local measures with results (a pulse survey's own measures, whose items are ``custom.`` codes)."""
+    present = measures_present(dataset)
+    book = codebook_of(dataset)
+    return [m.id for m in (book.measures if book is not None else ())
+            if m.items and all(code.startswith("custom.") for code in m.items) and m.id in present]
+
+
+def matrix_pairs(dataset: Dataset) -> tuple[list[str], list[str]]:
+    """The correlation matrix's survey measures (the main ones, then local measures) and, without HR data,
+    its survey outcomes (with HR data: ``[]``, every HR outcome is used)."""
+    present = set(measures_present(dataset))
+    measures = [m for m in MATRIX_MEASURES if m in present] + local_measures_present(dataset)
+    if dataset.hr is not None:
+        return measures, []
+    outcomes = [m for m in MATRIX_SURVEY_OUTCOMES if m in present]
+    return [m for m in measures if m not in outcomes], outcomes
 
 
 def name(dataset: Dataset, column: str) -> str:
@@ -207,16 +227,13 @@ def pair_result(dataset: Dataset, wave: str, x: str, y: str, window: str, level:
 def matrix_result(dataset: Dataset, wave: str, window: str, level: str,
                   directorate: str | None) -> relate.RelateResult:
     """Every main measure against every outcome in one wave (correlations only); BH across the whole matrix."""
-    present = set(measures_present(dataset))
-    measures = [m for m in MATRIX_MEASURES if m in present]
+    measures, outcomes = matrix_pairs(dataset)
     prepared = _prepared(dataset, [wave], window, level, dataset.hr is not None)
     if dataset.hr is not None:
         # No count models: the matrix shows correlations; the chosen pair above gives the ratio per point.
         return relate.relate_survey_hr(dataset.survey, dataset.hr, waves=[wave], window_kind=window,
                                        measures=measures, level=level, directorate=directorate, prepared=prepared,
                                        count_models=False)
-    outcomes = [m for m in MATRIX_SURVEY_OUTCOMES if m in present]
-    measures = [m for m in measures if m not in outcomes]
     return relate.relate_survey_hr(dataset.survey, None, waves=[wave], window_kind=window, measures=measures,
                                    outcomes=outcomes, level=level, directorate=directorate, prepared=prepared)
 

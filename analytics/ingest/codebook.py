@@ -39,6 +39,8 @@ Strongly disagree ... Strongly agree); an item's ``reverse`` flag says that agre
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -318,7 +320,8 @@ class Codebook:
             codes = []
             for column in cm.columns:
                 code = custom_item_code(cm.id, column)
-                items[code] = Item(code=code, wording=column, scale=scale_name, reverse=column in cm.reverse_columns)
+                wording = (getattr(cm, "wordings", None) or {}).get(column) or column
+                items[code] = Item(code=code, wording=wording, scale=scale_name, reverse=column in cm.reverse_columns)
                 codes.append(code)
             measures.append(Measure(id=cm.id, label=cm.label, items=tuple(codes),
                                     description=cm.description or "Local measure defined by the user."))
@@ -365,10 +368,41 @@ def _load_shipped(codebook_id: str) -> Codebook:
     return Codebook.from_dict(json.loads(path.read_text(encoding="utf-8")), source=path.name)
 
 
+#: Codebooks uploaded in this process (the Data page), by the id :func:`register_codebook` gave them.
+_REGISTERED: dict[str, Codebook] = {}
+
+
+def register_codebook(text: str | bytes, file_name: str) -> Codebook:
+    """Read an uploaded codebook (JSON text) and make it loadable by :func:`load_codebook` under the id
+    ``uploaded:<file name>:<first 8 hex digits of the SHA-256 of its text>`` (the same upload, the same id).
+
+    Raises
+    ------
+    InputError
+        Not JSON, or not a codebook (:meth:`Codebook.from_dict`).
+    """
+    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"The codebook is not valid JSON ({exc}).", file=file_name) from None
+    if not isinstance(data, dict):
+        raise InputError("The codebook is not in the expected layout (a JSON object with 'scales', 'items' and "
+                         "'measures'). Start from a copy of a shipped codebook.", file=file_name)
+    book = Codebook.from_dict(data, source=file_name)
+    book_id = f"uploaded:{file_name}:{hashlib.sha256(raw).hexdigest()[:8]}"
+    book = dataclasses.replace(book, id=book_id)
+    _REGISTERED[book_id] = book
+    return book
+
+
 def load_codebook(source: str | Path | None = None) -> Codebook:
-    """Load a shipped codebook by id (default: NSS 2024/2025) or a JSON file by path."""
+    """Load a shipped codebook by id (default: NSS 2024/2025), an uploaded one by the id
+    :func:`register_codebook` gave it, or a JSON file by path."""
     if source is None:
         source = DEFAULT_CODEBOOK_ID
+    if str(source) in _REGISTERED:
+        return _REGISTERED[str(source)]
     if str(source) in available_codebooks():
         return _load_shipped(str(source))
     path = Path(source)

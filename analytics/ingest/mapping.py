@@ -182,9 +182,10 @@ def _no_questions_error(raw: RawTable, codebook: Codebook, where: dict) -> Input
     return InputError(
         f"None of the questions of the codebook '{codebook.name}' were recognised. Question columns are "
         f"expected to be headed by a question code ({examples}, ...) or by the question's wording "
-        f"(e.g. '{wording}'). The headers are: {shown}{more}. Rename the question columns, choose "
-        "another codebook, or map the columns by hand. If the file holds one row per team with "
-        "scores, read it as unit-level results instead.", **where)
+        f"(e.g. '{wording}'). The headers are: {shown}{more}. Give the codebook of the survey's year "
+        "(--codebook), a saved column mapping (--mapping), or, for a survey with its own questions, its "
+        "measures (--local-measure \"NAME=COL,COL,...\"); on the Data page, add local measures or choose "
+        "the codebook.", **where)
 
 
 def _unit_roles(raw: RawTable, explicit: dict[str, str], *, exclude: list[str],

@@ -21,6 +21,7 @@ class CustomMeasure:
 
     ``scale`` is the name of a codebook scale (``"agreement"``, ``"frequency"``, ``"yes_no"``) or the
     list of options from least to most favourable wording order; ``reverse_columns`` are reverse-keyed.
+    The saved form is described by ``analytics/schemas/mapping.schema.json``.
     """
 
     id: str
@@ -29,6 +30,9 @@ class CustomMeasure:
     scale: str | list[str] = "agreement"
     reverse_columns: list[str] = field(default_factory=list)
     description: str = ""
+    #: Column -> the question's text when the file has it (e.g. a Qualtrics export's second header row);
+    #: shown as the item's wording (a column without one is worded by its header).
+    wordings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from analytics import settings
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.ingest.io import read_table
+from analytics.ingest.local_measures import add_local_measures
 from analytics.ingest.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
 from analytics.survey.privacy import check_min_group_size
 from analytics.ingest.quality import concat_findings
@@ -71,6 +72,9 @@ class ColumnOptions:
     wave_col: str | None = None
     wave_label: str | None = None
     mapping: Mapping | None = None
+    #: Local measures as ``"NAME=COL[,COL...][;reverse=COL...]"`` texts
+    #: (:func:`analytics.ingest.local_measures.parse_local_measure`), added to every file's mapping.
+    local_measures: tuple[str, ...] = ()
 
 
 @dataclass
@@ -158,13 +162,17 @@ def _is_csv(source: SurveySource) -> bool:
 
 
 def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
-                   codebook: Codebook | None = None) -> RecognisedFile:
-    """Read a survey file and recognise its columns (or apply a saved mapping)."""
+                   codebook: Codebook | None = None, *, require_items: bool = True) -> RecognisedFile:
+    """Read a survey file and recognise its columns (or apply a saved mapping). With ``require_items``
+    false, a file in which no codebook question is recognised is not refused (a local pulse survey: the
+    Data page then offers its columns for local measures)."""
     options = options or ColumnOptions()
     if options.mapping is not None:
         codebook = codebook or load_codebook(options.mapping.codebook)
     codebook = codebook or load_codebook()
     two_passes = _read_in_two_passes(source)
+    # Local measures' scales are detected from the answers, so such a file is read whole.
+    two_passes = two_passes and not options.local_measures
     header = read_table(source.content, source.file_name, sheet=source.sheet, header_only=two_passes)
     found = found_in_file(header, source.file_name)
     wave_fallback = found.wave
@@ -177,22 +185,31 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
                               wave_source=detect_wave(raw, source.file_name, wave_col=unit_results.wave_col,
                                                       wave_label=options.wave_label, found=found))
     if options.mapping is not None:
-        mapping = apply_mapping(header, options.mapping, codebook)
-        overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
-        for key, column in overrides.items():
-            if column:
-                setattr(mapping, key, header.resolve_column(column, role=key.removesuffix("_col")))
-                mapping.evidence[getattr(mapping, key)] = "user"
-        if options.wave_label:
-            mapping.wave_label = options.wave_label
+        mapping = _applied_mapping(header, options, codebook)
     else:
         mapping = detect_mapping(header, codebook, team_col=options.team_col,
                                  directorate_col=options.directorate_col, wave_col=options.wave_col,
-                                 wave_label=options.wave_label)
+                                 wave_label=options.wave_label,
+                                 require_items=require_items and not options.local_measures)
+    if options.local_measures:
+        mapping = add_local_measures(mapping, header, options.local_measures, codebook)
     wave_source = detect_wave(header, source.file_name, wave_col=mapping.wave_col, wave_label=mapping.wave_label,
                               found=found)
     return RecognisedFile(source=source, raw=header, mapping=mapping, wave_fallback=wave_fallback,
                           wave_source=wave_source, wave_found=found)
+
+
+def _applied_mapping(header: RawTable, options: ColumnOptions, codebook: Codebook) -> Mapping:
+    """``options.mapping`` applied to the file, with the columns and wave the options name overriding it."""
+    mapping = apply_mapping(header, options.mapping, codebook)
+    overrides = {k: getattr(options, k) for k in ("team_col", "directorate_col", "wave_col")}
+    for key, column in overrides.items():
+        if column:
+            setattr(mapping, key, header.resolve_column(column, role=key.removesuffix("_col")))
+            mapping.evidence[getattr(mapping, key)] = "user"
+    if options.wave_label:
+        mapping.wave_label = options.wave_label
+    return mapping
 
 
 def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:

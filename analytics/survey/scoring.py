@@ -17,6 +17,9 @@ Recognising answers (:func:`answer_positions`)
     * A label preceded by a number, as some tools export it (``"5 - Strongly agree"``, ``"(2) Disagree"``,
       ``"4. Often"``), is matched on its label; the number is ignored, because tools number scales
       differently (0- or 1-based, sometimes from the favourable end).
+    * A scale whose options are those of a known scale (:data:`analytics.ingest.answer_scales.KNOWN_SCALES`)
+      also accepts every other wording of each position: "Neutral" or "Neither" is the midpoint of an
+      agreement scale, "Most of the time" is "Often" (:func:`analytics.ingest.answer_scales.option_aliases`).
     * The codebook's ``missing_options`` ("Don't know", "Not applicable", "Prefer not to say" ...) and
       blank cells are missing: never zero.
     * Anything else - an unknown label, a code outside ``1..k`` such as 0, 7 on a 1-5 item or 2.5 - is
@@ -53,6 +56,7 @@ from scipy import sparse, stats
 from analytics.ingest.names import clean_name, merge_spellings, spelling_findings
 from analytics.ingest import quality
 from analytics import settings
+from analytics.ingest.answer_scales import option_aliases
 from analytics.ingest.codebook import Codebook, Scale, custom_item_code, normalise_label
 from analytics.errors import InputError
 from analytics.ingest.mapping import Mapping
@@ -175,13 +179,14 @@ def _numbers_of(distinct: np.ndarray, normalised: pa.Array, is_number: np.ndarra
 
 
 def _match_without_prefix(normalised: pa.Array, unmatched: np.ndarray, unique_positions: np.ndarray,
-                          is_missing: np.ndarray, option_set: pa.Array, missing_set: pa.Array) -> np.ndarray:
+                          is_missing: np.ndarray, option_set: pa.Array, missing_set: pa.Array,
+                          option_index: np.ndarray) -> np.ndarray:
     """Second chance for labels not matched as they are: the label without a leading code ("5 - Strongly
     agree", "(1) Never") matched again. Fills ``unique_positions`` in place; returns ``is_missing`` with the
     labels that are "don't know"-type options once their prefix is removed."""
     stripped = pc.replace_substring_regex(normalised, pattern=_PREFIX_PATTERN, replacement="\\1")
     changed = pc.not_equal(stripped, normalised).to_numpy(zero_copy_only=False)
-    prefix_positions = _index_in(stripped, option_set)
+    prefix_positions = option_index[np.nan_to_num(_index_in(stripped, option_set)).astype(np.int64)]
     prefix_missing = pc.is_in(stripped, value_set=missing_set).to_numpy(zero_copy_only=False)
     take = unmatched & changed & ~np.isnan(prefix_positions)
     unique_positions[take] = prefix_positions[take]
@@ -221,8 +226,10 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
     """
     n_options = len(options)
     norm_options = [normalise_label(o) for o in options]
-    option_set = pa.array(norm_options, type=pa.string())
     option_numbers = _option_numbers(norm_options)
+    lookup = {**option_aliases(options), **{o: p for p, o in enumerate(norm_options, start=1)}}
+    option_set = pa.array(list(lookup), type=pa.string())
+    option_index = np.array([np.nan, *lookup.values()], dtype="float64")
     missing_set = pa.array(sorted({normalise_label(m) for m in missing_options} | {""}), type=pa.string())
     empty = np.array([], dtype=object)
 
@@ -238,7 +245,7 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
     normalised = _normalise_texts(pa.array(display.tolist(), type=pa.string()))
     unique_numbers = _numbers_of(distinct, normalised, is_number)
 
-    unique_positions = _index_in(normalised, option_set)
+    unique_positions = option_index[np.nan_to_num(_index_in(normalised, option_set)).astype(np.int64)]
     is_missing = pc.is_in(normalised, value_set=missing_set).to_numpy(zero_copy_only=False)
     numeric = ~np.isnan(unique_numbers)
     use_code = np.isnan(unique_positions) & ~is_missing & numeric
@@ -247,7 +254,7 @@ def answer_positions(values: pd.Series, options: tuple[str, ...] | list[str],
     unmatched = np.isnan(unique_positions) & ~is_missing & ~numeric
     if unmatched.any():
         is_missing = _match_without_prefix(normalised, unmatched, unique_positions, is_missing, option_set,
-                                           missing_set)
+                                           missing_set, option_index)
     unique_invalid = np.isnan(unique_positions) & ~is_missing
 
     positions = np.append(unique_positions, np.nan)[codes]
