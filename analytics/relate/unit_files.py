@@ -62,6 +62,35 @@ def _texts(values: pd.Series) -> pd.Series:
     return values.astype(object).map(clean).astype(object)
 
 
+def _drop_comparators(frame: pd.DataFrame, unit_col: str, notes: list[str]) -> pd.DataFrame:
+    """``frame`` without its comparator rows (medians, means, totals: :func:`comparator_kind`), with a note."""
+    comparators = frame[unit_col].map(comparator_kind).notna()
+    if comparators.any():
+        notes.append(f"{int(comparators.sum())} row(s) are comparators, not units, and are left out: "
+                     + ", ".join(sorted(set(frame.loc[comparators, unit_col].astype(str)))) + ".")
+    return frame[~comparators]
+
+
+def _refuse_repeated_units(frame: pd.DataFrame, unit_col: str, wave_col: str | None, raw, unit_column: str,
+                           wave_column: str | None) -> None:
+    """Refuse a row without a wave (with ``wave_col``) and a unit named twice (in one wave), naming the row."""
+    if wave_col is not None and frame[wave_col].isna().any():
+        row = int(frame[frame[wave_col].isna()].index[0])
+        raise InputError("This row has no wave. Fill in its wave (survey year) or delete the row.",
+                         file=raw.file_name, sheet=raw.sheet, column=wave_column, row=row)
+    key = frame[unit_col].map(normalise_label)
+    if wave_col is not None:
+        key = frame[wave_col].astype(str) + "\x1f" + key
+    duplicated = key.duplicated(keep="first")
+    if duplicated.any():
+        row = int(duplicated[duplicated].index[0])
+        where = f" in wave {frame.loc[row, wave_col]}" if wave_col is not None else ""
+        advice = ("Each unit needs one row per wave." if wave_col is not None else
+                  "Each unit needs one row (for a file of several waves, name its wave column with --wave-col).")
+        raise InputError(f"The unit '{frame.loc[row, unit_col]}' appears twice{where}. {advice}", file=raw.file_name,
+                         sheet=raw.sheet, column=unit_column, row=row)
+
+
 def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Sequence[str], file_name: str | None = None,
                     sheet: str | None = None, text_columns: Sequence[str] = (),
                     min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
@@ -120,27 +149,8 @@ def read_units_file(source: str | Path | bytes, *, unit_col: str, columns: Seque
         row = int(with_figures[with_figures].index[0])
         raise InputError("This row has figures but no unit name. Add the name or delete the row.",
                          file=raw.file_name, sheet=raw.sheet, column=unit, row=row)
-    frame = frame[~blank]
-    comparators = frame[unit_col].map(comparator_kind).notna()
-    if comparators.any():
-        notes.append(f"{int(comparators.sum())} row(s) are comparators, not units, and are left out: "
-                     + ", ".join(sorted(set(frame.loc[comparators, unit_col].astype(str)))) + ".")
-        frame = frame[~comparators]
-    if wave_col is not None and frame[wave_col].isna().any():
-        row = int(frame[frame[wave_col].isna()].index[0])
-        raise InputError("This row has no wave. Fill in its wave (survey year) or delete the row.",
-                         file=raw.file_name, sheet=raw.sheet, column=groups[wave_col], row=row)
-    key = frame[unit_col].map(normalise_label)
-    if wave_col is not None:
-        key = frame[wave_col].astype(str) + "\x1f" + key
-    duplicated = key.duplicated(keep="first")
-    if duplicated.any():
-        row = int(duplicated[duplicated].index[0])
-        where = f" in wave {frame.loc[row, wave_col]}" if wave_col is not None else ""
-        advice = ("Each unit needs one row per wave." if wave_col is not None else
-                  "Each unit needs one row (for a file of several waves, name its wave column with --wave-col).")
-        raise InputError(f"The unit '{frame.loc[row, unit_col]}' appears twice{where}. {advice}", file=raw.file_name,
-                         sheet=raw.sheet, column=unit, row=row)
+    frame = _drop_comparators(frame[~blank], unit_col, notes)
+    _refuse_repeated_units(frame, unit_col, wave_col, raw, unit, groups.get(wave_col) if wave_col else None)
     count_col = find_count_column(raw)
     if count_col is not None and count_col not in resolved.values():
         counts = _parse_numbers(raw.frame.loc[frame.index, count_col], count_col, raw.file_name, raw.sheet)
@@ -171,6 +181,14 @@ def _column_summaries(frame: pd.DataFrame, table: pd.DataFrame, by: str | None) 
                             f"{side}_max": values.max() if len(values) else np.nan})
         rows.append(summary)
     return pd.DataFrame(rows, index=table.index, columns=list(COLUMN_SUMMARY_COLUMNS))
+
+
+def _one_row_per_unit(part: pd.DataFrame, unit_col: str, wave: str | None) -> None:
+    names = part[unit_col].dropna().map(normalise_label)
+    if names.duplicated().any():
+        name = part[unit_col].dropna()[names.duplicated()].iloc[0]
+        raise InputError(f"The unit '{name}' appears more than once" + (f" in wave {wave}" if wave else "")
+                         + "; each unit needs one row" + (" per wave." if wave else "."), column=unit_col)
 
 
 def relate_units(frame: pd.DataFrame, unit_col: str, x: str | Sequence[str], y: str | Sequence[str], *,
@@ -212,13 +230,7 @@ def relate_units(frame: pd.DataFrame, unit_col: str, x: str | Sequence[str], y: 
              [(str(w), part) for w, part in frame.groupby(frame[wave_col].astype(str), sort=True)])
     parts = []
     for wave_label, part in waves:
-        names = part[unit_col].dropna().map(normalise_label)
-        if names.duplicated().any():
-            name = part[unit_col].dropna()[names.duplicated()].iloc[0]
-            raise InputError(f"The unit '{name}' appears more than once"
-                             + (f" in wave {wave_label}" if wave_col is not None else "")
-                             + "; each unit needs one row" + (" per wave." if wave_col is not None else "."),
-                             column=unit_col)
+        _one_row_per_unit(part, unit_col, wave_label if wave_col is not None else None)
         result = stats.correlations(part, x, y, by=by, include_pooled=include_pooled, weights=weights,
                                     covariates=list(covariates), min_units=min_units)
         result = pd.concat([result, _column_summaries(part, result, by)], axis=1)
