@@ -16,17 +16,18 @@ suppress small units downstream, as it does for scores computed from respondent-
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from analytics.ingest.codebook import Codebook, normalise_label
+from analytics.ingest.codebook import Codebook
 from analytics.errors import InputError
 from analytics.ingest.recognise import header_words, recognise_item, recognise_unit_columns
 from analytics.ingest.raw import RawTable
+from analytics.ingest.published_cells import (  # noqa: F401 (re-exported)
+    _FEWER_THAN, MISSING_MARKERS, _Cell, _is_blank, _label_text, _parse_cell, _parse_column, _rows,
+)
 
 #: Columns of :attr:`UnitResults.frame`.
 UNIT_RESULT_COLUMNS = ("wave", "unit", "measure", "n", "value", "value_kind")
@@ -48,14 +49,6 @@ UNIT_NAME_HEADERS = (
     "trust name", "provider", "provider name", "name", "unit name",
 )
 
-#: Cells read as missing (never zero): suppression and "not available" markers of published tables.
-MISSING_MARKERS = frozenset({
-    "*", "**", "-", "\u2013", "\u2014", "[c]", "[x]", "[z]", "[low]", "[u]", "c", "x", "..", ".",
-    "suppressed", "n/a", "na", "not available", "no data", "insufficient data", "insufficient responses",
-})
-#: "n<11", "< 11", "n < 5", "≤10": fewer-than markers, also missing.
-_FEWER_THAN = re.compile(r"^(n\s*)?[<\u2264]\s*\d+$")
-
 #: Header words saying that a column holds percentages.
 PERCENT_WORDS = frozenset({"percent", "percentage", "pct", "positive", "proportion"})
 #: Header words saying that a column holds 0–10 scores (even when it is a question's column).
@@ -65,7 +58,6 @@ SCORE_WORDS = frozenset({"score", "mean", "average", "avg"})
 _MEASURE_QUALIFIERS = frozenset({"score", "scores", "mean", "average", "avg", "theme", "sub", "subscore",
                                  "0", "10", "out", "of", "to", "percent", "pct", "positive", "the"})
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 @dataclass
@@ -98,77 +90,6 @@ class UnitResults:
     count_col: str | None = None
     wave_col: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
-
-
-# -- cells ----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Cell:
-    value: float | None
-    kind: str  # "blank", "marker", "number", "bad"
-    percent_sign: bool = False
-    thousands: bool = False
-    text: str = ""
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _parse_cell(value: object) -> _Cell:
-    """Read one cell: a number, a percentage string, a missing marker, a blank, or a bad cell."""
-    if _is_blank(value):
-        return _Cell(None, "blank")
-    if isinstance(value, (bool, np.bool_)):
-        return _Cell(None, "bad", text=str(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        if math.isnan(number):
-            return _Cell(None, "blank")
-        if math.isinf(number):
-            return _Cell(None, "bad", text=str(value))
-        return _Cell(number, "number", text=str(value))
-    text = str(value).replace("\u00a0", " ").strip()
-    folded = normalise_label(text) if text not in (".", "..") else text
-    if folded in MISSING_MARKERS or text in MISSING_MARKERS or _FEWER_THAN.match(folded):
-        return _Cell(None, "marker", text=text)
-    body = text
-    percent = body.endswith("%")
-    if percent:
-        body = body[:-1].strip()
-    thousands = bool(_THOUSANDS.match(body))
-    if thousands:
-        body = body.replace(",", "")
-    try:
-        number = float(body)
-    except ValueError:
-        return _Cell(None, "bad", text=text)
-    if not math.isfinite(number):
-        return _Cell(None, "bad", text=text)
-    return _Cell(number, "number", percent_sign=percent, thousands=thousands, text=text)
-
-
-def _parse_column(raw: RawTable, column: str) -> list[_Cell]:
-    return [_parse_cell(v) for v in raw.frame[column].tolist()]
-
-
-def _label_text(value: object) -> str | None:
-    """A unit or wave label as text: ``2024.0`` -> ``"2024"``; blanks -> None."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return str(value).strip()
-
-
-def _rows(raw: RawTable) -> list[int]:
-    return [int(r) for r in raw.frame.index]
 
 
 # -- recognising the shape ------------------------------------------------------------------------
