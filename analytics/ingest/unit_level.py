@@ -27,7 +27,8 @@ from analytics.ingest.recognise import header_words, recognise_item, recognise_u
 from analytics.ingest.column_kinds import (COLUMN_KIND_COLUMNS, KIND_COUNT, KIND_FRACTION, KIND_NOT_USED,
                                            KIND_PCT_UNFAVOURABLE, KIND_RESPONSE_RATE, KIND_SCORE, KINDS, OUTSIDE_SCALES,
                                            decide_kind, is_unfavourable)
-from analytics.ingest.published_shapes import SHAPE_UNIT_ROWS, Reshaped, reshape
+from analytics.ingest.comparators import comparator_kind
+from analytics.ingest.published_shapes import SHAPE_UNIT_ROWS, Reshaped, detect_shape, reshape
 from analytics.ingest.published_table import (  # noqa: F401 (UNIT_RESULT_COLUMNS re-exported)
     COMPARATOR_RESULT_COLUMNS, PUBLISHED_NOTE, UNIT_PROPERTY_COLUMNS, UNIT_RESULT_COLUMNS,
     VALUE_KIND_PCT_UNFAVOURABLE, _Column, _UnitTable,
@@ -169,6 +170,8 @@ def is_unit_level(raw: RawTable, *, sample_rows: int = 500) -> bool:
     figures with decimals or percentages. At least 90% of the non-missing cells of a column must be
     numbers for it to count as numeric; blanks and suppression markers are ignored.
     """
+    if detect_shape(raw) != SHAPE_UNIT_ROWS:
+        return True
     count_col = find_count_column(raw)
     if count_col is None:
         return False
@@ -177,6 +180,35 @@ def is_unit_level(raw: RawTable, *, sample_rows: int = 500) -> bool:
     if not _holds_counts(_parse_column(head, count_col)):
         return False
     return any(_holds_figures(_parse_column(head, column)) for column in head.columns if column != count_col)
+
+
+def looks_published(raw: RawTable, *, sample_rows: int = 500) -> bool:
+    """Whether a table without a count column looks like published unit results (asked only once no
+    codebook question was recognised in it).
+
+    True when some column of text names the units without repeating within a year (comparator rows
+    aside), no column holds answer labels, and at least half of the numeric columns hold figures with
+    decimals or percent signs (:func:`_holds_figures`) — respondent exports hold labels or whole codes.
+    """
+    head = RawTable(frame=raw.frame.head(sample_rows), file_name=raw.file_name, sheet=raw.sheet,
+                    header_texts=raw.header_texts)
+    parsed = {c: _parse_column(head, c) for c in head.columns}
+    numeric = [c for c, cells in parsed.items() if _numeric_share(cells)[0] > _numeric_share(cells)[1]]
+    texts = [c for c in head.columns if c not in numeric]
+    if not numeric or not texts:
+        return False
+    figures = [c for c in numeric if _holds_figures(parsed[c])
+               and any(x.percent_sign or not float(x.value).is_integer() for x in parsed[c] if x.kind == "number")]
+    if len(figures) < max(1, len(numeric) / 2):
+        return False
+    waves = recognise_unit_columns(head).get("wave")
+    keys = [head.frame[waves[0]].astype(str)] if waves else []
+    for column in texts:
+        labels = head.frame[column]
+        names = labels[[comparator_kind(v) is None for v in labels]].dropna()
+        if len(names) and not pd.DataFrame({"u": names, **{f"w{i}": k for i, k in enumerate(keys)}}).duplicated().any():
+            return True
+    return False
 
 
 def _filled(cells: list[_Cell]) -> list[_Cell]:
@@ -214,6 +246,11 @@ def _measure_from_header(text: str, codebook: Codebook) -> str | None:
     key = " ".join(words)
     if not key:
         return None
+    by_alias = getattr(codebook, "measure_by_alias", None)
+    if by_alias is not None:
+        found = by_alias(text)
+        if found is not None:
+            return getattr(found, "id", found)
     for measure in codebook.measures:
         if key in (" ".join(header_words(measure.label)), " ".join(header_words(measure.id.replace("_", " ")))):
             return measure.id
