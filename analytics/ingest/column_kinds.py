@@ -92,6 +92,21 @@ def _header_rule(texts: list[str], numbers: list[float]) -> tuple[str, str] | No
     return None
 
 
+def _percent_reason(texts: list[str], meaning: tuple[str, str] | None) -> str | None:
+    """Why the header says percentage (rule 3), or None."""
+    words = _words(texts)
+    says_score = _first(words, SCORE_WORDS) is not None
+    if any("%" in t for t in texts):
+        return "header has '%'"
+    if (word := _first(words, PERCENT_WORDS)) is not None:
+        return f"header says '{word}'"
+    if (word := _first(words, UNFAVOURABLE_WORDS)) is not None and not says_score:
+        return f"header says '{word}' (a percentage where higher is worse)"
+    if meaning is not None and meaning[1] == "item" and not says_score:
+        return f"names question {meaning[0]} (question-level results are % positive)"
+    return None
+
+
 def _percent_rule(texts: list[str], cells: list[_Cell], numbers: list[float],
                   meaning: tuple[str, str] | None) -> tuple[str, str] | None:
     """Rules 2 and 3: "%" in the values, or a percentage / unfavourable / question header."""
@@ -99,17 +114,7 @@ def _percent_rule(texts: list[str], cells: list[_Cell], numbers: list[float],
     example = next((c.text for c in cells if c.percent_sign), None)
     if example is not None:
         return pct, f"values written with '%' ('{example}')"
-    words = _words(texts)
-    says_score = _first(words, SCORE_WORDS)
-    reason = None
-    if any("%" in t for t in texts):
-        reason = "header has '%'"
-    elif (word := _first(words, PERCENT_WORDS)) is not None:
-        reason = f"header says '{word}'"
-    elif (word := _first(words, UNFAVOURABLE_WORDS)) is not None and not says_score:
-        reason = f"header says '{word}' (a percentage where higher is worse)"
-    elif meaning is not None and meaning[1] == "item" and not says_score:
-        reason = f"names question {meaning[0]} (question-level results are % positive)"
+    reason = _percent_reason(texts, meaning)
     if reason is None:
         return None
     if numbers and all(0 <= v <= 1 for v in numbers):

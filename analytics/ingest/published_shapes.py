@@ -28,7 +28,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.ingest.codebook import Codebook, normalise_label
-from analytics.ingest.column_kinds import KIND_COUNT, KIND_PCT_FAVOURABLE, KIND_SCORE
+from analytics.ingest.column_kinds import KIND_PCT_FAVOURABLE, KIND_SCORE
 from analytics.ingest.published_cells import _parse_cell
 from analytics.ingest.raw import RawTable
 from analytics.ingest.recognise import header_words, recognise_item
@@ -140,6 +140,25 @@ def _long_levels(frame: pd.DataFrame, dim_col: str | None) -> tuple[str | None, 
     return (present[0] if present else None), levels
 
 
+def _long_units(frame: pd.DataFrame, cols: dict[str, str], notes: list[str]) -> tuple[pd.DataFrame, str | None,
+                                                                                      dict[str, str]]:
+    """Keep the rows of the finest unit level (units) and of organisation level (totals, comparators);
+    other breakdowns are left out, with a note. Returns (rows kept, unit level, comparator labels)."""
+    unit_level, levels = _long_levels(frame, cols.get("dim_name"))
+    if cols.get("dim_name") is None:
+        return frame, unit_level, {}
+    names = frame[cols["dim_name"]].astype(str)
+    org = [n for n, lv in levels.items() if lv == settings.LEVEL_ORGANISATION and lv != unit_level]
+    totals = frame.loc[names.isin(org), cols["dim_value"]].dropna().astype(str).unique()
+    dropped = [n for n, lv in levels.items() if lv != unit_level and n not in org]
+    if dropped:
+        notes.append("Breakdowns not read as units (left out): " + ", ".join(f"'{d}'" for d in dropped) + ".")
+    if unit_level is not None:
+        notes.append(f"Units are the '{unit_level}' rows of '{cols['dim_name']}'.")
+    keep = names.isin([n for n, lv in levels.items() if lv == unit_level] + org)
+    return frame.loc[keep], unit_level, {label: "total" for label in totals}
+
+
 def _reshape_long(raw: RawTable) -> Reshaped:
     """Long breakdown -> one row per (year, unit), a column per question with its BaseSize companion."""
     cols = _long_columns(raw)
@@ -147,32 +166,14 @@ def _reshape_long(raw: RawTable) -> Reshaped:
     frame["_row"] = frame.index
     notes = [f"Read as the contractor's long breakdown: units from '{cols['dim_value']}', questions from "
              f"'{cols['question']}', figures from '{cols['score']}'."]
-    unit_level, levels = _long_levels(frame, cols.get("dim_name"))
-    comparators: dict[str, str] = {}
-    if cols.get("dim_name") is not None:
-        names = frame[cols["dim_name"]].astype(str)
-        org = [n for n, lv in levels.items() if lv == settings.LEVEL_ORGANISATION and lv != unit_level]
-        for name in org:
-            for label in frame.loc[names == name, cols["dim_value"]].dropna().astype(str).unique():
-                comparators[label] = "total"
-        dropped = [n for n, lv in levels.items() if lv != unit_level and n not in org]
-        if dropped:
-            notes.append("Breakdowns not read as units (left out): " + ", ".join(f"'{d}'" for d in dropped) + ".")
-        keep = names.isin([n for n, lv in levels.items() if lv == unit_level] + org)
-        frame = frame.loc[keep]
-        if unit_level is not None:
-            notes.append(f"Units are the '{unit_level}' rows of '{cols['dim_name']}'.")
+    frame, unit_level, comparators = _long_units(frame, cols, notes)
     keys = [c for c in (cols.get("year"), cols["dim_value"]) if c is not None]
-    questions = [str(q) for q in pd.unique(frame[cols["question"]].dropna().astype(str))]
-    texts = {}
-    if cols.get("text") is not None:
-        texts = (frame.dropna(subset=[cols["question"]]).groupby(frame[cols["question"]].astype(str))[cols["text"]]
-                 .first().astype(str).to_dict())
     frame["_q"] = frame[cols["question"]].astype(str)
+    texts = frame.groupby("_q")[cols["text"]].first().astype(str).to_dict() if cols.get("text") else {}
     wide = frame.groupby(keys, sort=False, dropna=False)["_row"].min().to_frame("_row")
     header_texts: dict[str, list[str]] = {}
     column_counts: dict[str, str] = {}
-    for q in questions:
+    for q in pd.unique(frame[cols["question"]].dropna().astype(str)):
         part = frame.loc[frame["_q"] == q].drop_duplicates(keys).set_index(keys)
         wide[q] = part[cols["score"]].reindex(wide.index)
         header_texts[q] = [q] + ([texts[q]] if q in texts else [])
@@ -188,8 +189,9 @@ def _reshape_long(raw: RawTable) -> Reshaped:
 
 # -- NSS benchmark workbook -------------------------------------------------------------------------
 
-def _reshape_benchmark(raw: RawTable) -> Reshaped:
-    """``<variable>_<year>`` columns -> one row per organisation x year, a column per variable."""
+def _benchmark_columns(raw: RawTable) -> tuple[dict, dict, list[str]]:
+    """``({(var, year): value column}, {(var, year): count column}, other columns)``; significance
+    columns are dropped."""
     values, counts, other = {}, {}, []
     for column in raw.columns:
         if (m := _BENCH_COUNT.match(column)) is not None:
@@ -200,6 +202,12 @@ def _reshape_benchmark(raw: RawTable) -> Reshaped:
             values[(m["var"], m["year"])] = column
         else:
             other.append(column)
+    return values, counts, other
+
+
+def _reshape_benchmark(raw: RawTable) -> Reshaped:
+    """``<variable>_<year>`` columns -> one row per organisation x year, a column per variable."""
+    values, counts, other = _benchmark_columns(raw)
     years = sorted({y for _, y in values})
     variables = list(dict.fromkeys(v for v, _ in values))
     parts = []
@@ -285,6 +293,31 @@ def likert_figures(shares: dict[int, float | None], k: int, reverse: bool) -> tu
     return score, 100 * favourable / total
 
 
+def _likert_item(raw: RawTable, item: str, group: dict, codebook: Codebook) -> tuple[str, dict, str, str | None]:
+    """One item's score and % positive columns: ``(name, {column: (kind, values)}, why, note)``."""
+    found = recognise_item([item], codebook)
+    code = found[0] if found else None
+    reverse = bool(code and codebook.items[code].reverse)
+    scale_name = next(iter(group["options"].values()))[0]
+    k = codebook.scales[scale_name].n_options
+    scores, positives = [], []
+    for _, row in raw.frame.iterrows():
+        shares = {}
+        for column, (_, position) in group["options"].items():
+            cell = _parse_cell(row[column])
+            shares[position] = cell.value if cell.kind == "number" else None
+        score, positive = likert_figures(shares, k, reverse)
+        scores.append(score)
+        positives.append(positive)
+    name = code or item
+    why = f"computed from the {len(group['options'])} answer shares of '{item}' ({scale_name} scale"
+    why += ", reverse-keyed in the codebook)" if reverse else ")"
+    note = None if code else (f"'{item}' is not a question of the codebook: its options were scored as worded "
+                              "(not reverse-keyed); check the item's wording.")
+    columns = {f"{name} score": (KIND_SCORE, scores), f"{name} % positive": (KIND_PCT_FAVOURABLE, positives)}
+    return name, columns, why, note
+
+
 def _reshape_likert(raw: RawTable, codebook: Codebook) -> Reshaped:
     """Per-option shares -> a 0–10 score column and a % positive column per item, with its respondents."""
     groups = _likert_groups(raw, codebook)
@@ -295,36 +328,17 @@ def _reshape_likert(raw: RawTable, codebook: Codebook) -> Reshaped:
     header_texts = {c: raw.texts_of(c) for c in wide.columns}
     notes = []
     for item, group in groups.items():
-        found = recognise_item([item], codebook)
-        code = found[0] if found else None
-        reverse = bool(code and codebook.items[code].reverse)
-        scale_name = next(iter(group["options"].values()))[0]
-        k = codebook.scales[scale_name].n_options
-        scores, positives = [], []
-        for _, row in raw.frame.iterrows():
-            shares = {}
-            for column, (_, position) in group["options"].items():
-                cell = _parse_cell(row[column])
-                shares[position] = cell.value if cell.kind == "number" else None
-            score, positive = likert_figures(shares, k, reverse)
-            scores.append(score)
-            positives.append(positive)
-        name = code or item
-        wide[f"{name} score"] = scores
-        wide[f"{name} % positive"] = positives
-        header_texts[f"{name} score"] = [f"{name} score"]
-        header_texts[f"{name} % positive"] = [f"{name} % positive"]
-        why = f"computed from the {len(group['options'])} answer shares of '{item}' ({scale_name} scale"
-        why += ", reverse-keyed in the codebook)" if reverse else ")"
-        kinds[f"{name} score"] = (KIND_SCORE, why)
-        kinds[f"{name} % positive"] = (KIND_PCT_FAVOURABLE, why)
+        name, columns, why, note = _likert_item(raw, item, group, codebook)
+        for column, (kind, figures) in columns.items():
+            wide[column] = figures
+            header_texts[column] = [column]
+            kinds[column] = (kind, why)
         if group["n"] is not None:
             wide[f"{name} (n)"] = raw.frame[group["n"]]
-            column_counts[f"{name} score"] = column_counts[f"{name} % positive"] = f"{name} (n)"
-            kinds[f"{name} (n)"] = (KIND_COUNT, f"respondents of '{item}'")
-        if code is None:
-            notes.append(f"'{item}' is not a question of the codebook: its options were scored as worded "
-                         "(not reverse-keyed); check the item's wording.")
+            for column in columns:
+                column_counts[column] = f"{name} (n)"
+        if note:
+            notes.append(note)
     notes.insert(0, f"Read as Likert distributions: {len(groups)} question(s), each turned into a 0–10 score "
                     "(share-weighted option scores) and % positive (the two most favourable options).")
     return Reshaped(raw=_wide_raw(raw, wide, header_texts), shape=SHAPE_LIKERT, kinds=kinds,

@@ -187,8 +187,8 @@ def looks_published(raw: RawTable, *, sample_rows: int = 500) -> bool:
     codebook question was recognised in it).
 
     True when some column of text names the units without repeating within a year (comparator rows
-    aside), no column holds answer labels, and at least half of the numeric columns hold figures with
-    decimals or percent signs (:func:`_holds_figures`) — respondent exports hold labels or whole codes.
+    aside), and at least half of the numeric columns hold figures with decimals or percent signs
+    (:func:`_holds_figures`) — respondent exports hold labels or whole-number codes.
     """
     head = RawTable(frame=raw.frame.head(sample_rows), file_name=raw.file_name, sheet=raw.sheet,
                     header_texts=raw.header_texts)
@@ -197,18 +197,27 @@ def looks_published(raw: RawTable, *, sample_rows: int = 500) -> bool:
     texts = [c for c in head.columns if c not in numeric]
     if not numeric or not texts:
         return False
-    figures = [c for c in numeric if _holds_figures(parsed[c])
-               and any(x.percent_sign or not float(x.value).is_integer() for x in parsed[c] if x.kind == "number")]
+    figures = [c for c in numeric if _holds_figures(parsed[c]) and _has_fractional_or_percent(parsed[c])]
     if len(figures) < max(1, len(numeric) / 2):
         return False
-    waves = recognise_unit_columns(head).get("wave")
-    keys = [head.frame[waves[0]].astype(str)] if waves else []
-    for column in texts:
-        labels = head.frame[column]
-        names = labels[[comparator_kind(v) is None for v in labels]].dropna()
-        if len(names) and not pd.DataFrame({"u": names, **{f"w{i}": k for i, k in enumerate(keys)}}).duplicated().any():
-            return True
-    return False
+    return any(_names_units(head, column) for column in texts)
+
+
+def _has_fractional_or_percent(cells: list[_Cell]) -> bool:
+    return any(c.percent_sign or not float(c.value).is_integer() for c in cells if c.kind == "number")
+
+
+def _names_units(raw: RawTable, column: str) -> bool:
+    """The column's labels (comparator rows aside) never repeat within a wave (when a wave column exists)."""
+    waves = recognise_unit_columns(raw).get("wave")
+    labels = raw.frame[column]
+    names = labels[[comparator_kind(v) is None for v in labels]].dropna()
+    if not len(names):
+        return False
+    keys = pd.DataFrame({"u": names.astype(str)})
+    if waves:
+        keys["w"] = raw.frame.loc[names.index, waves[0]].astype(str)
+    return not keys.duplicated().any()
 
 
 def _filled(cells: list[_Cell]) -> list[_Cell]:
@@ -363,25 +372,36 @@ def read_unit_results(
     waves = ([_label_text(v) for v in raw.frame[wave_col].tolist()] if wave_col is not None
              else [wave_label] * len(rows))
     considered = _result_columns(raw, codebook, taken, rows, notes, where, shaped, column_kinds or {})
-    for entry in considered:
-        if entry.column in shaped.column_counts and entry.values is not None:
-            entry.counts = _read_counts(raw, shaped.column_counts[entry.column], rows, notes, where)
-    kept = [e for e in considered if e.values is not None]
+    kept = _with_own_counts(raw, considered, shaped, rows, notes, where)
     table = _UnitTable(rows, units, waves, counts, kept, unit_col, wave_col, wave_label, where,
                        comparators=shaped.comparators)
     frame, comparators, properties = table.tables()
-    if table.skipped_blank:
-        notes.append(f"{table.skipped_blank} row(s) without a unit name or any figure skipped.")
     without_counts = count_col is None and not any(e.counts is not None for e in kept)
+    _closing_notes(notes, table.skipped_blank, without_counts, comparators)
+    return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
+                       columns={e.column: e.measure for e in kept if e.kind != KIND_RESPONSE_RATE},
+                       column_kinds=_kinds_table(considered), comparators=comparators, unit_properties=properties,
+                       published_without_counts=without_counts, shape=shaped.shape, level=shaped.level)
+
+
+def _with_own_counts(raw: RawTable, considered: list[_Column], shaped: Reshaped, rows: list[int], notes: list[str],
+                     where: dict) -> list[_Column]:
+    """The kept columns, with their own response counts read when the shape gives a count per figure."""
+    kept = [e for e in considered if e.values is not None]
+    for entry in kept:
+        if entry.column in shaped.column_counts:
+            entry.counts = _read_counts(raw, shaped.column_counts[entry.column], rows, notes, where)
+    return kept
+
+
+def _closing_notes(notes: list[str], skipped_blank: int, without_counts: bool, comparators: pd.DataFrame) -> None:
+    if skipped_blank:
+        notes.append(f"{skipped_blank} row(s) without a unit name or any figure skipped.")
     if without_counts:
         notes.append(PUBLISHED_NOTE)
     if len(comparators):
         labels = ", ".join(f"'{u}' ({k})" for u, k in comparators[["unit", "kind"]].drop_duplicates().values)
         notes.append(f"Comparator rows, not units: {labels}.")
-    return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
-                       columns={e.column: e.measure for e in kept if e.kind != KIND_RESPONSE_RATE},
-                       column_kinds=_kinds_table(considered), comparators=comparators, unit_properties=properties,
-                       published_without_counts=without_counts, shape=shaped.shape, level=shaped.level)
 
 
 def _kinds_table(considered: list[_Column]) -> pd.DataFrame:
