@@ -240,3 +240,28 @@ def test_single_team_under_total_hides_total_count(tmp_path):
     results = score_survey_files([SurveySource.from_path(path)], min_group_size=11)
     total = results.comparators.set_index("unit").loc["Total"]
     assert pd.isna(total["n"]) and total["mean"] == 6.5
+
+
+def test_org_by_year_keyed_by_ods_code_when_names_change(nss):
+    raw = make_raw({
+        "Survey year": [2023, 2024, 2023, 2024],
+        "ODS code": ["RAA", "RAA", "RBB", "RBB"],
+        "Organisation name": ["Alpha Hospitals NHS Trust", "Alpha University NHS FT", "Beta NHS FT", "Beta NHS FT"],
+        "Morale": [5.9, 6.1, 5.7, 5.8],
+    })
+    result = read_unit_results(raw, nss)
+    assert result.unit_col == "ODS code" and sorted(result.frame["unit"].unique()) == ["RAA", "RBB"]
+    assert value(result.frame, "RAA", "morale", "2024") == 6.1
+    assert result.unit_labels["RAA"] == "Alpha University NHS FT"  # the latest name
+
+
+def test_year_suffixed_columns_without_counts(nss):
+    raw = make_raw({"Trust": ["Alpha", "Beta"], "theme_morale_2024": [5.9, 6.0], "theme_morale_2025": [6.1, 6.2],
+                    "Burned_out_rate_2025": [30.5, 28.0]})
+    result = read_unit_results(raw, nss)
+    assert result.shape == "NSS benchmark workbook" and result.published_without_counts
+    f = result.frame
+    assert value(f, "Beta", "Burned_out_rate", "2025") == 28.0
+    alpha_2024 = f.loc[(f["unit"] == "Alpha") & (f["wave"] == "2024")].set_index("measure")["value"]
+    assert alpha_2024["morale"] == 5.9  # "theme_morale": the codebook's morale theme
+    assert pd.isna(alpha_2024["Burned_out_rate"])  # no 2024 column: missing, never zero

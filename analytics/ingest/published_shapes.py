@@ -51,6 +51,9 @@ _BENCH_VALUE = re.compile(r"^(?P<var>[A-Za-z][A-Za-z0-9_]*?)_(?P<year>(?:19|20)\
 _BENCH_COUNT = re.compile(r"^(?P<var>[A-Za-z][A-Za-z0-9_]*?)_n_(?P<year>(?:19|20)\d\d)$")
 _BENCH_SIG = re.compile(r"_sig(_|$)|^sig_", re.IGNORECASE)
 _LIKERT = re.compile(r"^(?P<item>[A-Za-z][A-Za-z0-9]*?)[._ ](?P<option>[A-Za-z].*)$")
+#: A file without ``_n_`` companions is read as the benchmark layout when at least this many columns
+#: end in a year (``pp1_2_2025``, ``theme_morale_2024``).
+MIN_YEAR_SUFFIXED = 3
 _RESPONDENT_OPTIONS = ("respondents", "responses", "n", "base", "basesize", "base size")
 
 
@@ -106,6 +109,8 @@ def detect_shape(raw: RawTable, codebook: Codebook | None = None) -> str:
     if sum(bool(_BENCH_COUNT.match(c)) for c in raw.columns) >= 1 and \
             sum(bool(_BENCH_VALUE.match(c)) for c in raw.columns) >= 1:
         return SHAPE_BENCHMARK
+    if sum(bool(_BENCH_VALUE.match(c)) for c in raw.columns) >= MIN_YEAR_SUFFIXED:
+        return SHAPE_BENCHMARK
     if _likert_groups(raw, codebook):
         return SHAPE_LIKERT
     return SHAPE_UNIT_ROWS
@@ -126,6 +131,29 @@ def reshape(raw: RawTable, codebook: Codebook) -> Reshaped:
 def _wide_raw(raw: RawTable, frame: pd.DataFrame, header_texts: dict[str, list[str]] | None = None) -> RawTable:
     return RawTable(frame=frame, file_name=raw.file_name, sheet=raw.sheet, header_texts=header_texts or {},
                     header_row=raw.header_row, notes=list(raw.notes))
+
+
+# -- organisation x year tables -------------------------------------------------------------------------
+
+#: Headers of an organisation-code column (ODS code), compared as words.
+CODE_HEADERS = ("ods code", "org code", "organisation code", "organization code", "trust code", "provider code",
+                "ods", "code")
+#: Headers of an organisation-name column beside the code.
+NAME_HEADERS = ("organisation name", "organization name", "trust name", "provider name", "org name", "name",
+                "organisation", "organization", "trust")
+
+
+def org_year_key(raw: RawTable, taken: set[str]) -> tuple[str | None, str | None]:
+    """``(code column, name column)`` of an organisation x year table (the caller has found its wave
+    column): organisations are keyed by their ODS code, because names change between years and codes do
+    not; the name column (if any) gives each code's label. ``(None, None)`` without a code column."""
+    def find(headers: tuple[str, ...]) -> str | None:
+        return next((c for c in raw.columns if c not in taken
+                     and any(" ".join(header_words(t)) in headers for t in raw.texts_of(c))), None)
+    code = find(CODE_HEADERS)
+    if code is None:
+        return None, None
+    return code, find(tuple(h for h in NAME_HEADERS if h not in CODE_HEADERS))
 
 
 # -- long breakdown ----------------------------------------------------------------------------------

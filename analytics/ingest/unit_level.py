@@ -28,7 +28,7 @@ from analytics.ingest.column_kinds import (COLUMN_KIND_COLUMNS, KIND_COUNT, KIND
                                            KIND_PCT_UNFAVOURABLE, KIND_RESPONSE_RATE, KIND_SCORE, KINDS, OUTSIDE_SCALES,
                                            decide_kind, is_unfavourable)
 from analytics.ingest.comparators import comparator_kind
-from analytics.ingest.published_shapes import SHAPE_UNIT_ROWS, Reshaped, detect_shape, reshape
+from analytics.ingest.published_shapes import SHAPE_UNIT_ROWS, Reshaped, detect_shape, org_year_key, reshape
 from analytics.ingest.published_table import (  # noqa: F401 (UNIT_RESULT_COLUMNS re-exported)
     COMPARATOR_RESULT_COLUMNS, PUBLISHED_NOTE, UNIT_PROPERTY_COLUMNS, UNIT_RESULT_COLUMNS,
     VALUE_KIND_PCT_UNFAVOURABLE, _Column, _UnitTable,
@@ -106,6 +106,9 @@ class UnitResults:
         The shape read (:mod:`analytics.ingest.published_shapes`).
     level
         The reporting level the shape names (a long breakdown's DimName), else None.
+    unit_labels
+        Unit key -> name to show, when units are keyed by an ODS code (organisation x year tables; the
+        latest name in the file). Empty otherwise.
     """
 
     frame: pd.DataFrame
@@ -120,6 +123,7 @@ class UnitResults:
     published_without_counts: bool = False
     shape: str = SHAPE_UNIT_ROWS
     level: str | None = None
+    unit_labels: dict[str, str] = field(default_factory=dict)
 
 
 # -- recognising the shape ------------------------------------------------------------------------
@@ -366,7 +370,8 @@ def read_unit_results(
     counts = _read_counts(raw, count_col, rows, notes, where) if count_col else [None] * len(rows)
     taken = {c for c in (count_col,) if c} | set(shaped.skip)
     wave_col = _wave_column(raw, wave_col or shaped.wave_col, wave_label, taken, notes, where)
-    unit_col = _unit_column(raw, unit_col or shaped.unit_col, taken, notes, where)
+    unit_col, labels = _org_year_key(raw, unit_col or shaped.unit_col, wave_col, taken, notes)
+    unit_col = _unit_column(raw, unit_col, taken, notes, where)
 
     units = [_label_text(v) for v in raw.frame[unit_col].tolist()]
     waves = ([_label_text(v) for v in raw.frame[wave_col].tolist()] if wave_col is not None
@@ -381,7 +386,26 @@ def read_unit_results(
     return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
                        columns={e.column: e.measure for e in kept if e.kind != KIND_RESPONSE_RATE},
                        column_kinds=_kinds_table(considered), comparators=comparators, unit_properties=properties,
-                       published_without_counts=without_counts, shape=shaped.shape, level=shaped.level)
+                       published_without_counts=without_counts, shape=shaped.shape, level=shaped.level,
+                       unit_labels=labels)
+
+
+def _org_year_key(raw: RawTable, unit_col: str | None, wave_col: str | None, taken: set[str],
+                  notes: list[str]) -> tuple[str | None, dict[str, str]]:
+    """An organisation x year table is keyed by its ODS code (names change between years); the name
+    column gives the labels. Otherwise ``(unit_col, {})`` unchanged."""
+    if unit_col is not None or wave_col is None:
+        return unit_col, {}
+    code, name = org_year_key(raw, taken)
+    if code is None:
+        return None, {}
+    notes.append(f"Organisation x year table: organisations keyed by column '{code}' (codes stay the same when "
+                 "names change)" + (f"; names from '{name}'." if name else "."))
+    if name is None:
+        return code, {}
+    pairs = raw.frame[[code, name]].dropna()
+    taken.add(name)
+    return code, {_label_text(c): _label_text(n) for c, n in pairs.itertuples(index=False)}
 
 
 def _with_own_counts(raw: RawTable, considered: list[_Column], shaped: Reshaped, rows: list[int], notes: list[str],

@@ -309,7 +309,8 @@ def pooled_results(scored: list[ScoredResponses], published: list[pd.DataFrame],
 
 def _published_file_entry(recognised: RecognisedFile, units: pd.DataFrame, comparators: pd.DataFrame) -> dict:
     """``SurveyResults.files`` entry of a published file: ``unit_level`` True, ``published_without_counts``,
-    ``column_kinds`` (column, kind, measure, why), ``comparators`` (suppressed), ``unit_properties``."""
+    ``column_kinds`` (column, kind, measure, why), ``comparators`` (suppressed), ``unit_properties``,
+    ``unit_labels`` (ODS code -> name)."""
     results = recognised.unit_results
     return {"file": recognised.source.file_name, "sheet": recognised.raw.sheet, "respondents": None,
             "waves": sorted(units["wave"].astype(str).unique().tolist()),
@@ -317,7 +318,7 @@ def _published_file_entry(recognised: RecognisedFile, units: pd.DataFrame, compa
             "mapping": recognised.mapping, "unit_level": True,
             "published_without_counts": results.published_without_counts, "shape": results.shape,
             "column_kinds": results.column_kinds, "comparators": comparators,
-            "unit_properties": results.unit_properties}
+            "unit_properties": results.unit_properties, "unit_labels": results.unit_labels}
 
 
 def score_survey_files(sources: list[SurveySource], options: ColumnOptions | None = None, *,
