@@ -265,3 +265,18 @@ def test_year_suffixed_columns_without_counts(nss):
     alpha_2024 = f.loc[(f["unit"] == "Alpha") & (f["wave"] == "2024")].set_index("measure")["value"]
     assert alpha_2024["morale"] == 5.9  # "theme_morale": the codebook's morale theme
     assert pd.isna(alpha_2024["Burned_out_rate"])  # no 2024 column: missing, never zero
+
+
+def test_likert_file_through_the_pipeline(tmp_path):
+    """Per-trust distributions go through `score` without configuration (no longer refused as duplicate
+    questions). Alpha q9f: shares 10/20/30/25/15 -> 5.375 and 40 % positive (by hand above)."""
+    path = tmp_path / "likert_2025.csv"
+    path.write_text("Trust,q9f.Strongly.disagree,q9f.Disagree,q9f.Neither.agree.nor.disagree,q9f.Agree,"
+                    "q9f.Strongly.agree,q9f.Respondents\nAlpha,10,20,30,25,15,120\nBeta,5,5,10,40,40,8\n",
+                    encoding="utf-8")
+    table = score_survey_files([SurveySource.from_path(path)], min_group_size=11).unit_scores
+    alpha = table.loc[(table["unit"] == "Alpha") & (table["measure"] == "q9f")].iloc[0]
+    assert alpha["mean"] == pytest.approx(5.375) and alpha["pct_positive"] == pytest.approx(40.0)
+    assert alpha["n"] == 120
+    beta = table.loc[(table["unit"] == "Beta") & (table["measure"] == "q9f")].iloc[0]
+    assert beta["suppressed"] and pd.isna(beta["mean"])  # 8 respondents < 11

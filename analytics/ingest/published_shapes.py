@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics import settings
-from analytics.ingest.codebook import Codebook, normalise_label
+from analytics.ingest.codebook import Codebook, load_codebook, normalise_label
 from analytics.ingest.column_kinds import KIND_PCT_FAVOURABLE, KIND_SCORE
 from analytics.ingest.published_cells import _parse_cell
 from analytics.ingest.raw import RawTable
@@ -263,9 +263,11 @@ def _reshape_benchmark(raw: RawTable) -> Reshaped:
 # -- Likert distributions ---------------------------------------------------------------------------
 
 def _option_scale(codebook: Codebook | None) -> dict[str, tuple[str, int]]:
-    """Option label (normalised) -> (scale name, position 1..k), over the codebook's scales."""
+    """Option label (normalised) -> (scale name, position 1..k), over the codebook's scales (the default
+    codebook's when none is given)."""
+    codebook = codebook if codebook is not None else load_codebook()
     out: dict[str, tuple[str, int]] = {}
-    for scale in (codebook.scales.values() if codebook is not None else ()):
+    for scale in codebook.scales.values():
         for position, option in enumerate(scale.options, start=1):
             out.setdefault(normalise_label(option), (scale.name, position))
     return out
