@@ -280,3 +280,13 @@ def test_likert_file_through_the_pipeline(tmp_path):
     assert alpha["n"] == 120
     beta = table.loc[(table["unit"] == "Beta") & (table["measure"] == "q9f")].iloc[0]
     assert beta["suppressed"] and pd.isna(beta["mean"])  # 8 respondents < 11
+
+
+def test_kinds_table_states_every_column(nss):
+    raw = make_raw({"Team": ["A", "B"], "Responses": [40, 50], "Morale": [6.0, 7.0], "Q9f": [0.63, 0.5]})
+    table = read_unit_results(raw, nss).column_kinds.set_index("column")
+    assert table.loc["Responses", "kind"] == "count"
+    assert table.loc["Morale", "kind"] == "score_0_10" and table.loc["Morale", "measure"] == "morale"
+    assert table.loc["Q9f", "kind"] == "fraction"
+    assert table.loc["Q9f", "why"] == ("names question q9f (question-level results are % positive) and all values "
+                                       "lie between 0 and 1")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.errors import InputError
-from analytics.ingest.column_kinds import KIND_RESPONSE_RATE
+from analytics.ingest.column_kinds import COLUMN_KIND_COLUMNS, KIND_COUNT, KIND_RESPONSE_RATE
 from analytics.ingest.comparators import comparator_kind
 
 #: Columns of :attr:`UnitResults.frame`.
@@ -109,3 +109,22 @@ class _UnitTable:
                                  column=self.wave_col, row=row, **self.where)
             wave = self.wave_label
         return wave
+
+
+def _kinds_table(considered: list[_Column], count_col: str | None) -> pd.DataFrame:
+    """One row per column considered (the count column first): column, kind, measure ("" when not a
+    figure), why."""
+    rows = [(count_col, KIND_COUNT, "", "the number of responses of each unit")] if count_col else []
+    rows += [(e.column, e.kind, e.measure if e.values is not None and e.kind != KIND_RESPONSE_RATE else "", e.why)
+             for e in considered]
+    return pd.DataFrame(rows, columns=list(COLUMN_KIND_COLUMNS))
+
+
+def _closing_notes(notes: list[str], skipped_blank: int, without_counts: bool, comparators: pd.DataFrame) -> None:
+    if skipped_blank:
+        notes.append(f"{skipped_blank} row(s) without a unit name or any figure skipped.")
+    if without_counts:
+        notes.append(PUBLISHED_NOTE)
+    if len(comparators):
+        labels = ", ".join(f"'{u}' ({k})" for u, k in comparators[["unit", "kind"]].drop_duplicates().values)
+        notes.append(f"Comparator rows, not units: {labels}.")

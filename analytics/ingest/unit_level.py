@@ -31,7 +31,7 @@ from analytics.ingest.comparators import comparator_kind
 from analytics.ingest.published_shapes import SHAPE_UNIT_ROWS, Reshaped, detect_shape, org_year_key, reshape
 from analytics.ingest.published_table import (  # noqa: F401 (UNIT_RESULT_COLUMNS re-exported)
     COMPARATOR_RESULT_COLUMNS, PUBLISHED_NOTE, UNIT_PROPERTY_COLUMNS, UNIT_RESULT_COLUMNS,
-    VALUE_KIND_PCT_UNFAVOURABLE, _Column, _UnitTable,
+    VALUE_KIND_PCT_UNFAVOURABLE, _closing_notes, _Column, _kinds_table, _UnitTable,
 )
 from analytics.ingest.raw import RawTable
 from analytics.ingest.published_cells import (  # noqa: F401 (re-exported for tests and callers)
@@ -385,7 +385,7 @@ def read_unit_results(
     _closing_notes(notes, table.skipped_blank, without_counts, comparators)
     return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
                        columns={e.column: e.measure for e in kept if e.kind != KIND_RESPONSE_RATE},
-                       column_kinds=_kinds_table(considered), comparators=comparators, unit_properties=properties,
+                       column_kinds=_kinds_table(considered, count_col), comparators=comparators, unit_properties=properties,
                        published_without_counts=without_counts, shape=shaped.shape, level=shaped.level,
                        unit_labels=labels)
 
@@ -416,21 +416,6 @@ def _with_own_counts(raw: RawTable, considered: list[_Column], shaped: Reshaped,
         if entry.column in shaped.column_counts:
             entry.counts = _read_counts(raw, shaped.column_counts[entry.column], rows, notes, where)
     return kept
-
-
-def _closing_notes(notes: list[str], skipped_blank: int, without_counts: bool, comparators: pd.DataFrame) -> None:
-    if skipped_blank:
-        notes.append(f"{skipped_blank} row(s) without a unit name or any figure skipped.")
-    if without_counts:
-        notes.append(PUBLISHED_NOTE)
-    if len(comparators):
-        labels = ", ".join(f"'{u}' ({k})" for u, k in comparators[["unit", "kind"]].drop_duplicates().values)
-        notes.append(f"Comparator rows, not units: {labels}.")
-
-
-def _kinds_table(considered: list[_Column]) -> pd.DataFrame:
-    return pd.DataFrame([(e.column, e.kind, e.measure if e.values is not None else "", e.why) for e in considered],
-                        columns=list(COLUMN_KIND_COLUMNS))
 
 
 def _count_column(raw: RawTable, count_col: str | None, notes: list[str], where: dict, shaped: Reshaped) -> str | None:
