@@ -290,3 +290,15 @@ def test_kinds_table_states_every_column(nss):
     assert table.loc["Q9f", "kind"] == "fraction"
     assert table.loc["Q9f", "why"] == ("names question q9f (question-level results are % positive) and all values "
                                        "lie between 0 and 1")
+
+
+def test_respondent_pulse_export_is_not_read_as_published():
+    """A Qualtrics-like pulse export (unique response ids, decimal coordinates, agreement labels) stays a
+    respondent-level file: the local-measure route must remain open."""
+    from analytics.ingest.unit_level import looks_published
+
+    raw = make_raw({"ResponseId": ["R_1", "R_2", "R_3"], "LocationLatitude": [51.51, 53.48, 52.2],
+                    "LocationLongitude": [-0.12, -2.24, 0.12], "Department": ["A", "A", "B"],
+                    "I feel supported": ["Agree", "Neutral", "Strongly agree"]})
+    assert not looks_published(raw)
+    assert looks_published(make_raw({"Organisation": ["A", "B"], "Engagement": ["63%", "58%"]}))

@@ -273,6 +273,14 @@ def _option_scale(codebook: Codebook | None) -> dict[str, tuple[str, int]]:
     return out
 
 
+def holds_answer_labels(values: pd.Series) -> bool:
+    """Whether at least half of a column's filled cells are answer options of the default codebook's
+    scales ("Agree", "Often") or its missing options ("Don't know"): one row per respondent, not a unit."""
+    options = set(_option_scale(None)) | {normalise_label(o) for o in load_codebook().missing_options}
+    filled = [normalise_label(v) for v in values.dropna() if str(v).strip()]
+    return bool(filled) and sum(v in options for v in filled) >= 0.5 * len(filled)
+
+
 def _likert_groups(raw: RawTable, codebook: Codebook | None) -> dict[str, dict]:
     """Item prefix -> {"options": {column: (scale, position)}, "n": count column or None}, for prefixes
     with at least three options of one scale."""

@@ -28,7 +28,8 @@ from analytics.ingest.column_kinds import (COLUMN_KIND_COLUMNS, KIND_COUNT, KIND
                                            KIND_PCT_UNFAVOURABLE, KIND_RESPONSE_RATE, KIND_SCORE, KINDS, OUTSIDE_SCALES,
                                            decide_kind, is_unfavourable)
 from analytics.ingest.comparators import comparator_kind
-from analytics.ingest.published_shapes import SHAPE_UNIT_ROWS, Reshaped, detect_shape, org_year_key, reshape
+from analytics.ingest.published_shapes import (SHAPE_UNIT_ROWS, Reshaped, detect_shape, holds_answer_labels,
+                                              org_year_key, reshape)
 from analytics.ingest.published_table import (  # noqa: F401 (UNIT_RESULT_COLUMNS re-exported)
     COMPARATOR_RESULT_COLUMNS, PUBLISHED_NOTE, UNIT_PROPERTY_COLUMNS, UNIT_RESULT_COLUMNS,
     VALUE_KIND_PCT_UNFAVOURABLE, _closing_notes, _Column, _kinds_table, _UnitTable,
@@ -202,7 +203,7 @@ def looks_published(raw: RawTable, *, sample_rows: int = 500) -> bool:
     if not numeric or not texts:
         return False
     figures = [c for c in numeric if _holds_figures(parsed[c]) and _has_fractional_or_percent(parsed[c])]
-    if len(figures) < max(1, len(numeric) / 2):
+    if len(figures) < max(1, len(numeric) / 2) or any(holds_answer_labels(head.frame[c]) for c in texts):
         return False
     return any(_names_units(head, column) for column in texts)
 
