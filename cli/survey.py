@@ -19,6 +19,7 @@ from analytics.ingest.codebook import load_codebook
 from analytics.errors import InputError
 from analytics.export import write_table
 from analytics.ingest.mapping import summarise_mapping
+from analytics.ingest.published_table import PUBLISHED_NOTE
 from cli.options import add_survey_mapping_options, survey_column_options
 from analytics.survey.pipeline import ColumnOptions, SurveySource, recognise_file, score_recognised, score_survey_files
 
@@ -132,13 +133,21 @@ def _validate_unit_level(recognised) -> int:
     """``validate`` for a file of unit-level results (one row per team or organisation)."""
     results = recognised.unit_results
     frame = results.frame
-    print("Shape: unit-level results (one row per unit, with a response count)")
-    print(f"Unit column: {results.unit_col}; response-count column: {results.count_col}")
+    print(f"Shape: unit-level results (one row per unit; {results.shape})")
+    print(f"Unit column: {results.unit_col}; response-count column: {results.count_col or 'none'}")
+    if results.published_without_counts:
+        print(f"  {PUBLISHED_NOTE}")
     print(f"Units: {frame['unit'].nunique()}")
     print(f"Waves: {', '.join(sorted(frame['wave'].dropna().astype(str).unique())) or 'not known'}")
     print("Columns read:")
     for header, measure in results.columns.items():
         print(f"  {header} -> {measure}")
+    print("Column kinds (column | kind | why):")
+    for row in results.column_kinds.itertuples(index=False):
+        print(f"  {row.column} | {row.kind} | {row.why}")
+    if len(results.comparators):
+        print("Comparator rows (not units): " + ", ".join(
+            f"{u} ({k})" for u, k in results.comparators[["unit", "kind"]].drop_duplicates().values))
     for note in results.notes:
         print(f"  - {note}")
     if frame["wave"].isna().any():
@@ -158,7 +167,10 @@ def score_output(unit_scores: pd.DataFrame) -> pd.DataFrame:
     repeated = table.duplicated(keys, keep=False) & table["parent"].notna()
     table.loc[repeated, "unit"] = (table.loc[repeated, "unit"].astype(str) + " ("
                                    + table.loc[repeated, "parent"].astype(str) + ")")
-    return table[SCORE_OUTPUT_COLUMNS]
+    columns = list(SCORE_OUTPUT_COLUMNS)
+    if "pct_unfavourable" in table and table["pct_unfavourable"].notna().any():
+        columns.insert(columns.index("pct_positive") + 1, "pct_unfavourable")
+    return table[columns]
 
 
 def run_score(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from analytics.ingest.comparators import comparator_kind
 @pytest.mark.parametrize("label, kind", [
     ("CS_MEDIAN", "median"), ("CS_MEAN", "mean"), ("Median", "median"), ("Acute trusts average", "mean"),
     ("Best score", "best"), ("Lowest", "worst"), ("All teams", "total"), ("Combined results", "total"),
-    ("Grand total", "total"), ("National", "benchmark"), ("Civil Service benchmark", "benchmark"),
+    ("Grand total", "total"), ("National", "national"), ("Civil Service benchmark", "benchmark_group"),
     ("Mental health and learning disability trusts median", "median"),
 ])
 def test_comparator_labels(label, kind):

@@ -191,7 +191,8 @@ def test_unit_column_falls_back_to_first_text_column(nss):
     ("Q9f mean score", "q9f", "score"),
     ("My immediate manager cares about my concerns. (% positive)", "q9h", "pct_positive"),
     ("Local pulse %", "Local pulse %", "pct_positive"),
-    ("Sickness rate", "Sickness rate", "score"),
+    # "rate" says percentage; sickness is higher-is-worse (was read as a 0–10 score before issue 11).
+    ("Sickness rate", "Sickness rate", "pct_unfavourable"),
 ])
 def test_measure_recognition(nss, header, measure, kind):
     raw = make_raw({"Team": ["A"], "Responses": [40], header: [6.5]})
@@ -257,9 +258,11 @@ def test_bad_counts(nss, count):
 
 
 def test_no_count_column(nss):
+    """Without a count column the file is read as published, already anonymised (issue 11), not refused."""
     raw = make_raw({"Team": ["A"], "Morale": [6.0]})
-    with pytest.raises(InputError, match="No column with the number of responses"):
-        read_unit_results(raw, nss)
+    result = read_unit_results(raw, nss)
+    assert result.published_without_counts and result.count_col is None
+    assert result.frame["n"].isna().all() and value(result, "A", "morale") == 6.0
 
 
 def test_no_unit_column(nss):

@@ -16,20 +16,29 @@ suppress small units downstream, as it does for scores computed from respondent-
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from analytics.ingest.codebook import Codebook, normalise_label
+from analytics.ingest.codebook import Codebook
 from analytics.errors import InputError
 from analytics.ingest.recognise import header_words, recognise_item, recognise_unit_columns
+from analytics.ingest.column_kinds import (COLUMN_KIND_COLUMNS, KIND_COUNT, KIND_FRACTION, KIND_NOT_USED,
+                                           KIND_PCT_UNFAVOURABLE, KIND_RESPONSE_RATE, KIND_SCORE, KINDS, OUTSIDE_SCALES,
+                                           decide_kind, is_unfavourable)
+from analytics.ingest.comparators import comparator_kind
+from analytics.ingest.published_shapes import (SHAPE_UNIT_ROWS, Reshaped, detect_shape, holds_answer_labels,
+                                              org_year_key, reshape)
+from analytics.ingest.published_table import (  # noqa: F401 (UNIT_RESULT_COLUMNS re-exported)
+    COMPARATOR_RESULT_COLUMNS, PUBLISHED_NOTE, UNIT_PROPERTY_COLUMNS, UNIT_RESULT_COLUMNS,
+    VALUE_KIND_PCT_UNFAVOURABLE, _closing_notes, _Column, _kinds_table, _UnitTable,
+)
 from analytics.ingest.raw import RawTable
+from analytics.ingest.published_cells import (  # noqa: F401 (re-exported for tests and callers)
+    _FEWER_THAN, MISSING_MARKERS, _Cell, _is_blank, _label_text, _parse_cell, _parse_column, _rows,
+)
 
-#: Columns of :attr:`UnitResults.frame`.
-UNIT_RESULT_COLUMNS = ("wave", "unit", "measure", "n", "value", "value_kind")
 #: ``value_kind`` of a 0–10 score (NSS theme and sub-score scale).
 VALUE_KIND_SCORE = "score"
 #: ``value_kind`` of a percentage 0–100 (NSS question-level "% positive").
@@ -48,14 +57,6 @@ UNIT_NAME_HEADERS = (
     "trust name", "provider", "provider name", "name", "unit name",
 )
 
-#: Cells read as missing (never zero): suppression and "not available" markers of published tables.
-MISSING_MARKERS = frozenset({
-    "*", "**", "-", "\u2013", "\u2014", "[c]", "[x]", "[z]", "[low]", "[u]", "c", "x", "..", ".",
-    "suppressed", "n/a", "na", "not available", "no data", "insufficient data", "insufficient responses",
-})
-#: "n<11", "< 11", "n < 5", "≤10": fewer-than markers, also missing.
-_FEWER_THAN = re.compile(r"^(n\s*)?[<\u2264]\s*\d+$")
-
 #: Header words saying that a column holds percentages.
 PERCENT_WORDS = frozenset({"percent", "percentage", "pct", "positive", "proportion"})
 #: Header words saying that a column holds 0–10 scores (even when it is a question's column).
@@ -65,7 +66,6 @@ SCORE_WORDS = frozenset({"score", "mean", "average", "avg"})
 _MEASURE_QUALIFIERS = frozenset({"score", "scores", "mean", "average", "avg", "theme", "sub", "subscore",
                                  "0", "10", "out", "of", "to", "percent", "pct", "positive", "the"})
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 @dataclass
@@ -81,15 +81,35 @@ class UnitResults:
         * ``unit`` — the unit's name as written in the file;
         * ``measure`` — a codebook measure id when the header names one (``"compassionate_leadership"``),
           a codebook item code when it names a question (``"q9f"``), else the header text;
-        * ``n`` — the unit's response count (nullable integer; missing when the file suppresses it);
+        * ``n`` — the figure's response count (nullable integer; missing when the file suppresses it or
+          gives none);
         * ``value`` — the figure, at full precision; missing (NaN) for blanks and suppression markers;
-        * ``value_kind`` — ``"score"`` (0–10) or ``"pct_positive"`` (0–100).
+        * ``value_kind`` — ``"score"`` (0–10), ``"pct_positive"`` (0–100, higher is better) or
+          ``"pct_unfavourable"`` (0–100, higher is worse: burnout, stress). Fractions are already x 100.
     notes
         Every decision taken, in plain words, for the user to check.
     unit_col, count_col, wave_col
-        The columns used.
+        The columns used (``count_col`` None when the file gives no count column).
     columns
         Result column header -> the ``measure`` it was read as.
+    column_kinds
+        The kinds table (:data:`analytics.ingest.column_kinds.COLUMN_KIND_COLUMNS`: column, kind, measure,
+        why), one row per column considered; pass ``{column: kind}`` back as ``column_kinds=`` to override.
+    comparators
+        Comparator rows (medians, means, best, worst, totals), never units: the columns of ``frame`` plus
+        ``kind`` (:func:`analytics.ingest.comparators.comparator_kind`); ``unit`` holds the row's label.
+    unit_properties
+        Properties of units that are not scores (response rates, in %): ``wave, unit, property, value``.
+    published_without_counts
+        True when the file gives no response count at all: its figures are "published, already
+        anonymised" and are shown as published (no k suppression is possible without counts).
+    shape
+        The shape read (:mod:`analytics.ingest.published_shapes`).
+    level
+        The reporting level the shape names (a long breakdown's DimName), else None.
+    unit_labels
+        Unit key -> name to show, when units are keyed by an ODS code (organisation x year tables; the
+        latest name in the file). Empty otherwise.
     """
 
     frame: pd.DataFrame
@@ -98,77 +118,13 @@ class UnitResults:
     count_col: str | None = None
     wave_col: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
-
-
-# -- cells ----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Cell:
-    value: float | None
-    kind: str  # "blank", "marker", "number", "bad"
-    percent_sign: bool = False
-    thousands: bool = False
-    text: str = ""
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _parse_cell(value: object) -> _Cell:
-    """Read one cell: a number, a percentage string, a missing marker, a blank, or a bad cell."""
-    if _is_blank(value):
-        return _Cell(None, "blank")
-    if isinstance(value, (bool, np.bool_)):
-        return _Cell(None, "bad", text=str(value))
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        if math.isnan(number):
-            return _Cell(None, "blank")
-        if math.isinf(number):
-            return _Cell(None, "bad", text=str(value))
-        return _Cell(number, "number", text=str(value))
-    text = str(value).replace("\u00a0", " ").strip()
-    folded = normalise_label(text) if text not in (".", "..") else text
-    if folded in MISSING_MARKERS or text in MISSING_MARKERS or _FEWER_THAN.match(folded):
-        return _Cell(None, "marker", text=text)
-    body = text
-    percent = body.endswith("%")
-    if percent:
-        body = body[:-1].strip()
-    thousands = bool(_THOUSANDS.match(body))
-    if thousands:
-        body = body.replace(",", "")
-    try:
-        number = float(body)
-    except ValueError:
-        return _Cell(None, "bad", text=text)
-    if not math.isfinite(number):
-        return _Cell(None, "bad", text=text)
-    return _Cell(number, "number", percent_sign=percent, thousands=thousands, text=text)
-
-
-def _parse_column(raw: RawTable, column: str) -> list[_Cell]:
-    return [_parse_cell(v) for v in raw.frame[column].tolist()]
-
-
-def _label_text(value: object) -> str | None:
-    """A unit or wave label as text: ``2024.0`` -> ``"2024"``; blanks -> None."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return str(value).strip()
-
-
-def _rows(raw: RawTable) -> list[int]:
-    return [int(r) for r in raw.frame.index]
+    column_kinds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMN_KIND_COLUMNS)))
+    comparators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COMPARATOR_RESULT_COLUMNS)))
+    unit_properties: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(UNIT_PROPERTY_COLUMNS)))
+    published_without_counts: bool = False
+    shape: str = SHAPE_UNIT_ROWS
+    level: str | None = None
+    unit_labels: dict[str, str] = field(default_factory=dict)
 
 
 # -- recognising the shape ------------------------------------------------------------------------
@@ -219,6 +175,8 @@ def is_unit_level(raw: RawTable, *, sample_rows: int = 500) -> bool:
     figures with decimals or percentages. At least 90% of the non-missing cells of a column must be
     numbers for it to count as numeric; blanks and suppression markers are ignored.
     """
+    if detect_shape(raw) != SHAPE_UNIT_ROWS:
+        return True
     count_col = find_count_column(raw)
     if count_col is None:
         return False
@@ -227,6 +185,44 @@ def is_unit_level(raw: RawTable, *, sample_rows: int = 500) -> bool:
     if not _holds_counts(_parse_column(head, count_col)):
         return False
     return any(_holds_figures(_parse_column(head, column)) for column in head.columns if column != count_col)
+
+
+def looks_published(raw: RawTable, *, sample_rows: int = 500) -> bool:
+    """Whether a table without a count column looks like published unit results (asked only once no
+    codebook question was recognised in it).
+
+    True when some column of text names the units without repeating within a year (comparator rows
+    aside), and at least half of the numeric columns hold figures with decimals or percent signs
+    (:func:`_holds_figures`) — respondent exports hold labels or whole-number codes.
+    """
+    head = RawTable(frame=raw.frame.head(sample_rows), file_name=raw.file_name, sheet=raw.sheet,
+                    header_texts=raw.header_texts)
+    parsed = {c: _parse_column(head, c) for c in head.columns}
+    numeric = [c for c, cells in parsed.items() if _numeric_share(cells)[0] > _numeric_share(cells)[1]]
+    texts = [c for c in head.columns if c not in numeric]
+    if not numeric or not texts:
+        return False
+    figures = [c for c in numeric if _holds_figures(parsed[c]) and _has_fractional_or_percent(parsed[c])]
+    if len(figures) < max(1, len(numeric) / 2) or any(holds_answer_labels(head.frame[c]) for c in texts):
+        return False
+    return any(_names_units(head, column) for column in texts)
+
+
+def _has_fractional_or_percent(cells: list[_Cell]) -> bool:
+    return any(c.percent_sign or not float(c.value).is_integer() for c in cells if c.kind == "number")
+
+
+def _names_units(raw: RawTable, column: str) -> bool:
+    """The column's labels (comparator rows aside) never repeat within a wave (when a wave column exists)."""
+    waves = recognise_unit_columns(raw).get("wave")
+    labels = raw.frame[column]
+    names = labels[[comparator_kind(v) is None for v in labels]].dropna()
+    if not len(names):
+        return False
+    keys = pd.DataFrame({"u": names.astype(str)})
+    if waves:
+        keys["w"] = raw.frame.loc[names.index, waves[0]].astype(str)
+    return not keys.duplicated().any()
 
 
 def _filled(cells: list[_Cell]) -> list[_Cell]:
@@ -264,6 +260,11 @@ def _measure_from_header(text: str, codebook: Codebook) -> str | None:
     key = " ".join(words)
     if not key:
         return None
+    by_alias = getattr(codebook, "measure_by_alias", None)
+    if by_alias is not None:
+        found = by_alias(text)
+        if found is not None:
+            return getattr(found, "id", found)
     for measure in codebook.measures:
         if key in (" ".join(header_words(measure.label)), " ".join(header_words(measure.id.replace("_", " ")))):
             return measure.id
@@ -313,95 +314,124 @@ def read_unit_results(
     count_col: str | None = None,
     wave_col: str | None = None,
     wave_label: str | None = None,
+    column_kinds: dict[str, str] | None = None,
 ) -> UnitResults:
-    """Read unit-level results (one row per team or organisation) into a long table.
+    """Read published unit-level results (one row per team or organisation) into a long table.
 
     Parameters
     ----------
     raw
-        The table as read; its index is the spreadsheet row number.
+        The table as read; its index is the spreadsheet row number. Any shape of
+        :mod:`analytics.ingest.published_shapes` (unit rows, organisation x year, long breakdown, NSS
+        benchmark workbook, Likert distributions).
     codebook
         Used to recognise measure and question columns.
     unit_col, count_col, wave_col
         Columns the user names (any header text of any header row); otherwise recognised: the count
-        column by :data:`COUNT_HEADERS`, the wave column and the unit column by the header words of
+        column by :data:`COUNT_HEADERS` (none: the file is read as published without counts), the wave
+        column and the unit column by the header words of
         :data:`analytics.ingest.mapping.UNIT_COLUMN_WORDS` (team words first, then directorate words, then
         :data:`UNIT_NAME_HEADERS`), else the unit column is the first text column.
     wave_label
         The wave of rows without one (all rows when there is no wave column).
+    column_kinds
+        ``{column: kind}`` overriding the kinds decided (:data:`analytics.ingest.column_kinds.KINDS`).
 
     Returns
     -------
     UnitResults
-        ``frame`` with columns :data:`UNIT_RESULT_COLUMNS` and ``notes`` stating every decision.
+        ``frame`` (:data:`UNIT_RESULT_COLUMNS`), the kinds table, the comparators, unit properties and
+        ``notes`` stating every decision.
 
     Raises
     ------
     InputError
-        No count column or no unit column found; a count that is not a whole number >= 0; text in a
-        numeric column (column and spreadsheet row named); a score outside 0–10 or a percentage outside
-        0–100 (column and row named); a row with figures but no unit name; the same unit twice in one
-        wave; two columns giving the same measure; no result column at all.
+        No unit column found; a count that is not a whole number >= 0; text in a numeric column (column
+        and spreadsheet row named); a score outside 0–10 or a percentage outside 0–100 (column and row
+        named); a row with figures but no unit name; the same unit twice in one wave; two columns giving
+        the same measure and kind; no result column at all; an unknown kind in ``column_kinds``.
 
     Notes
     -----
-    Which figure a column holds:
-
-    * A header naming a codebook measure (its id or label, optionally with "score", "theme", "mean",
-      "(0-10)": "Compassionate leadership", "Morale score") -> that measure's **0–10 score**. Only exact
-      names count; "People Promise: we are compassionate and inclusive" is not the codebook's
-      compassionate culture measure and is kept under its own header.
-    * A header naming a question (code or wording, :func:`analytics.ingest.mapping.recognise_item`) -> the
-      NSS question-level **% positive**, unless the header says "score" / "mean" / "average".
-    * A percent sign in the header or in any cell, or the words percent / pct / positive / proportion
-      -> **percentages**; otherwise a **0–10 score**.
-    * Other numeric columns are kept under their header text as 0–10 scores when all their values lie
-      in 0–10 (or as percentages, by the rule above); a column that is neither (e.g. "Staff in post",
-      1,234) is left out, with a note. A column whose cells are mostly text is left out, with a note.
+    Column kinds: :mod:`analytics.ingest.column_kinds` (header words first, then values; never a
+    fraction or a percentage read as a 0–10 score). A header naming a codebook measure exactly (id,
+    label, or alias) gives that measure; one naming a question gives the item code; others keep their
+    header. Comparator rows: :func:`analytics.ingest.comparators.comparator_kind`.
 
     Cell rules: blanks and the markers of :data:`MISSING_MARKERS` ("*", "-", "[c]", "suppressed",
-    "n<11", ...) are **missing, never zero**. "63%" and "63.2 %" are 63 and 63.2. In a percentage
-    column without percent signs whose values all lie in [0, 1], the values are read as fractions and
-    multiplied by 100 (stated in the notes; Excel stores "63%" as 0.63). Counts may use thousands
-    separators ("1,234"). Rows that are blank throughout are skipped.
+    "n<11", ...) are **missing, never zero**. "63%" and "63.2 %" are 63 and 63.2. Counts may use
+    thousands separators ("1,234"). Rows that are blank throughout are skipped.
     """
+    shaped = reshape(raw, codebook)
+    raw = shaped.raw
     where = {"file": raw.file_name, "sheet": raw.sheet}
-    notes: list[str] = []
+    notes: list[str] = list(shaped.notes)
     rows = _rows(raw)
-    count_col = _count_column(raw, count_col, notes, where)
-    counts = _read_counts(raw, count_col, rows, notes, where)
-    taken = {count_col}
-    wave_col = _wave_column(raw, wave_col, wave_label, taken, notes, where)
+    count_col = _count_column(raw, count_col, notes, where, shaped)
+    counts = _read_counts(raw, count_col, rows, notes, where) if count_col else [None] * len(rows)
+    taken = {c for c in (count_col,) if c} | set(shaped.skip)
+    wave_col = _wave_column(raw, wave_col or shaped.wave_col, wave_label, taken, notes, where)
+    unit_col, labels = _org_year_key(raw, unit_col or shaped.unit_col, wave_col, taken, notes)
     unit_col = _unit_column(raw, unit_col, taken, notes, where)
 
     units = [_label_text(v) for v in raw.frame[unit_col].tolist()]
     waves = ([_label_text(v) for v in raw.frame[wave_col].tolist()] if wave_col is not None
              else [wave_label] * len(rows))
-    kept = _result_columns(raw, codebook, taken, rows, notes, where)
-
-    table = _UnitTable(rows, units, waves, counts, kept, unit_col, wave_col, wave_label, where)
-    records = table.records()
-    if table.skipped_blank:
-        notes.append(f"{table.skipped_blank} row(s) without a unit name or any figure skipped.")
-
-    frame = pd.DataFrame.from_records(records, columns=list(UNIT_RESULT_COLUMNS))
-    frame = frame.astype({"wave": "object", "unit": "object", "measure": "object", "n": "Int64",
-                          "value": "float64", "value_kind": "object"})
+    considered = _result_columns(raw, codebook, taken, rows, notes, where, shaped, column_kinds or {})
+    kept = _with_own_counts(raw, considered, shaped, rows, notes, where)
+    table = _UnitTable(rows, units, waves, counts, kept, unit_col, wave_col, wave_label, where,
+                       comparators=shaped.comparators)
+    frame, comparators, properties = table.tables()
+    without_counts = count_col is None and not any(e.counts is not None for e in kept)
+    _closing_notes(notes, table.skipped_blank, without_counts, comparators)
     return UnitResults(frame=frame, notes=notes, unit_col=unit_col, count_col=count_col, wave_col=wave_col,
-                       columns={column: measure for column, measure, _, _ in kept})
+                       columns={e.column: e.measure for e in kept if e.kind != KIND_RESPONSE_RATE},
+                       column_kinds=_kinds_table(considered, count_col), comparators=comparators, unit_properties=properties,
+                       published_without_counts=without_counts, shape=shaped.shape, level=shaped.level,
+                       unit_labels=labels)
 
 
-def _count_column(raw: RawTable, count_col: str | None, notes: list[str], where: dict) -> str:
-    """The column the user named, else the one :func:`find_count_column` recognises; refused if none."""
+def _org_year_key(raw: RawTable, unit_col: str | None, wave_col: str | None, taken: set[str],
+                  notes: list[str]) -> tuple[str | None, dict[str, str]]:
+    """An organisation x year table is keyed by its ODS code (names change between years); the name
+    column gives the labels. Otherwise ``(unit_col, {})`` unchanged."""
+    if unit_col is not None or wave_col is None:
+        return unit_col, {}
+    code, name = org_year_key(raw, taken)
+    if code is None:
+        return None, {}
+    notes.append(f"Organisation x year table: organisations keyed by column '{code}' (codes stay the same when "
+                 "names change)" + (f"; names from '{name}'." if name else "."))
+    if name is None:
+        return code, {}
+    pairs = raw.frame[[code, name]].dropna()
+    taken.add(name)
+    return code, {_label_text(c): _label_text(n) for c, n in pairs.itertuples(index=False)}
+
+
+def _with_own_counts(raw: RawTable, considered: list[_Column], shaped: Reshaped, rows: list[int], notes: list[str],
+                     where: dict) -> list[_Column]:
+    """The kept columns, with their own response counts read when the shape gives a count per figure."""
+    kept = [e for e in considered if e.values is not None]
+    for entry in kept:
+        if entry.column in shaped.column_counts:
+            entry.counts = _read_counts(raw, shaped.column_counts[entry.column], rows, notes, where)
+    return kept
+
+
+def _count_column(raw: RawTable, count_col: str | None, notes: list[str], where: dict, shaped: Reshaped) -> str | None:
+    """The column the user named, else the one :func:`find_count_column` recognises, else None (the file
+    is then read as published without counts, unless the shape gives counts per figure)."""
     if count_col is not None:
         count_col = raw.resolve_column(count_col, role="response-count")
         notes.append(f"Column '{count_col}' read as the number of responses (as chosen).")
         return count_col
+    if shaped.column_counts:
+        return None
     count_col = find_count_column(raw)
     if count_col is None:
-        raise InputError("No column with the number of responses was found (a header such as 'Responses', "
-                         "'Number of responses', 'n' or 'Base'). Name the count column, or, if the file has one "
-                         "row per respondent, read it as survey responses instead.", **where)
+        notes.append("No column with the number of responses (a header such as 'Responses', 'n' or 'Base').")
+        return None
     notes.append(f"Column '{count_col}' read as the number of responses.")
     return count_col
 
@@ -473,80 +503,35 @@ def _unit_column(raw: RawTable, unit_col: str | None, taken: set[str], notes: li
 
 
 def _result_columns(raw: RawTable, codebook: Codebook, taken: set[str], rows: list[int], notes: list[str],
-                    where: dict) -> list[tuple[str, str, str, list[float | None]]]:
-    """``(column, measure, kind, values)`` of every result column kept; refused when there is none or
-    two columns give the same measure and kind."""
-    kept: list[tuple[str, str, str, list[float | None]]] = []
+                    where: dict, shaped: Reshaped, overrides: dict[str, str]) -> list[_Column]:
+    """Every column considered as a figure (:class:`_Column`; ``values`` None when left out); refused
+    when none is kept or two columns give the same measure and kind."""
+    unknown = {c: k for c, k in overrides.items() if k not in KINDS}
+    if unknown:
+        raise InputError(f"Unknown column kind(s) {unknown}; the kinds are {', '.join(KINDS)}.", **where)
+    considered: list[_Column] = []
     for column in raw.columns:
         if column in taken:
             continue
-        result = _read_result_column(raw, column, codebook, rows, notes, where)
-        if result is not None:
-            kept.append((column, *result))
+        forced = shaped.kinds.get(column)
+        if column in overrides:
+            forced = (overrides[column], "chosen by the user")
+        entry = _read_result_column(raw, column, codebook, rows, notes, where, forced)
+        if entry is not None:
+            considered.append(entry)
+    kept = [e for e in considered if e.values is not None]
     if not kept:
         raise InputError("No column of scores or percentages was found next to the unit and count columns.",
                          **where)
     seen: dict[tuple[str, str], str] = {}
-    for column, measure, kind, _ in kept:
-        if (measure, kind) in seen:
-            raise InputError(f"The columns '{seen[(measure, kind)]}' and '{column}' both give {measure} "
-                             f"({'scores' if kind == VALUE_KIND_SCORE else 'percentages'}); remove one of them.",
-                             **where)
-        seen[(measure, kind)] = column
-    return kept
-
-
-@dataclass
-class _UnitTable:
-    """The rows of a unit-level file, column by column, turned into long records."""
-
-    rows: list[int]
-    units: list[str | None]
-    waves: list[str | None]
-    counts: list[int | None]
-    kept: list[tuple[str, str, str, list[float | None]]]
-    unit_col: str
-    wave_col: str | None
-    wave_label: str | None
-    where: dict
-    skipped_blank: int = 0
-
-    def records(self) -> list[tuple]:
-        """``(wave, unit, measure, n, value, kind)`` per unit row and result column. A row without a unit
-        name is skipped when it has no figure and refused otherwise; a unit twice in one wave is refused."""
-        records = []
-        seen_units: dict[tuple[str | None, str], int] = {}
-        for i, row in enumerate(self.rows):
-            if self.units[i] is None:
-                self._skip_unnamed(i, row)
-                continue
-            wave = self._wave(i, row)
-            key = (wave, self.units[i])
-            if key in seen_units:
-                raise InputError(f"The unit '{self.units[i]}' appears twice{f' in wave {wave}' if wave else ''} "
-                                 f"(rows {seen_units[key]} and {row}). Remove the repeat, or name a unit column "
-                                 "whose names are unique.", column=self.unit_col, row=row, **self.where)
-            seen_units[key] = row
-            for _, measure, kind, values in self.kept:
-                records.append((wave, self.units[i], measure, self.counts[i], values[i], kind))
-        return records
-
-    def _skip_unnamed(self, i: int, row: int) -> None:
-        has_figures = self.counts[i] is not None or any(values[i] is not None for *_, values in self.kept)
-        if has_figures:
-            raise InputError("This row has figures but no unit name. Fill in the name or delete the row.",
-                             column=self.unit_col, row=row, **self.where)
-        self.skipped_blank += 1
-
-    def _wave(self, i: int, row: int) -> str | None:
-        """The row's wave; a blank wave cell takes ``wave_label``, refused when there is none."""
-        wave = self.waves[i]
-        if wave is None and self.wave_col is not None:
-            if self.wave_label is None:
-                raise InputError("This row has no wave. Fill it in, or give the wave for rows without one.",
-                                 column=self.wave_col, row=row, **self.where)
-            wave = self.wave_label
-        return wave
+    for e in kept:
+        key = (e.measure, e.value_kind)
+        if key in seen and e.kind != KIND_RESPONSE_RATE:
+            raise InputError(f"The columns '{seen[key]}' and '{e.column}' both give {e.measure} "
+                             f"({'scores' if e.value_kind == VALUE_KIND_SCORE else 'percentages'}); remove one "
+                             "of them.", **where)
+        seen[key] = e.column
+    return considered
 
 
 def _find_unit_column(raw: RawTable, taken: set[str], notes: list[str]) -> str | None:
@@ -576,33 +561,45 @@ def _find_unit_column(raw: RawTable, taken: set[str], notes: list[str]) -> str |
 
 
 def _read_result_column(raw: RawTable, column: str, codebook: Codebook, rows: list[int], notes: list[str],
-                        where: dict) -> tuple[str, str, list[float | None]] | None:
-    """Read one candidate result column: ``(measure, value_kind, values)``, or None when left out.
+                        where: dict, forced: tuple[str, str] | None = None) -> _Column | None:
+    """Read one candidate result column (:class:`_Column`), or None when left out.
 
-    Left out (with a note): an empty column; a column of mostly text that names no measure or question;
-    a column that names neither and whose values lie outside the range of its kind. A bad cell in a
-    column that is kept, or a value out of range in a column that names a measure or question, is
-    refused (cell named).
+    The kind comes from ``forced`` (the user's override, or a shape's derived column), else
+    :func:`analytics.ingest.column_kinds.decide_kind`. Left out (with a note): an empty column; a column
+    of mostly text that names no measure or question; a count or "not used" column; a column that names
+    neither and whose values lie outside the range of its kind. A bad cell in a column that is kept, or
+    a value out of range in a column that names a measure or question, is refused (cell named).
     """
     cells = _parse_column(raw, column)
     meaning = _column_meaning(raw, column, codebook)
     if not _usable_result_column(column, cells, meaning, rows, notes, where):
         return None
     texts = raw.texts_of(column)
-    any_percent_sign = any(c.percent_sign for c in cells)
-    says_percent = any_percent_sign or any("%" in t for t in texts) or _has_words(texts, PERCENT_WORDS)
-    kind = _value_kind(meaning, says_percent, _has_words(texts, SCORE_WORDS))
+    kind, why = forced if forced is not None else decide_kind(texts, cells, meaning)
     measure = meaning[0] if meaning is not None else column
+    entry = _Column(column, measure, kind, why)
+    if kind in (KIND_COUNT, KIND_NOT_USED):
+        if why == OUTSIDE_SCALES:
+            notes.append(f"Column '{column}' has values outside 0–10 and is neither a 0–10 score nor a percentage; "
+                         "it was left out.")
+        else:
+            notes.append(f"Column '{column}' not read as a figure ({kind.replace('_', ' ')}: {why}).")
+        return entry
     values = [c.value if c.kind == "number" else None for c in cells]
     what = _what_column_gives(measure, meaning)
-    if kind == VALUE_KIND_PCT_POSITIVE:
-        values = _read_percentages(column, cells, values, rows, meaning, what, says_percent, notes, where)
+    if kind == KIND_SCORE:
+        entry.values = _read_scores(column, values, rows, meaning, what, notes, where)
+        entry.value_kind = VALUE_KIND_SCORE
     else:
-        values = _read_scores(column, values, rows, meaning, what, notes, where)
-    if values is None:
-        return None
+        fractions = kind == KIND_FRACTION or (kind == KIND_RESPONSE_RATE and _are_fractions(cells, values))
+        entry.values = _read_percentages(column, cells, values, rows, meaning, what, fractions, notes, where)
+        entry.value_kind = (VALUE_KIND_PCT_UNFAVOURABLE if kind == KIND_PCT_UNFAVOURABLE
+                            or (kind == KIND_FRACTION and is_unfavourable(texts)) else VALUE_KIND_PCT_POSITIVE)
+    if entry.values is None:
+        entry.kind, entry.why = KIND_NOT_USED, f"values outside the range of {kind.replace('_', ' ')}"
+        return entry
     _note_markers(column, cells, notes)
-    return measure, kind, values
+    return entry
 
 
 def _note_markers(column: str, cells: list[_Cell], notes: list[str]) -> None:
@@ -668,15 +665,16 @@ def _values_in_range(column: str, values: list[float | None], rows: list[int], m
 
 
 def _read_percentages(column: str, cells: list[_Cell], values: list[float | None], rows: list[int],
-                      meaning: tuple[str, str] | None, what: str, says_percent: bool, notes: list[str],
+                      meaning: tuple[str, str] | None, what: str, fractions: bool, notes: list[str],
                       where: dict) -> list[float | None] | None:
-    """Percentages 0–100; values all in [0, 1] without percent signs are fractions (times 100, noted)."""
-    fractions = _are_fractions(cells, values)
+    """Percentages 0–100; fractions (values 0–1) are multiplied by 100 (noted)."""
     if fractions:
         values = [v * 100 if v is not None else None for v in values]
     if not _values_in_range(column, values, rows, meaning, 100, notes, where):
         return None
-    if meaning is not None and meaning[1] == "item" and not says_percent:
+    texts_say_percent = any(c.percent_sign for c in cells)
+    if meaning is not None and meaning[1] == "item" and not texts_say_percent and "%" not in column \
+            and "positive" not in column.casefold():
         what += ": question-level results are % positive"
     notes.append(_percentages_note(column, cells, what))
     if fractions:

@@ -31,13 +31,15 @@ from analytics.ingest.mapping import Mapping, apply_mapping, detect_mapping, sum
 from analytics.survey.privacy import check_min_group_size
 from analytics.ingest.quality import concat_findings
 from analytics.ingest.raw import RawTable
-from analytics.survey.privacy import suppress_unit_table
 from analytics.survey.scoring import ScoredResponses, item_results, score_responses, unit_scores
-from analytics.ingest.unit_level import VALUE_KIND_SCORE, UnitResults, is_unit_level, read_unit_results
 from analytics.survey.duplicates import (RowKeys, content_digest, pooled_duplicates, refuse_identical_files, row_keys,
                                          within_file_duplicates)
 from analytics.survey.wave_source import (FROM_DATE_COLUMN, WaveSource, detect_wave, find_column, found_in_file,
                                           wave_from_dates, wave_source_finding)
+from analytics.ingest.published_shapes import LEVEL_WORDS, level_of
+from analytics.ingest.unit_level import UnitResults, is_unit_level, looks_published, read_unit_results
+from analytics.ingest.published_table import PUBLISHED_NOTE  # noqa: F401 (for pages)
+from analytics.survey.published_scores import COMPARATOR_COLUMNS, published_unit_scores
 
 #: ``progress(fraction_done, message)``: called as long work advances (the Data page shows a bar).
 Progress = Callable[[float, str], None]
@@ -75,6 +77,8 @@ class ColumnOptions:
     #: Local measures as ``"NAME=COL[,COL...][;reverse=COL...]"`` texts
     #: (:func:`analytics.ingest.local_measures.parse_local_measure`), added to every file's mapping.
     local_measures: tuple[str, ...] = ()
+    #: Published results: ``{column: kind}`` overriding the kinds decided (analytics.ingest.column_kinds).
+    column_kinds: dict[str, str] | None = None
 
 
 @dataclass
@@ -130,6 +134,19 @@ class SurveyResults:
     def waves(self) -> list[str]:
         return sorted(self.unit_scores["wave"].dropna().unique().tolist())
 
+    @property
+    def published_without_counts(self) -> bool:
+        """Whether any file is published results without response counts (figures shown as published,
+        already anonymised; no k suppression possible): pages say so with :data:`PUBLISHED_NOTE`."""
+        return any(f.get("published_without_counts") for f in self.files)
+
+    @property
+    def comparators(self) -> pd.DataFrame:
+        """Comparator rows of every published file (COMPARATOR_COLUMNS plus ``file``), never units."""
+        tables = [f["comparators"].assign(file=f["file"]) for f in self.files
+                  if f.get("comparators") is not None and len(f["comparators"])]
+        return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[*COMPARATOR_COLUMNS, "file"])
+
 
 def wave_from_file_name(file_name: str) -> str | None:
     """A survey year in the file name (``staff_survey_2025.xlsx`` -> ``"2025"``), or None."""
@@ -177,20 +194,25 @@ def recognise_file(source: SurveySource, options: ColumnOptions | None = None,
     found = found_in_file(header, source.file_name)
     wave_fallback = found.wave
     if options.mapping is None and is_unit_level(header):
-        raw = read_table(source.content, source.file_name, sheet=source.sheet) if two_passes else header
-        unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
-                                         wave_label=options.wave_label or wave_fallback)
-        return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
-                              unit_results=unit_results, wave_found=found,
-                              wave_source=detect_wave(raw, source.file_name, wave_col=unit_results.wave_col,
-                                                      wave_label=options.wave_label, found=found))
+        return _recognise_published(source, options, codebook, header, two_passes, wave_fallback, found)
     if options.mapping is not None:
         mapping = _applied_mapping(header, options, codebook)
     else:
-        mapping = detect_mapping(header, codebook, team_col=options.team_col,
-                                 directorate_col=options.directorate_col, wave_col=options.wave_col,
-                                 wave_label=options.wave_label,
-                                 require_items=require_items and not options.local_measures)
+        try:
+            mapping = detect_mapping(header, codebook, team_col=options.team_col,
+                                     directorate_col=options.directorate_col, wave_col=options.wave_col,
+                                     wave_label=options.wave_label)
+        except InputError:
+            # No codebook question among one-row-per-respondent columns: published figures without
+            # counts (one row per unit, scores or percentages) are read as such; a local pulse survey goes
+            # on without national questions when allowed (the Data page, --local-measure); else refused.
+            if looks_published(header):
+                return _recognise_published(source, options, codebook, header, two_passes, wave_fallback, found)
+            if require_items and not options.local_measures:
+                raise
+            mapping = detect_mapping(header, codebook, team_col=options.team_col,
+                                     directorate_col=options.directorate_col, wave_col=options.wave_col,
+                                     wave_label=options.wave_label, require_items=False)
     if options.local_measures:
         mapping = add_local_measures(mapping, header, options.local_measures, codebook)
     wave_source = detect_wave(header, source.file_name, wave_col=mapping.wave_col, wave_label=mapping.wave_label,
@@ -210,6 +232,19 @@ def _applied_mapping(header: RawTable, options: ColumnOptions, codebook: Codeboo
     if options.wave_label:
         mapping.wave_label = options.wave_label
     return mapping
+
+
+def _recognise_published(source: SurveySource, options: ColumnOptions, codebook: Codebook, header: RawTable,
+                         two_passes: bool, wave_fallback: str | None, found=None) -> RecognisedFile:
+    """A file of published unit-level results (:func:`analytics.ingest.unit_level.read_unit_results`)."""
+    raw = read_table(source.content, source.file_name, sheet=source.sheet) if two_passes else header
+    unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
+                                     wave_label=options.wave_label or wave_fallback,
+                                     column_kinds=options.column_kinds)
+    return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
+                          unit_results=unit_results, wave_found=found,
+                          wave_source=detect_wave(raw, source.file_name, wave_col=unit_results.wave_col,
+                                                  wave_label=options.wave_label, found=found))
 
 
 def score_recognised(recognised: RecognisedFile, codebook: Codebook | None = None) -> ScoredResponses:
@@ -269,11 +304,9 @@ def _without_rows(scored: ScoredResponses, rows, findings: list[pd.DataFrame]) -
                                findings=concat_findings([scored.findings, *findings]))
 
 
-#: Header words of a unit-level file's unit column that say which level its rows are.
-_LEVEL_WORDS = {
-    settings.LEVEL_ORGANISATION: ("organisation", "organization", "trust", "provider", "org", "icb", "employer"),
-    settings.LEVEL_DIRECTORATE: ("directorate", "division", "care group", "business unit", "clinical group"),
-}
+#: Header words of a unit-level file's unit column that say which level its rows are (one rule, in
+#: :mod:`analytics.ingest.published_shapes`).
+_LEVEL_WORDS = LEVEL_WORDS
 
 
 def unit_level_level(unit_column: str | None) -> str:
@@ -282,48 +315,39 @@ def unit_level_level(unit_column: str | None) -> str:
     ``"organisation"`` for "Organisation name", "Trust", "Provider"…; ``"directorate"`` for "Directorate",
     "Division", "Care group"…; otherwise ``"team"``.
     """
-    header = f" {str(unit_column or '').casefold()} "
-    for level, words in _LEVEL_WORDS.items():
-        if any(f" {word} " in header.replace("_", " ").replace("-", " ") for word in words):
-            return level
-    return settings.LEVEL_TEAM
+    return level_of(unit_column) or settings.LEVEL_TEAM
 
 
 def unit_level_scores(recognised: RecognisedFile, *, min_group_size: int) -> pd.DataFrame:
-    """A unit-level file's results in the unit-score layout (:data:`settings.UNIT_SCORE_COLUMNS`), suppressed.
+    """A unit-level file's results in the unit-score layout (:data:`settings.UNIT_SCORE_COLUMNS`, plus
+    ``pct_unfavourable`` for burnout/stress-like percentages), suppressed.
 
-    Scores (0–10) go to ``mean`` and percentages to ``pct_positive``; ``measure`` is a codebook measure
-    id, an item code (question-level % positive) or the column's header. Confidence intervals are empty
-    (a published table gives no respondent data). A unit whose response count is below the threshold —
-    or unknown, since its anonymity cannot then be checked — is suppressed. Rows have no parent, so only
-    primary suppression applies.
+    Scores (0–10) go to ``mean``, favourable percentages to ``pct_positive`` and unfavourable ones to
+    ``pct_unfavourable``; ``measure`` is a codebook measure id, an item code or the column's header.
+    Confidence intervals are empty (a published table gives no respondent data). With counts, a unit
+    below the threshold — or with an unknown count — is suppressed, and teams under a total row get
+    complementary suppression (:func:`analytics.survey.published_scores.published_unit_scores`). A file
+    without any count is shown as published (already anonymised). The comparators table is
+    :func:`unit_level_comparators`.
     """
+    return _published_tables(recognised, min_group_size)[0]
+
+
+def unit_level_comparators(recognised: RecognisedFile, *, min_group_size: int) -> pd.DataFrame:
+    """The comparator rows (median, mean, best, worst, totals) of a unit-level file:
+    :data:`analytics.survey.published_scores.COMPARATOR_COLUMNS`."""
+    return _published_tables(recognised, min_group_size)[1]
+
+
+def _published_tables(recognised: RecognisedFile, min_group_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     results = recognised.unit_results
     assert results is not None
-    frame = results.frame.copy()
-    if frame["wave"].isna().any():
+    if results.frame["wave"].isna().any() or results.comparators["wave"].isna().any():
         raise InputError("The survey year (wave) of these results is not known: there is no year or wave column "
                          "and no year in the file name. Give it (for example --wave 2025).",
                          file=recognised.source.file_name)
-    is_score = frame["value_kind"] == VALUE_KIND_SCORE
-    frame["mean"] = frame["value"].where(is_score)
-    frame["pct_positive"] = frame["value"].where(~is_score)
-    wide = (frame.groupby(["wave", "unit", "measure"], sort=False, dropna=False)
-            .agg(n=("n", "first"), mean=("mean", "first"), pct_positive=("pct_positive", "first"))
-            .reset_index())
-    wide.insert(1, "level", unit_level_level(results.unit_col))
-    wide.insert(3, "parent", pd.NA)
-    wide["ci_low"] = float("nan")
-    wide["ci_high"] = float("nan")
-    wide["n"] = wide["n"].astype("Float64")
-    unknown_n = wide["n"].isna()
-    wide["suppressed"] = False
-    wide["suppressed_reason"] = ""
-    table = suppress_unit_table(wide[list(settings.UNIT_SCORE_COLUMNS)], min_group_size=min_group_size)
-    table.loc[unknown_n.to_numpy(), ["n", "mean", "ci_low", "ci_high", "pct_positive"]] = pd.NA
-    table.loc[unknown_n.to_numpy(), "suppressed"] = True
-    table.loc[unknown_n.to_numpy(), "suppressed_reason"] = settings.SUPPRESSION_COUNT_UNKNOWN
-    return table
+    level = results.level or unit_level_level(results.unit_col)
+    return published_unit_scores(results, level, min_group_size=min_group_size)
 
 
 def _combine(scored: list[ScoredResponses], codebook: Codebook) -> ScoredResponses:
@@ -383,6 +407,21 @@ def pooled_results(scored: list[ScoredResponses], published: list[pd.DataFrame],
                          min_group_size=min_group_size, codebook_id=codebook.id, scored=combined, codebook=codebook)
 
 
+def _published_file_entry(recognised: RecognisedFile, units: pd.DataFrame, comparators: pd.DataFrame) -> dict:
+    """``SurveyResults.files`` entry of a published file: ``unit_level`` True, ``published_without_counts``,
+    ``column_kinds`` (column, kind, measure, why), ``comparators`` (suppressed), ``unit_properties``,
+    ``unit_labels`` (ODS code -> name)."""
+    results = recognised.unit_results
+    return {"file": recognised.source.file_name, "sheet": recognised.raw.sheet, "respondents": None,
+            "waves": sorted(units["wave"].astype(str).unique().tolist()),
+            "items_recognised": 0, "notes": list(recognised.raw.notes) + results.notes,
+            "mapping": recognised.mapping, "unit_level": True,
+            "published_without_counts": results.published_without_counts, "shape": results.shape,
+            "column_kinds": results.column_kinds, "comparators": comparators,
+            "unit_properties": results.unit_properties, "unit_labels": results.unit_labels,
+            "wave_source": recognised.wave_source.text if recognised.wave_source else ""}
+
+
 def score_survey_files(sources: list[SurveySource], options: ColumnOptions | None = None, *,
                        min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
                        codebook: Codebook | None = None, progress: Progress | None = None) -> SurveyResults:
@@ -413,12 +452,9 @@ def score_survey_files(sources: list[SurveySource], options: ColumnOptions | Non
         _report(progress, index / len(sources), f"Reading {source.file_name}")
         recognised = recognise_file(source, options, codebook)
         if recognised.is_unit_level:
-            published.append(unit_level_scores(recognised, min_group_size=min_group_size))
-            files.append({"file": source.file_name, "sheet": recognised.raw.sheet, "respondents": None,
-                          "waves": sorted(published[-1]["wave"].astype(str).unique().tolist()),
-                          "items_recognised": 0, "notes": list(recognised.raw.notes) + recognised.unit_results.notes,
-                          "mapping": recognised.mapping, "unit_level": True,
-                          "wave_source": recognised.wave_source.text if recognised.wave_source else ""})
+            units, comparators = _published_tables(recognised, min_group_size)
+            published.append(units)
+            files.append(_published_file_entry(recognised, units, comparators))
             continue
         book = codebook or load_codebook(recognised.mapping.codebook)
         _report(progress, (index + 0.5) / len(sources), f"Scoring {source.file_name}")
