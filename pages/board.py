@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import board_view as view
 from ui.downloads import board_pack_buttons
-from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors, published_note
 
 ensure_frame()
 
@@ -14,6 +14,7 @@ st.caption("The organisation's headline measures against the previous survey and
            "what to do about the weakest of the four behaviours of compassionate leadership.")
 
 dataset = current_dataset()
+published_note(dataset)
 chosen = filters()
 if dataset.survey is None or not dataset.waves:
     st.info(view.NO_SURVEY_TEXT, icon=":material/info:")

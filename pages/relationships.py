@@ -6,7 +6,7 @@ import streamlit as st
 from analytics import relate, settings
 from analytics import format as fmt
 from ui import relationships_view as view
-from ui.state import current_dataset, ensure_frame, filters
+from ui.state import current_dataset, ensure_frame, filters, published_note
 
 ensure_frame()
 
@@ -16,6 +16,7 @@ st.caption("How survey measures and outcomes go together across teams: one point
            "Associations between teams, not causes.")
 
 dataset = current_dataset()
+published_note(dataset)
 chosen = filters()
 wave = view.current_wave(dataset, chosen.wave)
 if dataset.survey is None or wave is None:

@@ -6,7 +6,7 @@ from analytics import settings
 from ui import explorer_view as view
 from analytics import labels
 from ui.downloads import scorecards_button
-from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors, published_note
 
 ensure_frame()
 
@@ -15,6 +15,7 @@ st.caption("How each team's staff answer the survey, and one team in depth. Grou
            "anonymity threshold are never shown.")
 
 dataset = current_dataset()
+published_note(dataset)
 chosen = filters()
 wave = view.current_wave(dataset, chosen.wave)
 if dataset.survey is None or wave is None:

@@ -6,7 +6,7 @@ from analytics import settings
 from ui import explorer_view as ev
 from analytics import labels
 from ui import trends_view as view
-from ui.state import current_dataset, ensure_frame, filters, show_input_errors
+from ui.state import current_dataset, ensure_frame, filters, show_input_errors, published_note
 
 ensure_frame()
 
@@ -15,6 +15,7 @@ st.caption("How a unit's survey measures moved from wave to wave, and its leaver
            "by month. Groups with fewer responses than the anonymity threshold are gaps, never values.")
 
 dataset = current_dataset()
+published_note(dataset)
 chosen = filters()
 if dataset.survey is None and dataset.hr is None:
     st.info("No data yet: upload survey or HR files on the Data page.", icon=":material/info:")

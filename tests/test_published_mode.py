@@ -112,3 +112,21 @@ def test_pages_of_published_organisation_results_say_what_they_can_show(app_test
     assert table["r"].iloc[0] == pytest.approx(sps.pearsonr(cl, morale).statistic, abs=1e-9)
     at.switch_page("pages/team_explorer.py").run()
     assert any("hold no team-level figures" in i.value for i in at.info)
+
+
+def test_people_promise_scores_by_trust_without_counts(app_test):
+    """One row per trust keyed by ODS code, People Promise variable names, a burnout percentage, a response
+    rate as a fraction, a national median row and no response counts: read as published figures."""
+    rows = ["Organisation name,ODS code,pp1_2_2025,theme_morale_2025,pp4_2_burnout_2025,Staff_response_rate"]
+    for i, (cl, morale) in enumerate([(7.1, 6.0), (6.8, 5.8), (7.4, 6.3), (6.5, 5.4), (7.0, 5.9), (6.6, 5.7)]):
+        rows.append(f"Trust {'ABCDEF'[i]},R0{i},{cl},{morale},{30 + i}.0%,0.{45 + i}")
+    rows.append("National median,,6.90,5.90,34.0%,0.47")
+    spec = DatasetSpec(label="PP", survey_files=(FilePayload("pp_2025.csv", ("\n".join(rows) + "\n").encode()),))
+    dataset = load_dataset(spec)
+    assert dataset.survey.published_without_counts
+    assert dataset.organisations == [f"Trust {c} (R0{i})" for i, c in enumerate("ABCDEF")]   # not the median row
+    at = _run(app_test, spec)
+    assert not at.error and any("Published figures, already anonymised" in c.value for c in at.caption)
+    at.selectbox(key="board:our_organisation").set_value("Trust C (R02)").run()
+    assert not at.exception and not at.error
+    assert _metric(at, "H1").value == "7.4"                       # pp1_2 is compassionate leadership

@@ -15,6 +15,7 @@ from typing import Iterator
 import streamlit as st
 
 from analytics import settings
+from analytics.ingest.published_table import PUBLISHED_NOTE
 from analytics.dataset import (Dataset, DatasetSpec, can_exclude_doctors_in_training, exclude_from_hr, load_hr,
                                load_survey, sample_spec)
 from analytics.errors import InputError
@@ -148,6 +149,13 @@ def _dataset(key: str, min_group_size: int, exclusions: HRExclusions, _spec: Dat
     return Dataset(spec=_spec, min_group_size=min_group_size,
                    survey=_survey(_spec.survey_key, min_group_size, _spec), hr=hr,
                    hr_exclusions=text, exclusions=exclusions)
+
+
+def published_note(dataset: Dataset) -> None:
+    """Under a page's title: when the survey results are published figures without response counts, say so
+    (they are shown as published; no k suppression could be applied to them)."""
+    if dataset.survey is not None and getattr(dataset.survey, "published_without_counts", False):
+        st.caption(":material/public: " + PUBLISHED_NOTE)
 
 
 def current_spec() -> DatasetSpec:

@@ -62,7 +62,7 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
     row["period"], row["previous_period"] = str(wave), prev
     row["source"] = "Staff survey, organisation level, all respondents (unweighted)"
     current = _org_row(survey.unit_scores, wave, measure)
-    if current is None or (is_missing(current["n"]) and not bool(current["suppressed"])):
+    if current is None or (is_missing(current["mean"]) and not bool(current["suppressed"])):
         row["availability"] = AVAILABILITY_NO_SURVEY_DATA
         row["note"] = f"No {label.lower()} scores in the {wave} survey."
         return row
@@ -70,7 +70,8 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
         row.update(availability=AVAILABILITY_SUPPRESSED, suppressed=True,
                    note=f"Not shown: fewer than {k} responses in {wave}.")
         return row
-    row["value"], row["n"] = float(current["mean"]), int(current["n"])
+    # published figures without counts have a value but no n (missing, never zero)
+    row["value"], row["n"] = float(current["mean"]), (math.nan if is_missing(current["n"]) else int(current["n"]))
     if prev is None:
         row["note"] = "No previous wave to compare with."
         return row
@@ -80,7 +81,8 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
                        if earlier is not None and bool(earlier["suppressed"])
                        else f"No {label.lower()} scores in the {prev} survey to compare with.")
         return row
-    row["previous"], row["previous_n"] = float(earlier["mean"]), int(earlier["n"])
+    row["previous"] = float(earlier["mean"])
+    row["previous_n"] = math.nan if is_missing(earlier["n"]) else int(earlier["n"])
     row["change"] = row["value"] - row["previous"]
     if survey.scored is None:
         row["note"] = "Respondent scores are not available, so the change was not tested."
@@ -120,7 +122,8 @@ def _responses_headline(survey: SurveyResults, ref: str, wave: str, prev: str | 
         # Without respondent rows, the largest organisation-level n of any measure is the best count.
         table = survey.unit_scores[(survey.unit_scores["level"] == settings.LEVEL_ORGANISATION)
                                    & ~survey.unit_scores["suppressed"].astype(bool)]
-        counts = {str(w): int(n) for w, n in table.groupby(table["wave"].astype(str))["n"].max().items()}
+        counts = {str(w): int(n) for w, n in table.groupby(table["wave"].astype(str))["n"].max().items()
+                  if not is_missing(n)}   # published figures without counts have none
         row["source"] = "Staff survey: largest number of respondents scored on any measure"
     current = counts.get(str(wave))
     if current is None or current < k:

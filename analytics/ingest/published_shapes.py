@@ -40,7 +40,8 @@ SHAPE_LIKERT = "Likert distributions"
 
 #: Header words that say which reporting level a unit column (or a long file's ``DimName``) holds.
 LEVEL_WORDS = {
-    settings.LEVEL_ORGANISATION: ("organisation", "organization", "trust", "provider", "org", "icb", "employer"),
+    settings.LEVEL_ORGANISATION: ("organisation", "organization", "trust", "provider", "org", "icb", "employer",
+                                  "ods", "ods code", "org code", "trust code"),
     settings.LEVEL_DIRECTORATE: ("directorate", "division", "care group", "business unit", "clinical group"),
     settings.LEVEL_TEAM: ("team", "ward", "department", "service", "unit", "sub team", "work group"),
 }

@@ -374,7 +374,7 @@ def read_unit_results(
     unit_col, labels = _org_year_key(raw, unit_col or shaped.unit_col, wave_col, taken, notes)
     unit_col = _unit_column(raw, unit_col, taken, notes, where)
 
-    units = [_label_text(v) for v in raw.frame[unit_col].tolist()]
+    units = _comparators_without_key([_label_text(v) for v in raw.frame[unit_col].tolist()], raw)
     waves = ([_label_text(v) for v in raw.frame[wave_col].tolist()] if wave_col is not None
              else [wave_label] * len(rows))
     considered = _result_columns(raw, codebook, taken, rows, notes, where, shaped, column_kinds or {})
@@ -389,6 +389,16 @@ def read_unit_results(
                        column_kinds=_kinds_table(considered, count_col), comparators=comparators, unit_properties=properties,
                        published_without_counts=without_counts, shape=shaped.shape, level=shaped.level,
                        unit_labels=labels)
+
+
+def _comparators_without_key(units: list[str | None], raw: RawTable) -> list[str | None]:
+    """A row with no unit key (a "National median" row has no ODS code) whose other text names a comparator
+    takes that label, so that it is kept apart as a comparator rather than refused as a nameless unit."""
+    for i, unit in enumerate(units):
+        if unit is None:
+            labels = [_label_text(v) for v in raw.frame.iloc[i].tolist() if isinstance(v, str)]
+            units[i] = next((t for t in labels if t and comparator_kind(t)), None)
+    return units
 
 
 def _org_year_key(raw: RawTable, unit_col: str | None, wave_col: str | None, taken: set[str],

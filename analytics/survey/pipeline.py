@@ -347,7 +347,16 @@ def _published_tables(recognised: RecognisedFile, min_group_size: int) -> tuple[
                          "and no year in the file name. Give it (for example --wave 2025).",
                          file=recognised.source.file_name)
     level = results.level or unit_level_level(results.unit_col)
-    return published_unit_scores(results, level, min_group_size=min_group_size)
+    return published_unit_scores(_named_units(results), level, min_group_size=min_group_size)
+
+
+def _named_units(results: UnitResults) -> UnitResults:
+    """Units keyed by a code (ODS) shown with their name: "Northfield Trust (R0A)", unique like the code."""
+    if not results.unit_labels:
+        return results
+    names = {code: f"{name} ({code})" for code, name in results.unit_labels.items() if name and name != code}
+    frame = results.frame.assign(unit=results.frame["unit"].map(lambda u: names.get(u, u)))
+    return dataclasses.replace(results, frame=frame)
 
 
 def _combine(scored: list[ScoredResponses], codebook: Codebook) -> ScoredResponses:
