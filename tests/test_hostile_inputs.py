@@ -219,3 +219,16 @@ def test_a_stray_space_far_below_the_only_sheet_names_the_cell_to_delete():
     book.save(buffer)
     with pytest.raises(InputError, match=r"The sheet 'Sheet' cannot be opened.*cell Z1048576"):
         read_table(buffer.getvalue(), "export.xlsx")
+
+
+def test_one_team_spelt_differently_in_two_files_of_a_wave_is_one_team():
+    from analytics.survey.pipeline import ColumnOptions, SurveySource, score_survey_files
+    first = "Team,Q9F,Q9G,Q9H,Q9I\n" + "Ward 7,4,4,4,4\n" * 7
+    second = "Team,Q9F,Q9G,Q9H,Q9I\n" + "WARD 7,3,3,3,3\n" * 5
+    results = score_survey_files([SurveySource("pulse_a.csv", first.encode()),
+                                  SurveySource("pulse_b.csv", second.encode())], ColumnOptions(wave_label="2025"))
+    teams = results.unit_scores[(results.unit_scores["level"] == "team")
+                                & (results.unit_scores["measure"] == "compassionate_leadership")]
+    # 7 + 5 = 12 respondents: one team, shown; apart they would be two hidden teams
+    assert teams["unit"].tolist() == ["Ward 7"] and int(teams["n"].iloc[0]) == 12
+    assert (results.findings["kind"] == "unit_spellings_merged").any()

@@ -30,6 +30,7 @@ from analytics.ingest.local_measures import add_local_measures
 from analytics.ingest.mapping import Mapping, apply_mapping, detect_mapping, summarise_mapping
 from analytics.survey.privacy import check_min_group_size
 from analytics.ingest.quality import concat_findings
+from analytics.ingest.names import merge_spellings, spelling_findings
 from analytics.ingest.raw import RawTable
 from analytics.survey.scoring import ScoredResponses, item_results, score_responses, unit_scores
 from analytics.survey.duplicates import (RowKeys, content_digest, pooled_duplicates, refuse_identical_files, row_keys,
@@ -401,7 +402,7 @@ def pooled_results(scored: list[ScoredResponses], published: list[pd.DataFrame],
     """
     if scored:
         scored = _drop_duplicates_across_files(scored, files)
-        combined = _combine(scored, codebook)
+        combined = _merge_unit_spellings(_combine(scored, codebook), len(scored))
         table = unit_scores(combined, codebook, min_group_size=min_group_size)
         items = item_results(combined, codebook, min_group_size=min_group_size)
         findings = combined.findings
@@ -414,6 +415,25 @@ def pooled_results(scored: list[ScoredResponses], published: list[pd.DataFrame],
         table = pd.concat([t for t in (table, *published) if len(t)], ignore_index=True)
     return SurveyResults(unit_scores=table, item_results=items, findings=findings, files=files,
                          min_group_size=min_group_size, codebook_id=codebook.id, scored=combined, codebook=codebook)
+
+
+def _merge_unit_spellings(combined: ScoredResponses, n_files: int) -> ScoredResponses:
+    """Team and directorate names that differ only by letter case across files ("Ward 7" in one export,
+    "WARD 7" in the next) are one unit (:func:`analytics.ingest.names.merge_spellings`; each file's own
+    variants were merged when it was scored), with a finding per merge."""
+    if n_files < 2:
+        return combined
+    respondents, findings = combined.respondents, [combined.findings]
+    for role in ("directorate", "team"):
+        if role not in respondents.columns:
+            continue
+        merged, merges = merge_spellings(respondents[role])
+        if merges:
+            respondents = respondents.assign(**{role: merged})
+            findings.append(spelling_findings(merges, column=role, role=role, file="several files"))
+    if len(findings) == 1:
+        return combined
+    return dataclasses.replace(combined, respondents=respondents, findings=concat_findings(findings))
 
 
 def _published_file_entry(recognised: RecognisedFile, units: pd.DataFrame, comparators: pd.DataFrame) -> dict:
