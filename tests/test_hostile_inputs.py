@@ -232,3 +232,11 @@ def test_one_team_spelt_differently_in_two_files_of_a_wave_is_one_team():
     # 7 + 5 = 12 respondents: one team, shown; apart they would be two hidden teams
     assert teams["unit"].tolist() == ["Ward 7"] and int(teams["n"].iloc[0]) == 12
     assert (results.findings["kind"] == "unit_spellings_merged").any()
+
+
+def test_a_unit_level_file_with_decimal_commas_is_related_by_the_column():
+    from analytics import relate
+    data = "Trust;CL;Sick\nA;7,1;5,6%\nB;6,8;6,1%\nC;7,4;4,9%\nD;6,5;6,4%\nE;7,0;5,2%\n"
+    frame, _ = relate.read_units_file(data.encode(), unit_col="Trust", columns=["CL", "Sick"], file_name="t.csv")
+    assert frame["CL"].tolist() == pytest.approx([7.1, 6.8, 7.4, 6.5, 7.0])
+    assert frame["Sick"].tolist() == pytest.approx([5.6, 6.1, 4.9, 6.4, 5.2])

@@ -15,6 +15,7 @@ from analytics.errors import InputError
 from analytics.ingest.codebook import normalise_label
 from analytics.ingest.comparators import comparator_kind
 from analytics.ingest.io import read_table
+from analytics.ingest.numbers import uses_decimal_comma
 from analytics.ingest.unit_level import MISSING_MARKERS, find_count_column
 from analytics.relate.common import RATE_RATIO_COLUMNS, RELATE_TABLE_COLUMNS, RelateResult
 
@@ -26,9 +27,12 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def _parse_numbers(values: pd.Series, column: str, file_name: str, sheet: str | None) -> pd.Series:
-    """Numbers from a results column: "5.6%", "1,234.5", blanks and suppression markers ("*", "n<11")
+    """Numbers from a results column: "5.6%", "1,234.5", "5,6%" (a decimal comma, when the column shows
+    one: :func:`analytics.ingest.numbers.uses_decimal_comma`), blanks and suppression markers ("*", "n<11")
     as missing; any other text is refused with its spreadsheet row."""
     out = pd.Series(np.nan, index=values.index, dtype=float)
+    texts = pd.Series([v.strip().removesuffix("%").strip() for v in values if isinstance(v, str)], dtype="str")
+    decimal_comma = uses_decimal_comma(texts)      # decided by the whole column ("5,6%" vs "1,234")
     for row, value in values.items():
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue
@@ -40,7 +44,9 @@ def _parse_numbers(values: pd.Series, column: str, file_name: str, sheet: str | 
         if not text or lowered in MISSING_MARKERS or _FEWER_THAN.match(lowered):
             continue
         text = text.removesuffix("%").strip()
-        if _THOUSANDS.match(text):
+        if decimal_comma:
+            text = text.replace(".", "").replace(",", ".")
+        elif _THOUSANDS.match(text):
             text = text.replace(",", "")
         try:
             out[row] = float(text)
