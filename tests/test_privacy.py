@@ -56,6 +56,13 @@ def test_check_min_group_size_refuses_non_integers(bad):
         check_min_group_size(bad)
 
 
+def test_a_published_unfavourable_percentage_is_blanked_like_the_other_values():
+    table = unit_table([("organisation", ORG, "", 60), ("team", "A", ORG, 4), ("team", "B", ORG, 56)])
+    table["pct_unfavourable"] = 30.0                    # burnout % in a published file
+    out = suppress_unit_table(table, min_group_size=5)
+    assert out.loc[out["suppressed"], "pct_unfavourable"].isna().all() and out["suppressed"].sum() == 2
+
+
 def test_suppress_unit_table_checks_the_threshold():
     table = unit_table([("organisation", ORG, "", 30)])
     with pytest.raises(InputError, match="cannot be below 5"):

@@ -77,8 +77,9 @@ from analytics.errors import InputError
 _NO_PARENT = "\x00no parent"
 _NO_NODE = "\x00no value"
 
-#: Value columns of the survey tables that are blanked on a suppressed row (the count is too).
-SUPPRESSED_VALUE_COLUMNS = ("mean", "ci_low", "ci_high", "pct_positive")
+#: Value columns of the survey tables that are blanked on a suppressed row (the count is too); published
+#: files may add ``pct_unfavourable`` (burnout, stress), blanked like the others.
+SUPPRESSED_VALUE_COLUMNS = ("mean", "ci_low", "ci_high", "pct_positive", "pct_unfavourable")
 #: The column saying why a row is suppressed (a ``settings.SUPPRESSION_*`` code; "" when shown).
 REASON_COLUMN = "suppressed_reason"
 
