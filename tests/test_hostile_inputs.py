@@ -240,3 +240,16 @@ def test_a_unit_level_file_with_decimal_commas_is_related_by_the_column():
     frame, _ = relate.read_units_file(data.encode(), unit_col="Trust", columns=["CL", "Sick"], file_name="t.csv")
     assert frame["CL"].tolist() == pytest.approx([7.1, 6.8, 7.4, 6.5, 7.0])
     assert frame["Sick"].tolist() == pytest.approx([5.6, 6.1, 4.9, 6.4, 5.2])
+
+
+def test_a_stray_space_far_below_a_narrow_sheet_names_the_rows_to_delete():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Team", "Q9F", "Q9G", "Q9H", "Q9I"])
+    for _ in range(12):
+        sheet.append(["Ward A", 4, 4, 3, 5])
+    sheet["E1048576"] = " "                # 5 columns x 1,048,576 rows: under the cell limit, but empty
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InputError, match=r"reach down to row 1,048,576 although only 14 rows hold anything"):
+        read_table(buffer.getvalue(), "export.xlsx")

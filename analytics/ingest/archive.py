@@ -212,6 +212,10 @@ _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _CELL_AT = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
 
 
+#: A sheet reaching further down than this, with most of those rows empty, holds a stray cell far below.
+SPARSE_ROWS_FROM = 100_000
+
+
 @dataclass(frozen=True)
 class SheetExtent:
     """How far a worksheet's cells reach: ``rows`` (the last row number) and ``columns`` (the last
@@ -220,10 +224,18 @@ class SheetExtent:
     rows: int
     columns: int
     far_cell: str
+    #: How many rows actually hold cells (``<row>`` elements).
+    rows_present: int = 0
 
     @property
     def cells(self) -> int:
         return self.rows * self.columns
+
+    @property
+    def reaches_far_below(self) -> bool:
+        """True when the last row lies far below the data: over :data:`SPARSE_ROWS_FROM` rows of which fewer
+        than a tenth hold cells (one stray space typed in row 1,048,576)."""
+        return self.rows > SPARSE_ROWS_FROM and self.rows_present * 10 < self.rows
 
 
 def _column_number(letters: bytes) -> int:
@@ -246,6 +258,7 @@ class _ExtentScanner:
         self.rows = 0
         self.columns = 0
         self.far_cell = ""
+        self.rows_present = 0
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -261,6 +274,7 @@ class _ExtentScanner:
     def _scan(self, data: bytes) -> None:
         start = 0
         for end in _ROW_END.finditer(data):
+            self.rows_present += 1
             at = data.rfind(b"<c ", start, end.start())
             if at >= 0:
                 cell = _CELL_AT.match(data, at)
@@ -276,7 +290,7 @@ class _ExtentScanner:
 
     def extent(self) -> SheetExtent:
         self._scan(self._tail)
-        return SheetExtent(self.rows, self.columns, self.far_cell)
+        return SheetExtent(self.rows, self.columns, self.far_cell, self.rows_present)
 
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')

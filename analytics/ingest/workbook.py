@@ -104,14 +104,22 @@ def _candidate_rounds(workbook, src: Source, sheet: str | None) -> list[list[str
 def oversized_sheet(src: Source, name: str) -> str:
     """Why a sheet is too large to open ("" when it is not): its cells reach further than
     :data:`~analytics.settings.MAX_SHEET_CELLS` allows (the reader would allocate the whole grid, however
-    empty, and could exhaust the server's memory). Measured from the file before the reader opens it
-    (:class:`analytics.ingest.archive.SheetExtent`)."""
+    empty, and could exhaust the server's memory), or reach over a million cells down to a row far below
+    rows that are mostly empty (a stray cell: reading it costs seconds and gigabytes for nothing). Measured
+    from the file before the reader opens it (:class:`analytics.ingest.archive.SheetExtent`)."""
     extent = src.sheet_extents.get(name)
-    if extent is None or extent.cells <= settings.MAX_SHEET_CELLS:
+    if extent is None:
         return ""
-    return (f"Its cells stretch over {extent.rows:,} rows and {extent.columns:,} columns (to cell {extent.far_cell}), "
-            "too far to open safely, though most of that grid is probably empty. Delete the stray cells far from "
-            f"the data (cell {extent.far_cell} and any others) in Excel, save, and upload again.")
+    if extent.cells > settings.MAX_SHEET_CELLS:
+        return (f"Its cells stretch over {extent.rows:,} rows and {extent.columns:,} columns (to cell "
+                f"{extent.far_cell}), too far to open safely, though most of that grid is probably empty. Delete "
+                f"the stray cells far from the data (cell {extent.far_cell} and any others) in Excel, save, and "
+                "upload again.")
+    if extent.reaches_far_below and extent.cells > settings.MAX_SHEET_CELLS // 25:
+        return (f"Its cells reach down to row {extent.rows:,} although only {extent.rows_present:,} rows hold "
+                "anything: a stray cell (perhaps a space) far below the data. Delete the empty rows below the "
+                "data in Excel (select them, right-click, Delete), save, and upload again.")
+    return ""
 
 
 def _examine_sheet(workbook, src: Source, name: str) -> _SheetCandidate | None:
