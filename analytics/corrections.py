@@ -288,7 +288,7 @@ def corrected_mapping(raw_columns: list[str], base: Mapping, codebook: Codebook,
         Checked in this order: a unit column the file does not have; one column given two roles (team and
         directorate); no team column; a question given to a unit column; two columns given one question;
         a local measure's question that is a unit column; no column given a question or a local measure;
-        no wave (no wave column, nothing typed and no year in the file name). The error names the file
+        no wave (no wave column, nothing typed and no year found in the file). The error names the file
         and sheet.
     """
     where = {"file": file_name, "sheet": sheet}
@@ -393,8 +393,9 @@ def typed_wave_label(wave_col: str | None, wave_label: str | None, wave_fallback
     elif label == wave_fallback:
         label = None
     if not wave_col and not label and not wave_fallback:
-        raise InputError("The survey year (wave) of this file is not known: it has no wave column and no year in its "
-                         "name. Choose the wave column or type the year.", **where)
+        raise InputError("The survey year (wave) of this file is not known: it has no wave column, no response-date "
+                         "column and no year in a sheet name, a title row or its file name. Choose the wave column or "
+                         "type the year.", **where)
     return label
 
 

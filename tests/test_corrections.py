@@ -169,8 +169,9 @@ def test_wave_label_is_kept_only_when_typed_and_not_from_the_file_name():
                                             "'not used'."),
     ({"wave_col": "Pulse 1"}, "The column 'Pulse 1' is the wave column, but it is also a question of the local "
                               "measure 'Pulse'. Remove the local measure or choose another wave column."),
-    ({"wave_fallback": None}, "The survey year (wave) of this file is not known: it has no wave column and no "
-                              "year in its name. Choose the wave column or type the year."),
+    ({"wave_fallback": None}, "The survey year (wave) of this file is not known: it has no wave column, no "
+                              "response-date column and no year in a sheet name, a title row or its file name. "
+                              "Choose the wave column or type the year."),
 ])
 def test_corrections_that_cannot_be_used_are_refused(changes, message):
     with pytest.raises(InputError, match=re.escape(message)) as raised:

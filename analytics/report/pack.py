@@ -521,7 +521,8 @@ def sources_section(dataset: Dataset, refs: _Refs, generated_at: dt.datetime) ->
                                     columns=[Column("source", "Source"), Column("file", "File"),
                                              Column("covers", "Covers"), Column("rows", "Responses"),
                                              Column("notes", "Notes")],
-                                    caption="Survey waves come from the wave column or the year in the file name; "
+                                    caption="Survey waves come from the wave column, the response dates, or a year in a sheet "
+                                            "name, title row or file name (each file's source is in its notes); "
                                             "HR dates are the first and last day the records cover."))
     survey = dataset.survey
     if survey is not None and survey.codebook_id:

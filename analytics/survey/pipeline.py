@@ -344,8 +344,9 @@ def _published_tables(recognised: RecognisedFile, min_group_size: int) -> tuple[
     results = recognised.unit_results
     assert results is not None
     if results.frame["wave"].isna().any() or results.comparators["wave"].isna().any():
-        raise InputError("The survey year (wave) of these results is not known: there is no year or wave column "
-                         "and no year in the file name. Give it (for example --wave 2025).",
+        raise InputError("The survey year (wave) of these results is not known: there is no year or wave column, "
+                         "and no year in a sheet name, a title row or the file name. Give it (for example --wave "
+                         "2025, or the wave on the Data page).",
                          file=recognised.source.file_name)
     level = results.level or unit_level_level(results.unit_col)
     return published_unit_scores(_named_units(results), level, min_group_size=min_group_size)
