@@ -26,6 +26,24 @@ _FEWER_THAN = re.compile(r"^(n\s*)?[<\u2264]\s*\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+def _cell_number(value: object, decimal_comma: bool) -> float:
+    """One results cell as a number: NaN for blanks and suppression markers; ValueError for other text."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.nan
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    lowered = text.casefold()
+    if not text or lowered in MISSING_MARKERS or _FEWER_THAN.match(lowered):
+        return np.nan
+    text = text.removesuffix("%").strip()
+    if decimal_comma:
+        text = text.replace(".", "").replace(",", ".")
+    elif _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    return float(text)
+
+
 def _parse_numbers(values: pd.Series, column: str, file_name: str, sheet: str | None) -> pd.Series:
     """Numbers from a results column: "5.6%", "1,234.5", "5,6%" (a decimal comma, when the column shows
     one: :func:`analytics.ingest.numbers.uses_decimal_comma`), blanks and suppression markers ("*", "n<11")
@@ -34,22 +52,8 @@ def _parse_numbers(values: pd.Series, column: str, file_name: str, sheet: str | 
     texts = pd.Series([v.strip().removesuffix("%").strip() for v in values if isinstance(v, str)], dtype="str")
     decimal_comma = uses_decimal_comma(texts)      # decided by the whole column ("5,6%" vs "1,234")
     for row, value in values.items():
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-            out[row] = float(value)
-            continue
-        text = str(value).strip()
-        lowered = text.casefold()
-        if not text or lowered in MISSING_MARKERS or _FEWER_THAN.match(lowered):
-            continue
-        text = text.removesuffix("%").strip()
-        if decimal_comma:
-            text = text.replace(".", "").replace(",", ".")
-        elif _THOUSANDS.match(text):
-            text = text.replace(",", "")
         try:
-            out[row] = float(text)
+            out[row] = _cell_number(value, decimal_comma)
         except ValueError:
             raise InputError(f"'{value}' is not a number. Correct it, or leave the cell blank if the figure is "
                              "missing.", file=file_name, sheet=sheet, column=column,
