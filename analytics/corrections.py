@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import settings
-from analytics.hr import HRPeriod, LeaverDefinition
+from analytics.hr import HRPeriod, LeaverDefinition, period_notes
 from analytics.dataset import DatasetSpec, FilePayload
 from analytics.errors import InputError
 from analytics.ingest.answer_scales import DetectedScale, column_scales
@@ -763,9 +763,8 @@ def hr_overview(records) -> dict[str, str]:
     else:
         kind = "team-month HR figures"
         teams = records.table["team"].nunique()
-    sections = {"How the period was found": ("Inferred from the dates", "HR period"),
-                "Planned leavers": ("Planned leavers:",)}
-    found = {title: [n for n in records.notes if n.startswith(prefixes)] for title, prefixes in sections.items()}
+    how, planned = period_notes(records)
+    found = {"How the period was found": how, "Planned leavers": planned}
     overlaps = getattr(records, "absence_overlaps", None)
     found["Overlapping absences"] = [overlaps.text] if overlaps is not None else []
     placed = {n for notes in found.values() for n in notes}

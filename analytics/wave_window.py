@@ -76,7 +76,8 @@ def outcome_window(wave: str, kind: str = WINDOW_CONCURRENT, *, date: object = N
     return pd.Timestamp(first), pd.Timestamp(last)
 
 
-def _period_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
+def period_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
+    """"Apr 2025 to Dec 2025": a span of months in words (the one wording of HR periods)."""
     return f"{first:%b %Y} to {last:%b %Y}"
 
 
@@ -123,9 +124,9 @@ class HRWindow:
         2025)", or the reason it is not used."""
         if not self.available:
             return self.reason
-        text = _period_text(self.start, self.end)
+        text = period_text(self.start, self.end)
         if self.is_short:
-            text += (f" ({self.months} months of the {self.kind} window {_period_text(self.nominal_start, self.nominal_end)}"
+            text += (f" ({self.months} months of the {self.kind} window {period_text(self.nominal_start, self.nominal_end)}"
                      ": the HR data cover no more of it)")
         return text
 
@@ -134,7 +135,7 @@ class HRWindow:
         """"Apr 2025 to Dec 2025" or "Apr 2025 to Dec 2025, 9 months"; "no HR window" when not used."""
         if not self.available:
             return "no HR window"
-        return _period_text(self.start, self.end) + (f", {self.months} months" if self.is_short else "")
+        return period_text(self.start, self.end) + (f", {self.months} months" if self.is_short else "")
 
     def shifted_back(self) -> "HRWindow":
         """The same months one year earlier (what a rate over this window is compared with)."""
@@ -168,17 +169,17 @@ def window_within(records: object, first: pd.Timestamp, last: pd.Timestamp, *, w
     ``coverage_end``), as an :class:`HRWindow`: not used when under
     :data:`~analytics.settings.MIN_HR_WINDOW_MONTHS` whole months remain."""
     first, last = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
-    coverage = _period_text(pd.Timestamp(records.coverage_start), pd.Timestamp(records.coverage_end))
+    coverage = period_text(pd.Timestamp(records.coverage_start), pd.Timestamp(records.coverage_end))
     what = f"the {kind} window of the {wave} survey" if wave is not None else "the window"
     covered = _covered_part(first, last, records.coverage_start, records.coverage_end)
     if covered is None:
         return HRWindow(wave, kind, first, last, None, None,
-                        f"The HR data ({coverage}) do not cover {what} ({_period_text(first, last)}).")
+                        f"The HR data ({coverage}) do not cover {what} ({period_text(first, last)}).")
     months = _whole_months(*covered)
     if months < settings.MIN_HR_WINDOW_MONTHS:
         return HRWindow(wave, kind, first, last, None, None,
                         f"The HR data ({coverage}) cover only {months} month(s) of {what} "
-                        f"({_period_text(first, last)}); at least {settings.MIN_HR_WINDOW_MONTHS} are needed for "
+                        f"({period_text(first, last)}); at least {settings.MIN_HR_WINDOW_MONTHS} are needed for "
                         "HR figures.")
     return HRWindow(wave, kind, first, last, covered[0].as_unit("s"), covered[1].as_unit("s"))
 

@@ -151,7 +151,7 @@ def run_hr(args: argparse.Namespace) -> int:
           + (f": {window_text}" if window is not None and window.is_short else "")
           + f"; leavers: {table['leaver_definition'].iloc[0]}). "
           f"{hr.exclusions_text(metrics)}{hidden}" + (f" {note}" if note else ""))
-    for line in records.notes:
-        if line.startswith(("Inferred from", "HR period", "Planned leavers")):
-            print(f"note: {line}", file=sys.stderr)
+    how, planned = hr.period_notes(records)
+    for line in how + planned:
+        print(f"note: {line}", file=sys.stderr)
     return 0

@@ -186,7 +186,8 @@ def _run_survey(args: argparse.Namespace) -> relate.RelateResult:
         exclusions=exclusions)
     if note:
         result.notes.insert(0, note)
-    result.notes[:0] = [n for n in records.notes if n.startswith(("Inferred from", "HR period", "Planned leavers"))]
+    how, planned = hr.period_notes(records)
+    result.notes[:0] = how + planned
     return result
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from analytics import settings
 from analytics.errors import InputError
 from analytics.missing import is_missing
+from analytics.wave_window import period_text as _period_text  # noqa: F401 (board modules use it)
 
 
 #: Survey measures shown as headlines (codebook measure ids), in display order.
@@ -150,10 +151,6 @@ def previous_wave(waves: Sequence[str], wave: str) -> str | None:
 
 def _month_start(stamp: pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(stamp).to_period("M").to_timestamp()
-
-
-def _period_text(first: pd.Timestamp, last: pd.Timestamp) -> str:
-    return f"{first:%b %Y} to {last:%b %Y}"
 
 
 #: How a missing p-value reads in a sentence.

@@ -85,7 +85,7 @@ from analytics.hr.loading import (
 from analytics.hr.leavers import LeaverDefinition, is_voluntary_resignation
 from analytics.hr.metrics import hr_metrics
 from analytics.hr.overlaps import AbsenceOverlaps
-from analytics.hr.period import HRPeriod, infer_period, set_period
+from analytics.hr.period import HRPeriod, infer_period, period_notes, set_period
 from analytics.hr.privacy import drop_small_hr_series, small_hr_units, suppress_small_hr_units
 from analytics.hr.monthly import monthly_hr_table, rolling_hr_series
 from analytics.hr.records import (

@@ -246,4 +246,15 @@ def set_period(records: HRRecords, period: HRPeriod = HRPeriod()) -> HRRecords:
                                notes=tuple(notes))
 
 
-_PERIOD_NOTE_PREFIXES = ("Inferred from the dates in the files", "HR period", "Planned leavers:")
+#: How the notes about the period begin: how it was found (inferred or set), and the planned leavers.
+_HOW_PREFIXES = ("Inferred from the dates in the files", "HR period")
+_PLANNED_PREFIX = "Planned leavers:"
+_PERIOD_NOTE_PREFIXES = (*_HOW_PREFIXES, _PLANNED_PREFIX)
+
+
+def period_notes(records: HRRecords) -> tuple[list[str], list[str]]:
+    """The records' notes about their HR period: ``(how it was found, planned leavers)``, for the Data page
+    and the command line to show apart from the other notes."""
+    how = [n for n in records.notes if n.startswith(_HOW_PREFIXES)]
+    planned = [n for n in records.notes if n.startswith(_PLANNED_PREFIX)]
+    return how, planned
