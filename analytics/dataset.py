@@ -199,6 +199,9 @@ class Dataset:
     hr_exclusions: str = ""
     #: The HR exclusions asked for (the sidebar's choice; the dashboard leaves out doctors in training).
     exclusions: HRExclusions = DEFAULT_EXCLUSIONS
+    #: Whose view of the data this is (:func:`analytics.access.scope_key`): empty for every unit, else a
+    #: manager's units. Part of :attr:`cache_key`.
+    scope_key: str = ""
 
     @property
     def label(self) -> str:
@@ -236,6 +239,8 @@ class Dataset:
         takes these settings one by one."""
         h = hashlib.sha256(self.spec.key.encode())
         h.update(f"|k={self.min_group_size}|hr={self.exclusions!r}".encode())
+        if self.scope_key:
+            h.update(f"|scope={self.scope_key}".encode())
         return h.hexdigest()
 
 
