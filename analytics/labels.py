@@ -290,3 +290,19 @@ def default_rag_thresholds(name: str, codebook: Codebook | None = None) -> RagTh
     if name in measure_labels(codebook):
         return DEFAULT_RAG_THRESHOLDS["score"]
     return None
+
+# --- Sign-in and roles (ui/auth.py, analytics/access.py) --------------------------------------------------
+#: Shown on every page when no ``[auth]`` section is configured (the app then runs as one local administrator).
+LOCAL_MODE_NOTICE = ("Unsecured local mode: anyone who can open this address can see everything; set up sign-in "
+                     "(README) before sharing it.")
+#: Shown to a signed-in user whose e-mail has no role in the store ({email} is filled in).
+NO_ROLE_TEXT = "You are signed in as {email} but have no role in this workspace; ask an administrator."
+SIGN_IN_TEXT = "This dashboard is for signed-in users of the workspace. Sign in with your organisation account."
+SIGN_IN_BUTTON = "Sign in"
+SIGN_OUT_BUTTON = "Sign out"
+#: The page a role may not open (a deep link to it).
+PAGE_NOT_ALLOWED_TEXT = "Your role ({role}) does not include this page. Choose a page from the navigation."
+#: Beside the anonymity threshold for users who may not change it ({k} is filled in).
+K_FIXED_TEXT = "Minimum responses to show a group: {k} (set by an administrator)."
+#: Under a manager's sidebar: what their pages hold.
+SCOPE_TEXT = "You see the organisation and your own units: {units}."

@@ -7,19 +7,22 @@ themselves. The dataset is the shipped sample trust until the user uploads files
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import streamlit as st
 
-from analytics import settings
+from analytics import access, labels, settings
 from analytics.ingest.published_table import PUBLISHED_NOTE
 from analytics.dataset import (Dataset, DatasetSpec, can_exclude_doctors_in_training, exclude_from_hr, load_hr,
                                load_survey, sample_spec)
 from analytics.errors import InputError
 from analytics.hr import HRExclusions
+from ui import auth
 
 SPEC_KEY = "dataset_spec"
 MIN_GROUP_KEY = "min_group_size"
@@ -54,8 +57,11 @@ _IN_APP_FRAME: ContextVar[bool] = ContextVar("in_app_frame", default=False)
 
 
 def draw_frame() -> Filters:
-    """The parts every page shares: the sidebar, and the banner when the sample data is in use."""
-    chosen = render_sidebar()
+    """The parts every page shares: sign-in (or the local-mode notice), the sidebar, and the banner when the
+    sample data is in use."""
+    user = auth.require_user()
+    auth.local_mode_notice(user)
+    chosen = render_sidebar(user)
     if current_spec().is_sample:
         st.info(SAMPLE_BANNER, icon=":material/science:")
     return chosen
@@ -82,6 +88,12 @@ def ensure_frame() -> None:
     if not _IN_APP_FRAME.get():
         st.set_page_config(**PAGE_CONFIG)
         draw_frame()
+        # A deep link runs the page file itself, outside app.py's navigation: check the role here too.
+        page = Path(sys._getframe(1).f_code.co_filename).stem
+        user = auth.current_user()
+        if page in access.ALL_PAGES and user is not None and not access.may_open(user.role, page):
+            st.warning(labels.PAGE_NOT_ALLOWED_TEXT.format(role=user.role.value), icon=":material/block:")
+            st.stop()
 
 
 @contextmanager
@@ -178,6 +190,11 @@ def use_sample() -> None:
 
 
 def min_group_size() -> int:
+    """The anonymity threshold in use: the administrator's sidebar choice; for every other role the default
+    (they cannot change it: :func:`analytics.access.may_change_k`)."""
+    user = auth.current_user()
+    if user is None or not access.may_change_k(user.role):
+        return settings.DEFAULT_MIN_GROUP_SIZE
     return int(st.session_state.get(MIN_GROUP_KEY, settings.DEFAULT_MIN_GROUP_SIZE))
 
 
@@ -202,11 +219,24 @@ def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
     return dataset
 
 
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _scoped(dataset_key: str, scope: str, _dataset: Dataset, _user: access.User) -> Dataset:
+    return access.scope_dataset(_dataset, _user)
+
+
 def current_dataset() -> Dataset:
-    """The scored, anonymised dataset for the current spec, anonymity threshold and HR exclusions (cached)."""
+    """The scored, anonymised dataset for the current spec, anonymity threshold and HR exclusions (cached),
+    scoped to the session's user (:func:`analytics.access.scope_dataset`: a manager's pages receive only
+    their units' rows). Every page's data passes here."""
     spec = current_spec()
     with show_input_errors():
-        return _dataset(spec.key, min_group_size(), hr_exclusions(), spec)
+        dataset = _dataset(spec.key, min_group_size(), hr_exclusions(), spec)
+    user = auth.current_user()
+    if user is None:  # not signed in: require_user() has stopped the page before any data is asked for
+        st.stop()
+    if not user.is_scoped:
+        return dataset
+    return _scoped(dataset.cache_key, access.scope_key(user), dataset, user)
 
 
 def filters() -> Filters:
@@ -216,18 +246,24 @@ def filters() -> Filters:
                    directorate=None if directorate in (None, ALL_DIRECTORATES) else directorate)
 
 
-def render_sidebar() -> Filters:
-    """The shared sidebar: dataset in use, wave, directorate filter and anonymity threshold."""
+def render_sidebar(user: access.User | None = None) -> Filters:
+    """The shared sidebar: the signed-in user, dataset in use, wave, directorate filter and anonymity threshold
+    (the threshold control for administrators only)."""
     spec = current_spec()
+    user = user or auth.current_user() or access.LOCAL_USER
     with st.sidebar:
+        auth.render_user_box(user)
         st.markdown("**Dataset in use**")
         if spec.is_sample:
             st.caption(spec.label)
         else:
             st.caption("Uploaded: " + ", ".join(spec.file_names))
-        st.number_input("Minimum responses to show a group", min_value=settings.MIN_GROUP_SIZE_FLOOR,
-                        max_value=100, value=settings.DEFAULT_MIN_GROUP_SIZE, step=1, key=MIN_GROUP_KEY,
-                        help=MIN_GROUP_HELP)
+        if access.may_change_k(user.role):
+            st.number_input("Minimum responses to show a group", min_value=settings.MIN_GROUP_SIZE_FLOOR,
+                            max_value=100, value=settings.DEFAULT_MIN_GROUP_SIZE, step=1, key=MIN_GROUP_KEY,
+                            help=MIN_GROUP_HELP)
+        else:
+            st.caption(labels.K_FIXED_TEXT.format(k=min_group_size()), help=MIN_GROUP_HELP)
         dataset = current_dataset()
         waves = dataset.waves
         if waves:

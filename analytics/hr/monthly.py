@@ -47,7 +47,9 @@ def _employee_monthly(records: StaffRecords, level: str, first_month: int, last_
     """Unit x month figures from employee-level records, vectorised: intervals are repeated once per
     month they touch, and the per-(unit, month) sums are bincounts over integer unit codes."""
     keys = _KEYS[level]
-    a = records.assignments
+    # Rows without a unit at this level belong to no unit (a manager's scoped records blank other units:
+    # analytics.access.scope_hr); loaded records always name one (settings.NOT_RECORDED_UNIT at worst).
+    a = records.assignments.dropna(subset=keys)
     grouped = a.groupby(keys, sort=True)
     units = grouped.size().index.to_frame(index=False)
     unit_code = grouped.ngroup().to_numpy()
@@ -75,7 +77,7 @@ def _employee_monthly(records: StaffRecords, level: str, first_month: int, last_
     sums["fte_days_available"] = (np.bincount(cell(unit_code[which], month), weights=fte, minlength=size)
                                   if records.has_fte else np.full(size, np.nan))
     if records.absence is not None:
-        ab = records.absence
+        ab = records.absence.dropna(subset=keys)
         ab_code = ab[keys].merge(units.assign(_unit=np.arange(len(units))), on=keys, how="left")["_unit"]
         ab_start, ab_end = ab["start_day"].to_numpy(), ab["end_day"].to_numpy()
         which, month = _explode_months(ab_start, ab_end, first_month, last_month)

@@ -1,0 +1,163 @@
+"""The session's user: sign-in with ``st.login`` when ``[auth]`` is configured, else unsecured local mode.
+
+- No ``[auth]`` section in the secrets: the app runs as :data:`analytics.access.LOCAL_USER` (an
+  administrator) and every page says so (:data:`analytics.labels.LOCAL_MODE_NOTICE`); ``.streamlit/config.toml``
+  binds the server to 127.0.0.1.
+- ``[auth]`` configured: a visitor who is not signed in sees only a sign-in button (``st.login``, OpenID
+  Connect). A signed-in user's role and units come from the store (``analytics.store.get_user``, keyed by the
+  e-mail the provider vouches for); an e-mail without a role sees :data:`analytics.labels.NO_ROLE_TEXT` and
+  nothing else. Sign-in (once per session) and sign-out are written to the store's audit log.
+
+What a role may see or do is decided in :mod:`analytics.access`, never here. Tests inject a user with
+:data:`USER_KEY` in the session state (AppTest has no identity provider).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import access, labels
+from analytics.access import LOCAL_USER, User
+
+#: Session-state key of the resolved :class:`~analytics.access.User` (set after sign-in; tests set it too).
+USER_KEY = "auth_user"
+#: Session-state key: the e-mail whose sign-in has been written to the audit log in this session.
+_AUDITED_KEY = "auth_sign_in_recorded"
+#: Audit-log actions.
+ACTION_SIGN_IN = "sign_in"
+ACTION_SIGN_OUT = "sign_out"
+ACTION_REFUSED = "sign_in_without_role"
+
+
+def _secrets_section(name: str):
+    """``st.secrets[name]``, or None when there is no secrets file or no such section."""
+    try:
+        return st.secrets[name] if name in st.secrets else None
+    except Exception:  # no secrets file at all (Streamlit raises its own FileNotFoundError subclass)
+        return None
+
+
+def auth_configured() -> bool:
+    """Whether sign-in is set up (an ``[auth]`` section in ``.streamlit/secrets.toml``)."""
+    return _secrets_section("auth") is not None
+
+
+def store_url() -> str | None:
+    """The store's URL from ``[connections.store] url`` in the secrets, or None (the store's default file)."""
+    connections = _secrets_section("connections")
+    try:
+        return str(connections["store"]["url"]) if connections is not None else None
+    except (KeyError, TypeError):
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str | None):
+    from analytics import store
+    return store.open_store(url) if url else store.open_store(getattr(store, "DEFAULT_URL", None))
+
+
+def workspace_store():
+    """The workspace store (one engine per server process and URL)."""
+    return _open_store(store_url())
+
+
+def record(user_email: str, action: str, **detail) -> None:
+    """One line in the store's audit log."""
+    from analytics import store
+    store.record_audit(workspace_store(), user_email, action, **detail)
+
+
+def _stored_user(email: str) -> User | None:
+    from analytics import store
+    stored = store.get_user(workspace_store(), email)
+    return User.from_stored(stored) if stored is not None else None
+
+
+def _signed_in_email() -> str | None:
+    if not st.user.is_logged_in:
+        return None
+    email = st.user.get("email")
+    return str(email).strip().lower() if email else None
+
+
+def current_user() -> User | None:
+    """The session's user: an injected or already resolved user; :data:`LOCAL_USER` without ``[auth]``; else
+    the signed-in user with their stored role, or None (not signed in, or no role)."""
+    user = st.session_state.get(USER_KEY)
+    if isinstance(user, User):
+        return user
+    if not auth_configured():
+        return LOCAL_USER
+    email = _signed_in_email()
+    if email is None:
+        return None
+    user = _stored_user(email)
+    if user is not None:
+        st.session_state[USER_KEY] = user
+    return user
+
+
+def is_local_mode() -> bool:
+    return current_user() is LOCAL_USER
+
+
+def require_user() -> User:
+    """The session's user, or a sign-in page / the no-role message and ``st.stop()``.
+
+    Called by app.py before the navigation is built and by every page's frame (a deep link).
+    """
+    user = current_user()
+    if user is not None:
+        _record_sign_in(user)
+        return user
+    email = _signed_in_email()
+    if email is None:
+        st.info(labels.SIGN_IN_TEXT, icon=":material/login:")
+        if st.button(labels.SIGN_IN_BUTTON, type="primary", key="auth_sign_in"):
+            st.login()
+        st.stop()
+    if st.session_state.get(_AUDITED_KEY) != email:
+        st.session_state[_AUDITED_KEY] = email
+        record(email, ACTION_REFUSED)
+    st.warning(labels.NO_ROLE_TEXT.format(email=email), icon=":material/block:")
+    if st.button(labels.SIGN_OUT_BUTTON, key="auth_sign_out_no_role"):
+        sign_out(email)
+    st.stop()
+
+
+def _record_sign_in(user: User) -> None:
+    if user is LOCAL_USER or not auth_configured() or st.session_state.get(_AUDITED_KEY) == user.email:
+        return
+    st.session_state[_AUDITED_KEY] = user.email
+    record(user.email, ACTION_SIGN_IN, role=user.role.value)
+
+
+def sign_out(email: str) -> None:
+    """Write the sign-out to the audit log, forget the session's user and sign out (``st.logout``)."""
+    record(email, ACTION_SIGN_OUT)
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(_AUDITED_KEY, None)
+    st.logout()
+
+
+def render_user_box(user: User) -> None:
+    """In the sidebar: local-mode notice is on the page; here who is signed in, their role, and sign-out."""
+    if user is LOCAL_USER:
+        return
+    st.caption(f"Signed in as {user.email} ({user.role.value})")
+    if user.is_scoped:
+        units = ", ".join([*user.directorates, *user.teams]) or "none yet"
+        st.caption(labels.SCOPE_TEXT.format(units=units))
+    if auth_configured() and st.button(labels.SIGN_OUT_BUTTON, key="auth_sign_out"):
+        sign_out(user.email)
+
+
+def local_mode_notice(user: User) -> None:
+    """The unsecured-local-mode warning, on every page."""
+    if user is LOCAL_USER:
+        st.warning(labels.LOCAL_MODE_NOTICE, icon=":material/lock_open:")
+
+
+def allowed_pages(user: User) -> tuple[str, ...]:
+    return access.pages_for(user.role)
