@@ -31,6 +31,7 @@ PAGES = {
     "Data": [
         (access.PAGE_DATA, st.Page("pages/data.py", title="Data", icon=":material/upload_file:")),
         (access.PAGE_METHODS, st.Page("pages/methods.py", title="Methods & data quality", icon=":material/menu_book:")),
+        (access.PAGE_ADMIN, st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")),
     ],
 }
 allowed = set(access.pages_for(user.role))

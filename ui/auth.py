@@ -75,10 +75,11 @@ def _stored_user(email: str) -> User | None:
 
 
 def _signed_in_email() -> str | None:
+    """The signed-in user's e-mail (lower-cased), "" when the provider sent none, None when not signed in."""
     if not st.user.is_logged_in:
         return None
     email = st.user.get("email")
-    return str(email).strip().lower() if email else None
+    return str(email).strip().lower() if email else ""
 
 
 def current_user() -> User | None:
@@ -90,7 +91,7 @@ def current_user() -> User | None:
     if not auth_configured():
         return LOCAL_USER
     email = _signed_in_email()
-    if email is None:
+    if not email:
         return None
     user = _stored_user(email)
     if user is not None:
@@ -112,18 +113,26 @@ def require_user() -> User:
         _record_sign_in(user)
         return user
     email = _signed_in_email()
-    if email is None:
-        st.info(labels.SIGN_IN_TEXT, icon=":material/login:")
-        if st.button(labels.SIGN_IN_BUTTON, type="primary", key="auth_sign_in"):
-            st.login()
-        st.stop()
+    # Only this screen: a hidden one-page navigation, so no page of the app is listed or can be opened.
+    screen = _sign_in_screen if email is None else _no_role_screen
+    st.navigation([st.Page(screen, title=labels.SIGN_IN_BUTTON)], position="hidden").run()
+    st.stop()
+
+
+def _sign_in_screen() -> None:
+    st.info(labels.SIGN_IN_TEXT, icon=":material/login:")
+    if st.button(labels.SIGN_IN_BUTTON, type="primary", key="auth_sign_in"):
+        st.login()
+
+
+def _no_role_screen() -> None:
+    email = _signed_in_email() or "(no e-mail address sent by the sign-in provider)"
     if st.session_state.get(_AUDITED_KEY) != email:
         st.session_state[_AUDITED_KEY] = email
         record(email, ACTION_REFUSED)
     st.warning(labels.NO_ROLE_TEXT.format(email=email), icon=":material/block:")
     if st.button(labels.SIGN_OUT_BUTTON, key="auth_sign_out_no_role"):
         sign_out(email)
-    st.stop()
 
 
 def _record_sign_in(user: User) -> None:
