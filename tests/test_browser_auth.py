@@ -210,7 +210,8 @@ def _open_signed_in(browser, app_url: str, login: str):
 
 
 def _nav_titles(page) -> list[str]:
-    return [t.strip() for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+    """The navigation's page titles (each link's last line: the icon's name comes first)."""
+    return [t.strip().splitlines()[-1].strip() for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
 
 
 def _go(page, title: str) -> None:
@@ -232,17 +233,20 @@ def test_roles_after_signing_in_with_a_real_provider(browser, workspace):
     try:
         body = page.inner_text("body")
         assert labels.LOCAL_MODE_NOTICE not in body and "ada.admin@trust.example" in body
-        assert page.get_by_label(K_LABEL).count() == 1
+        assert page.locator(f'input[aria-label="{K_LABEL}"]').count() == 1
         titles = _nav_titles(page)
         for title in ("Board assurance", "Team explorer", "Relationships", "Trends", "Data", "Admin"):
             assert title in titles, titles
+        # The control for the manager's check below: an administrator's Team explorer is sent every team.
+        _go(page, "Team explorer")
+        assert all(team in "\n".join(page.received) for team in OTHER_DIRECTORATE_TEAMS)
     finally:
         context.close()
 
     context, page = _open_signed_in(browser, app_url, "max")
     try:
         assert _nav_titles(page) == ["Board assurance", "Team explorer", "Trends"]
-        assert page.get_by_label(K_LABEL).count() == 0
+        assert page.locator(f'input[aria-label="{K_LABEL}"]').count() == 0
         for title in ("Board assurance", "Team explorer", "Trends"):
             _go(page, title)
             html = page.content()
@@ -259,7 +263,7 @@ def test_roles_after_signing_in_with_a_real_provider(browser, workspace):
     context, page = _open_signed_in(browser, app_url, "bea")
     try:
         assert _nav_titles(page) in ([], ["Board assurance"])  # one page: Streamlit may hide a one-entry menu
-        assert page.get_by_label(K_LABEL).count() == 0
+        assert page.locator(f'input[aria-label="{K_LABEL}"]').count() == 0
         assert "set by an administrator" in page.inner_text("body")
     finally:
         context.close()
