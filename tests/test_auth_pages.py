@@ -110,3 +110,14 @@ def test_deep_link_to_a_page_outside_the_role_is_refused(clear_streamlit_caches)
     assert not at.exception
     assert labels.PAGE_NOT_ALLOWED_TEXT.format(role="board") in [w.value for w in at.warning]
     assert not at.title
+
+
+def test_with_sign_in_configured_a_visitor_sees_only_the_sign_in_button(app_test):
+    app_test.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x",
+                                "client_id": "x", "client_secret": "x",
+                                "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    at = _as(app_test, None)
+    assert [b.label for b in at.button] == [labels.SIGN_IN_BUTTON]
+    assert labels.SIGN_IN_TEXT in [i.value for i in at.info]
+    assert not at.title and not at.sidebar.selectbox and not at.sidebar.number_input
+    assert labels.LOCAL_MODE_NOTICE not in [w.value for w in at.warning]

@@ -10,7 +10,8 @@ Starts, on loopback ports chosen free:
 Then signs in through the provider's login page as each user (Debian's chromium driven by Playwright; no
 browser is downloaded) and checks what each role is sent: the admin has the anonymity threshold and every
 page; the manager's pages never hold another directorate's team, neither in the page's HTML nor in any
-websocket message the browser received; the board member has the Board only and no threshold control.
+websocket message the browser received; the board member has the Board only and no threshold control; an account without a role sees only the
+no-role message.
 Sign-ins are in the store's audit log. Skipped when chromium, node or the provider's npm packages are absent.
 """
 
@@ -49,6 +50,7 @@ ACCOUNTS = {
     "ada": {"email": "Ada.Admin@trust.example", "name": "Ada Admin"},
     "max": {"email": "max.manager@trust.example", "name": "Max Manager"},
     "bea": {"email": "bea.board@trust.example", "name": "Bea Board"},
+    "zed": {"email": "zed.nobody@trust.example", "name": "Zed Nobody"},  # signs in, but has no role
 }
 
 pytestmark = pytest.mark.browser
@@ -268,7 +270,17 @@ def test_roles_after_signing_in_with_a_real_provider(browser, workspace):
     finally:
         context.close()
 
+    context, page = _open_signed_in(browser, app_url, "zed")
+    try:
+        body = page.inner_text("body")
+        assert labels.NO_ROLE_TEXT.format(email="zed.nobody@trust.example") in body
+        assert _nav_titles(page) == [] and DIRECTORATE not in page.content() and "Board assurance" not in body
+        assert "\n".join(page.received).count(DIRECTORATE) == 0
+    finally:
+        context.close()
+
     actions = _audit_actions(store_url)
     for login in ("ada", "max", "bea"):
         assert (ACCOUNTS[login]["email"].lower(), "sign_in") in actions, actions
+    assert ("zed.nobody@trust.example", "sign_in_without_role") in actions, actions
     assert access.pages_for("board") == ("board",)

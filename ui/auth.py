@@ -76,7 +76,7 @@ def _stored_user(email: str) -> User | None:
 
 def _signed_in_email() -> str | None:
     """The signed-in user's e-mail (lower-cased), "" when the provider sent none, None when not signed in."""
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         return None
     email = st.user.get("email")
     return str(email).strip().lower() if email else ""
