@@ -8,8 +8,9 @@
   e-mail the provider vouches for); an e-mail without a role sees :data:`analytics.labels.NO_ROLE_TEXT` and
   nothing else. Sign-in (once per session) and sign-out are written to the store's audit log.
 
-What a role may see or do is decided in :mod:`analytics.access`, never here. Tests inject a user with
-:data:`USER_KEY` in the session state (AppTest has no identity provider).
+What a role may see or do is decided in :mod:`analytics.access`, never here. Without ``[auth]``, tests inject a
+user with :data:`USER_KEY` in the session state (AppTest has no identity provider); with ``[auth]`` that key
+is ignored: the user is always the one the provider signed in, with the role the store gives.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import streamlit as st
 from analytics import access, labels
 from analytics.access import LOCAL_USER, User
 
-#: Session-state key of the resolved :class:`~analytics.access.User` (set after sign-in; tests set it too).
+#: Session-state key of a :class:`~analytics.access.User` injected by tests (read only without ``[auth]``).
 USER_KEY = "auth_user"
 #: Session-state key: the e-mail whose sign-in has been written to the audit log in this session.
 _AUDITED_KEY = "auth_sign_in_recorded"
@@ -68,9 +69,15 @@ def record(user_email: str, action: str, **detail) -> None:
     store.record_audit(workspace_store(), user_email, action, **detail)
 
 
-def _stored_user(email: str) -> User | None:
+#: How long a user's role is remembered before the store is asked again: a changed or removed role applies to
+#: open sessions within this many seconds.
+ROLE_CACHE_SECONDS = 30
+
+
+@st.cache_data(ttl=ROLE_CACHE_SECONDS, max_entries=1000, show_spinner=False)
+def _stored_user(email: str, url: str | None) -> User | None:
     from analytics import store
-    stored = store.get_user(workspace_store(), email)
+    stored = store.get_user(_open_store(url), email)
     return User.from_stored(stored) if stored is not None else None
 
 
@@ -83,20 +90,14 @@ def _signed_in_email() -> str | None:
 
 
 def current_user() -> User | None:
-    """The session's user: an injected or already resolved user; :data:`LOCAL_USER` without ``[auth]``; else
-    the signed-in user with their stored role, or None (not signed in, or no role)."""
-    user = st.session_state.get(USER_KEY)
-    if isinstance(user, User):
-        return user
+    """The session's user. With ``[auth]``: the signed-in user with their role from the store (asked again
+    every :data:`ROLE_CACHE_SECONDS`), or None (not signed in, or no role). Without: a user injected under
+    :data:`USER_KEY` (tests), else :data:`LOCAL_USER`."""
     if not auth_configured():
-        return LOCAL_USER
+        user = st.session_state.get(USER_KEY)
+        return user if isinstance(user, User) else LOCAL_USER
     email = _signed_in_email()
-    if not email:
-        return None
-    user = _stored_user(email)
-    if user is not None:
-        st.session_state[USER_KEY] = user
-    return user
+    return _stored_user(email, store_url()) if email else None
 
 
 def is_local_mode() -> bool:
@@ -145,7 +146,6 @@ def _record_sign_in(user: User) -> None:
 def sign_out(email: str) -> None:
     """Write the sign-out to the audit log, forget the session's user and sign out (``st.logout``)."""
     record(email, ACTION_SIGN_OUT)
-    st.session_state.pop(USER_KEY, None)
     st.session_state.pop(_AUDITED_KEY, None)
     st.logout()
 
