@@ -229,11 +229,19 @@ def hidden_unit_names(table: pd.DataFrame, user: User) -> set[str]:
     return {str(u) for u in units.dropna().unique()}
 
 
+#: What a manager's dataset keeps of each survey file's details (``SurveyResults.files``): the file's name,
+#: sheet, waves and respondent count (the board pack's data sources), whether it is published results, and its
+#: published comparator rows (median, best, worst: not units). Left out: the column mapping, respondent row
+#: keys, recognition notes (which may quote any unit).
+FILE_KEYS_FOR_MANAGERS = ("file", "sheet", "waves", "respondents", "unit_level", "published_without_counts",
+                          "comparators", "items_recognised")
+
+
 def scope_survey(survey, user: User):
     """The survey results (:class:`analytics.survey.pipeline.SurveyResults`) a user may receive: unit tables
     with only the units in scope (:func:`unit_rows_in_scope`); respondent rows with the units of people
-    outside the scope blanked (:func:`blank_units_outside`); per-file details, which name every unit of a
-    file, dropped for a manager; findings quoting a hidden unit dropped."""
+    outside the scope blanked (:func:`blank_units_outside`); per-file details reduced to
+    :data:`FILE_KEYS_FOR_MANAGERS`; findings quoting a hidden unit dropped."""
     if survey is None or not user.is_scoped:
         return survey
     hidden = hidden_unit_names(survey.unit_scores, user)
@@ -241,9 +249,7 @@ def scope_survey(survey, user: User):
     if scored is not None:
         scored = dataclasses.replace(scored, respondents=blank_units_outside(scored.respondents, user),
                                      findings=_scope_findings(scored.findings, hidden))
-    files = [{"file": f.get("file"), "comparators": f.get("comparators"),
-              "published_without_counts": f.get("published_without_counts", False), "waves": f.get("waves")}
-             for f in survey.files]
+    files = [{key: f[key] for key in FILE_KEYS_FOR_MANAGERS if key in f} for f in survey.files]
     return dataclasses.replace(survey, unit_scores=scope_unit_table(survey.unit_scores, user),
                                item_results=scope_unit_table(survey.item_results, user),
                                findings=_scope_findings(survey.findings, hidden), files=files, scored=scored)

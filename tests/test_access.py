@@ -134,3 +134,12 @@ def test_scoped_dataset_replaces_without_touching_the_original(sample_dataset):
     access.scope_dataset(sample_dataset, TEAM_MANAGER)
     pd.testing.assert_series_equal(sample_dataset.survey.scored.respondents["team"], before)
     assert dataclasses.replace(sample_dataset).cache_key == sample_dataset.cache_key
+
+
+def test_a_managers_file_details_keep_what_the_pack_lists_and_nothing_per_respondent(sample_dataset):
+    from analytics.report.pack import data_sources_table
+
+    scoped = access.scope_dataset(sample_dataset, MANAGER)
+    assert all(set(f) <= set(access.FILE_KEYS_FOR_MANAGERS) for f in scoped.survey.files)
+    assert not any("row_keys" in f or "mapping" in f for f in scoped.survey.files)
+    pd.testing.assert_frame_equal(data_sources_table(scoped), data_sources_table(sample_dataset))
