@@ -51,6 +51,9 @@ PAGE_CONFIG = dict(page_title="Compassionate leadership dashboard", page_icon=":
                    layout="wide")
 SAMPLE_BANNER = ("**Sample data.** You are looking at a fictional trust shipped with the dashboard. "
                  "Upload your own survey and HR files on the Data page.")
+#: The banner for roles without the Data page.
+SAMPLE_BANNER_VIEWER = ("**Sample data.** You are looking at a fictional trust shipped with the dashboard, until "
+                        "an administrator publishes your organisation's survey.")
 
 # True while app.py runs a page inside its frame (sidebar and banner already drawn).
 _IN_APP_FRAME: ContextVar[bool] = ContextVar("in_app_frame", default=False)
@@ -63,7 +66,7 @@ def draw_frame() -> Filters:
     auth.local_mode_notice(user)
     chosen = render_sidebar(user)
     if current_spec().is_sample:
-        st.info(SAMPLE_BANNER, icon=":material/science:")
+        st.info(SAMPLE_BANNER if access.may_upload(user.role) else SAMPLE_BANNER_VIEWER, icon=":material/science:")
     return chosen
 
 
