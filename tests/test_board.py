@@ -551,3 +551,20 @@ def test_suppressed_organisation_shows_no_numbers():
     statements = report.statements["statement"].tolist()
     assert "Compassionate leadership is not reported for 2025: fewer than 11 responses." in statements
     assert not any(ch.isdigit() for ch in statements[0].replace("2025", "").replace("11", ""))
+
+
+def test_headline_with_no_respondent_scores_in_one_wave_shows_both_figures_untested(two_waves):
+    """A wave can hold an organisation figure for a measure but no respondent scores of it (a published
+    file pooled with a respondent-level one, an element scored from sub-score means): the Board shows both
+    figures and their difference, says why the change is not tested, and does not stop."""
+    import dataclasses
+
+    measure = board.HEADLINE_SURVEY_MEASURES[0]
+    respondents = two_waves.scored.respondents.copy()
+    respondents.loc[respondents["wave"] == "2024", measure] = np.nan
+    survey = dataclasses.replace(two_waves, scored=dataclasses.replace(two_waves.scored, respondents=respondents))
+    row = board.headline_measures(survey, None, wave="2025").set_index("measure").loc[measure]
+    now, before = _org(two_waves, "2025", measure), _org(two_waves, "2024", measure)
+    assert row["value"] == now["mean"] and row["previous"] == before["mean"]
+    assert row["change"] == pytest.approx(now["mean"] - before["mean"], abs=1e-12)
+    assert math.isnan(row["p"]) and "Change not tested: the 2024 survey has no respondent scores" in row["note"]
