@@ -91,3 +91,17 @@ def test_an_organisation_in_two_groups_is_refused():
     community = [*COMMUNITY[:2], ["RAA", 7.0, 100, "", 7.1, 100], COMMUNITY[2]]
     with pytest.raises(InputError, match="'RAA' is in two benchmark groups"):
         read_benchmark_workbook(workbook(community=community), "nss_benchmark.xlsx", load_codebook())
+
+
+def test_peers_are_the_organisations_of_our_benchmark_group():
+    from analytics.survey import published
+    results = score_survey_files([SurveySource("nss_benchmark.xlsx", workbook())], min_group_size=11)
+    assert published.benchmark_groups(results)["RYY"] == "Community Trusts"
+    peers = published.peer_comparison(results, "RXX", "2025").set_index("measure").loc["compassionate_leadership"]
+    # Community Trusts in 2025: RXX 7.6, RYY 7.4 -> one peer, median = best = worst = 7.4; acute trusts left out
+    assert (peers["value"], peers["peers"], peers["median"], peers["rank"], peers["of"]) == (7.6, 1, 7.4, 1, 2)
+    assert peers["group"] == "Community Trusts"
+    acute = published.peer_comparison(results, "RAA", "2025").set_index("measure").loc["compassionate_leadership"]
+    # Acute Trusts in 2025: RAA 7.0, RBB 7.2, RCC 6.6 -> median 6.9, best 7.2, worst 6.6, RAA ranks 2nd of 3
+    assert (acute["peers"], acute["median"], acute["best"], acute["worst"], acute["rank"], acute["of"]) == \
+        (2, pytest.approx(6.9), 7.2, 6.6, 2, 3)
