@@ -18,7 +18,6 @@ from analytics import settings
 from analytics.survey import trends
 from analytics.dataset import Dataset
 from render import charts
-from analytics import format as fmt
 from analytics import labels
 from ui import explorer_view as ev
 from ui.cache import cached_object, cached_table
@@ -37,26 +36,11 @@ RATE_AXIS_TEXT = "The y-axis starts at 0, so the size of a movement is not exagg
 
 
 #: Column of the survey trend table holding the published % unfavourable (burnout, stress).
-PCT_UNFAVOURABLE_COLUMN = "% unfavourable"
+PCT_UNFAVOURABLE_COLUMN = ev.PCT_UNFAVOURABLE_COLUMN
 
 
-def survey_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
-    """One unit's measures across waves for display and download (:func:`ui.explorer_view.trend_table_display`),
-    plus a "% unfavourable" column when a measure is published as a % unfavourable (burnout, stress rates).
-
-    The column comes from ``pct_unfavourable`` of :func:`analytics.survey.trends.unit_trend`, which is already
-    missing on suppressed rows. A shown row with a % unfavourable but no 0–10 mean is not "no data".
-    """
-    out, config = ev.trend_table_display(table, dataset=dataset)
-    unfavourable = table["pct_unfavourable"].astype(float) if "pct_unfavourable" in table.columns else None
-    if unfavourable is None or not unfavourable.notna().any():
-        return out, config
-    out.insert(out.columns.get_loc("% positive") + 1, PCT_UNFAVOURABLE_COLUMN, unfavourable.to_numpy())
-    has_figure = (unfavourable.notna() & ~table["suppressed"].astype(bool)).to_numpy()
-    out.loc[has_figure & (out["Note"] == fmt.NO_DATA).to_numpy(), "Note"] = ""
-    config = {**config, PCT_UNFAVOURABLE_COLUMN: st.column_config.NumberColumn(
-        format="%.1f%%", help=labels.OUTCOMES["pct_unfavourable"].help)}
-    return out, config
+#: One unit's measures across waves, as on the Team explorer (one table builder for both pages).
+survey_table_display = ev.trend_table_display
 
 
 def level_name(level: str) -> str:
