@@ -110,6 +110,8 @@ def publish(store: Store, spec: DatasetSpec, *, by: str, k: int | None = None,
     if not by:
         raise InputError("Say who publishes the wave (an e-mail address).")
     check_publishable(spec)
+    if k is not None:
+        k = check_min_group_size(k)
     name = str(organisation or "").strip() or settings.DEFAULT_ORGANISATION_NAME
     parts = canonical_survey(spec)
     hr = canonical_hr(spec, store.salt)
