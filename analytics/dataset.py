@@ -61,6 +61,29 @@ class FilePayload:
 
 
 @dataclass(frozen=True)
+class PublishedWave:
+    """The marker of a spec rebuilt from the store (:func:`analytics.store.load_published`): the wave (the
+    latest of several), its version, the anonymity threshold it was published with (k may be raised, never
+    lowered), the organisation and the fixed unit hierarchy ((directorate, team) pairs). ``waves`` lists every
+    (wave, version) the spec holds."""
+
+    wave: str
+    version: int
+    k: int
+    organisation: str
+    hierarchy: tuple[tuple[str, str], ...] = ()
+    waves: tuple[tuple[str, int], ...] = ()
+
+
+def check_published_k(spec: "DatasetSpec", min_group_size: int) -> None:
+    """Refuse an anonymity threshold below the one the spec's wave was published with (InputError)."""
+    published_k = spec.published.k if spec.published is not None else None
+    if published_k is not None and isinstance(min_group_size, (int, float)) and min_group_size < published_k:
+        raise InputError(f"This wave was published with an anonymity threshold of {published_k}; it cannot be "
+                         "lowered.")
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """What to load: survey files (one or more waves), optional HR files, and column choices.
 
@@ -105,6 +128,8 @@ class DatasetSpec:
     #: The user's confirmed survey-to-HR unit pairs as CSV (:func:`analytics.unit_matching.unit_map_csv`),
     #: or None: carried by the HR records into every survey x HR join.
     unit_map_csv: bytes | None = None
+    #: Set when the spec was rebuilt from the store's published waves: their k and hierarchy are fixed.
+    published: PublishedWave | None = None
 
     @cached_property
     def key(self) -> str:
@@ -132,6 +157,8 @@ class DatasetSpec:
         if self.unit_map_csv is not None:
             # Only when given, so that the keys of specs without a unit map do not change.
             h.update(b"|unit map:" + hashlib.sha256(self.unit_map_csv).hexdigest().encode())
+        if self.published is not None:
+            h.update(b"|published:" + repr(self.published).encode())
         return h.hexdigest()
 
     def unit_map(self) -> pd.DataFrame | None:
@@ -378,8 +405,9 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
     Raises :class:`InputError` for unreadable files, a named sheet the workbook does not have,
     ``mappings_json`` or ``survey_sheets`` not holding one entry per survey file, and two survey files with
     the same bytes (:func:`analytics.survey.duplicates.refuse_identical_files`: every respondent would be
-    counted twice).
+    counted twice), and a threshold below a published wave's (:func:`check_published_k`).
     """
+    check_published_k(spec, min_group_size)
     refuse_identical_files([p.name for p in spec.survey_files], [p.digest for p in spec.survey_files])
     if spec.survey_files and spec.mappings_json:
         return _score_with_file_mappings(spec, min_group_size, progress)
@@ -391,7 +419,9 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
 
 def load_dataset(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN_GROUP_SIZE,
                  exclusions: HRExclusions = DEFAULT_EXCLUSIONS, progress: Progress | None = None) -> Dataset:
-    """Score the spec's survey files and read its HR files (exclusions: :func:`exclude_from_hr`)."""
+    """Score the spec's survey files and read its HR files (exclusions: :func:`exclude_from_hr`); a threshold
+    below a published wave's is refused (:func:`check_published_k`)."""
+    check_published_k(spec, min_group_size)
     survey = load_survey(spec, min_group_size=min_group_size,
                          progress=(lambda f, m: progress(0.8 * f, m)) if progress else None)
     if progress:

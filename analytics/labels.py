@@ -171,6 +171,9 @@ OUTCOMES: dict[str, OutcomeLabel] = {
     "pct_positive": OutcomeLabel("Positive answers", "%", True,
                                  "Share of respondents choosing one of the two most favourable options.",
                                  kind="pct"),
+    "pct_unfavourable": OutcomeLabel("Unfavourable answers", "%", False,
+                                     "Share of respondents giving an unfavourable answer (e.g. burnt out, unwell "
+                                     "from work-related stress), as published: higher is worse.", kind="pct"),
     "n": OutcomeLabel("Responses", "respondents", True, kind="n"),
 }
 

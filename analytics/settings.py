@@ -5,6 +5,8 @@ Pages, exports and the CLI read these; nothing else hard-codes a threshold or a 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # --- Anonymity (shared/design/domain.md §2) -------------------------------------------------------
 #: Minimum reporting group: NHS Staff Survey practice is 11 responses.
 DEFAULT_MIN_GROUP_SIZE = 11
@@ -198,3 +200,25 @@ UNIT_SUGGESTION_PREFILL_SCORE = 90
 #: Fewer questions of the codebook than this recognised in a survey file: the Data page says how to add
 #: local measures (or choose another codebook) instead (:func:`analytics.corrections.few_questions_message`).
 FEW_QUESTIONS = 3
+
+
+# --- The shared workspace: the store of published waves (analytics/store) -------------------------
+#: Where the embedded store lives when no URL is given: a SQLite file in the repository's ``.workspace/``
+#: folder (created on first use; the folder is ignored by git).
+WORKSPACE_DIR = Path(__file__).resolve().parent.parent / ".workspace"
+DEFAULT_STORE_URL = f"sqlite:///{WORKSPACE_DIR / 'store.sqlite'}"
+#: Roles of the shared workspace: admin (the OD team: publish, withdraw, users, k), board (guardians: the
+#: Board and the pack), manager (their directorates or teams only), analyst (every page, no respondent rows).
+ROLE_ADMIN = "admin"
+ROLE_BOARD = "board"
+ROLE_MANAGER = "manager"
+ROLE_ANALYST = "analyst"
+ROLES = (ROLE_ADMIN, ROLE_BOARD, ROLE_MANAGER, ROLE_ANALYST)
+#: A published wave's version is one of these.
+WAVE_PUBLISHED = "published"
+WAVE_WITHDRAWN = "withdrawn"
+#: The organisation a wave is published for when none is named.
+DEFAULT_ORGANISATION_NAME = "Our organisation"
+#: PostgreSQL advisory-lock key held while the store's schema is created or migrated, so that two app
+#: processes starting at once do not both migrate (any fixed 64-bit number; this one spells "culture").
+STORE_MIGRATION_LOCK = 0x63756C74757265

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "cli.hr",
     "cli.relate",
     "cli.report",
+    "cli.store",
 )
 
 EXIT_OK = 0

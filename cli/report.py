@@ -6,6 +6,10 @@
            [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--include-doctors-in-training]
            [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json] [--unit-map FILE.csv]
            --out board.html|board.pdf|scorecards.xlsx
+    python -m analytics report --store URL [--wave LABEL] [--min-group K] [--directorate NAME] --out ...
+
+With ``--store`` the published waves of the store are reported (each wave's latest version, with its fixed
+hierarchy and a threshold no lower than the one it was published with; see ``cli/store.py``).
 
 The output's file extension chooses what is written:
 
@@ -47,14 +51,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write the board assurance pack (.html, or .pdf printed by Chromium) or the team scorecards "
                     "workbook (.xlsx) from survey exports and, optionally, HR files. Units with fewer responses "
                     "than the anonymity threshold are never shown.")
-    parser.add_argument("--survey", required=True, nargs="+", metavar="FILE",
+    parser.add_argument("--survey", nargs="+", metavar="FILE",
                         help="survey exports (CSV, XLSX or XLSM; several waves allowed)")
     parser.add_argument("--hr", metavar="FILE", help="HR staff file (employee level) or team-month figures")
     parser.add_argument("--absence", metavar="FILE",
                         help="sickness absence episodes (with an employee-level --hr file)")
-    parser.add_argument("--min-group", type=int, default=settings.DEFAULT_MIN_GROUP_SIZE, metavar="K",
+    parser.add_argument("--store", metavar="URL", default=None,
+                        help="report the waves published to this store (database URL) instead of files (--survey)")
+    parser.add_argument("--min-group", type=int, default=None, metavar="K",
                         help=f"anonymity threshold: minimum responses to show a unit (default "
-                             f"{settings.DEFAULT_MIN_GROUP_SIZE}, never below {settings.MIN_GROUP_SIZE_FLOOR})")
+                             f"{settings.DEFAULT_MIN_GROUP_SIZE}, or the published one with --store; never below "
+                             f"{settings.MIN_GROUP_SIZE_FLOOR})")
     parser.add_argument("--wave", metavar="LABEL", help="survey wave the board pack reports (default: the latest)")
     parser.add_argument("--directorate", metavar="NAME",
                         help="board pack: list exceptions for this directorate only; scorecards: only this "
@@ -112,6 +119,26 @@ def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str |
     )
 
 
+def _surveys(args: argparse.Namespace) -> list[str]:
+    if not args.survey:
+        raise InputError("Give the survey files (--survey FILE ...) or a store of published waves (--store URL).")
+    return args.survey
+
+
+def _published_spec(args: argparse.Namespace) -> DatasetSpec:
+    """The published waves of ``--store`` (each its latest version); ``--wave`` must be one of them."""
+    from analytics.store import load_published, open_store
+
+    if args.survey or args.hr or args.absence:
+        raise InputError("Give either files (--survey, --hr, --absence) or --store, not both: a published wave's "
+                         "data comes from the store.")
+    spec = load_published(open_store(args.store))
+    waves = [wave for wave, _ in spec.published.waves]
+    if args.wave is not None and args.wave not in waves:
+        raise InputError(f"Wave {args.wave} is not published in this store; published: {', '.join(waves)}.")
+    return spec
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Load the files, build the board pack or the scorecards, write ``--out``; 0 on success."""
     path = _output_path(args.out)
@@ -121,12 +148,14 @@ def run_report(args: argparse.Namespace) -> int:
 
         if chromium_path() is None:  # say so before the files are read
             raise InputError(PDF_NEEDS_CHROMIUM)
-    spec = spec_from_paths(args.survey, hr=args.hr, absence=args.absence, team_col=args.team_col,
-                           directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
-                           hr_period=hr_period(args), unit_map=args.unit_map,
-                           mappings_json=file_mappings_json(args.survey, args, survey_column_options(
-                               args, team_col=args.team_col, directorate_col=args.directorate_col,
-                               wave_col=args.wave_col)))
+    spec = _published_spec(args) if args.store else spec_from_paths(
+        _surveys(args), hr=args.hr, absence=args.absence, team_col=args.team_col,
+        directorate_col=args.directorate_col, wave_col=args.wave_col, mapping=args.mapping,
+        hr_period=hr_period(args), unit_map=args.unit_map,
+        mappings_json=file_mappings_json(args.survey, args, survey_column_options(
+            args, team_col=args.team_col, directorate_col=args.directorate_col, wave_col=args.wave_col)))
+    if args.min_group is None:
+        args.min_group = spec.published.k if spec.published is not None else settings.DEFAULT_MIN_GROUP_SIZE
     if args.organisation:
         spec = dataclasses.replace(spec, our_organisation=args.organisation)
     dataset = load_dataset(spec, min_group_size=args.min_group,

@@ -69,7 +69,7 @@ else:
             ev.show_figure(ev.trend_figure(dataset, level, unit, parent, tuple(picked_measures)),
                            key="trends_survey_chart")
             table = ev.trend_table(dataset, level, unit, parent, tuple(picked_measures))
-            display, config = ev.trend_table_display(table, dataset=dataset)
+            display, config = view.survey_table_display(table, dataset=dataset)
             ev.show_table(display, key="trends_survey_table", file_name=f"survey_trend_{unit}.csv",
                           column_config=config)
 

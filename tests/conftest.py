@@ -44,3 +44,63 @@ def app_test(clear_streamlit_caches, monkeypatch):
 
     monkeypatch.setattr(PagesManager, "__init__", init)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+# --- PostgreSQL for the store tests ---------------------------------------------------------------
+def _start_postgres(tmp_dir: Path) -> str | None:
+    """Start a throwaway cluster with .ci/postgres (None when this machine has no PostgreSQL binaries)."""
+    import subprocess
+
+    script = ROOT / ".ci" / "postgres"
+    if subprocess.run([str(script), "bindir"], capture_output=True).returncode != 0:
+        return None
+    done = subprocess.run([str(script), "start", str(tmp_dir)], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not start PostgreSQL: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server URL: ``TEST_POSTGRES_URL`` (set by .ci/run), else a cluster started for this test
+    run by .ci/postgres (stopped at the end). Skips when neither is possible."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    tmp_dir = Path(tempfile.mkdtemp(prefix="store-pg-"))
+    try:
+        url = _start_postgres(tmp_dir)
+        if url is None:
+            pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql, or set "
+                        "TEST_POSTGRES_URL); the store's PostgreSQL cases cannot run")
+        yield url
+    finally:
+        subprocess.run([str(ROOT / ".ci" / "postgres"), "stop", str(tmp_dir)], capture_output=True)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A URL of an empty store database: a SQLite file, or a fresh database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    server = request.getfixturevalue("postgres_url")
+    name = f"store_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

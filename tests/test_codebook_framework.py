@@ -163,6 +163,11 @@ def test_element_one_score_by_hand():
     ("pp4_2_burnout_2025", "pp4_burnout"),
     ("PP7_2", "line_management"),
     ("We are a team", "pp7_team"),
+    ("PP3_2", "raising_concerns"),
+    ("pp3_2_raising_concerns_2025", "raising_concerns"),
+    ("PP3", "pp3_voice_that_counts"),
+    ("PP3_1", "pp3_autonomy_control"),
+    ("PP6_1", "pp6_work_life_balance"),
 ])
 def test_alias_resolves(name, measure):
     assert BOOK.measure_by_alias(name).id == measure
@@ -217,3 +222,74 @@ def test_2023_codebook_differs_where_the_sources_do():
     assert BOOK.measure_by_alias("PP1_2").id == "compassionate_leadership"
     assert EARLY.measure_by_alias("PP1_2") is None
     assert EARLY.measure_by_alias("pp4_2_burnout") is None
+
+
+# -- the 2024 sub-score mapping table (benchmark report) ---------------------------------------------------
+# Question lists as printed in the source 'lchtrust_benchmark_2024' of the codebook.
+MAPPING_2024 = {
+    "compassionate_culture": ("q6a", "q25a", "q25b", "q25c", "q25d"),
+    "compassionate_leadership": ("q9f", "q9g", "q9h", "q9i"),
+    "diversity_and_equality": ("q15", "q16a", "q16b", "q21"),
+    "inclusion": ("q7h", "q7i", "q8b", "q8c"),
+    "raising_concerns": ("q20a", "q20b", "q25e", "q25f"),
+    "line_management": ("q9a", "q9b", "q9c", "q9d"),
+    "pp2_recognised_rewarded": ("q4a", "q4b", "q4c", "q8d", "q9e"),
+    "pp3_autonomy_control": ("q3a", "q3b", "q3c", "q3d", "q3e", "q3f", "q5b"),
+    "pp4_health_safety_climate": ("q3g", "q3h", "q3i", "q5a", "q11a", "q13d", "q14d"),
+    "pp4_burnout": ("q12a", "q12b", "q12c", "q12d", "q12e", "q12f", "q12g"),
+    "pp4_negative_experiences": ("q11b", "q11c", "q11d", "q13a", "q13b", "q13c", "q14a", "q14b", "q14c"),
+    "pp5_development": ("q24a", "q24b", "q24c", "q24d", "q24e"),
+    "pp5_appraisals": ("q23a", "q23b", "q23c", "q23d"),
+    "pp6_work_life_balance": ("q6b", "q6c", "q6d"),
+    "pp6_flexible_working": ("q4d",),
+    "pp7_team_working": ("q7a", "q7b", "q7c", "q7d", "q7e", "q7f", "q7g", "q8a"),
+}
+
+
+def test_every_sub_score_carries_the_question_list_of_the_mapping_table():
+    published = {m.id: m for m in BOOK.published_measures}
+    for mid, questions in MAPPING_2024.items():
+        if mid in published:
+            assert published[mid].questions == questions, mid
+            assert "al26152/Langchain" in published[mid].source, mid
+        else:
+            assert BOOK.measure(mid).items == questions, mid
+    lchtrust = next(s for s in BOOK.sources if s["id"] == "lchtrust_benchmark_2024")
+    assert lchtrust["repository"] == "al26152/Langchain" and lchtrust["path"].endswith("report 2024.md")
+
+
+def test_raising_concerns_is_scored_from_agreement_items_with_a_source():
+    rc = BOOK.measure("raising_concerns")
+    assert rc.items == ("q20a", "q20b", "q25e", "q25f")
+    assert all(BOOK.items[c].scale == "agreement" and not BOOK.items[c].reverse for c in rc.items)
+    assert all(BOOK.items[c].wording for c in rc.items)
+    assert "al26152/Langchain" in rc.source and "thechristie" in rc.source
+    # Element 3 needs autonomy and control, which is not scored: the element stays published-only.
+    assert "pp3_voice_that_counts" not in BOOK.measure_ids
+    assert "raising concerns" in BOOK.notes and "NOT scored" in BOOK.notes
+
+
+def test_raising_concerns_sub_score_by_hand():
+    cols = {
+        "q20a": ["Agree", "Strongly disagree", "Agree"],
+        "q20b": ["Strongly agree", "Don't know", "Agree"],
+        "q25e": ["Disagree", None, None],
+        "q25f": ["Neither agree nor disagree", None, None],
+    }
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in cols.items()})
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    raw = RawTable(frame=frame, file_name="tiny.csv")
+    got = score_responses(raw, Mapping(items={c: c for c in cols}, wave_label="2024"),
+                          BOOK).respondents["raising_concerns"].tolist()
+    # R1: 7.5 + 10 + 2.5 + 5 = 25 over 4 items
+    assert got[0] == pytest.approx(6.25)
+    # R2: one answer of four (Don't know is missing) -> below half -> missing
+    assert math.isnan(got[1])
+    # R3: two of four answered (half) -> (7.5 + 7.5) / 2
+    assert got[2] == pytest.approx(7.5)
+
+
+def test_2021_raising_concerns_is_recognised_but_not_scored():
+    m = EARLY.measure_by_alias("PP3_2")
+    assert m is not None and m.id not in EARLY.measure_ids
+    assert "17a" in m.description

@@ -451,3 +451,54 @@ def test_unit_trend_without_directorates_uses_the_organisation_as_parent():
     changes = wave_changes(us, resp, measure="m1", wave_from="2024", wave_to="2025", min_group_size=K)
     assert set(changes["parent"]) == {settings.ORGANISATION_UNIT}
     assert changes.loc[changes["unit"] == "Ward B", "p"].iloc[0] == pytest.approx(welch(after, before).pvalue)
+
+
+# --- % unfavourable of published burnout / stress rates -------------------------------------------------
+#: Published organisation x year results with a burnout rate (% unfavourable, higher is worse); B Trust has
+#: fewer than 11 responses in 2024, so its 2024 rows are suppressed.
+UNFAVOURABLE_CSV = """Organisation,Year,Responses,Burned_out_rate,Morale
+A Trust,2024,900,31.0,6.0
+A Trust,2025,950,29.5,6.1
+B Trust,2024,8,40.0,5.0
+B Trust,2025,800,35.0,5.5
+C Trust,2024,700,33.0,5.9
+C Trust,2025,720,32.0,5.8
+"""
+
+
+def _published_unit_scores() -> pd.DataFrame:
+    from analytics.dataset import DatasetSpec, FilePayload, load_dataset
+    spec = DatasetSpec(label="Published", survey_files=(FilePayload("orgs.csv", UNFAVOURABLE_CSV.encode()),))
+    return load_dataset(spec).survey.unit_scores
+
+
+def test_unit_trend_shows_the_published_pct_unfavourable():
+    out = unit_trend(_published_unit_scores(), None, level=settings.LEVEL_ORGANISATION, unit="A Trust")
+    assert list(out.columns) == list(UNIT_TREND_COLUMNS)
+    burnout = out[out["measure"] == "Burned_out_rate"]
+    assert burnout["wave"].tolist() == ["2024", "2025"]
+    assert burnout["pct_unfavourable"].tolist() == [31.0, 29.5]     # as published
+    assert burnout["n"].tolist() == [900, 950]
+    assert out.loc[out["measure"] == "morale", "pct_unfavourable"].isna().all()  # a 0-10 score has none
+
+
+def test_unit_trend_pct_unfavourable_is_blank_on_suppressed_rows():
+    us = _published_unit_scores()
+    out = unit_trend(us, None, level=settings.LEVEL_ORGANISATION, unit="B Trust", measures=["Burned_out_rate"])
+    hidden, shown = out.iloc[0], out.iloc[1]
+    assert hidden["wave"] == "2024" and hidden["suppressed"] and pd.isna(hidden["pct_unfavourable"])
+    assert pd.isna(hidden["n"])
+    assert shown["pct_unfavourable"] == 35.0
+    # A table whose suppressed row still carries the figure is blanked again (second line of defence).
+    leaky = us.copy()
+    mask = (leaky["unit"] == "B Trust") & (leaky["wave"] == "2024") & (leaky["measure"] == "Burned_out_rate")
+    leaky.loc[mask, "pct_unfavourable"] = 40.0
+    again = unit_trend(leaky, None, level=settings.LEVEL_ORGANISATION, unit="B Trust", measures=["Burned_out_rate"])
+    assert pd.isna(again.iloc[0]["pct_unfavourable"])
+
+
+def test_unit_trend_without_a_pct_unfavourable_column_leaves_it_missing():
+    resp = respondents_frame()
+    out = unit_trend(unit_scores_frame(resp), None, level=settings.LEVEL_TEAM, unit="Ward B", measures=["m1"],
+                     min_group_size=K)
+    assert "pct_unfavourable" in out.columns and out["pct_unfavourable"].isna().all()

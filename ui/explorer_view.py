@@ -490,8 +490,13 @@ def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.
     return out, config
 
 
+#: Column of a trend table holding a published % unfavourable (burnout, stress rates).
+PCT_UNFAVOURABLE_COLUMN = "% unfavourable"
+
+
 def trend_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
-    """One unit's measures across waves for display and download, and its column formats."""
+    """One unit's measures across waves for display and download, and its column formats (Team explorer and
+    Trends)."""
     out = pd.DataFrame({
         "Measure": [measure_name(dataset, m) for m in table["measure"]],
         "Wave": table["wave"],
@@ -519,6 +524,23 @@ def trend_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.Da
             format="%.3f", help="Welch t-test against the previous wave, Benjamini–Hochberg adjusted across the "
                                 "changes in the table."),
     }
+    return _with_pct_unfavourable(out, config, table)
+
+
+def _with_pct_unfavourable(out: pd.DataFrame, config: dict, table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Add a "% unfavourable" column when a measure is published as a % unfavourable (burnout, stress rates).
+
+    The column comes from ``pct_unfavourable`` of :func:`analytics.survey.trends.unit_trend`, which is already
+    missing on suppressed rows. A shown row with a % unfavourable but no 0–10 mean is not "no data".
+    """
+    unfavourable = table["pct_unfavourable"].astype(float) if "pct_unfavourable" in table.columns else None
+    if unfavourable is None or not unfavourable.notna().any():
+        return out, config
+    out.insert(out.columns.get_loc("% positive") + 1, PCT_UNFAVOURABLE_COLUMN, unfavourable.to_numpy())
+    has_figure = (unfavourable.notna() & ~table["suppressed"].astype(bool)).to_numpy()
+    out.loc[has_figure & (out["Note"] == fmt.NO_DATA).to_numpy(), "Note"] = ""
+    config = {**config, PCT_UNFAVOURABLE_COLUMN: st.column_config.NumberColumn(
+        format="%.1f%%", help=labels.OUTCOMES["pct_unfavourable"].help)}
     return out, config
 
 

@@ -35,6 +35,14 @@ RATE_AXIS_HEADROOM = 1.08
 RATE_AXIS_TEXT = "The y-axis starts at 0, so the size of a movement is not exaggerated."
 
 
+#: Column of the survey trend table holding the published % unfavourable (burnout, stress).
+PCT_UNFAVOURABLE_COLUMN = ev.PCT_UNFAVOURABLE_COLUMN
+
+
+#: One unit's measures across waves, as on the Team explorer (one table builder for both pages).
+survey_table_display = ev.trend_table_display
+
+
 def level_name(level: str) -> str:
     return labels.level_label(level, 1).capitalize()
 

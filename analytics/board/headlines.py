@@ -88,6 +88,12 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
         row["note"] = "Respondent scores are not available, so the change was not tested."
         return row
     before, after = _wave_scores(survey, measure, prev), _wave_scores(survey, measure, wave)
+    if before.size == 0 or after.size == 0:
+        # e.g. an element scored from its sub-scores' unit means, or a wave whose file lacks the items:
+        # the two organisation figures are shown, but there are no respondent scores to test between them
+        row["note"] = (f"Change not tested: the {prev if before.size == 0 else wave} survey has no respondent "
+                       f"scores for {label.lower()}.")
+        return row
     frame = pd.DataFrame({"wave": [prev] * len(before) + [str(wave)] * len(after),
                           "unit": settings.ORGANISATION_UNIT, "score": np.concatenate([before, after])})
     tested = compare_waves(frame, "score", "unit", "wave", prev, str(wave), min_group_size=k)

@@ -15,8 +15,9 @@ from analytics.ingest.comparators import comparator_kind
 
 #: Columns of :attr:`UnitResults.frame`.
 UNIT_RESULT_COLUMNS = ("wave", "unit", "measure", "n", "value", "value_kind")
-#: Columns of :attr:`UnitResults.comparators`.
-COMPARATOR_RESULT_COLUMNS = (*UNIT_RESULT_COLUMNS, "kind")
+#: Columns of :attr:`UnitResults.comparators`: ``group`` is the benchmark group a comparator belongs to (the
+#: sheet of an NSS benchmark workbook read whole: :mod:`analytics.ingest.published_workbook`), "" otherwise.
+COMPARATOR_RESULT_COLUMNS = (*UNIT_RESULT_COLUMNS, "kind", "group")
 #: Columns of :attr:`UnitResults.unit_properties`.
 UNIT_PROPERTY_COLUMNS = ("wave", "unit", "property", "value")
 #: ``value_kind`` of a percentage where higher is worse (burnout, stress).
@@ -75,13 +76,14 @@ class _UnitTable:
                 if e.kind == KIND_RESPONSE_RATE:
                     properties.append((wave, unit, "response_rate", e.values[i]))
                 elif kind is not None:
-                    comparators.append((*record, kind))
+                    comparators.append((*record, kind, ""))
                 else:
                     records.append(record)
         types = {"wave": "object", "unit": "object", "measure": "object", "n": "Int64", "value": "float64",
                  "value_kind": "object"}
         frame = pd.DataFrame.from_records(records, columns=list(UNIT_RESULT_COLUMNS)).astype(types)
-        comp = pd.DataFrame.from_records(comparators, columns=list(COMPARATOR_RESULT_COLUMNS)).astype(types)
+        comp = pd.DataFrame.from_records(comparators, columns=list(COMPARATOR_RESULT_COLUMNS)).astype(
+            {**types, "group": "object"})
         props = pd.DataFrame.from_records(properties, columns=list(UNIT_PROPERTY_COLUMNS))
         return frame, comp, props
 

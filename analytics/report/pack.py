@@ -41,7 +41,7 @@ import pandas as pd
 
 from analytics import board, relate, settings
 from analytics.board import HIGH_RATE_RULE, BoardReport
-from analytics.ingest.codebook import Codebook, load_codebook
+from analytics.ingest.codebook import Codebook, custom_item_code, load_codebook
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
 from analytics.hr import HRExclusions, StaffRecords, TeamMonthRecords
@@ -372,6 +372,50 @@ def _trend_figure(dataset: Dataset, measures: Sequence[str], codebook: Codebook,
                           "Points: mean score 0-10 (unweighted) with 95% confidence interval.")
 
 
+def local_measure_ids(codebook: Codebook) -> list[str]:
+    """Ids of the user's local measures (pulse-survey questions, :meth:`Codebook.with_custom_measures`): the
+    measures whose questions are all columns named by the user (item codes ``custom.<measure id>.<column>``)."""
+    return [m.id for m in codebook.measures
+            if m.items and all(code.startswith(custom_item_code(m.id, "")) for code in m.items)]
+
+
+def local_measures_table(dataset: Dataset, codebook: Codebook, refs: _Refs) -> Table | None:
+    """The organisation's score on each local measure in every wave, with n; None without local measures.
+
+    Rows come from the anonymised unit-score table (organisation level): a suppressed row keeps its place with
+    no figure (score, CI and n blanked again here) and the words "fewer than k responses" in its note; a shown row
+    without a score says "no data".
+    """
+    measures = local_measure_ids(codebook)
+    table = dataset.board_survey.unit_scores if dataset.board_survey is not None else None
+    if not measures or table is None:
+        return None
+    rows = table[(table["level"] == settings.LEVEL_ORGANISATION) & table["measure"].astype(str).isin(measures)]
+    if rows.empty:
+        return None
+    hidden = rows["suppressed"].astype("boolean").fillna(True).astype(bool).to_numpy()
+    number = {c: pd.to_numeric(rows[c], errors="coerce").astype(float).where(~hidden).to_numpy()
+              for c in ("n", "mean", "ci_low", "ci_high")}
+    frame = pd.DataFrame({
+        "measure": rows["measure"].astype(str).to_numpy(),
+        "label": [measure_label(m, codebook) for m in rows["measure"].astype(str)],
+        "wave": rows["wave"].astype(str).to_numpy(), **number,
+    })
+    frame["note"] = np.where(hidden, suppressed_text(dataset.min_group_size),
+                             np.where(np.isnan(number["mean"]), settings.NO_DATA_LABEL, ""))
+    order = {m: i for i, m in enumerate(measures)}
+    frame = (frame.assign(_o=frame["measure"].map(order)).sort_values(["_o", "wave"], kind="stable")
+             .drop(columns="_o").reset_index(drop=True))
+    return Table(
+        ref=refs.table(), title="Local measures (the organisation's own survey questions)", frame=frame,
+        columns=[Column("label", "Measure"), Column("wave", "Wave"),
+                 Column("mean", "Score (95% CI)", "score", ci=("ci_low", "ci_high"), missing=""),
+                 Column("n", "n", "n", missing=""), Column("note", "Note", missing="")],
+        caption=("Local survey questions defined by the organisation, scored 0-10 like the national measures "
+                 "(unweighted; no national benchmark). Unit of analysis: organisation; n = respondents with a "
+                 f"score. Groups with fewer than {int(dataset.min_group_size)} responses are not shown."))
+
+
 def relationships_section(dataset: Dataset, wave: str | None, refs: _Refs, *,
                           window_kind: str = WINDOW_CONCURRENT, directorate: str | None = None,
                           exclusions: HRExclusions = HRExclusions()) -> Section:
@@ -581,6 +625,9 @@ def headlines_section(report: BoardReport, codebook: Codebook, dataset: Dataset,
     figure = _trend_figure(dataset, measures, codebook, refs)
     if figure is not None:
         section.blocks.append(figure)
+    local = local_measures_table(dataset, codebook, refs)
+    if local is not None:
+        section.blocks.append(local)
     return section
 
 

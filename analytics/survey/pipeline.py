@@ -37,7 +37,8 @@ from analytics.survey.duplicates import (RowKeys, content_digest, pooled_duplica
                                          within_file_duplicates)
 from analytics.survey.wave_source import (FROM_DATE_COLUMN, WaveSource, detect_wave, find_column, found_in_file,
                                           wave_from_dates, wave_source_finding)
-from analytics.ingest.published_shapes import LEVEL_WORDS, level_of
+from analytics.ingest.published_shapes import LEVEL_WORDS, SHAPE_BENCHMARK, detect_shape, level_of
+from analytics.ingest.published_workbook import read_benchmark_workbook
 from analytics.ingest.unit_level import UnitResults, is_unit_level, looks_published, read_unit_results
 from analytics.ingest.published_table import PUBLISHED_NOTE  # noqa: F401 (for pages)
 from analytics.survey.published_scores import COMPARATOR_COLUMNS, published_unit_scores
@@ -238,10 +239,17 @@ def _applied_mapping(header: RawTable, options: ColumnOptions, codebook: Codeboo
 def _recognise_published(source: SurveySource, options: ColumnOptions, codebook: Codebook, header: RawTable,
                          two_passes: bool, wave_fallback: str | None, found=None) -> RecognisedFile:
     """A file of published unit-level results (:func:`analytics.ingest.unit_level.read_unit_results`)."""
-    raw = read_table(source.content, source.file_name, sheet=source.sheet) if two_passes else header
-    unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
-                                     wave_label=options.wave_label or wave_fallback,
-                                     column_kinds=options.column_kinds)
+    # An NSS benchmark workbook with one sheet per benchmark group is read whole (every group sheet).
+    workbook = None if source.sheet or detect_shape(header) != SHAPE_BENCHMARK else read_benchmark_workbook(
+        source.content, source.file_name, codebook, unit_col=options.team_col, wave_col=options.wave_col,
+        wave_label=options.wave_label or wave_fallback, column_kinds=options.column_kinds)
+    if workbook is not None:
+        raw, unit_results = workbook.raw, workbook.results
+    else:
+        raw = read_table(source.content, source.file_name, sheet=source.sheet) if two_passes else header
+        unit_results = read_unit_results(raw, codebook, unit_col=options.team_col, wave_col=options.wave_col,
+                                         wave_label=options.wave_label or wave_fallback,
+                                         column_kinds=options.column_kinds)
     return RecognisedFile(source=source, raw=raw, mapping=Mapping(codebook=codebook.id), wave_fallback=wave_fallback,
                           unit_results=unit_results, wave_found=found,
                           wave_source=detect_wave(raw, source.file_name, wave_col=unit_results.wave_col,

@@ -22,7 +22,26 @@ from analytics.ingest.comparators import comparator_kind
 from analytics.survey.pipeline import SurveyResults
 
 #: Columns of :func:`peer_comparison`.
-PEER_COLUMNS = ("measure", "value", "peers", "median", "best", "worst", "rank", "of")
+PEER_COLUMNS = ("measure", "value", "peers", "median", "best", "worst", "rank", "of", "group")
+#: Unit property of an organisation's benchmark group (:mod:`analytics.ingest.published_workbook`).
+BENCHMARK_GROUP_PROPERTY = "benchmark_group"
+
+
+def benchmark_groups(survey: SurveyResults | None) -> dict[str, str]:
+    """Organisation -> benchmark group, for published files that give one (an NSS benchmark workbook read
+    whole: one sheet per group); empty otherwise. Organisations keyed by an ODS code carry their shown name
+    ("Northfield Trust (R0A)"), as in the unit table."""
+    out: dict[str, str] = {}
+    for entry in (survey.files if survey is not None else []):
+        properties = entry.get("unit_properties")
+        if properties is None or not len(properties):
+            continue
+        labels = entry.get("unit_labels") or {}
+        names = {code: f"{name} ({code})" for code, name in labels.items() if name and name != code}
+        rows = properties[properties["property"] == BENCHMARK_GROUP_PROPERTY]
+        for unit, group in zip(rows["unit"].astype(str), rows["value"].astype(str)):
+            out[names.get(unit, unit)] = group
+    return out
 
 
 def _organisation_rows(survey: SurveyResults) -> pd.DataFrame:
@@ -63,7 +82,8 @@ def for_organisation(survey: SurveyResults, organisation: str) -> SurveyResults:
 
 
 def peer_comparison(survey: SurveyResults, organisation: str, wave: str) -> pd.DataFrame:
-    """Our organisation against the other organisations of the same wave, per measure.
+    """Our organisation against the other organisations of the same wave (of its benchmark group, when the
+    file gives groups: :func:`benchmark_groups`), per measure.
 
     Returns
     -------
@@ -72,10 +92,15 @@ def peer_comparison(survey: SurveyResults, organisation: str, wave: str) -> pd.D
         ``peers`` (other organisations with a value); their ``median``, ``best`` (highest) and ``worst``
         (lowest) value; our ``rank`` (1 = highest, ties share the better rank) ``of`` the organisations
         with a value, ours included. Missing is never zero: a measure no other organisation has gets
-        missing peer figures.
+        missing peer figures. ``group``: our benchmark group, "" when the file gives none (then every other
+        organisation is a peer).
     """
     rows = _organisation_rows(survey)
     rows = rows[(rows["wave"].astype(str) == str(wave)) & ~rows["suppressed"].astype(bool)]
+    groups = benchmark_groups(survey)
+    group = groups.get(organisation, "")
+    if group:
+        rows = rows[rows["unit"].astype(str).map(groups).eq(group)]
     out = []
     for measure, part in rows.groupby("measure", sort=True):
         values = pd.to_numeric(part["mean"], errors="coerce")
@@ -88,7 +113,7 @@ def peer_comparison(survey: SurveyResults, organisation: str, wave: str) -> pd.D
                     "median": float(others.median()) if len(others) else float("nan"),
                     "best": float(others.max()) if len(others) else float("nan"),
                     "worst": float(others.min()) if len(others) else float("nan"),
-                    "rank": rank, "of": len(everyone)})
+                    "rank": rank, "of": len(everyone), "group": group})
     return pd.DataFrame(out, columns=list(PEER_COLUMNS))
 
 

@@ -25,8 +25,9 @@ from analytics.survey.privacy import suppress_hierarchy
 #: Figure columns of a published unit table; ``pct_unfavourable`` (burnout, stress: higher is worse) only
 #: appears in tables from published files.
 PUBLISHED_VALUE_COLUMNS = ("mean", "ci_low", "ci_high", "pct_positive", "pct_unfavourable")
-#: Columns of the comparators table: wave, label, kind, measure, n, mean, pct_positive, pct_unfavourable.
-COMPARATOR_COLUMNS = ("wave", "unit", "kind", "measure", "n", "mean", "pct_positive", "pct_unfavourable")
+#: Columns of the comparators table: wave, label, kind, measure, n, mean, pct_positive, pct_unfavourable, and
+#: ``group``: the benchmark group (sheet) of a comparator of an NSS benchmark workbook read whole, "" otherwise.
+COMPARATOR_COLUMNS = ("wave", "unit", "kind", "measure", "n", "mean", "pct_positive", "pct_unfavourable", "group")
 
 
 def _wide(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -40,6 +41,12 @@ def _wide(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             .agg(n=("n", "first"), mean=("mean", "first"), pct_positive=("pct_positive", "first"),
                  pct_unfavourable=("pct_unfavourable", "first"))
             .reset_index())
+
+
+def _with_group(comparators: pd.DataFrame) -> pd.DataFrame:
+    """Comparator rows with a text ``group`` ("" when the file has no benchmark groups)."""
+    group = comparators["group"] if "group" in comparators.columns else pd.Series("", index=comparators.index)
+    return comparators.assign(group=group.fillna("").astype(str))
 
 
 def published_unit_scores(results: UnitResults, level: str, *, min_group_size: int) -> tuple[pd.DataFrame,
@@ -72,8 +79,8 @@ def published_unit_scores(results: UnitResults, level: str, *, min_group_size: i
     units["ci_low"] = float("nan")
     units["ci_high"] = float("nan")
     units["n"] = units["n"].astype("Float64")
-    comparators = _wide(results.comparators, ["wave", "unit", "kind", "measure"]) if len(results.comparators) \
-        else pd.DataFrame(columns=list(COMPARATOR_COLUMNS))
+    comparators = _wide(_with_group(results.comparators), ["wave", "unit", "kind", "measure", "group"]) \
+        if len(results.comparators) else pd.DataFrame(columns=list(COMPARATOR_COLUMNS))
     columns = [*settings.UNIT_SCORE_COLUMNS, "pct_unfavourable"]
     if results.published_without_counts:
         units["suppressed"] = False

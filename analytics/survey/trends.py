@@ -66,9 +66,12 @@ UNIT_TABLE_COLUMNS = (
     "unit", "parent", "measure", "wave", "n", "mean", "ci_low", "ci_high", "pct_positive", "suppressed",
     "suppressed_reason", "previous_wave", "change", "p_adj", "significant",
 )
-#: :func:`unit_trend`: one row per wave x measure of one unit.
+#: :func:`unit_trend`: one row per wave x measure of one unit. ``pct_unfavourable`` (0–100, higher is worse) is
+#: filled for measures published as a % unfavourable (burnout, stress rates of published results) and missing
+#: otherwise.
 UNIT_TREND_COLUMNS = (
-    *settings.UNIT_SCORE_COLUMNS, "previous_wave", "change", "t", "p", "p_adj", "cohens_d", "significant",
+    *settings.UNIT_SCORE_COLUMNS, "pct_unfavourable", "previous_wave", "change", "t", "p", "p_adj", "cohens_d",
+    "significant",
 )
 #: :func:`item_changes`: one row per question of one unit in one wave.
 ITEM_CHANGE_COLUMNS = (
@@ -380,7 +383,9 @@ def unit_trend(
     -------
     pandas.DataFrame
         :data:`UNIT_TREND_COLUMNS`: the unit's rows of the unit-score table (one per wave x measure,
-        ordered by measure then wave; suppressed rows keep their place with every figure missing), then
+        ordered by measure then wave; suppressed rows keep their place with every figure missing), its
+        ``pct_unfavourable`` (the published % unfavourable of burnout- or stress-like measures, as in the
+        table; missing when the table has no such column or the row is suppressed), then
         ``previous_wave`` (the wave before, in the waves of the whole table), ``change`` (mean minus the
         previous wave's mean), Welch ``t`` and ``p``, ``p_adj`` (Benjamini–Hochberg across every change
         in this table: measures x consecutive wave pairs), Cohen's ``d`` and ``significant`` (nullable:
@@ -400,12 +405,15 @@ def unit_trend(
     waves = sorted_waves(unit_scores)
     rank = {w: i for i, w in enumerate(waves)}
     rows = rows[rows["measure"].astype(str).isin(measures)]
-    rows = _with_reason(_blank_suppressed(rows, _FIGURES))
+    if "pct_unfavourable" not in rows.columns:
+        rows = rows.assign(pct_unfavourable=np.nan)
+    rows = _with_reason(_blank_suppressed(rows, (*_FIGURES, "pct_unfavourable")))
     rows = rows.assign(_m=rows["measure"].map({m: i for i, m in enumerate(measures)}),
                        _w=rows["wave"].map(rank), _shown=_shown(rows).to_numpy() & rows["mean"].notna().to_numpy())
     rows = rows.sort_values(["_m", "_w"], kind="stable").reset_index(drop=True)
     out = rows[list(settings.UNIT_SCORE_COLUMNS)].copy()
     out["suppressed"] = (~_shown(rows)).to_numpy()
+    out["pct_unfavourable"] = rows["pct_unfavourable"].astype(float).to_numpy()
     out["previous_wave"] = [waves[i - 1] if i > 0 else None for i in rows["_w"]]
     for column in ("change", "t", "p", "cohens_d"):
         out[column] = np.nan

@@ -1,0 +1,133 @@
+"""Opening the store: an SQLAlchemy engine on SQLite (embedded, the default) or PostgreSQL (several users and
+app replicas), with its schema created or migrated by the Alembic revisions kept in ``migrations/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from analytics import settings
+from analytics.errors import InputError
+from analytics.store import schema
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+@dataclass(eq=False)
+class Store:
+    """An open store: the engine, and the installation's salt (read once)."""
+
+    engine: Engine
+    url: str
+    _salt: bytes | None = field(default=None, repr=False)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @property
+    def salt(self) -> bytes:
+        """The installation's random salt (made on first run; keys the pseudonymised employee numbers)."""
+        if self._salt is None:
+            with self.engine.connect() as conn:
+                value = conn.execute(sa.select(schema.installation.c.salt)).scalar_one()
+            self._salt = bytes.fromhex(value)
+        return self._salt
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def now() -> dt.datetime:
+    """The current UTC time, naive (the store's time columns hold UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = sa.engine.make_url(url)
+    except (SQLAlchemyError, ValueError):
+        raise InputError(f"The store address {url!r} is not a database URL (for example "
+                         "sqlite:///path/store.sqlite or postgresql+psycopg://user@host/db).") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise InputError(f"The store at {parsed.render_as_string(hide_password=True)} cannot be used: "
+                         f"{type(exc).__name__}.") from None
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _migrate(conn: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
+
+
+def _ensure_salt(conn: Connection) -> None:
+    if conn.execute(sa.select(schema.installation.c.id)).first() is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(schema.installation.insert().values(id=1, salt=secrets.token_hex(32), created_at=now()))
+        except IntegrityError:  # another process made it first
+            pass
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at ``url`` (default :data:`analytics.settings.DEFAULT_STORE_URL`, an embedded SQLite file
+    whose folder is created on first use), creating or migrating its tables and making the installation's
+    salt on first run.
+
+    On PostgreSQL the migration runs under an advisory lock (:data:`settings.STORE_MIGRATION_LOCK`), so
+    two app processes starting at once migrate one after the other.
+
+    Raises :class:`InputError` when the URL is not a database URL or the database cannot be reached.
+    """
+    url = url or settings.DEFAULT_STORE_URL
+    engine = _engine(url)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            locked = engine.dialect.name == "postgresql"
+            if locked:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": settings.STORE_MIGRATION_LOCK})
+                conn.commit()
+            try:
+                _migrate(conn)
+                conn.commit()
+                with conn.begin():
+                    _ensure_salt(conn)
+            finally:
+                if locked:
+                    conn.rollback()
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": settings.STORE_MIGRATION_LOCK})
+                    conn.commit()
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise InputError(f"The store at {shown} cannot be reached or opened: {reason}") from None
+    return Store(engine=engine, url=shown)
