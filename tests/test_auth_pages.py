@@ -121,3 +121,35 @@ def test_with_sign_in_configured_a_visitor_sees_only_the_sign_in_button(app_test
     assert labels.SIGN_IN_TEXT in [i.value for i in at.info]
     assert not at.title and not at.sidebar.selectbox and not at.sidebar.number_input
     assert labels.LOCAL_MODE_NOTICE not in [w.value for w in at.warning]
+
+
+def test_admin_page_adds_a_manager_and_shows_the_audit_log(app_test, tmp_path):
+    from analytics import store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    app_test.secrets["connections"] = {"store": {"url": url}}
+    at = _as(app_test, None, "pages/admin.py")
+    assert at.title[0].value == "Admin"
+    at.text_input[0].input("Max.Manager@Trust.example")
+    [role] = [s for s in at.selectbox if s.label == "Role"]
+    role.select("manager")
+    at.text_area[0].input(f"{DIRECTORATE}\n")
+    at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    stored = store.get_user(store.open_store(url), "max.manager@trust.example")
+    assert (stored.role, stored.directorates, stored.teams) == ("manager", (DIRECTORATE,), ())
+    log = store.audit_log(store.open_store(url))
+    assert list(log["user"]) == ["local"] and list(log["action"]) == ["user added"]
+    assert [b.label for b in at.get("download_button")] == ["Export the audit log (CSV)"]
+
+
+def test_admin_page_refuses_a_manager_without_units(app_test, tmp_path):
+    app_test.secrets["connections"] = {"store": {"url": f"sqlite:///{tmp_path / 'store.sqlite'}"}}
+    at = _as(app_test, None, "pages/admin.py")
+    at.text_input[0].input("someone@trust.example")
+    [role] = [s for s in at.selectbox if s.label == "Role"]
+    role.select("manager")
+    at.form_submit_button[0].click()
+    at.run()
+    assert [e.value for e in at.error] == ["A manager needs at least one directorate or team to see."]

@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from analytics import access, labels
+from ui import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 OIDC_DIR = ROOT / "tests" / "oidc"
@@ -156,7 +157,7 @@ def _make_users(store_url: str) -> None:
     from analytics import store
     workspace_store = store.open_store(store_url)
     store.add_user(workspace_store, ACCOUNTS["ada"]["email"], "admin")
-    store.add_user(workspace_store, ACCOUNTS["max"]["email"], "manager", scope=(f"directorate:{DIRECTORATE}",))
+    store.add_user(workspace_store, ACCOUNTS["max"]["email"], "manager", directorates=(DIRECTORATE,))
     store.add_user(workspace_store, ACCOUNTS["bea"]["email"], "board")
 
 
@@ -223,7 +224,8 @@ def _go(page, title: str) -> None:
 
 def _audit_actions(store_url: str) -> list[tuple[str, str]]:
     from analytics import store
-    return [(row.user_email, row.action) for row in store.audit_entries(store.open_store(store_url))]
+    log = store.audit_log(store.open_store(store_url))
+    return list(zip(log["user"], log["action"]))
 
 
 # --- the test ----------------------------------------------------------------------------------------------
@@ -281,6 +283,6 @@ def test_roles_after_signing_in_with_a_real_provider(browser, workspace):
 
     actions = _audit_actions(store_url)
     for login in ("ada", "max", "bea"):
-        assert (ACCOUNTS[login]["email"].lower(), "sign_in") in actions, actions
-    assert ("zed.nobody@trust.example", "sign_in_without_role") in actions, actions
+        assert (ACCOUNTS[login]["email"].lower(), auth.ACTION_SIGN_IN) in actions, actions
+    assert ("zed.nobody@trust.example", auth.ACTION_REFUSED) in actions, actions
     assert access.pages_for("board") == ("board",)

@@ -13,8 +13,6 @@ from analytics.access import Role
 from analytics.errors import InputError
 from ui import auth
 
-ACTION_USER_SET = "user_role_set"
-
 
 def _admin() -> access.User:
     user = auth.current_user()
@@ -32,41 +30,65 @@ def parse_units(text: str) -> tuple[str, ...]:
 
 
 def render_users() -> None:
+    """The users table, and a form to add a user, change a role or remove a user (audited with the admin's e-mail)."""
     admin = _admin()
     st.subheader("Users and roles")
     st.caption("admin: every page, publish, users, k · board: the Board and its pack · manager: Board, Team explorer "
                "and Trends for their directorates or teams only · analyst: every page but this one.")
     if auth.is_local_mode():
-        st.info("Unsecured local mode has one user; users and roles apply once sign-in is set up (README).",
-                icon=":material/info:")
-        return
+        st.info("Unsecured local mode: the roles below apply once sign-in is set up (README); until then "
+                "everyone who opens this address is an administrator.", icon=":material/info:")
     from analytics import store
+    workspace = auth.workspace_store()
+    users = store.list_users(workspace)
+    st.dataframe(users.assign(directorates=users["directorates"].map("; ".join),
+                              teams=users["teams"].map("; ".join)), hide_index=True, key="admin_users")
     with st.form("admin_user_form", clear_on_submit=True):
         email = st.text_input("E-mail address (as the sign-in provider sends it)")
         role = st.selectbox("Role", [r.value for r in Role], index=1)
         directorates = st.text_area("Directorates (managers only; one per line)")
         teams = st.text_area("Teams (managers only; one per line)")
-        if st.form_submit_button("Save user"):
+        remove = st.checkbox("Remove this user instead")
+        if st.form_submit_button("Save"):
             try:
-                if not email.strip() or "@" not in email:
-                    raise InputError("Type the user's e-mail address (name@organisation).")
-                scope = _scope(Role.parse(role), parse_units(directorates), parse_units(teams))
-                store.add_user(auth.workspace_store(), email.strip(), role, scope=scope)
+                _save_user(workspace, admin, email, role, directorates, teams, remove=remove,
+                           known=set(users["email"]))
             except InputError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                auth.record(admin.email, ACTION_USER_SET, email=email.strip().lower(), role=role)
-                st.success(f"{email.strip().lower()} is now {role}.", icon=":material/check_circle:")
+                st.rerun()
 
 
-def _scope(role: Role, directorates: tuple[str, ...], teams: tuple[str, ...]) -> tuple[str, ...]:
+def _save_user(workspace, admin: access.User, email: str, role: str, directorates: str, teams: str, *,
+               remove: bool, known: set[str]) -> None:
+    """Add, change or remove one user in the store (each audited by the store with ``by=`` the admin)."""
+    from analytics import store
+    address = email.strip().lower()
+    if remove:
+        store.remove_user(workspace, address, by=admin.email)
+        return
+    scope = manager_scope(Role.parse(role), parse_units(directorates), parse_units(teams))
+    change = store.set_role if address in known else store.add_user
+    change(workspace, address, role, by=admin.email, **scope)
+
+
+def manager_scope(role: Role, directorates: tuple[str, ...], teams: tuple[str, ...]) -> dict:
+    """The units a user may see, as the store takes them: only managers have any, and a manager needs one."""
     if role is not Role.MANAGER:
-        return ()
+        return {"directorates": (), "teams": ()}
     if not directorates and not teams:
         raise InputError("A manager needs at least one directorate or team to see.")
-    return (*[f"directorate:{d}" for d in directorates], *[f"team:{t}" for t in teams])
+    return {"directorates": directorates, "teams": teams}
 
 
 def render_audit_log() -> None:
+    """The audit log, newest first, with a CSV export (formula-safe, as every download)."""
     _admin()
     st.subheader("Audit log")
+    from analytics import store
+    from analytics.export import csv_bytes
+    log = store.audit_log(auth.workspace_store())
+    shown = log.iloc[::-1].assign(detail=log["detail"].iloc[::-1].map(lambda d: ", ".join(f"{k}: {v}" for k, v in d.items())))
+    st.dataframe(shown, hide_index=True, key="admin_audit_log")
+    st.download_button("Export the audit log (CSV)", csv_bytes(shown), file_name="audit_log.csv", mime="text/csv",
+                       key="admin_audit_download", icon=":material/download:")

@@ -25,9 +25,9 @@ USER_KEY = "auth_user"
 #: Session-state key: the e-mail whose sign-in has been written to the audit log in this session.
 _AUDITED_KEY = "auth_sign_in_recorded"
 #: Audit-log actions.
-ACTION_SIGN_IN = "sign_in"
-ACTION_SIGN_OUT = "sign_out"
-ACTION_REFUSED = "sign_in_without_role"
+ACTION_SIGN_IN = "sign-in"
+ACTION_SIGN_OUT = "sign-out"
+ACTION_REFUSED = "sign-in without a role"
 
 
 def _secrets_section(name: str):
@@ -55,7 +55,7 @@ def store_url() -> str | None:
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str | None):
     from analytics import store
-    return store.open_store(url) if url else store.open_store(getattr(store, "DEFAULT_URL", None))
+    return store.open_store(url)  # None: the embedded SQLite file (settings.DEFAULT_STORE_URL)
 
 
 def workspace_store():

@@ -193,11 +193,12 @@ def use_sample() -> None:
 
 
 def min_group_size() -> int:
-    """The anonymity threshold in use: the administrator's sidebar choice; for every other role the default
-    (they cannot change it: :func:`analytics.access.may_change_k`)."""
+    """The anonymity threshold in use: the administrator's sidebar choice; for every other role the default, or
+    the threshold the wave in use was published with (they cannot change it: :func:`analytics.access.may_change_k`)."""
     user = auth.current_user()
     if user is None or not access.may_change_k(user.role):
-        return settings.DEFAULT_MIN_GROUP_SIZE
+        published = getattr(current_spec(), "published", None)
+        return published.k if published is not None else settings.DEFAULT_MIN_GROUP_SIZE
     return int(st.session_state.get(MIN_GROUP_KEY, settings.DEFAULT_MIN_GROUP_SIZE))
 
 
