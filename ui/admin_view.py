@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import access, labels
+from analytics import access, labels, store
 from analytics.access import Role
 from analytics.errors import InputError
+from analytics.export import csv_bytes
 from ui import auth
 
 
@@ -38,7 +39,6 @@ def render_users() -> None:
     if auth.is_local_mode():
         st.info("Unsecured local mode: the roles below apply once sign-in is set up (README); until then "
                 "everyone who opens this address is an administrator.", icon=":material/info:")
-    from analytics import store
     workspace = auth.workspace_store()
     users = store.list_users(workspace)
     st.dataframe(users.assign(directorates=users["directorates"].map("; ".join),
@@ -62,7 +62,6 @@ def render_users() -> None:
 def _save_user(workspace, admin: access.User, email: str, role: str, directorates: str, teams: str, *,
                remove: bool, known: set[str]) -> None:
     """Add, change or remove one user in the store (each audited by the store with ``by=`` the admin)."""
-    from analytics import store
     address = email.strip().lower()
     if remove:
         store.remove_user(workspace, address, by=admin.email)
@@ -85,8 +84,6 @@ def render_audit_log() -> None:
     """The audit log, newest first, with a CSV export (formula-safe, as every download)."""
     _admin()
     st.subheader("Audit log")
-    from analytics import store
-    from analytics.export import csv_bytes
     log = store.audit_log(auth.workspace_store())
     shown = log.iloc[::-1].assign(detail=log["detail"].iloc[::-1].map(lambda d: ", ".join(f"{k}: {v}" for k, v in d.items())))
     st.dataframe(shown, hide_index=True, key="admin_audit_log")

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import access, labels
+from analytics import access, labels, store
 from analytics.access import LOCAL_USER, User
+from analytics.errors import InputError
 
 #: Session-state key of a :class:`~analytics.access.User` injected by tests (read only without ``[auth]``).
 USER_KEY = "auth_user"
@@ -54,7 +55,6 @@ def store_url() -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str | None):
-    from analytics import store
     return store.open_store(url)  # None: the embedded SQLite file (settings.DEFAULT_STORE_URL)
 
 
@@ -65,7 +65,6 @@ def workspace_store():
 
 def record(user_email: str, action: str, **detail) -> None:
     """One line in the store's audit log."""
-    from analytics import store
     store.record_audit(workspace_store(), user_email, action, **detail)
 
 
@@ -76,7 +75,6 @@ ROLE_CACHE_SECONDS = 30
 
 @st.cache_data(ttl=ROLE_CACHE_SECONDS, max_entries=1000, show_spinner=False)
 def _stored_user(email: str, url: str | None) -> User | None:
-    from analytics import store
     stored = store.get_user(_open_store(url), email)
     return User.from_stored(stored) if stored is not None else None
 
@@ -109,10 +107,14 @@ def require_user() -> User:
 
     Called by app.py before the navigation is built and by every page's frame (a deep link).
     """
-    user = current_user()
-    if user is not None:
-        _record_sign_in(user)
-        return user
+    try:
+        user = current_user()
+        if user is not None:
+            _record_sign_in(user)
+            return user
+    except InputError as exc:  # the store cannot be reached: say so, show nothing else
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
     email = _signed_in_email()
     # Only this screen: a hidden one-page navigation, so no page of the app is listed or can be opened.
     screen = _sign_in_screen if email is None else _no_role_screen
