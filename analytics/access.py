@@ -143,6 +143,17 @@ def may_upload(role: Role | str) -> bool:
     return may_open(role, PAGE_DATA)
 
 
+def may_edit_actions(user: User, *, level: str, unit: str, parent: str | None = None) -> bool:
+    """Adding or updating a unit's actions (the action log): administrators for every unit; a manager for the
+    units in their scope (:func:`unit_rows_in_scope`) other than the organisation; no other role."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is not Role.MANAGER or level == settings.LEVEL_ORGANISATION:
+        return False
+    row = pd.DataFrame({"level": [level], "unit": [unit], "parent": [parent]})
+    return bool(unit_rows_in_scope(row, user).iloc[0])
+
+
 # --- Scoping ------------------------------------------------------------------------------------------
 
 def scope_key(user: User) -> str:

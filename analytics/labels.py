@@ -309,3 +309,18 @@ PAGE_NOT_ALLOWED_TEXT = "Your role ({role}) does not include this page. Choose a
 K_FIXED_TEXT = "Minimum responses to show a group: {k} (set by an administrator)."
 #: Under a manager's sidebar: what their pages hold.
 SCOPE_TEXT = "You see the organisation and your own units: {units}."
+
+
+# --- Action log ("you said, we did") -------------------------------------------------------------------
+ACTIONS_CAPTION = ("Each action's unit figure in the wave that prompted it and in the next wave. A change beside an "
+                   "action is associated with what was done in the same period; it does not show that the action "
+                   "caused it. Figures hidden for anonymity stay hidden here.")
+NO_ACTIONS_TEXT = ("No actions recorded yet. Teams and directorates record what they will do about their results on "
+                   "the Team explorer; they are listed here with the next wave's figures beside them.")
+#: Data page buttons.
+PREVIEW_HELP = ("Read and score the files and show them on every page, for you only (this browser session). Nothing "
+                "is stored; closing the tab drops the preview.")
+PUBLISH_HELP = ("Store the checked files' answers (no free text, no names, employee numbers pseudonymised) as a new "
+                "version of each wave, with the anonymity threshold now set, so that everyone who signs in sees the "
+                "same figures. Nobody can lower that threshold or re-group the published teams.")
+PUBLISH_ADMIN_ONLY = "Only administrators can publish waves."

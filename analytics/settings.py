@@ -222,3 +222,9 @@ DEFAULT_ORGANISATION_NAME = "Our organisation"
 #: PostgreSQL advisory-lock key held while the store's schema is created or migrated, so that two app
 #: processes starting at once do not both migrate (any fixed 64-bit number; this one spells "culture").
 STORE_MIGRATION_LOCK = 0x63756C74757265
+#: How often (seconds) a running app asks the store whether a wave was published or withdrawn (by this
+#: replica or another): a new wave shows on every replica within this time.
+PUBLISHED_CHECK_SECONDS = 30
+#: Environment variable naming the store's URL when neither ``--store`` nor ``[connections.store] url`` in
+#: ``.streamlit/secrets.toml`` gives one (a deployment without a secrets file; the tests' temporary store).
+STORE_URL_ENV = "WORKSPACE_STORE_URL"

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import actions_view
 from ui import board_view as view
 from ui.downloads import board_pack_buttons
 from ui.state import current_dataset, ensure_frame, filters, show_input_errors, published_note
@@ -117,3 +118,9 @@ with show_input_errors():
     view.download_csv(weakest.table, file_name=f"board_behaviours_{wave}.csv",
                       key="board_behaviours_download")
     view.render_guidance(weakest)
+
+# --- Action log ------------------------------------------------------------------------------------
+st.subheader("Actions: you said, we did")
+st.caption("What teams and directorates said they would do about their results, and the next wave's figure beside "
+           "each. Actions are added on the Team explorer.")
+actions_view.render_board_actions(dataset)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics.errors import InputError
-from analytics import corrections
+from analytics import corrections, labels
 from ui import data_hr_view as hr_view
 from ui import data_view as view
 from ui import state
@@ -13,19 +13,23 @@ ensure_frame()
 
 st.title("Data")
 st.caption("Upload your survey exports (several years at once) and HR files, check what was recognised, correct it "
-           "if needed, and use the files on every page. Files stay in this browser session only.")
+           "if needed, and preview the files on every page. A preview stays in this browser session only; "
+           "publishing (administrators) shares the waves with everyone who signs in.")
 view.init_state()
 view.show_flash()
 
 in_use = state.current_spec()
 if in_use.is_sample:
     st.markdown(f"**In use:** {in_use.label}.")
+elif in_use.published is not None:
+    st.markdown(f"**In use:** {in_use.label}.")
 else:
-    st.markdown("**In use:** your files — " + ", ".join(in_use.file_names) + ".")
-    if st.button("Back to the sample data", key=f"{view.PREFIX}:use_sample", icon=":material/science:",
-                 help="Show the fictional sample trust again. Your uploads stay on this page."):
+    st.markdown("**In use:** a preview of your files — " + ", ".join(in_use.file_names) + ".")
+    back = "the published waves" if state.published_spec() is not None else "the sample data"
+    if st.button(f"Back to {back}", key=f"{view.PREFIX}:use_sample", icon=":material/undo:",
+                 help=f"Show {back} again. Your uploads stay on this page."):
         state.use_sample()
-        view.flash("info", "The sample data is in use again.")
+        view.flash("info", f"{back.capitalize()} in use again.")
         st.rerun()
 
 # --- 1. Files --------------------------------------------------------------------------------------
@@ -67,15 +71,20 @@ if payloads or staff:
         spec = None
 else:
     st.caption("Upload at least one survey or HR file.")
+may_publish = view.may_publish()
 with st.container(horizontal=True, gap="small"):
-    use = st.button("Use these files", key=f"{view.PREFIX}:use", type="primary", disabled=spec is None,
-                    icon=":material/check:", help="Read and score the files and show them on every page.")
+    use = st.button("Preview these files", key=f"{view.PREFIX}:use", type="primary", disabled=spec is None,
+                    icon=":material/visibility:", help=labels.PREVIEW_HELP)
     check = st.button("Check the files", key=f"{view.PREFIX}:check", disabled=spec is None, icon=":material/rule:",
                       help="Read and score the files and list the data-quality findings, without using them yet.")
+    publish = st.button("Publish", key=f"{view.PREFIX}:publish", disabled=spec is None or not may_publish,
+                        icon=":material/publish:", help=labels.PUBLISH_HELP if may_publish else labels.PUBLISH_ADMIN_ONLY)
 if spec is not None and check:
     view.check_files(spec)
 if spec is not None and use:
     view.use_files(spec)
+if spec is not None and publish and may_publish:
+    view.publish_files(spec)
 
 st.subheader("Files read and data-quality findings")
 view.render_last_load(spec.key if spec is not None else None)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics import settings
+from ui import actions_view
 from ui import explorer_view as view
 from analytics import labels
 from ui.downloads import scorecards_button
@@ -104,3 +105,7 @@ st.markdown("#### HR outcomes")
 view.render_team_hr(dataset, wave=wave, team=team, parent=parent)
 st.caption("Survey scores and HR outcomes of the same team sit side by side here; any link between them is an "
            "association, not a cause.")
+
+st.markdown("#### Actions: you said, we did")
+actions_view.render_unit_actions(dataset, wave=str(wave), level=settings.LEVEL_TEAM, unit=team, parent=parent,
+                                 unit_label=team_label)

@@ -46,6 +46,16 @@ def app_test(clear_streamlit_caches, monkeypatch):
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
+@pytest.fixture(autouse=True)
+def empty_workspace_store(monkeypatch, tmp_path_factory):
+    """Every test's app and CLI use an empty store of their own (never the repository's .workspace file)."""
+    from analytics import settings
+
+    path = tmp_path_factory.mktemp("workspace") / "store.sqlite"
+    monkeypatch.setenv(settings.STORE_URL_ENV, f"sqlite:///{path}")
+    yield
+
+
 # --- PostgreSQL for the store tests ---------------------------------------------------------------
 def _start_postgres(tmp_dir: Path) -> str | None:
     """Start a throwaway cluster with .ci/postgres (None when this machine has no PostgreSQL binaries)."""

@@ -35,7 +35,9 @@ from analytics.corrections import (SurveyFileState, all_blank, answer_scale_labe
 from analytics.ingest.io import list_sheets
 from analytics.ingest.mapping import Mapping, add_custom_measure
 from analytics.survey.pipeline import RecognisedFile
-from ui import state
+from analytics import access
+from analytics import store as workspace
+from ui import auth, state
 from ui import tables
 
 # --------------------------------------------------------------------------------------------------
@@ -673,6 +675,32 @@ def use_files(spec: DatasetSpec) -> None:
     state.use_uploaded(spec)
     flash("success", "Your files are in use on every page. " +
           (f"Waves: {', '.join(summary.waves)}." if summary.waves else "No survey waves (HR files only)."))
+    st.rerun()
+
+
+def may_publish() -> bool:
+    """Whether the session's user may publish (administrators: :func:`analytics.access.may_publish`)."""
+    user = auth.current_user()
+    return user is not None and access.may_publish(user.role)
+
+
+def publish_files(spec: DatasetSpec) -> None:
+    """Publish the files to the workspace store with the session's anonymity threshold, then show the
+    published waves (every signed-in user sees them, with that k fixed)."""
+    user = auth.current_user()
+    with st.status("Publishing: reading, checking and storing the files…", expanded=True) as status:
+        try:
+            made = workspace.publish(auth.workspace_store(), spec, by=user.email, k=state.min_group_size())
+        except InputError as exc:
+            status.update(label="The files could not be published", state="error", expanded=True)
+            st.error(str(exc), icon=":material/error:")
+            return
+        status.update(label="Published", state="complete", expanded=False)
+    state.forget_published()
+    state.use_sample()   # the session now shows what everyone sees: the published waves
+    waves = ", ".join(f"{w.wave} (version {w.version})" for w in made)
+    flash("success", f"Published {waves}. Everyone who signs in now sees these figures, with an anonymity "
+                     f"threshold of {made[0].k} that nobody can lower.")
     st.rerun()
 
 

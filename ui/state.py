@@ -17,6 +17,7 @@ from typing import Iterator
 import streamlit as st
 
 from analytics import access, labels, settings
+from analytics import store as workspace
 from analytics.ingest.published_table import PUBLISHED_NOTE
 from analytics.dataset import (Dataset, DatasetSpec, can_exclude_doctors_in_training, exclude_from_hr, load_hr,
                                load_survey, sample_spec)
@@ -173,10 +174,44 @@ def published_note(dataset: Dataset) -> None:
         st.caption(":material/public: " + PUBLISHED_NOTE)
 
 
+@st.cache_data(ttl=settings.PUBLISHED_CHECK_SECONDS, show_spinner=False, max_entries=4)
+def _published_versions(url: str | None) -> tuple[tuple[str, int, str], ...]:
+    """(wave, version, status) of every version in the store: what decides which published spec is current.
+    Read again at most every ``PUBLISHED_CHECK_SECONDS`` (a wave published on another replica shows within
+    that time); the Data page clears it after publishing."""
+    table = workspace.published_waves(auth.workspace_store())
+    return tuple((str(w), int(v), str(s)) for w, v, s in zip(table["wave"], table["version"], table["status"]))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Opening the published waves…")
+def _published_spec(url: str | None, versions: tuple[tuple[str, int, str], ...]) -> DatasetSpec:
+    return workspace.load_published(auth.workspace_store())
+
+
+def published_spec() -> DatasetSpec | None:
+    """The latest published version of every wave not withdrawn, as a spec (shared by every session of the
+    server), or None when the store holds none."""
+    url = auth.store_url()
+    versions = _published_versions(url)
+    if not any(status == settings.WAVE_PUBLISHED for _, _, status in versions):
+        return None
+    return _published_spec(url, versions)
+
+
+def forget_published() -> None:
+    """After publishing or withdrawing: read the store again on the next run."""
+    _published_versions.clear()
+
+
 def current_spec() -> DatasetSpec:
-    """The spec in use: the user's uploads, or the sample trust."""
+    """The spec in use: the session's preview of uploaded files; else the published waves of the workspace;
+    else (an empty store) the sample trust."""
     spec = st.session_state.get(SPEC_KEY)
-    return spec if spec is not None else _sample_spec()
+    if spec is not None:
+        return spec
+    with show_input_errors():
+        published = published_spec()
+    return published if published is not None else _sample_spec()
 
 
 def use_uploaded(spec: DatasetSpec) -> None:
@@ -196,9 +231,11 @@ def min_group_size() -> int:
     """The anonymity threshold in use: the administrator's sidebar choice; for every other role the default, or
     the threshold the wave in use was published with (they cannot change it: :func:`analytics.access.may_change_k`)."""
     user = auth.current_user()
+    published = getattr(current_spec(), "published", None)
+    if published is not None:   # a published wave keeps the k it was published with, for every role
+        return published.k
     if user is None or not access.may_change_k(user.role):
-        published = getattr(current_spec(), "published", None)
-        return published.k if published is not None else settings.DEFAULT_MIN_GROUP_SIZE
+        return settings.DEFAULT_MIN_GROUP_SIZE
     return int(st.session_state.get(MIN_GROUP_KEY, settings.DEFAULT_MIN_GROUP_SIZE))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,8 +99,9 @@ def _ensure_salt(conn: Connection) -> None:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open the store at ``url`` (default :data:`analytics.settings.DEFAULT_STORE_URL`, an embedded SQLite file
-    whose folder is created on first use), creating or migrating its tables and making the installation's
+    """Open the store at ``url`` (default: the environment variable :data:`analytics.settings.STORE_URL_ENV`
+    when set, else :data:`analytics.settings.DEFAULT_STORE_URL`, an embedded SQLite file whose folder is created
+    on first use), creating or migrating its tables and making the installation's
     salt on first run.
 
     On PostgreSQL the migration runs under an advisory lock (:data:`settings.STORE_MIGRATION_LOCK`), so
@@ -107,7 +109,7 @@ def open_store(url: str | None = None) -> Store:
 
     Raises :class:`InputError` when the URL is not a database URL or the database cannot be reached.
     """
-    url = url or settings.DEFAULT_STORE_URL
+    url = url or os.environ.get(settings.STORE_URL_ENV) or settings.DEFAULT_STORE_URL
     engine = _engine(url)
     shown = engine.url.render_as_string(hide_password=True)
     try:
