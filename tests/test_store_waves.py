@@ -206,3 +206,20 @@ def test_employee_numbers_are_pseudonymised_stably_for_one_salt(store, tmp_path)
     assert other.salt != store.salt
     assert pseudonym("13774458", other.salt) != pseudonym("13774458", store.salt)
     other.close()
+
+
+def test_waves_of_different_shapes_published_apart_give_the_files_figures(store):
+    original = pd.read_csv(SAMPLE_DIR / "survey_2023.csv", dtype=str, encoding="utf-8-sig")
+    fewer = original.drop(columns=["Q2a", "Q2b", "Q2c"]).assign(**{"Survey year": "2022"})
+    files = (FilePayload("survey_2023.csv", (SAMPLE_DIR / "survey_2023.csv").read_bytes()),
+             FilePayload("survey_2022.csv", fewer.to_csv(index=False).encode("utf-8")))
+    spec = DatasetSpec(label="two shapes", survey_files=files)
+    publish(store, dataclasses.replace(spec, survey_files=files[:1]), by="a@b.org")
+    publish(store, dataclasses.replace(spec, survey_files=files[1:]), by="a@b.org")
+    loaded = load_published(store)
+    assert loaded.mappings_json and loaded.mapping_json is None  # each part read with its own mapping
+    assert loaded.published.waves == (("2022", 1), ("2023", 1))
+    expected = load_survey(spec)
+    got = load_survey(loaded)
+    pd.testing.assert_frame_equal(_frame(got.unit_scores), _frame(expected.unit_scores))
+    pd.testing.assert_frame_equal(_frame(got.item_results), _frame(expected.item_results))

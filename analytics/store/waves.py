@@ -224,6 +224,33 @@ def _hr_version(versions: pd.DataFrame, chosen: pd.DataFrame, conn: sa.Connectio
     return chosen.iloc[0:0]
 
 
+def _marker(chosen: pd.DataFrame) -> PublishedWave:
+    """The spec's marker: the latest chosen wave and version, the highest k, the union of the hierarchies."""
+    last = chosen.iloc[-1]
+    return PublishedWave(
+        wave=str(last["wave"]), version=int(last["version"]), k=int(chosen["k"].max()),
+        organisation=str(last["organisation"]),
+        hierarchy=tuple(sorted({tuple(p) for h in chosen["hierarchy"] for p in json.loads(h)})),
+        waves=tuple((str(r.wave), int(r.version)) for r in chosen.itertuples()))
+
+
+def _hr_choices(options: dict) -> dict:
+    """The DatasetSpec fields of the HR choices stored with a version."""
+    unit_map = options.get("unit_map_csv")
+    return {"hr_team_col": options.get("hr_team_col"), "hr_period": HRPeriod.of(**options.get("hr_period", {})),
+            "leaver_definition": LeaverDefinition(**options.get("leaver_definition", {})),
+            "unit_map_csv": unit_map.encode("utf-8") if unit_map is not None else None}
+
+
+def _survey_mappings(chosen: pd.DataFrame, names: list[str]) -> dict:
+    """One mapping for every part when they are the same (the usual case: one pass of the pipeline), else
+    each part's own."""
+    mappings = {name: text for m in chosen["mapping"] for name, text in json.loads(m).items()}
+    own = tuple(mappings[name] for name in names)
+    shared = own[0] if own and len(set(own)) == 1 else None
+    return {"mapping_json": shared, "mappings_json": () if shared else own}
+
+
 def load_published(store: Store, wave: str | None = None, version: int | None = None) -> DatasetSpec:
     """A spec of the published data: every visible wave (each its latest version) or one wave (its latest
     version, or ``version``), with the HR files published with them (else with the latest publication that
@@ -233,29 +260,19 @@ def load_published(store: Store, wave: str | None = None, version: int | None = 
         versions = _versions(conn)
         chosen = _chosen(versions, wave, version)
         hr_row = _hr_version(versions, chosen, conn)
-        ids = [int(i) for i in chosen["id"]] + [int(i) for i in hr_row["id"] if int(i) not in set(chosen["id"])]
-        files = _files(conn, ids)
+        files = _files(conn, sorted({int(i) for i in (*chosen["id"], *hr_row["id"])}))
     surveys = files[(files["role"] == "survey") & files["version_id"].isin(chosen["id"])]
-    mappings = {name: text for m in chosen["mapping"] for name, text in json.loads(m).items()}
     hr_files = files[files["role"].isin(["staff", "absence"]) & files["version_id"].isin(hr_row["id"])]
     payload = {r.role: FilePayload(r.name, gunzip_bytes(r.content)) for r in hr_files.itertuples()}
     options = json.loads((hr_row if len(hr_row) else chosen).iloc[-1]["options"])
-    last = chosen.iloc[-1]
-    marker = PublishedWave(
-        wave=str(last["wave"]), version=int(last["version"]), k=int(chosen["k"].max()),
-        organisation=str(last["organisation"]),
-        hierarchy=tuple(sorted({tuple(p) for h in chosen["hierarchy"] for p in json.loads(h)})),
-        waves=tuple((str(r.wave), int(r.version)) for r in chosen.itertuples()))
+    marker = _marker(chosen)
     waves_text = ", ".join(f"{w} (version {v})" for w, v in marker.waves)
-    unit_map = options.get("unit_map_csv")
     return DatasetSpec(
         label=f"{marker.organisation}: published {waves_text}",
         survey_files=tuple(FilePayload(r.name, gunzip_bytes(r.content)) for r in surveys.itertuples()),
-        mappings_json=tuple(mappings[r.name] for r in surveys.itertuples()),
-        staff_file=payload.get("staff"), absence_file=payload.get("absence"),
-        hr_team_col=options.get("hr_team_col"), hr_period=HRPeriod.of(**options.get("hr_period", {})),
-        leaver_definition=LeaverDefinition(**options.get("leaver_definition", {})),
-        unit_map_csv=unit_map.encode("utf-8") if unit_map is not None else None, published=marker)
+        **_survey_mappings(chosen, surveys["name"].tolist()),
+        staff_file=payload.get("staff"), absence_file=payload.get("absence"), **_hr_choices(options),
+        published=marker)
 
 
 # ------------------------------------------------------------------------------------------------
