@@ -324,3 +324,6 @@ PUBLISH_HELP = ("Store the checked files' answers (no free text, no names, emplo
                 "version of each wave, with the anonymity threshold now set, so that everyone who signs in sees the "
                 "same figures. Nobody can lower that threshold or re-group the published teams.")
 PUBLISH_ADMIN_ONLY = "Only administrators can publish waves."
+#: Beside the anonymity threshold of published waves ({k} is filled in).
+K_PUBLISHED_TEXT = ("Minimum responses to show a group: {k}, fixed when the waves were published (nobody can lower "
+                    "it; an administrator can publish again with a higher one).")

@@ -320,8 +320,8 @@ def test_every_page_draws_and_an_upload_reaches_the_team_explorer(app_url, page_
     page.get_by_text(survey_csv.name).first.wait_for(state="visible")
     _wait_idle(page)
     _assert_no_error(page, "Data (after upload)")
-    use_button = page.get_by_role("button", name="Use these files")
-    assert use_button.is_enabled(), "'Use these files' stays disabled after a recognisable upload"
+    use_button = page.get_by_role("button", name="Preview these files")
+    assert use_button.is_enabled(), "'Preview these files' stays disabled after a recognisable upload"
     use_button.click()
     sidebar = page.locator('[data-testid="stSidebarUserContent"]')
     sidebar.get_by_text("Uploaded:").first.wait_for(state="visible")

@@ -295,11 +295,13 @@ def render_sidebar(user: access.User | None = None) -> Filters:
     with st.sidebar:
         auth.render_user_box(user)
         st.markdown("**Dataset in use**")
-        if spec.is_sample:
+        if spec.is_sample or spec.published is not None:
             st.caption(spec.label)
         else:
-            st.caption("Uploaded: " + ", ".join(spec.file_names))
-        if access.may_change_k(user.role):
+            st.caption("Preview of your uploads: " + ", ".join(spec.file_names))
+        if spec.published is not None:
+            st.caption(labels.K_PUBLISHED_TEXT.format(k=spec.published.k), help=MIN_GROUP_HELP)
+        elif access.may_change_k(user.role):
             st.number_input("Minimum responses to show a group", min_value=settings.MIN_GROUP_SIZE_FLOOR,
                             max_value=100, value=settings.DEFAULT_MIN_GROUP_SIZE, step=1, key=MIN_GROUP_KEY,
                             help=MIN_GROUP_HELP)
