@@ -1,4 +1,4 @@
-"""Admin (OD team): who may sign in with which role, and the audit log."""
+"""Admin (OD team): who may sign in with which role, the published waves, and the audit log."""
 
 import streamlit as st
 
@@ -8,7 +8,8 @@ from ui.state import ensure_frame
 ensure_frame()
 
 st.title("Admin")
-st.caption("Users and roles of this workspace, and the audit log of sign-ins and changes. Only administrators "
-           "see this page.")
+st.caption("Users and roles of this workspace, the waves published to everyone, and the audit log of sign-ins and "
+           "changes. Only administrators see this page.")
 view.render_users()
+view.render_waves()
 view.render_audit_log()

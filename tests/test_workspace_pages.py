@@ -121,3 +121,23 @@ def test_a_manager_may_edit_only_their_units_actions():
     assert not access.may_edit_actions(User("b@trust.nhs.uk", "board"), level=settings.LEVEL_TEAM, unit="Ward 7",
                                        parent="Medicine")
     assert access.may_edit_actions(access.LOCAL_USER, level=settings.LEVEL_ORGANISATION, unit=settings.ORGANISATION_UNIT)
+
+
+def test_admin_withdraws_a_wave_and_every_page_falls_back(app_test, published_sample, monkeypatch, tmp_path):
+    import shutil
+    path = tmp_path / "store.sqlite"
+    shutil.copy(published_sample.removeprefix("sqlite:///"), path)
+    monkeypatch.setenv(settings.STORE_URL_ENV, f"sqlite:///{path}")
+    at = _run(app_test, "pages/admin.py")
+    waves = [d.value for d in at.dataframe if "version" in d.value.columns][0]
+    assert sorted(waves["wave"].astype(str)) == ["2023", "2024", "2025"]
+    [s for s in at.selectbox if s.label == "Wave"][0].select("2025")
+    [t for t in at.text_input if t.label == "Type the wave's name to confirm"][0].input("2025")
+    [b for b in at.button if b.label == "Apply"][0].click()
+    _run(at)
+    versions = workspace.published_waves(workspace.open_store(f"sqlite:///{path}")).set_index("wave")
+    assert versions.loc["2025", "status"] == "withdrawn" and versions.loc["2024", "status"] == "published"
+    log = workspace.audit_log(workspace.open_store(f"sqlite:///{path}"))
+    assert log.iloc[-1]["action"].startswith("wave withdrawn") and log.iloc[-1]["user"] == "local"
+    board = _run(at, "pages/board.py")
+    assert any("published 2023 (version 1), 2024 (version 1)" in c.value for c in board.sidebar.caption)

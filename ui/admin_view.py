@@ -89,3 +89,36 @@ def render_audit_log() -> None:
     st.dataframe(shown, hide_index=True, key="admin_audit_log")
     st.download_button("Export the audit log (CSV)", csv_bytes(shown), file_name="audit_log.csv", mime="text/csv",
                        key="admin_audit_download", icon=":material/download:")
+
+
+def render_waves() -> None:
+    """Published waves and their versions, with withdraw (hidden from users, kept for audit) and delete (with its
+    data); either asks for the wave's name again. Both are audited by the store."""
+    admin = _admin()
+    st.subheader("Published waves")
+    versions = store.published_waves(auth.workspace_store())
+    if versions.empty:
+        st.caption("No wave is published yet. Check your files on the Data page, then publish them.")
+        return
+    st.dataframe(versions, hide_index=True, key="admin_waves")
+    with st.form("admin_wave_form"):
+        wave = st.selectbox("Wave", sorted(versions["wave"].astype(str).unique()))
+        action = st.radio("What to do", ["Withdraw", "Delete with its data"], horizontal=True,
+                          help="Withdraw hides the wave from everyone and keeps its versions for audit; publishing "
+                               "it again makes a new version. Delete removes every version and its data.")
+        confirm = st.text_input("Type the wave's name to confirm")
+        if not st.form_submit_button("Apply", icon=":material/gavel:"):
+            return
+    if confirm.strip() != wave:
+        st.error(f"Type {wave} in the box to confirm.", icon=":material/error:")
+        return
+    change = store.withdraw_wave if action == "Withdraw" else store.delete_wave
+    try:
+        change(auth.workspace_store(), wave, by=admin.email)
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    from ui import state
+    state.forget_published()
+    st.toast(f"Wave {wave}: {action.lower()} done.", icon=":material/check:")
+    st.rerun()
