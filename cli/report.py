@@ -178,8 +178,16 @@ def run_report(args: argparse.Namespace) -> int:
 
     for note in unmatched_units_notes(dataset.survey, dataset.hr):
         print(f"note: {note}", file=sys.stderr)
+    action_log = None
+    if args.store:
+        from analytics.store import actions, open_store, record_audit
+
+        store = open_store(args.store)
+        action_log = actions(store)
+        record_audit(store, None, "board pack written (command line)", wave=args.wave, file=path.name)
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
-                            exclusions=HRExclusions(staff_groups=tuple(args.exclude_staff_group or ())))
+                            exclusions=HRExclusions(staff_groups=tuple(args.exclude_staff_group or ())),
+                            actions=action_log)
     if suffix == ".html":
         path.write_text(render_html(pack), encoding="utf-8")
     else:

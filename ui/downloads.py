@@ -23,12 +23,14 @@ download holds a short document saying why instead of failing silently (a deferr
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
+import pandas as pd
 import streamlit as st
 
 from analytics.dataset import Dataset
@@ -108,6 +110,30 @@ def _pack(dataset: Dataset, filters: Filters, options: dict):
     return build_board_pack(dataset, wave=filters.wave, directorate=filters.directorate, **options)
 
 
+def _action_log() -> pd.DataFrame | None:
+    """The workspace's action log for the pack (None when the store cannot be read: the pack is made without it)."""
+    from analytics import store
+    from ui import auth
+
+    try:
+        return store.actions(auth.workspace_store())
+    except InputError:
+        return None
+
+
+def _audited(what: str, make):
+    """A download's bytes, made when the user clicks, with a line in the workspace's audit log (who took which
+    pack or scorecards). The store is opened lazily, so the pure builders above stay callable without an app."""
+    def made() -> bytes:
+        content = make()
+        from ui import auth
+
+        user = auth.current_user()
+        auth.record(user.email if user is not None else None, f"download: {what}")
+        return content
+    return made
+
+
 def board_pack_html(dataset: Dataset, filters: Filters, **options) -> bytes:
     """The board pack as HTML bytes (UTF-8); ``options`` go to :func:`analytics.report.pack.build_board_pack`
     (``thresholds``, ``benchmarks``, ``exclusions``, ``low_score_below``, ``window_kind``). An :class:`InputError` gives a short HTML page that states it."""
@@ -156,10 +182,18 @@ def scorecards_csv(dataset: Dataset, filters: Filters, sheet: str = "Teams") -> 
     return _cached(_key("csv", dataset, filters, {"sheet": sheet}), lambda: scorecards(dataset, filters).to_csv(sheet))
 
 
+def _frozen(value: object) -> object:
+    if isinstance(value, Mapping):
+        return _freeze(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    if isinstance(value, pd.DataFrame):   # the action log: its content decides the pack
+        return hashlib.sha256(value.to_csv(index=False).encode("utf-8")).hexdigest()
+    return value
+
+
 def _key(kind: str, dataset: Dataset, filters: Filters, options: Mapping[str, object]) -> tuple:
-    frozen = tuple((name, _freeze(value) if isinstance(value, Mapping) else
-                    tuple(value) if isinstance(value, (list, tuple)) else value)
-                   for name, value in sorted(options.items()))
+    frozen = tuple((name, _frozen(value)) for name, value in sorted(options.items()))
     return (kind, dataset.cache_key, filters.wave, filters.directorate, frozen)
 
 
@@ -184,16 +218,19 @@ def board_pack_buttons(dataset: Dataset, filters: Filters, *,
     options = {"thresholds": dict(thresholds) if thresholds else None,
                "benchmarks": dict(benchmarks) if benchmarks else None,
                "exclusions": exclusions,
-               "low_score_below": None if low_score_below is None else float(low_score_below)}
+               "low_score_below": None if low_score_below is None else float(low_score_below),
+               "actions": _action_log()}
     stem = f"board-pack-{_slug(filters.wave or 'latest')}" + (
         f"-{_slug(filters.directorate)}" if filters.directorate else "")
     # Side by side at the left, as one group: a horizontal container sizes each button to its label.
     with st.container(horizontal=True, horizontal_alignment="left", gap="small"):
-        st.download_button("Board pack (HTML)", data=lambda: board_pack_html(dataset, filters, **options),
+        st.download_button("Board pack (HTML)", data=_audited("board pack (HTML)",
+                                                              lambda: board_pack_html(dataset, filters, **options)),
                            file_name=f"{stem}.html", mime=HTML_MIME, on_click="ignore", help=BOARD_PACK_HELP,
                            icon=":material/description:", key=f"{key}_html")
         has_chromium = chromium_path() is not None
-        st.download_button("Board pack (PDF)", data=(lambda: board_pack_pdf(dataset, filters, **options))
+        st.download_button("Board pack (PDF)", data=_audited("board pack (PDF)",
+                                                             lambda: board_pack_pdf(dataset, filters, **options))
                            if has_chromium else b"", file_name=f"{stem}.pdf", mime=PDF_MIME, on_click="ignore",
                            disabled=not has_chromium, help=PDF_HELP if has_chromium else PDF_NEEDS_CHROMIUM,
                            icon=":material/picture_as_pdf:", key=f"{key}_pdf")
@@ -206,11 +243,13 @@ def scorecards_button(dataset: Dataset, filters: Filters, *, csv: bool = False, 
         st.caption("The scorecards need survey results: upload at least one survey file on the Data page.")
         return
     stem = "team-scorecards" + (f"-{_slug(filters.directorate)}" if filters.directorate else "")
-    st.download_button("Team scorecards (XLSX)", data=lambda: scorecards_xlsx(dataset, filters),
+    st.download_button("Team scorecards (XLSX)", data=_audited("team scorecards (XLSX)",
+                                                               lambda: scorecards_xlsx(dataset, filters)),
                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", help=SCORECARDS_HELP,
                        icon=":material/table_view:", key=f"{key}_xlsx")
     if csv:
-        st.download_button("Team scorecards (CSV)", data=lambda: scorecards_csv(dataset, filters),
+        st.download_button("Team scorecards (CSV)", data=_audited("team scorecards (CSV)",
+                                                                  lambda: scorecards_csv(dataset, filters)),
                            file_name=f"{stem}.csv", mime=CSV_MIME, on_click="ignore",
                            help="The teams sheet of the scorecards as CSV.", icon=":material/download:",
                            key=f"{key}_csv")

@@ -15,6 +15,7 @@ Sections, in order (:data:`SECTION_TITLES`)::
                     score fell significantly
     statements      plain-language statements a paper can quote, each naming the table or figure it rests on
     behaviours      the four behaviours of compassionate leadership; the weakest and what to do
+    actions         (packs made from the workspace store) the action log with each unit's figures beside it
     relationships   team-level associations of survey measures with HR outcomes, r and rho with 95% CIs
     methods         how every figure is computed, and its caveats
     anonymity       the threshold in use and how many units it hides
@@ -820,7 +821,7 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
                      thresholds: Mapping[str, object] | None = None, benchmarks: Mapping[str, object] | None = None,
                      exclusions: HRExclusions = HRExclusions(), low_score_below: float | None = None,
                      window_kind: str = WINDOW_CONCURRENT, generated_at: dt.datetime | None = None,
-                     title: str = PACK_TITLE) -> BoardPack:
+                     title: str = PACK_TITLE, actions: pd.DataFrame | None = None) -> BoardPack:
     """Every section of the board pack for one wave, as data (see the module docstring).
 
     Parameters
@@ -846,6 +847,9 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
         HR window of the relationships: ``"concurrent"`` or ``"lagged"``.
     generated_at
         The time printed on the pack (default now).
+    actions
+        The workspace's action log (:func:`analytics.store.actions`); when given, an "Actions: you said, we
+        did" section lists the actions about the dataset's units with their figures beside them.
 
     Returns
     -------
@@ -890,6 +894,10 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
         behaviours = behaviours_section(report, refs, table_refs)
         sections.append(statements_section(report, table_refs))
         sections.append(behaviours)
+    from analytics.report.actions_section import actions_section  # it builds on this module's blocks
+    action_log = actions_section(dataset, actions, refs.table)
+    if action_log is not None:
+        sections.append(action_log)
     else:
         for key in ("headlines", "exceptions", "statements", "behaviours"):
             sections.append(Section(key, SECTION_TITLES[key], [Text(
