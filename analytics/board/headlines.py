@@ -84,6 +84,12 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
     row["previous"] = float(earlier["mean"])
     row["previous_n"] = math.nan if is_missing(earlier["n"]) else int(earlier["n"])
     row["change"] = row["value"] - row["previous"]
+    return _test_change(row, survey, measure, label, wave, prev, k)
+
+
+def _test_change(row: dict, survey: SurveyResults, measure: str, label: str, wave: str, prev: str, k: int) -> dict:
+    """The change's Welch test from the respondent scores of the two waves, into ``row`` (with its note when the
+    change cannot be tested)."""
     if survey.scored is None:
         row["note"] = "Respondent scores are not available, so the change was not tested."
         return row
