@@ -85,6 +85,15 @@ MAX_UNCOMPRESSED_BYTES = 1024**3
 MAX_SHEET_CELLS = 25_000_000
 #: A workbook whose uncompressed / compressed size exceeds this ratio is refused (zip-bomb guard).
 MAX_COMPRESSION_RATIO = 200
+#: Reading a file runs in a child process (analytics.ingest.isolated) whose address space is capped at this
+#: many bytes: a file that slips past the guards above can only end that child, never the server.
+READ_MEMORY_LIMIT_BYTES = 3 * 1024**3
+#: A child still reading after this many seconds is stopped, and the user told why.
+READ_TIME_LIMIT_SECONDS = 60
+#: CSV files up to this size are read in the server process (a child costs a few hundredths of a second to
+#: start, much against a small CSV); larger CSV files, and every workbook whatever its size, in a child.
+#: ``None`` reads every file in the server process.
+ISOLATE_READS_ABOVE_BYTES = 1024**2
 #: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped
 #: columns), which keeps a 1M-row export within memory; a smaller one is read once, which is faster.
 LARGE_CSV_BYTES = 64 * 1024**2

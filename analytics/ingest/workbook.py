@@ -39,6 +39,8 @@ def load_workbook(src: Source):
             with open(src.path, "rb") as handle:
                 return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(src.data))
+    except MemoryError:  # out of memory is not damage: the isolated reader reports it as such
+        raise
     except Exception as error:  # calamine raises several types for damaged files
         raise InputError("This workbook is damaged and cannot be read. Open it in Excel and save it again, or "
                          "export the responses again.", file=src.name) from error
@@ -52,6 +54,8 @@ def _sheet_unreadable(name: str, sheet: str) -> InputError:
 def _sheet_rows(sheet_obj, nrows: int | None, name: str, sheet: str) -> list[list]:
     try:
         return sheet_obj.to_python(skip_empty_area=True, nrows=nrows) if nrows else sheet_obj.to_python()
+    except MemoryError:
+        raise
     except Exception as error:
         raise _sheet_unreadable(name, sheet) from error
 
@@ -131,6 +135,8 @@ def _examine_sheet(workbook, src: Source, name: str) -> _SheetCandidate | None:
         return None
     try:
         sheet_obj = workbook.get_sheet_by_name(name)
+    except MemoryError:
+        raise
     except Exception as error:
         raise _sheet_unreadable(src.name, name) from error
     if not sheet_obj.height or sheet_obj.start is None:
