@@ -31,12 +31,16 @@ on at most that many bytes, and the memory it needs is bounded by their number).
 
 from __future__ import annotations
 
+import io
 import multiprocessing
+import multiprocessing.context
 import os
 import resource
 import signal
 import threading
 import traceback
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+from multiprocessing.context import set_spawning_popen
 from typing import Any, Callable
 
 from analytics import settings
@@ -44,20 +48,57 @@ from analytics.errors import InputError
 
 #: Modules the fork server imports once, so that each child starts with the readers loaded.
 _PRELOAD = ["analytics.ingest.io", "python_calamine"]
+#: What multiprocessing would send a child to re-create the parent's main module in it.
+_MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
 _CONTEXT_LOCK = threading.Lock()
 _context = None
+
+
+class _Popen(popen_forkserver.Popen):
+    """multiprocessing's fork-server launch (Python 3.11's ``popen_forkserver.Popen._launch``), except that the
+    child is not told to import the parent's main module.
+
+    multiprocessing re-creates ``__main__`` in a child by running the main script again as ``__mp_main__``.
+    Under Streamlit, ``__main__`` is the page script being run (Streamlit installs it there), so each child
+    would run the page again; under the CLI it would be the CLI. The reader's targets are module-level
+    functions of the analytics package, found by their own modules, so the main module is never needed."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        for key in _MAIN_KEYS:
+            prep_data.pop(key, None)
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        parent_w = os.dup(w)  # the child's sentinel of its parent, as in multiprocessing
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as handle:
+            handle.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _ReaderProcess(multiprocessing.context.ForkServerProcess):
+    """A fork-server child launched by :class:`_Popen`."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        return _Popen(process_obj)
 
 
 def _fork_context():
     """The ``"forkserver"`` multiprocessing context, with the readers preloaded (set once per process).
 
-    ``"__main__"`` is preloaded too (multiprocessing's own default): each child would otherwise import the
-    program's main script again (for the dashboard, the whole of Streamlit)."""
+    The main module is not preloaded (multiprocessing's default): under Streamlit it may be a page script."""
     global _context
     with _CONTEXT_LOCK:
         if _context is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["__main__", *_PRELOAD])
+            context.set_forkserver_preload(list(_PRELOAD))
             _context = context
         return _context
 
@@ -166,9 +207,9 @@ def run_isolated(target: Callable, *args, file_name: str | None, memory_limit: i
     """
     memory_limit = settings.READ_MEMORY_LIMIT_BYTES if memory_limit is None else memory_limit
     time_limit = settings.READ_TIME_LIMIT_SECONDS if time_limit is None else time_limit
-    context = _fork_context()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child_main, args=(sender, target, args, kwargs, memory_limit), daemon=True)
+    _fork_context()
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    process = _ReaderProcess(target=_child_main, args=(sender, target, args, kwargs, memory_limit), daemon=True)
     try:
         process.start()
         sender.close()
