@@ -83,6 +83,11 @@ MAX_UNCOMPRESSED_BYTES = 1024**3
 #: workbook reader allocates the whole grid (about 32 bytes a cell), so one stray cell at XFD1048576 would
 #: ask for hundreds of GB. 25 million cells is 1,000,000 rows x 25 columns, or 100,000 x 250.
 MAX_SHEET_CELLS = 25_000_000
+#: A worksheet whose rows below the data hold only blank or space-only cells (one space typed in row
+#: 1,048,576) is read up to its last row with data when its grid is at most this many cells: the workbook
+#: reader still allocates the grid (about 26 bytes a cell: 10 million cells is about 260 MB and 0.4 s), but
+#: the empty rows are never turned into rows. A larger one is refused, naming the cell to delete.
+MAX_CUT_SHEET_CELLS = 10_000_000
 #: A workbook whose uncompressed / compressed size exceeds this ratio is refused (zip-bomb guard).
 MAX_COMPRESSION_RATIO = 200
 #: Reading a file runs in a child process (analytics.ingest.isolated) whose address space is capped at this
