@@ -52,14 +52,6 @@ def bug_hook():
     return {}["missing"]
 
 
-def address_space_hook() -> int:
-    """The child's address space (VmSize) in bytes, before any limit."""
-    for line in open("/proc/self/status"):
-        if line.startswith("VmSize"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmSize")
-
-
 @pytest.fixture
 def isolate_everything(monkeypatch):
     monkeypatch.setattr(settings, "ISOLATE_READS_ABOVE_BYTES", 0)
@@ -84,7 +76,7 @@ def test_a_child_that_aborts_gives_an_input_error_and_the_next_file_still_reads(
 
 
 def test_an_allocation_beyond_the_memory_limit_is_reported_in_words(isolate_everything):
-    baseline = isolated.run_isolated(address_space_hook, file_name="x.csv", memory_limit=0)
+    baseline = isolated.run_isolated(isolated.address_space, file_name="x.csv", memory_limit=0)
     with pytest.raises(InputError) as caught:
         isolated.run_isolated(allocate_hook, 2 * 1024**3, file_name="big.csv", memory_limit=baseline + 256 * 1024**2)
     assert caught.value.file == "big.csv"
@@ -95,7 +87,7 @@ def test_an_allocation_beyond_the_memory_limit_is_reported_in_words(isolate_ever
 
 
 def test_a_real_read_beyond_the_memory_limit_names_the_file_and_the_next_read_works(isolate_everything, monkeypatch):
-    baseline = isolated.run_isolated(address_space_hook, file_name="x.csv", memory_limit=0)
+    baseline = isolated.run_isolated(isolated.address_space, file_name="x.csv", memory_limit=0)
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(rng.integers(1, 6, size=(200_000, 40)), columns=[f"Q{i}" for i in range(40)])
     content = frame.to_csv(index=False).encode()  # 16 MB of text; pandas needs far more than 8 MB to read it

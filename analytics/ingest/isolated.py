@@ -284,3 +284,16 @@ def sheet_names(src) -> list[str]:
 def child_pid_probe() -> int:
     """The process id of whoever runs this (a cheap target to measure a child's start-up with)."""
     return os.getpid()
+
+
+def address_space() -> int:
+    """The address space (VmSize, bytes) of the process running this; 0 where ``/proc`` is absent. Run in a
+    child, the size a reading child starts with, which ``settings.READ_MEMORY_LIMIT_BYTES`` includes."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
