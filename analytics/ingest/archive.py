@@ -329,15 +329,15 @@ class _ExtentScanner:
         if self.unknown or not ends:
             return
         found: list[tuple[int, set[int]]] = []
+        last_start, last_end = ends[-1]
+        if (cell := data.rfind(b"<c ", last_start, last_end)) >= 0 and (match := _CELL_AT.match(data, cell)):
+            self.last_cell = (match.group(1) + match.group(2)).decode()
         for start, end in reversed(ends):
             row_at = data.rfind(b"<row", start, end)
             number = _ROW_NUMBER.match(data, row_at) if row_at >= 0 else None
             if number is None:
                 self.unknown = True
                 return
-            if not self.last_cell and (cell := data.rfind(b"<c ", row_at, end)) >= 0:
-                match = _CELL_AT.match(data, cell)
-                self.last_cell = (match.group(1) + match.group(2)).decode() if match else ""
             filled, indices = _row_values(data[row_at:end])
             if filled:
                 self.last_value_row, self.pending = int(number.group(1)), []
