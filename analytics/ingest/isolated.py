@@ -18,7 +18,8 @@ How
   native code) inside the child only.
 * The parent waits at most ``settings.READ_TIME_LIMIT_SECONDS`` for the result, then kills the child.
 * The result (for :func:`read_source`, the :class:`~analytics.ingest.raw.RawTable`: frame, header texts and
-  the reader's notes) comes back pickled through a pipe. An :class:`InputError` raised in the child reaches
+  the reader's notes) comes back pickled through a pipe, the frame's column buffers out of band (pickle
+  protocol 5: sent as they lie in memory, received into the memory the frame then uses). An :class:`InputError` raised in the child reaches
   the parent as the same error (message, file, sheet, column, row). Any other exception in the child is a
   bug and is raised in the parent as a :class:`RuntimeError` carrying the child's traceback.
 
@@ -35,6 +36,7 @@ import io
 import multiprocessing
 import multiprocessing.context
 import os
+import pickle
 import resource
 import signal
 import threading
@@ -128,11 +130,45 @@ def _child_main(conn, target: Callable, args: tuple, kwargs: dict, memory_limit:
     except BaseException:  # a bug in a reader: reported to the parent, which raises it
         outcome = ("error", traceback.format_exc())
     try:
-        conn.send(outcome)
+        _send(conn, outcome)
     except MemoryError:
-        conn.send(("memory", None))
+        _send(conn, ("memory", None))
     finally:
         conn.close()
+
+
+def _send(conn, outcome: tuple) -> None:
+    """Send ``outcome`` pickled with protocol 5, its large buffers (a frame's columns) out of band: the sizes
+    first, then the pickle, then each buffer as it lies in memory (no copy into the pickle; for a frame of
+    470 MB this saves about a second and the copy's memory)."""
+    views: list[memoryview] = []
+
+    def out_of_band(buffer: pickle.PickleBuffer) -> bool:
+        try:
+            views.append(buffer.raw())
+        except BufferError:  # not contiguous: kept in the pickle
+            return True
+        return False
+
+    header = pickle.dumps(outcome, protocol=5, buffer_callback=out_of_band)
+    conn.send([view.nbytes for view in views])
+    conn.send_bytes(header)
+    for view in views:
+        if view.nbytes:
+            conn.send_bytes(view)
+
+
+def _receive(conn) -> tuple:
+    """What :func:`_send` sent; the buffers are received straight into the memory the result then uses."""
+    sizes = conn.recv()
+    header = conn.recv_bytes()
+    buffers = []
+    for size in sizes:
+        buffer = bytearray(size)
+        if size:
+            conn.recv_bytes_into(buffer)
+        buffers.append(buffer)
+    return pickle.loads(header, buffers=buffers)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -178,7 +214,7 @@ def _wait(conn, process, time_limit: float | None) -> tuple[str, Any]:
     if not conn.poll(time_limit):
         return "timeout", None
     try:
-        return conn.recv()
+        return _receive(conn)
     except (EOFError, OSError):
         return "died", None
 
