@@ -93,8 +93,9 @@ MAX_COMPRESSION_RATIO = 200
 #: Reading a file runs in a child process (analytics.ingest.isolated) whose address space is capped at this
 #: many bytes: a file that slips past the guards above can only end that child, never the server. Address
 #: space is more than resident memory (the child starts at about 0.36 GB, and allocators reserve ahead): a CSV
-#: of 1,000,000 rows x 101 columns read in full reaches 4.0 GB of address space for 2.4 GB resident (61 of
-#: its columns: 3.0 GB for 1.5 GB), so the cap leaves room for that and stops a file that would ask for more.
+#: of 1,000,000 rows x 101 columns read in full reaches 2.9 GB of address space for 1.6 GB resident (61 of
+#: its columns: 2.3 GB for 1.0 GB). The cap leaves room for twice that, and stops a file that would ask for
+#: more (a stray cell at XFD1048576 asks for 512 GB).
 READ_MEMORY_LIMIT_BYTES = 6 * 1024**3
 #: A child still reading after this many seconds is stopped, and the user told why.
 READ_TIME_LIMIT_SECONDS = 60
