@@ -85,8 +85,26 @@ MAX_UNCOMPRESSED_BYTES = 1024**3
 #: workbook reader allocates the whole grid (about 32 bytes a cell), so one stray cell at XFD1048576 would
 #: ask for hundreds of GB. 25 million cells is 1,000,000 rows x 25 columns, or 100,000 x 250.
 MAX_SHEET_CELLS = 25_000_000
+#: A worksheet whose rows below the data hold only blank or space-only cells (one space typed in row
+#: 1,048,576) is read up to its last row with data when its grid is at most this many cells: the workbook
+#: reader still allocates the grid (about 26 bytes a cell: 10 million cells is about 260 MB and 0.4 s), but
+#: the empty rows are never turned into rows. A larger one is refused, naming the cell to delete.
+MAX_CUT_SHEET_CELLS = 10_000_000
 #: A workbook whose uncompressed / compressed size exceeds this ratio is refused (zip-bomb guard).
 MAX_COMPRESSION_RATIO = 200
+#: Reading a file runs in a child process (analytics.ingest.isolated) whose address space is capped at this
+#: many bytes: a file that slips past the guards above can only end that child, never the server. Address
+#: space is more than resident memory (the child starts at about 0.36 GB, and allocators reserve ahead): a CSV
+#: of 1,000,000 rows x 101 columns read in full reaches 2.9 GB of address space for 1.6 GB resident (61 of
+#: its columns: 2.3 GB for 1.0 GB). The cap leaves room for twice that, and stops a file that would ask for
+#: more (a stray cell at XFD1048576 asks for 512 GB).
+READ_MEMORY_LIMIT_BYTES = 6 * 1024**3
+#: A child still reading after this many seconds is stopped, and the user told why.
+READ_TIME_LIMIT_SECONDS = 60
+#: CSV files up to this size are read in the server process (a child costs a few hundredths of a second to
+#: start, much against a small CSV); larger CSV files, and every workbook whatever its size, in a child.
+#: ``None`` reads every file in the server process.
+ISOLATE_READS_ABOVE_BYTES = 1024**2
 #: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped
 #: columns), which keeps a 1M-row export within memory; a smaller one is read once, which is faster.
 LARGE_CSV_BYTES = 64 * 1024**2

@@ -242,14 +242,102 @@ def test_a_unit_level_file_with_decimal_commas_is_related_by_the_column():
     assert frame["Sick"].tolist() == pytest.approx([5.6, 6.1, 4.9, 6.4, 5.2])
 
 
-def test_a_stray_space_far_below_a_narrow_sheet_names_the_rows_to_delete():
+def _responses_workbook(stray: dict[str, object], rows: int = 12) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
+    sheet.title = "Responses"
     sheet.append(["Team", "Q9F", "Q9G", "Q9H", "Q9I"])
-    for _ in range(12):
-        sheet.append(["Ward A", 4, 4, 3, 5])
-    sheet["E1048576"] = " "                # 5 columns x 1,048,576 rows: under the cell limit, but empty
+    for i in range(rows):
+        sheet.append([f"Ward {'AB'[i % 2]}", 1 + i % 5, 4, 3, 5])
+    for cell, value in stray.items():
+        sheet[cell] = value
     buffer = io.BytesIO()
     book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("stray", [{"E1048576": " "}, {"A1048576": "\u00a0"}, {"A150000": " ", "C90000": "  "}])
+def test_blank_cells_far_below_the_data_are_not_read_and_the_figures_are_unchanged(stray):
+    clean = read_table(_responses_workbook({}, rows=1000), "clean.xlsx")
+    raw = read_table(_responses_workbook(stray, rows=1000), "export.xlsx")
+    pd.testing.assert_frame_equal(raw.frame, clean.frame)
+    last = max(stray, key=lambda cell: int(cell.lstrip("ABCDE")))
+    cut = [note for note in raw.notes if note.startswith("Rows 1,002 to")]
+    assert len(cut) == 1 and f"cell {last})" in cut[0] and f"to {int(last.lstrip('ABCDE')):,} of sheet" in cut[0]
+
+
+def test_the_used_range_is_read_from_the_values_not_the_cells():
+    from analytics.ingest.source import open_source
+    extent = open_source(_responses_workbook({"A100": "\u00a0", "B200": " "}), "x.xlsx").sheet_extents["Responses"]
+    assert (extent.rows, extent.rows_used, extent.last_cell) == (200, 13, "B200")
+    extent = open_source(_responses_workbook({"A100": " ", "C300": 0}), "x.xlsx").sheet_extents["Responses"]
+    assert extent.rows_used == 300                 # a zero is a value
+    extent = open_source(_responses_workbook({"D5000": "x", "E6000": " "}), "x.xlsx").sheet_extents["Responses"]
+    assert extent.rows_used == 5000
+
+
+def test_a_value_far_below_a_narrow_sheet_names_the_rows_to_delete():
+    data = _responses_workbook({"E1048576": "x"})  # 5 columns x 1,048,576 rows, the last one not blank
     with pytest.raises(InputError, match=r"reach down to row 1,048,576 although only 14 rows hold anything"):
-        read_table(buffer.getvalue(), "export.xlsx")
+        read_table(data, "export.xlsx")
+
+
+def _with_shared_strings(data: bytes) -> bytes:
+    """The workbook with its inline strings moved to ``xl/sharedStrings.xml`` (as Excel saves them)."""
+    import re
+    import zipfile
+    source, out, strings = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO(), []
+
+    def shared(match):
+        strings.append(match.group(1))
+        return b't="s"><v>' + str(len(strings) - 1).encode() + b"</v>"
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                content = re.sub(rb't="inlineStr"><is><t[^>]*>([^<]*)</t></is>', shared, content)
+            elif info.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType='
+                                          b'"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
+                                          b'+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.'
+                                          b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                          b'Target="sharedStrings.xml"/></Relationships>')
+            target.writestr(info, content)
+        items = b"".join(b'<si><t xml:space="preserve">' + text + b"</t></si>" for text in strings)
+        target.writestr("xl/sharedStrings.xml", b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                        b'openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (
+                            len(strings), len(strings)) + items + b"</sst>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("stray", [{"E1048576": " "}, {"A150000": " ", "C90000": "x"}])
+def test_blank_shared_strings_far_below_the_data_are_not_read(stray):
+    clean = read_table(_with_shared_strings(_responses_workbook({}, rows=1000)), "clean.xlsx")
+    data = _with_shared_strings(_responses_workbook(stray, rows=1000))
+    raw = read_table(data, "export.xlsx")
+    if "C90000" in stray:                          # a real value: the rows down to it are read, not below
+        assert raw.frame.index[-1] == 90000 and len(raw.frame) == 1001
+        assert any(note.startswith("Rows 90,001 to 150,000") for note in raw.notes)
+    else:
+        pd.testing.assert_frame_equal(raw.frame, clean.frame)
+        assert any(note.startswith("Rows 1,002 to 1,048,576") and "E1048576" in note for note in raw.notes)
+
+
+def test_the_used_range_is_the_same_whatever_the_chunks_the_sheet_is_read_in():
+    import zipfile
+    from analytics.ingest.archive import _ExtentScanner
+    from analytics.ingest.source import open_source
+    data = _with_shared_strings(_responses_workbook({"A100": " ", "B20000": "  ", "C300": 2}))
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    extents = []
+    for size in (len(xml), 997, 64):
+        scanner = _ExtentScanner()
+        for at in range(0, len(xml), size):
+            scanner.feed(xml[at:at + size])
+        extents.append(scanner.extent())
+    # the last rows hold shared strings: unknown until the strings are read, which the file scan does
+    assert all((e.rows, e.columns, e.last_cell, e.rows_used) == (20000, 5, "B20000", None) for e in extents)
+    assert open_source(data, "x.xlsx").sheet_extents["Responses"].rows_used == 300

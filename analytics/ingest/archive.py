@@ -187,7 +187,7 @@ def _check_declared_sizes_hold(src) -> dict[str, "SheetExtent"]:
     """Unpack every member as a stream and refuse the file if a member's content does not match its
     declared size and checksum (see :func:`check_workbook_zip`). On the way, measure each worksheet's
     extent (:class:`SheetExtent`) from its cell references; returns them by sheet part."""
-    extents: dict[str, SheetExtent] = {}
+    scanners: dict[str, _ExtentScanner] = {}
     try:
         with src.opener() as handle, zipfile.ZipFile(handle) as archive:
             for info in archive.infolist():
@@ -198,12 +198,14 @@ def _check_declared_sizes_hold(src) -> dict[str, "SheetExtent"]:
                         if scanner is not None:
                             scanner.feed(chunk)
                 if scanner is not None:
-                    extents[info.filename] = scanner.extent()
+                    scanner.extent()  # scans the last rows
+                    scanners[info.filename] = scanner
+            _resolve_used_rows(archive, scanners)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
         raise InputError("This workbook's contents do not match the sizes and checksums it declares, so it was "
                          "not opened (a damaged file, or one built to exhaust memory). Open it in Excel and save "
                          "it again, or save the responses as CSV.", file=src.name) from error
-    return extents
+    return {part: scanner.extent() for part, scanner in scanners.items()}
 
 
 # --- Sheet extents (a stray cell far from the data would make the reader allocate the whole grid) ---
@@ -226,10 +228,29 @@ class SheetExtent:
     far_cell: str
     #: How many rows actually hold cells (``<row>`` elements).
     rows_present: int = 0
+    #: The last row holding a value that is not blank (white space, NUL padding and control characters are
+    #: blank, as for :func:`analytics.ingest.frames.drop_empty_rows`); 0 when no row does, ``None`` when
+    #: unknown (the sheet's rows could not be told apart).
+    rows_used: int | None = None
+    #: A cell of the last row, e.g. ``"A1048576"`` (named in the note when rows below the data are cut).
+    last_cell: str = ""
 
     @property
     def cells(self) -> int:
         return self.rows * self.columns
+
+    @property
+    def blank_rows_below(self) -> int:
+        """How many rows at the bottom hold nothing but blank cells (0 when unknown)."""
+        return self.rows - self.rows_used if self.rows_used is not None else 0
+
+    @property
+    def blank_below_data(self) -> bool:
+        """True when the rows at the bottom hold only blank cells and the rows above them (the data) do not
+        themselves reach far below what they fill: reading up to :attr:`rows_used` reads the data only."""
+        if self.rows_used is None or self.rows_used >= self.rows:
+            return False
+        return not (self.rows_used > SPARSE_ROWS_FROM and self.rows_present * 10 < self.rows_used)
 
     @property
     def reaches_far_below(self) -> bool:
@@ -246,12 +267,18 @@ def _column_number(letters: bytes) -> int:
 
 
 class _ExtentScanner:
-    """The last row and column referenced in a worksheet's XML, read chunk by chunk.
+    """The last row and column referenced in a worksheet's XML, and the last row holding a value that is not
+    blank, read chunk by chunk.
 
     Cells are written in order within a row, so a row's last cell (the ``<c`` before its ``</row>``) is
     its furthest column, and the last ``<row`` is the furthest row: one look per row, not per cell (a
     worksheet of 20,000 rows x 100 columns is scanned in a fraction of a second). A chunk is cut after its
     last ``</row>`` and the rest kept for the next one.
+
+    The last row with a value is found from the end of each chunk backwards (:func:`_row_values`): usually
+    the chunk's last row has one, so one row per chunk is looked at. A row whose only values are shared
+    strings (``t="s"``, an index into ``xl/sharedStrings.xml``, read after the sheets) is *pending*: the
+    indices are kept and resolved by :func:`_resolve_used_rows` once the strings are known.
     """
 
     def __init__(self) -> None:
@@ -259,6 +286,12 @@ class _ExtentScanner:
         self.columns = 0
         self.far_cell = ""
         self.rows_present = 0
+        self.last_cell = ""
+        #: The last row with a value known to be non-blank.
+        self.last_value_row = 0
+        #: Rows below ``last_value_row`` whose only values are shared strings: (row, indices), in order.
+        self.pending: list[tuple[int, set[int]]] = []
+        self.unknown = False
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -273,8 +306,10 @@ class _ExtentScanner:
 
     def _scan(self, data: bytes) -> None:
         start = 0
+        ends = []
         for end in _ROW_END.finditer(data):
             self.rows_present += 1
+            ends.append((start, end.start()))
             at = data.rfind(b"<c ", start, end.start())
             if at >= 0:
                 cell = _CELL_AT.match(data, at)
@@ -287,10 +322,135 @@ class _ExtentScanner:
         number = _ROW_NUMBER.match(data, last_row) if last_row >= 0 else None
         if number is not None:
             self.rows = max(self.rows, int(number.group(1)))
+        self._scan_values(data, ends)
+
+    def _scan_values(self, data: bytes, ends: list[tuple[int, int]]) -> None:
+        """Move ``last_value_row`` and ``pending`` on by the rows of this chunk, looked at from its end."""
+        if self.unknown or not ends:
+            return
+        found: list[tuple[int, set[int]]] = []
+        last_start, last_end = ends[-1]
+        if (cell := data.rfind(b"<c ", last_start, last_end)) >= 0 and (match := _CELL_AT.match(data, cell)):
+            self.last_cell = (match.group(1) + match.group(2)).decode()
+        for start, end in reversed(ends):
+            row_at = data.rfind(b"<row", start, end)
+            number = _ROW_NUMBER.match(data, row_at) if row_at >= 0 else None
+            if number is None:
+                self.unknown = True
+                return
+            filled, indices = _row_values(data[row_at:end])
+            if filled:
+                self.last_value_row, self.pending = int(number.group(1)), []
+                break
+            if indices:
+                found.append((int(number.group(1)), indices))
+        self.pending.extend(reversed(found))
+        if len(self.pending) > _MAX_PENDING_ROWS:
+            self.unknown = True
 
     def extent(self) -> SheetExtent:
-        self._scan(self._tail)
-        return SheetExtent(self.rows, self.columns, self.far_cell, self.rows_present)
+        if self._tail:
+            self._scan(self._tail)
+            self._tail = b""
+        rows_used = None if self.unknown or self.pending else self.last_value_row
+        return SheetExtent(self.rows, self.columns, self.far_cell, self.rows_present, rows_used, self.last_cell)
+
+
+#: Rows of shared strings only, below the last row known to hold a value, that are kept to be resolved; a
+#: sheet with more (a million rows of one repeated space) is not cut.
+_MAX_PENDING_ROWS = 200_000
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_CELL_TYPE = re.compile(rb'\bt="([^"]*)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
+
+
+def _blank_text(raw: bytes) -> bool:
+    """True when XML text (entities included) holds only blank characters."""
+    from analytics.ingest.frames import _EMPTY_CHARACTERS
+
+    return not html.unescape(raw.decode("utf-8", "replace")).strip(_EMPTY_CHARACTERS)
+
+
+def _row_values(row: bytes) -> tuple[bool, set[int]]:
+    """Whether a row's XML holds a non-blank value (a number, a date, a boolean, a formula's result, or text
+    that is not blank), and the shared-string indices of its other values (blank or not: not yet known)."""
+    indices: set[int] = set()
+    for cell in _CELL.finditer(row):
+        body = cell.group(2)
+        if not body:
+            continue
+        kind = _CELL_TYPE.search(cell.group(1))
+        kind = kind.group(1) if kind else b"n"
+        if kind == b"inlineStr":
+            if not _blank_text(b"".join(_TEXT.findall(body))):
+                return True, indices
+            continue
+        value = _VALUE.search(body)
+        if value is None:
+            continue
+        if kind == b"s":
+            if value.group(1).strip().isdigit():
+                indices.add(int(value.group(1)))
+                continue
+            return True, indices
+        if kind != b"str" or not _blank_text(value.group(1)):
+            return True, indices
+    return False, indices
+
+
+_STRING_ITEM = re.compile(rb"<si\b[^>]*?(?:/>|>(.*?)</si>)", re.S)
+
+
+def _blank_shared_strings(archive: zipfile.ZipFile, wanted: set[int]) -> set[int] | None:
+    """Which of the ``wanted`` shared-string indices are blank; ``None`` when the strings cannot be read.
+    Streamed, and stopped after the largest index wanted."""
+    if not wanted:
+        return set()
+    try:
+        member = archive.open("xl/sharedStrings.xml")
+    except KeyError:
+        return None
+    blank, index, tail, last = set(), 0, b"", max(wanted)
+
+    def take(data: bytes) -> None:
+        nonlocal index
+        for item in _STRING_ITEM.finditer(data):
+            if index in wanted and _blank_text(b"".join(_TEXT.findall(item.group(1) or b""))):
+                blank.add(index)
+            index += 1
+
+    with member:
+        while index <= last and (chunk := member.read(1 << 20)):
+            data = tail + chunk
+            cut = data.rfind(b"</si>")
+            if cut < 0:
+                tail = data
+                continue
+            cut += len(b"</si>")
+            take(data[:cut])
+            tail = data[cut:]
+        if index <= last:
+            take(tail)
+    return blank if index > last else None
+
+
+def _resolve_used_rows(archive: zipfile.ZipFile, scanners: dict[str, _ExtentScanner]) -> None:
+    """Settle the sheets' pending rows (see :class:`_ExtentScanner`) once the shared strings can be read: the
+    last used row is the last pending row with a string that is not blank."""
+    wanted = {i for scanner in scanners.values() if not scanner.unknown for _, ids in scanner.pending for i in ids}
+    blank = _blank_shared_strings(archive, wanted)
+    for scanner in scanners.values():
+        if not scanner.pending or scanner.unknown:
+            continue
+        if blank is None:
+            scanner.unknown = True
+            continue
+        for row, indices in reversed(scanner.pending):
+            if indices - blank:
+                scanner.last_value_row = row
+                break
+        scanner.pending = []
 
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')

@@ -88,18 +88,22 @@ Cells
     numbers as integers where a column has no blanks), a column of dates becomes datetime64, mixed
     columns keep each cell's own type. Rows with no value at all (in the columns read) are dropped;
     the index keeps every remaining row's spreadsheet row number.
+Isolation
+    The checks above (type, zip-bomb guard, sheet extents) run in the calling process; the reading
+    itself runs in a child process with a memory and a time limit (:mod:`analytics.ingest.isolated`) for
+    every workbook and for CSV files above ``settings.ISOLATE_READS_ABOVE_BYTES``, so a file that slips
+    past the checks ends only that child: the caller gets an :class:`InputError` saying what happened.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from analytics.ingest.csv_reader import read_csv
 from analytics.ingest.frames import HEADER_ONLY_ROWS
 from analytics.ingest.header import MAX_HEADER_ROWS, PREVIEW_ROWS, column_letter
+from analytics.ingest.isolated import read_source, sheet_names
 from analytics.ingest.raw import RawTable
 from analytics.ingest.source import open_source
-from analytics.ingest.workbook import load_workbook, read_workbook
 
 __all__ = ["HEADER_ONLY_ROWS", "MAX_HEADER_ROWS", "PREVIEW_ROWS", "column_letter", "list_sheets", "read_table"]
 
@@ -148,9 +152,7 @@ def read_table(
         and says what to do.
     """
     src = open_source(source, file_name)
-    if src.kind == "workbook":
-        return read_workbook(src, sheet=sheet, columns=columns, header_only=header_only)
-    return read_csv(src, columns=columns, header_only=header_only)
+    return read_source(src, sheet=sheet, columns=columns, header_only=header_only)
 
 
 def list_sheets(source: str | Path | bytes, file_name: str | None = None) -> list[str]:
@@ -161,8 +163,4 @@ def list_sheets(source: str | Path | bytes, file_name: str | None = None) -> lis
     src = open_source(source, file_name)
     if src.kind != "workbook":
         return []
-    workbook = load_workbook(src)
-    try:
-        return list(workbook.sheet_names)
-    finally:
-        workbook.close()
+    return sheet_names(src)

@@ -39,6 +39,8 @@ def load_workbook(src: Source):
             with open(src.path, "rb") as handle:
                 return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(src.data))
+    except MemoryError:  # out of memory is not damage: the isolated reader reports it as such
+        raise
     except Exception as error:  # calamine raises several types for damaged files
         raise InputError("This workbook is damaged and cannot be read. Open it in Excel and save it again, or "
                          "export the responses again.", file=src.name) from error
@@ -52,6 +54,8 @@ def _sheet_unreadable(name: str, sheet: str) -> InputError:
 def _sheet_rows(sheet_obj, nrows: int | None, name: str, sheet: str) -> list[list]:
     try:
         return sheet_obj.to_python(skip_empty_area=True, nrows=nrows) if nrows else sheet_obj.to_python()
+    except MemoryError:
+        raise
     except Exception as error:
         raise _sheet_unreadable(name, sheet) from error
 
@@ -77,6 +81,8 @@ class _SheetCandidate:
     sheet_obj: object
     header: Header
     n_data_rows: int
+    #: Rows to read from the sheet's first row (``None``: all): :func:`_used_rows`.
+    nrows: int | None = None
 
 
 def _candidate_rounds(workbook, src: Source, sheet: str | None) -> list[list[str]]:
@@ -105,8 +111,10 @@ def oversized_sheet(src: Source, name: str) -> str:
     """Why a sheet is too large to open ("" when it is not): its cells reach further than
     :data:`~analytics.settings.MAX_SHEET_CELLS` allows (the reader would allocate the whole grid, however
     empty, and could exhaust the server's memory), or reach over a million cells down to a row far below
-    rows that are mostly empty (a stray cell: reading it costs seconds and gigabytes for nothing). Measured
-    from the file before the reader opens it (:class:`analytics.ingest.archive.SheetExtent`)."""
+    rows that are mostly empty (a stray cell: reading it costs seconds and gigabytes for nothing), unless
+    those rows hold only blank or space-only cells and the grid is within
+    :data:`~analytics.settings.MAX_CUT_SHEET_CELLS` (then only the rows with data are read: :func:`_used_rows`).
+    Measured from the file before the reader opens it (:class:`analytics.ingest.archive.SheetExtent`)."""
     extent = src.sheet_extents.get(name)
     if extent is None:
         return ""
@@ -115,11 +123,36 @@ def oversized_sheet(src: Source, name: str) -> str:
                 f"{extent.far_cell}), too far to open safely, though most of that grid is probably empty. Delete "
                 f"the stray cells far from the data (cell {extent.far_cell} and any others) in Excel, save, and "
                 "upload again.")
-    if extent.reaches_far_below and extent.cells > settings.MAX_SHEET_CELLS // 25:
+    can_cut = extent.blank_below_data and extent.cells <= settings.MAX_CUT_SHEET_CELLS
+    if extent.reaches_far_below and extent.cells > settings.MAX_SHEET_CELLS // 25 and not can_cut:
         return (f"Its cells reach down to row {extent.rows:,} although only {extent.rows_present:,} rows hold "
                 "anything: a stray cell (perhaps a space) far below the data. Delete the empty rows below the "
                 "data in Excel (select them, right-click, Delete), save, and upload again.")
     return ""
+
+
+def _used_rows(src: Source, name: str, sheet_obj) -> int | None:
+    """How many rows to read from the sheet's first row (calamine's ``start``) to reach its last row holding a
+    value that is not blank, when the rows below it hold only blank or space-only cells (measured from the
+    file: :attr:`analytics.ingest.archive.SheetExtent.rows_used`); ``None`` to read every row. Those rows
+    would be dropped as empty once read (:func:`analytics.ingest.frames.drop_empty_rows`), so cutting them
+    before the reader turns them into Python rows changes no figure; a stray space in row 1,048,576 costs
+    nothing."""
+    extent = src.sheet_extents.get(name)
+    if extent is None or extent.rows_used is None or sheet_obj.start is None:
+        return None
+    first = sheet_obj.start[0]
+    if extent.rows_used >= first + sheet_obj.height:
+        return None
+    return max(extent.rows_used - first, 0)
+
+
+def _cut_note(src: Source, name: str) -> str:
+    """The note for a sheet whose blank rows at the bottom were not read, naming the last cell there."""
+    extent = src.sheet_extents[name]
+    cell = f" (down to cell {extent.last_cell})" if extent.last_cell else ""
+    return (f"Rows {extent.rows_used + 1:,} to {extent.rows:,} of sheet '{name}' hold only blank or space-only "
+            f"cells{cell}, so they were not read. Deleting those rows in Excel makes the file faster to read.")
 
 
 def _examine_sheet(workbook, src: Source, name: str) -> _SheetCandidate | None:
@@ -131,17 +164,22 @@ def _examine_sheet(workbook, src: Source, name: str) -> _SheetCandidate | None:
         return None
     try:
         sheet_obj = workbook.get_sheet_by_name(name)
+    except MemoryError:
+        raise
     except Exception as error:
         raise _sheet_unreadable(src.name, name) from error
     if not sheet_obj.height or sheet_obj.start is None:
         return None
-    preview = _sheet_rows(sheet_obj, PREVIEW_ROWS, src.name, name)
+    nrows = _used_rows(src, name, sheet_obj)
+    if nrows == 0:
+        return None
+    preview = _sheet_rows(sheet_obj, min(PREVIEW_ROWS, nrows or PREVIEW_ROWS), src.name, name)
     header = detect_header(preview, first_column=sheet_obj.start[1])
     if header is None:
         return None
-    n_data_rows = sheet_obj.height - header.data_start
+    n_data_rows = (sheet_obj.height if nrows is None else nrows) - header.data_start
     score = max(n_data_rows, 0) * max(len(header.positions), 1)
-    return _SheetCandidate(score, name, sheet_obj, header, n_data_rows)
+    return _SheetCandidate(score, name, sheet_obj, header, n_data_rows, nrows)
 
 
 def _best_sheet(workbook, src: Source, rounds: list[list[str]]) -> tuple[_SheetCandidate | None, list[str]]:
@@ -195,9 +233,13 @@ def _read_open_workbook(workbook, src: Source, *, sheet, columns, header_only) -
     notes = list(src.notes)
     notes.append(_sheet_note(name, examined, chosen_by_user))
     notes += header_notes(header, row_offset, first_column)
+    if best.nrows is not None:
+        notes.append(_cut_note(src, name))
     positions, labels = select_positions(header, columns, src.name, name)
 
     nrows = header.data_start + HEADER_ONLY_ROWS if header_only else None
+    if best.nrows is not None:
+        nrows = best.nrows if nrows is None else min(nrows, best.nrows)
     rows = _sheet_rows(best.sheet_obj, nrows, src.name, name)
     frame = _frame_from_rows(rows[header.data_start:], positions, labels)
     return finish_table(frame, row_offset + header.data_start + 1, file_name=src.name, sheet=name,
