@@ -1,9 +1,10 @@
-"""Burnout (PP4_2) and flexible working (PP6_2) scored from respondent answers with the 2024/2025 codebook.
+"""Burnout (PP4_2), support for work-life balance (PP6_1) and flexible working (PP6_2) scored from respondent answers with the 2024/2025 codebook.
 
 Expected values are hand arithmetic from the sourced rules: burnout items q12a-q12g on Never ... Always,
 each scored Never 10, Rarely 7.5, Sometimes 5, Often 2.5, Always 0 (NSS 2025 Technical Guide section 4, as
 summarised in the codebook's source 'nss2025_technical_guide_burnout'); q4d on the 5-point satisfaction
-scale, Very dissatisfied 0 ... Very satisfied 10 (source 'wrap_nss2025_r_script'). A sub-score is the mean
+scale, Very dissatisfied 0 ... Very satisfied 10 (source 'wrap_nss2025_r_script'); q6b-q6d on the 5-point
+agreement scale, Strongly disagree 0 ... Strongly agree 10 (source 'nof_2024_analysis_scripts'). A sub-score is the mean
 of the answered items when at least half are answered (this project's rule, domain.md section 1).
 """
 
@@ -56,10 +57,21 @@ def test_flexible_working_is_scored_from_q4d_on_a_satisfaction_scale():
     assert "NSS2025-Questionnaire" in m.source
 
 
+def test_work_life_balance_is_scored_from_three_agreement_items():
+    m = BOOK.measure("pp6_work_life_balance")
+    assert m.items == ("q6b", "q6c", "q6d")
+    assert all(BOOK.items[c].scale == "agreement" and not BOOK.items[c].reverse for c in m.items)
+    assert BOOK.items["q6b"].wording == "My organisation is committed to helping me balance my work and home life"
+    assert BOOK.items["q6c"].wording == "I achieve a good balance between my work life and my home life"
+    assert BOOK.items["q6d"].wording == ""  # only a paraphrase was found
+    assert BOOK.measure_by_alias("pp6_1_work_life_balance_2024").id == "pp6_work_life_balance"
+    assert "nof_2024_analysis_scripts" in {s["id"] for s in BOOK.sources}
+
+
 def test_elements_four_and_six_stay_published_only():
     published = {p.id for p in BOOK.published_measures}
     assert {"pp4_safe_healthy", "pp6_work_flexibly", "pp4_health_safety_climate",
-            "pp4_negative_experiences", "pp6_work_life_balance"} <= published
+            "pp4_negative_experiences"} <= published
     assert not published & set(BOOK.measure_ids)
     assert "burnout" in BOOK.notes and "q4d" in BOOK.notes and "NOT scored" in BOOK.notes
 
@@ -91,3 +103,17 @@ def test_flexible_working_sub_score_by_hand():
                           "Dissatisfied", "Very dissatisfied", None]})["pp6_flexible_working"].tolist()
     assert got[:5] == pytest.approx([10.0, 7.5, 5.0, 2.5, 0.0])
     assert math.isnan(got[5])
+
+
+def test_work_life_balance_sub_score_by_hand():
+    got = _score({
+        "q6b": ["Strongly agree", "Disagree", None, "Agree"],
+        "q6c": ["Agree", None, None, "Neither agree nor disagree"],
+        "q6d": ["Neither agree nor disagree", None, "Strongly disagree", "Don't know"],
+    })["pp6_work_life_balance"].tolist()
+    # R1: 10 + 7.5 + 5 = 22.5 over 3
+    assert got[0] == pytest.approx(7.5)
+    # R2 and R3: one answer of three, below half -> missing
+    assert math.isnan(got[1]) and math.isnan(got[2])
+    # R4: Don't know is missing; two of three answered: (7.5 + 5) / 2
+    assert got[3] == pytest.approx(6.25)
