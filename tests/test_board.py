@@ -23,9 +23,11 @@ from analytics.ingest.io import read_table
 from analytics.survey.pipeline import SurveySource, score_survey_files
 
 K = settings.DEFAULT_MIN_GROUP_SIZE
-#: Questions added to the codebook after these answers were designed (raising concerns). Left out so that the
-#: random answers drawn below (one per question) stay those the expected falls were designed on.
-LATER_ITEMS = {"q20a", "q20b", "q25e", "q25f"}
+#: Questions added to the codebook after these answers were designed (raising concerns, burnout, q4c-q4d,
+#: q6b-q6d). Left out so that the random answers drawn below (one per question) stay those the expected falls were
+#: designed on.
+LATER_ITEMS = {"q20a", "q20b", "q25e", "q25f", "q4c", "q4d", "q12a", "q12b", "q12c", "q12d", "q12e", "q12f", "q12g",
+               "q6b", "q6c", "q6d"}
 ITEMS = [code.upper() for code in load_codebook().items if code not in LATER_ITEMS]
 # Per wave: team -> (directorate, respondents, mean answer position 1-5).
 TEAMS_2024 = {
