@@ -15,11 +15,14 @@ is ignored: the user is always the one the provider signed in, with the role the
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
-from analytics import access, labels, store
+from analytics import access, labels, settings, store
 from analytics.access import LOCAL_USER, User
 from analytics.errors import InputError
+from analytics.store.engine import make_sqlite_folder
 
 #: Session-state key of a :class:`~analytics.access.User` injected by tests (read only without ``[auth]``).
 USER_KEY = "auth_user"
@@ -55,7 +58,15 @@ def store_url() -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str | None):
-    return store.open_store(url)  # None: the embedded SQLite file (settings.DEFAULT_STORE_URL)
+    """The store through Streamlit's SQL connection (``[connections.store]`` in the secrets; else the
+    ``WORKSPACE_STORE_URL`` variable or the embedded SQLite file), with the same tables and code as the CLI."""
+    url = url or os.environ.get(settings.STORE_URL_ENV) or settings.DEFAULT_STORE_URL
+    try:
+        make_sqlite_folder(url)
+        connection = st.connection("store", type="sql", url=url)
+    except Exception as exc:  # Streamlit wraps the driver's errors in its own types
+        raise InputError(f"The store cannot be opened: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    return store.open_store(engine=connection.engine)
 
 
 def workspace_store():

@@ -57,14 +57,20 @@ def dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def make_sqlite_folder(url: "str | sa.engine.URL") -> None:
+    """Create the folder of an SQLite file URL (the embedded store's ``.workspace/`` on first run)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _engine(url: str) -> Engine:
     try:
         parsed = sa.engine.make_url(url)
     except (SQLAlchemyError, ValueError):
         raise InputError(f"The store address {url!r} is not a database URL (for example "
                          "sqlite:///path/store.sqlite or postgresql+psycopg://user@host/db).") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    make_sqlite_folder(parsed)
     try:
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError) as exc:
@@ -98,7 +104,7 @@ def _ensure_salt(conn: Connection) -> None:
             pass
 
 
-def open_store(url: str | None = None) -> Store:
+def open_store(url: str | None = None, *, engine: Engine | None = None) -> Store:
     """Open the store at ``url`` (default: the environment variable :data:`analytics.settings.STORE_URL_ENV`
     when set, else :data:`analytics.settings.DEFAULT_STORE_URL`, an embedded SQLite file whose folder is created
     on first use), creating or migrating its tables and making the installation's
@@ -107,10 +113,15 @@ def open_store(url: str | None = None) -> Store:
     On PostgreSQL the migration runs under an advisory lock (:data:`settings.STORE_MIGRATION_LOCK`), so
     two app processes starting at once migrate one after the other.
 
+    ``engine``: an engine made elsewhere (the dashboard passes the one of ``st.connection("store", type="sql")``)
+    instead of a URL; the store then uses it as it is (tables created or migrated the same way).
+
     Raises :class:`InputError` when the URL is not a database URL or the database cannot be reached.
     """
-    url = url or os.environ.get(settings.STORE_URL_ENV) or settings.DEFAULT_STORE_URL
-    engine = _engine(url)
+    if engine is None:
+        engine = _engine(url or os.environ.get(settings.STORE_URL_ENV) or settings.DEFAULT_STORE_URL)
+    elif engine.dialect.name == "sqlite":   # an engine made elsewhere (the app's st.connection)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
     shown = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
