@@ -324,7 +324,7 @@ def test_every_page_draws_and_an_upload_reaches_the_team_explorer(app_url, page_
     assert use_button.is_enabled(), "'Preview these files' stays disabled after a recognisable upload"
     use_button.click()
     sidebar = page.locator('[data-testid="stSidebarUserContent"]')
-    sidebar.get_by_text("Uploaded:").first.wait_for(state="visible")
+    sidebar.get_by_text("Preview of your uploads:").first.wait_for(state="visible")
     _wait_idle(page)
     _assert_no_error(page, "Data (after using the files)")
     sidebar_text = sidebar.inner_text()
