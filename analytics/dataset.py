@@ -161,6 +161,12 @@ class DatasetSpec:
             h.update(b"|published:" + repr(self.published).encode())
         return h.hexdigest()
 
+    @property
+    def is_preview(self) -> bool:
+        """Uploaded files shown to one session only (neither the shipped sample nor published waves): their
+        results are cached for that session alone and dropped when it ends."""
+        return not self.is_sample and self.published is None
+
     def unit_map(self) -> pd.DataFrame | None:
         """The confirmed unit map (:func:`analytics.unit_matching.read_unit_map`), or None."""
         return None if self.unit_map_csv is None else read_unit_map(self.unit_map_csv, name="unit map")

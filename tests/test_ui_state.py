@@ -17,7 +17,7 @@ def test_check_then_use_scores_the_files_once(monkeypatch, clear_streamlit_cache
         return load_survey(spec, **kwargs)
 
     monkeypatch.setattr(state, "load_survey", counting_load_survey)
-    monkeypatch.setattr(state, "_SCORED_KEYS", set())
+    st.session_state.pop(state._SCORED_KEYS_KEY, None)
     spec = DatasetSpec(label="upload", survey_files=(FilePayload("survey_2025.csv", codes_csv()),))
     seen = []
     first = state.load_with_progress(spec, lambda fraction, message: seen.append(fraction))  # "Check the files"

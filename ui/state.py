@@ -24,6 +24,7 @@ from analytics.dataset import (Dataset, DatasetSpec, can_exclude_doctors_in_trai
 from analytics.errors import InputError
 from analytics.hr import HRExclusions
 from ui import auth
+from ui.cache import per_audience
 
 SPEC_KEY = "dataset_spec"
 MIN_GROUP_KEY = "min_group_size"
@@ -126,39 +127,47 @@ def _sample_spec() -> DatasetSpec:
 
 # ``key`` (a digest of the files and column choices) identifies ``_spec``, which is not hashed. The
 # results are shared objects (st.cache_resource: no copy per rerun, which keeps filter changes fast):
-# nothing may mutate them.
-#: Survey results just computed with a progress bar (:func:`load_with_progress`), handed to the cache
-#: below so that they are not computed twice. Streamlit cannot run a progress bar inside a cached
-#: function (it would replay the element), hence the hand-over.
-_SCORED_WITH_PROGRESS: dict[tuple[str, int], object] = {}
-#: (spec key, threshold) pairs the survey cache has computed in this process: the Data page's "Check the
-#: files" then "Use these files" must not score the same files twice. (If the cache has since evicted an
-#: entry, it is simply computed again, with a spinner instead of the progress bar.)
-_SCORED_KEYS: set[tuple[str, int]] = set()
+# nothing may mutate them. Each cache is server-wide for the sample and published waves and session-scoped
+# for a session's preview of its uploads (ui.cache.per_audience): an upload's rows never sit in a cache
+# another session can reach, and they go when the session ends.
+#: Session-state key: survey results just computed with a progress bar (:func:`load_with_progress`), handed
+#: to the cache below so that they are not computed twice. Streamlit cannot run a progress bar inside a
+#: cached function (it would replay the element), hence the hand-over.
+_HANDED_OVER_KEY = "state_scored_with_progress"
+#: Session-state key: (spec key, threshold) pairs the survey cache has computed for this session, so that the
+#: Data page's "Check the files" then "Preview these files" do not score the same files twice.
+_SCORED_KEYS_KEY = "state_scored_keys"
 
 
-@st.cache_resource(max_entries=6, show_spinner="Scoring the survey…")
+def _last_spec(*args, **kwargs) -> DatasetSpec:
+    return kwargs["_spec"] if "_spec" in kwargs else args[-1]
+
+
+def _by_audience(max_entries: int, spinner: str | bool = False):
+    return per_audience(st.cache_resource, max_entries=max_entries, preview_entries=2, spec_of=_last_spec,
+                        show_spinner=spinner)
+
+
+@_by_audience(6, "Scoring the survey…")
 def _survey(key: str, min_group_size: int, _spec: DatasetSpec):
-    if len(_SCORED_KEYS) > 64:
-        _SCORED_KEYS.clear()
-    _SCORED_KEYS.add((key, min_group_size))
-    handed_over = _SCORED_WITH_PROGRESS.pop((key, min_group_size), None)
+    st.session_state.setdefault(_SCORED_KEYS_KEY, set()).add((key, min_group_size))
+    handed_over = st.session_state.get(_HANDED_OVER_KEY, {}).pop((key, min_group_size), None)
     if handed_over is not None:
         return handed_over
     return load_survey(_spec, min_group_size=min_group_size)
 
 
-@st.cache_resource(max_entries=3, show_spinner="Reading the HR files…")
+@_by_audience(3, "Reading the HR files…")
 def _hr_raw(key: str, _spec: DatasetSpec):
     return load_hr(_spec)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@_by_audience(6)
 def _hr(key: str, exclusions: HRExclusions, _spec: DatasetSpec):
     return exclude_from_hr(_hr_raw(key, _spec), exclusions)
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
+@_by_audience(12)
 def _dataset(key: str, min_group_size: int, exclusions: HRExclusions, _spec: DatasetSpec) -> Dataset:
     hr, text = _hr(key, exclusions, _spec)
     # The survey is cached on the survey files' own key: choices about HR or the Board do not score it again.
@@ -250,9 +259,9 @@ def load_with_progress(spec: DatasetSpec, progress) -> Dataset:
     The Data page calls this, so files scored with a progress bar are not scored again when the pages
     use them. Raises :class:`InputError` for bad files.
     """
-    _SCORED_WITH_PROGRESS.clear()
-    if (spec.survey_key, min_group_size()) not in _SCORED_KEYS:
-        _SCORED_WITH_PROGRESS[(spec.survey_key, min_group_size())] = load_survey(
+    handed_over = st.session_state[_HANDED_OVER_KEY] = {}
+    if (spec.survey_key, min_group_size()) not in st.session_state.get(_SCORED_KEYS_KEY, set()):
+        handed_over[(spec.survey_key, min_group_size())] = load_survey(
             spec, min_group_size=min_group_size(), progress=lambda f, m: progress(0.8 * f, m))
     progress(0.85, "Reading HR files")
     dataset = _dataset(spec.key, min_group_size(), hr_exclusions(), spec)
