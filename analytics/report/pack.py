@@ -894,14 +894,14 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
         behaviours = behaviours_section(report, refs, table_refs)
         sections.append(statements_section(report, table_refs))
         sections.append(behaviours)
-    from analytics.report.actions_section import actions_section  # it builds on this module's blocks
-    action_log = actions_section(dataset, actions, refs.table)
-    if action_log is not None:
-        sections.append(action_log)
     else:
         for key in ("headlines", "exceptions", "statements", "behaviours"):
             sections.append(Section(key, SECTION_TITLES[key], [Text(
                 "There are no survey results: add at least one survey file.", "note")]))
+    from analytics.report.actions_section import actions_section  # it builds on this module's blocks
+    action_log = actions_section(dataset, actions, refs.table)
+    if action_log is not None:
+        sections.append(action_log)
     sections.append(relationships_section(dataset, wave, refs, window_kind=window_kind, exclusions=exclusions))
     sections.append(methods_section())
     sections.append(anonymity_section(dataset, wave, refs))
