@@ -12,4 +12,5 @@ st.caption("Users and roles of this workspace, the waves published to everyone, 
            "changes. Only administrators see this page.")
 view.render_users()
 view.render_waves()
+view.render_threshold()
 view.render_audit_log()

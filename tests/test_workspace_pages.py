@@ -169,3 +169,17 @@ def test_a_preview_stays_in_its_own_session_and_the_published_waves_are_shared(a
     from streamlit.runtime.caching.cache_resource_api import _resource_caches
     own = [d for sid in list(_resource_caches._function_caches) if sid is not None for d in _cached_datasets(sid)]
     assert any(d.spec.file_names == [PULSE.name] for d in own)           # the preview: in a session's own cache
+
+
+def test_admin_sets_the_publishing_threshold_and_a_lower_publication_is_refused(app_test):
+    at = _run(app_test, "pages/admin.py")
+    [n for n in at.number_input if n.label == "Minimum responses"][0].set_value(15)
+    [b for b in at.button if b.label == "Set the threshold"][0].click()
+    _run(at)
+    assert any("at least 15 responses" in s.value for s in at.success)
+    data = _run(at, "pages/data.py")
+    data.file_uploader(key=view.SURVEY_UPLOADER_KEY).set_value([(PULSE.name, PULSE.content, XLSX_MIME)])
+    _run(data)
+    data.button(key=f"{view.PREFIX}:publish").click()                 # the session's k is 11 < 15
+    _run(data)
+    assert data.error and workspace.published_waves(workspace.open_store()).empty

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import access, labels, store
+from analytics import access, labels, settings, store
 from analytics.access import Role
 from analytics.errors import InputError
 from analytics.export import csv_bytes
@@ -122,3 +122,25 @@ def render_waves() -> None:
     state.forget_published()
     st.toast(f"Wave {wave}: {action.lower()} done.", icon=":material/check:")
     st.rerun()
+
+
+def render_threshold() -> None:
+    """The organisation's anonymity threshold for publishing: every later publication uses at least this k
+    (never below the floor of 5); audited by the store."""
+    admin = _admin()
+    st.subheader("Anonymity threshold for publishing")
+    with st.form("admin_threshold_form"):
+        left, right = st.columns([3, 1])
+        organisation = left.text_input("Organisation", value=settings.DEFAULT_ORGANISATION_NAME,
+                                       help="The organisation the waves are published for.")
+        k = right.number_input("Minimum responses", min_value=settings.MIN_GROUP_SIZE_FLOOR, max_value=100,
+                               value=settings.DEFAULT_MIN_GROUP_SIZE, step=1)
+        if not st.form_submit_button("Set the threshold", icon=":material/lock:"):
+            return
+    try:
+        store.set_organisation_k(auth.workspace_store(), organisation, int(k), by=admin.email)
+    except InputError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.success(f"Waves of {organisation} are now published with at least {int(k)} responses per group.",
+               icon=":material/check_circle:")
