@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,15 +32,11 @@ import pytest
 
 from analytics import access, labels
 from ui import auth
+from test_browser import RUN_TIMEOUT_MS, _free_port, _stop_server, _wait_idle, browser  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 OIDC_DIR = ROOT / "tests" / "oidc"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
 START_TIMEOUT_S = 60
-RUN_TIMEOUT_MS = 90_000
 K_LABEL = "Minimum responses to show a group"
 
 #: The manager's directorate in the sample trust, and a team of another directorate that must never reach them.
@@ -57,22 +52,6 @@ ACCOUNTS = {
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
 def _wait_for_url(proc: subprocess.Popen, url: str, log_path: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -86,19 +65,6 @@ def _wait_for_url(proc: subprocess.Popen, url: str, log_path: Path) -> None:
             pass
         time.sleep(0.3)
     pytest.fail(f"nothing answered on {url} within {START_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the Python playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +114,9 @@ def workspace(browser, tmp_path_factory):
             _wait_for_url(app, f"{app_url}/_stcore/health", app_log)
             yield app_url, store_url
         finally:
-            _stop(app)
+            _stop_server(app)
     finally:
-        _stop(provider)
+        _stop_server(provider)
 
 
 def _make_users(store_url: str) -> None:
@@ -162,29 +128,6 @@ def _make_users(store_url: str) -> None:
 
 
 # --- browser helpers ---------------------------------------------------------------------------------------
-
-_IDLE_JS = """
-() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const busy = !app
-    || app.getAttribute('data-test-script-state') !== 'notRunning'
-    || app.getAttribute('data-test-connection-state') !== 'CONNECTED'
-    || document.querySelector('[data-testid="stStatusWidget"]')
-    || document.querySelector('[data-stale="true"]')
-    || document.querySelector('[data-testid="stSpinner"]')
-    || document.querySelector('[data-testid="stSkeleton"]');
-  const now = performance.now();
-  if (busy) { window.__idleSince = null; return false; }
-  if (window.__idleSince == null) { window.__idleSince = now; }
-  return now - window.__idleSince >= 400;
-}
-"""
-
-
-def _wait_idle(page) -> None:
-    page.evaluate("() => { window.__idleSince = null; }")
-    page.wait_for_function(_IDLE_JS, polling="raf", timeout=RUN_TIMEOUT_MS)
-
 
 def _open_signed_in(browser, app_url: str, login: str):
     """A new browser context signed in as ``login`` through the provider's login page; records every websocket

@@ -7,10 +7,8 @@ A real-browser test (``browser`` marker), like tests/test_browser.py, whose serv
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
 from analytics import settings
 from test_browser import (_assert_no_error, _open_page, _small_survey_csv, _start_server, _stop_server,
@@ -21,26 +19,13 @@ pytestmark = pytest.mark.browser
 PROPAGATION_TIMEOUT_S = settings.PUBLISHED_CHECK_SECONDS + 30
 
 
-@pytest.fixture
-def shared_store(postgres_url):
-    """A fresh database on the test PostgreSQL server (dropped afterwards)."""
-    name = f"replicas_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _sidebar_text(page) -> str:
     return page.locator('[data-testid="stSidebarUserContent"]').inner_text()
 
 
-def test_a_wave_published_on_one_replica_appears_on_the_other(browser, page_factory, shared_store, tmp_path,
+def test_a_wave_published_on_one_replica_appears_on_the_other(browser, page_factory, postgres_database, tmp_path,
                                                                monkeypatch):
-    monkeypatch.setenv(settings.STORE_URL_ENV, shared_store)   # both servers inherit it
+    monkeypatch.setenv(settings.STORE_URL_ENV, postgres_database)   # both servers inherit it
     servers = [_start_server(tmp_path, name) for name in ("replica_a", "replica_b")]
     try:
         for proc, url, log_path in servers:
