@@ -315,13 +315,14 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
         frame, _ = scorecard_table(renamed, level, min_group_size=min_group_size, measures=items,
                                    label_measures=False)
         parent_header = _PARENT_HEADERS.get(level)
-        out = pd.DataFrame({"Level": level, "Wave": frame["Wave"],
-                            "Part of": frame[parent_header] if parent_header else "",
-                            "Unit": frame[_UNIT_HEADERS[level]]}).astype(object)
+        units = pd.DataFrame({"Level": level, "Wave": frame["Wave"],
+                              "Part of": frame[parent_header] if parent_header else "",
+                              "Unit": frame[_UNIT_HEADERS[level]]}).astype(object)
+        answers = {}
         for code in items:
-            out[f"{code} % positive"] = frame[f"{code}: % positive"]
-            out[f"{code} responses"] = frame[f"{code}: responses"]
-        pieces.append(out)
+            answers[f"{code} % positive"] = frame[f"{code}: % positive"]
+            answers[f"{code} responses"] = frame[f"{code}: responses"]
+        pieces.append(pd.concat([units, pd.DataFrame(answers, index=frame.index)], axis=1))  # one block, not 2×items inserts
     for code in items:
         kinds[f"{code} % positive"] = "pct_positive"
         kinds[f"{code} responses"] = "n"
