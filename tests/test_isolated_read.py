@@ -24,6 +24,9 @@ from analytics.ingest.io import list_sheets, read_table
 from analytics.ingest.source import open_source
 from survey_fixtures import codes_csv, question_text_xlsx
 
+pytestmark = pytest.mark.skipif(not isolated.ISOLATION_AVAILABLE, reason="files are read in a child only on "
+                                "POSIX with Python 3.11 (analytics/ingest/isolated.py)")
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ["survey_2023.csv", "survey_2024.xlsx", "survey_2025.csv", "hr_staff_esr.csv", "hr_absence_esr.csv",
            "hr_team_month.csv"]

@@ -37,8 +37,8 @@ import multiprocessing
 import multiprocessing.context
 import os
 import pickle
-import resource
 import signal
+import sys
 import threading
 import traceback
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
@@ -47,6 +47,17 @@ from typing import Any, Callable
 
 from analytics import settings
 from analytics.errors import InputError
+
+try:
+    import resource
+except ImportError:  # Windows: no address-space limit, no fork server
+    resource = None
+
+#: Whether files can be read in a child here: a POSIX fork server, and the Python versions whose fork-server
+#: launch :class:`_Popen` mirrors (3.11). Elsewhere files are read in this process, behind the same guards
+#: (extent scan, zip-bomb checks) but without the child's memory and time limits.
+ISOLATION_AVAILABLE = (resource is not None and "forkserver" in multiprocessing.get_all_start_methods()
+                       and sys.version_info[:2] == (3, 11))
 
 #: Modules the fork server imports once, so that each child starts with the readers loaded.
 _PRELOAD = ["analytics.ingest.io", "python_calamine"]
@@ -274,7 +285,7 @@ def should_isolate(src) -> bool:
     """Workbooks always; CSV when larger than ``settings.ISOLATE_READS_ABOVE_BYTES`` (see the module
     docstring). ``settings.ISOLATE_READS_ABOVE_BYTES = None`` reads everything in the parent."""
     threshold = settings.ISOLATE_READS_ABOVE_BYTES
-    if threshold is None:
+    if threshold is None or not ISOLATION_AVAILABLE:
         return False
     return src.kind == "workbook" or src.size > threshold
 
