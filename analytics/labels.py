@@ -313,8 +313,8 @@ SCOPE_TEXT = "You see the organisation and your own units: {units}."
 
 # --- Action log ("you said, we did") -------------------------------------------------------------------
 ACTIONS_CAPTION = ("Each action's unit figure in the wave that prompted it and in the next wave. A change beside an "
-                   "action is associated with what was done in the same period; it does not show that the action "
-                   "caused it. Figures hidden for anonymity stay hidden here.")
+                   "action is associated with what was done in the same period, which on its own is not evidence that the "
+                   "action produced it. Figures hidden for anonymity stay hidden here.")
 NO_ACTIONS_TEXT = ("No actions recorded yet. Teams and directorates record what they will do about their results on "
                    "the Team explorer; they are listed here with the next wave's figures beside them.")
 #: Data page buttons.

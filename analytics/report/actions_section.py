@@ -64,8 +64,8 @@ def actions_section(dataset: Dataset, stored: pd.DataFrame | None, next_ref) -> 
               columns=[Column(name, label, kind, missing="") for name, label, kind in ACTION_TABLE_COLUMNS],
               caption=("'Then' and 'Next' are the unit's figure in the wave the action answers and in the next wave: "
                        "% positive for a behaviour of compassionate leadership, the 0-10 score for a measure. A "
-                       "change is associated with the period in which the action was taken; it does not show "
-                       f"that the action caused it. Groups with fewer than {int(dataset.min_group_size)} responses "
-                       "are not shown.")),
+                       "change is associated with the period in which the action was taken, which on its own is "
+                       f"not evidence that the action produced it. Groups with fewer than {int(dataset.min_group_size)} "
+                       "responses are not shown.")),
     ]
     return Section(SECTION_KEY, SECTION_TITLE, blocks)
