@@ -246,3 +246,6 @@ PUBLISHED_CHECK_SECONDS = 30
 #: Environment variable naming the store's URL when neither ``--store`` nor ``[connections.store] url`` in
 #: ``.streamlit/secrets.toml`` gives one (a deployment without a secrets file; the tests' temporary store).
 STORE_URL_ENV = "WORKSPACE_STORE_URL"
+#: How long (seconds) opening an embedded SQLite store waits for another process that is creating or
+#: migrating the same store file before it gives up with a message naming the lock file.
+STORE_LOCK_SECONDS = 60

@@ -43,7 +43,7 @@ def store_url_of(store) -> str:
 
 def test_two_processes_opening_a_new_store_at_once_both_succeed(store_url):
     if not store_url.startswith("postgresql"):
-        pytest.skip("the advisory lock is PostgreSQL's; SQLite files are opened by one process at a time")
+        pytest.skip("threads of one process on PostgreSQL; SQLite is covered by the process test below")
     results, errors = [], []
 
     def open_one():
@@ -61,6 +61,24 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(store_url):
     assert len({s.salt for s in results}) == 1
     for s in results:
         s.close()
+
+
+def _salt_of_new_store(url: str) -> str:
+    store = open_store(url)
+    try:
+        return store.salt.hex()
+    finally:
+        store.close()
+
+
+def test_processes_creating_one_new_sqlite_store_at_once_all_succeed_with_one_salt(tmp_path):
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'new' / 'store.sqlite'}"
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        salts = pool.map(_salt_of_new_store, [url] * 8)
+    assert len(set(salts)) == 1
+    assert (tmp_path / "new" / "store.sqlite.lock").exists()
 
 
 def test_an_unreachable_or_malformed_store_url_is_an_input_error():

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import contextlib
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +90,57 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: Engine):
+    """Hold an exclusive lock on ``<database>.lock`` beside an SQLite store file while its tables are created
+    or migrated, so that two processes opening a brand-new store at the same instant migrate one after the
+    other (SQLite has no advisory lock of its own). ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows;
+    in-memory databases need no lock. Gives up after :data:`settings.STORE_LOCK_SECONDS` with an
+    :class:`InputError` naming the lock file."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    lock_path = Path(f"{database}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as handle:
+        _acquire(handle, lock_path)
+        try:
+            yield
+        finally:
+            _release(handle)
+
+
+def _acquire(handle, lock_path: Path) -> None:
+    deadline = time.monotonic() + settings.STORE_LOCK_SECONDS
+    while True:
+        try:
+            if os.name == "nt":
+                import msvcrt
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise InputError(f"The store is being set up by another process and did not finish within "
+                                 f"{settings.STORE_LOCK_SECONDS} seconds. If no other copy of the dashboard "
+                                 f"or command is running, delete {lock_path} and try again.") from None
+            time.sleep(0.05)
+
+
+def _release(handle) -> None:
+    if os.name == "nt":
+        import msvcrt
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _migrate(conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -110,8 +163,8 @@ def open_store(url: str | None = None, *, engine: Engine | None = None) -> Store
     on first use), creating or migrating its tables and making the installation's
     salt on first run.
 
-    On PostgreSQL the migration runs under an advisory lock (:data:`settings.STORE_MIGRATION_LOCK`), so
-    two app processes starting at once migrate one after the other.
+    On PostgreSQL the migration runs under an advisory lock (:data:`settings.STORE_MIGRATION_LOCK`), on an
+    SQLite file under a lock file beside it, so two app processes starting at once migrate one after the other.
 
     ``engine``: an engine made elsewhere (the dashboard passes the one of ``st.connection("store", type="sql")``)
     instead of a URL; the store then uses it as it is (tables created or migrated the same way).
@@ -124,7 +177,7 @@ def open_store(url: str | None = None, *, engine: Engine | None = None) -> Store
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     shown = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.connect() as conn:
+        with _sqlite_file_lock(engine), engine.connect() as conn:
             locked = engine.dialect.name == "postgresql"
             if locked:
                 conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": settings.STORE_MIGRATION_LOCK})
