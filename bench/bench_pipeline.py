@@ -69,11 +69,9 @@ def _answers(n_rows: int, scales: list[str], seed: int, codes: bool) -> list[np.
         elif scale == "directorate":
             columns.append(directorates[team_index % 6])
         else:
-            position = np.clip(np.round(rng.normal(3.6, 1.0, n_rows)), 1, 5).astype(int)
-            if codes:
-                col = position.astype(object)
-            else:
-                col = np.array(book.scales[scale].options, dtype=object)[position - 1]
+            options = np.array(book.scales[scale].options, dtype=object)
+            position = np.clip(np.round(rng.normal(0.7 * len(options), 1.0, n_rows)), 1, len(options)).astype(int)
+            col = position.astype(object) if codes else options[position - 1]
             col[rng.random(n_rows) < 0.03] = ""
             columns.append(col)
     return columns
