@@ -124,9 +124,18 @@ def _slash_dates(text: pd.Series) -> pd.Series:
 
 
 def parse_response_dates(values: pd.Series) -> pd.Series:
-    """Each cell as a date (time of day dropped), ``NaT`` where it is not one (forms: module docstring)."""
+    """Each cell as a date (time of day dropped), ``NaT`` where it is not one (forms: module docstring).
+
+    Only the distinct cells are parsed, then spread back (a column of dates repeats each day many times)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values, errors="coerce").dt.normalize()
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=True)
+    parsed = _parse_distinct_dates(pd.Series(np.asarray(distinct, dtype=object))).to_numpy()
+    spread = np.append(parsed, np.datetime64("NaT"))[codes]   # code -1 (blank) takes the appended NaT
+    return pd.Series(spread, index=values.index, dtype="datetime64[ns]")
+
+
+def _parse_distinct_dates(values: pd.Series) -> pd.Series:
     cells = values.astype(object)
     is_stamp = cells.map(lambda v: isinstance(v, (_dt.date, pd.Timestamp)) and not pd.isna(v)).astype(bool)
     stamps = pd.to_datetime(cells.where(is_stamp), errors="coerce")
