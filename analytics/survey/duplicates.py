@@ -114,19 +114,31 @@ def _is_counter(ids: pd.Series, n_rows: int) -> bool:
     return bool(numbers.notna().all()) and len(numbers) > 0 and float(numbers.max()) <= 2 * n_rows + 10
 
 
-def _cell_hashes(values: pd.Series) -> np.ndarray:
-    """A 64-bit hash per cell: numbers by value, text case- and space-insensitively, blanks alike.
-
-    Only the distinct values are normalised and hashed (a column of answers holds few), then spread back."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = pd.Series(np.asarray(uniques, dtype=object))
+def _value_hashes(distinct: pd.Series) -> np.ndarray:
+    """A 64-bit hash per value: numbers by value, text case- and space-insensitively."""
     numbers = pd.to_numeric(distinct, errors="coerce")
     text = distinct.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True).fillna("")
     by_text = pd.util.hash_array(text.to_numpy(dtype=object))
     by_number = pd.util.hash_array(numbers.to_numpy(dtype=float, na_value=np.nan))
-    blank = pd.util.hash_array(np.array([""], dtype=object))
-    hashes = np.append(np.where(numbers.notna().to_numpy(), by_number, by_text), blank)
-    return hashes[codes]  # code -1 (blank) takes the last entry: the hash of empty text
+    return np.where(numbers.notna().to_numpy(), by_number, by_text)
+
+
+def _column_hashes(columns: list[pd.Series]) -> list[np.ndarray]:
+    """A 64-bit hash per cell of each column (:func:`_value_hashes`; blanks alike, as empty text).
+
+    Only the distinct values of each column are normalised and hashed, all columns' together in one pass
+    (a column of answers holds few), then spread back."""
+    factorized = [pd.factorize(values, use_na_sentinel=True) for values in columns]
+    sizes = [len(uniques) for _, uniques in factorized]
+    distinct = pd.Series(np.concatenate([np.asarray(u, dtype=object) for _, u in factorized] + [np.array([""], dtype=object)]))
+    hashes = _value_hashes(distinct)
+    blank = hashes[-1:]
+    out, start = [], 0
+    for (codes, _), size in zip(factorized, sizes):
+        # code -1 (blank) takes the last entry: the hash of empty text
+        out.append(np.append(hashes[start:start + size], blank)[codes])
+        start += size
+    return out
 
 
 def _roles(mapping: Mapping) -> list[tuple[str, str]]:
@@ -145,8 +157,8 @@ def row_keys(raw: RawTable, mapping: Mapping, waves: pd.Series) -> RowKeys:
     roles = [(role, column) for role, column in _roles(mapping) if column in frame.columns]
     combined = np.zeros(len(frame), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for position, (_, column) in enumerate(roles):
-            combined = combined * np.uint64(1_000_003) + _cell_hashes(frame[column]) + np.uint64(position)
+        for position, hashes in enumerate(_column_hashes([frame[column] for _, column in roles])):
+            combined = combined * np.uint64(1_000_003) + hashes + np.uint64(position)
     id_columns = [c for c in find_column(raw, settings.RESPONSE_ID_HEADERS) if c in frame.columns]
     id_column = id_columns[0] if id_columns else None
     ids = _id_texts(frame[id_column]) if id_column else pd.Series(pd.NA, index=frame.index, dtype="string")
