@@ -63,24 +63,6 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(store_url):
         s.close()
 
 
-def _salt_of_new_store(url: str) -> str:
-    store = open_store(url)
-    try:
-        return store.salt.hex()
-    finally:
-        store.close()
-
-
-def test_processes_creating_one_new_sqlite_store_at_once_all_succeed_with_one_salt(tmp_path):
-    import multiprocessing
-
-    url = f"sqlite:///{tmp_path / 'new' / 'store.sqlite'}"
-    with multiprocessing.get_context("spawn").Pool(8) as pool:
-        salts = pool.map(_salt_of_new_store, [url] * 8)
-    assert len(set(salts)) == 1
-    assert (tmp_path / "new" / "store.sqlite.lock").exists()
-
-
 def test_an_unreachable_or_malformed_store_url_is_an_input_error():
     with pytest.raises(InputError, match="cannot be reached"):
         open_store("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
