@@ -7,7 +7,7 @@ is better (sickness, leaving), Green if ``value <= green_at``, Red if ``value >=
 is judged **as it is shown**: rounded first to :data:`analytics.settings.RAG_DECIMALS` places (the
 one decimal every score and rate is displayed with, :func:`analytics.format.displayed_value`), so a
 morale score of 5.52, shown as 5.5, is Red when red is "at 5.5 or below" — the words and the colour
-never disagree. The default thresholds
+never disagree. The thresholds are compared as they are shown too (one decimal). The default thresholds
 (:data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`) are local starting points, not NHS standards.
 """
 
@@ -90,7 +90,7 @@ def rag_rating(value: object, *, green_at: float, red_at: float, higher_is_bette
         return RAG_NO_DATA
     from analytics.format import displayed_value  # format imports labels, which imports this module
 
-    v = displayed_value(value, settings.RAG_DECIMALS)
+    v, green, red = (displayed_value(x, settings.RAG_DECIMALS) for x in (value, rule.green_at, rule.red_at))
     if rule.higher_is_better:
-        return RAG_GREEN if v >= rule.green_at else RAG_RED if v <= rule.red_at else RAG_AMBER
-    return RAG_GREEN if v <= rule.green_at else RAG_RED if v >= rule.red_at else RAG_AMBER
+        return RAG_GREEN if v >= green else RAG_RED if v <= red else RAG_AMBER
+    return RAG_GREEN if v <= green else RAG_RED if v >= red else RAG_AMBER
