@@ -140,3 +140,9 @@ def test_a_change_that_rounds_to_zero_reads_no_change():
     assert format_delta(0.06) == "+0.1" and format_delta(-1.25, 1, " pp") == "−1.2 pp"
     assert format_change(0.04, False) == "– no change"
     assert format_change(0.36, True) == "▲ +0.4 (significant)"
+
+
+def test_the_headline_hr_period_names_the_cut_window(dataset):
+    report = board.board_report(dataset.survey, dataset.hr, wave=WAVE)
+    # Apr 2025 to Dec 2025 is 9 whole months (the sample HR data end in December 2025).
+    assert board.headline_hr_period(report.headline) == "Apr 2025 to Dec 2025, 9 months"
