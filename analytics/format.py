@@ -36,6 +36,16 @@ def _fixed(value: float, decimals: int, *, sign: bool = False) -> str:
     return ("+" + text) if sign else text
 
 
+def displayed_value(value: object, decimals: int = 1) -> float:
+    """The number a reader sees: ``value`` rounded as :func:`_fixed` shows it (Python's formatting of the
+    float, so 5.52 → 5.5 and 7.06 → 7.1). RAG (:func:`analytics.rag.rag_rating`) judges this value.
+
+    >>> displayed_value(5.52), displayed_value(7.06), displayed_value(-0.04)
+    (5.5, 7.1, 0.0)
+    """
+    return float(_fixed(value, decimals).replace(",", "").replace(MINUS, "-"))
+
+
 def format_score(value: object, decimals: int = 1) -> str:
     """A 0–10 score to one decimal place, as NSS reports show it.
 
@@ -78,6 +88,22 @@ def format_signed(value: object, decimals: int = 1, unit: str = "") -> str:
     ('+0.3', '−1.2 pp', '0.0')
     """
     return NO_DATA if is_missing(value) else _fixed(value, decimals, sign=True) + unit
+
+
+#: A change that rounds to zero at the precision shown.
+NO_CHANGE = "no change"
+
+
+def format_delta(value: object, decimals: int = 1, unit: str = "") -> str:
+    """A change as :func:`format_signed` shows it, but "no change" when it rounds to zero at ``decimals``
+    places (a change of 0.04 shown as "0.0" reads as a change that is not there).
+
+    >>> format_delta(0.34), format_delta(0.04), format_delta(-0.04, 1, " pp"), format_delta(None)
+    ('+0.3', 'no change', 'no change', 'no data')
+    """
+    if is_missing(value):
+        return NO_DATA
+    return NO_CHANGE if displayed_value(value, decimals) == 0 else format_signed(value, decimals, unit)
 
 
 def format_r(value: object) -> str:
@@ -127,7 +153,8 @@ def format_ci(low: object, high: object, kind: str = "score") -> str:
 def format_change(delta: object, significant: object = None, *, decimals: int = 1, unit: str = "") -> str:
     """A change since the last wave with its direction and significance.
 
-    The arrow follows the sign of the unrounded change (▲ up, ▼ down, – none); ``unit`` is appended to
+    The arrow follows the sign of the change (▲ up, ▼ down); a change that rounds to zero at ``decimals``
+    places is "– no change" (never "▲ +0.0"); ``unit`` is appended to
     the number (use ``" pp"`` for percentage points). ``significant`` ``None``/NA means not tested.
 
     >>> format_change(0.4, True)
@@ -139,6 +166,8 @@ def format_change(delta: object, significant: object = None, *, decimals: int = 
     """
     if is_missing(delta):
         return NO_DATA
+    if displayed_value(delta, decimals) == 0:
+        return f"– {NO_CHANGE}"
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "–"
     if is_missing(significant):
         note = "significance not tested"

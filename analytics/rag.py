@@ -3,8 +3,11 @@
 Every RAG status in the product — Board tiles and table, the board pack, the scorecards — is
 :func:`rag_rating` of a value against a :class:`RagThresholds`. Both thresholds are inclusive: when
 higher is better, Green if ``value >= green_at``, Red if ``value <= red_at``, Amber between; when lower
-is better (sickness, leaving), Green if ``value <= green_at``, Red if ``value >= red_at``. The
-full-precision value is compared, not the rounded one shown. The default thresholds
+is better (sickness, leaving), Green if ``value <= green_at``, Red if ``value >= red_at``. The value
+is judged **as it is shown**: rounded first to :data:`analytics.settings.RAG_DECIMALS` places (the
+one decimal every score and rate is displayed with, :func:`analytics.format.displayed_value`), so a
+morale score of 5.52, shown as 5.5, is Red when red is "at 5.5 or below" — the words and the colour
+never disagree. The thresholds are compared as they are shown too (one decimal). The default thresholds
 (:data:`analytics.settings.DEFAULT_RAG_THRESHOLDS`) are local starting points, not NHS standards.
 """
 
@@ -79,11 +82,15 @@ def rag_rating(value: object, *, green_at: float, red_at: float, higher_is_bette
 
     >>> rag_rating(7.0, green_at=7.0, red_at=6.0), rag_rating(5.7, green_at=4.0, red_at=5.6, higher_is_better=False)
     ('Green', 'Red')
+    >>> rag_rating(5.52, green_at=6.5, red_at=5.5)  # shown as 5.5: red at 5.5 or below
+    'Red'
     """
     rule = RagThresholds(green_at, red_at, higher_is_better).checked()
     if is_missing(value):
         return RAG_NO_DATA
-    v = float(value)
+    from analytics.format import displayed_value  # format imports labels, which imports this module
+
+    v, green, red = (displayed_value(x, settings.RAG_DECIMALS) for x in (value, rule.green_at, rule.red_at))
     if rule.higher_is_better:
-        return RAG_GREEN if v >= rule.green_at else RAG_RED if v <= rule.red_at else RAG_AMBER
-    return RAG_GREEN if v <= rule.green_at else RAG_RED if v >= rule.red_at else RAG_AMBER
+        return RAG_GREEN if v >= green else RAG_RED if v <= red else RAG_AMBER
+    return RAG_GREEN if v <= green else RAG_RED if v >= red else RAG_AMBER

@@ -249,3 +249,8 @@ STORE_URL_ENV = "WORKSPACE_STORE_URL"
 #: How long (seconds) opening an embedded SQLite store waits for another process that is creating or
 #: migrating the same store file before it gives up with a message naming the lock file.
 STORE_LOCK_SECONDS = 60
+
+
+#: Decimal places a RAG-rated value is shown with and judged at (:func:`analytics.rag.rag_rating`): scores
+#: (0–10) and rates (%) are shown to one decimal, so the colour always matches the number beside it.
+RAG_DECIMALS = 1

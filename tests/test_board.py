@@ -237,13 +237,16 @@ def test_quasi_poisson_refuses_missing_months():
 
 
 # --- RAG -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("value, expected", [(7.0, "Green"), (6.9999, "Amber"), (6.0, "Red"), (6.0001, "Amber"),
-                                             (9, "Green"), (None, "No data")])
+# Judged on the value as shown (one decimal): 6.9999 is shown as 7.0 (Green), 6.0001 as 6.0 (Red), 6.94 as 6.9.
+@pytest.mark.parametrize("value, expected", [(7.0, "Green"), (6.9999, "Green"), (6.94, "Amber"), (6.0, "Red"),
+                                             (6.0001, "Red"), (6.06, "Amber"), (9, "Green"), (None, "No data")])
 def test_rag_boundaries_higher_is_better(value, expected):
     assert rag.rag_rating(value, green_at=7.0, red_at=6.0) == expected
 
 
-@pytest.mark.parametrize("value, expected", [(4.0, "Green"), (4.01, "Amber"), (5.6, "Red"), (5.59, "Amber")])
+# Shown to one decimal: 4.01 is 4.0 (Green), 4.06 is 4.1 (Amber), 5.59 is 5.6 (Red), 5.54 is 5.5 (Amber).
+@pytest.mark.parametrize("value, expected", [(4.0, "Green"), (4.01, "Green"), (4.06, "Amber"), (5.6, "Red"),
+                                             (5.59, "Red"), (5.54, "Amber")])
 def test_rag_boundaries_lower_is_better(value, expected):
     assert rag.rag_rating(value, green_at=4.0, red_at=5.6, higher_is_better=False) == expected
 

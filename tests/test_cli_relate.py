@@ -90,7 +90,8 @@ def test_survey_and_hr_files_two_waves(files, capsys):
                  "--x", "compassionate_leadership", "--y", "leaver_rate", "sickness_rate", "--out", files["out"]])
     assert code == 0
     out = read_out(files["out"])
-    assert list(out.columns) == [*ISSUE_COLUMNS, "window_start", "window_end", *RATE_RATIO_COLUMNS, "note"]
+    assert list(out.columns) == [*ISSUE_COLUMNS, "window_start", "window_end", *RATE_RATIO_COLUMNS, "note",
+                                 "p_adj_family"]
     assert list(out["group"]) == ["wave 2023", "wave 2023", "wave 2024", "wave 2024"]
     # each row names its wave's HR window (the concurrent 12 months: April to March)
     assert list(out["window_start"]) == ["2023-04-01"] * 2 + ["2024-04-01"] * 2
@@ -151,7 +152,7 @@ def test_unit_level_file_stratified_by_benchmarking_group(tmp_path, capsys):
     out = pd.read_excel(out_path, sheet_name="Relationships", engine="openpyxl")
     # no counts in a unit-level file; each row says what its two columns held (n, mean, min, max)
     assert list(out.columns) == [*ISSUE_COLUMNS, "x_n", "x_mean", "x_min", "x_max", "y_n", "y_mean", "y_min", "y_max",
-                                 "note"]
+                                 "note", "p_adj_family"]
     # the pooled row (all ten trusts, group empty) beside the two groups
     assert [g if isinstance(g, str) else "" for g in out["group"]] == ["", "Acute", "Community"]
     assert out.iloc[0]["n"] == 10

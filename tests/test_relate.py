@@ -136,9 +136,17 @@ def test_correlations_and_count_models_match_scipy_and_statsmodels(hand):
             (math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)), abs=TOL)
         assert got["wave"] == "2024" and got["unit_of_analysis"] == "team"
         assert got["window_start"] == pd.Timestamp("2024-04-01") and got["window_end"] == pd.Timestamp("2025-03-31")
-    # BH over the three p-values of the table
-    assert result.table["p_adj"].to_numpy() == pytest.approx(
-        sps.false_discovery_control(result.table["p"].to_numpy(), method="bh"), abs=TOL)
+    # BH within each row's family (analytics.relate.family): the HR outcomes' family is every measure the
+    # teams have (compassionate leadership, morale) x every HR outcome with values (leaver, sickness rate),
+    # whichever pairs were asked for; morale as an outcome is the survey family of one test (p_adj = p).
+    family = [sps.pearsonr(x, y).pvalue for x in (cl, morale) for y in (leaver_rate, sickness_rate)]
+    adjusted = sps.false_discovery_control(family, method="bh")
+    assert row(result.table, "compassionate_leadership", "leaver_rate")["p_adj"] == pytest.approx(adjusted[0], abs=TOL)
+    assert row(result.table, "compassionate_leadership", "sickness_rate")["p_adj"] == pytest.approx(adjusted[1], abs=TOL)
+    assert "4 associations of 2 survey measures with 3 HR outcomes" in \
+        row(result.table, "compassionate_leadership", "leaver_rate")["p_adj_family"]
+    morale_row = row(result.table, "compassionate_leadership", "morale")
+    assert morale_row["p_adj"] == pytest.approx(morale_row["p"], abs=TOL)
 
     design = sm.add_constant(cl)
     # Leavers out of staff in post: the (successes, failures) form gives the same coefficient ...
@@ -173,7 +181,7 @@ def test_table_equals_stats_correlations_on_the_joined_units(hand):
     assert sorted(result.units["unit"]) == sorted(SHOWN)
     # one wave: group stays empty; the wave's HR window follows the relate columns
     assert list(result.cli_table().columns) == [*relate.RELATE_COLUMNS, "window_start", "window_end",
-                                                *relate.RATE_RATIO_COLUMNS, "note"]
+                                                *relate.RATE_RATIO_COLUMNS, "note", "p_adj_family"]
     assert (result.cli_table()["group"] == "").all()
 
 
@@ -249,8 +257,17 @@ def test_two_waves_one_bh_and_the_wave_in_group_of_the_cli_table(tmp_path):
     result = relate.relate_survey_hr(survey_of(table), records, measures=["compassionate_leadership"],
                                      outcomes=["leaver_rate", "sickness_rate"])
     assert result.waves == ["2023", "2024"]
-    assert result.table["p_adj"].to_numpy() == pytest.approx(
-        sps.false_discovery_control(result.table["p"].to_numpy(), method="bh"), abs=TOL)
+    # One family per wave (analytics.relate.family): every measure the teams have x every HR outcome with
+    # values, BH within the wave, whichever pairs were asked for.
+    for wave in ("2023", "2024"):
+        units = result.units[result.units["wave"] == wave]
+        measures = [m for m in relate.DEFAULT_MEASURES if m in units.columns and units[m].notna().any()]
+        family = [sps.pearsonr(units[x].astype(float), units[y].astype(float)).pvalue
+                  for x in measures for y in ("leaver_rate", "sickness_rate")]
+        adjusted = sps.false_discovery_control(family, method="bh")
+        got = result.table[result.table["wave"] == wave]
+        expected = adjusted[[measures.index("compassionate_leadership") * 2, measures.index("compassionate_leadership") * 2 + 1]]
+        assert got["p_adj"].to_numpy() == pytest.approx(expected, abs=TOL)
     cli = result.cli_table()
     assert list(cli["group"]) == ["wave 2023", "wave 2023", "wave 2024", "wave 2024"]
     assert row(result.table, "compassionate_leadership", "leaver_rate", wave="2023")["window_start"] == \

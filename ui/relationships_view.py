@@ -389,7 +389,8 @@ def correlation_text(row: pd.Series) -> str:
         return f"No correlation: {row['note'] or 'too few units'} (n = {fmt.format_n(row['n'])})."
     return (f"Pearson r = {fmt.format_r(row['r'])} ({fmt.format_ci(row['r_ci_low'], row['r_ci_high'], 'r')}); "
             f"Spearman ρ = {fmt.format_r(row['rho'])} ({fmt.format_ci(row['rho_ci_low'], row['rho_ci_high'], 'r')}); "
-            f"Benjamini–Hochberg adjusted {fmt.format_p(row['p_adj'])}.")
+            f"Benjamini–Hochberg adjusted {fmt.format_p(row['p_adj'])}"
+            + (f" ({row['p_adj_family'].split(' across ', 1)[-1]})" if row.get("p_adj_family") else "") + ".")
 
 
 def extra_note(row: pd.Series) -> str:

@@ -57,7 +57,7 @@ from analytics.board.common import (
 from analytics.board.exceptions import (
     EXCEPTION_MIN_TEAMS, EXCEPTION_QUANTILE, BoardExceptions, exceptions, exceptions_from_outcomes, team_funnels,
     low_leadership_exceptions, restrict_to_directorate, significant_falls)
-from analytics.board.headlines import HRWindows, headline_figures, headline_measures, hr_windows
+from analytics.board.headlines import HRWindows, headline_figures, headline_hr_period, headline_measures, hr_windows
 from analytics.board.report import BoardFigures, BoardReport, board_figures, board_report, hr_staff_groups, rate_board
 from analytics.board.statements import board_statements
 from analytics.board.thresholds import BENCHMARK_WEIGHTING_NOTE, apply_thresholds

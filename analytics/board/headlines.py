@@ -399,3 +399,17 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
     rated = apply_thresholds(figures, thresholds, benchmarks)
     rated.attrs.update(figures.attrs)
     return rated
+
+
+def headline_hr_period(headline: pd.DataFrame) -> str:
+    """The HR window of a wave's headline rates in words — "Apr 2025 to Dec 2025, 9 months" — as the headline
+    rows carry it (``period`` of the leaver and sickness rows, from :func:`hr_windows`); "" without HR rows.
+
+    Text that describes the HR rates (the pack's lead sentence, captions, the CLI) quotes this rather than a
+    fixed "12 months", so a window cut by the HR period is named the same way everywhere.
+    """
+    if "period" not in headline.columns:
+        return ""
+    rows = headline[headline["measure"].astype(str).isin(["leaver_rate", "sickness_rate"])]
+    periods = [str(p) for p in rows["period"] if isinstance(p, str) and p]
+    return periods[0] if periods else ""

@@ -51,7 +51,7 @@ RELATE_CONTEXT_COLUMNS = ("wave", "window", "window_start", "window_end", "unit_
 
 
 #: All columns of :attr:`RelateResult.table`.
-RELATE_TABLE_COLUMNS = (*RELATE_COLUMNS, *RATE_RATIO_COLUMNS, "note", *RELATE_CONTEXT_COLUMNS)
+RELATE_TABLE_COLUMNS = (*RELATE_COLUMNS, *RATE_RATIO_COLUMNS, "note", "p_adj_family", *RELATE_CONTEXT_COLUMNS)
 
 
 #: Stratifications of :func:`relate_survey_hr`: name -> column of the unit table.
@@ -133,10 +133,11 @@ class RelateResult:
         One row per wave × x × y × group, columns :data:`RELATE_TABLE_COLUMNS`:
         the pair (``x``, ``y``), ``group`` ("" when not stratified or for the pooled row), ``n`` (units
         with both values), ``r`` with ``r_ci_low``/``r_ci_high`` (Fisher z), ``p``, ``p_adj``
-        (Benjamini–Hochberg across every row of the table that has a p), ``rho`` with its interval,
+        (Benjamini–Hochberg within the row's family, :mod:`analytics.relate.family`), ``rho`` with its interval,
         ``rate_ratio``/``rr_ci_low``/``rr_ci_high`` (per 1-point higher x; an odds ratio for leaver
         rate, a rate ratio for sickness rate; empty for other outcomes), ``note`` (why statistics are
-        empty, how r was weighted or adjusted), and the context ``wave``, ``window`` (e.g.
+        empty, how r was weighted or adjusted), ``p_adj_family`` (the family ``p_adj`` was adjusted
+        across, in words), and the context ``wave``, ``window`` (e.g.
         "concurrent (the 12 months around the survey)"), ``window_start``, ``window_end`` and
         ``unit_of_analysis`` ("team", "directorate", ...).
     units
@@ -171,13 +172,15 @@ class RelateResult:
 
         Columns :data:`RELATE_COLUMNS`, then ``window_start`` and ``window_end`` (the HR window of the
         row's wave, ISO dates) for survey x HR results, then :data:`RATE_RATIO_COLUMNS` when an outcome
-        has counts, the columns' n, mean, min and max for unit-level files, then ``note``. When the result covers more than one wave, the wave is put into ``group``
+        has counts, the columns' n, mean, min and max for unit-level files, then ``note`` and
+        ``p_adj_family`` (the multiple-comparison family of ``p_adj``, :mod:`analytics.relate.family`). When the result covers more than one wave, the wave is put into ``group``
         ("wave 2024", or "wave 2024; Medicine" when stratified), so that every row stays identifiable
         with the issue's columns.
         """
         summaries = [c for c in ("x_n", "x_mean", "x_min", "x_max", "y_n", "y_mean", "y_min", "y_max")
                      if c in self.table.columns]
-        columns = [*RELATE_COLUMNS, *(RATE_RATIO_COLUMNS if self.has_counts else ()), *summaries, "note"]
+        columns = [*RELATE_COLUMNS, *(RATE_RATIO_COLUMNS if self.has_counts else ()), *summaries, "note",
+                   "p_adj_family"]
         out = self.table[columns].copy()
         if any(start is not None for start, _ in self.windows.values()):
             # The HR window of each row's wave (survey x HR results), as the hr command writes it.

@@ -17,6 +17,7 @@ from analytics.relate.common import (
     BY_DIRECTORATE, BY_STAFF_MIX, COUNT_OUTCOMES, COVARIATES, COVARIATE_PCT_REGISTERED_NURSING, COVARIATE_TEAM_SIZE,
     DEFAULT_OUTCOMES, HR_OUTCOMES, RATE_RATIO_COLUMNS, RELATE_TABLE_COLUMNS, RelateResult, STRATIFY_COLUMNS,
     WEIGHT_RESPONSES, _match_key)
+from analytics.relate.family import adjust_wave, describe_run
 from analytics.relate.units import WaveUnits, _check_choices, _default_measures, _excluded, _unit_frame
 from analytics.survey.pipeline import SurveyResults
 
@@ -98,7 +99,8 @@ def relate_survey_hr(
     Returns
     -------
     RelateResult
-        ``table`` (one row per wave × x × y × group; BH across all its rows), ``units`` (the shown units
+        ``table`` (one row per wave × x × y × group; ``p_adj`` Benjamini–Hochberg within each row's family
+        and ``p_adj_family`` naming it, :mod:`analytics.relate.family`), ``units`` (the shown units
         analysed), ``notes`` and the window of each wave.
 
     Notes
@@ -108,8 +110,10 @@ def relate_survey_hr(
     t; count models from :func:`analytics.stats.binomial_rate_model` (leavers out of average staff in
     post; ``rate_ratio`` is then the odds ratio per 1-point higher score) and
     :func:`analytics.stats.poisson_rate_model` (FTE days lost, log FTE days available as offset,
-    quasi-Poisson). Because correlations are computed per wave, the Benjamini–Hochberg adjustment is
-    redone over all rows of all waves (``scipy.stats.false_discovery_control``).
+    quasi-Poisson). Adjusted p: one family per wave, whatever pairs were asked for (the wave's matrix of
+    measures × outcomes for plain associations; the analysis's own rows otherwise), so the Relationships
+    headline, the matrix, the board pack and the CLI give one adjusted p per fact
+    (:mod:`analytics.relate.family`; ``scipy.stats.false_discovery_control``).
 
     Missing data: pairwise complete units; a unit whose survey score is suppressed has no score and
     never enters. Units in only one source (survey or HR) are listed in the notes.
@@ -131,13 +135,16 @@ def relate_survey_hr(
         ys = _outcomes_in_data(ys, everything, notes)
     count_outcomes = {y: COUNT_OUTCOMES[y] for y in ys if y in COUNT_OUTCOMES} if count_models else {}
     frames, windows = [], {}
+    plain = weights is None and not covariates
     for frame, joined in zip(units, joins):
-        frames.append(_wave_correlations(frame, joined, xs, ys, by_column=by_column, include_pooled=include_pooled,
-                                         weights=weights, covariates=covariates, count_outcomes=count_outcomes,
-                                         min_units=min_units, window_kind=window_kind, level=level))
+        rows = _wave_correlations(frame, joined, xs, ys, by_column=by_column, include_pooled=include_pooled,
+                                  weights=weights, covariates=covariates, count_outcomes=count_outcomes,
+                                  min_units=min_units, window_kind=window_kind, level=level)
+        frames.append(adjust_wave(rows, frame, wave=str(joined.wave), level=level, plain=plain,
+                                  min_units=min_units, survey=survey,
+                                  directorate=directorate if level == settings.LEVEL_TEAM else None))
         windows[str(joined.wave)] = (joined.window_start, joined.window_end)
     table = pd.concat(frames, ignore_index=True)
-    table["p_adj"] = stats.benjamini_hochberg(table["p"].astype(float))
     _note_missing_outcomes(table, everything, ys, count_outcomes, notes)
     return RelateResult(table=table[list(RELATE_TABLE_COLUMNS)], units=everything,
                         notes=notes, level=level, window_kind=window_kind if records is not None else None,
@@ -341,6 +348,7 @@ def relate_change(
     result["window_start"] = start_from
     result["window_end"] = end_to
     result["unit_of_analysis"] = level
+    result["p_adj_family"] = describe_run(result, "changes related")
     both = set(parts[0]["_unit"]) & set(parts[1]["_unit"])
     notes.append(f"{len(both)} {level}s are shown in both waves; only they enter the change analysis.")
     return RelateResult(table=result[list(RELATE_TABLE_COLUMNS)],

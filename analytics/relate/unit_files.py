@@ -17,6 +17,7 @@ from analytics.ingest.comparators import comparator_kind
 from analytics.ingest.io import read_table
 from analytics.ingest.numbers import uses_decimal_comma
 from analytics.ingest.unit_level import MISSING_MARKERS, find_count_column
+from analytics.relate.family import describe_run
 from analytics.relate.common import RATE_RATIO_COLUMNS, RELATE_TABLE_COLUMNS, RelateResult
 
 
@@ -255,6 +256,7 @@ def relate_units(frame: pd.DataFrame, unit_col: str, x: str | Sequence[str], y: 
     result["window_start"] = pd.NaT
     result["window_end"] = pd.NaT
     result["unit_of_analysis"] = unit_of_analysis or str(unit_col).strip().lower()
+    result["p_adj_family"] = describe_run(result, "associations")
     return RelateResult(table=result[[*RELATE_TABLE_COLUMNS, *COLUMN_SUMMARY_COLUMNS]],
                         units=frame.reset_index(drop=True), notes=[], level=unit_of_analysis or str(unit_col),
                         window_kind=None, windows={w: (None, None) for w, _ in waves})
