@@ -108,14 +108,16 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
         "from −1 to 1: 0 means no association, a negative figure for leaver rate or sickness absence means teams "
         "scoring higher tend to have lower rates. 'Clear' means unlikely to be chance once all nine pairs are read "
         "together (Annex A gives the statistics).", "lead"))
+    table_ref = refs.table()
     section.blocks.append(Table(
-        ref=refs.table(), title="How team scores are associated with HR outcomes", frame=frame,
+        ref=table_ref, title="How team scores are associated with HR outcomes", frame=frame,
         columns=[Column("measure_label", "Survey measure", width=20), Column("outcome_label", "Outcome", width=17),
                  Column("n", "Teams", "n", width=8),
                  Column("r", "Association (95% CI)", "r", ci=("r_ci_low", "r_ci_high"), width=17),
                  Column("in_words", "In words", width=28), Column("clear", "Clear", "bool", width=10)],
         caption=caption))
-    forest = _forest_figure(frame, caption, refs)
+    forest = _forest_figure(frame, f"The associations of {table_ref}, as a chart: each square is one pair's "
+                                   "association, the line its 95% confidence interval; 0 is no association.", refs)
     if forest is not None:
         section.blocks.append(forest)
     if annex is not None:

@@ -277,13 +277,14 @@ def _low_leadership_table(report: BoardReport, table_refs: dict[str, str], refs:
     return Table(
         ref=ref, title="Low compassionate leadership with high leaving or sickness", frame=low,
         empty_text="No team had both a low compassionate leadership score and a high leaver or sickness rate.",
-        columns=[Column("ref", "Ref", width=6), Column("unit", "Team", width=18), Column("parent", "Directorate", width=18),
-                 Column("score", "Compassionate leadership", "score", width=13),
-                 Column("responses", "Responses", "n", width=10),
+        columns=[Column("ref", "Ref", width=5), Column("unit", "Team", width=17), Column("parent", "Directorate", width=17),
+                 Column("score", "Leadership score", "score", width=11),
+                 Column("responses", "Responses", "n", width=11),
                  Column("leaver_rate", "Leaver rate", "pct", width=9),
-                 Column("sickness_rate", "Sickness absence", "pct", width=9),
-                 Column("why", "Why listed", width=17)],
-        caption=(f"Staff survey wave {report.wave} and HR records over {window}. Unit of analysis: team. "
+                 Column("sickness_rate", "Sickness absence", "pct", width=10),
+                 Column("why", "Why listed", width=20)],
+        caption=(f"Staff survey wave {report.wave} and HR records over {window}. Unit of analysis: team. Leadership "
+                 "score: compassionate leadership, 0-10. "
                  f"{len(low)} of {found.teams_checked} teams checked are listed. 'Low' is the lowest quarter of the "
                  f"teams shown{cutoff_text}; 'high' is {HIGH_RATE_RULE}."))
 
@@ -387,11 +388,11 @@ def behaviours_section(report: BoardReport, refs: Refs, table_refs: dict[str, st
     frame = frame.assign(question=[f"{w} ({i})" for w, i in zip(frame["wording"].astype(str), frame["item"].astype(str))])
     section.blocks.append(Table(
         ref=ref, title="The four behaviours", frame=frame,
-        columns=[Column("ref", "Ref", width=5), Column("label", "Behaviour", width=13),
-                 Column("question", "Question", width=38),
+        columns=[Column("ref", "Ref", width=5), Column("label", "Behaviour", width=15),
+                 Column("question", "Question", width=34),
                  Column("pct_positive", f"% positive {report.wave}", "pct", width=10), Column("n", "n", "n", width=8),
                  Column("previous_pct_positive", "% positive previous wave", "pct", width=10),
-                 Column("change_points", "Change", "pp", width=9), Column("weakest", "Weakest", "bool", width=7)],
+                 Column("change_points", "Change", "pp", width=9), Column("weakest", "Weakest", "bool", width=9)],
         caption=f"Staff survey wave {report.wave}, organisation level. {weakest.note}"))
     section.blocks.extend(_what_to_do(report))
     return section
