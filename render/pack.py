@@ -89,7 +89,8 @@ table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 1mm 0 
 table.fixed { table-layout: fixed; }
 thead { display: table-header-group; }
 tr, td, th { break-inside: avoid; page-break-inside: avoid; }
-th { background: #E8EEF4; text-align: left; vertical-align: bottom; font-weight: bold; overflow-wrap: break-word; }
+th { background: #E8EEF4; text-align: left; vertical-align: bottom; font-weight: bold; font-size: 8pt;
+     overflow-wrap: break-word; hyphens: auto; }
 th, td { border: 1px solid #c8c8c8; padding: 0.9mm 1.3mm; vertical-align: top; }
 td { overflow-wrap: break-word; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }

@@ -102,7 +102,7 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
     n_units = int(table["n"].max()) if len(table) else 0
     caption = (f"Staff survey wave {wave} and HR records, {window_text}. Unit of analysis: team. "
                f"Up to {n_units} teams shown in both sources (teams below the anonymity threshold are left out). "
-               "Associations between teams, not causes.")
+               "Associations between teams are not evidence of cause.")
     section.blocks.append(Text(
         "Whether teams with higher survey scores tend to have lower leaving and sickness absence. Each figure runs "
         "from −1 to 1: 0 means no association, a negative figure for leaver rate or sickness absence means teams "

@@ -127,6 +127,8 @@ def headlines_section(report: BoardReport, codebook: Codebook, dataset: Dataset,
     local = local_measures_table(dataset, codebook, refs)
     if local is not None:
         section.blocks.append(local)
+    if not headline["p"].notna().any():  # one wave (or nothing tested): no test to report
+        return section
     annex.add(PendingTable(
         title="Headline measures: tests of change", frame=headline,
         columns=[Column("ref", "Ref", width=6), Column("label", "Measure", width=20), Column("test", "Test", width=34),
@@ -277,9 +279,9 @@ def _low_leadership_table(report: BoardReport, table_refs: dict[str, str], refs:
     return Table(
         ref=ref, title="Low compassionate leadership with high leaving or sickness", frame=low,
         empty_text="No team had both a low compassionate leadership score and a high leaver or sickness rate.",
-        columns=[Column("ref", "Ref", width=5), Column("unit", "Team", width=17), Column("parent", "Directorate", width=17),
-                 Column("score", "Leadership score", "score", width=11),
-                 Column("responses", "Responses", "n", width=11),
+        columns=[Column("ref", "Ref", width=5), Column("unit", "Team", width=16), Column("parent", "Directorate", width=16),
+                 Column("score", "Leadership score", "score", width=12),
+                 Column("responses", "Responses", "n", width=12),
                  Column("leaver_rate", "Leaver rate", "pct", width=9),
                  Column("sickness_rate", "Sickness absence", "pct", width=10),
                  Column("why", "Why listed", width=20)],
@@ -389,10 +391,10 @@ def behaviours_section(report: BoardReport, refs: Refs, table_refs: dict[str, st
     section.blocks.append(Table(
         ref=ref, title="The four behaviours", frame=frame,
         columns=[Column("ref", "Ref", width=5), Column("label", "Behaviour", width=15),
-                 Column("question", "Question", width=34),
+                 Column("question", "Question", width=33),
                  Column("pct_positive", f"% positive {report.wave}", "pct", width=10), Column("n", "n", "n", width=8),
                  Column("previous_pct_positive", "% positive previous wave", "pct", width=10),
-                 Column("change_points", "Change", "pp", width=9), Column("weakest", "Weakest", "bool", width=9)],
+                 Column("change_points", "Change", "pp", width=9), Column("weakest", "Weakest", "bool", width=10)],
         caption=f"Staff survey wave {report.wave}, organisation level. {weakest.note}"))
     section.blocks.extend(_what_to_do(report))
     return section
