@@ -87,6 +87,30 @@ def _pick_wave(dataset: Dataset, wave: str | None) -> tuple[str | None, str | No
     return wave, (waves[position - 1] if position > 0 else None)
 
 
+def _note_key(text: str) -> str:
+    """A note without the prefix naming its rows or wave ("H4, H5: …", "Wave 2025: …")."""
+    head, sep, rest = text.partition(": ")
+    if sep and (head.startswith("Wave ") or all(part.strip()[:1] == "H" for part in head.split(","))):
+        return rest
+    return text
+
+
+def drop_repeated_notes(sections: list[Section]) -> None:
+    """Keep the first of notes that say the same thing (the HR window note comes from the headlines, the
+    exceptions and the relationships alike); later copies are removed in place."""
+    seen: set[str] = set()
+    for section in sections:
+        kept = []
+        for block in section.blocks:
+            if isinstance(block, Text) and block.style == "note":
+                key = _note_key(block.text)
+                if key in seen:
+                    continue
+                seen.add(key)
+            kept.append(block)
+        section.blocks[:] = kept
+
+
 def _check_organisation(dataset: Dataset) -> None:
     if dataset.needs_our_organisation:
         raise InputError(f"These results hold {len(dataset.organisations)} organisations. Say which is yours (on "
@@ -183,6 +207,7 @@ def build_board_pack(dataset: Dataset, *, wave: str | None = None, directorate: 
     sections.append(methods_section(annex, refs))
     sections.append(anonymity_section(dataset, wave, refs))
     sections.append(sources_section(dataset, refs, generated_at))
+    drop_repeated_notes(sections)
     cover = build_cover(dataset, report, facts.get("relationships"), table_refs, paper or PaperDetails(),
                         wave=wave, previous=previous, generated_at=generated_at)
     return BoardPack(title=title, organisation=dataset.label, wave=wave, previous_wave=previous,

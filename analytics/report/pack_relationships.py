@@ -14,6 +14,7 @@ import pandas as pd
 from analytics import relate
 from analytics.dataset import Dataset, can_exclude_doctors_in_training
 from analytics.errors import InputError
+from analytics.relate.common import RelateResult
 from analytics.hr import HRExclusions
 from analytics.report.pack_annex import AnnexTables, PendingTable
 from analytics.report.pack_model import SECTION_TITLES, Column, Figure, Refs, Section, Table, Text, date_text, \
@@ -58,6 +59,37 @@ def r_in_words(r: float, outcome: str) -> str:
     return f"{size}: higher scores, {'higher' if r > 0 else 'lower'} {_OUTCOME_WORDS.get(outcome, outcome)}"
 
 
+def _relate(dataset: Dataset, wave: str | None, *, window_kind: str, directorate: str | None,
+            exclusions: HRExclusions) -> RelateResult | Text:
+    """The relationships of ``wave``, or a note saying why there are none."""
+    survey, records = dataset.survey, dataset.hr
+    if survey is None or wave is None:
+        return Text("There are no survey results, so no relationship can be shown.", "note")
+    if records is None:
+        return Text("No HR data was supplied, so relationships between survey measures and leaver rate, sickness "
+                    "absence or stability cannot be shown. Add an HR staff file (with an absence file) or a "
+                    "team-month file.", "note")
+    measures = [m for m in RELATIONSHIP_MEASURES if m in set(survey.unit_scores["measure"].astype(str))]
+    try:
+        return relate.relate_survey_hr(survey, records, waves=[wave], window_kind=window_kind,
+                                       measures=measures or None, directorate=directorate, exclusions=exclusions)
+    except InputError as exc:
+        return Text(f"Relationships could not be worked out for wave {wave}: {exc.message}", "note")
+
+
+def relationships_frame(table: pd.DataFrame, codebook) -> pd.DataFrame:
+    """The relationships table with labels, ``in_words`` (:func:`r_in_words`) and ``clear`` (adjusted p below
+    :data:`CLEAR_BELOW`; None when not tested) added."""
+    frame = table.assign(
+        measure_label=[measure_label(x, codebook) for x in table["x"]],
+        outcome_label=[OUTCOME_LABELS.get(y, measure_label(y, codebook)) for y in table["y"]],
+    )
+    return frame.assign(
+        in_words=[r_in_words(float(r), str(y)) for r, y in zip(pd.to_numeric(frame["r"], errors="coerce"), frame["y"])],
+        clear=[None if pd.isna(p) else bool(p < CLEAR_BELOW) for p in pd.to_numeric(frame["p_adj"], errors="coerce")],
+    ).reset_index(drop=True)
+
+
 def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
                           window_kind: str = WINDOW_CONCURRENT, directorate: str | None = None,
                           exclusions: HRExclusions = HRExclusions(), annex: AnnexTables | None = None,
@@ -67,47 +99,25 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
     figures without the staff of ``exclusions``). Spearman's rho, adjusted p and the count-model ratio go to
     ``annex``; ``facts["relationships"]`` receives the table for the cover's summary."""
     section = Section("relationships", SECTION_TITLES["relationships"])
-    survey, records = dataset.survey, dataset.hr
-    if survey is None or wave is None:
-        section.blocks.append(Text("There are no survey results, so no relationship can be shown.", "note"))
+    result = _relate(dataset, wave, window_kind=window_kind, directorate=directorate, exclusions=exclusions)
+    if isinstance(result, Text):
+        section.blocks.append(result)
         return section
-    if records is None:
-        section.blocks.append(Text("No HR data was supplied, so relationships between survey measures and leaver "
-                                   "rate, sickness absence or stability cannot be shown. Add an HR staff file (with "
-                                   "an absence file) or a team-month file.", "note"))
-        return section
-    codebook = dataset_codebook(dataset)
-    measures = [m for m in RELATIONSHIP_MEASURES if m in set(survey.unit_scores["measure"].astype(str))]
-    try:
-        result = relate.relate_survey_hr(survey, records, waves=[wave], window_kind=window_kind,
-                                         measures=measures or None, directorate=directorate,
-                                         exclusions=exclusions)
-    except InputError as exc:
-        section.blocks.append(Text(f"Relationships could not be worked out for wave {wave}: {exc.message}", "note"))
-        return section
-    table = result.table
+    frame = relationships_frame(result.table, dataset_codebook(dataset))
+    if facts is not None:
+        facts["relationships"] = frame
     start, end = result.windows.get(str(wave), (None, None))
     window_text = (f"{WINDOW_LABELS.get(window_kind, window_kind)}: {date_text(start)} to {date_text(end)}"
                    if start is not None else "no HR window")
-    frame = table.assign(
-        measure_label=[measure_label(x, codebook) for x in table["x"]],
-        outcome_label=[OUTCOME_LABELS.get(y, measure_label(y, codebook)) for y in table["y"]],
-    )
-    frame = frame.assign(
-        in_words=[r_in_words(float(r), str(y)) for r, y in zip(pd.to_numeric(frame["r"], errors="coerce"), frame["y"])],
-        clear=[None if pd.isna(p) else bool(p < CLEAR_BELOW) for p in pd.to_numeric(frame["p_adj"], errors="coerce")],
-    ).reset_index(drop=True)
-    if facts is not None:
-        facts["relationships"] = frame
-    n_units = int(table["n"].max()) if len(table) else 0
+    n_units = int(frame["n"].max()) if len(frame) else 0
     caption = (f"Staff survey wave {wave} and HR records, {window_text}. Unit of analysis: team. "
                f"Up to {n_units} teams shown in both sources (teams below the anonymity threshold are left out). "
                "Associations between teams are not evidence of cause.")
     section.blocks.append(Text(
         "Whether teams with higher survey scores tend to have lower leaving and sickness absence. Each figure runs "
         "from −1 to 1: 0 means no association, a negative figure for leaver rate or sickness absence means teams "
-        "scoring higher tend to have lower rates. 'Clear' means unlikely to be chance once all nine pairs are read "
-        "together (Annex A gives the statistics).", "lead"))
+        f"scoring higher tend to have lower rates. 'Clear' means unlikely to be chance once all {len(frame)} pairs "
+        "are read together (Annex A gives the statistics).", "lead"))
     table_ref = refs.table()
     section.blocks.append(Table(
         ref=table_ref, title="How team scores are associated with HR outcomes", frame=frame,
@@ -123,7 +133,7 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
     if annex is not None:
         annex.add(_statistics_table(frame, wave))
     section.blocks.extend(Text(note, "note") for note in result.notes)
-    if can_exclude_doctors_in_training(records):
+    if can_exclude_doctors_in_training(dataset.hr):
         section.blocks.append(Text(DOCTORS_IN_TRAINING_CAVEAT, "caveat"))
     section.blocks.append(Text("An association between teams is not evidence of cause: teams differ in staff mix, "
                                "workload and setting, any of which may be associated with both measures.", "caveat"))
