@@ -146,7 +146,7 @@ def test_short_reasons_and_plain_statements():
     assert why_listed(pd.Series({"high_leaver_rate": True, "high_sickness_rate": True})) == (
         "low leadership score; high leaving; high sickness absence")
     assert plain_statement("x; the change is statistically significant (p < 0.001; effect size d = 0.31, small). "
-                           "RAG status: Red.") == "x; the change is statistically significant. RAG status: Red."
+                           "RAG status: Red.") == "x; the change is unlikely to be chance. RAG status: Red."
 
 
 # --- plain English -----------------------------------------------------------------------------------------

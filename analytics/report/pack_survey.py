@@ -34,15 +34,26 @@ BENCHMARK_NOTE = ("Local scores are unweighted; published NHS Staff Survey bench
 #: A p-value in brackets in a statement ("(p = 0.604)", "(p < 0.001; effect size d = 0.31, small)"): the body
 #: says whether a change is statistically significant; the p-value itself is in Annex A.
 _P_IN_BRACKETS = re.compile(r"\s*\((?:adjusted )?p [=<][^)]*\)")
+#: Technical wording in the statements (analytics.board.statements) and the plain words the body uses instead.
+_PLAIN_WORDS = (("is not statistically significant", "is within what chance would explain"),
+                ("is statistically significant", "is unlikely to be chance"),
+                ("had a significant fall in", "had a fall beyond chance in"))
 
 
 def plain_statement(text: str) -> str:
-    """A statement without its bracketed p-value and effect size (kept in Annex A).
+    """A statement in the body's plain words: its bracketed p-value and effect size removed (they are in
+    Annex A) and "statistically significant" said as "unlikely to be chance", the wording of Table 1's
+    "Unlikely to be chance" column and of the cover.
 
     >>> plain_statement("little changed; the change is not statistically significant (p = 0.604). RAG: Green.")
-    'little changed; the change is not statistically significant. RAG: Green.'
+    'little changed; the change is within what chance would explain. RAG: Green.'
+    >>> plain_statement("No team had a significant fall in morale between 2024 and 2025.")
+    'No team had a fall beyond chance in morale between 2024 and 2025.'
     """
-    return _P_IN_BRACKETS.sub("", text)
+    text = _P_IN_BRACKETS.sub("", text)
+    for technical, plain in _PLAIN_WORDS:
+        text = text.replace(technical, plain)
+    return text
 
 
 def _label(measure: str) -> str:
