@@ -5,6 +5,7 @@
     python -m analytics report --survey FILE [FILE ...] [--hr FILE] [--absence FILE] [--min-group K]
            [--wave LABEL] [--directorate NAME] [--exclude-staff-group NAME ...] [--include-doctors-in-training]
            [--team-col COL] [--directorate-col COL] [--wave-col COL] [--mapping FILE.json] [--unit-map FILE.csv]
+           [--meeting TEXT] [--owner NAME] [--author NAME] [--paper-date YYYY-MM-DD]
            --out board.html|board.pdf|scorecards.xlsx
     python -m analytics report --store URL [--wave LABEL] [--min-group K] [--directorate NAME] --out ...
 
@@ -14,11 +15,15 @@ hierarchy and a threshold no lower than the one it was published with; see ``cli
 The output's file extension chooses what is written:
 
 * ``.html`` — the board pack as one self-contained HTML file (opens offline; prints to A4);
-* ``.pdf`` — the same board pack printed to PDF by headless Chromium (Debian package ``chromium``);
+* ``.pdf`` — the same board pack printed to PDF by a headless Chromium-family browser (Chromium, Google
+  Chrome or Microsoft Edge, found on the PATH or in its usual install place);
 * ``.xlsx`` — the team scorecards workbook (one sheet per level, a question sheet and a README).
 
 Nothing below the anonymity threshold (``--min-group``, default 11, never below 5) is written, and no
 respondent-level row. User errors exit with status 2 and a one-line message.
+
+``--meeting``, ``--owner``, ``--author`` and ``--paper-date`` fill the board pack's cover (blank fields are
+printed as "to be completed"; the date defaults to today).
 
 The HTML and PDF renderers live in :mod:`render.pack` (they use Plotly); they are imported inside the
 handler, only when a board pack is asked for, so importing this module (and the ``analytics`` command
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -82,6 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--wave-col", metavar="COL", help="the survey year / wave column")
     add_survey_mapping_options(parser)
     add_unit_map_option(parser)
+    cover = parser.add_argument_group("board pack cover")
+    cover.add_argument("--meeting", metavar="TEXT", default="", help="the meeting the paper goes to, e.g. 'Trust Board'")
+    cover.add_argument("--owner", metavar="NAME", default="", help="the executive who owns the paper")
+    cover.add_argument("--author", metavar="NAME", default="", help="who wrote the paper")
+    cover.add_argument("--paper-date", metavar="YYYY-MM-DD", default=None,
+                       help="the date printed on the cover (default: today)")
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="board.html, board.pdf or scorecards.xlsx (the extension chooses the output)")
     parser.set_defaults(handler=run_report)
@@ -97,6 +109,22 @@ def _output_path(out: str) -> Path:
     if path.is_dir():
         raise InputError("The output is a folder; give a file name.", file=str(path))
     return path
+
+
+def paper_date(text: str | None) -> dt.date | None:
+    """``--paper-date`` as a date: ``YYYY-MM-DD`` or ``DD/MM/YYYY``; None when not given.
+
+    >>> paper_date("2026-03-12"), paper_date("12/03/2026")
+    (datetime.date(2026, 3, 12), datetime.date(2026, 3, 12))
+    """
+    if text is None or not text.strip():
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise InputError(f"--paper-date '{text}' is not a date: write it as YYYY-MM-DD (for example 2026-03-12).")
 
 
 def spec_from_paths(surveys: list[str], *, hr: str | None = None, absence: str | None = None,
@@ -143,6 +171,10 @@ def run_report(args: argparse.Namespace) -> int:
     """Load the files, build the board pack or the scorecards, write ``--out``; 0 on success."""
     path = _output_path(args.out)
     suffix = path.suffix.lower()
+    from analytics.report.pack_model import PaperDetails
+
+    paper = PaperDetails(meeting=args.meeting, owner=args.owner, author=args.author,
+                         paper_date=paper_date(args.paper_date))
     if suffix == ".pdf":
         from render.pack import PDF_NEEDS_CHROMIUM, chromium_path
 
@@ -187,7 +219,7 @@ def run_report(args: argparse.Namespace) -> int:
         record_audit(store, None, "board pack written (command line)", wave=args.wave, file=path.name)
     pack = build_board_pack(dataset, wave=args.wave, directorate=args.directorate,
                             exclusions=HRExclusions(staff_groups=tuple(args.exclude_staff_group or ())),
-                            actions=action_log)
+                            actions=action_log, paper=paper)
     if suffix == ".html":
         path.write_text(render_html(pack), encoding="utf-8")
     else:

@@ -216,18 +216,29 @@ def test_html_headline_cells_are_the_computed_figures(document, pack):
     assert rows["H1"][2] == fmt.format_score(headline.loc["H1", "value"])
     assert rows["H1"][2] == fmt.format_score(hand_score(_all_codes("2025")))
     assert rows["H4"][2] == fmt.format_pct(headline.loc["H4", "value"])
-    assert rows["H1"][5] == f"{headline.loc['H1', 'p']:.3f}"
-    assert rows["H1"][8].endswith(headline.loc["H1", "rag"])
+    assert rows["H1"][5] == ("yes" if headline.loc["H1", "significant"] else "no")
+    assert rows["H1"][6].endswith(headline.loc["H1", "rag"])
     assert rows["H6"][2] == f"{len(_all_codes('2025')):,}"
+    # The p-value and the test's name are in Annex A, not in the body's RAG summary.
+    tests = next(t for t in pack.section("methods").blocks if isinstance(t, Table) and "tests of change" in t.title)
+    annex = {row[0]: row for row in html_table(document, tests.ref)[1:]}
+    assert annex["H1"][3] == f"{headline.loc['H1', 'p']:.3f}"
+    assert annex["H1"][2] == "Welch t-test on respondent scores"
 
 
 def test_html_relationship_table_shows_r_with_its_interval(document, pack):
     relationships = next(t for t in pack.section("relationships").blocks if isinstance(t, Table))
     first = relationships.frame.iloc[0]
+    expected = (f"{fmt.format_r(first['r'])} ({fmt.format_r(first['r_ci_low'])} to "
+                f"{fmt.format_r(first['r_ci_high'])})")
     rows = html_table(document, relationships.ref)
+    assert rows[0][3] == "Association (95% CI)"  # the body names no statistic
+    assert rows[1][3] == expected
+    # Annex A names it: Pearson r with the same interval.
+    annex = next(t for t in pack.section("methods").blocks if isinstance(t, Table) and "Relationships" in t.title)
+    rows = html_table(document, annex.ref)
     assert rows[0][3] == "Pearson r (95% CI)"
-    assert rows[1][3] == (f"{fmt.format_r(first['r'])} ({fmt.format_r(first['r_ci_low'])} to "
-                          f"{fmt.format_r(first['r_ci_high'])})")
+    assert rows[1][3] == expected
 
 
 def test_html_escapes_text(dataset):

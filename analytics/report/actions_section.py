@@ -11,7 +11,7 @@ import pandas as pd
 
 from analytics import actions, settings
 from analytics.dataset import Dataset
-from analytics.report.pack import Column, Section, Table, Text
+from analytics.report.pack_model import Column, Section, Table, Text
 
 SECTION_KEY = "actions"
 #: Not one of ``pack.SECTION_TITLES``: the section exists only in packs made with the action log.
