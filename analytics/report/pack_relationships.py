@@ -116,8 +116,8 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
     section.blocks.append(Text(
         "Whether teams with higher survey scores tend to have lower leaving and sickness absence. Each figure runs "
         "from −1 to 1: 0 means no association, a negative figure for leaver rate or sickness absence means teams "
-        f"scoring higher tend to have lower rates. 'Clear' means unlikely to be chance once all {len(frame)} pairs "
-        "are read together (Annex A gives the statistics).", "lead"))
+        "scoring higher tend to have lower rates. 'Clear' means unlikely to be chance once every pair tested for "
+        "this wave is read together (Annex A gives the statistics).", "lead"))
     table_ref = refs.table()
     section.blocks.append(Table(
         ref=table_ref, title="How team scores are associated with HR outcomes", frame=frame,
@@ -140,6 +140,14 @@ def relationships_section(dataset: Dataset, wave: str | None, refs: Refs, *,
     return section
 
 
+def _family_text(frame: pd.DataFrame) -> str:
+    """The multiple-comparison family of the rows, as :func:`analytics.relate.family` states it ("" if none)."""
+    if "p_adj_family" not in frame.columns:
+        return ""
+    families = [str(f) for f in frame["p_adj_family"].dropna().unique() if str(f)]
+    return "; ".join(families)
+
+
 def _statistics_table(frame: pd.DataFrame, wave: str) -> PendingTable:
     columns = [Column("measure_label", "Survey measure"), Column("outcome_label", "Outcome"),
                Column("n", "Teams (n)", "n"), Column("r", "Pearson r (95% CI)", "r", ci=("r_ci_low", "r_ci_high")),
@@ -151,7 +159,7 @@ def _statistics_table(frame: pd.DataFrame, wave: str) -> PendingTable:
     return PendingTable(
         title="Relationships with staff outcomes: the statistics", frame=frame, columns=columns,
         caption=(f"Staff survey wave {wave} and HR records; unit of analysis: team. p-values adjusted with "
-                 "Benjamini-Hochberg across the pairs of this table. The ratio is the multiplicative change in the "
+                 f"{_family_text(frame) or 'Benjamini-Hochberg across the pairs of this table'}. The ratio is the multiplicative change in the "
                  "odds of leaving (leaver rate) or in the sickness absence rate for a team scoring one point "
                  "higher." + "".join(f" {note}" for note in _row_notes(frame))))
 
