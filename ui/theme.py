@@ -8,7 +8,8 @@ chosen theme in the browser's local storage (key ``stActiveTheme-<path>-v2``, va
 of the app and reloads the page, so the choice lasts across pages and visits on this browser.
 
 :data:`ACCESSIBILITY_CSS` adds a visible keyboard-focus ring (WCAG 2.4.7/2.4.11) to the navigation links
-and other controls, drawn differently from the highlighted background that marks the current page.
+and other controls, drawn differently from the highlighted background that marks the current page, and
+lets the labels and changes of metric tiles wrap rather than be cut with an ellipsis.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ ACCESSIBILITY_CSS = """
   box-shadow: 0 0 0 2px #0b0c0c !important;
 }
 [data-testid="stSidebarNavLink"]:focus-visible span { text-decoration: underline; text-decoration-thickness: 2px; }
+/* No cut text: metric labels and changes wrap inside narrow tiles instead of ending in an ellipsis. */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+  white-space: normal !important;
+  overflow: visible !important;
+  text-overflow: clip !important;
+  word-break: normal !important;
+  overflow-wrap: normal !important;
+}
+[data-testid="stMetricDelta"] { height: auto !important; }
 </style>
 """
 
