@@ -86,4 +86,5 @@ else:
     with st.expander(f"All {len(findings)} findings"):
         shown = corrections.findings_view(findings, corrections.column_questions(dataset.survey.files))
         view.show_table(shown, key="methods_findings", file_name="data_quality_findings.csv",
-                        column_config=data_view.findings_column_config(shown))
+                        column_config=data_view.findings_column_config(shown),
+                        row_height=data_view.FINDINGS_ROW_HEIGHT)

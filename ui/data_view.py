@@ -130,6 +130,10 @@ UNIT_MATCH_HELP = (
 # --------------------------------------------------------------------------------------------------
 # Table formats and what the last check found
 # --------------------------------------------------------------------------------------------------
+#: Row height of the data-quality findings table: three lines of "What was found", wrapped, at 1400 px.
+FINDINGS_ROW_HEIGHT = 64
+
+
 def findings_column_config(view: pd.DataFrame | None = None) -> dict:
     """Widths of the findings table (:func:`findings_view`), so that severity, file, column, rows, count and
     the start of the message fit a 1400-px window. The Sheet column is hidden (kept in the CSV) when no
@@ -330,9 +334,11 @@ def clear_uploads() -> None:
 # --------------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------------
-def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
+               row_height: int | None = None) -> None:
     """A sortable table and a CSV download of the same table (:func:`ui.tables.show_table`)."""
-    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL)
+    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL,
+                      row_height=row_height)
 
 
 def render_uploaders() -> None:
@@ -506,7 +512,7 @@ def _render_items_editor(fid: str, columns: list[str], base: Mapping, codebook: 
             "Question": st.column_config.SelectboxColumn("Question", options=question_options(codebook),
                                                          required=True, help=QUESTION_HELP, width="large"),
             "Recognised by": st.column_config.TextColumn(
-                "Recognised by", help="How the column was recognised: its question code, its wording, a header "
+                "Recognised by", width="medium", help="How the column was recognised: its question code, its wording, a header "
                                       "word, a preset, or your choice."),
         })
 
@@ -734,7 +740,7 @@ def render_last_load(spec_key: str | None) -> None:
         st.caption("Values outside a question's scale are treated as missing (never as zero); the rows are "
                    "spreadsheet rows as in Excel (the header is row 1).")
         show_table(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv",
-                   column_config=findings_column_config(findings))
+                   column_config=findings_column_config(findings), row_height=FINDINGS_ROW_HEIGHT)
 
 
 # --------------------------------------------------------------------------------------------------
