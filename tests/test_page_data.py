@@ -620,3 +620,14 @@ def test_qualtrics_pulse_with_its_own_questions_reaches_every_page(app_test):
     at.run()
     shown = [w for w in [*at.selectbox, *at.multiselect] if "Team pulse" in [str(o) for o in w.options]]
     assert shown
+
+
+def test_finding_detail_gives_the_whole_finding_literally():
+    import pandas as pd
+    from ui.data_view import finding_detail
+
+    row = pd.Series({"Severity": "warning", "File": "pulse_2026.csv", "Sheet": None, "Column": "Q9A",
+                     "Rows": "3, 5", "Count": 2, "What was found": "2 answers outside 1-5 (e.g. 7*)",
+                     "Full column header": ""})
+    assert finding_detail(row) == ("**pulse\\_2026\\.csv** · column: Q9A · rows: 3, 5  \n"
+                                   "2 answers outside 1\\-5 \\(e\\.g\\. 7\\*\\)")

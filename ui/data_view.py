@@ -130,10 +130,6 @@ UNIT_MATCH_HELP = (
 # --------------------------------------------------------------------------------------------------
 # Table formats and what the last check found
 # --------------------------------------------------------------------------------------------------
-#: Row height of the data-quality findings table: three lines of "What was found", wrapped, at 1400 px.
-FINDINGS_ROW_HEIGHT = 64
-
-
 def findings_column_config(view: pd.DataFrame | None = None) -> dict:
     """Widths of the findings table (:func:`findings_view`), so that severity, file, column, rows, count and
     the start of the message fit a 1400-px window. The Sheet column is hidden (kept in the CSV) when no
@@ -334,6 +330,40 @@ def clear_uploads() -> None:
 # --------------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------------
+FINDING_DETAIL_HINT = "Select a row (the box at its left) to read that finding in full here."
+
+
+def _markdown_literal(text: object) -> str:
+    """Text from a data file shown literally in Markdown (``*``, ``_``, ``#`` … escaped)."""
+    out = str(text)
+    for char in "\\`*_{}[]()#+-.!|<>~$":
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def finding_detail(row: pd.Series) -> str:
+    """One finding in full, as Markdown: where (file, sheet, column, rows) and what was found."""
+    where = [f"**{_markdown_literal(row.get('File', ''))}**"]
+    for label in ("Sheet", "Column", "Full column header", "Rows"):
+        value = row.get(label)
+        if value is not None and not pd.isna(value) and str(value).strip():
+            where.append(f"{label.lower()}: {_markdown_literal(value)}")
+    return " · ".join(where) + "  \n" + _markdown_literal(row.get("What was found", ""))
+
+
+def show_findings(findings: pd.DataFrame, *, key: str, file_name: str) -> None:
+    """The data-quality findings table (one row selectable) with the selected finding's full text below it,
+    so no message is cut at 1400 px, and the CSV download."""
+    event = st.dataframe(findings, hide_index=True, column_config=findings_column_config(findings), key=key,
+                         placeholder=EMPTY_CELL, on_select="rerun", selection_mode="single-row")
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if rows and rows[0] < len(findings):
+        st.info(finding_detail(findings.iloc[rows[0]]), icon=":material/search:")
+    else:
+        st.caption(FINDING_DETAIL_HINT)
+    tables.download_csv(findings, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
+
+
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                row_height: int | None = None) -> None:
     """A sortable table and a CSV download of the same table (:func:`ui.tables.show_table`)."""
@@ -739,8 +769,7 @@ def render_last_load(spec_key: str | None) -> None:
     else:
         st.caption("Values outside a question's scale are treated as missing (never as zero); the rows are "
                    "spreadsheet rows as in Excel (the header is row 1).")
-        show_table(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv",
-                   column_config=findings_column_config(findings), row_height=FINDINGS_ROW_HEIGHT)
+        show_findings(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv")
 
 
 # --------------------------------------------------------------------------------------------------
