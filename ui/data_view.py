@@ -138,7 +138,7 @@ def findings_column_config(view: pd.DataFrame | None = None) -> dict:
     return {
         "Severity": st.column_config.TextColumn(width=85),
         "File": st.column_config.TextColumn(width=120),
-        "Sheet": None if no_sheets else st.column_config.TextColumn(width=60),
+        "Sheet": None if no_sheets else st.column_config.TextColumn(width=100),
         "Column": st.column_config.TextColumn(
             width=110, help="The question code when the column was recognised as a question, else the start of "
                             "its header (the full header is the last column)."),
