@@ -467,9 +467,12 @@ def _render_corrections(entry: SurveyFileState) -> None:
         st.info(advice, icon=":material/edit_note:")
     st.markdown("**Who each row belongs to**")
     roles, wave_label = _render_unit_columns(entry, base)
+    # A refused correction (year unknown, no team column, a question chosen twice, …) is shown here: under the
+    # year box and the column choices, right above the question editor, beside the controls that fix it.
+    problems = st.container()
     st.markdown("**The question each column answers**")
     editor = _render_items_editor(fid, entry.recognised.raw.columns, base, codebook, roles)
-    corrected = _checked_corrections(entry, base, codebook, roles, wave_label, editor)
+    corrected = _checked_corrections(entry, base, codebook, roles, wave_label, editor, problems=problems)
     _render_local_measures(entry, base if corrected is None else corrected, codebook)
     shown = corrected or base
     st.markdown("**Questions found per measure**")
@@ -548,9 +551,10 @@ def _render_items_editor(fid: str, columns: list[str], base: Mapping, codebook: 
 
 
 def _checked_corrections(entry: SurveyFileState, base: Mapping, codebook: Codebook, roles: dict[str, str | None],
-                         wave_label: str | None, editor: pd.DataFrame) -> Mapping | None:
+                         wave_label: str | None, editor: pd.DataFrame, *, problems=None) -> Mapping | None:
     """The corrected mapping, kept in session state and set as ``entry.corrected``; or None (with the error
-    shown and set as ``entry.error``) when the corrections are refused."""
+    shown in ``problems``, a container beside the controls, and set as ``entry.error``) when the corrections
+    are refused."""
     recognised = entry.recognised
     choices = item_choices(editor, codebook, roles=roles)
     if not any(choices.values()) and not base.custom_measures:
@@ -565,7 +569,7 @@ def _checked_corrections(entry: SurveyFileState, base: Mapping, codebook: Codebo
             choices=choices)
     except InputError as exc:
         entry.error = str(exc)
-        st.error(str(exc), icon=":material/error:")
+        (problems if problems is not None else st).error(str(exc), icon=":material/error:")
         return None
     entry.corrected = corrected
     set_mapping(entry.id, corrected, new_generation=False)
