@@ -505,19 +505,33 @@ def _render_codebook_choice(entry: SurveyFileState, current: str) -> None:
         st.rerun()
 
 
+def column_display_names(raw) -> dict[str, str]:
+    """Column label -> how the column choices show it: "QID2 · Which team do you work in?" when the file
+    has a question text for an identifier-style label (a Qualtrics export's second header row, kept in
+    ``raw.header_texts``), else the label itself. JSON rows (``{"ImportId": …}``) are never shown."""
+    names: dict[str, str] = {}
+    for column in getattr(raw, "columns", []):
+        texts = [str(t).strip() for t in (getattr(raw, "header_texts", {}) or {}).get(column, [])]
+        wording = next((t for t in texts if t and t != str(column) and not t.startswith("{")), None)
+        names[column] = f"{column} · {wording}" if wording else str(column)
+    return names
+
+
 def _render_unit_columns(entry: SurveyFileState, base: Mapping) -> tuple[dict[str, str | None], str | None]:
     """The team, directorate and wave selectboxes (and the wave typed when there is no wave column).
 
     Returns role -> chosen column (None: no such column) and the typed wave (None with a wave column)."""
     fid = entry.id
     options = [NO_COLUMN, *entry.recognised.raw.columns]
+    shown = column_display_names(entry.recognised.raw)
     c1, c2, c3 = st.columns(3)
     team = c1.selectbox("Team column", options, index=_column_index(options, base.team_col),
-                        key=widget_key(fid, "team"), help=TEAM_HELP)
+                        key=widget_key(fid, "team"), help=TEAM_HELP, format_func=lambda c: shown.get(c, c))
     directorate = c2.selectbox("Directorate column", options, index=_column_index(options, base.directorate_col),
-                               key=widget_key(fid, "directorate"), help=DIRECTORATE_HELP)
+                               key=widget_key(fid, "directorate"), help=DIRECTORATE_HELP,
+                               format_func=lambda c: shown.get(c, c))
     wave = c3.selectbox("Wave column", options, index=_column_index(options, base.wave_col),
-                        key=widget_key(fid, "wave"), help=WAVE_HELP)
+                        key=widget_key(fid, "wave"), help=WAVE_HELP, format_func=lambda c: shown.get(c, c))
     wave_label = None
     if wave == NO_COLUMN:
         wave_label = st.text_input("Survey year (wave) of this file",
