@@ -12,6 +12,7 @@ import streamlit as st
 from analytics import access
 from ui.auth import require_user
 from ui.state import PAGE_CONFIG, app_frame, draw_frame
+from ui.theme import theme_control
 
 st.set_page_config(**PAGE_CONFIG)
 user = require_user()
@@ -38,5 +39,6 @@ allowed = set(access.pages_for(user.role))
 shown = {section: [page for page_id, page in entries if page_id in allowed] for section, entries in PAGES.items()}
 page = st.navigation({section: pages for section, pages in shown.items() if pages})
 draw_frame()
+theme_control()
 with app_frame():
     page.run()

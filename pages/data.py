@@ -50,7 +50,7 @@ if entries:
                "and the question of each column; correct anything wrong. Only the headers of your files are shown "
                "here, never a respondent's answers.")
     for entry in entries:
-        view.render_survey_file(entry, expanded=len(entries) <= 2)
+        view.render_survey_file(entry, expanded=True)  # every file open: its messages are in view
     with st.expander("Presets: load a saved mapping", icon=":material/folder_open:"):
         view.render_preset_loader(entries)
 

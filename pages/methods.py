@@ -85,5 +85,4 @@ else:
     view.show_table(summary, key="methods_findings_summary", file_name="data_quality_summary.csv")
     with st.expander(f"All {len(findings)} findings"):
         shown = corrections.findings_view(findings, corrections.column_questions(dataset.survey.files))
-        view.show_table(shown, key="methods_findings", file_name="data_quality_findings.csv",
-                        column_config=data_view.findings_column_config(shown))
+        data_view.show_findings(shown, key="methods_findings", file_name="data_quality_findings.csv")

@@ -81,10 +81,25 @@ def _heatmap_rows(unit_scores: pd.DataFrame, wave: object, level: str, measures:
                          "Choose another wave or level.")
     if "parent" not in rows.columns:
         rows["parent"] = pd.NA
-    measures = _measure_order(list(dict.fromkeys(rows["measure"].astype(str))), measures, codebook, wave)
+    present = list(dict.fromkeys(rows["measure"].astype(str)))
+    if measures is None:
+        absent = set(absent_measures(rows))
+        present = [m for m in present if m not in absent] or present
+    measures = _measure_order(present, measures, codebook, wave)
     rows = rows[rows["measure"].astype(str).isin(measures)]
     _check_one_row_per_cell(rows, wave)
     return rows, measures
+
+
+def absent_measures(rows: pd.DataFrame) -> list[str]:
+    """Measures that nobody answered in ``rows`` (one wave and level): every unit's mean is missing, no unit
+    has a response (``n`` missing or 0) and none is suppressed — typically a measure whose questions are not
+    in the file. Left out of the default heatmap rather than drawn as a column of "no data" cells."""
+    mean_missing = pd.to_numeric(rows["mean"], errors="coerce").isna()
+    no_responses = pd.to_numeric(rows["n"], errors="coerce").fillna(0).eq(0)
+    not_hidden = ~rows["suppressed"].fillna(False).astype(bool)
+    nobody = (mean_missing & no_responses & not_hidden).groupby(rows["measure"].astype(str), sort=False).all()
+    return [str(m) for m, is_absent in nobody.items() if is_absent]
 
 
 def default_score_range(scores: Iterable[float]) -> tuple[float, float]:
@@ -422,7 +437,8 @@ def heatmap_teams_by_measure(
     wave, level
         Which wave and reporting level to draw (one row per unit).
     measures
-        Measure ids, in column order; default: every measure present, in codebook order.
+        Measure ids, in column order; default: every measure present, in codebook order, without those
+        nobody answered (:func:`absent_measures`: e.g. no question of the measure in the file).
     min_group_size
         The threshold in use, for the suppression text (and the second-line check on ``n``).
     sort_by

@@ -620,3 +620,25 @@ def test_qualtrics_pulse_with_its_own_questions_reaches_every_page(app_test):
     at.run()
     shown = [w for w in [*at.selectbox, *at.multiselect] if "Team pulse" in [str(o) for o in w.options]]
     assert shown
+
+
+def test_finding_detail_gives_the_whole_finding_literally():
+    import pandas as pd
+    from ui.data_view import finding_detail
+
+    row = pd.Series({"Severity": "warning", "File": "pulse_2026.csv", "Sheet": None, "Column": "Q9A",
+                     "Rows": "3, 5", "Count": 2, "What was found": "2 answers outside 1-5 (e.g. 7*)",
+                     "Full column header": ""})
+    assert finding_detail(row) == ("**pulse\\_2026\\.csv** · column: Q9A · rows: 3, 5  \n"
+                                   "2 answers outside 1\\-5 \\(e\\.g\\. 7\\*\\)")
+
+
+def test_qualtrics_columns_are_offered_by_their_question_text():
+    from types import SimpleNamespace
+    from ui.data_view import column_display_names
+
+    raw = SimpleNamespace(columns=["QID2", "Q9f", "Team"], header_texts={
+        "QID2": ["QID2", "Which team do you work in?", '{"ImportId":"QID2"}'],
+        "Q9f": ["Q9f", '{"ImportId":"QID12_4"}'],
+        "Team": ["Team"]})
+    assert column_display_names(raw) == {"QID2": "QID2 · Which team do you work in?", "Q9f": "Q9f", "Team": "Team"}

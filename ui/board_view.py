@@ -321,14 +321,34 @@ def rag_markdown(rag: object) -> str:
     return f'<span style="color:{colour}; font-size:1.1em">{icon}</span> **{rag}**'
 
 
+#: Tiles in one row: all six headlines fit across a 1400-pixel window, so the exceptions start above the fold.
+TILES_PER_ROW = 6
+
+
 def render_tiles(headline: pd.DataFrame, min_group_size: int) -> None:
-    """Six tiles (st.metric) with change, significance, RAG (shape, word and colour), n and notes."""
+    """The headline tiles (st.metric) in one row: value, change and significance, and the RAG status (shape,
+    word and colour). Why each status was given, the tests, n and notes are in :func:`render_tile_details`."""
     rows = [r for _, r in headline.iterrows()]
-    for start in range(0, len(rows), 3):
-        columns = st.columns(3)
-        for column, row in zip(columns, rows[start:start + 3]):
+    for start in range(0, len(rows), TILES_PER_ROW):
+        columns = st.columns(TILES_PER_ROW, gap="small")
+        for column, row in zip(columns, rows[start:start + TILES_PER_ROW]):
             with column:
                 _tile(row, min_group_size)
+
+
+def render_tile_details(headline: pd.DataFrame) -> None:
+    """For each headline: its RAG status with the reason, then the comparison (effect size and p), benchmark,
+    n and notes (:func:`tile_details`), in two columns."""
+    rows = [r for _, r in headline.iterrows()]
+    columns = st.columns(2)
+    for i, row in enumerate(rows):
+        with columns[i % 2]:
+            st.markdown(f"**{row['ref']} · {escape_markdown(row['label'])}**")
+            if row["rag"] in labels.RAG_STYLE:
+                st.markdown(rag_markdown(row["rag"]) + f" · {row['rag_reason']}", unsafe_allow_html=True)
+            details = tile_details(row)
+            if details:
+                st.caption("  \n".join(details))
 
 
 def _tile(row: pd.Series, min_group_size: int) -> None:
@@ -347,13 +367,12 @@ def _tile(row: pd.Series, min_group_size: int) -> None:
                                      previous_wave=row["previous_wave"])
         if rounds_to_zero(float(row["value"]) - float(row["previous"]), kind):
             delta_colour = "gray"
-    st.metric(f"{row['ref']} · {row['label']}", value_text, delta_text, delta_color=delta_colour,
-              delta_arrow=tile.delta_arrow, help=tile.help, border=True)
-    if row["rag"] in labels.RAG_STYLE:
-        st.markdown(rag_markdown(row["rag"]) + f" · {row['rag_reason']}", unsafe_allow_html=True)
-    details = tile_details(row)
-    if details:
-        st.caption("  \n".join(details))
+    # One bordered box per tile, stretched to the row's tallest, holding the metric and its RAG status.
+    with st.container(border=True, height="stretch", gap="small"):
+        st.metric(f"{row['ref']} · {row['label']}", value_text, delta_text, delta_color=delta_colour,
+                  delta_arrow=tile.delta_arrow, help=tile.help)
+        if row["rag"] in labels.RAG_STYLE:
+            st.markdown(rag_markdown(row["rag"]), unsafe_allow_html=True, help=str(row["rag_reason"]))
 
 
 def headline_caption(headline: pd.DataFrame) -> str:

@@ -138,7 +138,7 @@ def findings_column_config(view: pd.DataFrame | None = None) -> dict:
     return {
         "Severity": st.column_config.TextColumn(width=85),
         "File": st.column_config.TextColumn(width=120),
-        "Sheet": None if no_sheets else st.column_config.TextColumn(width=60),
+        "Sheet": None if no_sheets else st.column_config.TextColumn(width=100),
         "Column": st.column_config.TextColumn(
             width=110, help="The question code when the column was recognised as a question, else the start of "
                             "its header (the full header is the last column)."),
@@ -330,9 +330,45 @@ def clear_uploads() -> None:
 # --------------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------------
-def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
+FINDING_DETAIL_HINT = "Select a row (the box at its left) to read that finding in full here."
+
+
+def _markdown_literal(text: object) -> str:
+    """Text from a data file shown literally in Markdown (``*``, ``_``, ``#`` … escaped)."""
+    out = str(text)
+    for char in "\\`*_{}[]()#+-.!|<>~$":
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def finding_detail(row: pd.Series) -> str:
+    """One finding in full, as Markdown: where (file, sheet, column, rows) and what was found."""
+    where = [f"**{_markdown_literal(row.get('File', ''))}**"]
+    for label in ("Sheet", "Column", "Full column header", "Rows"):
+        value = row.get(label)
+        if value is not None and not pd.isna(value) and str(value).strip():
+            where.append(f"{label.lower()}: {_markdown_literal(value)}")
+    return " · ".join(where) + "  \n" + _markdown_literal(row.get("What was found", ""))
+
+
+def show_findings(findings: pd.DataFrame, *, key: str, file_name: str) -> None:
+    """The data-quality findings table (one row selectable) with the selected finding's full text below it,
+    so no message is cut at 1400 px, and the CSV download."""
+    event = st.dataframe(findings, hide_index=True, column_config=findings_column_config(findings), key=key,
+                         placeholder=EMPTY_CELL, on_select="rerun", selection_mode="single-row")
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if rows and rows[0] < len(findings):
+        st.info(finding_detail(findings.iloc[rows[0]]), icon=":material/search:")
+    else:
+        st.caption(FINDING_DETAIL_HINT)
+    tables.download_csv(findings, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
+
+
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
+               row_height: int | None = None) -> None:
     """A sortable table and a CSV download of the same table (:func:`ui.tables.show_table`)."""
-    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL)
+    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL,
+                      row_height=row_height)
 
 
 def render_uploaders() -> None:
@@ -431,9 +467,12 @@ def _render_corrections(entry: SurveyFileState) -> None:
         st.info(advice, icon=":material/edit_note:")
     st.markdown("**Who each row belongs to**")
     roles, wave_label = _render_unit_columns(entry, base)
+    # A refused correction (year unknown, no team column, a question chosen twice, …) is shown here: under the
+    # year box and the column choices, right above the question editor, beside the controls that fix it.
+    problems = st.container()
     st.markdown("**The question each column answers**")
     editor = _render_items_editor(fid, entry.recognised.raw.columns, base, codebook, roles)
-    corrected = _checked_corrections(entry, base, codebook, roles, wave_label, editor)
+    corrected = _checked_corrections(entry, base, codebook, roles, wave_label, editor, problems=problems)
     _render_local_measures(entry, base if corrected is None else corrected, codebook)
     shown = corrected or base
     st.markdown("**Questions found per measure**")
@@ -466,19 +505,33 @@ def _render_codebook_choice(entry: SurveyFileState, current: str) -> None:
         st.rerun()
 
 
+def column_display_names(raw) -> dict[str, str]:
+    """Column label -> how the column choices show it: "QID2 · Which team do you work in?" when the file
+    has a question text for an identifier-style label (a Qualtrics export's second header row, kept in
+    ``raw.header_texts``), else the label itself. JSON rows (``{"ImportId": …}``) are never shown."""
+    names: dict[str, str] = {}
+    for column in getattr(raw, "columns", []):
+        texts = [str(t).strip() for t in (getattr(raw, "header_texts", {}) or {}).get(column, [])]
+        wording = next((t for t in texts if t and t != str(column) and not t.startswith("{")), None)
+        names[column] = f"{column} · {wording}" if wording else str(column)
+    return names
+
+
 def _render_unit_columns(entry: SurveyFileState, base: Mapping) -> tuple[dict[str, str | None], str | None]:
     """The team, directorate and wave selectboxes (and the wave typed when there is no wave column).
 
     Returns role -> chosen column (None: no such column) and the typed wave (None with a wave column)."""
     fid = entry.id
     options = [NO_COLUMN, *entry.recognised.raw.columns]
+    shown = column_display_names(entry.recognised.raw)
     c1, c2, c3 = st.columns(3)
     team = c1.selectbox("Team column", options, index=_column_index(options, base.team_col),
-                        key=widget_key(fid, "team"), help=TEAM_HELP)
+                        key=widget_key(fid, "team"), help=TEAM_HELP, format_func=lambda c: shown.get(c, c))
     directorate = c2.selectbox("Directorate column", options, index=_column_index(options, base.directorate_col),
-                               key=widget_key(fid, "directorate"), help=DIRECTORATE_HELP)
+                               key=widget_key(fid, "directorate"), help=DIRECTORATE_HELP,
+                               format_func=lambda c: shown.get(c, c))
     wave = c3.selectbox("Wave column", options, index=_column_index(options, base.wave_col),
-                        key=widget_key(fid, "wave"), help=WAVE_HELP)
+                        key=widget_key(fid, "wave"), help=WAVE_HELP, format_func=lambda c: shown.get(c, c))
     wave_label = None
     if wave == NO_COLUMN:
         wave_label = st.text_input("Survey year (wave) of this file",
@@ -506,15 +559,16 @@ def _render_items_editor(fid: str, columns: list[str], base: Mapping, codebook: 
             "Question": st.column_config.SelectboxColumn("Question", options=question_options(codebook),
                                                          required=True, help=QUESTION_HELP, width="large"),
             "Recognised by": st.column_config.TextColumn(
-                "Recognised by", help="How the column was recognised: its question code, its wording, a header "
+                "Recognised by", width="medium", help="How the column was recognised: its question code, its wording, a header "
                                       "word, a preset, or your choice."),
         })
 
 
 def _checked_corrections(entry: SurveyFileState, base: Mapping, codebook: Codebook, roles: dict[str, str | None],
-                         wave_label: str | None, editor: pd.DataFrame) -> Mapping | None:
+                         wave_label: str | None, editor: pd.DataFrame, *, problems=None) -> Mapping | None:
     """The corrected mapping, kept in session state and set as ``entry.corrected``; or None (with the error
-    shown and set as ``entry.error``) when the corrections are refused."""
+    shown in ``problems``, a container beside the controls, and set as ``entry.error``) when the corrections
+    are refused."""
     recognised = entry.recognised
     choices = item_choices(editor, codebook, roles=roles)
     if not any(choices.values()) and not base.custom_measures:
@@ -529,7 +583,7 @@ def _checked_corrections(entry: SurveyFileState, base: Mapping, codebook: Codebo
             choices=choices)
     except InputError as exc:
         entry.error = str(exc)
-        st.error(str(exc), icon=":material/error:")
+        (problems if problems is not None else st).error(str(exc), icon=":material/error:")
         return None
     entry.corrected = corrected
     set_mapping(entry.id, corrected, new_generation=False)
@@ -733,8 +787,7 @@ def render_last_load(spec_key: str | None) -> None:
     else:
         st.caption("Values outside a question's scale are treated as missing (never as zero); the rows are "
                    "spreadsheet rows as in Excel (the header is row 1).")
-        show_table(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv",
-                   column_config=findings_column_config(findings))
+        show_findings(findings, key=f"{PREFIX}:findings_table", file_name="data_quality_findings.csv")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -27,10 +27,11 @@ def download_csv(frame: pd.DataFrame, *, file_name: str, key: str | None = None,
 
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                download: pd.DataFrame | None = None, height: int | str = "auto",
-               placeholder: str = MISSING_CELL, help: str = DOWNLOAD_HELP) -> None:
+               placeholder: str = MISSING_CELL, help: str = DOWNLOAD_HELP, row_height: int | None = None) -> None:
     """``st.dataframe`` (sortable by clicking a column) and a CSV download of ``download`` (e.g. the same rows
-    at full precision) or, by default, of the table as shown."""
+    at full precision) or, by default, of the table as shown. A ``row_height`` taller than Streamlit's one
+    line (35 px) lets long text wrap within its cell instead of being cut."""
     st.dataframe(frame, hide_index=True, column_config=column_config or {}, key=key, height=height,
-                 placeholder=placeholder)
+                 placeholder=placeholder, row_height=row_height)
     download_csv(frame if download is None else download, file_name=file_name, key=f"{key}_download",
                  label="Download table (CSV)", help=help)
