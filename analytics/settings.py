@@ -249,3 +249,7 @@ STORE_URL_ENV = "WORKSPACE_STORE_URL"
 #: How long (seconds) opening an embedded SQLite store waits for another process that is creating or
 #: migrating the same store file before it gives up with a message naming the lock file.
 STORE_LOCK_SECONDS = 60
+
+#: What a page shows for a measure that a wave's survey did not ask (no answers at all in that wave, while
+#: another wave has them: :func:`analytics.survey.asked.not_asked`).
+NOT_ASKED_LABEL = "not asked in this wave"
