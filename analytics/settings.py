@@ -254,3 +254,7 @@ STORE_LOCK_SECONDS = 60
 #: Decimal places a RAG-rated value is shown with and judged at (:func:`analytics.rag.rag_rating`): scores
 #: (0–10) and rates (%) are shown to one decimal, so the colour always matches the number beside it.
 RAG_DECIMALS = 1
+
+#: What a page shows for a measure that a wave's survey did not ask (no answers at all in that wave, while
+#: another wave has them: :func:`analytics.survey.asked.not_asked`).
+NOT_ASKED_LABEL = "not asked in this wave"

@@ -24,6 +24,7 @@ import streamlit as st
 
 from analytics import hr as hr_module
 from analytics.survey import privacy, published, trends
+from analytics.survey.asked import not_asked
 from analytics.survey import tables as survey_tables
 from analytics import settings, wave_window
 from analytics.dataset import Dataset
@@ -497,6 +498,7 @@ PCT_UNFAVOURABLE_COLUMN = "% unfavourable"
 def trend_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
     """One unit's measures across waves for display and download, and its column formats (Team explorer and
     Trends)."""
+    unasked = not_asked(dataset.survey.unit_scores) if dataset.survey is not None else set()
     out = pd.DataFrame({
         "Measure": [measure_name(dataset, m) for m in table["measure"]],
         "Wave": table["wave"],
@@ -510,8 +512,10 @@ def trend_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.Da
         "Change (BH-adjusted p)": table["p_adj"],
         "Change significant?": [significance_text(v) if not s else "" for v, s in
                                 zip(table["significant"], table["suppressed"])],
-        "Note": [note or ("" if pd.notna(mean) else fmt.NO_DATA)
-                 for note, mean in zip(notes_by_reason(table, dataset.min_group_size), table["mean"])],
+        "Note": [note or ("" if pd.notna(mean) else settings.NOT_ASKED_LABEL if (str(w), str(m)) in unasked
+                          else fmt.NO_DATA)
+                 for note, mean, w, m in zip(notes_by_reason(table, dataset.min_group_size), table["mean"],
+                                             table["wave"], table["measure"])],
     })
     score = st.column_config.NumberColumn(format="%.1f")
     config = {

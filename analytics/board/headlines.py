@@ -24,6 +24,7 @@ from analytics.ingest.codebook import load_codebook
 from analytics.missing import is_missing
 from analytics.wave_window import WINDOW_CONCURRENT, HRWindow, latest_window, wave_window, window_within
 from analytics.stats import compare_waves
+from analytics.survey.asked import not_asked
 from analytics.stats.rates import compare_rates_poisson, compare_rates_quasi_poisson
 from analytics.survey.pipeline import SurveyResults
 
@@ -64,7 +65,9 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
     current = _org_row(survey.unit_scores, wave, measure)
     if current is None or (is_missing(current["mean"]) and not bool(current["suppressed"])):
         row["availability"] = AVAILABILITY_NO_SURVEY_DATA
-        row["note"] = f"No {label.lower()} scores in the {wave} survey."
+        row["note"] = (f"{label}: {settings.NOT_ASKED_LABEL} ({wave})."
+                       if (str(wave), measure) in not_asked(survey.unit_scores)
+                       else f"No {label.lower()} scores in the {wave} survey.")
         return row
     if bool(current["suppressed"]):
         row.update(availability=AVAILABILITY_SUPPRESSED, suppressed=True,

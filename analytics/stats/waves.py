@@ -103,6 +103,8 @@ def compare_waves(
     # One pass over the respondents: n, mean and variance per unit and wave, then Welch's test from
     # those summaries (scipy.stats.ttest_ind_from_stats), which equals ttest_ind on the raw scores.
     stats_by = frame.groupby(["u", "later"], sort=True)["v"].agg(["count", "mean", "var"]).unstack("later")
+    # a wave with no scores at all (a measure not asked in it) has no column: no unit can be compared
+    stats_by = stats_by.reindex(columns=pd.MultiIndex.from_product([["count", "mean", "var"], [False, True]]))
     stats_by = stats_by.dropna(subset=[("count", False), ("count", True)])
     n1, n2 = stats_by[("count", False)].to_numpy(float), stats_by[("count", True)].to_numpy(float)
     keep = (n1 >= min_group_size) & (n2 >= min_group_size)
