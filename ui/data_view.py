@@ -364,11 +364,9 @@ def show_findings(findings: pd.DataFrame, *, key: str, file_name: str) -> None:
     tables.download_csv(findings, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
 
 
-def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
-               row_height: int | None = None) -> None:
+def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:
     """A sortable table and a CSV download of the same table (:func:`ui.tables.show_table`)."""
-    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL,
-                      row_height=row_height)
+    tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, placeholder=EMPTY_CELL)
 
 
 def render_uploaders() -> None:

@@ -423,8 +423,8 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
     # about 940 wide); the measure is named in the selector above and in each column's help, and the
     # downloaded CSV keeps the full headers.
     config = {
-        "Team": st.column_config.TextColumn(width=150),
-        "Directorate": st.column_config.TextColumn(width=125),
+        "Team": st.column_config.TextColumn(width=tables.fit_text_width(out["Team"], "Team"), pinned=True),
+        "Directorate": st.column_config.TextColumn(width=tables.fit_text_width(out["Directorate"], "Directorate")),
         "Responses (n)": st.column_config.NumberColumn("n", format="%d", width=55,
                                                        help="Respondents with a score for the measure."),
         "Mean (0–10)": st.column_config.NumberColumn(
@@ -443,7 +443,7 @@ def team_table_display(table: pd.DataFrame, *, measure_label: str, min_group_siz
             help="Welch t-test of the change, Benjamini–Hochberg adjusted across the teams in the table."),
         "Change significant?": st.column_config.TextColumn("Significant?", width=95,
                                                                 help="Is the change significant after adjustment?"),
-        "Note": st.column_config.TextColumn(width=135),
+        "Note": st.column_config.TextColumn(width=tables.fit_text_width(out["Note"], "Note")),
     }
     return out, config
 

@@ -20,6 +20,7 @@ from analytics.dataset import Dataset
 from render import charts
 from analytics import labels
 from ui import explorer_view as ev
+from ui import tables
 from ui.cache import cached_object, cached_table
 
 #: Levels a user can choose, top down.
@@ -239,7 +240,7 @@ def hr_table_display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         out[column] = out[column].astype("Int64")
     count = "%,d"
     config = {
-        "Unit": st.column_config.TextColumn(width=125),
+        "Unit": st.column_config.TextColumn(width=tables.fit_text_width(out["Unit"], "Unit"), pinned=True),
         "12 months to": st.column_config.DateColumn(
             format="MMM YYYY", width=100,
             help="The last month of the window: each row covers the 12 whole months ending with this month "
