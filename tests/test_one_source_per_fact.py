@@ -73,18 +73,27 @@ def test_headline_pair_matrix_pack_and_cli_quote_one_adjusted_p(dataset, pack, c
     expected = sps.false_discovery_control(pvalues, method="bh")[measures.index(x) * len(outcomes) + outcomes.index(y)]
     headline = _cell(pair.table, x, y, "p_adj")
     in_matrix = _cell(matrix.table, x, y, "p_adj")
-    in_pack = _cell(_table(pack, "relationships", "Team-level associations"), x, y, "p_adj")
+    in_pack = _cell(_table(pack, "methods", "Relationships with staff outcomes: the statistics"), x, y, "p_adj")
     in_cli = _cell(cli_rows, x, y, "p_adj")
     assert headline == pytest.approx(expected, abs=TOL)
     assert in_matrix == pytest.approx(expected, abs=TOL)
     assert in_pack == pytest.approx(expected, abs=TOL)
     assert in_cli == pytest.approx(expected, abs=1e-6)
     # The unadjusted p and r agree too, and every source states the same family beside the figure.
-    for frame in (pair.table, matrix.table, _table(pack, "relationships", "Team-level associations"), cli_rows):
+    for frame in (pair.table, matrix.table, _table(pack, "methods", "Relationships with staff outcomes: the statistics"), cli_rows):
         assert _cell(frame, x, y, "p") == pytest.approx(_cell(matrix.table, x, y, "p"), abs=1e-6)
         assert _cell(frame, x, y, "p_adj_family") == (
             f"Benjamini–Hochberg across the {len(pvalues)} associations of {len(measures)} survey measures with "
             f"{len(outcomes)} HR outcomes between teams (wave {WAVE})")
+
+
+def test_pack_states_the_family_beside_its_adjusted_p(pack):
+    captions = [block.caption for s in pack.sections for block in s.blocks
+                if isinstance(block, Table) and block.title.startswith("Relationships with staff outcomes")]
+    assert len(captions) == 1
+    # 6 default measures x 3 HR outcomes on the sample trust = 18 tests in the wave's family.
+    assert f"Benjamini–Hochberg across the 18 associations of 6 survey measures with 3 HR outcomes between teams " \
+           f"(wave {WAVE})" in captions[0]
 
 
 def test_a_stratified_or_adjusted_row_is_its_own_family(dataset):
