@@ -413,8 +413,10 @@ def test_every_page_accessible_in_light_and_dark(app_url, page_factory):
     for theme in ("light", "dark"):
         if theme == "dark":
             page.locator('[data-testid="stSidebarUserContent"]').get_by_role("radio", name="Dark").click()
-            page.wait_for_function("() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]'))"
-                                   ".backgroundColor !== 'rgb(255, 255, 255)'", timeout=RUN_TIMEOUT_MS)
+            # The theme change may reload the app: wait until its root is back and no longer white.
+            page.wait_for_function("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+                                   " return app !== null && getComputedStyle(app).backgroundColor"
+                                   " !== 'rgb(255, 255, 255)'; }", timeout=RUN_TIMEOUT_MS)
             page.locator('[data-testid="stSidebarNav"]').first.wait_for(state="visible")
             _wait_idle(page)
             assert _theme_background_is_dark(page), "choosing Dark in the sidebar did not apply the dark theme"
