@@ -80,6 +80,24 @@ def _organisation_row(org: pd.DataFrame, wave: str | None, item: str) -> pd.Seri
     return None if hit.empty else hit.iloc[0]
 
 
+_BEHAVIOUR_LABELS = {"attending": "Attending", "understanding": "Understanding", "empathising": "Empathising",
+                     "helping": "Helping"}
+
+
+def _shown(row: pd.Series | None) -> bool:
+    return row is not None and not bool(row["suppressed"]) and not is_missing(row["pct_positive"])
+
+
+def _behaviour_figures(now: pd.Series | None, before: pd.Series | None) -> dict:
+    """``n``, ``pct_positive``, ``previous_pct_positive``, ``change_points`` and ``suppressed`` of one behaviour
+    from its organisation rows this wave and the wave before (missing, never zero, when not shown)."""
+    pct = float(now["pct_positive"]) if _shown(now) else math.nan
+    pct_before = float(before["pct_positive"]) if _shown(before) else math.nan
+    return {"n": _float(now["n"]) if _shown(now) else math.nan, "pct_positive": pct,
+            "previous_pct_positive": pct_before, "change_points": pct - pct_before,
+            "suppressed": now is not None and bool(now["suppressed"])}
+
+
 def behaviour_results(item_results: pd.DataFrame, wave: str, codebook: Codebook | None = None) -> pd.DataFrame:
     """The four behaviours of compassionate leadership at organisation level, % positive.
 
@@ -111,22 +129,12 @@ def behaviour_results(item_results: pd.DataFrame, wave: str, codebook: Codebook 
     waves = sorted(item_results["wave"].dropna().astype(str).unique())
     prev = previous_wave(waves, wave) if wave in waves else None
     org = item_results[item_results["level"] == settings.LEVEL_ORGANISATION]
-    labels = {"attending": "Attending", "understanding": "Understanding", "empathising": "Empathising",
-              "helping": "Helping"}
-    rows = []
-    for i, (behaviour, item) in enumerate(mapping.items()):
-        now, before = _organisation_row(org, wave, item), _organisation_row(org, prev, item)
-        hidden = now is None or bool(now["suppressed"]) or is_missing(now["pct_positive"])
-        before_ok = before is not None and not bool(before["suppressed"]) and not is_missing(before["pct_positive"])
-        pct = math.nan if hidden else float(now["pct_positive"])
-        pct_before = float(before["pct_positive"]) if before_ok else math.nan
-        wording = book.items[item].wording if item in book.items else ""
-        rows.append({"ref": f"B{i + 1}", "behaviour": behaviour, "label": labels.get(behaviour, behaviour.capitalize()),
-                     "item": item, "wording": wording, "wave": wave,
-                     "n": math.nan if hidden else _float(now["n"]), "pct_positive": pct, "previous_wave": prev,
-                     "previous_pct_positive": pct_before, "change_points": pct - pct_before,
-                     "weakest": False, "suppressed": now is not None and bool(now["suppressed"]),
-                     "note": book.behaviours_note or BEHAVIOURS_NOTE})
+    note = book.behaviours_note or BEHAVIOURS_NOTE
+    rows = [{"ref": f"B{i + 1}", "behaviour": behaviour, "label": _BEHAVIOUR_LABELS.get(behaviour, behaviour.capitalize()),
+             "item": item, "wording": book.items[item].wording if item in book.items else "", "wave": wave,
+             **_behaviour_figures(_organisation_row(org, wave, item), _organisation_row(org, prev, item)),
+             "previous_wave": prev, "weakest": False, "note": note}
+            for i, (behaviour, item) in enumerate(mapping.items())]
     out = pd.DataFrame(rows, columns=list(BEHAVIOUR_COLUMNS))
     values = out["pct_positive"].astype(float)
     if values.notna().any():

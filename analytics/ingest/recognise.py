@@ -96,6 +96,24 @@ def header_words(text: object) -> list[str]:
     return "".join(ch if ch.isalnum() else " " for ch in s).split()
 
 
+def _code_boundary_ok(rest: str) -> bool:
+    """Whether what follows a code ends it: nothing, or a separator that is not "_<digit>" (a tool's own
+    numbering, "Q9_4")."""
+    if not rest:
+        return True
+    if rest[0] not in _CODE_BOUNDARY:
+        return False
+    return not (rest[0] == "_" and len(rest) > 1 and rest[1].isdigit())
+
+
+def _canonical_q_code(match: re.Match | None, code_set: set[str]) -> str | None:
+    """"Q.9f", "Q 9f" or "Q09f" matched by ``_Q_CODE`` as the codebook's "q9f", if the codebook has it."""
+    if match is None:
+        return None
+    canonical = f"q{int(match.group(1))}{match.group(2)}"
+    return canonical if canonical in code_set else None
+
+
 def code_in_text(text: str, codes: tuple[str, ...]) -> str | None:
     """The codebook item code a header starts with (or ends with, in brackets), if any.
 
@@ -105,40 +123,23 @@ def code_in_text(text: str, codes: tuple[str, ...]) -> str | None:
     Qualtrics) and is never read as a code. NSS-style codes are also read when written "Q.9f",
     "Q 9f" or "Q09f".
     """
-    h = normalise_label(text)
-    h = h.lstrip(" \t\"'([{")
+    h = normalise_label(text).lstrip(" \t\"'([{")
     if not h:
         return None
     code_set = set(codes)
-
-    def boundary_ok(rest: str) -> bool:
-        if not rest:
-            return True
-        if rest[0] not in _CODE_BOUNDARY:
-            return False
-        if rest[0] == "_" and len(rest) > 1 and rest[1].isdigit():
-            return False
-        return True
-
     for code in codes:
-        if h.startswith(code) and boundary_ok(h[len(code):]):
+        if h.startswith(code) and _code_boundary_ok(h[len(code):]):
             return code
     m = _Q_CODE.match(h)
-    if m:
-        canonical = f"q{int(m.group(1))}{m.group(2)}"
-        if canonical in code_set and boundary_ok(h[m.end():]):
-            return canonical
+    if m and _code_boundary_ok(h[m.end():]):
+        found = _canonical_q_code(m, code_set)
+        if found:
+            return found
     # "My immediate manager cares about my concerns (Q9h)"
     m = re.search(r"[(\[]\s*([^()\[\]]{1,12}?)\s*[)\]]\s*$", h)
     if m:
         inner = m.group(1)
-        if inner in code_set:
-            return inner
-        mq = _Q_CODE.fullmatch(inner)
-        if mq:
-            canonical = f"q{int(mq.group(1))}{mq.group(2)}"
-            if canonical in code_set:
-                return canonical
+        return inner if inner in code_set else _canonical_q_code(_Q_CODE.fullmatch(inner), code_set)
     return None
 
 

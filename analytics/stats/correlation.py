@@ -280,11 +280,8 @@ def correlations(
                                    min_units, z_crit, rank_cache)
             row = {"x": x_name, "y": y_name, "group": group, **row}
             if count_outcomes:
-                row.update(dict.fromkeys(RATE_RATIO_COLUMNS, math.nan))
-                outcome = count_outcomes.get(y_name)
-                if outcome is not None and np.isfinite(row["r"]):
-                    _add_rate_ratio(row, data, x_name, outcome, in_group & np.isfinite(arrays[y_name]),
-                                    covs, min_units, confidence)
+                _add_count_model(row, data, count_outcomes, in_group & np.isfinite(arrays[y_name]), covs,
+                                 min_units, confidence)
             results[(x_name, y_name, group)] = row
     # Rows ordered x, then y, then group (pooled first, then groups in sorted order).
     rows = [results[(x_name, y_name, group)] for x_name, y_name in pairs for group, _ in strata]
@@ -295,6 +292,16 @@ def correlations(
     for column in ("x", "y", "group", "note"):
         result[column] = result[column].astype(str)
     return result
+
+
+def _add_count_model(row: dict, data: pd.DataFrame, count_outcomes: Mapping[str, CountOutcome], rows: np.ndarray,
+                     covs: list[str], min_units: int, confidence: float) -> None:
+    """The rate-ratio columns of a :func:`correlations` row: empty, then filled by :func:`_add_rate_ratio` when
+    the row's outcome has counts and its r could be computed."""
+    row.update(dict.fromkeys(RATE_RATIO_COLUMNS, math.nan))
+    outcome = count_outcomes.get(row["y"])
+    if outcome is not None and np.isfinite(row["r"]):
+        _add_rate_ratio(row, data, row["x"], outcome, rows, covs, min_units, confidence)
 
 
 def _check_request(data: pd.DataFrame, xs: list[str], ys: list[str], covs: list[str], *, by: str | None,

@@ -51,6 +51,19 @@ def compare_rates_poisson(events_from: float, exposure_from: float, events_to: f
             "rate_ratio": r2 / r1 if r1 > 0 else math.nan, "p": p}
 
 
+def _monthly_arrays(*series: Sequence[float]) -> list[np.ndarray]:
+    """Counts and exposures of two periods as float arrays, checked: one exposure per count, none missing or
+    negative (:class:`InputError` otherwise)."""
+    arrays = [np.asarray(a, dtype=float) for a in series]
+    if arrays[0].shape != arrays[1].shape or arrays[2].shape != arrays[3].shape:
+        raise InputError("Each period needs one exposure per monthly count.")
+    if any(np.isnan(a).any() for a in arrays):
+        raise InputError("Monthly counts and exposures must not be missing.")
+    if any((a < 0).any() for a in arrays):
+        raise InputError("Monthly counts and exposures cannot be negative.")
+    return arrays
+
+
 def compare_rates_quasi_poisson(counts_from: Sequence[float], exposures_from: Sequence[float],
                                 counts_to: Sequence[float], exposures_to: Sequence[float], *,
                                 confidence: float = settings.CONFIDENCE_LEVEL) -> dict[str, float]:
@@ -80,14 +93,7 @@ def compare_rates_quasi_poisson(counts_from: Sequence[float], exposures_from: Se
     offset, ``scale="X2"``). A month with no exposure is left out; p is missing with fewer than three
     months or no events.
     """
-    arrays = [np.asarray(a, dtype=float) for a in (counts_from, exposures_from, counts_to, exposures_to)]
-    if arrays[0].shape != arrays[1].shape or arrays[2].shape != arrays[3].shape:
-        raise InputError("Each period needs one exposure per monthly count.")
-    if any(np.isnan(a).any() for a in arrays):
-        raise InputError("Monthly counts and exposures must not be missing.")
-    if any((a < 0).any() for a in arrays):
-        raise InputError("Monthly counts and exposures cannot be negative.")
-    x1, e1, x2, e2 = arrays
+    x1, e1, x2, e2 = _monthly_arrays(counts_from, exposures_from, counts_to, exposures_to)
     keep1, keep2 = e1 > 0, e2 > 0
     x1, e1, x2, e2 = x1[keep1], e1[keep1], x2[keep2], e2[keep2]
     if e1.sum() <= 0 or e2.sum() <= 0:
