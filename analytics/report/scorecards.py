@@ -40,6 +40,7 @@ from analytics import settings
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.export import csv_bytes, neutralise_cell
+from analytics.survey.asked import not_asked as not_asked_pairs
 from analytics.survey.pipeline import SurveyResults
 from analytics.survey.privacy import suppression_label, check_min_group_size
 
@@ -62,6 +63,10 @@ MEASURE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("pct_positive", "% positive",
      "share of answers (0-100) that chose one of the two most favourable options, over the measure's questions"),
 )
+#: The text column beside each measure's figures: empty when they are shown, else why they are not.
+STATUS_FIELD = ("status", "status", "why the figures of this measure are empty: the suppression text, "
+                f"'{settings.NOT_ASKED_LABEL}', or '{settings.NO_DATA_LABEL}' (nobody in the unit answered); "
+                "empty when the figures are shown")
 #: Identifier columns of each level sheet: (header, meaning).
 _ID_COLUMNS = {
     "wave": ("Wave", "survey wave (year) of the results"),
@@ -149,27 +154,40 @@ def _hidden(rows: pd.DataFrame, min_group_size: int) -> np.ndarray:
     return flagged | small
 
 
-def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: int) -> pd.DataFrame:
-    """Values as objects: numbers, the suppression text, or "no data" (n missing or 0, value missing)."""
+def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: int,
+                 not_asked: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+    """The figures as numbers (NaN where none is shown) and a ``status`` column saying why.
+
+    ``status`` is "" for a shown row; the suppression text ("fewer than k responses", or "hidden to protect a
+    group with fewer than k responses" for a complement: :func:`analytics.survey.privacy.suppression_label`)
+    for a hidden one; :data:`settings.NOT_ASKED_LABEL` when the wave's survey did not ask the measure
+    (:func:`analytics.survey.asked.not_asked`, keyed by ``(_wave, _measure)``); "no data" when nobody in the
+    unit answered (n missing or 0). Every figure of a hidden, not-asked or no-data row is NaN.
+    """
     hidden = _hidden(rows, min_group_size)
     n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
     no_responses = ~(np.isfinite(n) & (n > 0))
-    # The words say why a cell is hidden: "fewer than k responses", or "hidden to protect a group with
-    # fewer than k responses" for a complement (analytics.survey.privacy.suppression_label).
     reasons = rows["suppressed_reason"] if "suppressed_reason" in rows else pd.Series("", index=rows.index)
     suppressed_text = np.array([suppression_label(r, min_group_size) for r in reasons], dtype=object)
+    keys = zip(rows["_wave"], rows["_measure"]) if "_measure" in rows else iter(())
+    unasked = np.array([key in not_asked for key in keys], dtype=bool) if not_asked and len(rows) else \
+        np.zeros(len(rows), dtype=bool)
+    status = np.where(hidden, suppressed_text,
+                      np.where(unasked, settings.NOT_ASKED_LABEL,
+                               np.where(no_responses, settings.NO_DATA_LABEL, ""))).astype(object)
     out = {}
     for column in value_cols:
         values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
-        finite = np.isfinite(values)
-        if column == "n":
-            shown = np.where(finite, values, 0).astype(np.int64).astype(object)  # whole numbers stay ints
-        else:
-            shown = values.astype(object)
-        cells = np.where(hidden, suppressed_text,
-                         np.where(no_responses | ~finite, settings.NO_DATA_LABEL, shown)).astype(object)
-        out[column] = pd.Series(cells, index=rows.index, dtype=object)
+        out[column] = np.where(status == "", values, np.nan)
+    out["status"] = status
     return pd.DataFrame(out, index=rows.index)
+
+
+def _not_asked(unit_scores: pd.DataFrame) -> set[tuple[str, str]]:
+    """(wave, measure) pairs the wave's survey did not ask (:func:`analytics.survey.asked.not_asked`)."""
+    if not len(unit_scores) or "measure" not in unit_scores:
+        return set()
+    return not_asked_pairs(unit_scores)
 
 
 def _filter_directorate(table: pd.DataFrame, level: str, directorate: str | None) -> pd.DataFrame:
@@ -190,9 +208,9 @@ def _unit_frame(table: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 def _wide_cells(table: pd.DataFrame, rows: pd.DataFrame, value_cols: list[str],
-                min_group_size: int) -> pd.DataFrame | None:
-    """The sheet's figures (or their suppression text, :func:`_cell_values`) with one column per
-    (field, measure) and one row per unit x wave of ``rows``; None for an empty table."""
+                min_group_size: int, not_asked: set[tuple[str, str]]) -> pd.DataFrame | None:
+    """The sheet's figures and status (:func:`_cell_values`) with one column per (field, measure) and one
+    row per unit x wave of ``rows``; None for an empty table."""
     if not len(table):
         return None
     keyed = table.assign(_wave=table["wave"].astype(str), _unit=table["unit"].astype(str),
@@ -201,25 +219,31 @@ def _wide_cells(table: pd.DataFrame, rows: pd.DataFrame, value_cols: list[str],
     for column in value_cols:
         if column not in keyed:
             keyed[column] = np.nan
-    cells = _cell_values(keyed, value_cols, min_group_size)
+    cells = _cell_values(keyed, value_cols, min_group_size, not_asked)
     cells.index = pd.MultiIndex.from_frame(keyed[["_wave", "_parent", "_unit", "_measure"]])
     cells = cells[~cells.index.duplicated()]
     return cells.unstack("_measure").reindex(pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]]))
 
 
-def _field_column(wide: pd.DataFrame | None, field_name: str, measure: str, n_rows: int) -> np.ndarray:
-    """One (field, measure) column of :func:`_wide_cells`; "no data" where a unit has no row for the measure
-    (or the measure none at all)."""
-    no_data = settings.NO_DATA_LABEL
-    if wide is None or (field_name, measure) not in wide.columns:
-        return np.full(n_rows, no_data, dtype=object)
-    values = wide[(field_name, measure)].to_numpy(dtype=object)
-    return np.where(pd.isna(values), no_data, values)
+def _field_column(wide: pd.DataFrame | None, field_name: str, measure: str, waves: pd.Series,
+                  not_asked: set[tuple[str, str]]) -> np.ndarray:
+    """One (field, measure) column of :func:`_wide_cells`. A unit with no row for the measure has no
+    figures (NaN) and the status "not asked in this wave" or "no data"."""
+    n_rows = len(waves)
+    if wide is not None and (field_name, measure) in wide.columns:
+        values = wide[(field_name, measure)].to_numpy(dtype=object)
+    else:
+        values = np.full(n_rows, np.nan, dtype=object)
+    if field_name != "status":
+        return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    absent = [settings.NOT_ASKED_LABEL if (str(w), measure) in not_asked else settings.NO_DATA_LABEL for w in waves]
+    return np.array([a if pd.isna(v) else v for v, a in zip(values, absent)], dtype=object)
 
 
 def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: int,
                     codebook: Codebook | None = None, measures: Sequence[str] | None = None,
-                    directorate: str | None = None, label_measures: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
+                    directorate: str | None = None, label_measures: bool = True,
+                    not_asked: set[tuple[str, str]] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """One level of the scorecards: one row per unit x wave, five columns per measure.
 
     Parameters
@@ -276,20 +300,20 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
         kinds[_PARENT_HEADERS[level]] = "id"
     columns[unit_header] = rows["unit"]
     kinds[unit_header] = "id"
-    wide = _wide_cells(table, rows, value_cols, min_group_size)
-    headers, blocks = [], []
+    unasked = not_asked if not_asked is not None else _not_asked(unit_scores)
+    wide = _wide_cells(table, rows, value_cols, min_group_size, unasked)
+    blocks: dict[str, object] = {}
     for measure in measure_ids:
         label = _measure_label(measure, codebook) if label_measures else str(measure)
-        for field_name, suffix, _ in MEASURE_FIELDS:
+        for field_name, suffix, _ in (*MEASURE_FIELDS, STATUS_FIELD):
             header = f"{label}: {suffix}"
-            blocks.append(_field_column(wide, field_name, measure, len(rows)))
-            headers.append(header)
+            column = _field_column(wide, field_name, measure, rows["wave"], unasked)
+            if field_name == "n":  # whole numbers, empty where not shown
+                column = pd.array(column, dtype="Float64").round().astype("Int64")
+            blocks[header] = column
             kinds[header] = field_name
     ids = pd.DataFrame(columns, index=rows.index).astype(object)
-    measures_frame = pd.DataFrame(np.column_stack(blocks) if blocks and len(rows) else
-                                  np.empty((len(rows), len(headers)), dtype=object),
-                                  index=rows.index, columns=headers, dtype=object)
-    frame = pd.concat([ids, measures_frame], axis=1)
+    frame = pd.concat([ids, pd.DataFrame(blocks, index=rows.index)], axis=1)
     return frame, kinds
 
 
@@ -306,6 +330,7 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
     present = item_results["item"].dropna().astype(str).unique().tolist() if len(item_results) else []
     known = [c for c in (codebook.items if codebook else {}) if c in present]
     items = known + [c for c in present if c not in known]
+    unasked = _not_asked(item_results.rename(columns={"item": "measure"})) if len(item_results) else set()
     for level in LEVEL_SHEETS:
         table = item_results[item_results["level"] == level]
         table = _filter_directorate(table, level, directorate)
@@ -313,7 +338,7 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
             continue
         renamed = table.rename(columns={"item": "measure"}).assign(mean=np.nan, ci_low=np.nan, ci_high=np.nan)
         frame, _ = scorecard_table(renamed, level, min_group_size=min_group_size, measures=items,
-                                   label_measures=False)
+                                   label_measures=False, not_asked=unasked)
         parent_header = _PARENT_HEADERS.get(level)
         units = pd.DataFrame({"Level": level, "Wave": frame["Wave"],
                               "Part of": frame[parent_header] if parent_header else "",
@@ -322,10 +347,12 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
         for code in items:
             answers[f"{code} % positive"] = frame[f"{code}: % positive"]
             answers[f"{code} responses"] = frame[f"{code}: responses"]
+            answers[f"{code} status"] = frame[f"{code}: status"]
         pieces.append(pd.concat([units, pd.DataFrame(answers, index=frame.index)], axis=1))  # one block, not 2×items inserts
     for code in items:
         kinds[f"{code} % positive"] = "pct_positive"
         kinds[f"{code} responses"] = "n"
+        kinds[f"{code} status"] = "status"
     if not pieces:
         return pd.DataFrame(columns=list(kinds)), kinds
     return pd.concat(pieces, ignore_index=True), kinds
