@@ -40,6 +40,7 @@ from analytics import settings
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.export import csv_bytes, neutralise_cell
+from analytics.report.scorecard_teams import HR_COLUMNS, HR_MEANINGS, TeamPage, team_pages, unit_hr_columns
 from analytics.survey.asked import not_asked as not_asked_pairs
 from analytics.survey.pipeline import SurveyResults
 from analytics.survey.privacy import suppression_label, check_min_group_size
@@ -51,7 +52,11 @@ LEVEL_SHEETS: dict[str, str] = {
     settings.LEVEL_TEAM: "Teams",
 }
 README_SHEET = "README"
+CONTENTS_SHEET = "Contents"
 QUESTIONS_SHEET = "Questions"
+#: Characters Excel refuses in a sheet name, and its longest name.
+_SHEET_FORBIDDEN = set('[]:*?/\\')
+SHEET_NAME_MAX = 31
 
 #: The figures shown for every measure, in column order: (unit_scores column, header suffix, meaning).
 MEASURE_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -91,7 +96,33 @@ SCALE_MID = "F7F7F7"
 SCALE_HIGH = "B2ABD2"
 #: Fill of suppressed and no-data cells (light grey, distinct from every colour of the scale).
 SUPPRESSED_FILL = "D9D9D9"
-NUMBER_FORMATS = {"mean": "0.0", "ci_low": "0.0", "ci_high": "0.0", "n": "0", "pct_positive": "0.0"}
+#: Excel number format of each numeric column kind: one decimal for scores and rates, whole numbers for counts.
+NUMBER_FORMATS = {"mean": "0.0", "ci_low": "0.0", "ci_high": "0.0", "n": "0", "pct_positive": "0.0",
+                  "count": "0", "rate": "0.0", "score": "0.0"}
+#: Column kinds that hold numbers only (or nothing).
+NUMERIC_KINDS = frozenset(NUMBER_FORMATS)
+_HR_KEY_OF_HEADER = {header: key for key, header, _ in HR_COLUMNS}
+
+
+def excel_sheet_name(name: str, taken: Iterable[str]) -> str:
+    """A valid, unique Excel sheet name for ``name``: the characters ``[]:*?/\\`` become "-", leading and
+    trailing apostrophes and spaces go, at most 31 characters, and " (2)", " (3)"… is added (within the 31)
+    when the name is taken (compared without case, as Excel does); "History" is reserved by Excel.
+
+    >>> excel_sheet_name("A&E: Majors/Minors [night]", ["README"])
+    'A&E- Majors-Minors -night-'
+    >>> excel_sheet_name("readme", ["README"])
+    'readme (2)'
+    """
+    used = {t.casefold() for t in taken} | {"history"}
+    clean = "".join("-" if c in _SHEET_FORBIDDEN or ord(c) < 32 else c for c in str(name)).strip(" '") or "Team"
+    candidate = clean[:SHEET_NAME_MAX].strip(" '") or "Team"
+    number = 1
+    while candidate.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = clean[:SHEET_NAME_MAX - len(suffix)].rstrip(" '") + suffix
+    return candidate
 
 
 @dataclass
@@ -110,6 +141,12 @@ class Scorecards:
     notes: list[str]
     min_group_size: int
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The wave of the team sheets, the team sheets (sheet name -> :class:`TeamPage`) and how many teams
+    #: had results in that wave (more than ``len(team_pages)`` when the sheets were capped).
+    wave: str = ""
+    team_pages: dict[str, TeamPage] = field(default_factory=dict)
+    teams_with_results: int = 0
+    contents: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_xlsx(self) -> bytes:
         """The workbook as bytes (see :func:`write_scorecards_xlsx`)."""
@@ -358,47 +395,84 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
     return pd.concat(pieces, ignore_index=True), kinds
 
 
+def _question_meaning(header: str, kind: str, codebook: Codebook | None) -> str:
+    if kind == "id":
+        return {"Level": "reporting level of the row: organisation, directorate or team",
+                "Wave": _ID_COLUMNS["wave"][1], "Part of": _ID_COLUMNS["parent"][1],
+                "Unit": _ID_COLUMNS["unit"][1]}[header]
+    code = header.split(" ")[0]
+    wording = codebook.items[code].wording if codebook and code in codebook.items else code
+    what = {"pct_positive": "% of answers choosing one of the two most favourable options (0-100)",
+            "n": "valid answers to the question", "status": STATUS_FIELD[2]}[kind]
+    return f"question {code} ('{wording}'): {what}"
+
+
+def _column_meaning(sheet: str, header: str, kinds: dict[str, str], codebook: Codebook | None) -> str:
+    kind = kinds[header]
+    if sheet == QUESTIONS_SHEET:
+        return _question_meaning(header, kind, codebook)
+    if header in _HR_KEY_OF_HEADER:
+        return HR_MEANINGS[_HR_KEY_OF_HEADER[header]]
+    if kind == "id":
+        id_headers = [h for h, k in kinds.items() if k == "id"]
+        if header == "Wave":
+            return _ID_COLUMNS["wave"][1]
+        return f"name of the {header.lower()}" if header == id_headers[-1] else f"the {header.lower()} the unit belongs to"
+    label = header.rsplit(": ", 1)[0]
+    if kind == "status":
+        return f"{label}: {STATUS_FIELD[2]}"
+    return f"{label}: {dict((f, m) for f, _, m in MEASURE_FIELDS)[kind]}"
+
+
 def _guide(sheets: dict[str, pd.DataFrame], kinds: dict[str, dict[str, str]], codebook: Codebook | None,
            min_group_size: int) -> pd.DataFrame:
-    """README table: one row per column of every sheet."""
-    meanings = {f: m for f, _, m in MEASURE_FIELDS}
-    suppressed_text = settings.SUPPRESSED_LABEL.format(k=min_group_size)
+    """README table: one row per column of every sheet (a figure column says that it is empty when not
+    shown and which column says why)."""
     rows = []
     for sheet, frame in sheets.items():
         for header in frame.columns:
-            kind = kinds[sheet][header]
-            if sheet == QUESTIONS_SHEET:
-                if kind == "id":
-                    meaning = {"Level": "reporting level of the row: organisation, directorate or team",
-                               "Wave": _ID_COLUMNS["wave"][1], "Part of": _ID_COLUMNS["parent"][1],
-                               "Unit": _ID_COLUMNS["unit"][1]}[header]
-                else:
-                    code = header.split(" ")[0]
-                    wording = codebook.items[code].wording if codebook and code in codebook.items else code
-                    meaning = (f"question {code} ('{wording}'): " +
-                               ("% of answers choosing one of the two most favourable options (0-100)"
-                                if kind == "pct_positive" else "valid answers to the question"))
-            elif kind == "id":
-                id_headers = [h for h, k in kinds[sheet].items() if k == "id"]
-                if header == "Wave":
-                    meaning = _ID_COLUMNS["wave"][1]
-                elif header == id_headers[-1]:
-                    meaning = f"name of the {header.lower()}"
-                else:
-                    meaning = f"the {header.lower()} the unit belongs to"
-            else:
-                label = header.rsplit(": ", 1)[0]
-                meaning = f"{label}: {meanings[kind]}"
-            if kind != "id":
-                meaning += (f"; '{suppressed_text}' when the unit is below the anonymity threshold, or "
-                            f"'{settings.COMPLEMENTARY_LABEL.format(k=min_group_size)}' when it is hidden to "
-                            "protect a smaller unit")
+            meaning = _column_meaning(sheet, header, kinds[sheet], codebook)
+            if kinds[sheet][header] in NUMERIC_KINDS:
+                meaning += "; a number, or empty when not shown (the status column beside it says why)"
             rows.append({"sheet": sheet, "column": header, "meaning": meaning})
     return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])
 
 
+def _with_hr(frame: pd.DataFrame, kinds: dict[str, str], level: str, records: object | None,
+             k: int) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The level sheet with the HR columns (:func:`unit_hr_columns`) after the unit's name."""
+    unit_header, ids = _UNIT_HEADERS[level], [h for h, kind in kinds.items() if kind == "id"]
+    rows = pd.DataFrame({"wave": frame["Wave"], "unit": frame[unit_header],
+                         "parent": frame[_PARENT_HEADERS[level]] if level in _PARENT_HEADERS else None})
+    hr = unit_hr_columns(rows, level, records, min_group_size=k)
+    hr_kinds = {header: ("text" if kind == "text" else kind) for _, header, kind in HR_COLUMNS}
+    out = pd.concat([frame[ids], hr, frame.drop(columns=ids)], axis=1)
+    return out, {**{h: "id" for h in ids}, **hr_kinds, **{h: kinds[h] for h in frame.columns if h not in ids}}
+
+
+def _contents(sheets: dict[str, pd.DataFrame], pages: dict[str, TeamPage], wave: str, teams: int,
+              max_sheets: int) -> tuple[pd.DataFrame, list[str]]:
+    """The Contents sheet's rows (``sheet``, ``what``) and a note when the team sheets were capped."""
+    what = {README_SHEET: "what every column holds, the anonymity threshold and the data sources",
+            "Organisation": "the organisation: one row per wave", "Directorates": "one row per directorate and wave",
+            "Teams": "one row per team and wave", QUESTIONS_SHEET: "every question's % positive, per unit and wave"}
+    rows = [{"sheet": README_SHEET, "what": what[README_SHEET]}]
+    rows += [{"sheet": name, "what": what.get(name, name) + (" (HR figures beside the survey figures)"
+                                                             if name in LEVEL_SHEETS.values() else "")}
+             for name in sheets]
+    rows += [{"sheet": name, "what": f"one printable page: {page.title}, wave {page.wave}"} for name, page in pages.items()]
+    notes = []
+    if teams > len(pages):
+        notes.append(f"{teams} teams have results in wave {wave}; the workbook holds a sheet for the first "
+                     f"{len(pages)} (by directorate, then team), at most {max_sheets}. Every team's figures are "
+                     "on the Teams sheet; filter the workbook to one directorate for its team sheets.")
+    return pd.DataFrame(rows, columns=["sheet", "what"]), notes
+
+
 def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, sources: pd.DataFrame | None = None,
-                     dataset_label: str = "", include_questions: bool = True) -> Scorecards:
+                     dataset_label: str = "", include_questions: bool = True, hr: object | None = None,
+                     actions: pd.DataFrame | None = None, wave: str | None = None,
+                     max_team_sheets: int = settings.SCORECARD_MAX_TEAM_SHEETS) -> Scorecards:
     """The scorecards workbook's content for a set of scored, suppressed survey results.
 
     Parameters
@@ -414,14 +488,25 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         Name of the dataset (e.g. the sample trust or the uploaded file names).
     include_questions
         Add the question-level sheet.
+    hr
+        The dataset's HR records (``Dataset.hr``, exclusions applied) for the HR columns and the team
+        sheets' HR figures (:mod:`analytics.report.scorecard_teams`); None: every HR status is "no HR data".
+    actions
+        The action log (:func:`analytics.store.actions`) for the team sheets; None or empty: no actions.
+    wave
+        The wave of the team sheets (default the latest); the level sheets hold every wave.
+    max_team_sheets
+        At most this many team sheets (:data:`settings.SCORECARD_MAX_TEAM_SHEETS`); the Contents sheet says
+        when teams were left out.
     """
     k = check_min_group_size(survey.min_group_size)
     codebook = _book(survey)
     sheets: dict[str, pd.DataFrame] = {}
     kinds: dict[str, dict[str, str]] = {}
     for level, sheet in LEVEL_SHEETS.items():
-        sheets[sheet], kinds[sheet] = scorecard_table(survey.unit_scores, level, min_group_size=k, codebook=codebook,
-                                                      directorate=directorate)
+        frame, frame_kinds = scorecard_table(survey.unit_scores, level, min_group_size=k, codebook=codebook,
+                                             directorate=directorate)
+        sheets[sheet], kinds[sheet] = _with_hr(frame, frame_kinds, level, hr, k)
     if include_questions and len(survey.item_results):
         sheets[QUESTIONS_SHEET], kinds[QUESTIONS_SHEET] = question_table(
             survey.item_results, min_group_size=k, codebook=codebook, directorate=directorate)
@@ -434,7 +519,15 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         "be worked out by subtraction from the total (complementary suppression); it shows "
         f"'{settings.COMPLEMENTARY_LABEL.format(k=k)}'.",
         f"'{settings.NO_DATA_LABEL}' means nobody in the unit answered the questions of that measure; it is not "
-        "the same as a hidden figure.",
+        f"the same as a hidden figure. '{settings.NOT_ASKED_LABEL}' means that wave's survey did not ask it.",
+        "Figure columns hold numbers only, so they sort, filter and add up in Excel: a figure that is not shown is an "
+        "empty cell, and the status column beside its measure (e.g. 'Morale: status') says why. Each measure has "
+        "its own status column because the reason differs from measure to measure (a measure not asked in a "
+        "wave, a measure with fewer answers); filter a status column to (Blanks) to keep the rows whose figures "
+        "are shown.",
+        "HR figures (staff in post, leaver rate, stability index, sickness absence rate) are over each wave's HR "
+        "window, the window the Board uses; a team or directorate with fewer than "
+        f"{k} staff in post at the start or end of the window has none ('HR: status' says so).",
         "Scores are on a 0-10 scale (higher is better for every measure, including 'Thinking about leaving', "
         "whose questions are reverse-scored). Unit scores are unweighted means of respondents' scores; published "
         "NHS Staff Survey benchmark scores are weighted by occupational group, so compare with care.",
@@ -446,140 +539,26 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         notes.insert(2, f"Filtered to the directorate '{directorate}' and its teams; the organisation sheet shows "
                         "the whole organisation.")
     guide = _guide(sheets, kinds, codebook, k)
+    waves = sorted(survey.unit_scores["wave"].dropna().astype(str).unique())
+    wave = str(wave) if wave is not None and str(wave) in waves else (waves[-1] if waves else "")
+    measures = _measure_order(survey.unit_scores["measure"].dropna().astype(str).unique(), codebook)
+    pages, teams = team_pages(survey, hr, wave=wave, measures=measures,
+                              labels={m: _measure_label(m, codebook) for m in measures}, action_log=actions,
+                              directorate=directorate, max_pages=max_team_sheets) if wave else ([], 0)
+    named: dict[str, TeamPage] = {}
+    for page in pages:
+        named[excel_sheet_name(page.team, [README_SHEET, CONTENTS_SHEET, *sheets, *named])] = page
+    contents, capped = _contents(sheets, named, wave, teams, max_team_sheets)
+    notes += capped
     return Scorecards(sheets=sheets, kinds=kinds, guide=guide, notes=notes, min_group_size=k,
-                      sources=sources if sources is not None else pd.DataFrame())
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
-
-
-def _cell_value(value: object) -> object:
-    """A frame value as a workbook cell: numbers and booleans as such, missing as an empty cell, anything
-    else as neutralised text (:func:`analytics.export.neutralise_cell`)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    return neutralise_cell(str(value))
-
-
-def _format_column(sheet, values: pd.Series, header: str, position: int, kind: str, n_rows: int) -> None:
-    """Width of one column; for figure columns also the number format of its numeric cells and, for scores
-    and % positive, a colour scale."""
-    from openpyxl.formatting.rule import ColorScaleRule
-
-    letter = _column_letter(position)
-    width = max(10, min(40, len(header) + 2)) if kind != "id" else max(
-        12, min(45, max([len(header)] + [len(str(v)) for v in values.tolist()[:500]]) + 2))
-    sheet.column_dimensions[letter].width = width
-    if kind == "id" or n_rows < 2:
-        return
-    number_format = NUMBER_FORMATS.get(kind, "General")
-    for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=position, max_col=position):
-        if not isinstance(cell.value, str):
-            cell.number_format = number_format
-    if kind in ("mean", "pct_positive"):
-        sheet.conditional_formatting.add(
-            f"{letter}2:{letter}{n_rows}",
-            ColorScaleRule(start_type="min", start_color=SCALE_LOW, mid_type="percentile", mid_value=50,
-                           mid_color=SCALE_MID, end_type="max", end_color=SCALE_HIGH))
-
-
-def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """Header + rows; numbers stay numbers, text is neutralised; formats, widths, freeze, colour scales."""
-    from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    header_font = Font(bold=True)
-    grey = PatternFill("solid", start_color=SUPPRESSED_FILL, end_color=SUPPRESSED_FILL, bgColor=SUPPRESSED_FILL)
-    headers = [str(c) for c in frame.columns]
-    sheet.append([neutralise_cell(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = header_font
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for record in frame.itertuples(index=False, name=None):
-        sheet.append([_cell_value(value) for value in record])
-    n_rows = len(frame) + 1
-    id_count = sum(1 for h in headers if kinds.get(h) == "id")
-    for position, header in enumerate(headers, start=1):
-        _format_column(sheet, frame[header], header, position, kinds.get(header, "id"), n_rows)
-    if n_rows > 1 and len(headers) > id_count:
-        # Suppressed and no-data cells (text among the figures) in grey italics, whatever sorting does.
-        first = _column_letter(id_count + 1)
-        sheet.conditional_formatting.add(
-            f"{first}2:{_column_letter(len(headers))}{n_rows}",
-            FormulaRule(formula=[f"ISTEXT({first}2)"], fill=grey, font=Font(italic=True, color="404040"),
-                        stopIfTrue=True))
-    sheet.freeze_panes = f"{_column_letter(id_count + 1)}2"
-    if n_rows > 1 and headers:
-        sheet.auto_filter.ref = f"A1:{_column_letter(len(headers))}{n_rows}"
-    sheet.row_dimensions[1].height = 45
-
-
-def _write_readme(sheet, cards: Scorecards) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    bold = Font(bold=True)
-    sheet.column_dimensions["A"].width = 16
-    sheet.column_dimensions["B"].width = 42
-    sheet.column_dimensions["C"].width = 110
-    sheet.append([neutralise_cell(cards.notes[0])])
-    sheet["A1"].font = Font(bold=True, size=14)
-    for note in cards.notes[1:]:
-        sheet.append([neutralise_cell(note)])
-        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=3)
-        sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[sheet.max_row].height = 15 * max(1, len(note) // 150 + 1)
-    if len(cards.sources):
-        sheet.append([])
-        sheet.append(["Data sources"])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-        headers = [str(c) for c in cards.sources.columns]
-        sheet.append([neutralise_cell(h) for h in headers])
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for record in cards.sources.itertuples(index=False, name=None):
-            sheet.append([neutralise_cell(v) if isinstance(v, str) else (None if pd.isna(v) else v) for v in record])
-    sheet.append([])
-    sheet.append(["Columns"])
-    sheet.cell(row=sheet.max_row, column=1).font = bold
-    sheet.append(["Sheet", "Column", "What it holds"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    for record in cards.guide.itertuples(index=False, name=None):
-        sheet.append([neutralise_cell(str(v)) for v in record])
-        sheet.cell(row=sheet.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+                      sources=sources if sources is not None else pd.DataFrame(), wave=wave, team_pages=named,
+                      teams_with_results=teams, contents=contents)
 
 
 def write_scorecards_xlsx(cards: Scorecards, path: str | Path | None = None) -> bytes:
-    """Write the workbook (README first, then one sheet per level, then the questions sheet).
+    """Write the workbook (:func:`analytics.report.scorecards_xlsx.write_workbook`): README, Contents, one
+    sheet per level, the questions sheet, then one printable sheet per team. Returns the XLSX bytes; also
+    writes them to ``path`` when given (its folder must exist)."""
+    from analytics.report.scorecards_xlsx import write_workbook
 
-    Returns the XLSX bytes; also writes them to ``path`` when given (its folder must exist).
-    """
-    from openpyxl import Workbook
-
-    if path is not None:
-        path = Path(path)
-        if path.suffix.lower() != ".xlsx":
-            raise InputError("The scorecards workbook must be saved as .xlsx.", file=path.name)
-        if not path.parent.exists():
-            raise InputError("The folder for the output file does not exist.", file=str(path))
-    book = Workbook()
-    readme = book.active
-    readme.title = README_SHEET
-    _write_readme(readme, cards)
-    for name, frame in cards.sheets.items():
-        _write_frame(book.create_sheet(name), frame, cards.kinds[name])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    data = buffer.getvalue()
-    if path is not None:
-        path.write_bytes(data)
-    return data
+    return write_workbook(cards, path)
