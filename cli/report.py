@@ -168,6 +168,29 @@ def _published_spec(args: argparse.Namespace) -> DatasetSpec:
     return spec
 
 
+def _write_scorecards(args: argparse.Namespace, dataset, path: Path) -> int:
+    """The team scorecards workbook (:func:`analytics.report.scorecards.build_scorecards`) with the dataset's
+    HR figures and, with ``--store``, its action log on the team sheets; the same call as the download."""
+    from analytics.report.pack import data_sources_table
+    from analytics.report.scorecards import build_scorecards, write_scorecards_xlsx
+
+    if dataset.survey is None:  # pragma: no cover - --survey is required
+        raise InputError("No survey file was given.")
+    action_log = None
+    if args.store:
+        from analytics.store import actions, open_store
+
+        action_log = actions(open_store(args.store))
+    cards = build_scorecards(dataset.survey, directorate=args.directorate, sources=data_sources_table(dataset),
+                             dataset_label=dataset.label, hr=dataset.hr, actions=action_log, wave=args.wave)
+    write_scorecards_xlsx(cards, path)
+    rows = sum(len(frame) for name, frame in cards.sheets.items())
+    print(f"Wrote the team scorecards ({', '.join(cards.sheets)}; {rows} rows; {len(cards.team_pages)} team "
+          f"sheet(s) for wave {cards.wave or '-'}; anonymity threshold {dataset.min_group_size}) to {path}",
+          file=sys.stderr)
+    return 0
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Load the files, build the board pack or the scorecards, write ``--out``; 0 on success."""
     path = _output_path(args.out)
@@ -194,24 +217,7 @@ def run_report(args: argparse.Namespace) -> int:
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":
-        from analytics.report.pack import data_sources_table
-        from analytics.report.scorecards import build_scorecards, write_scorecards_xlsx
-
-        if dataset.survey is None:  # pragma: no cover - --survey is required
-            raise InputError("No survey file was given.")
-        action_log = None
-        if args.store:
-            from analytics.store import actions, open_store
-
-            action_log = actions(open_store(args.store))
-        cards = build_scorecards(dataset.survey, directorate=args.directorate, sources=data_sources_table(dataset),
-                                 dataset_label=dataset.label, hr=dataset.hr, actions=action_log, wave=args.wave)
-        write_scorecards_xlsx(cards, path)
-        rows = sum(len(frame) for name, frame in cards.sheets.items())
-        print(f"Wrote the team scorecards ({', '.join(cards.sheets)}; {rows} rows; {len(cards.team_pages)} team "
-              f"sheet(s) for wave {cards.wave or '-'}; anonymity threshold {dataset.min_group_size}) to {path}",
-              file=sys.stderr)
-        return 0
+        return _write_scorecards(args, dataset, path)
     from analytics.report.pack import build_board_pack
     from render.pack import render_html, render_pdf  # Plotly: imported only for a board pack
 
