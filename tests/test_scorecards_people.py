@@ -120,6 +120,7 @@ def test_hr_columns_by_hand(cards):
     assert ward_b["HR: status"] == f"fewer than {K} staff in post"
     # Clinic C is hidden in the survey but has 12 staff: its HR figures are shown (their own rule).
     assert teams.loc["Clinic C", "HR: sickness absence rate (%)"] == pytest.approx(100 * 6 / 360)
+    assert ward_a["HR: leaver rate, annualised (%)"] == pytest.approx(100 * 9 / 20 * 12 / 9)
     organisation = cards.sheets["Organisation"].iloc[0]
     assert organisation["HR: staff in post (start)"] == 20 + 4 + 12 + 30
     assert organisation["HR: leaver rate (%)"] == pytest.approx(100 * (9 * 1 + 9 * 2) / 66)
@@ -140,6 +141,19 @@ def test_hr_figures_equal_the_team_explorer(dataset, cards):
             hr = cards.team_pages[team].hr.set_index("HR figure")
             assert hr.loc["Leaver rate (%)", "Team"] == pytest.approx(float(summary["leaver_rate"]))
             assert hr.loc["Sickness absence rate (%)", "Team"] == pytest.approx(float(summary["sickness_rate"]))
+
+
+def test_organisation_hr_figures_equal_the_board_headlines(dataset, cards):
+    from analytics.board import headline_figures, headline_hr_period
+
+    headline = headline_figures(dataset.survey, dataset.hr, wave="2025")
+    by_measure = headline.set_index("measure")["value"]
+    organisation = cards.sheets["Organisation"].iloc[0]
+    # 27 leavers over 9 months among 66 in post: 100 * 27 / 66 * 12 / 9 a year.
+    assert by_measure["leaver_rate"] == pytest.approx(100 * 27 / 66 * 12 / 9)
+    assert organisation["HR: leaver rate, annualised (%)"] == pytest.approx(by_measure["leaver_rate"])
+    assert organisation["HR: sickness absence rate (%)"] == pytest.approx(by_measure["sickness_rate"])
+    assert organisation["HR window"] == headline_hr_period(headline)
 
 
 def test_team_sheets_only_for_teams_with_results_and_print_setup(cards, book):

@@ -9,7 +9,8 @@ the window the Board's headlines use (:func:`analytics.board.headlines.hr_window
 explorer makes for a team's HR outcomes, so the numbers are the page's. HR small-number rule
 (:mod:`analytics.hr.privacy`, domain.md §3): a team or directorate with fewer than k staff in post at the
 start or end of the window gets no HR figures. Rates are percentages over the window (the leaver rate is
-not annualised, as on the Team explorer; the window's length is in the "HR window" column). Survey and HR
+not annualised, as on the Team explorer, and annualised, as in the Board's headline; the window's length is
+in the "HR window" column). Survey and HR
 unit names are matched ignoring case and spaces (:func:`analytics.survey.trends.unit_hr_rows`).
 
 Team sheets (:func:`team_pages`)
@@ -43,6 +44,7 @@ HR_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("staff_start", "HR: staff in post (start)", "count"),
     ("staff_end", "HR: staff in post (end)", "count"),
     ("leaver_rate", "HR: leaver rate (%)", "rate"),
+    ("leaver_rate_annualised", "HR: leaver rate, annualised (%)", "rate"),
     ("stability_index", "HR: stability index (%)", "rate"),
     ("sickness_rate", "HR: sickness absence rate (%)", "rate"),
     ("hr_status", "HR: status", "status"),
@@ -51,7 +53,10 @@ HR_MEANINGS = {
     "hr_window": "the HR window of the row's wave (the months the HR figures cover; the Board uses the same)",
     "staff_start": "staff in post (headcount) on the first day of the HR window",
     "staff_end": "staff in post (headcount) on the last day of the HR window",
-    "leaver_rate": "leavers in the window as a % of mean staff in post (start and end), not annualised",
+    "leaver_rate": "leavers in the window as a % of mean staff in post (start and end), not annualised (as on "
+                   "the Team explorer)",
+    "leaver_rate_annualised": "the leaver rate x 12 / months of the HR window (the same as the leaver rate over "
+                              "12 months; the organisation's equals the Board's headline leaver rate)",
     "stability_index": "% of staff in post at the start of the window still in post at its end",
     "sickness_rate": "FTE days lost to sickness absence as a % of FTE days available in the window",
     "hr_status": "why some or all HR figures are empty; empty when every HR figure is shown",
@@ -59,7 +64,7 @@ HR_MEANINGS = {
 NO_HR_DATA = "no HR data"
 NOT_IN_HR = "not in the HR data"
 NO_ABSENCE = "no sickness absence data"
-_HR_KEYS = ("staff_start", "staff_end", "leaver_rate", "stability_index", "sickness_rate")
+_HR_KEYS = ("staff_start", "staff_end", "leaver_rate", "leaver_rate_annualised", "stability_index", "sickness_rate")
 
 
 def hr_small_label(min_group_size: int) -> str:
@@ -84,13 +89,35 @@ def wave_hr_table(records: object, wave: str, min_group_size: int) -> tuple[pd.D
     return metrics, window.short_text, ""
 
 
+#: id of an HR table -> (the table, its rows by name), for the tables of the workbooks being built.
+_NAME_INDEX: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def _by_name(metrics: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """The HR table's rows grouped by (level, name as :func:`normalise_label` compares it), once per table."""
+    held = _NAME_INDEX.get(id(metrics))
+    if held is not None and held[0] is metrics:
+        return held[1]
+    names = metrics["unit"].map(lambda u: normalise_label(u) if isinstance(u, str) else "")
+    index = {key: rows for key, rows in metrics.groupby([metrics["level"].astype(str), names], sort=False)}
+    while len(_NAME_INDEX) >= 8:  # a few workbooks' tables at most
+        _NAME_INDEX.pop(next(iter(_NAME_INDEX)))
+    _NAME_INDEX[id(metrics)] = (metrics, index)
+    return index
+
+
 def _hr_row(metrics: pd.DataFrame, level: str, unit: str, parent: str | None) -> pd.Series | None:
+    """The unit's HR row: :func:`analytics.survey.trends.unit_hr_rows` (names and parent matched as on the
+    Team explorer), run on the rows of the same name only; the organisation is its one row."""
     from analytics.survey.trends import unit_hr_rows
 
     if level == settings.LEVEL_ORGANISATION:
         rows = metrics[metrics["level"] == level]
     else:
-        rows = unit_hr_rows(metrics, level=level, unit=unit, parent=parent or None)
+        same_name = _by_name(metrics).get((level, normalise_label(unit)))
+        if same_name is None:
+            return None
+        rows = unit_hr_rows(same_name, level=level, unit=unit, parent=parent or None)
     return None if rows.empty else rows.iloc[0]
 
 
@@ -115,13 +142,15 @@ def hr_figures(metrics: pd.DataFrame | None, level: str, unit: str, parent: str 
     return out
 
 
-def unit_hr_columns(rows: pd.DataFrame, level: str, records: object | None, *, min_group_size: int) -> pd.DataFrame:
+def unit_hr_columns(rows: pd.DataFrame, level: str, records: object | None, *, min_group_size: int,
+                    tables: dict | None = None) -> pd.DataFrame:
     """The HR columns (:data:`HR_COLUMNS` headers) for the ``wave, parent, unit`` rows of a level sheet.
 
     Counts are ``Int64``, rates float (NaN when not shown), the window and status text ("" when shown).
-    Without HR records every row's status is "no HR data".
+    Without HR records every row's status is "no HR data". ``tables`` (wave -> :func:`wave_hr_table`) is
+    filled and reused, so each wave's HR figures are measured once for the whole workbook.
     """
-    tables: dict[str, tuple[pd.DataFrame | None, str, str]] = {}
+    tables = {} if tables is None else tables
     records_rows = []
     for wave, parent, unit in zip(rows["wave"].astype(str), rows["parent"], rows["unit"].astype(str)):
         if records is None:
@@ -196,13 +225,14 @@ def _shown(row: pd.Series | None, value_col: str, k: int) -> tuple[float, float,
 
 
 def behaviours_table(item_results: pd.DataFrame, codebook: Codebook, *, team: str, parent: str, wave: str,
-                     k: int) -> pd.DataFrame:
+                     k: int, organisation: pd.DataFrame | None = None) -> pd.DataFrame:
     """The four behaviours for a team: ``Behaviour``, ``Question``, ``Team % positive``, ``Team responses``,
     ``Organisation % positive`` (:func:`analytics.board.behaviours.behaviour_results`), ``Difference
-    (points)`` = team − organisation (empty unless both are shown), ``Status``."""
+    (points)`` = team − organisation (empty unless both are shown), ``Status``. ``organisation``: the
+    behaviour_results table when already computed (``item_results`` may then hold the team's rows only)."""
     from analytics.board.behaviours import behaviour_results
 
-    org = behaviour_results(item_results, wave, codebook).set_index("behaviour")
+    org = (organisation if organisation is not None else behaviour_results(item_results, wave, codebook)).set_index("behaviour")
     rows = []
     for behaviour, item in codebook.behaviours.items():
         n, pct, status = _shown(_item_row(item_results, settings.LEVEL_TEAM, team, parent, wave, item),
@@ -224,6 +254,8 @@ def trend_table(unit_scores: pd.DataFrame, measures: Sequence[str], labels: dict
     ``wave`` and ``Notes`` naming each empty cell's reason ("2024: fewer than 11 responses")."""
     team_rows = unit_scores[(unit_scores["level"] == settings.LEVEL_TEAM) & (unit_scores["unit"].astype(str) == team)
                             & (unit_scores["parent"].astype(str) == str(parent))]
+    lookup = {(str(w), str(m)): row for (w, m), row in
+              zip(zip(team_rows["wave"], team_rows["measure"]), (r for _, r in team_rows.iterrows()))}
     org_rows = unit_scores[(unit_scores["level"] == settings.LEVEL_ORGANISATION)
                            & (unit_scores["wave"].astype(str) == wave)]
     rows = []
@@ -231,8 +263,7 @@ def trend_table(unit_scores: pd.DataFrame, measures: Sequence[str], labels: dict
         record: dict[str, object] = {"Measure": labels.get(measure, measure)}
         notes = []
         for w in waves:
-            hit = team_rows[(team_rows["wave"].astype(str) == w) & (team_rows["measure"].astype(str) == measure)]
-            _, value, status = _shown(None if hit.empty else hit.iloc[0], "mean", k)
+            _, value, status = _shown(lookup.get((w, measure)), "mean", k)
             if (w, measure) in not_asked:
                 status = settings.NOT_ASKED_LABEL
             record[f"{w} score"] = value
@@ -304,7 +335,8 @@ def teams_with_results(unit_scores: pd.DataFrame, wave: str, k: int, directorate
 
 def team_pages(survey, records: object | None, *, wave: str, measures: Sequence[str], labels: dict[str, str],
                action_log: pd.DataFrame | None = None, directorate: str | None = None,
-               max_pages: int = settings.SCORECARD_MAX_TEAM_SHEETS) -> tuple[list[TeamPage], int]:
+               max_pages: int = settings.SCORECARD_MAX_TEAM_SHEETS,
+               hr_tables: dict | None = None) -> tuple[list[TeamPage], int]:
     """``(pages, teams)``: a :class:`TeamPage` for each of the first ``max_pages`` teams with results in
     ``wave`` (:func:`teams_with_results`), and how many teams had results (more than ``max_pages`` means
     the list was capped)."""
@@ -314,13 +346,29 @@ def team_pages(survey, records: object | None, *, wave: str, measures: Sequence[
     teams = teams_with_results(survey.unit_scores, wave, k, directorate)
     waves = sorted(survey.unit_scores["wave"].dropna().astype(str).unique())
     unasked = not_asked(survey.unit_scores)
-    metrics, window, reason = (None, "", NO_HR_DATA) if records is None else wave_hr_table(records, wave, k)
+    hr_tables = {} if hr_tables is None else hr_tables
+    if records is not None and wave not in hr_tables:
+        hr_tables[wave] = wave_hr_table(records, wave, k)
+    metrics, window, reason = (None, "", NO_HR_DATA) if records is None else hr_tables[wave]
     book = survey.codebook
+    items, organisation = survey.item_results, None
+    if book is not None and book.behaviours and len(items):
+        from analytics.board.behaviours import behaviour_results
+
+        organisation = behaviour_results(items, wave, book)
+        items = items[(items["level"] == settings.LEVEL_TEAM) & (items["wave"].astype(str) == wave)]
+    by_team = {key: rows for key, rows in items.groupby([items["unit"].astype(str), items["parent"].astype(str)])} \
+        if organisation is not None else {}
+    scores = survey.unit_scores[survey.unit_scores["level"] == settings.LEVEL_TEAM]
+    scores_by_team = {key: rows for key, rows in scores.groupby([scores["unit"].astype(str), scores["parent"].astype(str)])}
     pages = []
     for team, parent in teams[:max_pages]:
-        behaviours = (behaviours_table(survey.item_results, book, team=team, parent=parent, wave=wave, k=k)
-                      if book is not None and book.behaviours and len(survey.item_results) else pd.DataFrame())
-        trend = trend_table(survey.unit_scores, measures, labels, team=team, parent=parent, wave=wave, waves=waves,
+        behaviours = (behaviours_table(by_team.get((team, parent), items.iloc[0:0]), book, team=team, parent=parent,
+                                       wave=wave, k=k, organisation=organisation)
+                      if organisation is not None else pd.DataFrame())
+        team_scores = pd.concat([scores_by_team.get((team, parent), scores.iloc[0:0]),
+                                 survey.unit_scores[survey.unit_scores["level"] == settings.LEVEL_ORGANISATION]])
+        trend = trend_table(team_scores, measures, labels, team=team, parent=parent, wave=wave, waves=waves,
                             k=k, not_asked=unasked)
         kinds = {**PAGE_KINDS, **{c: "score" for c in trend.columns if c not in ("Measure", "Notes")}}
         pages.append(TeamPage(

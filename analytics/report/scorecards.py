@@ -439,12 +439,12 @@ def _guide(sheets: dict[str, pd.DataFrame], kinds: dict[str, dict[str, str]], co
 
 
 def _with_hr(frame: pd.DataFrame, kinds: dict[str, str], level: str, records: object | None,
-             k: int) -> tuple[pd.DataFrame, dict[str, str]]:
+             k: int, tables: dict) -> tuple[pd.DataFrame, dict[str, str]]:
     """The level sheet with the HR columns (:func:`unit_hr_columns`) after the unit's name."""
     unit_header, ids = _UNIT_HEADERS[level], [h for h, kind in kinds.items() if kind == "id"]
     rows = pd.DataFrame({"wave": frame["Wave"], "unit": frame[unit_header],
                          "parent": frame[_PARENT_HEADERS[level]] if level in _PARENT_HEADERS else None})
-    hr = unit_hr_columns(rows, level, records, min_group_size=k)
+    hr = unit_hr_columns(rows, level, records, min_group_size=k, tables=tables)
     hr_kinds = {header: ("text" if kind == "text" else kind) for _, header, kind in HR_COLUMNS}
     out = pd.concat([frame[ids], hr, frame.drop(columns=ids)], axis=1)
     return out, {**{h: "id" for h in ids}, **hr_kinds, **{h: kinds[h] for h in frame.columns if h not in ids}}
@@ -503,10 +503,11 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
     codebook = _book(survey)
     sheets: dict[str, pd.DataFrame] = {}
     kinds: dict[str, dict[str, str]] = {}
+    hr_tables: dict = {}  # wave -> its HR figures, measured once
     for level, sheet in LEVEL_SHEETS.items():
         frame, frame_kinds = scorecard_table(survey.unit_scores, level, min_group_size=k, codebook=codebook,
                                              directorate=directorate)
-        sheets[sheet], kinds[sheet] = _with_hr(frame, frame_kinds, level, hr, k)
+        sheets[sheet], kinds[sheet] = _with_hr(frame, frame_kinds, level, hr, k, hr_tables)
     if include_questions and len(survey.item_results):
         sheets[QUESTIONS_SHEET], kinds[QUESTIONS_SHEET] = question_table(
             survey.item_results, min_group_size=k, codebook=codebook, directorate=directorate)
@@ -544,7 +545,7 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
     measures = _measure_order(survey.unit_scores["measure"].dropna().astype(str).unique(), codebook)
     pages, teams = team_pages(survey, hr, wave=wave, measures=measures,
                               labels={m: _measure_label(m, codebook) for m in measures}, action_log=actions,
-                              directorate=directorate, max_pages=max_team_sheets) if wave else ([], 0)
+                              directorate=directorate, max_pages=max_team_sheets, hr_tables=hr_tables) if wave else ([], 0)
     named: dict[str, TeamPage] = {}
     for page in pages:
         named[excel_sheet_name(page.team, [README_SHEET, CONTENTS_SHEET, *sheets, *named])] = page
