@@ -23,7 +23,7 @@ from analytics.report.scorecards import (CONTENTS_SHEET, NUMBER_FORMATS, README_
                                          SCALE_MID, SUPPRESSED_FILL, Scorecards)
 
 #: Width (characters) of the team sheet's columns: names and questions, then figures.
-_TEAM_WIDTHS = (30, 46, 14, 14, 16, 14, 30, 14, 14, 14, 12, 30)
+_TEAM_WIDTHS = (24, 32, 11, 11, 12, 11, 24, 11, 11, 11, 10, 24)
 #: The team sheet's title rows, repeated at the top of every printed page.
 _TITLE_ROWS = "1:2"
 
@@ -190,7 +190,7 @@ def _page_table(sheet, row: int, heading: str, table: pd.DataFrame, kinds: dict[
     """A heading, a bold header row and the table's rows from ``row``; returns the next free row (one blank
     row after). ``row_kinds`` overrides the kind of every "mixed" column row by row (the HR table mixes
     counts and rates)."""
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     sheet.cell(row=row, column=1, value=neutralise_cell(heading)).font = Font(bold=True, size=12)
     row += 1
@@ -198,6 +198,7 @@ def _page_table(sheet, row: int, heading: str, table: pd.DataFrame, kinds: dict[
     for column, header in enumerate(table.columns, start=1):
         cell = sheet.cell(row=row, column=column, value=neutralise_cell(str(header)))
         cell.font, cell.fill = Font(bold=True), header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, record in enumerate(table.itertuples(index=False, name=None)):
         row += 1
         for column, (header, value) in enumerate(zip(table.columns, record), start=1):
@@ -223,7 +224,9 @@ def _write_team_page(sheet, page: TeamPage, cards: Scorecards) -> None:
         Font(bold=True, size=14)
     intro = (f"Anonymity threshold {k} responses. An empty figure is not shown; the status or notes column says "
              "why. Differences are associations, not evidence of their cause.")
-    sheet.cell(row=2, column=1, value=intro).alignment = Alignment(wrap_text=False, vertical="top")
+    sheet.cell(row=2, column=1, value=intro).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
+    sheet.row_dimensions[2].height = 30
     row = 4
     if len(page.behaviours):
         row = _page_table(sheet, row, f"Compassionate leadership behaviours, wave {page.wave} (% positive)",
