@@ -3,18 +3,28 @@
 The workbook a wellbeing guardian or OD lead opens in Excel::
 
     README         what every column of every sheet holds, the anonymity threshold, the data sources
-    Organisation   one row per wave: every measure's score, 95% CI, responses and % positive
+    Contents       every sheet, linked, and a note when the team sheets were capped
+    Organisation   one row per wave: HR figures, then every measure's score, 95% CI, responses, % positive
+                   and status
     Directorates   one row per directorate x wave (same columns, plus the parent)
     Teams          one row per team x wave (same columns, plus its directorate)
-    Questions      one row per unit x wave: % positive and responses for every question
+    Questions      one row per unit x wave: % positive, responses and status for every question
+    <team>         one printable page per team with results in the wave (analytics.report.scorecard_teams)
+
+Figure columns hold numbers only (NaN / an empty cell when not shown) so they sort and add up in Excel;
+the text column "<measure>: status" beside each measure's figures says why they are empty. One status column
+per measure, not one per row, because the reason differs between the measures of one row (a measure not
+asked in a wave, a measure answered by fewer people): a filter on one status column then selects exactly
+the rows with (or without) that measure's figures.
 
 Anonymity (shared/design/domain.md §2)
 --------------------------------------
 Only the tables that leave :mod:`analytics.survey.pipeline` already suppressed are read
 (``SurveyResults.unit_scores`` and ``SurveyResults.item_results``); nothing is recomputed from
-respondent rows. A suppressed cell shows the text "fewer than k responses" (``settings.SUPPRESSED_LABEL``)
-in every column of its measure (score, CI, responses, % positive), never a number. A measure with no
-responses at all in a shown unit is "no data", which is not the same. As a second line of defence, a row
+respondent rows. A suppressed measure has every figure empty (score, CI, responses, % positive) and its
+status says "fewer than k responses" (``settings.SUPPRESSED_LABEL``) or the complementary text. A measure
+with no responses at all in a shown unit is "no data", which is not the same; one the wave's survey did not
+ask is "not asked in this wave" (:func:`analytics.survey.asked.not_asked`). As a second line of defence, a row
 whose ``suppressed`` flag is missing, or whose ``n`` is below the threshold, is treated as suppressed too.
 Filtering to one directorate only removes rows, so it cannot expose a hidden figure by subtraction.
 
@@ -129,8 +139,8 @@ def excel_sheet_name(name: str, taken: Iterable[str]) -> str:
 class Scorecards:
     """The workbook's content: one frame per sheet, plus what the README says.
 
-    ``sheets`` maps sheet name -> frame (display headers; cells are numbers at full precision, the
-    suppression text, or "no data"); ``kinds`` maps sheet name -> {header: field} (``"mean"``, ``"n"``…,
+    ``sheets`` maps sheet name -> frame (display headers; figure cells are numbers at full precision or
+    missing, status cells say why a figure is missing); ``kinds`` maps sheet name -> {header: field} (``"mean"``, ``"n"``…,
     or ``"id"``) so the writer can format and colour columns; ``guide`` is the README column table
     (``sheet, column, meaning``); ``notes`` are the README's paragraphs.
     """
@@ -281,7 +291,7 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
                     codebook: Codebook | None = None, measures: Sequence[str] | None = None,
                     directorate: str | None = None, label_measures: bool = True,
                     not_asked: set[tuple[str, str]] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """One level of the scorecards: one row per unit x wave, five columns per measure.
+    """One level of the scorecards: one row per unit x wave, five figure columns and a status column per measure.
 
     Parameters
     ----------
@@ -306,14 +316,16 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
         ``frame`` columns: ``Wave``, ``Part of`` header (``Organisation``/``Directorate``, not on the
         organisation sheet), the unit header (``Team``…), then for each measure
         ``"<label>: score"``, ``": 95% CI low"``, ``": 95% CI high"``, ``": responses"``,
-        ``": % positive"``. Cells are numbers at full precision, the suppression text, or "no data"
-        (the measure is absent for that unit or nobody answered). ``kinds`` maps each header to its
-        field (``"id"``, ``"mean"``, ``"ci_low"``, ``"ci_high"``, ``"n"``, ``"pct_positive"``).
+        ``": % positive"``, ``": status"``. Figures are floats at full precision (responses ``Int64``),
+        missing when not shown; the status is "" when shown, else the suppression text, "not asked in this
+        wave" or "no data" (:func:`_cell_values`). ``kinds`` maps each header to its field (``"id"``,
+        ``"mean"``, ``"ci_low"``, ``"ci_high"``, ``"n"``, ``"pct_positive"``, ``"status"``).
 
     Notes
     -----
     Rows are the unit x wave pairs present in ``unit_scores`` at that level, sorted by wave, parent and
-    unit name (case-insensitive). A suppressed measure shows the suppression text in all five columns.
+    unit name (case-insensitive). A suppressed measure has no figures and says why in its status column.
+    ``not_asked``: the (wave, measure) pairs not asked (default: from ``unit_scores``).
     """
     if level not in LEVEL_SHEETS:
         raise InputError(f"Unknown reporting level '{level}'. Use one of: {', '.join(LEVEL_SHEETS)}.")
