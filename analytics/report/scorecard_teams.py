@@ -333,6 +333,21 @@ def teams_with_results(unit_scores: pd.DataFrame, wave: str, k: int, directorate
     return sorted(pairs, key=lambda pair: (pair[1].casefold(), pair[0].casefold()))
 
 
+def _behaviour_inputs(survey, wave: str) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]:
+    """The wave's team-level question rows, the same grouped by (team, directorate), and the organisation's
+    behaviours (:func:`analytics.board.behaviours.behaviour_results`, as on the Board); None for the last
+    when the codebook maps no behaviours or there are no question results."""
+    book, items = survey.codebook, survey.item_results
+    if book is None or not book.behaviours or not len(items):
+        return items, {}, None
+    from analytics.board.behaviours import behaviour_results
+
+    organisation = behaviour_results(items, wave, book)
+    items = items[(items["level"] == settings.LEVEL_TEAM) & (items["wave"].astype(str) == wave)]
+    by_team = {key: rows for key, rows in items.groupby([items["unit"].astype(str), items["parent"].astype(str)])}
+    return items, by_team, organisation
+
+
 def team_pages(survey, records: object | None, *, wave: str, measures: Sequence[str], labels: dict[str, str],
                action_log: pd.DataFrame | None = None, directorate: str | None = None,
                max_pages: int = settings.SCORECARD_MAX_TEAM_SHEETS,
@@ -351,14 +366,7 @@ def team_pages(survey, records: object | None, *, wave: str, measures: Sequence[
         hr_tables[wave] = wave_hr_table(records, wave, k)
     metrics, window, reason = (None, "", NO_HR_DATA) if records is None else hr_tables[wave]
     book = survey.codebook
-    items, organisation = survey.item_results, None
-    if book is not None and book.behaviours and len(items):
-        from analytics.board.behaviours import behaviour_results
-
-        organisation = behaviour_results(items, wave, book)
-        items = items[(items["level"] == settings.LEVEL_TEAM) & (items["wave"].astype(str) == wave)]
-    by_team = {key: rows for key, rows in items.groupby([items["unit"].astype(str), items["parent"].astype(str)])} \
-        if organisation is not None else {}
+    items, by_team, organisation = _behaviour_inputs(survey, wave)
     scores = survey.unit_scores[survey.unit_scores["level"] == settings.LEVEL_TEAM]
     scores_by_team = {key: rows for key, rows in scores.groupby([scores["unit"].astype(str), scores["parent"].astype(str)])}
     pages = []
