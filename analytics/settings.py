@@ -258,3 +258,7 @@ RAG_DECIMALS = 1
 #: What a page shows for a measure that a wave's survey did not ask (no answers at all in that wave, while
 #: another wave has them: :func:`analytics.survey.asked.not_asked`).
 NOT_ASKED_LABEL = "not asked in this wave"
+
+#: Most team sheets the scorecards workbook holds (one printable page per team with results); teams past
+#: this are listed as left out on the workbook's Contents sheet (their rows stay on the Teams sheet).
+SCORECARD_MAX_TEAM_SHEETS = 150

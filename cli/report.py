@@ -17,7 +17,8 @@ The output's file extension chooses what is written:
 * ``.html`` — the board pack as one self-contained HTML file (opens offline; prints to A4);
 * ``.pdf`` — the same board pack printed to PDF by a headless Chromium-family browser (Chromium, Google
   Chrome or Microsoft Edge, found on the PATH or in its usual install place);
-* ``.xlsx`` — the team scorecards workbook (one sheet per level, a question sheet and a README).
+* ``.xlsx`` — the team scorecards workbook (one sheet per level with HR figures, a question sheet, one
+  printable sheet per team with results in ``--wave`` (default the latest), a contents sheet and a README).
 
 Nothing below the anonymity threshold (``--min-group``, default 11, never below 5) is written, and no
 respondent-level row. User errors exit with status 2 and a one-line message.
@@ -68,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"anonymity threshold: minimum responses to show a unit (default "
                              f"{settings.DEFAULT_MIN_GROUP_SIZE}, or the published one with --store; never below "
                              f"{settings.MIN_GROUP_SIZE_FLOOR})")
-    parser.add_argument("--wave", metavar="LABEL", help="survey wave the board pack reports (default: the latest)")
+    parser.add_argument("--wave", metavar="LABEL", help="survey wave the board pack reports and the scorecards' team sheets show (default: the latest)")
     parser.add_argument("--directorate", metavar="NAME",
                         help="board pack: list exceptions for this directorate only; scorecards: only this "
                              "directorate and its teams")
@@ -167,6 +168,29 @@ def _published_spec(args: argparse.Namespace) -> DatasetSpec:
     return spec
 
 
+def _write_scorecards(args: argparse.Namespace, dataset, path: Path) -> int:
+    """The team scorecards workbook (:func:`analytics.report.scorecards.build_scorecards`) with the dataset's
+    HR figures and, with ``--store``, its action log on the team sheets; the same call as the download."""
+    from analytics.report.pack import data_sources_table
+    from analytics.report.scorecards import build_scorecards, write_scorecards_xlsx
+
+    if dataset.survey is None:  # pragma: no cover - --survey is required
+        raise InputError("No survey file was given.")
+    action_log = None
+    if args.store:
+        from analytics.store import actions, open_store
+
+        action_log = actions(open_store(args.store))
+    cards = build_scorecards(dataset.survey, directorate=args.directorate, sources=data_sources_table(dataset),
+                             dataset_label=dataset.label, hr=dataset.hr, actions=action_log, wave=args.wave)
+    write_scorecards_xlsx(cards, path)
+    rows = sum(len(frame) for name, frame in cards.sheets.items())
+    print(f"Wrote the team scorecards ({', '.join(cards.sheets)}; {rows} rows; {len(cards.team_pages)} team "
+          f"sheet(s) for wave {cards.wave or '-'}; anonymity threshold {dataset.min_group_size}) to {path}",
+          file=sys.stderr)
+    return 0
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Load the files, build the board pack or the scorecards, write ``--out``; 0 on success."""
     path = _output_path(args.out)
@@ -193,18 +217,7 @@ def run_report(args: argparse.Namespace) -> int:
     dataset = load_dataset(spec, min_group_size=args.min_group,
                            exclusions=HRExclusions(doctors_in_training=not args.include_doctors_in_training))
     if suffix == ".xlsx":
-        from analytics.report.pack import data_sources_table
-        from analytics.report.scorecards import build_scorecards, write_scorecards_xlsx
-
-        if dataset.survey is None:  # pragma: no cover - --survey is required
-            raise InputError("No survey file was given.")
-        cards = build_scorecards(dataset.survey, directorate=args.directorate, sources=data_sources_table(dataset),
-                                 dataset_label=dataset.label)
-        write_scorecards_xlsx(cards, path)
-        rows = sum(len(frame) for name, frame in cards.sheets.items())
-        print(f"Wrote the team scorecards ({', '.join(cards.sheets)}; {rows} rows; anonymity threshold "
-              f"{dataset.min_group_size}) to {path}", file=sys.stderr)
-        return 0
+        return _write_scorecards(args, dataset, path)
     from analytics.report.pack import build_board_pack
     from render.pack import render_html, render_pdf  # Plotly: imported only for a board pack
 

@@ -59,22 +59,29 @@ def true_counts(waves) -> dict[tuple[str, str], int]:
 
 
 def check_scorecard_rows(rows: list[list[object]], header: list[str], counts, k: int, sheet: str) -> None:
-    """Every row is a unit; a unit below k shows only the suppression text; shown counts are the true n."""
+    """Every row is a unit; a unit below k has every survey figure empty and the suppression text in every
+    status column; shown counts are the true n. (HR columns follow the HR rule, checked in test_scorecards_people.)"""
     text = settings.SUPPRESSED_LABEL.format(k=k)
-    hidden_texts = {text, settings.COMPLEMENTARY_LABEL.format(k=k)}
     unit_col = 3 if sheet == QUESTIONS_SHEET else len([h for h in header[:3] if not str(h).endswith(
-        (": score", "% positive", "responses"))]) - 1
+        (": score", "% positive", "responses")) and not str(h).startswith("HR")]) - 1
     wave_col = 1 if sheet == QUESTIONS_SHEET else 0
     first_value = 4 if sheet == QUESTIONS_SHEET else unit_col + 1
+    survey_cols = [i for i, h in enumerate(header) if i >= first_value and not str(h).startswith("HR")]
+
+    def empty(value: object) -> bool:
+        return value == "" if isinstance(value, str) else bool(pd.isna(value))
+
     for row in rows:
         unit, wave = str(row[unit_col]).lstrip("'"), str(row[wave_col])
         assert (wave, unit) in counts, (sheet, wave, unit)  # a unit, never a respondent
         n = counts[(wave, unit)]
-        values = row[first_value:]
-        if n < k:
-            assert all(v == text for v in values), (sheet, wave, unit, n, k)
-        for name, value in zip(header[first_value:], values):
-            if str(name).endswith("responses") and value not in (*hidden_texts, settings.NO_DATA_LABEL, None, ""):
+        for i in survey_cols:
+            name, value = str(header[i]), row[i]
+            if name.endswith("status"):
+                assert n >= k or value == text, (sheet, unit, name, value, n, k)
+            elif n < k:
+                assert empty(value), (sheet, unit, name, value, n, k)
+            if name.endswith("responses") and not empty(value):
                 assert float(value) == n >= k, (sheet, unit, name, value, n)
 
 

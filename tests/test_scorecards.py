@@ -16,7 +16,7 @@ from scipy import stats
 from analytics import settings
 from analytics.errors import InputError
 from analytics.survey.pipeline import SurveyResults, SurveySource, score_survey_files
-from analytics.report.scorecards import (LEVEL_SHEETS, QUESTIONS_SHEET, README_SHEET, build_scorecards, scorecard_table,
+from analytics.report.scorecards import (CONTENTS_SHEET, LEVEL_SHEETS, QUESTIONS_SHEET, README_SHEET, build_scorecards, scorecard_table,
                                   write_scorecards_xlsx)
 from tests.report_helpers import hand_score, survey_csv
 
@@ -51,7 +51,9 @@ def sheet_frame(book, name: str) -> pd.DataFrame:
 
 
 def test_sheets_one_per_level_with_readme_first(workbook):
-    assert workbook.sheetnames == [README_SHEET, "Organisation", "Directorates", "Teams", QUESTIONS_SHEET]
+    # Clinic C (2 < 5) and Clinic D (its complement) have no shown result, so no team sheet.
+    assert workbook.sheetnames == [README_SHEET, CONTENTS_SHEET, "Organisation", "Directorates", "Teams",
+                                   QUESTIONS_SHEET, "Ward A", "Ward B"]
 
 
 def test_team_rows_round_trip_with_hand_arithmetic(workbook):
@@ -70,13 +72,16 @@ def test_team_rows_round_trip_with_hand_arithmetic(workbook):
     assert row["Thinking about leaving: score"] == pytest.approx(hand_score(codes, reverse=True))
 
 
-def test_suppressed_and_complementary_units_show_only_the_text(workbook):
+def test_suppressed_and_complementary_units_have_empty_figures_and_a_status(workbook):
     teams = sheet_frame(workbook, "Teams").set_index("Team")
     # Clinic C has 2 responses (< 5); Clinic D (7) is hidden so that Clinic C cannot be worked out from
     # Surgery's total, and says so.
     for team, text in (("Clinic C", SUPPRESSED), ("Clinic D", settings.COMPLEMENTARY_LABEL.format(k=5))):
-        values = teams.loc[team].drop(["Wave", "Directorate"])
-        assert set(values.tolist()) == {text}, team
+        row = teams.loc[team]
+        figures = [h for h in teams.columns if h.endswith(("score", "CI low", "CI high", "responses", "% positive"))]
+        assert all(pd.isna(row[h]) for h in figures), team  # empty cells (read back as NaN in the frame)
+        assert row[f"{CL}: status"] == text and row["Morale: status"] == text
+    assert pd.isna(teams.loc["Ward A", f"{CL}: status"])  # shown: the status cell is empty
     # Surgery (9 respondents) is shown at directorate level only because k = 5 <= 9.
     directorates = sheet_frame(workbook, "Directorates").set_index("Directorate")
     assert directorates.loc["Surgery", f"{CL}: responses"] == 2 + 7
@@ -96,7 +101,8 @@ def test_question_sheet_holds_item_percent_positive(workbook):
     assert ward_a["q9f % positive"] == pytest.approx(80.0)
     assert ward_a["q9f responses"] == 5
     clinic_c = questions[(questions["Level"] == "team") & (questions["Unit"] == "Clinic C")].iloc[0]
-    assert clinic_c["q9f % positive"] == SUPPRESSED and clinic_c["q9f responses"] == SUPPRESSED
+    assert pd.isna(clinic_c["q9f % positive"]) and pd.isna(clinic_c["q9f responses"])
+    assert clinic_c["q9f status"] == SUPPRESSED
 
 
 def test_readme_explains_every_column_and_the_threshold(workbook):
@@ -105,7 +111,7 @@ def test_readme_explains_every_column_and_the_threshold(workbook):
     assert f"Anonymity threshold: {K} responses" in text
     assert SUPPRESSED in text
     explained = {(row[0], row[1]) for row in readme if row[0] in workbook.sheetnames}
-    for name in workbook.sheetnames[1:]:
+    for name in ("Organisation", "Directorates", "Teams", QUESTIONS_SHEET):
         headers = next(workbook[name].iter_rows(values_only=True))
         for header in headers:
             assert (name, header) in explained, (name, header)
@@ -121,10 +127,10 @@ def test_formatting_freeze_colour_scales_and_number_formats(workbook):
     assert f"{letter}2:{letter}{sheet.max_row}" in ranges
     rules = {str(cf.sqref): [rule.type for rule in cf.rules] for cf in sheet.conditional_formatting}
     assert rules[f"{letter}2:{letter}{sheet.max_row}"] == ["colorScale"]
-    # Text among the figures (suppressed, no data) is greyed by a rule over every value column.
-    last = sheet.cell(row=1, column=sheet.max_column).column_letter
-    grey = [cf for cf in sheet.conditional_formatting if str(cf.sqref) == f"D2:{last}{sheet.max_row}"]
-    assert grey and grey[0].rules[0].type == "expression" and grey[0].rules[0].formula == ["ISTEXT(D2)"]
+    # Empty figures (not shown) are greyed by a rule over each block of figure columns, e.g. the CL block.
+    last = sheet.cell(row=1, column=headers.index(f"{CL}: % positive") + 1).column_letter
+    grey = [cf for cf in sheet.conditional_formatting if str(cf.sqref) == f"{letter}2:{last}{sheet.max_row}"]
+    assert grey and grey[0].rules[0].type == "expression" and grey[0].rules[0].formula == [f"ISBLANK({letter}2)"]
     ward_a_row = [c.value for c in sheet["C"]].index("Ward A") + 1
     assert sheet.cell(row=ward_a_row, column=score_col).number_format == "0.0"
 
@@ -139,8 +145,10 @@ def test_no_data_is_distinct_from_suppressed():
     frame, kinds = scorecard_table(table, "team", min_group_size=11)
     by_team = frame.set_index("Team")
     assert by_team.loc["A", f"{CL}: score"] == 6.5
-    assert by_team.loc["B", f"{CL}: score"] == settings.NO_DATA_LABEL
-    assert by_team.loc["C", f"{CL}: score"] == "fewer than 11 responses"
+    assert np.isnan(by_team.loc["B", f"{CL}: score"]) and by_team.loc["B", f"{CL}: status"] == settings.NO_DATA_LABEL
+    assert np.isnan(by_team.loc["C", f"{CL}: score"])
+    assert by_team.loc["C", f"{CL}: status"] == "fewer than 11 responses"
+    assert by_team.loc["A", f"{CL}: status"] == ""
     assert kinds[f"{CL}: responses"] == "n"
 
 
@@ -152,7 +160,9 @@ def test_small_n_without_flag_is_still_hidden():
         "pct_positive": [40.0], "suppressed": [False],
     })
     frame, _ = scorecard_table(table, "team", min_group_size=5)
-    assert set(frame.iloc[0, 3:].tolist()) == {"fewer than 5 responses"}
+    figures = frame.iloc[0, 3:-1]
+    assert all(pd.isna(v) for v in figures.tolist())
+    assert frame.iloc[0, -1] == "fewer than 5 responses"
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
@@ -170,9 +180,10 @@ def test_formula_triggers_in_unit_names_are_neutralised(name):
     assert teams[1][1] == "'=Directorate"
     # XML turns a carriage return into a line feed when the workbook is read back; the quote stays first.
     assert teams[1][2] == "'" + name.replace("\r", "\n")
-    assert teams[1][3] == 6.0  # numbers stay numbers
+    score = list(teams[0]).index("Morale: score")
+    assert teams[1][score] == 6.0  # numbers stay numbers
     csv_rows = list(csv.reader(io.StringIO(cards.to_csv("Teams").decode("utf-8-sig"), newline="")))
-    assert csv_rows[1][1:4] == ["'=Directorate", "'" + name, "6.0"]
+    assert csv_rows[1][1:3] == ["'=Directorate", "'" + name] and csv_rows[1][score] == "6.0"
     assert not any(cell.data_type == "f" for row in book["Teams"].iter_rows() for cell in row)
 
 
@@ -214,4 +225,4 @@ def test_write_to_path(survey, tmp_path):
     path = tmp_path / "cards.xlsx"
     data = write_scorecards_xlsx(build_scorecards(survey), path)
     assert path.read_bytes() == data
-    assert load_workbook(path).sheetnames[1:4] == list(LEVEL_SHEETS.values())
+    assert load_workbook(path).sheetnames[2:5] == list(LEVEL_SHEETS.values())

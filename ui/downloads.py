@@ -48,8 +48,9 @@ BOARD_PACK_HELP = ("The board paper: headline measures and their change, RAG sta
                    "and the data sources. One self-contained file that opens offline and prints to A4.")
 PDF_HELP = "The same board pack as a PDF (A4)."
 SCORECARDS_HELP = ("Team scorecards workbook: one sheet per level (organisation, directorates, teams) with every "
-                   "measure's score, 95% CI, responses and % positive, a question sheet and a README explaining "
-                   "every column. Groups below the anonymity threshold show 'fewer than k responses'.")
+                   "measure's score, 95% CI, responses and % positive and the HR figures, a question sheet, one "
+                   "printable page per team and a README explaining every column. Figure columns hold numbers "
+                   "only: a figure not shown (e.g. fewer than k responses) is empty and its status column says why.")
 
 _CACHE_SIZE = 6
 _cache: OrderedDict[tuple, bytes] = OrderedDict()
@@ -161,20 +162,23 @@ def board_pack_pdf(dataset: Dataset, filters: Filters, **options) -> bytes:
     return _cached(_key("pdf", dataset, filters, options), make)
 
 
-def scorecards(dataset: Dataset, filters: Filters):
-    """The scorecards content (:class:`analytics.report.scorecards.Scorecards`) for the dataset and directorate."""
+def scorecards(dataset: Dataset, filters: Filters, actions: pd.DataFrame | None = None):
+    """The scorecards content (:class:`analytics.report.scorecards.Scorecards`) for the dataset and directorate,
+    with the dataset's HR figures and, on the team sheets (wave ``filters.wave``, default the latest), the
+    ``actions`` of the action log."""
     from analytics.report.pack import data_sources_table
     from analytics.report.scorecards import build_scorecards
 
     if dataset.survey is None:
         raise InputError("There are no survey results: upload at least one survey file on the Data page.")
     return build_scorecards(dataset.survey, directorate=filters.directorate, sources=data_sources_table(dataset),
-                            dataset_label=dataset.label)
+                            dataset_label=dataset.label, hr=dataset.hr, actions=actions, wave=filters.wave)
 
 
-def scorecards_xlsx(dataset: Dataset, filters: Filters) -> bytes:
-    """The team scorecards workbook as XLSX bytes."""
-    return _cached(_key("xlsx", dataset, filters, {}), lambda: scorecards(dataset, filters).to_xlsx())
+def scorecards_xlsx(dataset: Dataset, filters: Filters, actions: pd.DataFrame | None = None) -> bytes:
+    """The team scorecards workbook as XLSX bytes (``actions``: the action log for the team sheets)."""
+    return _cached(_key("xlsx", dataset, filters, {"actions": actions}),
+                   lambda: scorecards(dataset, filters, actions).to_xlsx())
 
 
 def scorecards_csv(dataset: Dataset, filters: Filters, sheet: str = "Teams") -> bytes:
@@ -244,7 +248,7 @@ def scorecards_button(dataset: Dataset, filters: Filters, *, csv: bool = False, 
         return
     stem = "team-scorecards" + (f"-{_slug(filters.directorate)}" if filters.directorate else "")
     st.download_button("Team scorecards (XLSX)", data=_audited("team scorecards (XLSX)",
-                                                               lambda: scorecards_xlsx(dataset, filters)),
+                                                               lambda: scorecards_xlsx(dataset, filters, _action_log())),
                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", help=SCORECARDS_HELP,
                        icon=":material/table_view:", key=f"{key}_xlsx")
     if csv:

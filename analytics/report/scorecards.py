@@ -3,18 +3,28 @@
 The workbook a wellbeing guardian or OD lead opens in Excel::
 
     README         what every column of every sheet holds, the anonymity threshold, the data sources
-    Organisation   one row per wave: every measure's score, 95% CI, responses and % positive
+    Contents       every sheet, linked, and a note when the team sheets were capped
+    Organisation   one row per wave: HR figures, then every measure's score, 95% CI, responses, % positive
+                   and status
     Directorates   one row per directorate x wave (same columns, plus the parent)
     Teams          one row per team x wave (same columns, plus its directorate)
-    Questions      one row per unit x wave: % positive and responses for every question
+    Questions      one row per unit x wave: % positive, responses and status for every question
+    <team>         one printable page per team with results in the wave (analytics.report.scorecard_teams)
+
+Figure columns hold numbers only (NaN / an empty cell when not shown) so they sort and add up in Excel;
+the text column "<measure>: status" beside each measure's figures says why they are empty. One status column
+per measure, not one per row, because the reason differs between the measures of one row (a measure not
+asked in a wave, a measure answered by fewer people): a filter on one status column then selects exactly
+the rows with (or without) that measure's figures.
 
 Anonymity (shared/design/domain.md §2)
 --------------------------------------
 Only the tables that leave :mod:`analytics.survey.pipeline` already suppressed are read
 (``SurveyResults.unit_scores`` and ``SurveyResults.item_results``); nothing is recomputed from
-respondent rows. A suppressed cell shows the text "fewer than k responses" (``settings.SUPPRESSED_LABEL``)
-in every column of its measure (score, CI, responses, % positive), never a number. A measure with no
-responses at all in a shown unit is "no data", which is not the same. As a second line of defence, a row
+respondent rows. A suppressed measure has every figure empty (score, CI, responses, % positive) and its
+status says "fewer than k responses" (``settings.SUPPRESSED_LABEL``) or the complementary text. A measure
+with no responses at all in a shown unit is "no data", which is not the same; one the wave's survey did not
+ask is "not asked in this wave" (:func:`analytics.survey.asked.not_asked`). As a second line of defence, a row
 whose ``suppressed`` flag is missing, or whose ``n`` is below the threshold, is treated as suppressed too.
 Filtering to one directorate only removes rows, so it cannot expose a hidden figure by subtraction.
 
@@ -40,6 +50,8 @@ from analytics import settings
 from analytics.ingest.codebook import Codebook, load_codebook
 from analytics.errors import InputError
 from analytics.export import csv_bytes, neutralise_cell
+from analytics.report.scorecard_teams import HR_COLUMNS, HR_MEANINGS, TeamPage, team_pages, unit_hr_columns
+from analytics.survey.asked import not_asked as not_asked_pairs
 from analytics.survey.pipeline import SurveyResults
 from analytics.survey.privacy import suppression_label, check_min_group_size
 
@@ -50,7 +62,11 @@ LEVEL_SHEETS: dict[str, str] = {
     settings.LEVEL_TEAM: "Teams",
 }
 README_SHEET = "README"
+CONTENTS_SHEET = "Contents"
 QUESTIONS_SHEET = "Questions"
+#: Characters Excel refuses in a sheet name, and its longest name.
+_SHEET_FORBIDDEN = set('[]:*?/\\')
+SHEET_NAME_MAX = 31
 
 #: The figures shown for every measure, in column order: (unit_scores column, header suffix, meaning).
 MEASURE_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -62,6 +78,10 @@ MEASURE_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("pct_positive", "% positive",
      "share of answers (0-100) that chose one of the two most favourable options, over the measure's questions"),
 )
+#: The text column beside each measure's figures: empty when they are shown, else why they are not.
+STATUS_FIELD = ("status", "status", "why the figures of this measure are empty: the suppression text, "
+                f"'{settings.NOT_ASKED_LABEL}', or '{settings.NO_DATA_LABEL}' (nobody in the unit answered); "
+                "empty when the figures are shown")
 #: Identifier columns of each level sheet: (header, meaning).
 _ID_COLUMNS = {
     "wave": ("Wave", "survey wave (year) of the results"),
@@ -86,15 +106,41 @@ SCALE_MID = "F7F7F7"
 SCALE_HIGH = "B2ABD2"
 #: Fill of suppressed and no-data cells (light grey, distinct from every colour of the scale).
 SUPPRESSED_FILL = "D9D9D9"
-NUMBER_FORMATS = {"mean": "0.0", "ci_low": "0.0", "ci_high": "0.0", "n": "0", "pct_positive": "0.0"}
+#: Excel number format of each numeric column kind: one decimal for scores and rates, whole numbers for counts.
+NUMBER_FORMATS = {"mean": "0.0", "ci_low": "0.0", "ci_high": "0.0", "n": "0", "pct_positive": "0.0",
+                  "count": "0", "rate": "0.0", "score": "0.0"}
+#: Column kinds that hold numbers only (or nothing).
+NUMERIC_KINDS = frozenset(NUMBER_FORMATS)
+_HR_KEY_OF_HEADER = {header: key for key, header, _ in HR_COLUMNS}
+
+
+def excel_sheet_name(name: str, taken: Iterable[str]) -> str:
+    """A valid, unique Excel sheet name for ``name``: the characters ``[]:*?/\\`` become "-", leading and
+    trailing apostrophes and spaces go, at most 31 characters, and " (2)", " (3)"… is added (within the 31)
+    when the name is taken (compared without case, as Excel does); "History" is reserved by Excel.
+
+    >>> excel_sheet_name("A&E: Majors/Minors [night]", ["README"])
+    'A&E- Majors-Minors -night-'
+    >>> excel_sheet_name("readme", ["README"])
+    'readme (2)'
+    """
+    used = {t.casefold() for t in taken} | {"history"}
+    clean = "".join("-" if c in _SHEET_FORBIDDEN or ord(c) < 32 else c for c in str(name)).strip(" '") or "Team"
+    candidate = clean[:SHEET_NAME_MAX].strip(" '") or "Team"
+    number = 1
+    while candidate.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = clean[:SHEET_NAME_MAX - len(suffix)].rstrip(" '") + suffix
+    return candidate
 
 
 @dataclass
 class Scorecards:
     """The workbook's content: one frame per sheet, plus what the README says.
 
-    ``sheets`` maps sheet name -> frame (display headers; cells are numbers at full precision, the
-    suppression text, or "no data"); ``kinds`` maps sheet name -> {header: field} (``"mean"``, ``"n"``…,
+    ``sheets`` maps sheet name -> frame (display headers; figure cells are numbers at full precision or
+    missing, status cells say why a figure is missing); ``kinds`` maps sheet name -> {header: field} (``"mean"``, ``"n"``…,
     or ``"id"``) so the writer can format and colour columns; ``guide`` is the README column table
     (``sheet, column, meaning``); ``notes`` are the README's paragraphs.
     """
@@ -105,6 +151,12 @@ class Scorecards:
     notes: list[str]
     min_group_size: int
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The wave of the team sheets, the team sheets (sheet name -> :class:`TeamPage`) and how many teams
+    #: had results in that wave (more than ``len(team_pages)`` when the sheets were capped).
+    wave: str = ""
+    team_pages: dict[str, TeamPage] = field(default_factory=dict)
+    teams_with_results: int = 0
+    contents: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_xlsx(self) -> bytes:
         """The workbook as bytes (see :func:`write_scorecards_xlsx`)."""
@@ -149,27 +201,40 @@ def _hidden(rows: pd.DataFrame, min_group_size: int) -> np.ndarray:
     return flagged | small
 
 
-def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: int) -> pd.DataFrame:
-    """Values as objects: numbers, the suppression text, or "no data" (n missing or 0, value missing)."""
+def _cell_values(rows: pd.DataFrame, value_cols: Sequence[str], min_group_size: int,
+                 not_asked: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+    """The figures as numbers (NaN where none is shown) and a ``status`` column saying why.
+
+    ``status`` is "" for a shown row; the suppression text ("fewer than k responses", or "hidden to protect a
+    group with fewer than k responses" for a complement: :func:`analytics.survey.privacy.suppression_label`)
+    for a hidden one; :data:`settings.NOT_ASKED_LABEL` when the wave's survey did not ask the measure
+    (:func:`analytics.survey.asked.not_asked`, keyed by ``(_wave, _measure)``); "no data" when nobody in the
+    unit answered (n missing or 0). Every figure of a hidden, not-asked or no-data row is NaN.
+    """
     hidden = _hidden(rows, min_group_size)
     n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
     no_responses = ~(np.isfinite(n) & (n > 0))
-    # The words say why a cell is hidden: "fewer than k responses", or "hidden to protect a group with
-    # fewer than k responses" for a complement (analytics.survey.privacy.suppression_label).
     reasons = rows["suppressed_reason"] if "suppressed_reason" in rows else pd.Series("", index=rows.index)
     suppressed_text = np.array([suppression_label(r, min_group_size) for r in reasons], dtype=object)
+    keys = zip(rows["_wave"], rows["_measure"]) if "_measure" in rows else iter(())
+    unasked = np.array([key in not_asked for key in keys], dtype=bool) if not_asked and len(rows) else \
+        np.zeros(len(rows), dtype=bool)
+    status = np.where(hidden, suppressed_text,
+                      np.where(unasked, settings.NOT_ASKED_LABEL,
+                               np.where(no_responses, settings.NO_DATA_LABEL, ""))).astype(object)
     out = {}
     for column in value_cols:
         values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
-        finite = np.isfinite(values)
-        if column == "n":
-            shown = np.where(finite, values, 0).astype(np.int64).astype(object)  # whole numbers stay ints
-        else:
-            shown = values.astype(object)
-        cells = np.where(hidden, suppressed_text,
-                         np.where(no_responses | ~finite, settings.NO_DATA_LABEL, shown)).astype(object)
-        out[column] = pd.Series(cells, index=rows.index, dtype=object)
+        out[column] = np.where(status == "", values, np.nan)
+    out["status"] = status
     return pd.DataFrame(out, index=rows.index)
+
+
+def _not_asked(unit_scores: pd.DataFrame) -> set[tuple[str, str]]:
+    """(wave, measure) pairs the wave's survey did not ask (:func:`analytics.survey.asked.not_asked`)."""
+    if not len(unit_scores) or "measure" not in unit_scores:
+        return set()
+    return not_asked_pairs(unit_scores)
 
 
 def _filter_directorate(table: pd.DataFrame, level: str, directorate: str | None) -> pd.DataFrame:
@@ -190,9 +255,9 @@ def _unit_frame(table: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 def _wide_cells(table: pd.DataFrame, rows: pd.DataFrame, value_cols: list[str],
-                min_group_size: int) -> pd.DataFrame | None:
-    """The sheet's figures (or their suppression text, :func:`_cell_values`) with one column per
-    (field, measure) and one row per unit x wave of ``rows``; None for an empty table."""
+                min_group_size: int, not_asked: set[tuple[str, str]]) -> pd.DataFrame | None:
+    """The sheet's figures and status (:func:`_cell_values`) with one column per (field, measure) and one
+    row per unit x wave of ``rows``; None for an empty table."""
     if not len(table):
         return None
     keyed = table.assign(_wave=table["wave"].astype(str), _unit=table["unit"].astype(str),
@@ -201,26 +266,32 @@ def _wide_cells(table: pd.DataFrame, rows: pd.DataFrame, value_cols: list[str],
     for column in value_cols:
         if column not in keyed:
             keyed[column] = np.nan
-    cells = _cell_values(keyed, value_cols, min_group_size)
+    cells = _cell_values(keyed, value_cols, min_group_size, not_asked)
     cells.index = pd.MultiIndex.from_frame(keyed[["_wave", "_parent", "_unit", "_measure"]])
     cells = cells[~cells.index.duplicated()]
     return cells.unstack("_measure").reindex(pd.MultiIndex.from_frame(rows[["wave", "parent", "unit"]]))
 
 
-def _field_column(wide: pd.DataFrame | None, field_name: str, measure: str, n_rows: int) -> np.ndarray:
-    """One (field, measure) column of :func:`_wide_cells`; "no data" where a unit has no row for the measure
-    (or the measure none at all)."""
-    no_data = settings.NO_DATA_LABEL
-    if wide is None or (field_name, measure) not in wide.columns:
-        return np.full(n_rows, no_data, dtype=object)
-    values = wide[(field_name, measure)].to_numpy(dtype=object)
-    return np.where(pd.isna(values), no_data, values)
+def _field_column(wide: pd.DataFrame | None, field_name: str, measure: str, waves: pd.Series,
+                  not_asked: set[tuple[str, str]]) -> np.ndarray:
+    """One (field, measure) column of :func:`_wide_cells`. A unit with no row for the measure has no
+    figures (NaN) and the status "not asked in this wave" or "no data"."""
+    n_rows = len(waves)
+    if wide is not None and (field_name, measure) in wide.columns:
+        values = wide[(field_name, measure)].to_numpy(dtype=object)
+    else:
+        values = np.full(n_rows, np.nan, dtype=object)
+    if field_name != "status":
+        return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    absent = [settings.NOT_ASKED_LABEL if (str(w), measure) in not_asked else settings.NO_DATA_LABEL for w in waves]
+    return np.array([a if pd.isna(v) else v for v, a in zip(values, absent)], dtype=object)
 
 
 def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: int,
                     codebook: Codebook | None = None, measures: Sequence[str] | None = None,
-                    directorate: str | None = None, label_measures: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
-    """One level of the scorecards: one row per unit x wave, five columns per measure.
+                    directorate: str | None = None, label_measures: bool = True,
+                    not_asked: set[tuple[str, str]] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One level of the scorecards: one row per unit x wave, five figure columns and a status column per measure.
 
     Parameters
     ----------
@@ -245,14 +316,16 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
         ``frame`` columns: ``Wave``, ``Part of`` header (``Organisation``/``Directorate``, not on the
         organisation sheet), the unit header (``Team``…), then for each measure
         ``"<label>: score"``, ``": 95% CI low"``, ``": 95% CI high"``, ``": responses"``,
-        ``": % positive"``. Cells are numbers at full precision, the suppression text, or "no data"
-        (the measure is absent for that unit or nobody answered). ``kinds`` maps each header to its
-        field (``"id"``, ``"mean"``, ``"ci_low"``, ``"ci_high"``, ``"n"``, ``"pct_positive"``).
+        ``": % positive"``, ``": status"``. Figures are floats at full precision (responses ``Int64``),
+        missing when not shown; the status is "" when shown, else the suppression text, "not asked in this
+        wave" or "no data" (:func:`_cell_values`). ``kinds`` maps each header to its field (``"id"``,
+        ``"mean"``, ``"ci_low"``, ``"ci_high"``, ``"n"``, ``"pct_positive"``, ``"status"``).
 
     Notes
     -----
     Rows are the unit x wave pairs present in ``unit_scores`` at that level, sorted by wave, parent and
-    unit name (case-insensitive). A suppressed measure shows the suppression text in all five columns.
+    unit name (case-insensitive). A suppressed measure has no figures and says why in its status column.
+    ``not_asked``: the (wave, measure) pairs not asked (default: from ``unit_scores``).
     """
     if level not in LEVEL_SHEETS:
         raise InputError(f"Unknown reporting level '{level}'. Use one of: {', '.join(LEVEL_SHEETS)}.")
@@ -276,20 +349,20 @@ def scorecard_table(unit_scores: pd.DataFrame, level: str, *, min_group_size: in
         kinds[_PARENT_HEADERS[level]] = "id"
     columns[unit_header] = rows["unit"]
     kinds[unit_header] = "id"
-    wide = _wide_cells(table, rows, value_cols, min_group_size)
-    headers, blocks = [], []
+    unasked = not_asked if not_asked is not None else _not_asked(unit_scores)
+    wide = _wide_cells(table, rows, value_cols, min_group_size, unasked)
+    blocks: dict[str, object] = {}
     for measure in measure_ids:
         label = _measure_label(measure, codebook) if label_measures else str(measure)
-        for field_name, suffix, _ in MEASURE_FIELDS:
+        for field_name, suffix, _ in (*MEASURE_FIELDS, STATUS_FIELD):
             header = f"{label}: {suffix}"
-            blocks.append(_field_column(wide, field_name, measure, len(rows)))
-            headers.append(header)
+            column = _field_column(wide, field_name, measure, rows["wave"], unasked)
+            if field_name == "n":  # whole numbers, empty where not shown
+                column = pd.array(column, dtype="Float64").round().astype("Int64")
+            blocks[header] = column
             kinds[header] = field_name
     ids = pd.DataFrame(columns, index=rows.index).astype(object)
-    measures_frame = pd.DataFrame(np.column_stack(blocks) if blocks and len(rows) else
-                                  np.empty((len(rows), len(headers)), dtype=object),
-                                  index=rows.index, columns=headers, dtype=object)
-    frame = pd.concat([ids, measures_frame], axis=1)
+    frame = pd.concat([ids, pd.DataFrame(blocks, index=rows.index)], axis=1)
     return frame, kinds
 
 
@@ -306,6 +379,7 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
     present = item_results["item"].dropna().astype(str).unique().tolist() if len(item_results) else []
     known = [c for c in (codebook.items if codebook else {}) if c in present]
     items = known + [c for c in present if c not in known]
+    unasked = _not_asked(item_results.rename(columns={"item": "measure"})) if len(item_results) else set()
     for level in LEVEL_SHEETS:
         table = item_results[item_results["level"] == level]
         table = _filter_directorate(table, level, directorate)
@@ -313,7 +387,7 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
             continue
         renamed = table.rename(columns={"item": "measure"}).assign(mean=np.nan, ci_low=np.nan, ci_high=np.nan)
         frame, _ = scorecard_table(renamed, level, min_group_size=min_group_size, measures=items,
-                                   label_measures=False)
+                                   label_measures=False, not_asked=unasked)
         parent_header = _PARENT_HEADERS.get(level)
         units = pd.DataFrame({"Level": level, "Wave": frame["Wave"],
                               "Part of": frame[parent_header] if parent_header else "",
@@ -322,56 +396,95 @@ def question_table(item_results: pd.DataFrame, *, min_group_size: int, codebook:
         for code in items:
             answers[f"{code} % positive"] = frame[f"{code}: % positive"]
             answers[f"{code} responses"] = frame[f"{code}: responses"]
+            answers[f"{code} status"] = frame[f"{code}: status"]
         pieces.append(pd.concat([units, pd.DataFrame(answers, index=frame.index)], axis=1))  # one block, not 2×items inserts
     for code in items:
         kinds[f"{code} % positive"] = "pct_positive"
         kinds[f"{code} responses"] = "n"
+        kinds[f"{code} status"] = "status"
     if not pieces:
         return pd.DataFrame(columns=list(kinds)), kinds
     return pd.concat(pieces, ignore_index=True), kinds
 
 
+def _question_meaning(header: str, kind: str, codebook: Codebook | None) -> str:
+    if kind == "id":
+        return {"Level": "reporting level of the row: organisation, directorate or team",
+                "Wave": _ID_COLUMNS["wave"][1], "Part of": _ID_COLUMNS["parent"][1],
+                "Unit": _ID_COLUMNS["unit"][1]}[header]
+    code = header.split(" ")[0]
+    wording = codebook.items[code].wording if codebook and code in codebook.items else code
+    what = {"pct_positive": "% of answers choosing one of the two most favourable options (0-100)",
+            "n": "valid answers to the question", "status": STATUS_FIELD[2]}[kind]
+    return f"question {code} ('{wording}'): {what}"
+
+
+def _column_meaning(sheet: str, header: str, kinds: dict[str, str], codebook: Codebook | None) -> str:
+    kind = kinds[header]
+    if sheet == QUESTIONS_SHEET:
+        return _question_meaning(header, kind, codebook)
+    if header in _HR_KEY_OF_HEADER:
+        return HR_MEANINGS[_HR_KEY_OF_HEADER[header]]
+    if kind == "id":
+        id_headers = [h for h, k in kinds.items() if k == "id"]
+        if header == "Wave":
+            return _ID_COLUMNS["wave"][1]
+        return f"name of the {header.lower()}" if header == id_headers[-1] else f"the {header.lower()} the unit belongs to"
+    label = header.rsplit(": ", 1)[0]
+    if kind == "status":
+        return f"{label}: {STATUS_FIELD[2]}"
+    return f"{label}: {dict((f, m) for f, _, m in MEASURE_FIELDS)[kind]}"
+
+
 def _guide(sheets: dict[str, pd.DataFrame], kinds: dict[str, dict[str, str]], codebook: Codebook | None,
            min_group_size: int) -> pd.DataFrame:
-    """README table: one row per column of every sheet."""
-    meanings = {f: m for f, _, m in MEASURE_FIELDS}
-    suppressed_text = settings.SUPPRESSED_LABEL.format(k=min_group_size)
+    """README table: one row per column of every sheet (a figure column says that it is empty when not
+    shown and which column says why)."""
     rows = []
     for sheet, frame in sheets.items():
         for header in frame.columns:
-            kind = kinds[sheet][header]
-            if sheet == QUESTIONS_SHEET:
-                if kind == "id":
-                    meaning = {"Level": "reporting level of the row: organisation, directorate or team",
-                               "Wave": _ID_COLUMNS["wave"][1], "Part of": _ID_COLUMNS["parent"][1],
-                               "Unit": _ID_COLUMNS["unit"][1]}[header]
-                else:
-                    code = header.split(" ")[0]
-                    wording = codebook.items[code].wording if codebook and code in codebook.items else code
-                    meaning = (f"question {code} ('{wording}'): " +
-                               ("% of answers choosing one of the two most favourable options (0-100)"
-                                if kind == "pct_positive" else "valid answers to the question"))
-            elif kind == "id":
-                id_headers = [h for h, k in kinds[sheet].items() if k == "id"]
-                if header == "Wave":
-                    meaning = _ID_COLUMNS["wave"][1]
-                elif header == id_headers[-1]:
-                    meaning = f"name of the {header.lower()}"
-                else:
-                    meaning = f"the {header.lower()} the unit belongs to"
-            else:
-                label = header.rsplit(": ", 1)[0]
-                meaning = f"{label}: {meanings[kind]}"
-            if kind != "id":
-                meaning += (f"; '{suppressed_text}' when the unit is below the anonymity threshold, or "
-                            f"'{settings.COMPLEMENTARY_LABEL.format(k=min_group_size)}' when it is hidden to "
-                            "protect a smaller unit")
+            meaning = _column_meaning(sheet, header, kinds[sheet], codebook)
+            if kinds[sheet][header] in NUMERIC_KINDS:
+                meaning += "; a number, or empty when not shown (the status column beside it says why)"
             rows.append({"sheet": sheet, "column": header, "meaning": meaning})
     return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])
 
 
+def _with_hr(frame: pd.DataFrame, kinds: dict[str, str], level: str, records: object | None,
+             k: int, tables: dict) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The level sheet with the HR columns (:func:`unit_hr_columns`) after the unit's name."""
+    unit_header, ids = _UNIT_HEADERS[level], [h for h, kind in kinds.items() if kind == "id"]
+    rows = pd.DataFrame({"wave": frame["Wave"], "unit": frame[unit_header],
+                         "parent": frame[_PARENT_HEADERS[level]] if level in _PARENT_HEADERS else None})
+    hr = unit_hr_columns(rows, level, records, min_group_size=k, tables=tables)
+    hr_kinds = {header: ("text" if kind == "text" else kind) for _, header, kind in HR_COLUMNS}
+    out = pd.concat([frame[ids], hr, frame.drop(columns=ids)], axis=1)
+    return out, {**{h: "id" for h in ids}, **hr_kinds, **{h: kinds[h] for h in frame.columns if h not in ids}}
+
+
+def _contents(sheets: dict[str, pd.DataFrame], pages: dict[str, TeamPage], wave: str, teams: int,
+              max_sheets: int) -> tuple[pd.DataFrame, list[str]]:
+    """The Contents sheet's rows (``sheet``, ``what``) and a note when the team sheets were capped."""
+    what = {README_SHEET: "what every column holds, the anonymity threshold and the data sources",
+            "Organisation": "the organisation: one row per wave", "Directorates": "one row per directorate and wave",
+            "Teams": "one row per team and wave", QUESTIONS_SHEET: "every question's % positive, per unit and wave"}
+    rows = [{"sheet": README_SHEET, "what": what[README_SHEET]}]
+    rows += [{"sheet": name, "what": what.get(name, name) + (" (HR figures beside the survey figures)"
+                                                             if name in LEVEL_SHEETS.values() else "")}
+             for name in sheets]
+    rows += [{"sheet": name, "what": f"one printable page: {page.title}, wave {page.wave}"} for name, page in pages.items()]
+    notes = []
+    if teams > len(pages):
+        notes.append(f"{teams} teams have results in wave {wave}; the workbook holds a sheet for the first "
+                     f"{len(pages)} (by directorate, then team), at most {max_sheets}. Every team's figures are "
+                     "on the Teams sheet; filter the workbook to one directorate for its team sheets.")
+    return pd.DataFrame(rows, columns=["sheet", "what"]), notes
+
+
 def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, sources: pd.DataFrame | None = None,
-                     dataset_label: str = "", include_questions: bool = True) -> Scorecards:
+                     dataset_label: str = "", include_questions: bool = True, hr: object | None = None,
+                     actions: pd.DataFrame | None = None, wave: str | None = None,
+                     max_team_sheets: int = settings.SCORECARD_MAX_TEAM_SHEETS) -> Scorecards:
     """The scorecards workbook's content for a set of scored, suppressed survey results.
 
     Parameters
@@ -387,14 +500,26 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         Name of the dataset (e.g. the sample trust or the uploaded file names).
     include_questions
         Add the question-level sheet.
+    hr
+        The dataset's HR records (``Dataset.hr``, exclusions applied) for the HR columns and the team
+        sheets' HR figures (:mod:`analytics.report.scorecard_teams`); None: every HR status is "no HR data".
+    actions
+        The action log (:func:`analytics.store.actions`) for the team sheets; None or empty: no actions.
+    wave
+        The wave of the team sheets (default the latest); the level sheets hold every wave.
+    max_team_sheets
+        At most this many team sheets (:data:`settings.SCORECARD_MAX_TEAM_SHEETS`); the Contents sheet says
+        when teams were left out.
     """
     k = check_min_group_size(survey.min_group_size)
     codebook = _book(survey)
     sheets: dict[str, pd.DataFrame] = {}
     kinds: dict[str, dict[str, str]] = {}
+    hr_tables: dict = {}  # wave -> its HR figures, measured once
     for level, sheet in LEVEL_SHEETS.items():
-        sheets[sheet], kinds[sheet] = scorecard_table(survey.unit_scores, level, min_group_size=k, codebook=codebook,
-                                                      directorate=directorate)
+        frame, frame_kinds = scorecard_table(survey.unit_scores, level, min_group_size=k, codebook=codebook,
+                                             directorate=directorate)
+        sheets[sheet], kinds[sheet] = _with_hr(frame, frame_kinds, level, hr, k, hr_tables)
     if include_questions and len(survey.item_results):
         sheets[QUESTIONS_SHEET], kinds[QUESTIONS_SHEET] = question_table(
             survey.item_results, min_group_size=k, codebook=codebook, directorate=directorate)
@@ -407,7 +532,15 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         "be worked out by subtraction from the total (complementary suppression); it shows "
         f"'{settings.COMPLEMENTARY_LABEL.format(k=k)}'.",
         f"'{settings.NO_DATA_LABEL}' means nobody in the unit answered the questions of that measure; it is not "
-        "the same as a hidden figure.",
+        f"the same as a hidden figure. '{settings.NOT_ASKED_LABEL}' means that wave's survey did not ask it.",
+        "Figure columns hold numbers only, so they sort, filter and add up in Excel: a figure that is not shown is an "
+        "empty cell, and the status column beside its measure (e.g. 'Morale: status') says why. Each measure has "
+        "its own status column because the reason differs from measure to measure (a measure not asked in a "
+        "wave, a measure with fewer answers); filter a status column to (Blanks) to keep the rows whose figures "
+        "are shown.",
+        "HR figures (staff in post, leaver rate, stability index, sickness absence rate) are over each wave's HR "
+        "window, the window the Board uses; a team or directorate with fewer than "
+        f"{k} staff in post at the start or end of the window has none ('HR: status' says so).",
         "Scores are on a 0-10 scale (higher is better for every measure, including 'Thinking about leaving', "
         "whose questions are reverse-scored). Unit scores are unweighted means of respondents' scores; published "
         "NHS Staff Survey benchmark scores are weighted by occupational group, so compare with care.",
@@ -419,140 +552,26 @@ def build_scorecards(survey: SurveyResults, *, directorate: str | None = None, s
         notes.insert(2, f"Filtered to the directorate '{directorate}' and its teams; the organisation sheet shows "
                         "the whole organisation.")
     guide = _guide(sheets, kinds, codebook, k)
+    waves = sorted(survey.unit_scores["wave"].dropna().astype(str).unique())
+    wave = str(wave) if wave is not None and str(wave) in waves else (waves[-1] if waves else "")
+    measures = _measure_order(survey.unit_scores["measure"].dropna().astype(str).unique(), codebook)
+    pages, teams = team_pages(survey, hr, wave=wave, measures=measures,
+                              labels={m: _measure_label(m, codebook) for m in measures}, action_log=actions,
+                              directorate=directorate, max_pages=max_team_sheets, hr_tables=hr_tables) if wave else ([], 0)
+    named: dict[str, TeamPage] = {}
+    for page in pages:
+        named[excel_sheet_name(page.team, [README_SHEET, CONTENTS_SHEET, *sheets, *named])] = page
+    contents, capped = _contents(sheets, named, wave, teams, max_team_sheets)
+    notes += capped
     return Scorecards(sheets=sheets, kinds=kinds, guide=guide, notes=notes, min_group_size=k,
-                      sources=sources if sources is not None else pd.DataFrame())
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
-
-
-def _cell_value(value: object) -> object:
-    """A frame value as a workbook cell: numbers and booleans as such, missing as an empty cell, anything
-    else as neutralised text (:func:`analytics.export.neutralise_cell`)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    return neutralise_cell(str(value))
-
-
-def _format_column(sheet, values: pd.Series, header: str, position: int, kind: str, n_rows: int) -> None:
-    """Width of one column; for figure columns also the number format of its numeric cells and, for scores
-    and % positive, a colour scale."""
-    from openpyxl.formatting.rule import ColorScaleRule
-
-    letter = _column_letter(position)
-    width = max(10, min(40, len(header) + 2)) if kind != "id" else max(
-        12, min(45, max([len(header)] + [len(str(v)) for v in values.tolist()[:500]]) + 2))
-    sheet.column_dimensions[letter].width = width
-    if kind == "id" or n_rows < 2:
-        return
-    number_format = NUMBER_FORMATS.get(kind, "General")
-    for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=position, max_col=position):
-        if not isinstance(cell.value, str):
-            cell.number_format = number_format
-    if kind in ("mean", "pct_positive"):
-        sheet.conditional_formatting.add(
-            f"{letter}2:{letter}{n_rows}",
-            ColorScaleRule(start_type="min", start_color=SCALE_LOW, mid_type="percentile", mid_value=50,
-                           mid_color=SCALE_MID, end_type="max", end_color=SCALE_HIGH))
-
-
-def _write_frame(sheet, frame: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """Header + rows; numbers stay numbers, text is neutralised; formats, widths, freeze, colour scales."""
-    from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    header_font = Font(bold=True)
-    grey = PatternFill("solid", start_color=SUPPRESSED_FILL, end_color=SUPPRESSED_FILL, bgColor=SUPPRESSED_FILL)
-    headers = [str(c) for c in frame.columns]
-    sheet.append([neutralise_cell(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = header_font
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for record in frame.itertuples(index=False, name=None):
-        sheet.append([_cell_value(value) for value in record])
-    n_rows = len(frame) + 1
-    id_count = sum(1 for h in headers if kinds.get(h) == "id")
-    for position, header in enumerate(headers, start=1):
-        _format_column(sheet, frame[header], header, position, kinds.get(header, "id"), n_rows)
-    if n_rows > 1 and len(headers) > id_count:
-        # Suppressed and no-data cells (text among the figures) in grey italics, whatever sorting does.
-        first = _column_letter(id_count + 1)
-        sheet.conditional_formatting.add(
-            f"{first}2:{_column_letter(len(headers))}{n_rows}",
-            FormulaRule(formula=[f"ISTEXT({first}2)"], fill=grey, font=Font(italic=True, color="404040"),
-                        stopIfTrue=True))
-    sheet.freeze_panes = f"{_column_letter(id_count + 1)}2"
-    if n_rows > 1 and headers:
-        sheet.auto_filter.ref = f"A1:{_column_letter(len(headers))}{n_rows}"
-    sheet.row_dimensions[1].height = 45
-
-
-def _write_readme(sheet, cards: Scorecards) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    bold = Font(bold=True)
-    sheet.column_dimensions["A"].width = 16
-    sheet.column_dimensions["B"].width = 42
-    sheet.column_dimensions["C"].width = 110
-    sheet.append([neutralise_cell(cards.notes[0])])
-    sheet["A1"].font = Font(bold=True, size=14)
-    for note in cards.notes[1:]:
-        sheet.append([neutralise_cell(note)])
-        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=3)
-        sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[sheet.max_row].height = 15 * max(1, len(note) // 150 + 1)
-    if len(cards.sources):
-        sheet.append([])
-        sheet.append(["Data sources"])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-        headers = [str(c) for c in cards.sources.columns]
-        sheet.append([neutralise_cell(h) for h in headers])
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for record in cards.sources.itertuples(index=False, name=None):
-            sheet.append([neutralise_cell(v) if isinstance(v, str) else (None if pd.isna(v) else v) for v in record])
-    sheet.append([])
-    sheet.append(["Columns"])
-    sheet.cell(row=sheet.max_row, column=1).font = bold
-    sheet.append(["Sheet", "Column", "What it holds"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
-    for record in cards.guide.itertuples(index=False, name=None):
-        sheet.append([neutralise_cell(str(v)) for v in record])
-        sheet.cell(row=sheet.max_row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+                      sources=sources if sources is not None else pd.DataFrame(), wave=wave, team_pages=named,
+                      teams_with_results=teams, contents=contents)
 
 
 def write_scorecards_xlsx(cards: Scorecards, path: str | Path | None = None) -> bytes:
-    """Write the workbook (README first, then one sheet per level, then the questions sheet).
+    """Write the workbook (:func:`analytics.report.scorecards_xlsx.write_workbook`): README, Contents, one
+    sheet per level, the questions sheet, then one printable sheet per team. Returns the XLSX bytes; also
+    writes them to ``path`` when given (its folder must exist)."""
+    from analytics.report.scorecards_xlsx import write_workbook
 
-    Returns the XLSX bytes; also writes them to ``path`` when given (its folder must exist).
-    """
-    from openpyxl import Workbook
-
-    if path is not None:
-        path = Path(path)
-        if path.suffix.lower() != ".xlsx":
-            raise InputError("The scorecards workbook must be saved as .xlsx.", file=path.name)
-        if not path.parent.exists():
-            raise InputError("The folder for the output file does not exist.", file=str(path))
-    book = Workbook()
-    readme = book.active
-    readme.title = README_SHEET
-    _write_readme(readme, cards)
-    for name, frame in cards.sheets.items():
-        _write_frame(book.create_sheet(name), frame, cards.kinds[name])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    data = buffer.getvalue()
-    if path is not None:
-        path.write_bytes(data)
-    return data
+    return write_workbook(cards, path)
