@@ -48,6 +48,12 @@ def per_audience(cache, *, max_entries: int, preview_entries: int, spec_of: Call
         def call(*args, **kwargs):
             in_session = get_script_run_ctx(suppress_warning=True) is not None   # not in bare scripts and tests
             return (own if in_session and spec_of(*args, **kwargs).is_preview else shared)(*args, **kwargs)
+
+        def clear() -> None:
+            shared.clear()
+            if get_script_run_ctx(suppress_warning=True) is not None:
+                own.clear()
+        call.clear = clear  # type: ignore[attr-defined]
         return call  # type: ignore[return-value]
     return decorate
 
