@@ -32,6 +32,8 @@ on at most that many bytes, and the memory it needs is bounded by their number).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import multiprocessing
 import multiprocessing.context
@@ -39,11 +41,13 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import threading
 import traceback
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import set_spawning_popen
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from analytics import settings
 from analytics.errors import InputError
@@ -300,13 +304,34 @@ def read_in_process(src, *, sheet: str | None, columns: list[str] | None, header
     return read_csv(src, columns=columns, header_only=header_only)
 
 
+@contextlib.contextmanager
+def _on_disk(src) -> Iterator:
+    """``src`` as the child should get it: an upload held in memory (``src.data``) larger than
+    ``settings.HAND_OVER_ON_DISK_BYTES`` is written to a temporary file, removed afterwards, and the child reads
+    that file. Pickled into the child's launch message, the bytes would be copied once in this process (the
+    message is built in memory) and once more in the child; on disk they are copied in neither."""
+    threshold = settings.HAND_OVER_ON_DISK_BYTES
+    if src.data is None or threshold is None or len(src.data) <= threshold:
+        yield src
+        return
+    handle = tempfile.NamedTemporaryFile(prefix="upload_", suffix=Path(src.name).suffix, delete=False)
+    try:
+        with handle:
+            handle.write(src.data)
+        yield dataclasses.replace(src, path=Path(handle.name), data=None)
+    finally:
+        os.unlink(handle.name)
+
+
 def read_source(src, *, sheet: str | None = None, columns: list[str] | None = None, header_only: bool = False):
     """Read an opened and checked :class:`~analytics.ingest.source.Source` into a RawTable: in a child process
-    when :func:`should_isolate`, otherwise here. Same result either way."""
+    when :func:`should_isolate` (a large upload handed over on disk: :func:`_on_disk`), otherwise here. Same
+    result either way."""
     if not should_isolate(src):
         return read_in_process(src, sheet=sheet, columns=columns, header_only=header_only)
-    return run_isolated(read_in_process, src, file_name=src.name, sheet=sheet, columns=columns,
-                        header_only=header_only)
+    with _on_disk(src) as handed_over:
+        return run_isolated(read_in_process, handed_over, file_name=src.name, sheet=sheet, columns=columns,
+                            header_only=header_only)
 
 
 def sheet_names_in_process(src) -> list[str]:
