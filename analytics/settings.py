@@ -108,6 +108,15 @@ ISOLATE_READS_ABOVE_BYTES = 1024**2
 #: An upload larger than this is handed to the reading child as a temporary file rather than in its launch
 #: message (which would copy it in the server and again in the child); ``None`` never does.
 HAND_OVER_ON_DISK_BYTES = 16 * 1024**2
+#: Survey files larger than this in all are read *and scored* in one child process (analytics.dataset.load_survey),
+#: which sends back only the results: the server never holds the read table or the scoring's working copies
+#: (``bench/bench_memory.py``). ``None`` scores in the server process. That child's address space and time:
+SCORE_IN_CHILD_ABOVE_BYTES = 64 * 1024**2
+SCORE_MEMORY_LIMIT_BYTES = 12 * 1024**3
+SCORE_TIME_LIMIT_SECONDS = 600
+#: The respondents' item scores of files scored in that child are kept in this type (single precision: half the
+#: memory; 7 significant digits, and every figure is shown to at most 2 decimals).
+LARGE_UPLOAD_ITEM_DTYPE = "float32"
 #: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped
 #: columns), which keeps a 1M-row export within memory; a smaller one is read once, which is faster.
 LARGE_CSV_BYTES = 64 * 1024**2
