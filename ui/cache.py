@@ -119,6 +119,33 @@ def _leaf_bytes(value) -> int:
     return sys.getsizeof(value)
 
 
+def _buffer_bytes(value) -> int:
+    """A table, column, index, array, bytes or text: its bytes."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return _frame_bytes(value)
+    if isinstance(value, pd.Index):
+        return int(value.memory_usage(deep=False)) + (_object_column_bytes(value) if _holds_python_text(value.dtype)
+                                                      else 0)
+    if isinstance(value, np.ndarray):
+        return _leaf_bytes(value)
+    return len(value)
+
+
+def _members(value) -> list:
+    """What a container, dataclass or plain object holds (cached properties too)."""
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    members = ({f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
+               if dataclasses.is_dataclass(value) else {})
+    members.update(getattr(value, "__dict__", {}))
+    return list(members.values())
+
+
+_BUFFERS = (pd.DataFrame, pd.Series, pd.Index, np.ndarray, bytes, bytearray, str)
+
+
 def _parts(value, parts: dict[int, tuple[int, Any]], seen: set[int], depth: int = 0) -> int:
     """Bytes of ``value`` counted in place; parts of at least ``SHARED_PART_BYTES`` go to ``parts``
     (id -> (bytes, object)) instead. The uploaded files of a spec are not counted: they belong to the
@@ -126,31 +153,18 @@ def _parts(value, parts: dict[int, tuple[int, Any]], seen: set[int], depth: int 
     if value is None or id(value) in seen or depth > 6 or isinstance(value, (DatasetSpec, type)):
         return 0
     seen.add(id(value))
-    if isinstance(value, (pd.DataFrame, pd.Series, pd.Index, np.ndarray, bytes, bytearray, str)):
-        if isinstance(value, (pd.DataFrame, pd.Series)):
-            size = _frame_bytes(value)
-        elif isinstance(value, pd.Index):
-            size = int(value.memory_usage(deep=False)) + (_object_column_bytes(value) if _holds_python_text(value.dtype) else 0)
-        elif isinstance(value, np.ndarray):
-            size = _leaf_bytes(value)
-        else:
-            size = len(value)
+    if isinstance(value, _BUFFERS):
+        size = _buffer_bytes(value)
         if size >= SHARED_PART_BYTES:
             parts[id(value)] = (size, value)
             return 0
         return size
     if type(value).__module__.startswith("plotly"):
         return _figure_bytes(value)
-    if isinstance(value, dict):
-        return 64 + sum(_parts(k, parts, seen, depth + 1) + _parts(v, parts, seen, depth + 1)
-                        for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
         return 56 + 8 * len(value) + sum(_parts(v, parts, seen, depth + 1) for v in value)
-    if dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
-        members = ({f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
-                   if dataclasses.is_dataclass(value) else {})
-        members.update(getattr(value, "__dict__", {}))   # cached properties too
-        return 64 + sum(_parts(v, parts, seen, depth + 1) for v in members.values())
+    if isinstance(value, dict) or dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
+        return 64 + sum(_parts(v, parts, seen, depth + 1) for v in _members(value))
     return sys.getsizeof(value)
 
 
