@@ -170,9 +170,9 @@ class LoadSummary:
 
 
 # --------------------------------------------------------------------------------------------------
-# Cached reading
+# Cached reading (session-scoped: the recognised file holds the upload's bytes, which go with the session)
 # --------------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=16, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=16, scope="session", show_spinner="Reading the file…")
 def _recognised(file_key: str, sheet: str | None, codebook_id: str | None, _payload: FilePayload) -> RecognisedFile:
     # file_key (name + content digest) identifies _payload. Raises InputError for an unreadable file; the
     # error is not cached, so a retry reads the file again.
@@ -186,7 +186,7 @@ def recognised_file(payload: FilePayload, sheet: str | None = None) -> Recognise
     return _recognised(fid, sheet, stored_codebook(fid), payload)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Reading the answers' scales…")
+@st.cache_resource(max_entries=16, scope="session", show_spinner="Reading the answers' scales…")
 def _answer_scales(file_key: str, sheet: str | None, _payload: FilePayload) -> dict:
     return column_answer_scales(_payload, sheet)
 
@@ -203,7 +203,7 @@ def set_codebook(file_key: str, codebook_id: str) -> None:
     st.session_state[GENERATION_KEY][file_key] = generation(file_key) + 1
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, scope="session", show_spinner=False)
 def _sheet_names(file_key: str, _payload: FilePayload) -> list[str]:
     return list_sheets(_payload.content, _payload.name)
 
