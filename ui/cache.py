@@ -214,6 +214,11 @@ class BudgetStore:
         with self._lock:
             return [k for k in self._entries if function is None or k[0] == function]
 
+    def values(self) -> list:
+        """The values held, least recently used first."""
+        with self._lock:
+            return [entry.value for entry in self._entries.values()]
+
     def get(self, function: str, key: str) -> tuple[bool, Any]:
         """(True, value) and the entry marked as just used, or (False, None)."""
         with self._lock:
