@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from analytics import settings
 from analytics.errors import InputError
 from analytics.hr import (HRExclusions, HRPeriod, HRRecords, LeaverDefinition, StaffRecords, apply_exclusions,
                          doctors_in_training_roles, exclusions_text, load_absence, load_hr_table, set_period)
+from analytics.ingest import isolated
 from analytics.ingest.io import read_table
 from analytics.ingest.codebook import load_codebook
 from analytics.ingest.mapping import CustomMeasure, Mapping
@@ -415,6 +417,59 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
     """
     check_published_k(spec, min_group_size)
     refuse_identical_files([p.name for p in spec.survey_files], [p.digest for p in spec.survey_files])
+    if _score_in_child(spec):
+        if progress:
+            progress(0.05, "Reading and scoring " + ", ".join(p.name for p in spec.survey_files))
+        return _score_isolated(spec, min_group_size)
+    return _score_here(spec, min_group_size, progress)
+
+
+def _score_in_child(spec: DatasetSpec) -> bool:
+    """Whether the survey files are large enough (``settings.SCORE_IN_CHILD_ABOVE_BYTES`` in all) to be read and
+    scored in a child process, where the platform has one (:data:`analytics.ingest.isolated.ISOLATION_AVAILABLE`)."""
+    threshold = settings.SCORE_IN_CHILD_ABOVE_BYTES
+    return (threshold is not None and isolated.ISOLATION_AVAILABLE and bool(spec.survey_files)
+            and sum(len(p.content) for p in spec.survey_files) > threshold)
+
+
+def _score_isolated(spec: DatasetSpec, min_group_size: int) -> SurveyResults | None:
+    """:func:`_score_here` run in a child process (:func:`analytics.ingest.isolated.run_isolated`, with
+    ``settings.SCORE_MEMORY_LIMIT_BYTES`` and ``settings.SCORE_TIME_LIMIT_SECONDS``). The files reach it as
+    temporary files (removed afterwards), so their bytes are not copied into its launch message; only the
+    results come back. The server process thus holds the upload and the results, never the read table."""
+    with tempfile.TemporaryDirectory(prefix="survey_") as folder:
+        paths = []
+        for index, payload in enumerate(spec.survey_files):
+            path = Path(folder) / f"{index}{Path(payload.name).suffix}"
+            path.write_bytes(payload.content)
+            paths.append(str(path))
+        bare = dataclasses.replace(spec, survey_files=(), staff_file=None, absence_file=None)
+        return isolated.run_isolated(_score_from_disk, bare, [p.name for p in spec.survey_files], paths,
+                                     min_group_size, file_name=", ".join(p.name for p in spec.survey_files),
+                                     memory_limit=settings.SCORE_MEMORY_LIMIT_BYTES,
+                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS)
+
+
+def _score_from_disk(bare: DatasetSpec, names: list[str], paths: list[str], min_group_size: int):
+    """In the scoring child: the spec's survey files read back from ``paths``, scored here (the child reads
+    them itself: no reading child of its own).
+
+    The respondents' item scores (kept for reliability and respondent-level models) come back in single
+    precision (``settings.LARGE_UPLOAD_ITEM_DTYPE``: 7 significant digits; answers on a 5-point scale, 0, 2.5,
+    5, 7.5 and 10, are exact), which halves the largest table the server keeps of a large upload. Every unit
+    table is computed in the child in double precision, as in the server."""
+    settings.ISOLATE_READS_ABOVE_BYTES = None   # this process is the child; the setting is its own copy
+    files = tuple(FilePayload(name=name, content=Path(path).read_bytes()) for name, path in zip(names, paths))
+    results = _score_here(dataclasses.replace(bare, survey_files=files), min_group_size, None)
+    del files
+    if results is not None and results.scored is not None:
+        items = results.scored.item_scores.astype(settings.LARGE_UPLOAD_ITEM_DTYPE)
+        results = dataclasses.replace(results, scored=dataclasses.replace(results.scored, item_scores=items))
+    return results
+
+
+def _score_here(spec: DatasetSpec, min_group_size: int, progress: Progress | None) -> SurveyResults | None:
+    """The survey results of the spec's survey files, scored in this process (see :func:`load_survey`)."""
     if spec.survey_files and spec.mappings_json:
         return _score_with_file_mappings(spec, min_group_size, progress)
     if spec.survey_files:

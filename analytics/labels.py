@@ -327,3 +327,9 @@ PUBLISH_ADMIN_ONLY = "Only administrators can publish waves."
 #: Beside the anonymity threshold of published waves ({k} is filled in).
 K_PUBLISHED_TEXT = ("Minimum responses to show a group: {k}, fixed when the waves were published (nobody can lower "
                     "it; an administrator can publish again with a higher one).")
+#: The Data page refusing an upload past the session's total (settings.SESSION_UPLOAD_LIMIT_BYTES); {name}, {size},
+#: {held} and {limit} are filled in.
+UPLOAD_LIMIT_TEXT = ("{name} ({size}) was not added: the files uploaded in one session may come to {limit} in all, "
+                     "and the files already here take {held}. Remove the files you no longer need (\"Remove this "
+                     "file\" under a survey file, or the x beside a file in the uploader), or upload fewer waves at a "
+                     "time, then add {name} again.")

@@ -105,9 +105,30 @@ READ_TIME_LIMIT_SECONDS = 60
 #: start, much against a small CSV); larger CSV files, and every workbook whatever its size, in a child.
 #: ``None`` reads every file in the server process.
 ISOLATE_READS_ABOVE_BYTES = 1024**2
+#: An upload larger than this is handed to the reading child as a temporary file rather than in its launch
+#: message (which would copy it in the server and again in the child); ``None`` never does.
+HAND_OVER_ON_DISK_BYTES = 16 * 1024**2
+#: Survey files larger than this in all are read *and scored* in one child process (analytics.dataset.load_survey),
+#: which sends back only the results: the server never holds the read table or the scoring's working copies
+#: (``bench/bench_memory.py``). ``None`` scores in the server process. That child's address space and time:
+SCORE_IN_CHILD_ABOVE_BYTES = 64 * 1024**2
+SCORE_MEMORY_LIMIT_BYTES = 12 * 1024**3
+SCORE_TIME_LIMIT_SECONDS = 600
+#: The respondents' item scores of files scored in that child are kept in this type (single precision: half the
+#: memory; 7 significant digits, and every figure is shown to at most 2 decimals).
+LARGE_UPLOAD_ITEM_DTYPE = "float32"
 #: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped
 #: columns), which keeps a 1M-row export within memory; a smaller one is read once, which is faster.
 LARGE_CSV_BYTES = 64 * 1024**2
+#: Memory budgets of the dashboard's caches (ui/cache.py), estimated sizes in bytes: the server-wide caches (the
+#: sample and published waves, shared by every session) together, and each session's own caches of its uploads.
+#: Past a budget the least recently used entries are dropped; a result larger than the whole budget is returned
+#: but not kept. A session's budget covers the scored tables of a 1 GB survey upload (about 0.6 GB).
+CACHE_BUDGET_BYTES = 1024**3
+SESSION_CACHE_BUDGET_BYTES = 1024**3
+#: Total size of the files one session may hold uploaded at once (survey, HR and absence files together),
+#: beside Streamlit's per-file limit (``server.maxUploadSize`` in .streamlit/config.toml, 1024 MB).
+SESSION_UPLOAD_LIMIT_BYTES = 2 * 1024**3
 #: Statistics: confidence level used everywhere.
 CONFIDENCE_LEVEL = 0.95
 

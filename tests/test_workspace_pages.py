@@ -143,31 +143,24 @@ def test_admin_withdraws_a_wave_and_every_page_falls_back(app_test, published_sa
     assert any("published 2023 (version 1), 2024 (version 1)" in c.value for c in board.sidebar.caption)
 
 
-def _cached_datasets(session_id):
-    """Datasets held by the server's resource caches of one session (None: the server-wide caches)."""
-    from streamlit.runtime.caching.cache_resource_api import _resource_caches
-
+def _cached_datasets(store):
+    """Datasets held by one of ui.cache's stores (the server-wide one, or a session's own)."""
     from analytics.dataset import Dataset
-    with _resource_caches._caches_lock:
-        caches = list(_resource_caches._function_caches.get(session_id, {}).values())
-    found = []
-    for cache in caches:
-        with cache._mem_cache_lock:
-            found += [r.value for r in cache._mem_cache.values() if isinstance(r.value, Dataset)]
-    return found
+    return [value for value in store.values() if isinstance(value, Dataset)]
 
 
 def test_a_preview_stays_in_its_own_session_and_the_published_waves_are_shared(app_test):
+    from ui import cache
+
     at = _run(app_test, "pages/data.py")
     at.file_uploader(key=view.SURVEY_UPLOADER_KEY).set_value([(PULSE.name, PULSE.content, XLSX_MIME)])
     _run(at)
     at.button(key=f"{view.PREFIX}:use").click()
     _run(at)
     assert at.session_state["dataset_spec"].is_preview
-    shared = _cached_datasets(None)
+    shared = _cached_datasets(cache._shared_store())
     assert shared and not any(d.spec.is_preview for d in shared)         # only the sample is server-wide
-    from streamlit.runtime.caching.cache_resource_api import _resource_caches
-    own = [d for sid in list(_resource_caches._function_caches) if sid is not None for d in _cached_datasets(sid)]
+    own = _cached_datasets(at.session_state[cache._SESSION_STORE_KEY])
     assert any(d.spec.file_names == [PULSE.name] for d in own)           # the preview: in a session's own cache
 
 

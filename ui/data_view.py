@@ -35,7 +35,7 @@ from analytics.corrections import (SurveyFileState, all_blank, answer_scale_labe
 from analytics.ingest.io import list_sheets
 from analytics.ingest.mapping import Mapping, add_custom_measure
 from analytics.survey.pipeline import RecognisedFile
-from analytics import access
+from analytics import access, labels, settings
 from analytics import store as workspace
 from ui import auth, state
 from ui import tables
@@ -170,9 +170,9 @@ class LoadSummary:
 
 
 # --------------------------------------------------------------------------------------------------
-# Cached reading
+# Cached reading (session-scoped: the recognised file holds the upload's bytes, which go with the session)
 # --------------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=16, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=16, scope="session", show_spinner="Reading the file…")
 def _recognised(file_key: str, sheet: str | None, codebook_id: str | None, _payload: FilePayload) -> RecognisedFile:
     # file_key (name + content digest) identifies _payload. Raises InputError for an unreadable file; the
     # error is not cached, so a retry reads the file again.
@@ -186,7 +186,7 @@ def recognised_file(payload: FilePayload, sheet: str | None = None) -> Recognise
     return _recognised(fid, sheet, stored_codebook(fid), payload)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Reading the answers' scales…")
+@st.cache_resource(max_entries=16, scope="session", show_spinner="Reading the answers' scales…")
 def _answer_scales(file_key: str, sheet: str | None, _payload: FilePayload) -> dict:
     return column_answer_scales(_payload, sheet)
 
@@ -203,7 +203,7 @@ def set_codebook(file_key: str, codebook_id: str) -> None:
     st.session_state[GENERATION_KEY][file_key] = generation(file_key) + 1
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, scope="session", show_spinner=False)
 def _sheet_names(file_key: str, _payload: FilePayload) -> list[str]:
     return list_sheets(_payload.content, _payload.name)
 
@@ -282,8 +282,30 @@ def _payload_of(uploaded) -> FilePayload:
     return FilePayload(name=uploaded.name, content=uploaded.getvalue())
 
 
+def _size_text(n_bytes: int) -> str:
+    return f"{n_bytes / 1024**3:,.1f} GB" if n_bytes >= 1024**3 else f"{n_bytes / 1024**2:,.1f} MB"
+
+
+def _held_bytes(survey: list[FilePayload], *, besides: str | None = None) -> int:
+    """Bytes of the files the session keeps: ``survey`` plus the HR files (but the one under ``besides``)."""
+    singles = [st.session_state.get(key) for key in (STAFF_FILE_KEY, ABSENCE_FILE_KEY) if key != besides]
+    return sum(len(p.content) for p in [*survey, *singles] if p is not None)
+
+
+def _past_upload_limit(name: str, size: int, held: int) -> bool:
+    """True, with a message saying the limit and what to remove, when a file of ``size`` bytes beside ``held``
+    would take the session past ``settings.SESSION_UPLOAD_LIMIT_BYTES``."""
+    limit = settings.SESSION_UPLOAD_LIMIT_BYTES
+    if held + size <= limit:
+        return False
+    flash("error", labels.UPLOAD_LIMIT_TEXT.format(name=name, size=_size_text(size), held=_size_text(held),
+                                                   limit=_size_text(limit)))
+    return True
+
+
 def _on_survey_upload() -> None:
     """Sync the kept survey files with the uploader: add new files, drop those the user removed from it.
+    A new file that would take the session past its total upload limit is refused, with a message.
 
     The uploader empties when the user visits another page; that is not a removal (no callback runs), so
     the files kept in session state stay until the user removes them.
@@ -297,6 +319,8 @@ def _on_survey_upload() -> None:
     for f in uploaded:
         payload = _payload_of(f)
         if (payload.name, payload.digest) not in known:
+            if _past_upload_limit(payload.name, len(payload.content), _held_bytes(kept)):
+                continue
             kept.append(payload)
             known.add((payload.name, payload.digest))
     ss[SURVEY_FILES_KEY] = kept
@@ -304,7 +328,11 @@ def _on_survey_upload() -> None:
 
 def _on_single_upload(uploader_key: str, store_key: str) -> None:
     value = st.session_state.get(uploader_key)
-    st.session_state[store_key] = _payload_of(value) if value is not None else None
+    payload = _payload_of(value) if value is not None else None
+    if payload is not None and _past_upload_limit(
+            payload.name, len(payload.content), _held_bytes(survey_payloads(), besides=store_key)):
+        payload = None
+    st.session_state[store_key] = payload
 
 
 def remove_survey_file(payload: FilePayload) -> None:

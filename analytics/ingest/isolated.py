@@ -32,6 +32,8 @@ on at most that many bytes, and the memory it needs is bounded by their number).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import multiprocessing
 import multiprocessing.context
@@ -39,11 +41,13 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import threading
 import traceback
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import set_spawning_popen
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from analytics import settings
 from analytics.errors import InputError
@@ -169,15 +173,44 @@ def _send(conn, outcome: tuple) -> None:
             conn.send_bytes(view)
 
 
+def _read_exact(fd: int, view: memoryview) -> None:
+    got = 0
+    while got < len(view):
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError
+        got += n
+
+
+def _recv_into(conn, buffer: bytearray) -> None:
+    """One message of ``conn`` (multiprocessing's framing: a 4-byte size, or -1 then an 8-byte size) read
+    straight into ``buffer``. ``Connection.recv_bytes_into`` would read it into a temporary buffer first and
+    copy it: for a 500 MB column block, 500 MB more at the peak of the server process."""
+    head = bytearray(4)
+    _read_exact(conn.fileno(), memoryview(head))
+    size = int.from_bytes(head, "big", signed=True)
+    if size == -1:
+        head = bytearray(8)
+        _read_exact(conn.fileno(), memoryview(head))
+        size = int.from_bytes(head, "big")
+    if size != len(buffer):
+        raise OSError(f"expected {len(buffer)} bytes from the reading process, got a message of {size}")
+    _read_exact(conn.fileno(), memoryview(buffer))
+
+
 def _receive(conn) -> tuple:
-    """What :func:`_send` sent; the buffers are received straight into the memory the result then uses."""
+    """What :func:`_send` sent; the buffers are received straight into the memory the result then uses
+    (:func:`_recv_into`, on POSIX; elsewhere through ``recv_bytes_into``)."""
     sizes = conn.recv()
     header = conn.recv_bytes()
     buffers = []
     for size in sizes:
         buffer = bytearray(size)
         if size:
-            conn.recv_bytes_into(buffer)
+            if hasattr(os, "readv"):
+                _recv_into(conn, buffer)
+            else:
+                conn.recv_bytes_into(buffer)
         buffers.append(buffer)
     return pickle.loads(header, buffers=buffers)
 
@@ -300,13 +333,34 @@ def read_in_process(src, *, sheet: str | None, columns: list[str] | None, header
     return read_csv(src, columns=columns, header_only=header_only)
 
 
+@contextlib.contextmanager
+def _on_disk(src) -> Iterator:
+    """``src`` as the child should get it: an upload held in memory (``src.data``) larger than
+    ``settings.HAND_OVER_ON_DISK_BYTES`` is written to a temporary file, removed afterwards, and the child reads
+    that file. Pickled into the child's launch message, the bytes would be copied once in this process (the
+    message is built in memory) and once more in the child; on disk they are copied in neither."""
+    threshold = settings.HAND_OVER_ON_DISK_BYTES
+    if src.data is None or threshold is None or len(src.data) <= threshold:
+        yield src
+        return
+    handle = tempfile.NamedTemporaryFile(prefix="upload_", suffix=Path(src.name).suffix, delete=False)
+    try:
+        with handle:
+            handle.write(src.data)
+        yield dataclasses.replace(src, path=Path(handle.name), data=None)
+    finally:
+        os.unlink(handle.name)
+
+
 def read_source(src, *, sheet: str | None = None, columns: list[str] | None = None, header_only: bool = False):
     """Read an opened and checked :class:`~analytics.ingest.source.Source` into a RawTable: in a child process
-    when :func:`should_isolate`, otherwise here. Same result either way."""
+    when :func:`should_isolate` (a large upload handed over on disk: :func:`_on_disk`), otherwise here. Same
+    result either way."""
     if not should_isolate(src):
         return read_in_process(src, sheet=sheet, columns=columns, header_only=header_only)
-    return run_isolated(read_in_process, src, file_name=src.name, sheet=sheet, columns=columns,
-                        header_only=header_only)
+    with _on_disk(src) as handed_over:
+        return run_isolated(read_in_process, handed_over, file_name=src.name, sheet=sheet, columns=columns,
+                            header_only=header_only)
 
 
 def sheet_names_in_process(src) -> list[str]:

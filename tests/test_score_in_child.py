@@ -1,0 +1,38 @@
+"""A large survey upload is read and scored in a child process (analytics.dataset._score_isolated): the same
+figures as scored in the server process, item scores kept in single precision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import settings
+from analytics.dataset import DatasetSpec, FilePayload, SAMPLE_DIR, load_survey
+from analytics.errors import InputError
+from analytics.ingest import isolated
+
+pytestmark = pytest.mark.skipif(not isolated.ISOLATION_AVAILABLE, reason="no fork server here")
+
+
+def _spec(*names: str) -> DatasetSpec:
+    return DatasetSpec(label="upload", survey_files=tuple(FilePayload.from_path(SAMPLE_DIR / n) for n in names))
+
+
+def test_child_gives_the_server_s_figures(monkeypatch):
+    spec = _spec("survey_2024.xlsx", "survey_2025.csv")
+    here = load_survey(spec)
+    monkeypatch.setattr(settings, "SCORE_IN_CHILD_ABOVE_BYTES", 0)
+    child = load_survey(spec)
+    pd.testing.assert_frame_equal(child.unit_scores, here.unit_scores)
+    pd.testing.assert_frame_equal(child.item_results, here.item_results)
+    assert child.scored.item_scores.dtypes.eq(np.float32).all()
+    np.testing.assert_allclose(child.scored.item_scores.to_numpy(), here.scored.item_scores.to_numpy(), rtol=1e-6)
+    pd.testing.assert_frame_equal(child.scored.respondents, here.scored.respondents)
+
+
+def test_child_reports_bad_input_as_input_error(monkeypatch):
+    monkeypatch.setattr(settings, "SCORE_IN_CHILD_ABOVE_BYTES", 0)
+    spec = DatasetSpec(label="upload", survey_files=(FilePayload("notes.csv", b"just,a\nfew,cells\n"),))
+    with pytest.raises(InputError):
+        load_survey(spec)
