@@ -24,7 +24,7 @@ from analytics import labels
 from render import funnel as render_funnel
 from render.charts import chart_caption, figure_caption
 from ui import state, tables
-from ui.cache import cached_table
+from ui.cache import cached_object, cached_table
 
 # --- Session-state keys of the controls ------------------------------------------------------------
 KEY_PREFIX = "board_"
@@ -205,9 +205,12 @@ def settings_controls(dataset: Dataset) -> BoardSettings:
                          exclusions=HRExclusions(staff_groups=tuple(excluded)))
 
 
+@cached_object()
 def board_for(dataset: Dataset, wave: str, chosen: BoardSettings, directorate: str | None) -> board.BoardReport:
     """The Board of the page: :func:`analytics.board.rate_board` (the user's thresholds, benchmarks and
-    directorate) of the cached :func:`board_figures`."""
+    directorate) of the cached :func:`board_figures`. Kept as one shared object per dataset (its ``cache_key``),
+    wave, settings and directorate (a session's preview in that session's own cache), so a rerun neither
+    unpickles the figures nor rates them again; nothing may change it."""
     figures = board_figures(dataset, str(wave), chosen.exclusions, chosen.low_score_below)
     benchmarks = published.peer_benchmarks(dataset.survey, dataset.spec.our_organisation, str(wave), chosen.benchmarks)
     return board.rate_board(figures, thresholds=chosen.thresholds, benchmarks=benchmarks, directorate=directorate)
@@ -528,6 +531,16 @@ FUNNEL_CHARTS = {
     "sickness_rate": ("Sickness absence rate of each team against all teams", "Sickness absence rate",
                       "FTE days available"),
 }
+
+
+@cached_object()
+def board_charts(dataset: Dataset, wave: str, chosen: BoardSettings,
+                 directorate: str | None) -> tuple[list[tuple[str, go.Figure]], go.Figure]:
+    """The Board's Plotly figures (:func:`funnel_figures`, :func:`behaviours_figure`) of :func:`board_for`,
+    built once per dataset, wave, settings and directorate (Plotly's validation costs more than drawing them
+    from a cached object); shared, so nothing may change them."""
+    report = board_for(dataset, wave, chosen, directorate)
+    return funnel_figures(report.exceptions), behaviours_figure(report.weakest, report.min_group_size)
 
 
 def funnel_figures(found: board.BoardExceptions) -> list[tuple[str, go.Figure]]:
