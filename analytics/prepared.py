@@ -9,8 +9,8 @@ Rules:
 - **Only the sample.** A spec whose ``is_sample`` is false (every upload, every published wave) is never
   read from or written to disk: :func:`on_disk` just calls ``build``.
 - **Keyed by content and code.** The file name holds a SHA-256 digest of :data:`FORMAT_VERSION`, the
-  source of the ``analytics`` package (:func:`code_version`: any change to the code that computes the tables
-  makes a new key), the result's name and the caller's key parts (the spec's key is a digest of the files'
+  source of the ``analytics``, ``render`` and ``ui`` packages (:func:`code_version`: any change to the code
+  that computes the tables or draws the figures makes a new key), the result's name and the caller's key parts (the spec's key is a digest of the files'
   bytes and choices). A stale file is therefore never found; files of older code are removed when a new one
   is written.
 - **Checked before use.** Each file starts with a header (magic, the key digest, the payload's SHA-256);
@@ -54,14 +54,20 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR)
 
 
+#: Packages (beside ``analytics``) whose source makes up :func:`code_version`: the tables come from
+#: ``analytics``, the Board's prepared figures from ``render`` and ``ui``.
+CODE_PACKAGES = ("analytics", "render", "ui")
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """SHA-256 of every ``.py`` file of the ``analytics`` package (relative path and bytes, in path order)."""
-    root = Path(__file__).resolve().parent
+    """SHA-256 of every ``.py`` file of :data:`CODE_PACKAGES` (relative path and bytes, in path order)."""
+    base = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+    for package in CODE_PACKAGES:
+        for path in sorted((base / package).rglob("*.py")):
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
