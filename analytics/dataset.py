@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import settings
+from analytics import prepared, settings
 from analytics.errors import InputError
 from analytics.hr import (HRExclusions, HRPeriod, HRRecords, LeaverDefinition, StaffRecords, apply_exclusions,
                          doctors_in_training_roles, exclusions_text, load_absence, load_hr_table, set_period)
@@ -293,7 +293,12 @@ def sample_spec(directory: str | Path = SAMPLE_DIR) -> DatasetSpec:
 
 def load_hr(spec: DatasetSpec) -> HRRecords | None:
     """Read the spec's HR files (employee-level staff + absence, or a team-month aggregate file), carrying
-    the spec's unit map (:attr:`DatasetSpec.unit_map_csv`)."""
+    the spec's unit map (:attr:`DatasetSpec.unit_map_csv`). The sample's records are read once and kept on
+    disk (:func:`analytics.prepared.on_disk`)."""
+    return prepared.on_disk("hr", spec, (), lambda: _read_hr(spec))
+
+
+def _read_hr(spec: DatasetSpec) -> HRRecords | None:
     if spec.staff_file is None:
         if spec.absence_file is not None:
             raise InputError("An absence file needs the staff file it belongs to (the ESR staff list): add it too.",
@@ -413,9 +418,15 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
     Raises :class:`InputError` for unreadable files, a named sheet the workbook does not have,
     ``mappings_json`` or ``survey_sheets`` not holding one entry per survey file, and two survey files with
     the same bytes (:func:`analytics.survey.duplicates.refuse_identical_files`: every respondent would be
-    counted twice), and a threshold below a published wave's (:func:`check_published_k`).
+    counted twice), and a threshold below a published wave's (:func:`check_published_k`). The sample's
+    results are scored once and kept on disk (:func:`analytics.prepared.on_disk`).
     """
     check_published_k(spec, min_group_size)
+    return prepared.on_disk("survey", spec, (int(min_group_size),),
+                            lambda: _score_survey(spec, min_group_size, progress))
+
+
+def _score_survey(spec: DatasetSpec, min_group_size: int, progress: Progress | None) -> SurveyResults | None:
     refuse_identical_files([p.name for p in spec.survey_files], [p.digest for p in spec.survey_files])
     if _score_in_child(spec):
         if progress:

@@ -31,6 +31,7 @@ with show_input_errors():
     report = view.board_for(dataset, wave, settings_chosen, chosen.directorate)
 headline, found, statements, weakest = report.headline, report.exceptions, report.statements, report.weakest
 k = report.min_group_size
+funnels, behaviours_chart = view.board_charts(dataset, wave, settings_chosen, chosen.directorate)
 with pack_column:
     board_pack_buttons(dataset, chosen, thresholds=settings_chosen.thresholds, benchmarks=settings_chosen.benchmarks,
                        exclusions=settings_chosen.exclusions,
@@ -75,7 +76,6 @@ with st.expander("How the exceptions were found, funnel plots and downloads", ic
         st.caption(view.low_leadership_caption(found, k))
         view.download_csv(found.low_leadership, file_name=f"board_low_leadership_{wave}.csv",
                           key="board_low_download")
-        funnels = view.funnel_figures(found)
         if funnels:
             st.markdown("**Funnel plots: each team's leaver and sickness rate against all teams**")
             st.caption("A team outside the dashed lines (95% control limits) differs from all teams by more than "
@@ -93,7 +93,7 @@ todo_tab, statements_tab, details_tab, actions_tab = st.tabs(
 
 with todo_tab:
     with show_input_errors():
-        view.show_figure(view.behaviours_figure(weakest, k), key="board_behaviours_chart")
+        view.show_figure(behaviours_chart, key="board_behaviours_chart")
         view.download_csv(weakest.table, file_name=f"board_behaviours_{wave}.csv",
                           key="board_behaviours_download")
         view.render_guidance(weakest)

@@ -69,7 +69,8 @@ else:
         result = view.pair_result(dataset, wave, x, y, window, level, by, weighted, tuple(covariates), directorate)
         pooled = result.table[result.table["group"] == ""].iloc[0]
         st.markdown(f"**{view.context_line(dataset, result, wave, pooled['n'])}**")
-        view.show_figure(view.scatter_figure(dataset, result, x=x, y=y, wave=wave, by=by),
+        view.show_figure(view.pair_figure(dataset, wave, x, y, window, level, by, weighted, tuple(covariates),
+                                          directorate),
                          key="relationships_scatter")
         first, second, third = st.columns(3)
         first.metric("Pearson r", fmt.format_r(pooled["r"]), border=True,
@@ -108,7 +109,7 @@ if not matrix_measures or not (has_hr or matrix_outcomes):
 else:
     with view.section_errors():
         matrix = view.matrix_result(dataset, wave, window, level, directorate)
-        view.show_figure(view.matrix_figure(dataset, matrix, wave=wave), key="relationships_matrix")
+        view.show_figure(view.matrix_chart(dataset, wave, window, level, directorate), key="relationships_matrix")
         display, config = view.result_display(dataset, matrix.table)
         view.show_table(display, key="relationships_matrix_table", file_name=f"relationships_matrix_{wave}.csv",
                         column_config=config, download=view.result_download(dataset, matrix.table))

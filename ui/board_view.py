@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import board, settings
+from analytics import board, prepared, settings
 from analytics.survey import published
 from analytics.dataset import Dataset
 from analytics.hr import HRExclusions
@@ -24,7 +24,7 @@ from analytics import labels
 from render import funnel as render_funnel
 from render.charts import chart_caption, figure_caption
 from ui import state, tables
-from ui.cache import cached_table
+from ui.cache import cached_object, cached_table
 
 # --- Session-state keys of the controls ------------------------------------------------------------
 KEY_PREFIX = "board_"
@@ -105,10 +105,12 @@ def _label(measure: str, dataset: Dataset) -> str:
 def board_figures(dataset: Dataset, wave: str, exclusions: HRExclusions,
                   low_score_below: float | None) -> board.BoardFigures:
     """:func:`analytics.board.board_figures`: headline figures (unrated), the whole organisation's exceptions
-    and the weakest behaviour, with the page's staff groups left out of the HR figures."""
-    return board.board_figures(dataset.board_survey, dataset.hr, wave=wave,
-                               exclusions=exclusions,
-                               low_score_below=low_score_below, hr_description=dataset.hr_exclusions)
+    and the weakest behaviour, with the page's staff groups left out of the HR figures. The sample's are
+    computed once and kept on disk (:func:`analytics.prepared.on_disk`), for a fast first chart."""
+    return prepared.on_disk(
+        "board", dataset.spec, (dataset.cache_key, str(wave), exclusions, low_score_below),
+        lambda: board.board_figures(dataset.board_survey, dataset.hr, wave=wave, exclusions=exclusions,
+                                    low_score_below=low_score_below, hr_description=dataset.hr_exclusions))
 
 
 @cached_table(max_entries=8)
@@ -205,9 +207,12 @@ def settings_controls(dataset: Dataset) -> BoardSettings:
                          exclusions=HRExclusions(staff_groups=tuple(excluded)))
 
 
+@cached_object()
 def board_for(dataset: Dataset, wave: str, chosen: BoardSettings, directorate: str | None) -> board.BoardReport:
     """The Board of the page: :func:`analytics.board.rate_board` (the user's thresholds, benchmarks and
-    directorate) of the cached :func:`board_figures`."""
+    directorate) of the cached :func:`board_figures`. Kept as one shared object per dataset (its ``cache_key``),
+    wave, settings and directorate (a session's preview in that session's own cache), so a rerun neither
+    unpickles the figures nor rates them again; nothing may change it."""
     figures = board_figures(dataset, str(wave), chosen.exclusions, chosen.low_score_below)
     benchmarks = published.peer_benchmarks(dataset.survey, dataset.spec.our_organisation, str(wave), chosen.benchmarks)
     return board.rate_board(figures, thresholds=chosen.thresholds, benchmarks=benchmarks, directorate=directorate)
@@ -528,6 +533,19 @@ FUNNEL_CHARTS = {
     "sickness_rate": ("Sickness absence rate of each team against all teams", "Sickness absence rate",
                       "FTE days available"),
 }
+
+
+@cached_object()
+def board_charts(dataset: Dataset, wave: str, chosen: BoardSettings,
+                 directorate: str | None) -> tuple[list[tuple[str, go.Figure]], go.Figure]:
+    """The Board's Plotly figures (:func:`funnel_figures`, :func:`behaviours_figure`) of :func:`board_for`,
+    built once per dataset, wave, settings and directorate (Plotly's validation costs more than drawing them
+    from a cached object); shared, so nothing may change them. The sample's are kept on disk too
+    (:func:`analytics.prepared.on_disk`), for a fast first chart."""
+    def build() -> tuple[list[tuple[str, go.Figure]], go.Figure]:
+        report = board_for(dataset, wave, chosen, directorate)
+        return funnel_figures(report.exceptions), behaviours_figure(report.weakest, report.min_group_size)
+    return prepared.on_disk("board_charts", dataset.spec, (dataset.cache_key, str(wave), chosen, directorate), build)
 
 
 def funnel_figures(found: board.BoardExceptions) -> list[tuple[str, go.Figure]]:

@@ -28,7 +28,7 @@ from analytics import labels
 from analytics import format as fmt
 from ui import tables
 from ui.state import section_errors  # noqa: F401  (pages call view.section_errors)
-from ui.cache import cached_table
+from ui.cache import cached_object, cached_table
 
 # --------------------------------------------------------------------------------------------------
 # Choices and display metadata
@@ -315,6 +315,20 @@ def scatter_figure(dataset: Dataset, result: relate.RelateResult, *, x: str, y: 
     if dataset.hr_exclusions and result.window_kind is not None:
         _append_caption(fig, dataset.hr_exclusions)
     return fig
+
+
+@cached_object()
+def pair_figure(dataset: Dataset, wave: str, x: str, y: str, window: str, level: str, by: str | None,
+                weighted: bool, covariates: tuple[str, ...], directorate: str | None) -> go.Figure:
+    """:func:`scatter_figure` of :func:`pair_result`, built once per dataset and choices (shared: never changed)."""
+    result = pair_result(dataset, wave, x, y, window, level, by, weighted, covariates, directorate)
+    return scatter_figure(dataset, result, x=x, y=y, wave=wave, by=by)
+
+
+@cached_object()
+def matrix_chart(dataset: Dataset, wave: str, window: str, level: str, directorate: str | None) -> go.Figure:
+    """:func:`matrix_figure` of :func:`matrix_result`, built once per dataset and choices (shared: never changed)."""
+    return matrix_figure(dataset, matrix_result(dataset, wave, window, level, directorate), wave=wave)
 
 
 def _transposed(table: pd.DataFrame) -> pd.DataFrame:

@@ -162,6 +162,13 @@ def _hr_raw(key: str, _spec: DatasetSpec):
     return load_hr(_spec)
 
 
+@_by_audience(3)
+def _hr_has_trainees(key: str, _spec: DatasetSpec) -> bool:
+    """:func:`analytics.dataset.can_exclude_doctors_in_training` of the raw HR records, once per files (it scans
+    every job role; the sidebar asks on every rerun)."""
+    return can_exclude_doctors_in_training(_hr_raw(key, _spec))
+
+
 @_by_audience(6)
 def _hr(key: str, exclusions: HRExclusions, _spec: DatasetSpec):
     return exclude_from_hr(_hr_raw(key, _spec), exclusions)
@@ -330,8 +337,8 @@ def render_sidebar(user: access.User | None = None) -> Filters:
             st.selectbox("Directorate", options, key=DIRECTORATE_KEY,
                          help="Show the teams of one directorate. Groups below the anonymity threshold stay hidden.")
         with show_input_errors():
-            raw_hr = _hr_raw(spec.key, spec)
-        if can_exclude_doctors_in_training(raw_hr):
+            has_trainees = _hr_has_trainees(spec.key, spec)
+        if has_trainees:
             st.checkbox("Exclude doctors in training from HR figures", value=True, key=EXCLUDE_TRAINEES_KEY,
                         help="Doctors in training rotate between employers on national changeover days, so each "
                              "rotation would count as a leaver. NHS leaver statistics leave them out.")

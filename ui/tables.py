@@ -27,8 +27,9 @@ DOWNLOAD_HELP = ("The table for a spreadsheet. Cells that a spreadsheet could ru
 
 def download_csv(frame: pd.DataFrame, *, file_name: str, key: str | None = None, label: str = "Download CSV",
                  help: str = DOWNLOAD_HELP) -> None:
-    """A download button for ``frame`` as a neutralised CSV (aggregates of shown units only, never respondents)."""
-    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+    """A download button for ``frame`` as a neutralised CSV (aggregates of shown units only, never respondents).
+    The CSV is made when the button is clicked (a callable), not on every rerun of the page."""
+    st.download_button(label, data=lambda: csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
                        on_click="ignore", icon=":material/download:", help=help)
 
 
