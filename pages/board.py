@@ -58,9 +58,9 @@ elif found.low_leadership.empty:
     st.success(f"No team{where} is both low on compassionate leadership and high on leaving or sickness.",
                icon=":material/check_circle:")
 else:
-    st.dataframe(view.low_leadership_display(found.low_leadership), hide_index=True,
-                 column_order=list(view.LOW_LEADERSHIP_CONFIG),
-                 column_config=view.LOW_LEADERSHIP_CONFIG, key="board_low_table")
+    low_shown = view.low_leadership_display(found.low_leadership)
+    st.dataframe(low_shown, hide_index=True, column_order=list(view.LOW_LEADERSHIP_CONFIG),
+                 column_config=view.fitted_config(view.LOW_LEADERSHIP_CONFIG, low_shown), key="board_low_table")
 st.markdown(f"**Teams{where} whose scores fell significantly since the previous survey**")
 if found.previous_wave is None:
     st.info(f"No previous wave: {wave} is the first survey in the data, so falls cannot be tested.",
@@ -70,7 +70,7 @@ elif found.falls.empty:
                f"between {found.previous_wave} and {found.wave}.", icon=":material/check_circle:")
 else:
     st.dataframe(found.falls, hide_index=True, column_order=list(view.FALLS_CONFIG),
-                 column_config=view.FALLS_CONFIG, key="board_falls_table")
+                 column_config=view.fitted_config(view.FALLS_CONFIG, found.falls), key="board_falls_table")
 with st.expander("How the exceptions were found, funnel plots and downloads", icon=":material/rule:"):
     if found.has_hr and found.window_start is not None:
         st.caption(view.low_leadership_caption(found, k))

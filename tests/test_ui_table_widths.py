@@ -31,3 +31,16 @@ def test_team_table_shows_whole_names_and_notes():
     assert team["width"] == 320 and team["pinned"] is True
     longest_note = max(display["Note"].astype(str), key=len)
     assert config["Note"]["width"] >= len(longest_note) * 7.5
+
+
+def test_board_exception_tables_fit_their_names():
+    from ui.board_view import FALLS_CONFIG, LOW_LEADERSHIP_CONFIG, fitted_config
+    falls = pd.DataFrame({"unit": ["Obstetrics and Gynaecology – Medical Staff"], "parent": ["Surgery"],
+                          "label": ["Compassionate leadership"]})
+    config = fitted_config(FALLS_CONFIG, falls)
+    assert config["unit"]["width"] == 343            # 42 × 7.5 + 28
+    assert config["parent"]["width"] == 170          # "Surgery" fits the configured 170 px: never narrower
+    assert config["label"]["width"] == 208           # 24 × 7.5 + 28
+    assert config["change"] == FALLS_CONFIG["change"] and FALLS_CONFIG["unit"]["width"] == 170  # nothing else changed
+    low = fitted_config(LOW_LEADERSHIP_CONFIG, pd.DataFrame({"unit": ["Ward 1"], "parent": ["Medicine"]}))
+    assert low["unit"]["width"] == 200 and list(low) == list(LOW_LEADERSHIP_CONFIG)

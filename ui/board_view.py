@@ -444,8 +444,9 @@ def _effect_size_text(r: pd.Series) -> str:
     return effect + (f" ({r['effect_size_magnitude']})" if r["effect_size_magnitude"] else "")
 
 
-#: Column widths (pixels) of the exception tables: every column fits the main area of a 1400-pixel-wide
-#: window with the sidebar open (about 940 pixels). The long "why listed" sentence stays in the CSV.
+#: Column widths (pixels) of the exception tables; the name columns (Team, Directorate, Measure) are widened
+#: to their longest name on the page by :func:`fitted_config`, so no name is cut (the table scrolls sideways
+#: when the names are long). The long "why listed" sentence stays in the CSV.
 LOW_LEADERSHIP_CONFIG = {
     "ref": st.column_config.TextColumn("Ref", width=45),
     "unit": st.column_config.TextColumn("Team", width=200),
@@ -477,6 +478,22 @@ FALLS_CONFIG = {
     "n_to": st.column_config.NumberColumn("Responses", format="%d", width=85,
                                           help="Responses in the team this wave."),
 }
+#: The text columns of the exception tables that hold names, widened to fit by :func:`fitted_config`.
+NAME_COLUMNS = ("unit", "parent", "label")
+
+
+def fitted_config(config: dict, frame: pd.DataFrame) -> dict:
+    """``config`` with each name column (:data:`NAME_COLUMNS`) as wide as its longest value in ``frame`` or its
+    header (:func:`ui.tables.fit_text_width`), never narrower than configured."""
+    fitted = {}
+    for column, column_config in config.items():
+        if column in NAME_COLUMNS and column in frame.columns:
+            column_config = {**column_config, "width": max(
+                int(column_config["width"]), tables.fit_text_width(frame[column], column_config.get("label") or ""))}
+        fitted[column] = column_config
+    return fitted
+
+
 HIGH_ON_TEXT = {(True, False): "Leaving", (False, True): "Sickness", (True, True): "Leaving and sickness"}
 
 
