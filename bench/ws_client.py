@@ -111,6 +111,7 @@ class Session:
         self.pages: dict[str, str] = {}
         self.widgets: dict[str, Widget] = {}
         self.page_hash = ""
+        self.first_run: Run | None = None     # the run of the default page on connecting
         self._ws = None
 
     async def __aenter__(self) -> "Session":
@@ -124,7 +125,8 @@ class Session:
         """Open the websocket and run the default page, as a browser opening the app; the first ``Run``."""
         self._ws = await connect(self.url, subprotocols=["streamlit"], max_size=None,
                                  open_timeout=self.timeout, ping_interval=None)
-        return await self._request()
+        self.first_run = await self._request()
+        return self.first_run
 
     async def close(self) -> None:
         if self._ws is not None:
