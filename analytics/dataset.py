@@ -430,8 +430,8 @@ def _score_survey(spec: DatasetSpec, min_group_size: int, progress: Progress | N
     refuse_identical_files([p.name for p in spec.survey_files], [p.digest for p in spec.survey_files])
     if _score_in_child(spec):
         if progress:
-            progress(0.05, "Reading and scoring " + ", ".join(p.name for p in spec.survey_files))
-        return _score_isolated(spec, min_group_size)
+            progress(0.02, "Reading " + ", ".join(p.name for p in spec.survey_files))
+        return _score_isolated(spec, min_group_size, progress)
     return _score_here(spec, min_group_size, progress)
 
 
@@ -443,11 +443,14 @@ def _score_in_child(spec: DatasetSpec) -> bool:
             and sum(len(p.content) for p in spec.survey_files) > threshold)
 
 
-def _score_isolated(spec: DatasetSpec, min_group_size: int) -> SurveyResults | None:
+def _score_isolated(spec: DatasetSpec, min_group_size: int, progress: Progress | None = None
+                    ) -> SurveyResults | None:
     """:func:`_score_here` run in a child process (:func:`analytics.ingest.isolated.run_isolated`, with
     ``settings.SCORE_MEMORY_LIMIT_BYTES`` and ``settings.SCORE_TIME_LIMIT_SECONDS``). The files reach it as
     temporary files (removed afterwards), so their bytes are not copied into its launch message; only the
-    results come back. The server process thus holds the upload and the results, never the read table."""
+    results, and the scoring's ``progress`` reports on the way, come back. The server process thus holds the
+    upload and the results, never the read table, and waits without holding Python's interpreter lock."""
+    single = sum(len(p.content) for p in spec.survey_files) > settings.SINGLE_PRECISION_ITEMS_ABOVE_BYTES
     with tempfile.TemporaryDirectory(prefix="survey_") as folder:
         paths = []
         for index, payload in enumerate(spec.survey_files):
@@ -456,24 +459,26 @@ def _score_isolated(spec: DatasetSpec, min_group_size: int) -> SurveyResults | N
             paths.append(str(path))
         bare = dataclasses.replace(spec, survey_files=(), staff_file=None, absence_file=None)
         return isolated.run_isolated(_score_from_disk, bare, [p.name for p in spec.survey_files], paths,
-                                     min_group_size, file_name=", ".join(p.name for p in spec.survey_files),
+                                     min_group_size, single, file_name=", ".join(p.name for p in spec.survey_files),
                                      memory_limit=settings.SCORE_MEMORY_LIMIT_BYTES,
-                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS)
+                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS, progress=progress)
 
 
-def _score_from_disk(bare: DatasetSpec, names: list[str], paths: list[str], min_group_size: int):
+def _score_from_disk(bare: DatasetSpec, names: list[str], paths: list[str], min_group_size: int,
+                     single_precision: bool, progress: Progress | None = None):
     """In the scoring child: the spec's survey files read back from ``paths``, scored here (the child reads
-    them itself: no reading child of its own).
+    them itself: no reading child of its own), reporting ``progress`` (relayed to the server).
 
-    The respondents' item scores (kept for reliability and respondent-level models) come back in single
-    precision (``settings.LARGE_UPLOAD_ITEM_DTYPE``: 7 significant digits; answers on a 5-point scale, 0, 2.5,
-    5, 7.5 and 10, are exact), which halves the largest table the server keeps of a large upload. Every unit
-    table is computed in the child in double precision, as in the server."""
+    With ``single_precision`` (files over ``settings.SINGLE_PRECISION_ITEMS_ABOVE_BYTES``) the respondents' item
+    scores (kept for reliability and respondent-level models) come back in single precision
+    (``settings.LARGE_UPLOAD_ITEM_DTYPE``: 7 significant digits; answers on a 5-point scale, 0, 2.5, 5, 7.5 and
+    10, are exact), which halves the largest table the server keeps of a large upload. Every unit table is
+    computed in the child in double precision, as in the server."""
     settings.ISOLATE_READS_ABOVE_BYTES = None   # this process is the child; the setting is its own copy
     files = tuple(FilePayload(name=name, content=Path(path).read_bytes()) for name, path in zip(names, paths))
-    results = _score_here(dataclasses.replace(bare, survey_files=files), min_group_size, None)
+    results = _score_here(dataclasses.replace(bare, survey_files=files), min_group_size, progress)
     del files
-    if results is not None and results.scored is not None:
+    if single_precision and results is not None and results.scored is not None:
         items = results.scored.item_scores.astype(settings.LARGE_UPLOAD_ITEM_DTYPE)
         results = dataclasses.replace(results, scored=dataclasses.replace(results.scored, item_scores=items))
     return results

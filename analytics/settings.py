@@ -109,13 +109,18 @@ ISOLATE_READS_ABOVE_BYTES = 1024**2
 #: message (which would copy it in the server and again in the child); ``None`` never does.
 HAND_OVER_ON_DISK_BYTES = 16 * 1024**2
 #: Survey files larger than this in all are read *and scored* in one child process (analytics.dataset.load_survey),
-#: which sends back only the results: the server never holds the read table or the scoring's working copies
-#: (``bench/bench_memory.py``). ``None`` scores in the server process. That child's address space and time:
-SCORE_IN_CHILD_ABOVE_BYTES = 64 * 1024**2
+#: which sends back only the results and its progress: the server never holds the read table or the scoring's
+#: working copies (``bench/bench_memory.py``), and the other sessions' pages run while it works (a scoring in
+#: the server process would hold Python's interpreter lock: ``bench/bench_upload_load.py``). About 12,000
+#: responses of an NSS-shaped CSV; smaller files score in well under a second, where the child's start would
+#: show. ``None`` scores in the server process. That child's address space and time:
+SCORE_IN_CHILD_ABOVE_BYTES = 2 * 1024**2
 SCORE_MEMORY_LIMIT_BYTES = 12 * 1024**3
 SCORE_TIME_LIMIT_SECONDS = 600
-#: The respondents' item scores of files scored in that child are kept in this type (single precision: half the
-#: memory; 7 significant digits, and every figure is shown to at most 2 decimals).
+#: The respondents' item scores of survey files larger than this in all (scored in that child) are kept in
+#: ``LARGE_UPLOAD_ITEM_DTYPE`` (single precision: half the memory; 7 significant digits, and every figure is
+#: shown to at most 2 decimals); smaller ones in double precision, as the server scores them.
+SINGLE_PRECISION_ITEMS_ABOVE_BYTES = 64 * 1024**2
 LARGE_UPLOAD_ITEM_DTYPE = "float32"
 #: A CSV larger than this is read in two passes (a preview to recognise the columns, then only the mapped
 #: columns), which keeps a 1M-row export within memory; a smaller one is read once, which is faster.

@@ -39,7 +39,7 @@ def _table(pack, section: str, title_start: str) -> pd.DataFrame:
 
 
 def _cell(frame: pd.DataFrame, x: str, y: str, column: str):
-    rows = frame[(frame["x"] == x) & (frame["y"] == y) & (frame["group"].fillna("") == "")]
+    rows = frame[(frame["x"] == x) & (frame["y"] == y) & (frame["group"].isna() | (frame["group"] == ""))]
     assert len(rows) == 1
     return rows.iloc[0][column]
 

@@ -43,6 +43,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import set_spawning_popen
@@ -63,8 +64,9 @@ except ImportError:  # Windows: no address-space limit, no fork server
 ISOLATION_AVAILABLE = (resource is not None and "forkserver" in multiprocessing.get_all_start_methods()
                        and sys.version_info[:2] == (3, 11))
 
-#: Modules the fork server imports once, so that each child starts with the readers loaded.
-_PRELOAD = ["analytics.ingest.io", "python_calamine"]
+#: Modules the fork server imports once, so that each child starts with the readers (and, for uploads scored in
+#: a child, the scoring) loaded.
+_PRELOAD = ["analytics.ingest.io", "python_calamine", "analytics.dataset"]
 #: What multiprocessing would send a child to re-create the parent's main module in it.
 _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
 _CONTEXT_LOCK = threading.Lock()
@@ -132,11 +134,26 @@ def _limit_memory(limit_bytes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, hard))
 
 
-def _child_main(conn, target: Callable, args: tuple, kwargs: dict, memory_limit: int | None) -> None:
+class _PipeProgress:
+    """In the child: ``progress(fraction, message)`` sent to the parent as ``("progress", fraction, message)``
+    ahead of the outcome (:func:`_wait` hands each to the parent's callback)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self.conn.send(("progress", float(fraction), str(message)))
+
+
+def _child_main(conn, target: Callable, args: tuple, kwargs: dict, memory_limit: int | None,
+                relay_progress: bool = False) -> None:
     """Run ``target(*args, **kwargs)`` under the memory limit and send one outcome through ``conn``:
-    ``("ok", result)``, ``("input_error", fields)``, ``("memory", None)`` or ``("error", traceback)``."""
+    ``("ok", result)``, ``("input_error", fields)``, ``("memory", None)`` or ``("error", traceback)``. With
+    ``relay_progress`` the target is given ``progress=`` (:class:`_PipeProgress`), whose reports go first."""
     try:
         _limit_memory(memory_limit)
+        if relay_progress:
+            kwargs = {**kwargs, "progress": _PipeProgress(conn)}
         outcome: tuple = ("ok", target(*args, **kwargs))
     except InputError as error:
         outcome = ("input_error", (error.message, error.file, error.sheet, error.column, error.row))
@@ -198,10 +215,9 @@ def _recv_into(conn, buffer: bytearray) -> None:
     _read_exact(conn.fileno(), memoryview(buffer))
 
 
-def _receive(conn) -> tuple:
-    """What :func:`_send` sent; the buffers are received straight into the memory the result then uses
-    (:func:`_recv_into`, on POSIX; elsewhere through ``recv_bytes_into``)."""
-    sizes = conn.recv()
+def _receive(conn, sizes: list[int]) -> tuple:
+    """What :func:`_send` sent, after its first message (``sizes``); the buffers are received straight into the
+    memory the result then uses (:func:`_recv_into`, on POSIX; elsewhere through ``recv_bytes_into``)."""
     header = conn.recv_bytes()
     buffers = []
     for size in sizes:
@@ -253,12 +269,21 @@ def _timeout_message(seconds: float) -> str:
             "and upload that.")
 
 
-def _wait(conn, process, time_limit: float | None) -> tuple[str, Any]:
-    """The child's outcome, or ``("timeout", None)`` / ``("died", None)``."""
-    if not conn.poll(time_limit):
-        return "timeout", None
+def _wait(conn, process, time_limit: float | None, progress: Callable[[float, str], None] | None = None
+          ) -> tuple[str, Any]:
+    """The child's outcome, or ``("timeout", None)`` / ``("died", None)``; the child's progress reports on the
+    way are handed to ``progress``. Waiting on the pipe holds no lock: the server's other sessions run meanwhile."""
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     try:
-        return _receive(conn)
+        while True:
+            if not conn.poll(None if deadline is None else max(0.0, deadline - time.monotonic())):
+                return "timeout", None
+            message = conn.recv()
+            if isinstance(message, tuple) and message[:1] == ("progress",):
+                if progress is not None:
+                    progress(message[1], message[2])
+                continue
+            return _receive(conn, message)
     except (EOFError, OSError):
         return "died", None
 
@@ -270,12 +295,14 @@ def _stop(process) -> None:
 
 
 def run_isolated(target: Callable, *args, file_name: str | None, memory_limit: int | None = None,
-                 time_limit: float | None = None, **kwargs):
+                 time_limit: float | None = None, progress: Callable[[float, str], None] | None = None, **kwargs):
     """``target(*args, **kwargs)`` run in a child process; its result, pickled back.
 
     ``target`` must be a module-level function (it is pickled by name). ``memory_limit`` (bytes of address
     space) and ``time_limit`` (seconds) default to ``settings.READ_MEMORY_LIMIT_BYTES`` and
-    ``settings.READ_TIME_LIMIT_SECONDS``, read at call time. ``file_name`` is named in the errors.
+    ``settings.READ_TIME_LIMIT_SECONDS``, read at call time. ``file_name`` is named in the errors. With
+    ``progress`` the target is called with a ``progress=`` of its own, whose ``(fraction, message)`` reports
+    reach ``progress`` here while the child works.
 
     Raises
     ------
@@ -289,11 +316,12 @@ def run_isolated(target: Callable, *args, file_name: str | None, memory_limit: i
     time_limit = settings.READ_TIME_LIMIT_SECONDS if time_limit is None else time_limit
     _fork_context()
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    process = _ReaderProcess(target=_child_main, args=(sender, target, args, kwargs, memory_limit), daemon=True)
+    process = _ReaderProcess(target=_child_main, args=(sender, target, args, kwargs, memory_limit,
+                                                       progress is not None), daemon=True)
     try:
         process.start()
         sender.close()
-        kind, payload = _wait(receiver, process, time_limit)
+        kind, payload = _wait(receiver, process, time_limit, progress)
     finally:
         receiver.close()
         _stop(process)
