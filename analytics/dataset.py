@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import prepared, settings
+from analytics import labels, prepared, settings
 from analytics.errors import InputError
 from analytics.hr import (HRExclusions, HRPeriod, HRRecords, LeaverDefinition, StaffRecords, apply_exclusions,
                          doctors_in_training_roles, exclusions_text, load_absence, load_hr_table, set_period)
@@ -27,7 +27,7 @@ from analytics.ingest.mapping import CustomMeasure, Mapping
 from analytics.survey.duplicates import refuse_identical_files
 from analytics.survey.pipeline import (ColumnOptions, Progress, SurveyResults, SurveySource, pooled_results,
                                 score_survey_files)
-from analytics.survey import published
+from analytics.survey import asked, published
 from analytics.survey.privacy import check_min_group_size
 from analytics.survey.scoring import ScoredResponses
 from analytics.unit_matching import read_unit_map, with_unit_map
@@ -242,19 +242,37 @@ class Dataset:
     def label(self) -> str:
         return self.spec.label
 
-    @property
+    # The properties below are worked out once per dataset (pages ask on every rerun); nothing changes a
+    # dataset's survey or spec after it is made.
+    @cached_property
     def waves(self) -> list[str]:
         return self.survey.waves if self.survey is not None else []
 
-    @property
+    @cached_property
     def organisations(self) -> list[str]:
         """The organisations of a file of several organisations' published results (else one or none)."""
         return published.organisations(self.survey)
 
-    @property
+    @cached_property
     def needs_our_organisation(self) -> bool:
         """True when the results hold several organisations and the user has not said which is theirs."""
         return published.needs_our_organisation(self.survey) and self.spec.our_organisation is None
+
+    @cached_property
+    def measures_present(self) -> tuple[str, ...]:
+        """Ids of the measures with results in any wave, in codebook order (then any others, sorted); ``()``
+        without a survey. Worked out once per dataset: pages ask on every rerun."""
+        if self.survey is None:
+            return ()
+        present = set(self.survey.unit_scores["measure"].astype(str).unique())
+        order = list(labels.measure_labels(self.survey.codebook))
+        return tuple([m for m in order if m in present] + sorted(present - set(order)))
+
+    @cached_property
+    def not_asked(self) -> frozenset[tuple[str, str]]:
+        """(wave, measure) pairs that a wave's survey did not ask (:func:`analytics.survey.asked.not_asked`),
+        worked out once per dataset."""
+        return frozenset(asked.not_asked(self.survey.unit_scores)) if self.survey is not None else frozenset()
 
     @cached_property
     def board_survey(self) -> SurveyResults | None:

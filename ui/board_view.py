@@ -658,7 +658,7 @@ def render_guidance(weakest: board.WeakestBehaviour) -> None:
     st.markdown("#### Support that puts the behaviours into practice")
     support = guidance[guidance["section"] == "support"]
     columns = st.columns(2)
-    for i, (_, item) in enumerate(support.iterrows()):
+    for i, item in enumerate(support.to_dict("records")):
         with columns[i % 2].container(border=True):
             st.markdown(f"**{escape_markdown(item['heading'])}**")
             st.markdown(escape_markdown(item["text"]))
@@ -671,7 +671,7 @@ def statements_markdown(statements: pd.DataFrame) -> str:
     """The statements as a numbered Markdown list of prose, each ending with the figure it quotes in
     brackets ("… (p = 0.604). [H1]"). Text from data files (team names) is escaped, so it shows literally."""
     lines = []
-    for number, (_, r) in enumerate(statements.iterrows(), start=1):
+    for number, r in enumerate(statements.to_dict("records"), start=1):
         ref = f" \\[{escape_markdown(r['figure_ref'])}\\]" if r["figure_ref"] else ""
         lines.append(f"{number}. {escape_markdown(r['statement'])}{ref}")
     return "\n".join(lines)
@@ -680,7 +680,7 @@ def statements_markdown(statements: pd.DataFrame) -> str:
 def statements_text(statements: pd.DataFrame) -> str:
     """All statements as plain text, each followed by the figure it quotes (for copying into a paper)."""
     lines = []
-    for _, r in statements.iterrows():
+    for r in statements.to_dict("records"):
         ref = f" [{r['figure_ref']}]" if r["figure_ref"] else ""
         lines.append(f"{r['statement']}{ref}")
     return "\n\n".join(lines)

@@ -24,7 +24,6 @@ import streamlit as st
 
 from analytics import hr as hr_module
 from analytics.survey import privacy, published, trends
-from analytics.survey.asked import not_asked
 from analytics.survey import tables as survey_tables
 from analytics import settings, wave_window
 from analytics.dataset import Dataset
@@ -125,11 +124,8 @@ def unit_suppression_text(dataset: Dataset, *, wave: object, level: str, unit: s
 
 
 def measures_present(dataset: Dataset) -> list[str]:
-    """Measure ids with results, in codebook order."""
-    table = dataset.survey.unit_scores
-    present = set(table["measure"].astype(str))
-    order = list(labels.measure_labels(dataset.survey.codebook))
-    return [m for m in order if m in present] + sorted(present - set(order))
+    """Measure ids with results, in codebook order (:attr:`analytics.dataset.Dataset.measures_present`)."""
+    return list(dataset.measures_present)
 
 
 def default_trend_measures(dataset: Dataset) -> list[str]:
@@ -498,7 +494,7 @@ PCT_UNFAVOURABLE_COLUMN = "% unfavourable"
 def trend_table_display(table: pd.DataFrame, *, dataset: Dataset) -> tuple[pd.DataFrame, dict]:
     """One unit's measures across waves for display and download, and its column formats (Team explorer and
     Trends)."""
-    unasked = not_asked(dataset.survey.unit_scores) if dataset.survey is not None else set()
+    unasked = dataset.not_asked
     out = pd.DataFrame({
         "Measure": [measure_name(dataset, m) for m in table["measure"]],
         "Wave": table["wave"],

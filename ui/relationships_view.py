@@ -97,10 +97,8 @@ def codebook_of(dataset: Dataset) -> Codebook | None:
 
 
 def measures_present(dataset: Dataset) -> list[str]:
-    """Measure ids with results, in codebook order."""
-    present = set(dataset.survey.unit_scores["measure"].astype(str))
-    order = list(labels.measure_labels(codebook_of(dataset)))
-    return [m for m in order if m in present] + sorted(present - set(order))
+    """Measure ids with results, in codebook order (:attr:`analytics.dataset.Dataset.measures_present`)."""
+    return list(dataset.measures_present)
 
 
 def outcome_choices(dataset: Dataset) -> list[str]:
