@@ -47,6 +47,32 @@ def _page_text(at) -> str:
     return "\n".join(parts)
 
 
+def _each_tab(at):
+    """Run the page once with each of its tabs open, the exceptions' detail open too (the tabs and the
+    expander run their content only when open); yields each tab's label after its run."""
+    at.session_state[view.EXCEPTIONS_DETAIL_KEY] = True
+    for tab in view.BOARD_TABS:
+        at.session_state[view.TABS_KEY] = tab
+        at.run()
+        assert not at.exception, at.exception
+        yield tab
+
+
+def _whole_page(at) -> dict:
+    """What the page shows over all its tabs: ``text`` (:func:`_page_text` of each), ``specs`` (Plotly JSON
+    of every chart, once each), ``downloads`` (id -> label of every download button) and ``code`` (code blocks)."""
+    seen = {"text": [], "specs": {}, "downloads": {}, "code": [], "markdown": []}
+    for _ in _each_tab(at):
+        seen["text"].append(_page_text(at))
+        seen["specs"].update({chart.proto.id: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")})
+        seen["downloads"].update({b.proto.id: b.proto.label for b in at.get("download_button")})
+        seen["code"] += [c.value for c in at.get("code")]
+        seen["markdown"] += [m.value for m in at.markdown]
+    seen["text"] = "\n".join(seen["text"])
+    seen["specs"] = list(seen["specs"].values())
+    return seen
+
+
 def _metric(at, ref: str):
     return next(m for m in at.metric if m.label.startswith(f"{ref} ·"))
 
@@ -81,12 +107,17 @@ def test_board_page_on_sample_data(app_test):
     assert round(abs(cl["value"] - cl["previous"]), 1) == 0
     assert _metric(at, "H1").delta == "0.0, little changed (not significant)"
     assert _metric(at, "H6").delta == "▲ +33 since 2024"
-    text = _page_text(at)
+    # On arrival only the first tab runs: the behaviours chart, no funnel plots, no statements.
+    first_specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(first_specs) == 1 and "four behaviours" in first_specs[0]["layout"]["title"]["text"]
+    assert not at.get("code")
+    page = _whole_page(at)
+    text = page["text"]
     for ref, row in headline.iterrows():
         if row["rag"] in ("Green", "Amber", "Red"):
             assert f"**{row['rag']}** · {row['rag_reason']}" in text
     # The behaviours chart holds this wave and the previous one, in % positive.
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    specs = page["specs"]
     spec = next(sp for sp in specs if "four behaviours" in sp["layout"]["title"]["text"])
     # The funnel plots behind the exceptions: every shown team with HR figures against all teams.
     funnels = [sp for sp in specs if "against all teams" in sp["layout"]["title"]["text"]]
@@ -104,12 +135,12 @@ def test_board_page_on_sample_data(app_test):
                                                       hr_description=dataset.hr_exclusions)),
         board.exceptions(dataset.survey, dataset.hr, wave=wave),
         weakest)
-    listed = next(m.value for m in at.markdown if m.value.startswith("1. "))
+    listed = next(m for m in page["markdown"] if m.startswith("1. "))
     first = statements.iloc[0]
     assert listed.splitlines()[0] == f"1. {view.escape_markdown(first['statement'])} \\[{first['figure_ref']}\\]"
     assert len(listed.splitlines()) == len(statements)
-    assert len(at.get("code")) == 1
-    code = at.get("code")[0].value
+    assert len(page["code"]) == 1
+    code = page["code"][0]
     assert "[H1]" in code and "[H4]" in code and "out of 10" in code
     assert code == view.statements_text(statements)
     # No team below the threshold (in this wave) appears anywhere.
@@ -122,8 +153,8 @@ def test_board_page_on_sample_data(app_test):
         assert team not in text, team
     assert f"Staff survey {wave} compared with {board.previous_wave(dataset.waves, wave)}; HR records Apr 2025" in text
     # Every table has its download, and the board pack comes as HTML and PDF.
-    keys = [button.proto.id for button in at.get("download_button")]
-    labels = [button.proto.label for button in at.get("download_button")]
+    keys = list(page["downloads"])
+    labels = list(page["downloads"].values())
     assert labels.count("Download CSV") == 5
     assert {"Board pack (HTML)", "Board pack (PDF)"} <= set(labels), labels
     assert len(keys) == 7
@@ -135,6 +166,7 @@ def test_board_page_directorate_filter_and_thresholds(app_test):
     at.number_input(key="board_red_compassionate_leadership").set_value(8.0)
     at.number_input(key="board_benchmark_morale").set_value(5.0)
     at.session_state["directorate"] = "Medicine"   # the sidebar's directorate filter
+    at.session_state[view.TABS_KEY] = "How each status was reached"
     at.run()
     assert not at.exception
     text = _page_text(at)
@@ -155,12 +187,13 @@ def test_board_page_after_upload_one_wave_without_hr(app_test):
     upload = FilePayload("survey_2025.csv", _csv(_survey_frame(TEAMS_2025, 3)))
     spec = DatasetSpec(label="Uploaded", survey_files=(upload,))
     at = _run(app_test, spec)
-    text = _page_text(at)
     assert _metric(at, "H4").value == "no HR data" and _metric(at, "H5").value == "no HR data"
     assert _metric(at, "H1").delta is None or _metric(at, "H1").delta == ""
+    page = _whole_page(at)
+    text = page["text"]
     assert "No previous wave to compare with." in text
-    assert "there is no previous wave to compare with" in at.get("code")[0].value
-    assert "No HR data were provided" in at.get("code")[0].value
+    assert "there is no previous wave to compare with" in page["code"][0]
+    assert "No HR data were provided" in page["code"][0]
     assert "No previous wave: 2025 is the first survey" in text
     for team in HIDDEN_TEAMS:
         assert team not in text
@@ -179,7 +212,7 @@ def test_board_page_after_upload_two_waves_with_hr(app_test):
     assert _metric(at, "H6").value == "70"
     falls = next(df.value for df in at.dataframe if "p_adj" in df.value.columns)
     assert set(falls["unit"]) == {"Ward A"}
-    text = _page_text(at)
+    text = _whole_page(at)["text"]
     for team in HIDDEN_TEAMS:
         assert team not in text
 

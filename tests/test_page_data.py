@@ -26,6 +26,7 @@ from analytics.errors import InputError
 from analytics.ingest.mapping import Mapping, add_custom_measure
 from sheet_fixtures import two_response_sheets_xlsx
 from survey_fixtures import LOCAL_QUESTIONS, codes_csv, not_a_spreadsheet, question_text_xlsx
+from ui import board_view
 from ui import data_hr_view as hr_view
 from ui import data_view as view
 
@@ -609,8 +610,9 @@ def test_qualtrics_pulse_with_its_own_questions_reaches_every_page(app_test):
         at.run()
         assert not at.exception, page
         assert not at.error, (page, [e.value for e in at.error])
-    # the Board lists the local measure's organisation score
+    # the Board lists the local measure's organisation score (in its tab "How each status was reached")
     at.switch_page("pages/board.py")
+    at.session_state[board_view.TABS_KEY] = "How each status was reached"
     at.run()
     local = next(d.value for d in at.dataframe if "Measure" in d.value.columns and "Responses" in d.value.columns)
     assert local.iloc[0]["Measure"] == "Team pulse" and local.iloc[0]["Responses"] == "24"

@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from analytics import labels
+from analytics import labels, settings
 from analytics.dataset import DatasetSpec, FilePayload
 from tests.page_helpers import check_no_exception
 from tests.test_page_team_explorer import WAVE_2024, WAVE_2025, survey_csv
@@ -33,6 +33,7 @@ def _texts(at) -> list[str]:
     out = []
     for kind in ("markdown", "caption", "info", "warning", "error"):
         out += [str(e.value) for e in getattr(at, kind)]
+    out += [f"{m.label} {m.value}" for m in at.metric]
     for frame in at.dataframe:
         out += [str(v) for v in frame.value.astype(str).to_numpy().ravel()]
     return out
@@ -47,6 +48,9 @@ def test_a_measure_missing_from_one_wave_is_not_asked(app_test, page):
     check_no_exception(at)
     assert not at.error, [e.value for e in at.error]
     assert any("not asked in this wave" in text.lower() for text in _texts(at))
+    if page == "pages/board.py":   # the headline tile itself says so, on arrival (no tab to open)
+        tile = next(m for m in at.metric if m.label.startswith("H1 ·"))
+        assert tile.value == settings.NOT_ASKED_LABEL
 
 
 def test_not_asked_pairs_by_hand():

@@ -13,6 +13,7 @@ from analytics import store as workspace
 from analytics.access import User
 from analytics.dataset import FilePayload, load_dataset, sample_spec
 from survey_fixtures import question_text_xlsx
+from ui import board_view
 from ui import data_view as view
 from ui.auth import USER_KEY
 
@@ -105,6 +106,7 @@ def test_actions_on_the_team_explorer_and_the_board(app_test, published_sample, 
         [picked, "2025", "attending", "Monthly protected team time", "open", "local"]]
     table = [d.value for d in at.dataframe if "Action" in d.value.columns]
     assert table and table[0]["Action"].tolist() == ["Monthly protected team time"]
+    at.session_state[board_view.TABS_KEY] = "Actions: you said, we did"    # the Board's action log tab
     board = _run(at, "pages/board.py")
     listed = [d.value for d in board.dataframe if "Action" in d.value.columns]
     assert listed and listed[0]["Unit"].tolist() == [picked]

@@ -28,6 +28,12 @@ from ui.cache import cached_object, cached_table
 
 # --- Session-state keys of the controls ------------------------------------------------------------
 KEY_PREFIX = "board_"
+#: The Board's tabs below the exceptions, in order (the first is open on arrival), and the session-state keys
+#: of the open tab and of the exceptions' detail expander (both run their content only when open).
+BOARD_TABS = ("What to do", "Statements for a board paper", "How each status was reached",
+              "Actions: you said, we did")
+TABS_KEY = "board_tab"
+EXCEPTIONS_DETAIL_KEY = "board_exceptions_detail_open"
 LOW_RULE_KEY = "board_low_rule"
 LOW_SCORE_KEY = "board_low_score_below"
 EXCLUDE_GROUPS_KEY = "board_exclude_staff_groups"
@@ -44,6 +50,7 @@ UNAVAILABLE_TEXT = {
     board.AVAILABILITY_NO_ABSENCE: "no absence data",
     board.AVAILABILITY_NOT_COVERED: "not covered",
     board.AVAILABILITY_NO_SURVEY_DATA: "no data",
+    board.AVAILABILITY_NOT_ASKED: settings.NOT_ASKED_LABEL,
 }
 NO_HR_TEXT = ("No HR data has been uploaded, so leaver and sickness absence rates cannot be shown. Add HR files on "
               "the Data page.")

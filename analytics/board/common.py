@@ -96,6 +96,10 @@ AVAILABILITY_SUPPRESSED = "suppressed"
 AVAILABILITY_NO_SURVEY_DATA = "no survey data"
 
 
+#: The wave's survey did not ask the measure, which another wave did ask (:mod:`analytics.survey.asked`).
+AVAILABILITY_NOT_ASKED = settings.NOT_ASKED_LABEL
+
+
 AVAILABILITY_NO_HR = "no HR data"
 
 

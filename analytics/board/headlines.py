@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from analytics import settings
 from analytics.board.common import (
-    ALPHA, AVAILABILITY_NOT_COVERED, AVAILABILITY_NO_ABSENCE, AVAILABILITY_NO_HR, AVAILABILITY_NO_SURVEY_DATA,
+    ALPHA, AVAILABILITY_NOT_ASKED, AVAILABILITY_NOT_COVERED, AVAILABILITY_NO_ABSENCE, AVAILABILITY_NO_HR, AVAILABILITY_NO_SURVEY_DATA,
     AVAILABILITY_SUPPRESSED, AVAILABLE, HEADLINE_COLUMNS, HEADLINE_HR_MEASURES, HEADLINE_LABELS, HEADLINE_ORDER,
     HEADLINE_SURVEY_MEASURES, HR_WINDOW_MONTHS, RESPONSES, TEST_NONE, TEST_POISSON_EXACT, TEST_QUASI_POISSON,
     TEST_WELCH, _float, _period_text, effect_size_magnitude, previous_wave)
@@ -64,9 +64,9 @@ def _survey_headline(survey: SurveyResults, measure: str, label: str, ref: str, 
     row["source"] = "Staff survey, organisation level, all respondents (unweighted)"
     current = _org_row(survey.unit_scores, wave, measure)
     if current is None or (is_missing(current["mean"]) and not bool(current["suppressed"])):
-        row["availability"] = AVAILABILITY_NO_SURVEY_DATA
-        row["note"] = (f"{label}: {settings.NOT_ASKED_LABEL} ({wave})."
-                       if (str(wave), measure) in not_asked(survey.unit_scores)
+        unasked = (str(wave), measure) in not_asked(survey.unit_scores)
+        row["availability"] = AVAILABILITY_NOT_ASKED if unasked else AVAILABILITY_NO_SURVEY_DATA
+        row["note"] = (f"{label}: {settings.NOT_ASKED_LABEL} ({wave})." if unasked
                        else f"No {label.lower()} scores in the {wave} survey.")
         return row
     if bool(current["suppressed"]):
@@ -375,7 +375,7 @@ def headline_measures(survey: SurveyResults, records: HRRecords | None, *, wave:
           FTE days lost / FTE days available) and their ``previous_`` counterparts;
         * ``wave``, ``previous_wave``, ``period``, ``previous_period`` (a wave label, or HR months
           "Jan 2025 to Dec 2025"), ``availability`` ("available", "suppressed", "no HR data", "no absence
-          data", "HR data do not cover the window", "no survey data"), ``suppressed``, ``source``,
+          data", "HR data do not cover the window", "no survey data", "not asked in this wave"), ``suppressed``, ``source``,
           ``note``.
 
     Notes
