@@ -72,40 +72,53 @@ if bool(picked["suppressed"]):
             "respondent can be identified.", icon=":material/visibility_off:")
     st.stop()
 
-st.markdown(f"#### Four behaviours: {team_label} against the organisation")
-with view.section_errors():
-    view.show_figure(view.behaviours_figure(dataset, wave, team, parent), key="team_explorer_behaviours")
+# The team's sections, one tab each; a tab runs only when open (Streamlit's lazy containers), so a click on the
+# page draws the heatmap, the table and the open tab, not every section of the team.
+behaviours_tab, trend_tab, hr_tab, actions_tab = st.tabs(list(view.TEAM_TABS), key=view.TEAM_TABS_KEY,
+                                                         on_change="rerun")
+with behaviours_tab:
+    if behaviours_tab.open:
+        st.markdown(f"#### Four behaviours: {team_label} against the organisation")
+        with view.section_errors():
+            view.show_figure(view.behaviours_figure(dataset, wave, team, parent), key="team_explorer_behaviours")
 
-st.markdown(f"#### Questions: % positive, wave {wave}")
-with view.section_errors():
-    items = view.item_table(dataset, wave, settings.LEVEL_TEAM, team, parent)
-    item_display, item_config = view.item_table_display(items, min_group_size=dataset.min_group_size)
-    st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label))
-    view.show_table(item_display, key="team_explorer_items", file_name=f"questions_{team}_{wave}.csv",
-                    column_config=item_config)
+        st.markdown(f"#### Questions: % positive, wave {wave}")
+        with view.section_errors():
+            items = view.item_table(dataset, wave, settings.LEVEL_TEAM, team, parent)
+            item_display, item_config = view.item_table_display(items, min_group_size=dataset.min_group_size)
+            st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label))
+            view.show_table(item_display, key="team_explorer_items", file_name=f"questions_{team}_{wave}.csv",
+                            column_config=item_config)
 
-st.markdown("#### Trend across waves")
-trend_measures = st.multiselect("Measures", measures, default=view.default_trend_measures(dataset),
-                                key="team_explorer_trend_measures", format_func=lambda m: view.measure_name(dataset, m),
-                                help="Measures drawn across all waves. Stars mark a significant change from the "
-                                     "previous wave.")
-if trend_measures:
-    with view.section_errors():
-        view.show_figure(view.trend_figure(dataset, settings.LEVEL_TEAM, team, parent, tuple(trend_measures)),
-                         key="team_explorer_trend")
-        trend = view.trend_table(dataset, settings.LEVEL_TEAM, team, parent, tuple(trend_measures))
-        with st.expander("Table of the trend"):
-            trend_display, trend_config = view.trend_table_display(trend, dataset=dataset)
-            view.show_table(trend_display, key="team_explorer_trend_table", file_name=f"trend_{team}.csv",
-                            column_config=trend_config)
-else:
-    st.caption("Choose at least one measure to draw the trend.")
+with trend_tab:
+    if trend_tab.open:
+        st.markdown("#### Trend across waves")
+        trend_measures = st.multiselect("Measures", measures, default=view.default_trend_measures(dataset),
+                                        key="team_explorer_trend_measures",
+                                        format_func=lambda m: view.measure_name(dataset, m),
+                                        help="Measures drawn across all waves. Stars mark a significant change from "
+                                             "the previous wave.")
+        if trend_measures:
+            with view.section_errors():
+                view.show_figure(view.trend_figure(dataset, settings.LEVEL_TEAM, team, parent, tuple(trend_measures)),
+                                 key="team_explorer_trend")
+                trend = view.trend_table(dataset, settings.LEVEL_TEAM, team, parent, tuple(trend_measures))
+                with st.expander("Table of the trend"):
+                    trend_display, trend_config = view.trend_table_display(trend, dataset=dataset)
+                    view.show_table(trend_display, key="team_explorer_trend_table", file_name=f"trend_{team}.csv",
+                                    column_config=trend_config)
+        else:
+            st.caption("Choose at least one measure to draw the trend.")
 
-st.markdown("#### HR outcomes")
-view.render_team_hr(dataset, wave=wave, team=team, parent=parent)
-st.caption("Survey scores and HR outcomes of the same team sit side by side here; any link between them is an "
-           "association, not a cause.")
+with hr_tab:
+    if hr_tab.open:
+        st.markdown("#### HR outcomes")
+        view.render_team_hr(dataset, wave=wave, team=team, parent=parent)
+        st.caption("Survey scores and HR outcomes of the same team sit side by side here; any link between them is "
+                   "an association, not a cause.")
 
-st.markdown("#### Actions: you said, we did")
-actions_view.render_unit_actions(dataset, wave=str(wave), level=settings.LEVEL_TEAM, unit=team, parent=parent,
-                                 unit_label=team_label)
+with actions_tab:
+    if actions_tab.open:
+        st.markdown("#### Actions: you said, we did")
+        actions_view.render_unit_actions(dataset, wave=str(wave), level=settings.LEVEL_TEAM, unit=team,
+                                         parent=parent, unit_label=team_label)

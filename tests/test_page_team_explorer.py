@@ -103,6 +103,15 @@ def check_heatmap(fig: dict, shown: set[str], hidden: dict[str, str]) -> None:
     assert labelled == hidden
 
 
+def open_tab(at, label: str):
+    """Open one of the team's tabs (each runs its content only when open) and run the page."""
+    assert label in explorer_view.TEAM_TABS
+    at.session_state[explorer_view.TEAM_TABS_KEY] = label
+    at.run()
+    check_no_exception(at)
+    return at
+
+
 def test_sample_heatmap_table_and_team_in_depth(whole_app):
     at = whole_app
     at.run()
@@ -142,14 +151,20 @@ def test_sample_heatmap_table_and_team_in_depth(whole_app):
     assert COMPLEMENTARY in notes
     bars = trace(charts[1], team)
     assert bars["textposition"] == "outside" and charts[1]["layout"]["xaxis"]["range"] == [0, 112]
-    trend = charts[2]
+    # on arrival only the first tab ran: no trend, no HR figures
+    assert len(charts) == 2 and not at.metric
+    captions = [c.value for c in at.caption]
+    trend = figures(open_tab(at, "Trend across waves"))[1]
+    captions += [c.value for c in at.caption]
     assert [t["name"] for t in trend["data"]] == ["Compassionate leadership", "Morale", "Staff engagement",
                                                   "changed significantly"]
     assert trace(trend, "Compassionate leadership")["x"] == ["2023", "2024", "2025"]
-    assert [t["name"] for t in charts[3]["data"]] == ["Leaver rate, rolling 12 months",
-                                                      "Sickness absence rate, rolling 12 months"]
+    hr_chart = figures(open_tab(at, "HR outcomes"))[1]
+    captions += [c.value for c in at.caption]
+    assert [t["name"] for t in hr_chart["data"]] == ["Leaver rate, rolling 12 months",
+                                                     "Sickness absence rate, rolling 12 months"]
     assert [m.label for m in at.metric] == ["Leaver rate", "Stability index", "Sickness absence rate"]
-    for caption in [c.value for c in at.caption]:
+    for caption in captions:
         assert "cause" not in caption.replace("not a cause", "")
 
     hr_table = at.dataframe[-1].value
@@ -190,13 +205,13 @@ def test_upload_suppressed_teams_have_no_values(whole_app):
     # Ward A in depth: behaviours against the organisation, questions, trend with a star in 2025, HR
     assert at.selectbox(key="team_explorer_team").value == "Ward A"
     assert [t["name"] for t in charts[1]["data"]] == ["Ward A", settings.ORGANISATION_UNIT]
-    trend = charts[2]
-    assert trace(trend, "Compassionate leadership")["x"] == ["2024", "2025"]
-    assert trace(trend, "changed significantly")["x"] == ["2025"]
     items = at.dataframe[1].value
     assert items["Question"].tolist() == ["q9f", "q9g", "q9h", "q9i", "q26a", "q26b", "q26c"]
     assert items["Wording"].iloc[2] == "My immediate manager cares about my concerns."
-    hr_table = at.dataframe[-1].value
+    trend = figures(open_tab(at, "Trend across waves"))[1]
+    assert trace(trend, "Compassionate leadership")["x"] == ["2024", "2025"]
+    assert trace(trend, "changed significantly")["x"] == ["2025"]
+    hr_table = open_tab(at, "HR outcomes").dataframe[-1].value
     # The 2025 wave's HR window: April 2025 to March 2026, cut to the data (to December 2025), 9 months.
     assert hr_table["Numerator"].iloc[0] == 3  # a leaver in Jun, Sep and Dec 2025 (March is before the window)
     assert hr_table["Denominator"].iloc[0] == 30
@@ -238,11 +253,11 @@ def test_upload_questions_not_asked_are_no_data(whole_app):
     item_caption = next(c for c in captions if "n = valid answers per question" in c)
     assert "4 questions; 3 more with no data for this team in this wave" in item_caption
 
-    trend = charts[2]
+    trend = figures(open_tab(at, "Trend across waves"))[1]
     leaving = trace(trend, "Thinking about leaving")
     assert leaving["x"] == ["2024", "2025"] and leaving["y"][0] is not None and leaving["y"][1] is None
     assert leaving["hovertext"][1].endswith("2025: no data")
-    trend_caption = next(c for c in captions if "series" in c)
+    trend_caption = next(c.value for c in at.caption if "series" in c.value)
     assert "1 point with no data" in trend_caption and "fewer than" not in trend_caption
 
 

@@ -11,6 +11,7 @@ from analytics.dataset import DatasetSpec, FilePayload, load_dataset
 from analytics.errors import InputError
 from analytics.survey import published
 from cli import main
+from ui import board_view
 from test_page_board import _metric, _run
 
 #: One row per trust, a response count and two published 0–10 scores; a median row as some files have.
@@ -63,6 +64,7 @@ def test_board_page_asks_for_our_organisation_then_describes_it(app_test):
     at = _run(app_test, trusts_spec())
     assert not at.error and not at.metric
     assert any("hold 4 organisations' published figures" in i.value for i in at.info)
+    at.session_state[board_view.TABS_KEY] = "How each status was reached"   # where the peer table is
     at.selectbox(key="board:our_organisation").set_value("Westmere Trust").run()
     assert not at.exception and not at.error
     assert at.session_state["dataset_spec"].our_organisation == "Westmere Trust"

@@ -14,6 +14,7 @@ from analytics.access import User
 from analytics.dataset import FilePayload, load_dataset, sample_spec
 from survey_fixtures import question_text_xlsx
 from ui import board_view
+from ui import explorer_view
 from ui import data_view as view
 from ui.auth import USER_KEY
 
@@ -92,6 +93,7 @@ def test_actions_on_the_team_explorer_and_the_board(app_test, published_sample, 
     url = f"sqlite:///{path}"
     monkeypatch.setenv(settings.STORE_URL_ENV, url)
     store = workspace.open_store(url)
+    app_test.session_state[explorer_view.TEAM_TABS_KEY] = "Actions: you said, we did"   # the team's action log
     at = _run(app_test, "pages/team_explorer.py")
     team_label = at.selectbox(key="team_explorer_team").value
     picked = team_label.split(" (")[0]

@@ -55,6 +55,11 @@ NO_HR_TEXT = ("No HR data: upload the staff (and absence) files, or team-month H
 # --------------------------------------------------------------------------------------------------
 # Shared render helpers
 # --------------------------------------------------------------------------------------------------
+#: The Team explorer's sections of one team, one tab each (the first open on arrival), and the session-state key
+#: of the open tab (a tab runs its content only when open).
+TEAM_TABS = ("Behaviours and questions", "Trend across waves", "HR outcomes", "Actions: you said, we did")
+TEAM_TABS_KEY = "team_explorer_tab"
+
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                height: int | str = "auto") -> None:
     """``st.dataframe`` and a CSV download of the same table (:func:`ui.tables.show_table`)."""
