@@ -134,6 +134,9 @@ with details_tab:
             st.markdown("**Your local measures** (organisation level; no national thresholds, so not rated)")
             st.dataframe(local_measures, hide_index=True, key="board_local_measures")
 
+# The other waves' Boards, computed in the background once this one is drawn (the wave choice then shows at once).
+view.prefetch_other_waves(dataset, wave, settings_chosen, chosen.directorate)
+
 with actions_tab:
     if actions_tab.open:
         st.caption("What teams and directorates said they would do about their results, and the next wave's "

@@ -262,3 +262,29 @@ def test_statements_markdown_escapes_team_names():
                                "figure_ref": ["E1", ""]})
     lines = view.statements_markdown(statements).splitlines()
     assert lines == ["1. Ward \\*A\\* scored 5\\.1 \\[see note\\]\\. \\[E1\\]", "2. No change\\."]
+
+
+def test_other_waves_are_prefetched_after_the_page_is_drawn(app_test):
+    """Once the Board of the latest wave is drawn, a background thread computes the earlier wave's Board into the
+    session's own cache (an upload), so choosing that wave in the sidebar draws from the cache."""
+    import threading
+
+    from ui import cache
+
+    spec = DatasetSpec(label="Uploaded",
+                       survey_files=(FilePayload("survey_2024.csv", _csv(_survey_frame(TEAMS_2024, 1))),
+                                     FilePayload("survey_2025.csv", _csv(_survey_frame(TEAMS_2025, 2)))),
+                       staff_file=FilePayload("hr_team_month.csv", _team_month_csv()))
+    at = _run(app_test, spec)
+    for thread in threading.enumerate():
+        if thread.name == "board-prefetch":
+            thread.join(60)
+    store = at.session_state[cache._SESSION_STORE_KEY]
+    assert len(store.keys("ui.board_view.board_for")) == 2         # 2025, drawn; 2024, prefetched
+    assert len(store.keys("ui.board_view.board_charts")) == 2
+    # choosing 2024 adds nothing to the cache: its Board was there already
+    at.session_state["wave"] = "2024"
+    at.run()
+    assert not at.exception
+    assert len(store.keys("ui.board_view.board_for")) == 2
+    assert _metric(at, "H1").label.startswith("H1 ·")

@@ -9,11 +9,13 @@ directorate filter (cheap, uncached), and renders with the helpers below. All co
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics import board, prepared, settings
 from analytics.survey import published
@@ -570,6 +572,37 @@ def board_charts(dataset: Dataset, wave: str, chosen: BoardSettings,
         report = board_for(dataset, wave, chosen, directorate)
         return funnel_figures(report.exceptions), behaviours_figure(report.weakest, report.min_group_size)
     return prepared.on_disk("board_charts", dataset.spec, (dataset.cache_key, str(wave), chosen, directorate), build)
+
+
+#: Session-state key: the (dataset, settings, directorate) whose other waves this session has prefetched.
+_PREFETCHED_KEY = "board_prefetched"
+#: At most this many other waves are prefetched (the most recent first).
+PREFETCH_WAVES = 4
+
+
+def prefetch_other_waves(dataset: Dataset, wave: str, chosen: BoardSettings, directorate: str | None) -> None:
+    """Compute the Board of the dataset's other waves (:func:`board_for`, :func:`board_charts`: the same cached
+    functions, so the same figures) in a background thread, once per dataset, settings and directorate in a
+    session, so that choosing another wave in the sidebar shows it at once (``bench/bench_clicks.py``: first
+    visit of a wave). The page is drawn first; the thread holds the session's context, so an upload's
+    figures go to that session's own cache. A failure is left for the page to report when the wave is chosen."""
+    others = [w for w in reversed(dataset.waves) if str(w) != str(wave)][:PREFETCH_WAVES]
+    marker = (dataset.cache_key, str(chosen), directorate)
+    if not others or st.session_state.get(_PREFETCHED_KEY) == marker:
+        return
+    st.session_state[_PREFETCHED_KEY] = marker
+
+    def work() -> None:
+        for other in others:
+            try:
+                board_for(dataset, str(other), chosen, directorate)
+                board_charts(dataset, str(other), chosen, directorate)
+            except Exception:  # noqa: BLE001 - shown, with its message, when the user picks that wave
+                continue
+
+    thread = threading.Thread(target=work, name="board-prefetch", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())
+    thread.start()
 
 
 def funnel_figures(found: board.BoardExceptions) -> list[tuple[str, go.Figure]]:
