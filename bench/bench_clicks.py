@@ -17,6 +17,9 @@ and after each action, once the run has finished. Prints, with each figure's rat
 3. Server CPU per sidebar change: the first visit of a wave and of a directorate (CPU and time to the end of
    the run), then changes back and forth between visited values (median).
 
+Each measured action starts once the server has been idle for 0.3 s, so that one action's background work
+(the Board computes the other waves' figures once a page is drawn) is not counted in the next.
+
 Uses ports ``--port`` and ``--port + 1``.
 """
 
@@ -76,8 +79,24 @@ async def _cold(script: Path, port: int, env: dict) -> tuple[float, object]:
     return connected + run.first["plotly_chart"], server
 
 
+async def _wait_idle(pid: int, quiet: float = 0.3, limit: float = 15.0) -> None:
+    """Wait until the server has used no CPU for ``quiet`` seconds (background work of the previous action, such
+    as the Board computing the other waves, is over), at most ``limit`` seconds: each action is measured alone,
+    as a user's next click comes seconds, not milliseconds, later."""
+    start = time.perf_counter()
+    last, since = cpu_seconds(pid), time.perf_counter()
+    while time.perf_counter() - start < limit:
+        await asyncio.sleep(0.05)
+        now = cpu_seconds(pid)
+        if now != last:
+            last, since = now, time.perf_counter()
+        elif time.perf_counter() - since >= quiet:
+            return
+
+
 async def _measure(session: Session, pid: int, action) -> tuple[float, float]:
-    """(server CPU seconds, wall seconds) of one action."""
+    """(server CPU seconds, wall seconds) of one action, started once the server is idle."""
+    await _wait_idle(pid)
     before = cpu_seconds(pid)
     run = await action()
     await asyncio.sleep(SETTLE)
