@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -54,8 +55,16 @@ def running(tmp_path_factory):
 
 
 def _upstreams(running) -> list[str]:
-    """The replica (``127.0.0.1:port``) of each request in nginx's access log, in order."""
-    lines = (running.prefix / "access.log").read_text().splitlines()
+    """The replica (``127.0.0.1:port``) of each request in nginx's access log, in order, once the log has stopped
+    growing (nginx writes a request's line after its response, so a client can be ahead of the log)."""
+    path = running.prefix / "access.log"
+    lines = path.read_text().splitlines() if path.exists() else []
+    for _ in range(50):
+        time.sleep(0.1)
+        again = path.read_text().splitlines() if path.exists() else []
+        if len(again) == len(lines):
+            break
+        lines = again
     return [line.split()[2] for line in lines]
 
 
