@@ -87,8 +87,8 @@ with behaviours_tab:
             items = view.item_table(dataset, wave, settings.LEVEL_TEAM, team, parent)
             item_display, item_config = view.item_table_display(items, min_group_size=dataset.min_group_size)
             st.caption(view.item_table_caption(dataset, items, wave=wave, unit_name=team_label))
-            view.show_table(item_display, key="team_explorer_items", file_name=f"questions_{team}_{wave}.csv",
-                            column_config=item_config)
+            view.show_question_table(item_display, key="team_explorer_items",
+                                     file_name=f"questions_{team}_{wave}.csv", column_config=item_config)
 
 with trend_tab:
     if trend_tab.open:

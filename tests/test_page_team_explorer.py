@@ -290,3 +290,25 @@ def test_scorecards_download_offered(whole_app):
     check_no_exception(at)
     labels = [button.proto.label for button in at.get("download_button")]
     assert "Team scorecards (XLSX)" in labels and "Team scorecards (CSV)" in labels
+
+
+def test_a_selected_question_shows_its_whole_wording(whole_app):
+    """The question table cuts a long wording at 1400 px: the selected row's question is shown in full below."""
+    at = whole_app
+    at.run()
+    check_no_exception(at)
+    assert explorer_view.QUESTION_DETAIL_HINT in [c.value for c in at.caption]
+    items = at.dataframe[1].value
+    longest = int(items["Wording"].astype(str).str.len().idxmax())
+    at.session_state["team_explorer_items"] = {"selection": {"rows": [longest], "columns": [], "cells": []}}
+    at.run()
+    check_no_exception(at)
+    row = items.iloc[longest]
+    shown = [i.value for i in at.info if i.value.startswith(f"**{row['Question']}**")]
+    assert shown == [explorer_view.question_detail(row)]
+    assert tables.markdown_literal(row["Wording"]) in shown[0]
+
+
+def test_question_detail_is_literal_markdown():
+    row = pd.Series({"Question": "q1", "Measure": "Team pulse", "Wording": "I *love* my [team]_"})
+    assert explorer_view.question_detail(row) == "**q1** · Team pulse  \nI \\*love\\* my \\[team\\]\\_"

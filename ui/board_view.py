@@ -669,12 +669,8 @@ def show_figure(fig: go.Figure, key: str) -> None:
     st.caption(figure_caption(fig))
 
 
-def escape_markdown(text: object) -> str:
-    """Text from data files (team names, question wording) shown literally in Markdown."""
-    out = str(text)
-    for char in "\\`*_{}[]()#+-.!|<>~$":
-        out = out.replace(char, "\\" + char)
-    return out
+#: Text from data files (team names, question wording) shown literally in Markdown.
+escape_markdown = tables.markdown_literal
 
 
 def render_guidance(weakest: board.WeakestBehaviour) -> None:

@@ -361,12 +361,7 @@ def clear_uploads() -> None:
 FINDING_DETAIL_HINT = "Select a row (the box at its left) to read that finding in full here."
 
 
-def _markdown_literal(text: object) -> str:
-    """Text from a data file shown literally in Markdown (``*``, ``_``, ``#`` … escaped)."""
-    out = str(text)
-    for char in "\\`*_{}[]()#+-.!|<>~$":
-        out = out.replace(char, "\\" + char)
-    return out
+_markdown_literal = tables.markdown_literal
 
 
 def finding_detail(row: pd.Series) -> str:

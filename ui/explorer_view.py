@@ -52,19 +52,45 @@ NO_HR_TEXT = ("No HR data: upload the staff (and absence) files, or team-month H
               "see leaver and sickness absence rates.")
 
 
-# --------------------------------------------------------------------------------------------------
-# Shared render helpers
-# --------------------------------------------------------------------------------------------------
 #: The Team explorer's sections of one team, one tab each (the first open on arrival), and the session-state key
 #: of the open tab (a tab runs its content only when open).
 TEAM_TABS = ("Behaviours and questions", "Trend across waves", "HR outcomes", "Actions: you said, we did")
 TEAM_TABS_KEY = "team_explorer_tab"
+#: Shown under the question table until a row is selected.
+QUESTION_DETAIL_HINT = "Select a row to read its question in full here."
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared render helpers
+# --------------------------------------------------------------------------------------------------
 
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                height: int | str = "auto") -> None:
     """``st.dataframe`` and a CSV download of the same table (:func:`ui.tables.show_table`)."""
     tables.show_table(frame, key=key, file_name=file_name, column_config=column_config, height=height,
                       placeholder=MISSING_CELL)
+
+
+def show_question_table(display: pd.DataFrame, *, key: str, file_name: str, column_config: dict) -> None:
+    """The question table with one row selectable and the selected question's full wording below it (a long
+    question is cut in its column at 1400 px), and its CSV download."""
+    event = st.dataframe(display, hide_index=True, column_config=column_config, key=key, placeholder=MISSING_CELL,
+                         on_select="rerun", selection_mode="single-row")
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if rows and rows[0] < len(display):
+        st.info(question_detail(display.iloc[rows[0]]), icon=":material/search:")
+    else:
+        st.caption(QUESTION_DETAIL_HINT)
+    tables.download_csv(display, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
+
+
+def question_detail(row: pd.Series) -> str:
+    """"**q3c** · Involvement  \\n<the whole wording>" for a row of :func:`item_table_display` (text from the
+    codebook or the file, shown literally)."""
+    head = f"**{tables.markdown_literal(row['Question'])}**"
+    if isinstance(row.get("Measure"), str) and row["Measure"]:
+        head += f" · {tables.markdown_literal(row['Measure'])}"
+    return head + "  \n" + tables.markdown_literal(row.get("Wording", ""))
 
 
 def show_figure(fig: go.Figure, *, key: str) -> None:
@@ -476,7 +502,7 @@ def item_table_display(table: pd.DataFrame, *, min_group_size: int) -> tuple[pd.
     out["Note"] = notes_by_reason(table, min_group_size)
     pct = st.column_config.NumberColumn(format="%.1f%%")
     config = {
-        "Wording": st.column_config.TextColumn(width="large"),
+        "Wording": st.column_config.TextColumn(width=tables.fit_text_width(out["Wording"], "Wording")),
         "Answers (n)": st.column_config.NumberColumn(format="%d", help="Valid answers to the question."),
         "% positive": st.column_config.NumberColumn(format="%.1f%%", help=labels.OUTCOMES["pct_positive"].help),
         "Organisation % positive": pct,

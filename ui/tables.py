@@ -33,6 +33,15 @@ def download_csv(frame: pd.DataFrame, *, file_name: str, key: str | None = None,
                        on_click="ignore", icon=":material/download:", help=help)
 
 
+def markdown_literal(text: object) -> str:
+    """Text from a data file or the codebook (team names, question wording, findings) shown literally in
+    Markdown: every character Markdown reads as markup is escaped."""
+    out = str(text)
+    for char in "\\`*_{}[]()#+-.!|<>~$":
+        out = out.replace(char, "\\" + char)
+    return out
+
+
 def fit_text_width(values, header: str = "") -> int:
     """Pixel width at which a text column shows its longest value (or its header) uncut:
     ``characters × PX_PER_CHARACTER + CELL_PADDING_PX``, kept within :data:`TEXT_WIDTH_LIMITS_PX`."""
