@@ -74,3 +74,20 @@ def test_compare_waves_with_a_wave_without_scores_compares_no_unit():
     frame = pd.DataFrame({"wave": ["2024"] * 12 + ["2025"] * 12, "unit": "Ward A",
                           "score": [5.0] * 12 + [float("nan")] * 12})
     assert compare_waves(frame, "score", "unit", "wave", "2024", "2025", min_group_size=5).empty
+
+
+def test_falls_are_not_tested_on_a_measure_a_wave_did_not_ask():
+    """Teams of a wave that did not ask a measure have n = 0 (not suppressed): they are not compared, so the
+    measure's family is empty and the statement says no team could be compared, not "no significant fall"."""
+    from analytics import board
+    from analytics.dataset import load_dataset
+
+    dataset = load_dataset(two_wave_spec())
+    falls, compared, _ = board.significant_falls(dataset.survey, wave="2025")
+    assert compared["compassionate_leadership"] == 0 and falls.empty
+    found = board.exceptions(dataset.survey, dataset.hr, wave="2025")
+    texts = [s for s in board.board_statements(
+        board.apply_thresholds(board.headline_figures(dataset.survey, dataset.hr, wave="2025")), found,
+        board.weakest_behaviour(dataset.survey.item_results, "2025", dataset.survey.codebook))["statement"]]
+    assert any(t.startswith("No team could be compared on compassionate leadership between 2024 and 2025")
+               for t in texts), texts

@@ -251,7 +251,7 @@ def significant_falls(survey: SurveyResults, *, wave: str,
 
     Each measure is compared with :func:`analytics.stats.compare_waves` (Welch t-test on the respondent
     scores, Cohen's d) over the teams **shown in both waves** (not suppressed, complementary
-    suppression included), with the Benjamini–Hochberg adjustment across those teams. A team is listed
+    suppression included, and with answers: n > 0 in both), with the Benjamini–Hochberg adjustment across those teams. A team is listed
     when its change is negative and its adjusted p is below 0.05.
 
     Returns
@@ -270,7 +270,10 @@ def significant_falls(survey: SurveyResults, *, wave: str,
     if survey.scored is None:
         return empty, {}, ["Respondent scores are not available, so team changes cannot be tested."]
     table = survey.unit_scores
-    teams = table[(table["level"] == settings.LEVEL_TEAM) & ~table["suppressed"].astype(bool)]
+    # Shown teams with answers: a team row of a measure its wave did not ask (n = 0) is not suppressed but has
+    # nothing to compare, and must not count in the family of the adjustment.
+    answered = pd.to_numeric(table["n"], errors="coerce").fillna(0) > 0
+    teams = table[(table["level"] == settings.LEVEL_TEAM) & ~table["suppressed"].astype(bool) & answered]
     respondents = survey.scored.respondents
     keys, with_directorate = _team_keys(respondents)
     in_waves = respondents["wave"].astype(str).isin([prev, wave]).to_numpy()

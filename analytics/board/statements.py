@@ -223,6 +223,11 @@ def _fall_rows(found: BoardExceptions) -> list[dict]:
         label = str(part["label"].iloc[0]) if not part.empty else _label_of(measure)
         source = (f"Staff survey {found.previous_wave} and {found.wave}, teams shown in both waves; Welch "
                   "t-test per team, Benjamini–Hochberg adjustment across teams")
+        if part.empty and not compared:
+            rows.append(_statement("falls", f"No team could be compared on {label.lower()} between "
+                                   f"{found.previous_wave} and {found.wave}: none is shown with answers in both waves "
+                                   "(the measure may not have been asked in one of them).", "", 0, source))
+            continue
         if part.empty:
             rows.append(_statement("falls", f"No team{where} had a significant fall in {label.lower()} between "
                                    f"{found.previous_wave} and {found.wave} ({compared} teams compared).", "", 0,
