@@ -313,7 +313,37 @@ def load_hr(spec: DatasetSpec) -> HRRecords | None:
     """Read the spec's HR files (employee-level staff + absence, or a team-month aggregate file), carrying
     the spec's unit map (:attr:`DatasetSpec.unit_map_csv`). The sample's records are read once and kept on
     disk (:func:`analytics.prepared.on_disk`)."""
-    return prepared.on_disk("hr", spec, (), lambda: _read_hr(spec))
+    return prepared.on_disk("hr", spec, (), lambda: _read_hr_here_or_in_child(spec))
+
+
+def _read_hr_here_or_in_child(spec: DatasetSpec) -> HRRecords | None:
+    """:func:`_read_hr`, in a child process when the HR files are over ``settings.HR_IN_CHILD_ABOVE_BYTES`` in
+    all (reading and linking an ESR extract is seconds of Python work that would hold the server's interpreter
+    lock: other sessions' pages would wait)."""
+    files = [p for p in (spec.staff_file, spec.absence_file) if p is not None]
+    threshold = settings.HR_IN_CHILD_ABOVE_BYTES
+    if (threshold is None or not isolated.ISOLATION_AVAILABLE or spec.staff_file is None
+            or sum(len(p.content) for p in files) <= threshold):
+        return _read_hr(spec)
+    with tempfile.TemporaryDirectory(prefix="hr_") as folder:
+        paths = {}
+        for role, payload in (("staff", spec.staff_file), ("absence", spec.absence_file)):
+            if payload is not None:
+                path = Path(folder) / f"{role}{Path(payload.name).suffix}"
+                path.write_bytes(payload.content)
+                paths[role] = (payload.name, str(path))
+        bare = dataclasses.replace(spec, survey_files=(), staff_file=None, absence_file=None)
+        return isolated.run_isolated(_read_hr_from_disk, bare, paths, file_name=", ".join(p.name for p in files),
+                                     memory_limit=settings.SCORE_MEMORY_LIMIT_BYTES,
+                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS)
+
+
+def _read_hr_from_disk(bare: DatasetSpec, paths: dict[str, tuple[str, str]]) -> HRRecords | None:
+    """In the child: the HR files read back from ``paths`` (role -> (name, path)) and read by :func:`_read_hr`
+    (no reading child of its own)."""
+    settings.ISOLATE_READS_ABOVE_BYTES = None   # this process is the child; the setting is its own copy
+    files = {role: FilePayload(name=name, content=Path(path).read_bytes()) for role, (name, path) in paths.items()}
+    return _read_hr(dataclasses.replace(bare, staff_file=files.get("staff"), absence_file=files.get("absence")))
 
 
 def _read_hr(spec: DatasetSpec) -> HRRecords | None:

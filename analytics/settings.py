@@ -116,6 +116,9 @@ HAND_OVER_ON_DISK_BYTES = 16 * 1024**2
 #: show. ``None`` scores in the server process. That child's address space and time:
 SCORE_IN_CHILD_ABOVE_BYTES = 2 * 1024**2
 SCORE_MEMORY_LIMIT_BYTES = 12 * 1024**3
+#: HR files (staff and absence) larger than this in all are read and linked in a child process too, with the
+#: same limits (the sample's 3.5 MB take about 2 s of Python work). ``None`` reads them in the server process.
+HR_IN_CHILD_ABOVE_BYTES = 2 * 1024**2
 SCORE_TIME_LIMIT_SECONDS = 600
 #: The respondents' item scores of survey files larger than this in all (scored in that child) are kept in
 #: ``LARGE_UPLOAD_ITEM_DTYPE`` (single precision: half the memory; 7 significant digits, and every figure is

@@ -97,7 +97,7 @@ def test_unwritable_directory_still_builds(tmp_path, monkeypatch):
 
 def test_load_hr_keeps_the_sample_but_not_the_same_files_uploaded(cache_dir, monkeypatch):
     reads = []
-    monkeypatch.setattr(dataset_module, "_read_hr", lambda spec: reads.append(spec.is_sample) or "records")
+    monkeypatch.setattr(dataset_module, "_read_hr_here_or_in_child", lambda spec: reads.append(spec.is_sample) or "records")
     spec = sample_spec()
     assert load_hr(spec) == "records" and load_hr(spec) == "records"
     assert reads == [True]

@@ -53,3 +53,31 @@ def test_child_relays_the_scoring_s_progress_and_keeps_double_precision(monkeypa
     # under settings.SINGLE_PRECISION_ITEMS_ABOVE_BYTES (64 MB) the item scores are the server's, exactly
     assert child.scored.item_scores.dtypes.eq(np.float64).all()
     pd.testing.assert_frame_equal(child.scored.item_scores, here.scored.item_scores)
+
+
+def test_hr_files_read_in_a_child_give_the_server_s_records(monkeypatch):
+    from analytics.dataset import _read_hr
+
+    spec = DatasetSpec(label="upload", staff_file=FilePayload.from_path(SAMPLE_DIR / "hr_staff_esr.csv"),
+                       absence_file=FilePayload.from_path(SAMPLE_DIR / "hr_absence_esr.csv"))
+    here = _read_hr(spec)
+    monkeypatch.setattr(settings, "HR_IN_CHILD_ABOVE_BYTES", 0)
+    children = []
+    run_isolated = isolated.run_isolated
+    monkeypatch.setattr(isolated, "run_isolated", lambda *a, **k: children.append(a[0].__name__) or run_isolated(*a, **k))
+    from analytics import dataset
+    child = dataset._read_hr_here_or_in_child(spec)
+    assert children == ["_read_hr_from_disk"]
+    pd.testing.assert_frame_equal(child.assignments, here.assignments)
+    pd.testing.assert_frame_equal(child.absence, here.absence)
+    assert (child.coverage_start, child.coverage_end) == (here.coverage_start, here.coverage_end)
+
+
+def test_hr_input_errors_in_the_child_name_the_file(monkeypatch):
+    from analytics import dataset
+
+    monkeypatch.setattr(settings, "HR_IN_CHILD_ABOVE_BYTES", 0)
+    spec = DatasetSpec(label="upload", staff_file=FilePayload("staff.csv", b"just,a\nfew,cells\n"))
+    with pytest.raises(InputError) as raised:
+        dataset._read_hr_here_or_in_child(spec)
+    assert raised.value.file == "staff.csv"
