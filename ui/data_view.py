@@ -377,14 +377,9 @@ def finding_detail(row: pd.Series) -> str:
 def show_findings(findings: pd.DataFrame, *, key: str, file_name: str) -> None:
     """The data-quality findings table (one row selectable) with the selected finding's full text below it,
     so no message is cut at 1400 px, and the CSV download."""
-    event = st.dataframe(findings, hide_index=True, column_config=findings_column_config(findings), key=key,
-                         placeholder=EMPTY_CELL, on_select="rerun", selection_mode="single-row")
-    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
-    if rows and rows[0] < len(findings):
-        st.info(finding_detail(findings.iloc[rows[0]]), icon=":material/search:")
-    else:
-        st.caption(FINDING_DETAIL_HINT)
-    tables.download_csv(findings, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
+    tables.show_table_with_detail(findings, key=key, file_name=file_name,
+                                  column_config=findings_column_config(findings), placeholder=EMPTY_CELL,
+                                  detail=finding_detail, hint=FINDING_DETAIL_HINT)
 
 
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None) -> None:

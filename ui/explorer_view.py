@@ -74,14 +74,8 @@ def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: 
 def show_question_table(display: pd.DataFrame, *, key: str, file_name: str, column_config: dict) -> None:
     """The question table with one row selectable and the selected question's full wording below it (a long
     question is cut in its column at 1400 px), and its CSV download."""
-    event = st.dataframe(display, hide_index=True, column_config=column_config, key=key, placeholder=MISSING_CELL,
-                         on_select="rerun", selection_mode="single-row")
-    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
-    if rows and rows[0] < len(display):
-        st.info(question_detail(display.iloc[rows[0]]), icon=":material/search:")
-    else:
-        st.caption(QUESTION_DETAIL_HINT)
-    tables.download_csv(display, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
+    tables.show_table_with_detail(display, key=key, file_name=file_name, column_config=column_config,
+                                  placeholder=MISSING_CELL, detail=question_detail, hint=QUESTION_DETAIL_HINT)
 
 
 def question_detail(row: pd.Series) -> str:

@@ -51,6 +51,20 @@ def fit_text_width(values, header: str = "") -> int:
     return int(min(most, max(least, round(longest * PX_PER_CHARACTER + CELL_PADDING_PX))))
 
 
+def show_table_with_detail(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict,
+                           placeholder: str, detail, hint: str) -> None:
+    """A table with one row selectable and the selected row's whole text below it (``detail(row)``, Markdown;
+    ``hint`` until a row is selected), so a long cell cut at 1400 px can be read, and a CSV download."""
+    event = st.dataframe(frame, hide_index=True, column_config=column_config, key=key, placeholder=placeholder,
+                         on_select="rerun", selection_mode="single-row")
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if rows and rows[0] < len(frame):
+        st.info(detail(frame.iloc[rows[0]]), icon=":material/search:")
+    else:
+        st.caption(hint)
+    download_csv(frame, file_name=file_name, key=f"{key}_download", label="Download table (CSV)")
+
+
 def show_table(frame: pd.DataFrame, *, key: str, file_name: str, column_config: dict | None = None,
                download: pd.DataFrame | None = None, height: int | str = "auto",
                placeholder: str = MISSING_CELL, help: str = DOWNLOAD_HELP) -> None:
