@@ -31,7 +31,7 @@ with show_input_errors():
     report = view.board_for(dataset, wave, settings_chosen, chosen.directorate)
 headline, found, statements, weakest = report.headline, report.exceptions, report.statements, report.weakest
 k = report.min_group_size
-funnels, behaviours_chart = view.board_charts(dataset, wave, settings_chosen, chosen.directorate)
+funnels, behaviours_chart = view.board_charts(dataset, wave, settings_chosen)
 with pack_column:
     board_pack_buttons(dataset, chosen, thresholds=settings_chosen.thresholds, benchmarks=settings_chosen.benchmarks,
                        exclusions=settings_chosen.exclusions,

@@ -562,16 +562,17 @@ FUNNEL_CHARTS = {
 
 
 @cached_object()
-def board_charts(dataset: Dataset, wave: str, chosen: BoardSettings,
-                 directorate: str | None) -> tuple[list[tuple[str, go.Figure]], go.Figure]:
+def board_charts(dataset: Dataset, wave: str, chosen: BoardSettings) -> tuple[list[tuple[str, go.Figure]], go.Figure]:
     """The Board's Plotly figures (:func:`funnel_figures`, :func:`behaviours_figure`) of :func:`board_for`,
-    built once per dataset, wave, settings and directorate (Plotly's validation costs more than drawing them
-    from a cached object); shared, so nothing may change them. The sample's are kept on disk too
-    (:func:`analytics.prepared.on_disk`), for a fast first chart."""
+    built once per dataset, wave and settings (Plotly's validation costs more than drawing them from a cached
+    object); shared, so nothing may change them. Neither depends on the directorate filter (the funnel plots
+    compare every team of the organisation; the behaviours are the organisation's), so choosing a directorate
+    builds no chart. The sample's are kept on disk too (:func:`analytics.prepared.on_disk`), for a fast first
+    chart."""
     def build() -> tuple[list[tuple[str, go.Figure]], go.Figure]:
-        report = board_for(dataset, wave, chosen, directorate)
+        report = board_for(dataset, wave, chosen, None)
         return funnel_figures(report.exceptions), behaviours_figure(report.weakest, report.min_group_size)
-    return prepared.on_disk("board_charts", dataset.spec, (dataset.cache_key, str(wave), chosen, directorate), build)
+    return prepared.on_disk("board_charts", dataset.spec, (dataset.cache_key, str(wave), chosen), build)
 
 
 #: Session-state key: the (dataset, settings, directorate) whose other waves this session has prefetched.
@@ -596,7 +597,7 @@ def prefetch_other_waves(dataset: Dataset, wave: str, chosen: BoardSettings, dir
         for other in others:
             try:
                 board_for(dataset, str(other), chosen, directorate)
-                board_charts(dataset, str(other), chosen, directorate)
+                board_charts(dataset, str(other), chosen)
             except Exception:  # noqa: BLE001 - shown, with its message, when the user picks that wave
                 continue
 
