@@ -161,6 +161,7 @@ def test_board_page_on_sample_data(app_test):
 
 
 def test_board_page_directorate_filter_and_thresholds(app_test):
+    app_test.session_state[view.SETTINGS_OPEN_KEY] = True      # the settings expander runs only when open
     at = _run(app_test)
     at.number_input(key="board_green_compassionate_leadership").set_value(9.0)
     at.number_input(key="board_red_compassionate_leadership").set_value(8.0)
@@ -288,3 +289,28 @@ def test_other_waves_are_prefetched_after_the_page_is_drawn(app_test):
     assert not at.exception
     assert len(store.keys("ui.board_view.board_for")) == 2
     assert _metric(at, "H1").label.startswith("H1 ·")
+
+
+def test_settings_hold_while_their_expander_is_closed(app_test):
+    """The settings expander runs only when open: what was chosen in it still rates the Board once it is closed,
+    and its inputs show the chosen values when it is opened again."""
+    at = _run(app_test)
+
+    def board_inputs():
+        return [w for w in at.number_input if str(w.key).startswith(view.KEY_PREFIX)]
+
+    assert not board_inputs()                                    # closed on arrival: no inputs drawn
+    at.session_state[view.SETTINGS_OPEN_KEY] = True
+    at.run()
+    at.number_input(key="board_red_compassionate_leadership").set_value(9.5)
+    at.number_input(key="board_green_compassionate_leadership").set_value(9.8)
+    at.run()
+    at.session_state[view.SETTINGS_OPEN_KEY] = False
+    at.session_state[view.TABS_KEY] = "How each status was reached"
+    at.run()
+    assert not at.exception and not board_inputs()
+    assert "**Red** · 7.07 is at or below the red threshold (9.50)" in _page_text(at)
+    at.session_state[view.SETTINGS_OPEN_KEY] = True
+    at.run()
+    assert at.number_input(key="board_red_compassionate_leadership").value == 9.5
+    assert at.number_input(key="board_green_compassionate_leadership").value == 9.8

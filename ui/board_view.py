@@ -164,56 +164,97 @@ def _benchmark_help(measure: str) -> str:
             "Survey scores are weighted by occupational group; local scores here are not. Leave blank for none.")
 
 
-def settings_controls(dataset: Dataset) -> BoardSettings:
-    """The expander where the user sets RAG thresholds, benchmarks and the exception rule (session state)."""
+#: Session-state keys: whether the settings expander is open, and the values chosen in it (kept while it is
+#: closed, when its widgets are not drawn: the expander runs only when open).
+SETTINGS_OPEN_KEY = "board_settings_open"
+_SETTINGS_SAVED_KEY = "board_settings_saved"
+LOW_SCORE_DEFAULT = 6.5
+
+
+def _threshold_keys(measure: str) -> tuple[str, str, str]:
+    return f"{KEY_PREFIX}green_{measure}", f"{KEY_PREFIX}red_{measure}", f"{KEY_PREFIX}benchmark_{measure}"
+
+
+def settings_from(chosen: dict, dataset: Dataset) -> BoardSettings:
+    """The Board's settings from the values chosen in the expander (widget key -> value; a missing key takes
+    its default), so the same settings hold whether or not the expander is open."""
     thresholds: dict[str, labels.RagThresholds] = {}
     benchmarks: dict[str, float | None] = {}
-    with st.expander("RAG thresholds, benchmarks and exception rules", icon=":material/tune:"):
-        st.caption("Set where Green and Red begin for each headline and, if you wish, a benchmark to compare with. "
-                   "The defaults are starting points, not NHS standards. Your choices last for this session.")
-        header = st.columns([2, 1, 1, 1])
-        for column, text in zip(header, ("Headline", "Green at", "Red at", "Benchmark")):
-            column.markdown(f"**{text}**")
-        for measure in RATED_MEASURES:
-            label = _label(measure, dataset)
-            default = _default_thresholds(measure)
-            is_rate = measure in board.HEADLINE_HR_MEASURES
-            bounds = dict(min_value=0.0, max_value=100.0 if is_rate else 10.0, step=0.1, format="%.1f")
-            name, green_col, red_col, bench_col = st.columns([2, 1, 1, 1])
-            direction = "higher is better" if default.higher_is_better else "lower is better"
-            name.markdown(f"{label}  \n:gray[{'%' if is_rate else 'score 0–10'}, {direction}]")
-            green = green_col.number_input(f"Green at ({label})", value=float(default.green_at),
-                                           key=f"{KEY_PREFIX}green_{measure}", label_visibility="collapsed",
-                                           help=_threshold_help(measure, label, default), **bounds)
-            red = red_col.number_input(f"Red at ({label})", value=float(default.red_at),
-                                       key=f"{KEY_PREFIX}red_{measure}", label_visibility="collapsed",
-                                       help=_threshold_help(measure, label, default), **bounds)
-            bench = bench_col.number_input(f"Benchmark ({label})", value=None, key=f"{KEY_PREFIX}benchmark_{measure}",
-                                           label_visibility="collapsed", placeholder="none",
-                                           help=_benchmark_help(measure), **bounds)
-            thresholds[measure] = labels.RagThresholds(green_at=float(green), red_at=float(red),
-                                                       higher_is_better=default.higher_is_better)
-            benchmarks[measure] = None if bench is None else float(bench)
-        st.divider()
-        left, right = st.columns(2)
-        rule = left.radio("Teams low on compassionate leadership are", (LOW_RULE_QUARTER, LOW_RULE_THRESHOLD),
-                          key=LOW_RULE_KEY,
-                          help="Exceptions list teams low on compassionate leadership and, at the same time, in the "
-                               "highest quarter of teams for leaver rate or sickness absence.")
-        low_score = None
-        if rule == LOW_RULE_THRESHOLD:
-            low_score = float(left.number_input("Compassionate leadership below", min_value=0.0, max_value=10.0,
-                                                value=6.5, step=0.1, format="%.1f", key=LOW_SCORE_KEY,
-                                                help="A team scoring below this (0–10) counts as low."))
-        groups = staff_groups(dataset)
-        excluded: list[str] = []
-        if groups:
-            excluded = right.multiselect("Leave these staff groups out of the HR figures", groups,
-                                         key=EXCLUDE_GROUPS_KEY,
-                                         help="E.g. bank staff. Applies to the leaver and sickness tiles and to the "
-                                              "exceptions on this page.")
+    for measure in RATED_MEASURES:
+        default = _default_thresholds(measure)
+        green_key, red_key, bench_key = _threshold_keys(measure)
+        thresholds[measure] = labels.RagThresholds(green_at=float(chosen.get(green_key, default.green_at)),
+                                                   red_at=float(chosen.get(red_key, default.red_at)),
+                                                   higher_is_better=default.higher_is_better)
+        bench = chosen.get(bench_key)
+        benchmarks[measure] = None if bench is None else float(bench)
+    low_score = (float(chosen.get(LOW_SCORE_KEY, LOW_SCORE_DEFAULT))
+                 if chosen.get(LOW_RULE_KEY) == LOW_RULE_THRESHOLD else None)
+    wanted = chosen.get(EXCLUDE_GROUPS_KEY) or ()
+    groups = set(staff_groups(dataset)) if wanted else set()
+    excluded = tuple(g for g in wanted if g in groups)
     return BoardSettings(thresholds=thresholds, benchmarks=benchmarks, low_score_below=low_score,
-                         exclusions=HRExclusions(staff_groups=tuple(excluded)))
+                         exclusions=HRExclusions(staff_groups=excluded))
+
+
+def settings_controls(dataset: Dataset) -> BoardSettings:
+    """The expander where the user sets RAG thresholds, benchmarks and the exception rule. It runs only when
+    open (its 50 or so elements would cost every click on the page); the values chosen are kept in the session
+    and used while it is closed (:func:`settings_from`)."""
+    saved: dict = st.session_state.setdefault(_SETTINGS_SAVED_KEY, {})
+    with st.expander("RAG thresholds, benchmarks and exception rules", icon=":material/tune:",
+                     key=SETTINGS_OPEN_KEY, on_change="rerun") as box:
+        if box.open:
+            saved.update(_settings_widgets(dataset, saved))
+    return settings_from(saved, dataset)
+
+
+def _settings_widgets(dataset: Dataset, saved: dict) -> dict:
+    """Draw the settings' widgets, each starting from its saved value; the values now chosen (key -> value)."""
+    chosen: dict = {}
+    st.caption("Set where Green and Red begin for each headline and, if you wish, a benchmark to compare with. "
+               "The defaults are starting points, not NHS standards. Your choices last for this session.")
+    header = st.columns([2, 1, 1, 1])
+    for column, text in zip(header, ("Headline", "Green at", "Red at", "Benchmark")):
+        column.markdown(f"**{text}**")
+    for measure in RATED_MEASURES:
+        label = _label(measure, dataset)
+        default = _default_thresholds(measure)
+        is_rate = measure in board.HEADLINE_HR_MEASURES
+        bounds = dict(min_value=0.0, max_value=100.0 if is_rate else 10.0, step=0.1, format="%.1f")
+        green_key, red_key, bench_key = _threshold_keys(measure)
+        name, green_col, red_col, bench_col = st.columns([2, 1, 1, 1])
+        direction = "higher is better" if default.higher_is_better else "lower is better"
+        name.markdown(f"{label}  \n:gray[{'%' if is_rate else 'score 0–10'}, {direction}]")
+        help_text = _threshold_help(measure, label, default)
+        chosen[green_key] = green_col.number_input(
+            f"Green at ({label})", value=float(saved.get(green_key, default.green_at)), key=green_key,
+            label_visibility="collapsed", help=help_text, **bounds)
+        chosen[red_key] = red_col.number_input(
+            f"Red at ({label})", value=float(saved.get(red_key, default.red_at)), key=red_key,
+            label_visibility="collapsed", help=help_text, **bounds)
+        chosen[bench_key] = bench_col.number_input(
+            f"Benchmark ({label})", value=saved.get(bench_key), key=bench_key, label_visibility="collapsed",
+            placeholder="none", help=_benchmark_help(measure), **bounds)
+    st.divider()
+    left, right = st.columns(2)
+    rules = (LOW_RULE_QUARTER, LOW_RULE_THRESHOLD)
+    chosen[LOW_RULE_KEY] = left.radio(
+        "Teams low on compassionate leadership are", rules, index=rules.index(saved.get(LOW_RULE_KEY, rules[0])),
+        key=LOW_RULE_KEY, help="Exceptions list teams low on compassionate leadership and, at the same time, in the "
+                               "highest quarter of teams for leaver rate or sickness absence.")
+    if chosen[LOW_RULE_KEY] == LOW_RULE_THRESHOLD:
+        chosen[LOW_SCORE_KEY] = left.number_input(
+            "Compassionate leadership below", min_value=0.0, max_value=10.0,
+            value=float(saved.get(LOW_SCORE_KEY, LOW_SCORE_DEFAULT)), step=0.1, format="%.1f", key=LOW_SCORE_KEY,
+            help="A team scoring below this (0–10) counts as low.")
+    groups = staff_groups(dataset)
+    if groups:
+        chosen[EXCLUDE_GROUPS_KEY] = right.multiselect(
+            "Leave these staff groups out of the HR figures", groups,
+            default=[g for g in saved.get(EXCLUDE_GROUPS_KEY, ()) if g in groups], key=EXCLUDE_GROUPS_KEY,
+            help="E.g. bank staff. Applies to the leaver and sickness tiles and to the exceptions on this page.")
+    return chosen
 
 
 @cached_object()
