@@ -321,29 +321,52 @@ def _read_hr_here_or_in_child(spec: DatasetSpec) -> HRRecords | None:
     all (reading and linking an ESR extract is seconds of Python work that would hold the server's interpreter
     lock: other sessions' pages would wait)."""
     files = [p for p in (spec.staff_file, spec.absence_file) if p is not None]
-    threshold = settings.HR_IN_CHILD_ABOVE_BYTES
-    if (threshold is None or not isolated.ISOLATION_AVAILABLE or spec.staff_file is None
-            or sum(len(p.content) for p in files) <= threshold):
+    if spec.staff_file is None or not _worth_a_child(files, settings.HR_IN_CHILD_ABOVE_BYTES):
         return _read_hr(spec)
-    with tempfile.TemporaryDirectory(prefix="hr_") as folder:
-        paths = {}
-        for role, payload in (("staff", spec.staff_file), ("absence", spec.absence_file)):
-            if payload is not None:
-                path = Path(folder) / f"{role}{Path(payload.name).suffix}"
-                path.write_bytes(payload.content)
-                paths[role] = (payload.name, str(path))
-        bare = dataclasses.replace(spec, survey_files=(), staff_file=None, absence_file=None)
-        return isolated.run_isolated(_read_hr_from_disk, bare, paths, file_name=", ".join(p.name for p in files),
+    return _in_child(_read_hr_from_disk, files, _bare(spec))
+
+
+def _read_hr_from_disk(named: list[tuple[str, str]], bare: DatasetSpec) -> HRRecords | None:
+    """In the child: the staff file (and the absence file, second when given) read back and read by
+    :func:`_read_hr`."""
+    files = _payloads_back(named)
+    return _read_hr(dataclasses.replace(bare, staff_file=files[0], absence_file=files[1] if len(files) > 1 else None))
+
+
+# --- Work on uploaded files in a child process (scoring, HR) ---------------------------------------
+def _worth_a_child(files: list[FilePayload], threshold: int | None) -> bool:
+    """Whether files of this size in all (over ``threshold`` bytes; ``None``: never) go to a child process,
+    where the platform has one (:data:`analytics.ingest.isolated.ISOLATION_AVAILABLE`)."""
+    return (threshold is not None and isolated.ISOLATION_AVAILABLE and bool(files)
+            and sum(len(p.content) for p in files) > threshold)
+
+
+def _bare(spec: DatasetSpec) -> DatasetSpec:
+    """The spec without its files' bytes (they reach the child as temporary files)."""
+    return dataclasses.replace(spec, survey_files=(), staff_file=None, absence_file=None)
+
+
+def _in_child(target, files: list[FilePayload], *args, progress: Progress | None = None):
+    """``target([(name, path), …], *args)`` run in a child process (:func:`analytics.ingest.isolated.run_isolated`,
+    with ``settings.SCORE_MEMORY_LIMIT_BYTES`` and ``settings.SCORE_TIME_LIMIT_SECONDS``). The files reach it as
+    temporary files (removed afterwards), so their bytes are not copied into its launch message; only the
+    result, and ``progress`` reports on the way, come back, and the server waits without holding Python's
+    interpreter lock."""
+    with tempfile.TemporaryDirectory(prefix="upload_") as folder:
+        named = []
+        for index, payload in enumerate(files):
+            path = Path(folder) / f"{index}{Path(payload.name).suffix}"
+            path.write_bytes(payload.content)
+            named.append((payload.name, str(path)))
+        return isolated.run_isolated(target, named, *args, file_name=", ".join(p.name for p in files),
                                      memory_limit=settings.SCORE_MEMORY_LIMIT_BYTES,
-                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS)
+                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS, progress=progress)
 
 
-def _read_hr_from_disk(bare: DatasetSpec, paths: dict[str, tuple[str, str]]) -> HRRecords | None:
-    """In the child: the HR files read back from ``paths`` (role -> (name, path)) and read by :func:`_read_hr`
-    (no reading child of its own)."""
+def _payloads_back(named: list[tuple[str, str]]) -> list[FilePayload]:
+    """In the child: the files :func:`_in_child` handed over, read back (and no reading child of its own)."""
     settings.ISOLATE_READS_ABOVE_BYTES = None   # this process is the child; the setting is its own copy
-    files = {role: FilePayload(name=name, content=Path(path).read_bytes()) for role, (name, path) in paths.items()}
-    return _read_hr(dataclasses.replace(bare, staff_file=files.get("staff"), absence_file=files.get("absence")))
+    return [FilePayload(name=name, content=Path(path).read_bytes()) for name, path in named]
 
 
 def _read_hr(spec: DatasetSpec) -> HRRecords | None:
@@ -476,54 +499,26 @@ def load_survey(spec: DatasetSpec, *, min_group_size: int = settings.DEFAULT_MIN
 
 def _score_survey(spec: DatasetSpec, min_group_size: int, progress: Progress | None) -> SurveyResults | None:
     refuse_identical_files([p.name for p in spec.survey_files], [p.digest for p in spec.survey_files])
-    if _score_in_child(spec):
-        if progress:
-            progress(0.02, "Reading " + ", ".join(p.name for p in spec.survey_files))
-        return _score_isolated(spec, min_group_size, progress)
-    return _score_here(spec, min_group_size, progress)
+    files = list(spec.survey_files)
+    if not _worth_a_child(files, settings.SCORE_IN_CHILD_ABOVE_BYTES):
+        return _score_here(spec, min_group_size, progress)
+    if progress:
+        progress(0.02, "Reading " + ", ".join(p.name for p in files))
+    single = sum(len(p.content) for p in files) > settings.SINGLE_PRECISION_ITEMS_ABOVE_BYTES
+    return _in_child(_score_from_disk, files, _bare(spec), min_group_size, single, progress=progress)
 
 
-def _score_in_child(spec: DatasetSpec) -> bool:
-    """Whether the survey files are large enough (``settings.SCORE_IN_CHILD_ABOVE_BYTES`` in all) to be read and
-    scored in a child process, where the platform has one (:data:`analytics.ingest.isolated.ISOLATION_AVAILABLE`)."""
-    threshold = settings.SCORE_IN_CHILD_ABOVE_BYTES
-    return (threshold is not None and isolated.ISOLATION_AVAILABLE and bool(spec.survey_files)
-            and sum(len(p.content) for p in spec.survey_files) > threshold)
-
-
-def _score_isolated(spec: DatasetSpec, min_group_size: int, progress: Progress | None = None
-                    ) -> SurveyResults | None:
-    """:func:`_score_here` run in a child process (:func:`analytics.ingest.isolated.run_isolated`, with
-    ``settings.SCORE_MEMORY_LIMIT_BYTES`` and ``settings.SCORE_TIME_LIMIT_SECONDS``). The files reach it as
-    temporary files (removed afterwards), so their bytes are not copied into its launch message; only the
-    results, and the scoring's ``progress`` reports on the way, come back. The server process thus holds the
-    upload and the results, never the read table, and waits without holding Python's interpreter lock."""
-    single = sum(len(p.content) for p in spec.survey_files) > settings.SINGLE_PRECISION_ITEMS_ABOVE_BYTES
-    with tempfile.TemporaryDirectory(prefix="survey_") as folder:
-        paths = []
-        for index, payload in enumerate(spec.survey_files):
-            path = Path(folder) / f"{index}{Path(payload.name).suffix}"
-            path.write_bytes(payload.content)
-            paths.append(str(path))
-        bare = dataclasses.replace(spec, survey_files=(), staff_file=None, absence_file=None)
-        return isolated.run_isolated(_score_from_disk, bare, [p.name for p in spec.survey_files], paths,
-                                     min_group_size, single, file_name=", ".join(p.name for p in spec.survey_files),
-                                     memory_limit=settings.SCORE_MEMORY_LIMIT_BYTES,
-                                     time_limit=settings.SCORE_TIME_LIMIT_SECONDS, progress=progress)
-
-
-def _score_from_disk(bare: DatasetSpec, names: list[str], paths: list[str], min_group_size: int,
-                     single_precision: bool, progress: Progress | None = None):
-    """In the scoring child: the spec's survey files read back from ``paths``, scored here (the child reads
-    them itself: no reading child of its own), reporting ``progress`` (relayed to the server).
+def _score_from_disk(named: list[tuple[str, str]], bare: DatasetSpec, min_group_size: int, single_precision: bool,
+                     progress: Progress | None = None):
+    """In the scoring child: the spec's survey files read back and scored here, reporting ``progress``
+    (relayed to the server).
 
     With ``single_precision`` (files over ``settings.SINGLE_PRECISION_ITEMS_ABOVE_BYTES``) the respondents' item
     scores (kept for reliability and respondent-level models) come back in single precision
     (``settings.LARGE_UPLOAD_ITEM_DTYPE``: 7 significant digits; answers on a 5-point scale, 0, 2.5, 5, 7.5 and
     10, are exact), which halves the largest table the server keeps of a large upload. Every unit table is
     computed in the child in double precision, as in the server."""
-    settings.ISOLATE_READS_ABOVE_BYTES = None   # this process is the child; the setting is its own copy
-    files = tuple(FilePayload(name=name, content=Path(path).read_bytes()) for name, path in zip(names, paths))
+    files = tuple(_payloads_back(named))
     results = _score_here(dataclasses.replace(bare, survey_files=files), min_group_size, progress)
     del files
     if single_precision and results is not None and results.scored is not None:

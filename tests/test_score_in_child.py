@@ -1,4 +1,4 @@
-"""A survey upload over 2 MB is read and scored in a child process (analytics.dataset._score_isolated): the same
+"""A survey upload over 2 MB is read and scored in a child process (analytics.dataset._in_child): the same
 figures as scored in the server process, its progress relayed, item scores of very large uploads kept in single
 precision."""
 
