@@ -15,6 +15,7 @@ from analytics import board, settings
 from analytics.dataset import DatasetSpec, FilePayload, load_dataset, sample_spec
 from test_board import TEAMS_2024, TEAMS_2025, HIDDEN_TEAMS, _survey_frame
 from ui import board_view as view
+from ui import tables
 from analytics import format as fmt
 from analytics.hr import HRExclusions
 
@@ -137,7 +138,7 @@ def test_board_page_on_sample_data(app_test):
         weakest)
     listed = next(m for m in page["markdown"] if m.startswith("1. "))
     first = statements.iloc[0]
-    assert listed.splitlines()[0] == f"1. {view.escape_markdown(first['statement'])} \\[{first['figure_ref']}\\]"
+    assert listed.splitlines()[0] == f"1. {tables.markdown_literal(first['statement'])} \\[{first['figure_ref']}\\]"
     assert len(listed.splitlines()) == len(statements)
     assert len(page["code"]) == 1
     code = page["code"][0]

@@ -398,7 +398,7 @@ def render_tile_details(headline: pd.DataFrame) -> None:
     columns = st.columns(2)
     for i, row in enumerate(rows):
         with columns[i % 2]:
-            st.markdown(f"**{row['ref']} · {escape_markdown(row['label'])}**")
+            st.markdown(f"**{row['ref']} · {tables.markdown_literal(row['label'])}**")
             if row["rag"] in labels.RAG_STYLE:
                 st.markdown(rag_markdown(row["rag"]) + f" · {row['rag_reason']}", unsafe_allow_html=True)
             details = tile_details(row)
@@ -711,8 +711,6 @@ def show_figure(fig: go.Figure, key: str) -> None:
     st.caption(figure_caption(fig))
 
 
-#: Text from data files (team names, question wording) shown literally in Markdown.
-escape_markdown = tables.markdown_literal
 
 
 def render_guidance(weakest: board.WeakestBehaviour) -> None:
@@ -723,11 +721,11 @@ def render_guidance(weakest: board.WeakestBehaviour) -> None:
         for behaviour in weakest.behaviours:
             part = actions[actions["behaviour"] == behaviour]
             row = weakest.table[weakest.table["behaviour"] == behaviour].iloc[0]
-            st.markdown(f"#### Weakest behaviour: {escape_markdown(row['label'])} ({row['item']}, "
+            st.markdown(f"#### Weakest behaviour: {tables.markdown_literal(row['label'])} ({row['item']}, "
                         f"{fmt.format_pct(row['pct_positive'])} positive)")
-            summary = escape_markdown(weakest.summaries.get(behaviour, ""))
-            st.markdown(f"*{escape_markdown(row['wording'])}*  \n{summary}")
-            st.markdown("\n".join(f"- {escape_markdown(text)}" for text in part["text"]))
+            summary = tables.markdown_literal(weakest.summaries.get(behaviour, ""))
+            st.markdown(f"*{tables.markdown_literal(row['wording'])}*  \n{summary}")
+            st.markdown("\n".join(f"- {tables.markdown_literal(text)}" for text in part["text"]))
             if len(part):
                 st.caption(f"Source: {part['source'].iloc[0]}")
     else:
@@ -738,8 +736,8 @@ def render_guidance(weakest: board.WeakestBehaviour) -> None:
     columns = st.columns(2)
     for i, item in enumerate(support.to_dict("records")):
         with columns[i % 2].container(border=True):
-            st.markdown(f"**{escape_markdown(item['heading'])}**")
-            st.markdown(escape_markdown(item["text"]))
+            st.markdown(f"**{tables.markdown_literal(item['heading'])}**")
+            st.markdown(tables.markdown_literal(item["text"]))
             st.caption(f"Source: {item['source']}")
     st.caption(weakest.note + " The guidance is written for this dashboard from the sources named; it is not "
                "NHS guidance itself.")
@@ -750,8 +748,8 @@ def statements_markdown(statements: pd.DataFrame) -> str:
     brackets ("… (p = 0.604). [H1]"). Text from data files (team names) is escaped, so it shows literally."""
     lines = []
     for number, r in enumerate(statements.to_dict("records"), start=1):
-        ref = f" \\[{escape_markdown(r['figure_ref'])}\\]" if r["figure_ref"] else ""
-        lines.append(f"{number}. {escape_markdown(r['statement'])}{ref}")
+        ref = f" \\[{tables.markdown_literal(r['figure_ref'])}\\]" if r["figure_ref"] else ""
+        lines.append(f"{number}. {tables.markdown_literal(r['statement'])}{ref}")
     return "\n".join(lines)
 
 

@@ -361,17 +361,16 @@ def clear_uploads() -> None:
 FINDING_DETAIL_HINT = "Select a row (the box at its left) to read that finding in full here."
 
 
-_markdown_literal = tables.markdown_literal
 
 
 def finding_detail(row: pd.Series) -> str:
     """One finding in full, as Markdown: where (file, sheet, column, rows) and what was found."""
-    where = [f"**{_markdown_literal(row.get('File', ''))}**"]
+    where = [f"**{tables.markdown_literal(row.get('File', ''))}**"]
     for label in ("Sheet", "Column", "Full column header", "Rows"):
         value = row.get(label)
         if value is not None and not pd.isna(value) and str(value).strip():
-            where.append(f"{label.lower()}: {_markdown_literal(value)}")
-    return " · ".join(where) + "  \n" + _markdown_literal(row.get("What was found", ""))
+            where.append(f"{label.lower()}: {tables.markdown_literal(value)}")
+    return " · ".join(where) + "  \n" + tables.markdown_literal(row.get("What was found", ""))
 
 
 def show_findings(findings: pd.DataFrame, *, key: str, file_name: str) -> None:
